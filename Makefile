@@ -1,0 +1,77 @@
+# iommu-map: build, test, install.  See README.md.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+VERSION := 0.1
+CC      ?= cc
+PKGS    := libpci json-c
+CFLAGS  ?= -O2 -g
+WARN    := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CPPFLAGS += -Isrc -Iinclude -DIM_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+B       ?= build
+
+# the library part of the CLI: everything but main
+LIB_SRCS := src/util.c src/sysroot.c src/model.c src/json.c src/proc.c src/pci.c \
+	    src/memslots.c src/correlate.c src/report.c src/explain.c src/capture.c
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
+
+.PHONY: all deps demo check check-unit check-golden check-man check-hostile update-golden \
+	check-asan fuzz bench clean install kmod
+
+all: $(B)/iommu-map
+
+deps:
+	@tests/deps.sh
+
+$(B)/%.o: src/%.c src/model.h src/iommu-map.h | $(B)
+	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B):
+	mkdir -p $(B)
+
+$(B)/libiommu-map.a: $(LIB_OBJS)
+	ar rcs $@ $^
+
+$(B)/iommu-map: $(B)/iommu-map.o $(B)/libiommu-map.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(B)/test-%: tests/unit/test-%.c tests/unit/t.h $(B)/libiommu-map.a
+	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libiommu-map.a $(PKG_LIBS)
+
+demo: deps all
+	@echo '$$ iommu-map --sysroot tests/fixtures/seed-2021'
+	@$(B)/iommu-map --sysroot tests/fixtures/seed-2021 -i tests/pci.ids; test $$? -le 1
+	@echo
+	@echo '$$ iommu-map --sysroot tests/fixtures/seed-2021 explain 0x56540d8c7c30'
+	@$(B)/iommu-map --sysroot tests/fixtures/seed-2021 -i tests/pci.ids explain 0x56540d8c7c30; test $$? -le 1
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@B=$(B) tests/run.sh
+
+update-golden: all
+	@B=$(B) tests/run.sh --update
+
+check-asan:
+	@$(MAKE) --no-print-directory B=build-asan CC=clang \
+		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		LDFLAGS='-fsanitize=address,undefined' check
+
+fuzz:
+	@tests/fuzz/run.sh
+
+bench: all
+	@$(MAKE) --no-print-directory -C bench B=$(abspath $(B))
+
+kmod:
+	$(MAKE) -C kmod
+
+install: all
+	install -D -m 0755 $(B)/iommu-map $(DESTDIR)$(PREFIX)/sbin/iommu-map
+	install -D -m 0644 man/iommu-map.8 $(DESTDIR)$(PREFIX)/share/man/man8/iommu-map.8
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,690 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * correlate.c - pure: model in, links and findings out.
+ *
+ * BAR <-> vfio mmaps (maps offset, fdinfo, cdev) <-> KVM memslots (HVA
+ * overlap) <-> guest BAR.  All joins are sorted arrays and binary searches.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "iommu-map.h"
+
+#define PAGE 4096ull
+#define REGION_SHIFT 40
+#define REGION_MASK ((1ull << REGION_SHIFT) - 1)
+
+/* mem BARs sorted by HPA */
+struct bar_ref {
+	uint64_t start, end;
+	int dev, bar;
+};
+
+static int cmp_bar_ref(const void *a, const void *b)
+{
+	const struct bar_ref *x = a, *y = b;
+
+	return (x->start > y->start) - (x->start < y->start);
+}
+
+static long find_bar_ref(const struct bar_ref *r, size_t n, uint64_t a)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].start <= a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* BARs do not overlap, but a zero-sized gap may: check the nearest */
+	if (lo && a < r[lo - 1].end)
+		return (long)(lo - 1);
+	return -1;
+}
+
+static void subject(char *buf, size_t len, const struct im_device *d, int bar)
+{
+	if (bar < 0)
+		snprintf(buf, len, "%s", d->bdf);
+	else
+		snprintf(buf, len, "%s BAR %d", d->bdf, bar);
+}
+
+static int parse_release(const char *k, int *maj, int *min)
+{
+	return k && sscanf(k, "%d.%d", maj, min) == 2 ? 0 : -EINVAL;
+}
+
+/* Which device and BAR a region-format offset names, among candidates. */
+static int region_candidates(const struct im_model *m, const struct im_map *mp,
+			     bool only_fdinfo, int *dev)
+{
+	uint64_t idx = mp->offset >> REGION_SHIFT, off = mp->offset & REGION_MASK;
+	uint64_t len = mp->end - mp->start;
+	size_t i, j;
+	int n = 0;
+
+	*dev = -1;
+	if (idx >= IM_NBARS)
+		return 0;
+	for (i = 0; i < m->ndevices; i++) {
+		const struct im_device *d = &m->devices[i];
+		const struct im_bar *b = &d->bars[idx];
+		bool named = false;
+
+		if (only_fdinfo) {
+			for (j = 0; j < m->nfds; j++)
+				if (m->fds[j].syspath && m->fds[j].dev == (int)i)
+					named = true;
+			if (!named)
+				continue;
+		} else if (!d->driver || strcmp(d->driver, "vfio-pci")) {
+			continue;
+		}
+		if (b->kind == IM_BAR_NONE || b->kind == IM_BAR_IO)
+			continue;
+		/* a sub-page BAR is mapped as a whole page */
+		if (off + len > ((b->size + PAGE - 1) & ~(PAGE - 1)))
+			continue;
+		if (!n)
+			*dev = (int)i;
+		n++;
+	}
+	return n;
+}
+
+static const char *basename_of(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
+/* fd -> device, by fdinfo syspath or cdev path */
+static void link_fds(struct im_model *m)
+{
+	size_t i, j;
+
+	for (i = 0; i < m->nfds; i++) {
+		struct im_fd *f = &m->fds[i];
+		int cdev;
+
+		f->dev = -1;
+		if (f->syspath) {
+			f->dev = im_find_device(m, basename_of(f->syspath));
+		} else if (im_proc_is_vfio_path(f->target, &cdev) && cdev >= 0) {
+			for (j = 0; j < m->ndevices; j++)
+				if (m->devices[j].vfio_cdev == cdev)
+					f->dev = (int)j;
+		}
+		if (f->dev >= 0)
+			m->devices[f->dev].held = true;
+	}
+}
+
+static bool any_fdinfo(const struct im_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nfds; i++)
+		if (m->fds[i].syspath)
+			return true;
+	return false;
+}
+
+static int decide_offset_mode(struct im_model *m, const struct bar_ref *refs,
+			      size_t nrefs)
+{
+	unsigned int hpa_hits = 0, region_hits = 0, nvfio = 0;
+	enum im_offset_mode by_kernel = IM_OFF_UNKNOWN;
+	int maj, min, dummy;
+	size_t i;
+
+	if (!parse_release(m->kernel, &maj, &min))
+		by_kernel = maj > 6 || (maj == 6 && min >= 10) ? IM_OFF_REGION
+							   : IM_OFF_HPA;
+	for (i = 0; i < m->nmaps; i++) {
+		const struct im_map *mp = &m->maps[i];
+
+		if (!mp->vfio)
+			continue;
+		nvfio++;
+		if (find_bar_ref(refs, nrefs, mp->offset) >= 0)
+			hpa_hits++;
+		if (region_candidates(m, mp, false, &dummy) ||
+		    (mp->offset >> REGION_SHIFT) < 9)
+			region_hits++;
+	}
+	free(m->offset_why);
+	if (!nvfio) {
+		m->offset_mode = by_kernel;
+		m->offset_why = im_asprintf("no vfio mappings; kernel %s says %s",
+					    m->kernel ? m->kernel : "unknown",
+					    im_offset_mode_name(by_kernel));
+		return 0;
+	}
+	if (by_kernel == IM_OFF_HPA && hpa_hits) {
+		m->offset_mode = IM_OFF_HPA;
+		m->offset_why = im_asprintf("kernel %s < 6.10: offset is the BAR's HPA; %u of %u vfio mappings fall in a BAR",
+					    m->kernel, hpa_hits, nvfio);
+	} else if (by_kernel == IM_OFF_REGION && region_hits == nvfio) {
+		m->offset_mode = IM_OFF_REGION;
+		m->offset_why = im_asprintf("kernel %s >= 6.10: offset is index << 40 | offset in BAR",
+					    m->kernel);
+	} else if (hpa_hits) {
+		m->offset_mode = IM_OFF_HPA;
+		m->offset_why = im_asprintf("%u of %u vfio offsets fall in a host BAR: read as HPA (kernel %s)",
+					    hpa_hits, nvfio, m->kernel ? m->kernel : "unknown");
+		if (by_kernel == IM_OFF_REGION)
+			im_add_finding(m, IM_SEV_WARNING, "offset-format-unexpected", "kernel",
+				       "kernel %s is 6.10 or later, but the vfio maps offsets are HPAs: an older vfio-pci (a vendor backport?) is in use; decoded as HPA",
+				       m->kernel);
+	} else if (region_hits) {
+		m->offset_mode = IM_OFF_REGION;
+		m->offset_why = im_asprintf("no vfio offset is a host BAR address; read as index << 40 | offset (kernel %s)",
+					    m->kernel ? m->kernel : "unknown");
+		if (by_kernel == IM_OFF_HPA)
+			im_add_finding(m, IM_SEV_WARNING, "offset-format-unexpected", "kernel",
+				       "kernel %s is older than 6.10, but the vfio maps offsets are region offsets (index << 40): a backport of 'vfio/pci: Use unmap_mapping_range()'? decoded as region offsets",
+				       m->kernel);
+	} else {
+		m->offset_mode = IM_OFF_UNKNOWN;
+		m->offset_why = im_strdup("no vfio offset decodes either as a host BAR address or as a region offset");
+	}
+	return 0;
+}
+
+static void identify_maps(struct im_model *m, const struct bar_ref *refs,
+			  size_t nrefs)
+{
+	bool fdinfo = any_fdinfo(m);
+	size_t i, j;
+
+	for (i = 0; i < m->nmaps; i++) {
+		struct im_map *mp = &m->maps[i];
+		int dev = -1, n;
+
+		if (!mp->vfio)
+			continue;
+		mp->dev = mp->bar = -1;
+		mp->ident = IM_ID_NONE;
+		if (m->offset_mode == IM_OFF_HPA) {
+			long r = find_bar_ref(refs, nrefs, mp->offset);
+
+			if (r >= 0) {
+				mp->dev = refs[r].dev;
+				mp->bar = refs[r].bar;
+				mp->bar_offset = mp->offset - refs[r].start;
+				mp->ident = IM_ID_HPA;
+			}
+		} else if (m->offset_mode == IM_OFF_REGION) {
+			mp->bar = (int)(mp->offset >> REGION_SHIFT);
+			mp->bar_offset = mp->offset & REGION_MASK;
+			if (mp->cdev >= 0) {
+				for (j = 0; j < m->ndevices; j++)
+					if (m->devices[j].vfio_cdev == mp->cdev)
+						dev = (int)j;
+				if (dev >= 0) {
+					mp->dev = dev;
+					mp->ident = IM_ID_CDEV;
+				}
+			} else if (fdinfo && region_candidates(m, mp, true, &dev) == 1) {
+				mp->dev = dev;
+				mp->ident = IM_ID_FDINFO;
+			} else if ((n = region_candidates(m, mp, false, &dev)) == 1) {
+				mp->dev = dev;
+				mp->ident = IM_ID_GUESS;
+			} else if (n > 1) {
+				im_add_finding(m, IM_SEV_WARNING, "mmap-device-ambiguous",
+					       mp->path,
+					       "the mapping at HVA 0x%" PRIx64 " (BAR %d, offset 0x%" PRIx64 ") fits %d vfio-pci devices; the kernel does not say which (fdinfo vfio-device-syspath arrives in 6.18); pass --qmp to tell them apart",
+					       mp->start, mp->bar, mp->bar_offset, n);
+				mp->bar = -1;
+			}
+			if (mp->dev < 0)
+				mp->bar = -1;
+		}
+		if (mp->dev >= 0) {
+			m->devices[mp->dev].held = true;
+		} else {
+			im_add_finding(m, IM_SEV_WARNING, "offset-matches-no-bar", mp->path,
+				       "the vfio mapping at HVA 0x%" PRIx64 "-0x%" PRIx64 " (maps line %u, offset 0x%" PRIx64 ") matches no host BAR as %s",
+				       mp->start, mp->end - 1, mp->line, mp->offset,
+				       m->offset_mode == IM_OFF_HPA ? "an HPA" :
+				       m->offset_mode == IM_OFF_REGION ? "a region offset" :
+				       "either an HPA or a region offset");
+		}
+	}
+}
+
+static int add_bar_mmap(struct im_model *m, struct im_bar *b, size_t mapi, int fd)
+{
+	const struct im_map *mp = &m->maps[mapi];
+	struct im_bar_mmap *n = realloc(b->mmaps, (b->nmmaps + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	b->mmaps = n;
+	n = &b->mmaps[b->nmmaps++];
+	n->hva = mp->start;
+	n->size = mp->end - mp->start;
+	n->bar_offset = mp->bar_offset;
+	n->maps_offset = mp->offset;
+	n->fd = fd;
+	n->map = mapi;
+	n->ident = mp->ident;
+	return 0;
+}
+
+/* the device's fd when exactly one is known */
+static int device_fd(const struct im_model *m, int dev)
+{
+	size_t i;
+	int fd = -1, n = 0;
+
+	for (i = 0; i < m->nfds; i++)
+		if (m->fds[i].dev == dev) {
+			fd = m->fds[i].fd;
+			n++;
+		}
+	return n == 1 ? fd : -1;
+}
+
+/* memslots sorted by HVA, with a running maximum of ends for overlap scans */
+struct hva_index {
+	size_t *idx;
+	uint64_t *maxend;
+	size_t n;
+};
+
+static const struct im_model *sort_model;
+
+static int cmp_hva(const void *a, const void *b)
+{
+	const struct im_memslot *x = &sort_model->memslots[*(const size_t *)a];
+	const struct im_memslot *y = &sort_model->memslots[*(const size_t *)b];
+
+	if (x->hva != y->hva)
+		return x->hva < y->hva ? -1 : 1;
+	return x->as_id - y->as_id;
+}
+
+static int build_hva_index(const struct im_model *m, struct hva_index *h)
+{
+	size_t i;
+
+	h->n = m->nmemslots;
+	h->idx = im_calloc(h->n, sizeof(*h->idx));
+	h->maxend = im_calloc(h->n, sizeof(*h->maxend));
+	if (!h->idx || !h->maxend)
+		return -ENOMEM;
+	for (i = 0; i < h->n; i++)
+		h->idx[i] = i;
+	sort_model = m;
+	qsort(h->idx, h->n, sizeof(*h->idx), cmp_hva);
+	for (i = 0; i < h->n; i++) {
+		const struct im_memslot *s = &m->memslots[h->idx[i]];
+		uint64_t e = s->hva + s->size;
+
+		h->maxend[i] = i && h->maxend[i - 1] > e ? h->maxend[i - 1] : e;
+	}
+	return 0;
+}
+
+/* is slot s an SMM (as_id 1) copy of an as_id 0 slot? */
+static bool smm_mirror(const struct im_model *m, const struct im_memslot *s)
+{
+	long j;
+
+	if (s->as_id != 1)
+		return false;
+	j = im_find_memslot_gpa(m, 0, s->gpa);
+	return j >= 0 && m->memslots[j].gpa == s->gpa &&
+	       m->memslots[j].size == s->size && m->memslots[j].hva == s->hva;
+}
+
+static int cmp_guest(const void *a, const void *b)
+{
+	const struct im_bar_guest *x = a, *y = b;
+
+	if (x->as_id != y->as_id)
+		return x->as_id - y->as_id;
+	return (x->gpa > y->gpa) - (x->gpa < y->gpa);
+}
+
+/* Guest pieces of one mmap: every memslot overlapping [hva, hva+size). */
+static int link_slots(struct im_model *m, const struct hva_index *h,
+		      struct im_bar *b, const struct im_bar_mmap *mm,
+		      uint64_t *covered)
+{
+	uint64_t lo = mm->hva, hi = mm->hva + mm->size;
+	size_t a = 0, z = h->n;
+	long k;
+
+	*covered = 0;
+	while (a < z) {		/* first slot starting at or after hi */
+		size_t mid = a + (z - a) / 2;
+
+		if (m->memslots[h->idx[mid]].hva < hi)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	for (k = (long)a - 1; k >= 0 && h->maxend[k] > lo; k--) {
+		const struct im_memslot *s = &m->memslots[h->idx[k]];
+		uint64_t s0 = s->hva, s1 = s->hva + s->size, p0, p1;
+		struct im_bar_guest *g;
+
+		if (s1 <= lo || s0 >= hi || smm_mirror(m, s))
+			continue;
+		p0 = s0 > lo ? s0 : lo;
+		p1 = s1 < hi ? s1 : hi;
+		g = realloc(b->guest, (b->nguest + 1) * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		b->guest = g;
+		g = &b->guest[b->nguest++];
+		g->gpa = s->gpa + (p0 - s0);
+		g->size = p1 - p0;
+		g->hva = p0;
+		g->slot = s->slot;
+		g->as_id = s->as_id;
+		g->source = m->memslot_source ? m->memslot_source : "kvm-memslot";
+		if (s->as_id == 0)
+			*covered += p1 - p0;
+	}
+	return 0;
+}
+
+/* holes of [0, total) not covered by the sorted, merged pieces */
+struct range {
+	uint64_t lo, hi;
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+
+	return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+static size_t holes(struct range *pieces, size_t n, uint64_t total,
+		    struct range *out, size_t max)
+{
+	uint64_t at = 0;
+	size_t i, k = 0;
+
+	qsort(pieces, n, sizeof(*pieces), cmp_range);
+	for (i = 0; i < n; i++) {
+		if (pieces[i].lo > at && k < max)
+			out[k++] = (struct range){ at, pieces[i].lo };
+		if (pieces[i].hi > at)
+			at = pieces[i].hi;
+	}
+	if (at < total && k < max)
+		out[k++] = (struct range){ at, total };
+	return k;
+}
+
+static const char *msix_word(const struct im_device *d, int bar, uint64_t lo,
+			     uint64_t hi)
+{
+	if (!d->have_msix)
+		return "";
+	if (d->msix_bar == bar && lo < d->msix_table_off + d->msix_table_size &&
+	    d->msix_table_off < hi)
+		return " It holds the MSI-X table, which QEMU emulates: this is expected.";
+	if (d->msix_pba_bar == bar && lo < d->msix_pba_off + d->msix_pba_size &&
+	    d->msix_pba_off < hi)
+		return " It holds the MSI-X PBA, which QEMU emulates: this is expected.";
+	return "";
+}
+
+static int bar_findings(struct im_model *m, const struct hva_index *h, int di, int bi)
+{
+	struct im_device *d = &m->devices[di];
+	struct im_bar *b = &d->bars[bi];
+	uint64_t mapped_len = (b->size + PAGE - 1) & ~(PAGE - 1);
+	struct range *pieces, hole[8];
+	char subj[48];
+	size_t i, nh;
+	int r = 0;
+
+	subject(subj, sizeof(subj), d, bi);
+	if (b->kind == IM_BAR_IO)
+		return im_add_finding(m, IM_SEV_INFO, "io-bar", subj,
+				      "an I/O port BAR cannot be mmapped: every guest access traps to QEMU, which forwards it through the vfio device fd");
+	if (b->kind == IM_BAR_NONE || !b->size)
+		return 0;
+	if (!b->nmmaps)
+		return im_add_finding(m, IM_SEV_WARNING, "bar-not-mmapped", subj,
+				      "memory BAR of %s has no mmap in the target: every guest access traps to QEMU (%s)",
+				      im_human_size(b->size, (char[32]){ 0 }),
+				      b->size < PAGE ? "a sub-page BAR that shares its page, so vfio refuses to mmap it" :
+				      "mmap refused or disabled, e.g. x-no-mmap=on, or QEMU failed to mmap it");
+	pieces = im_calloc(b->nmmaps, sizeof(*pieces));
+	if (!pieces)
+		return -ENOMEM;
+	for (i = 0; i < b->nmmaps; i++)
+		pieces[i] = (struct range){ b->mmaps[i].bar_offset,
+					    b->mmaps[i].bar_offset + b->mmaps[i].size };
+	nh = holes(pieces, b->nmmaps, mapped_len < b->size ? b->size : mapped_len,
+		   hole, 8);
+	for (i = 0; i < nh && !r; i++)
+		r = im_add_finding(m, IM_SEV_INFO, "bar-partly-mmapped", subj,
+				   "BAR offsets 0x%" PRIx64 "-0x%" PRIx64 " are not mmapped: guest accesses there trap to QEMU (a sparse mmap, usually around the MSI-X table).%s",
+				   hole[i].lo, hole[i].hi - 1,
+				   msix_word(d, bi, hole[i].lo, hole[i].hi));
+	free(pieces);
+	if (r || !m->memslots_known)
+		return r;
+	for (i = 0; i < b->nmmaps && !r; i++) {
+		const struct im_bar_mmap *mm = &b->mmaps[i];
+		struct range *gp;
+		uint64_t covered = 0;
+		size_t k, ng = 0;
+
+		r = link_slots(m, h, b, mm, &covered);
+		if (r)
+			break;
+		if (!covered) {
+			r = im_add_finding(m, IM_SEV_WARNING, "mmap-no-memslot", subj,
+					   "mmapped at HVA 0x%" PRIx64 " but no KVM memslot maps it: the guest has not enabled the BAR (memory decode off, or the BAR not yet assigned), so guest accesses cannot reach the device through KVM",
+					   mm->hva);
+			continue;
+		}
+		if (covered == mm->size)
+			continue;
+		gp = im_calloc(b->nguest, sizeof(*gp));
+		if (!gp)
+			return -ENOMEM;
+		for (k = 0; k < b->nguest; k++)
+			if (b->guest[k].as_id == 0 && b->guest[k].hva >= mm->hva &&
+			    b->guest[k].hva < mm->hva + mm->size)
+				gp[ng++] = (struct range){ b->guest[k].hva - mm->hva,
+							   b->guest[k].hva - mm->hva + b->guest[k].size };
+		nh = holes(gp, ng, mm->size, hole, 8);
+		free(gp);
+		for (k = 0; k < nh && !r; k++) {
+			uint64_t o0 = mm->bar_offset + hole[k].lo, o1 = mm->bar_offset + hole[k].hi;
+
+			r = im_add_finding(m, IM_SEV_INFO, "mmap-partly-in-memslots", subj,
+					   "HVA 0x%" PRIx64 "-0x%" PRIx64 " (BAR offsets 0x%" PRIx64 "-0x%" PRIx64 ") is mmapped but in no memslot: guest accesses there trap to QEMU, because QEMU overlays an emulated region or the guest mapped only part of the BAR.%s",
+					   mm->hva + hole[k].lo, mm->hva + hole[k].hi - 1,
+					   o0, o1 - 1, msix_word(d, bi, o0, o1));
+		}
+	}
+	if (b->nguest > 1)
+		qsort(b->guest, b->nguest, sizeof(*b->guest), cmp_guest);
+	return r;
+}
+
+/* The guest BAR address implied by memslots, or told by QEMU. */
+static int guest_bars(struct im_model *m)
+{
+	size_t i, q;
+	int b, r = 0;
+
+	for (i = 0; i < m->ndevices; i++) {
+		struct im_device *d = &m->devices[i];
+
+		for (b = 0; b < IM_NBARS; b++) {
+			struct im_bar *bar = &d->bars[b];
+			size_t k;
+
+			for (k = 0; k < bar->nguest && !bar->have_guest_gpa; k++) {
+				const struct im_bar_guest *g = &bar->guest[k];
+				size_t j;
+
+				if (g->as_id != 0)
+					continue;
+				for (j = 0; j < bar->nmmaps; j++) {
+					const struct im_bar_mmap *mm = &bar->mmaps[j];
+
+					if (g->hva >= mm->hva && g->hva < mm->hva + mm->size) {
+						uint64_t off = mm->bar_offset + (g->hva - mm->hva);
+
+						if (g->gpa >= off) {
+							bar->have_guest_gpa = true;
+							bar->guest_gpa = g->gpa - off;
+							bar->guest_size = bar->size;
+						}
+					}
+				}
+			}
+		}
+	}
+	for (q = 0; q < m->nqbars && !r; q++) {
+		const struct im_qemu_bar *qb = &m->qbars[q];
+		int di = im_find_device(m, qb->host_bdf);
+		struct im_device *d;
+		struct im_bar *bar;
+		char subj[48];
+
+		if (di < 0 || qb->bar < 0 || qb->bar >= IM_NBARS)
+			continue;
+		d = &m->devices[di];
+
+		d->held = true;
+		if (qb->guest_bdf && !d->guest_bdf)
+			d->guest_bdf = im_strdup(qb->guest_bdf);
+		if (qb->qdev_id && !d->qdev_id)
+			d->qdev_id = im_strdup(qb->qdev_id);
+		bar = &d->bars[qb->bar];
+		subject(subj, sizeof(subj), d, qb->bar);
+		if (bar->have_guest_gpa && qb->gpa != bar->guest_gpa)
+			r = im_add_finding(m, IM_SEV_ERROR, "guest-gpa-mismatch", subj,
+					   "%s puts the guest BAR at GPA 0x%" PRIx64 ", but the memslots put it at 0x%" PRIx64 ": one of the two is stale (the guest moved the BAR?); re-run",
+					   qb->source, qb->gpa, bar->guest_gpa);
+		if (!bar->have_guest_gpa) {
+			bar->have_guest_gpa = true;
+			bar->guest_gpa = qb->gpa;
+			bar->guest_size = qb->size;
+		}
+		if (qb->have_hva && m->memslots_known) {
+			long s = im_find_memslot_gpa(m, 0, qb->gpa);
+
+			if (s >= 0) {
+				uint64_t hva = m->memslots[s].hva + (qb->gpa - m->memslots[s].gpa);
+
+				if (hva != qb->hva && !r)
+					r = im_add_finding(m, IM_SEV_ERROR, "gpa2hva-mismatch", subj,
+							   "%s says GPA 0x%" PRIx64 " is at HVA 0x%" PRIx64 ", but memslot %d says 0x%" PRIx64,
+							   qb->source, qb->gpa, qb->hva,
+							   m->memslots[s].slot, hva);
+			}
+		}
+	}
+	return r;
+}
+
+int im_correlate(struct im_model *m)
+{
+	struct bar_ref *refs = NULL;
+	struct hva_index h = { 0 };
+	size_t i, n = 0, nmirror = 0;
+	int r = 0, b;
+
+	for (i = 0; i < m->ndevices; i++)
+		for (b = 0; b < IM_NBARS; b++) {
+			const struct im_bar *bar = &m->devices[i].bars[b];
+
+			if ((bar->kind == IM_BAR_MEM32 || bar->kind == IM_BAR_MEM64) &&
+			    bar->size)
+				n++;
+		}
+	refs = im_calloc(n, sizeof(*refs));
+	if (!refs)
+		return -ENOMEM;
+	n = 0;
+	for (i = 0; i < m->ndevices; i++)
+		for (b = 0; b < IM_NBARS; b++) {
+			const struct im_bar *bar = &m->devices[i].bars[b];
+
+			if ((bar->kind == IM_BAR_MEM32 || bar->kind == IM_BAR_MEM64) &&
+			    bar->size)
+				refs[n++] = (struct bar_ref){ bar->hpa, bar->hpa + bar->size,
+							      (int)i, b };
+		}
+	qsort(refs, n, sizeof(*refs), cmp_bar_ref);
+
+	link_fds(m);
+	decide_offset_mode(m, refs, n);
+	identify_maps(m, refs, n);
+	free(refs);
+
+	for (i = 0; i < m->nmaps && !r; i++) {
+		const struct im_map *mp = &m->maps[i];
+
+		if (mp->vfio && mp->dev >= 0 && mp->bar >= 0)
+			r = add_bar_mmap(m, &m->devices[mp->dev].bars[mp->bar], i,
+					 device_fd(m, mp->dev));
+	}
+	if (r)
+		return r;
+	im_sort_memslots(m);
+	r = build_hva_index(m, &h);
+	for (i = 0; i < m->nmemslots && !r; i++)
+		nmirror += smm_mirror(m, &m->memslots[i]);
+	for (i = 0; i < m->ndevices && !r; i++) {
+		struct im_device *d = &m->devices[i];
+
+		if (!d->held)
+			continue;
+		for (b = 0; b < IM_NBARS && !r; b++) {
+			struct im_bar *bar = &d->bars[b];
+
+			if (bar->kind == IM_BAR_NONE)
+				continue;
+			r = bar_findings(m, &h, (int)i, b);
+		}
+		for (b = 0; b < IM_NBARS && !r; b++)
+			if (d->bars[b].nmmaps && d->bars[b].mmaps[0].ident == IM_ID_GUESS) {
+				char subj[48];
+
+				subject(subj, sizeof(subj), d, -1);
+				r = im_add_finding(m, IM_SEV_INFO, "device-guessed", subj,
+						   "tied to its mmaps by BAR index and size only: this kernel names neither the device of an anonymous vfio fd nor its HPA in maps; pass --qmp to confirm");
+				break;
+			}
+	}
+	free(h.idx);
+	free(h.maxend);
+	if (!r && nmirror)
+		r = im_add_finding(m, IM_SEV_INFO, "smm-mirror", "memslots",
+				   "%zu slot%s in the SMM address space (as_id 1) mirror as_id 0 (same GPA, size and HVA); they are left out of the BAR view",
+				   nmirror, nmirror == 1 ? "" : "s");
+	if (!r)
+		r = guest_bars(m);
+	for (i = 0; i < m->nsources && !r; i++)
+		if (m->sources[i].status != IM_SRC_OK)
+			r = im_add_finding(m, m->sources[i].status == IM_SRC_PARTIAL ?
+					   IM_SEV_WARNING : IM_SEV_INFO,
+					   "source-unavailable", m->sources[i].name,
+					   "%s", m->sources[i].detail ? m->sources[i].detail : "");
+	return r;
+}

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * explain.c - `explain ADDR`: every reading of a number, in plain words.
+ * As an HVA (the mapping that contains it), as a GPA (the memslot), and as
+ * an HPA (the BAR).  A reading is given only where the number means
+ * something in that space.
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <string.h>
+#include "iommu-map.h"
+
+struct reading {
+	const char *space;
+	struct json_object *o;
+	char *text;
+};
+
+struct ctx {
+	const struct im_model *m;
+	uint64_t addr;
+	struct reading r[8];
+	int n;
+};
+
+static struct json_object *add(struct ctx *c, const char *space, char *text)
+{
+	struct json_object *o = json_object_new_object();
+
+	im_json_obj(o, "space", json_object_new_string(space));
+	if (c->n < 8) {
+		c->r[c->n].space = space;
+		c->r[c->n].o = o;
+		c->r[c->n].text = text;
+		c->n++;
+	}
+	return o;
+}
+
+static void meaning(struct json_object *o, const char *text)
+{
+	im_json_obj(o, "meaning", json_object_new_string(text));
+}
+
+/* HVA of a BAR offset through its mmaps, or false */
+static bool bar_hva(const struct im_bar *b, uint64_t off, uint64_t *hva)
+{
+	size_t i;
+
+	for (i = 0; i < b->nmmaps; i++)
+		if (off >= b->mmaps[i].bar_offset &&
+		    off - b->mmaps[i].bar_offset < b->mmaps[i].size) {
+			*hva = b->mmaps[i].hva + off - b->mmaps[i].bar_offset;
+			return true;
+		}
+	return false;
+}
+
+/* GPA of an HVA through an as_id 0 memslot */
+static long hva_slot(const struct im_model *m, uint64_t hva, uint64_t *gpa)
+{
+	size_t i;
+
+	/* a linear scan: explain runs once, over at most 32k slots */
+	for (i = 0; i < m->nmemslots; i++) {
+		const struct im_memslot *s = &m->memslots[i];
+
+		if (s->as_id == 0 && hva - s->hva < s->size) {
+			*gpa = s->gpa + (hva - s->hva);
+			return (long)i;
+		}
+	}
+	return -1;
+}
+
+static char *bar_places(const struct im_model *m)
+{
+	char *s = im_strdup(""), *n;
+	size_t i, k;
+	int b;
+
+	for (i = 0; i < m->ndevices && s; i++)
+		for (b = 0; b < IM_NBARS && s; b++) {
+			const struct im_bar *bar = &m->devices[i].bars[b];
+
+			for (k = 0; k < bar->nmmaps && s; k++) {
+				uint64_t gpa;
+				long sl = hva_slot(m, bar->mmaps[k].hva, &gpa);
+				char g[40] = "no memslot";
+
+				if (sl >= 0)
+					snprintf(g, sizeof(g), "GPA 0x%" PRIx64, gpa);
+				n = im_asprintf("%s%s%s BAR %d at HVA 0x%" PRIx64 " (%s, HPA 0x%" PRIx64 ")",
+						s, *s ? "; " : "", m->devices[i].bdf, b,
+						bar->mmaps[k].hva, g,
+						bar->hpa + bar->mmaps[k].bar_offset);
+				free(s);
+				s = n;
+			}
+		}
+	return s;
+}
+
+static void explain_hva(struct ctx *c)
+{
+	const struct im_model *m = c->m;
+	long mi = im_find_map(m, c->addr);
+	const struct im_map *mp;
+	struct json_object *o, *map;
+	uint64_t off, gpa;
+	char *text = NULL;
+	const char *kind;
+	long sl;
+
+	if (mi < 0)
+		return;
+	mp = &m->maps[mi];
+	off = c->addr - mp->start;
+	sl = hva_slot(m, c->addr, &gpa);
+	if (mp->vfio && mp->dev >= 0) {
+		const struct im_device *d = &m->devices[mp->dev];
+		const struct im_bar *b = &d->bars[mp->bar];
+		uint64_t boff = mp->bar_offset + off;
+		char g[64] = "no memslot maps it, so the guest cannot reach it through KVM";
+
+		if (sl >= 0)
+			snprintf(g, sizeof(g), "the guest sees it at GPA 0x%" PRIx64 " (KVM slot %d)",
+				 gpa, m->memslots[sl].slot);
+		kind = "vfio-bar";
+		text = im_asprintf("QEMU's mmap of %s BAR %d, offset 0x%" PRIx64 " into the BAR: device memory at HPA 0x%" PRIx64 "; %s. Never read it through /proc/PID/mem.",
+				   d->bdf, mp->bar, boff, b->hpa + boff, g);
+		o = add(c, "hva", text);
+		im_json_obj(o, "device", json_object_new_string(d->bdf));
+		im_json_obj(o, "bar", json_object_new_int(mp->bar));
+		im_json_obj(o, "bar_offset", im_json_hex(boff));
+		im_json_obj(o, "hpa", im_json_hex(b->hpa + boff));
+	} else if (mp->vfio) {
+		kind = "vfio-unknown";
+		text = im_asprintf("a vfio device mapping (maps line %u) whose device is not known; offset 0x%" PRIx64 " into it",
+				   mp->line, off);
+		o = add(c, "hva", text);
+	} else if (!strcmp(mp->path, "[heap]")) {
+		char *places = bar_places(m);
+
+		kind = "heap";
+		text = im_asprintf("an object on QEMU's heap ([heap], offset 0x%" PRIx64 "), such as a MemoryRegion struct: gdb's `qemu mtree` prints that struct's address as \"(@ 0x...)\". It is not device memory and not guest memory. %s%s",
+				   c->addr - mp->start,
+				   places && *places ? "The vfio BAR mmaps of this process are: " :
+				   "This process has no vfio BAR mmap.",
+				   places ? places : "");
+		free(places);
+		o = add(c, "hva", text);
+	} else if (mp->path[0] == '/' || (mp->path[0] == '[' && strcmp(mp->path, "[anon]"))) {
+		kind = mp->path[0] == '/' ? "file" : "special";
+		if (sl >= 0 && mp->perms[3] == 's')
+			kind = "guest-ram";
+		if (sl >= 0)
+			text = im_asprintf("guest memory backed by %s at file offset 0x%" PRIx64 "; the guest sees it at GPA 0x%" PRIx64 " (KVM slot %d)",
+					   mp->path, mp->offset + off, gpa, m->memslots[sl].slot);
+		else if (mp->path[0] == '/')
+			text = im_asprintf("inside %s (%s, file offset 0x%" PRIx64 "): QEMU's image or one of its libraries or files",
+					   mp->path, mp->perms, mp->offset + off);
+		else
+			text = im_asprintf("inside %s, offset 0x%" PRIx64, mp->path, off);
+		o = add(c, "hva", text);
+	} else {
+		kind = sl >= 0 ? "guest-ram" : "anon";
+		if (sl >= 0)
+			text = im_asprintf("guest RAM (anonymous memory of QEMU); the guest sees it at GPA 0x%" PRIx64 " (KVM slot %d)",
+					   gpa, m->memslots[sl].slot);
+		else
+			text = im_asprintf("anonymous memory of QEMU in no memslot: thread stacks, malloc arenas, or guest RAM when there is no KVM");
+		o = add(c, "hva", text);
+	}
+	im_json_obj(o, "kind", json_object_new_string(kind));
+	map = json_object_new_object();
+	im_json_obj(map, "start", im_json_hex(mp->start));
+	im_json_obj(map, "end", im_json_hex(mp->end));
+	im_json_obj(map, "perms", json_object_new_string(mp->perms));
+	im_json_obj(map, "offset", im_json_hex(mp->offset));
+	im_json_obj(map, "path", json_object_new_string(mp->path));
+	im_json_obj(o, "mapping", map);
+	im_json_obj(o, "gpa", sl >= 0 ? im_json_hex(gpa) : NULL);
+	meaning(o, text ? text : "");
+}
+
+static void explain_gpa(struct ctx *c)
+{
+	const struct im_model *m = c->m;
+	long sl = im_find_memslot_gpa(m, 0, c->addr);
+	const struct im_memslot *s;
+	struct json_object *o, *so;
+	uint64_t hva;
+	long mi;
+	char what[4300], *text;
+
+	if (sl < 0)
+		return;
+	s = &m->memslots[sl];
+	hva = s->hva + (c->addr - s->gpa);
+	mi = im_find_map(m, hva);
+	if (mi >= 0 && m->maps[mi].vfio && m->maps[mi].dev >= 0) {
+		const struct im_map *mp = &m->maps[mi];
+		const struct im_bar *b = &m->devices[mp->dev].bars[mp->bar];
+		uint64_t boff = mp->bar_offset + (hva - mp->start);
+
+		snprintf(what, sizeof(what), "%s BAR %d offset 0x%" PRIx64 ", HPA 0x%" PRIx64,
+			 m->devices[mp->dev].bdf, mp->bar, boff, b->hpa + boff);
+	} else if (mi >= 0) {
+		char bk[4200];
+
+		snprintf(what, sizeof(what), "%s",
+			 im_map_backing(m, &m->maps[mi], bk, sizeof(bk)));
+		if (!strcmp(what, "[anon]"))
+			snprintf(what, sizeof(what), "guest RAM (anonymous memory)");
+	} else {
+		snprintf(what, sizeof(what), "an HVA with no mapping in this capture");
+	}
+	text = im_asprintf("guest-physical: KVM slot %d maps it to HVA 0x%" PRIx64 ", which is %s",
+			   s->slot, hva, what);
+	o = add(c, "gpa", text);
+	so = json_object_new_object();
+	im_json_obj(so, "as_id", json_object_new_int(s->as_id));
+	im_json_obj(so, "slot", json_object_new_int(s->slot));
+	im_json_obj(so, "gpa", im_json_hex(s->gpa));
+	im_json_obj(so, "size", im_json_hex(s->size));
+	im_json_obj(so, "hva", im_json_hex(s->hva));
+	im_json_obj(o, "memslot", so);
+	im_json_obj(o, "hva", im_json_hex(hva));
+	meaning(o, text ? text : "");
+}
+
+static void explain_hpa(struct ctx *c)
+{
+	const struct im_model *m = c->m;
+	size_t i;
+	int b;
+
+	for (i = 0; i < m->ndevices; i++)
+		for (b = 0; b < IM_NBARS; b++) {
+			const struct im_bar *bar = &m->devices[i].bars[b];
+			struct json_object *o;
+			uint64_t off = c->addr - bar->hpa, hva = 0, gpa = 0;
+			bool h;
+			long sl = -1;
+			char *text, tail[128] = "";
+
+			if (bar->kind == IM_BAR_NONE || bar->kind == IM_BAR_IO ||
+			    c->addr < bar->hpa || off >= bar->size)
+				continue;
+			h = bar_hva(bar, off, &hva);
+			if (h)
+				sl = hva_slot(m, hva, &gpa);
+			if (h && sl >= 0)
+				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 " and the guest sees it at GPA 0x%" PRIx64,
+					 hva, gpa);
+			else if (h)
+				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 ", in no memslot", hva);
+			else if (m->devices[i].held)
+				snprintf(tail, sizeof(tail), "; the target has not mmapped this part of the BAR");
+			text = im_asprintf("host-physical: %s BAR %d offset 0x%" PRIx64 " (%s)%s",
+					   m->devices[i].bdf, b, off,
+					   m->devices[i].driver ? m->devices[i].driver : "no driver",
+					   tail);
+			o = add(c, "hpa", text);
+			im_json_obj(o, "device", json_object_new_string(m->devices[i].bdf));
+			im_json_obj(o, "bar", json_object_new_int(b));
+			im_json_obj(o, "bar_offset", im_json_hex(off));
+			im_json_obj(o, "hva", h ? im_json_hex(hva) : NULL);
+			im_json_obj(o, "gpa", sl >= 0 ? im_json_hex(gpa) : NULL);
+			meaning(o, text ? text : "");
+		}
+}
+
+int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
+{
+	struct ctx c = { .m = m, .addr = addr };
+	int i, r = 0;
+
+	explain_hva(&c);
+	explain_gpa(&c);
+	explain_hpa(&c);
+	if (json) {
+		struct json_object *root = json_object_new_object(), *a;
+
+		im_json_obj(root, "schema", json_object_new_string("iommu-map/1"));
+		im_json_obj(root, "address", im_json_hex(addr));
+		a = json_object_new_array();
+		for (i = 0; i < c.n; i++) {
+			json_object_array_add(a, c.r[i].o);
+			free(c.r[i].text);
+		}
+		im_json_obj(root, "readings", a);
+		return im_json_print(f, root);
+	}
+	fprintf(f, "0x%" PRIx64 "\n", addr);
+	for (i = 0; i < c.n; i++) {
+		fprintf(f, "  as %s: %s\n", !strcmp(c.r[i].space, "hva") ? "an HVA" :
+			!strcmp(c.r[i].space, "gpa") ? "a GPA" : "an HPA",
+			c.r[i].text ? c.r[i].text : "");
+		free(c.r[i].text);
+		json_object_put(c.r[i].o);
+	}
+	if (!c.n)
+		fprintf(f, "  no reading: not in any mapping of pid %d, not a GPA of any memslot, not in any host BAR\n",
+			m->pid);
+	else {
+		bool sp[3] = { false, false, false };
+
+		for (i = 0; i < c.n; i++)
+			sp[!strcmp(c.r[i].space, "hva") ? 0 : !strcmp(c.r[i].space, "gpa") ? 1 : 2] = true;
+		if (!sp[0] || !sp[1] || !sp[2])
+			fprintf(f, "  not %s%s%s%s%s\n",
+				!sp[0] ? "in any mapping of the target" : "",
+				!sp[0] && (!sp[1] || !sp[2]) ? "; not " : "",
+				!sp[1] ? (m->memslots_known ? "a GPA of any memslot" : "checked as a GPA: no memslots known") : "",
+				!sp[1] && !sp[2] ? "; not " : "",
+				!sp[2] ? "in any host BAR" : "");
+	}
+	r = ferror(f) ? -EIO : 0;
+	return r;
+}

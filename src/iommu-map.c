@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * iommu-map.c - the front end: argp, dispatch, and the only place that
+ * reports errors and exits.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "iommu-map.h"
+
+#ifndef IM_VERSION
+#define IM_VERSION "0.1"
+#endif
+
+const char *argp_program_version = "iommu-map " IM_VERSION;
+const char *argp_program_bug_address = "the iommu-map issue tracker";
+
+enum { CMD_REPORT, CMD_EXPLAIN, CMD_CAPTURE };
+
+enum {
+	OPT_SYSROOT = 0x100,
+	OPT_GDB_EXPORT,
+	OPT_QMP,
+	OPT_QEMU_TRACE,
+	OPT_MTREE,
+};
+
+struct args {
+	int cmd;
+	int pid;
+	const char *sysroot, *slot, *ids, *out;
+	const char *gdb_export, *qmp, *qemu_trace, *mtree;
+	bool json;
+	uint64_t addr;
+};
+
+static const char doc[] =
+	"Show where each BAR of a passed-through PCI device lives: host physical "
+	"(HPA), QEMU's virtual (HVA) and guest physical (GPA) addresses, with the "
+	"KVM memslot that links them and findings you can act on."
+	"\v"
+	"Commands:\n"
+	"  report             the picture per BAR (the default)\n"
+	"  explain ADDR       every reading of a number: as an HVA, a GPA, an HPA\n"
+	"  capture -o DIR     snapshot the files read into a fixture for --sysroot\n"
+	"\n"
+	"Exit status:\n"
+	"  0  EXIT_OK        everything asked for was read and correlated\n"
+	"  1  EXIT_PARTIAL   a partial picture: some source unavailable (see sources)\n"
+	"  2  EXIT_BAD       failure: bad input, target gone, nothing to report\n"
+	"  64 EXIT_USAGE     usage error\n"
+	"\n"
+	"See iommu-map(8).";
+
+static const char args_doc[] = "[report]\nexplain ADDR\ncapture -o DIR";
+
+static struct argp_option options[] = {
+	{ NULL, 0, NULL, 0, "Target selection:", 1 },
+	{ "pid", 'p', "PID", 0, "the QEMU process (default: the only one holding vfio devices)", 1 },
+	{ "sysroot", OPT_SYSROOT, "DIR", 0, "read /proc and /sys under DIR (a captured fixture)", 1 },
+	{ NULL, 0, NULL, 0, "Display options:", 2 },
+	{ "slot", 's', "BDF", 0, "show only this host device ([[domain:]bus:]dev.fn)", 2 },
+	{ "json", 'j', NULL, 0, "JSON output, schema iommu-map/1 (stable)", 2 },
+	{ "pci-ids", 'i', "FILE", 0, "use FILE as the PCI ID list (default: the system's pci.ids)", 2 },
+	{ NULL, 0, NULL, 0, "Other sources:", 3 },
+	{ "gdb-export", OPT_GDB_EXPORT, "FILE", 0, "memslots and guest BARs from `iommu-map export` in gdb", 3 },
+	{ "qmp", OPT_QMP, "SOCKET", 0, "guest BARs from QEMU's QMP socket (query-pci, gpa2hva)", 3 },
+	{ "qemu-trace", OPT_QEMU_TRACE, "FILE", 0, "memslots from a QEMU trace log (kvm_set_user_memory)", 3 },
+	{ "mtree", OPT_MTREE, "FILE", 0, "annotate `info mtree` or gdb `qemu mtree` text (- for stdin)", 3 },
+	{ NULL, 0, NULL, 0, "Capture:", 4 },
+	{ "output", 'o', "DIR", 0, "capture: the fixture directory to write", 4 },
+	{ NULL, 0, NULL, 0, "Help:", -1 },
+	{ 0 }
+};
+
+/* "00:03.0" -> "0000:00:03.0" */
+static int norm_bdf(const char *in, char out[16])
+{
+	unsigned int dom = 0, bus, dev, fn;
+	char tail;
+
+	if (sscanf(in, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail) == 4 ||
+	    (dom = 0, sscanf(in, "%x:%x.%x%c", &bus, &dev, &fn, &tail) == 3)) {
+		if (dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
+			return -EINVAL;
+		snprintf(out, 16, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static error_t parse_opt(int key, char *arg, struct argp_state *state)
+{
+	struct args *a = state->input;
+	uint64_t v;
+
+	switch (key) {
+	case 'p':
+		if (im_parse_u64(arg, &v) || v == 0 || v > 0x3fffffff)
+			argp_error(state, "bad PID '%s'", arg);
+		a->pid = (int)v;
+		break;
+	case OPT_SYSROOT: a->sysroot = arg; break;
+	case 's': a->slot = arg; break;
+	case 'j': a->json = true; break;
+	case 'i': a->ids = arg; break;
+	case 'o': a->out = arg; break;
+	case OPT_GDB_EXPORT: a->gdb_export = arg; break;
+	case OPT_QMP: a->qmp = arg; break;
+	case OPT_QEMU_TRACE: a->qemu_trace = arg; break;
+	case OPT_MTREE: a->mtree = arg; break;
+	case ARGP_KEY_ARG:
+		if (state->arg_num == 0 && !strcmp(arg, "report"))
+			a->cmd = CMD_REPORT;
+		else if (state->arg_num == 0 && !strcmp(arg, "explain"))
+			a->cmd = CMD_EXPLAIN;
+		else if (state->arg_num == 0 && !strcmp(arg, "capture"))
+			a->cmd = CMD_CAPTURE;
+		else if (state->arg_num == 1 && a->cmd == CMD_EXPLAIN) {
+			if (im_parse_u64(arg, &v))
+				argp_error(state, "'%s' is not an address (hex 0x... or decimal)", arg);
+			a->addr = v;
+		} else
+			argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (a->cmd == CMD_EXPLAIN && state->arg_num < 2)
+			argp_error(state, "explain needs an ADDR");
+		if (a->cmd == CMD_CAPTURE && !a->out)
+			argp_error(state, "capture needs -o DIR");
+		if (a->cmd != CMD_CAPTURE && a->out)
+			argp_error(state, "-o goes with capture");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static void __attribute__((format(printf, 1, 2))) warnmsg(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("iommu-map: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int die_err(const struct im_err *e, int r)
+{
+	if (e->file[0] && e->line)
+		warnmsg("%s:%u: %s", e->file, e->line, e->msg);
+	else if (e->file[0])
+		warnmsg("%s: %s", e->file, e->msg);
+	else
+		warnmsg("%s", e->msg[0] ? e->msg : strerror(-r));
+	return EXIT_BAD;
+}
+
+static int pick_pid(struct args *a)
+{
+	struct im_candidate *c = NULL;
+	size_t n = 0, i;
+	int r = im_proc_find_vmms(&c, &n);
+
+	if (r) {
+		warnmsg("%s/proc: %s", im_root(), strerror(-r));
+		return -EXIT_BAD;
+	}
+	if (n == 1) {
+		a->pid = c[0].pid;
+		im_candidates_free(c, n);
+		return 0;
+	}
+	if (!n) {
+		warnmsg("no process under %s holds a vfio device fd or mmap; give --pid", im_root());
+		im_candidates_free(c, n);
+		return -EXIT_BAD;
+	}
+	warnmsg("%zu processes hold vfio devices; choose one with --pid:", n);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "  %7d  %-16s %u vfio fds, %u vfio mmaps\n", c[i].pid,
+			c[i].comm ? c[i].comm : "?", c[i].vfio_fds, c[i].vfio_maps);
+	im_candidates_free(c, n);
+	return -EXIT_USAGE;
+}
+
+/* The memslot source: a fixture file, else the kmod, else say why not. */
+static int load_memslots(struct im_model *m, struct im_err *err)
+{
+	char *status = NULL;
+	int r;
+
+	if (m->memslots_known)
+		return 0;
+	r = im_memslots_load(m, err);
+	if (r != -ENOENT)
+		return r;
+	if (!m->has_kvm_vm)
+		return im_add_source(m, "memslots", IM_SRC_OK,
+				     "the target holds no KVM VM fd (anon_inode:kvm-vm): it runs without KVM (TCG), so there are no memslots");
+	if (!im_root_read("iommu-map/memslots.status", &status, NULL)) {
+		r = im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s", status);
+		free(status);
+		return r;
+	}
+	if (!im_root_is_live())
+		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
+				     "the fixture has no iommu-map/memslots");
+	return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
+			     "KVM memslots cannot be read from user space: load the iommu-map kernel module (kmod/, /dev/iommu-map), or pass --gdb-export or --qemu-trace");
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { .cmd = CMD_REPORT, .pid = -1 };
+	struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
+	struct im_model m;
+	struct im_err err = { 0 };
+	char slot[16];
+	int r, ret = EXIT_OK;
+	size_t i;
+
+	argp_err_exit_status = EXIT_USAGE;
+	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
+		return EXIT_USAGE;
+	if (a.slot && norm_bdf(a.slot, slot)) {
+		warnmsg("-s: '%s' is not a PCI address ([[domain:]bus:]dev.fn)", a.slot);
+		return EXIT_USAGE;
+	}
+	r = im_root_init(a.sysroot ? a.sysroot : "/");
+	if (r) {
+		warnmsg("%s: %s", a.sysroot, strerror(-r));
+		return EXIT_BAD;
+	}
+	if (a.cmd == CMD_CAPTURE && !im_root_is_live()) {
+		warnmsg("capture reads a live system; it does not copy a --sysroot");
+		return EXIT_USAGE;
+	}
+	if (a.pid < 0) {
+		r = pick_pid(&a);
+		if (r)
+			return -r;
+	}
+	im_model_init(&m);
+	m.sysroot = im_root();
+	m.filter_bdf = a.slot ? slot : NULL;
+	r = im_proc_load(&m, a.pid, &err);
+	if (!r)
+		r = im_pci_load(&m, a.ids, &err);
+	if (!r)
+		r = load_memslots(&m, &err);
+	if (r) {
+		ret = die_err(&err, r);
+		goto out;
+	}
+	r = im_correlate(&m);
+	if (r) {
+		warnmsg("correlate: %s", strerror(-r));
+		ret = EXIT_BAD;
+		goto out;
+	}
+	for (i = 0; i < m.nsources; i++)
+		if (m.sources[i].status != IM_SRC_OK) {
+			warnmsg("%s: %s: %s", m.sources[i].name,
+				im_src_status_name(m.sources[i].status),
+				m.sources[i].detail ? m.sources[i].detail : "");
+			ret = EXIT_PARTIAL;
+		}
+	switch (a.cmd) {
+	case CMD_REPORT:
+		r = a.json ? im_report_json(stdout, &m) : im_report_text(stdout, &m);
+		break;
+	case CMD_EXPLAIN:
+		r = im_explain(stdout, &m, a.addr, a.json);
+		break;
+	case CMD_CAPTURE:
+		r = im_capture(&m, a.out, &err);
+		if (r) {
+			ret = die_err(&err, r);
+			goto out;
+		}
+		break;
+	}
+	if (r) {
+		warnmsg("output: %s", strerror(-r));
+		ret = EXIT_BAD;
+	}
+out:
+	im_model_free(&m);
+	if (fflush(stdout) || ferror(stdout)) {
+		warnmsg("write error: %s", strerror(errno));
+		return EXIT_BAD;
+	}
+	return ret;
+}

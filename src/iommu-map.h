@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * iommu-map.h - what each file of the CLI exports, listed under its name.
+ * Library code returns -errno (or NULL) and never exits or prints; only
+ * iommu-map.c reports and exits.
+ */
+#ifndef IOMMU_MAP_H
+#define IOMMU_MAP_H
+
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include "model.h"
+
+/* Named exit codes; documented in --help and iommu-map(8). */
+enum {
+	EXIT_OK = 0,		/* everything asked for was read and correlated */
+	EXIT_PARTIAL = 1,	/* a partial picture: some source unavailable */
+	EXIT_BAD = 2,		/* failure: bad input, target gone, nothing to report */
+	EXIT_USAGE = 64,	/* usage error */
+};
+
+/* util.c */
+void *im_calloc(size_t n, size_t size);		/* NULL on overflow/ENOMEM */
+int im_grow(void *arrayp, size_t *cap, size_t need, size_t elem);
+char *im_strdup(const char *s);
+char *im_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int im_err_set(struct im_err *e, const char *file, unsigned int line,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* strict hex parse of [s, s+len): optional 0x, 1-16 digits; 0 or -EINVAL */
+int im_parse_hex(const char *s, size_t len, uint64_t *out);
+int im_parse_u64(const char *s, uint64_t *out);	/* 0x… hex or decimal */
+const char *im_human_size(uint64_t size, char buf[32]);	/* "4K", "2G", "0x1234" */
+
+/* sysroot.c: every open of /proc, /sys and fixture files goes through here */
+int im_root_init(const char *sysroot);		/* "/" for live */
+const char *im_root(void);
+bool im_root_is_live(void);
+int im_root_open(const char *rel, int flags);	/* -errno; -EXDEV: escapes the root */
+int im_root_readlink(const char *rel, char *buf, size_t len);	/* len or -errno */
+/* reads a whole file into a NUL-terminated malloc'd buffer */
+int im_root_read(const char *rel, char **buf, size_t *len);
+char *im_root_path(const char *rel);		/* sysroot-joined, for messages */
+int im_root_check_tree(const char *rel, struct im_err *err);	/* no link escapes */
+
+/* model.c */
+void im_model_init(struct im_model *m);
+void im_model_free(struct im_model *m);
+int im_add_source(struct im_model *m, const char *name, enum im_src_status st,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int im_add_finding(struct im_model *m, enum im_severity sev, const char *code,
+		   const char *subject, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+int im_add_memslot(struct im_model *m, const struct im_memslot *s);
+int im_add_qemu_bar(struct im_model *m, const struct im_qemu_bar *qb);
+void im_sort_memslots(struct im_model *m);
+int im_find_device(const struct im_model *m, const char *bdf);	/* index or -1 */
+/* interval lookups over sorted arrays: index or -1 */
+long im_find_map(const struct im_model *m, uint64_t hva);
+long im_find_memslot_gpa(const struct im_model *m, int as_id, uint64_t gpa);
+const char *im_severity_name(enum im_severity s);
+const char *im_src_status_name(enum im_src_status s);
+const char *im_offset_mode_name(enum im_offset_mode o);
+const char *im_bar_kind_name(enum im_bar_kind k);
+
+/* proc.c */
+int im_proc_parse_maps(const char *buf, size_t len, const char *file,
+		       struct im_map **maps, size_t *nmaps, struct im_err *err);
+int im_proc_load(struct im_model *m, int pid, struct im_err *err);
+int im_proc_find_vmms(struct im_candidate **c, size_t *n);
+void im_candidates_free(struct im_candidate *c, size_t n);
+bool im_proc_is_vfio_path(const char *path, int *cdev);
+int im_proc_parse_fdinfo(const char *buf, char **syspath);
+
+/* pci.c */
+int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err);
+
+/* memslots.c */
+int im_memslots_parse(const char *buf, size_t len, const char *file,
+		      struct im_model *m, struct im_err *err);
+int im_memslots_load(struct im_model *m, struct im_err *err);
+int im_memslots_write(FILE *f, const struct im_model *m);
+
+/* correlate.c: pure; model in, links and findings out */
+int im_correlate(struct im_model *m);
+
+/* json.c: the "iommu-map/1" conventions: hex strings, null for unknown */
+struct json_object;
+struct json_object *im_json_hex(uint64_t v);
+struct json_object *im_json_str(const char *s);
+struct json_object *im_json_obj(struct json_object *o, const char *key,
+				struct json_object *v);	/* returns o */
+int im_json_print(FILE *f, struct json_object *o);	/* and puts o */
+const char *im_map_backing(const struct im_model *m, const struct im_map *mp,
+			   char *buf, size_t len);
+
+/* report.c */
+int im_report_text(FILE *f, const struct im_model *m);
+int im_report_json(FILE *f, const struct im_model *m);
+
+/* explain.c */
+int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json);
+
+/* capture.c */
+int im_capture(struct im_model *m, const char *dir, struct im_err *err);
+
+#endif

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * memslots.c - the fixture memslot file, iommu-map/memslots:
+ *   # as_id slot gpa size hva flags
+ *   0 7 0xfeb40000 0x20000 0x7fdafdd58000 0x0
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "iommu-map.h"
+
+#define MEMSLOTS_FILE "iommu-map/memslots"
+
+static const char *field(const char **pp, const char *end, size_t *len)
+{
+	const char *p = *pp, *s;
+
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	s = p;
+	while (p < end && *p != ' ' && *p != '\t')
+		p++;
+	*len = (size_t)(p - s);
+	*pp = p;
+	return *len ? s : NULL;
+}
+
+static int dec(const char *s, size_t len, uint64_t max, uint64_t *v)
+{
+	uint64_t x = 0;
+	size_t i;
+
+	if (!len || len > 20)
+		return -EINVAL;
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -EINVAL;
+		x = x * 10 + (uint64_t)(s[i] - '0');
+		if (x > max)
+			return -ERANGE;
+	}
+	*v = x;
+	return 0;
+}
+
+int im_memslots_parse(const char *buf, size_t len, const char *file,
+		      struct im_model *m, struct im_err *err)
+{
+	static const char *const names[] = { "as_id", "slot", "gpa", "size",
+					     "hva", "flags" };
+	const char *p = buf, *end = buf + len;
+	unsigned int line = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *q = p, *f;
+		uint64_t v[6];
+		struct im_memslot s;
+		size_t flen;
+		int i, r;
+
+		line++;
+		for (f = p; f < le; f++)
+			if (*f == '#') {
+				le = f;
+				break;
+			}
+		for (i = 0; i < 6; i++) {
+			f = field(&q, le, &flen);
+			if (!f) {
+				if (i == 0)
+					break;
+				im_err_set(err, file, line, "missing field '%s' (want: as_id slot gpa size hva flags)",
+					   names[i]);
+				return -EINVAL;
+			}
+			r = i < 2 ? dec(f, flen, i ? 0x7fffffff : 0xffff, &v[i])
+				  : im_parse_hex(f, flen, &v[i]);
+			if (r) {
+				im_err_set(err, file, line, "bad %s '%.*s'", names[i],
+					   (int)(flen > 40 ? 40 : flen), f);
+				return -EINVAL;
+			}
+		}
+		if (i == 6) {
+			if (field(&q, le, &flen)) {
+				im_err_set(err, file, line, "trailing text after flags");
+				return -EINVAL;
+			}
+			if (!v[3] || v[2] + v[3] - 1 < v[2] || v[4] + v[3] - 1 < v[4] ||
+			    v[3] & 0xfff || v[2] & 0xfff || v[4] & 0xfff ||
+			    v[5] > 0xffffffff) {
+				im_err_set(err, file, line,
+					   "slot %" PRIu64 " is not page-aligned, is empty or wraps", v[1]);
+				return -EINVAL;
+			}
+			s.as_id = (int)v[0];
+			s.slot = (int)v[1];
+			s.gpa = v[2];
+			s.size = v[3];
+			s.hva = v[4];
+			s.flags = (uint32_t)v[5];
+			r = im_add_memslot(m, &s);
+			if (r)
+				return r;
+		}
+		p = (nl ? nl : end) + 1;
+	}
+	im_sort_memslots(m);
+	m->memslots_known = true;
+	return 0;
+}
+
+int im_memslots_load(struct im_model *m, struct im_err *err)
+{
+	char *buf, *file;
+	size_t len;
+	int r;
+
+	r = im_root_read(MEMSLOTS_FILE, &buf, &len);
+	if (r)
+		return r;
+	file = im_root_path(MEMSLOTS_FILE);
+	r = im_memslots_parse(buf, len, file ? file : MEMSLOTS_FILE, m, err);
+	free(buf);
+	free(file);
+	if (!r) {
+		m->memslot_source = "kvm-memslot";
+		im_add_source(m, "memslots", IM_SRC_OK, "%s: %zu slots",
+			      MEMSLOTS_FILE, m->nmemslots);
+	}
+	return r;
+}
+
+int im_memslots_write(FILE *f, const struct im_model *m)
+{
+	size_t i;
+
+	fprintf(f, "# as_id slot gpa size hva flags  (source: %s)\n",
+		m->memslot_source ? m->memslot_source : "unknown");
+	for (i = 0; i < m->nmemslots; i++) {
+		const struct im_memslot *s = &m->memslots[i];
+
+		fprintf(f, "%d %d 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx64 " 0x%" PRIx32 "\n",
+			s->as_id, s->slot, s->gpa, s->size, s->hva, s->flags);
+	}
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* model.c - building, searching and freeing the model. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "iommu-map.h"
+
+void im_model_init(struct im_model *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->pid = -1;
+	m->sysroot = "/";
+}
+
+static void free_bar(struct im_bar *b)
+{
+	free(b->mmaps);
+	free(b->guest);
+}
+
+void im_model_free(struct im_model *m)
+{
+	size_t i;
+	int b;
+
+	for (i = 0; i < m->ndevices; i++) {
+		struct im_device *d = &m->devices[i];
+
+		free(d->name);
+		free(d->driver);
+		free(d->iommu_group);
+		free(d->guest_bdf);
+		free(d->qdev_id);
+		for (b = 0; b < IM_NBARS; b++)
+			free_bar(&d->bars[b]);
+	}
+	free(m->devices);
+	for (i = 0; i < m->nmaps; i++)
+		free(m->maps[i].path);
+	free(m->maps);
+	for (i = 0; i < m->nfds; i++) {
+		free(m->fds[i].target);
+		free(m->fds[i].syspath);
+	}
+	free(m->fds);
+	free(m->memslots);
+	for (i = 0; i < m->nsources; i++) {
+		free(m->sources[i].name);
+		free(m->sources[i].detail);
+	}
+	free(m->sources);
+	for (i = 0; i < m->nfindings; i++) {
+		free(m->findings[i].code);
+		free(m->findings[i].subject);
+		free(m->findings[i].message);
+	}
+	free(m->findings);
+	for (i = 0; i < m->nqbars; i++) {
+		free(m->qbars[i].guest_bdf);
+		free(m->qbars[i].qdev_id);
+	}
+	free(m->qbars);
+	free(m->comm);
+	free(m->cmdline);
+	free(m->kernel);
+	free(m->offset_why);
+	memset(m, 0, sizeof(*m));
+}
+
+int im_add_source(struct im_model *m, const char *name, enum im_src_status st,
+		  const char *fmt, ...)
+{
+	struct im_source *s;
+	va_list ap;
+	size_t i;
+	int r;
+
+	/* one entry per source: a later word on the same source replaces it */
+	for (i = 0; i < m->nsources; i++)
+		if (!strcmp(m->sources[i].name, name))
+			break;
+	if (i == m->nsources) {
+		r = im_grow(&m->sources, &m->cap.sources, m->nsources + 1,
+			    sizeof(*m->sources));
+		if (r)
+			return r;
+		m->sources[i].name = strdup(name);
+		if (!m->sources[i].name)
+			return -ENOMEM;
+		m->nsources++;
+	}
+	s = &m->sources[i];
+	s->status = st;
+	free(s->detail);
+	va_start(ap, fmt);
+	r = vasprintf(&s->detail, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		s->detail = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int im_add_finding(struct im_model *m, enum im_severity sev, const char *code,
+		   const char *subject, const char *fmt, ...)
+{
+	struct im_finding *f;
+	va_list ap;
+	int r;
+
+	r = im_grow(&m->findings, &m->cap.findings, m->nfindings + 1,
+		    sizeof(*m->findings));
+	if (r)
+		return r;
+	f = &m->findings[m->nfindings];
+	f->severity = sev;
+	f->code = strdup(code);
+	f->subject = strdup(subject ? subject : "");
+	va_start(ap, fmt);
+	r = vasprintf(&f->message, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		f->message = NULL;
+	if (!f->code || !f->subject || !f->message) {
+		free(f->code);
+		free(f->subject);
+		free(f->message);
+		return -ENOMEM;
+	}
+	m->nfindings++;
+	return 0;
+}
+
+int im_add_memslot(struct im_model *m, const struct im_memslot *s)
+{
+	int r = im_grow(&m->memslots, &m->cap.memslots, m->nmemslots + 1,
+			sizeof(*m->memslots));
+
+	if (r)
+		return r;
+	m->memslots[m->nmemslots++] = *s;
+	return 0;
+}
+
+int im_add_qemu_bar(struct im_model *m, const struct im_qemu_bar *qb)
+{
+	struct im_qemu_bar *n;
+	int r = im_grow(&m->qbars, &m->cap.qbars, m->nqbars + 1, sizeof(*m->qbars));
+
+	if (r)
+		return r;
+	n = &m->qbars[m->nqbars];
+	*n = *qb;
+	n->guest_bdf = im_strdup(qb->guest_bdf);
+	n->qdev_id = im_strdup(qb->qdev_id);
+	if ((qb->guest_bdf && !n->guest_bdf) || (qb->qdev_id && !n->qdev_id)) {
+		free(n->guest_bdf);
+		free(n->qdev_id);
+		return -ENOMEM;
+	}
+	m->nqbars++;
+	return 0;
+}
+
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct im_memslot *x = a, *y = b;
+
+	if (x->as_id != y->as_id)
+		return x->as_id < y->as_id ? -1 : 1;
+	if (x->gpa != y->gpa)
+		return x->gpa < y->gpa ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+void im_sort_memslots(struct im_model *m)
+{
+	if (m->nmemslots)
+		qsort(m->memslots, m->nmemslots, sizeof(*m->memslots), cmp_slot);
+}
+
+int im_find_device(const struct im_model *m, const char *bdf)
+{
+	size_t lo = 0, hi = m->ndevices;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(m->devices[mid].bdf, bdf);
+
+		if (!c)
+			return (int)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+long im_find_map(const struct im_model *m, uint64_t hva)
+{
+	size_t lo = 0, hi = m->nmaps;
+
+	/* last map with start <= hva */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->maps[mid].start <= hva)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && hva < m->maps[lo - 1].end)
+		return (long)(lo - 1);
+	return -1;
+}
+
+long im_find_memslot_gpa(const struct im_model *m, int as_id, uint64_t gpa)
+{
+	size_t lo = 0, hi = m->nmemslots;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct im_memslot *s = &m->memslots[mid];
+
+		if (s->as_id < as_id || (s->as_id == as_id && s->gpa <= gpa))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo) {
+		const struct im_memslot *s = &m->memslots[lo - 1];
+
+		if (s->as_id == as_id && gpa - s->gpa < s->size)
+			return (long)(lo - 1);
+	}
+	return -1;
+}
+
+const char *im_severity_name(enum im_severity s)
+{
+	static const char *const n[] = { "info", "warning", "error" };
+
+	return s <= IM_SEV_ERROR ? n[s] : "?";
+}
+
+const char *im_src_status_name(enum im_src_status s)
+{
+	static const char *const n[] = { "ok", "partial", "unavailable" };
+
+	return s <= IM_SRC_UNAVAILABLE ? n[s] : "?";
+}
+
+const char *im_offset_mode_name(enum im_offset_mode o)
+{
+	static const char *const n[] = { "unknown", "hpa", "region" };
+
+	return o <= IM_OFF_REGION ? n[o] : "?";
+}
+
+const char *im_bar_kind_name(enum im_bar_kind k)
+{
+	static const char *const n[] = { "none", "mem32", "mem64", "io" };
+
+	return k <= IM_BAR_IO ? n[k] : "?";
+}

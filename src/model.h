@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * model.h - the one picture every source fills and every view reads.
+ *
+ * Sources (pci.c, proc.c, memslots.c, ...) fill plain structs here and
+ * never print.  correlate.c links them and adds findings; it is pure.
+ * Views (report.c, explain.c) read the model and never open a file.
+ */
+#ifndef IM_MODEL_H
+#define IM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IM_NBARS 6
+
+enum im_bar_kind { IM_BAR_NONE = 0, IM_BAR_MEM32, IM_BAR_MEM64, IM_BAR_IO };
+
+/* How the maps offset column of a vfio mapping is to be read. */
+enum im_offset_mode {
+	IM_OFF_UNKNOWN = 0,
+	IM_OFF_HPA,	/* < 6.10: vm_pgoff = BAR HPA + offset in BAR */
+	IM_OFF_REGION,	/* >= 6.10: index << 40 | offset in BAR */
+};
+
+/* How an mmap was tied to its device; the order is the order of trust. */
+enum im_ident {
+	IM_ID_NONE = 0,
+	IM_ID_FDINFO,	/* fdinfo vfio-device-syspath: named the only candidate */
+	IM_ID_CDEV,	/* /dev/vfio/devices/vfioN path */
+	IM_ID_HPA,	/* maps offset is an HPA inside the BAR */
+	IM_ID_GUESS,	/* (index, size) match only */
+};
+
+enum im_severity { IM_SEV_INFO = 0, IM_SEV_WARNING, IM_SEV_ERROR };
+
+enum im_src_status { IM_SRC_OK = 0, IM_SRC_PARTIAL, IM_SRC_UNAVAILABLE };
+
+/* One mmap of a BAR, after correlation. */
+struct im_bar_mmap {
+	uint64_t hva, size, bar_offset, maps_offset;
+	int fd;			/* -1: not known */
+	size_t map;		/* index into model.maps */
+	enum im_ident ident;
+};
+
+/* One stretch of a BAR as the guest sees it. */
+struct im_bar_guest {
+	uint64_t gpa, size, hva;
+	int slot, as_id;	/* -1: not from a memslot */
+	const char *source;	/* "kvm-memslot", "qmp", "gdb-export", ... */
+};
+
+struct im_bar {
+	int index;
+	enum im_bar_kind kind;
+	bool prefetch;
+	uint64_t hpa, size;
+	struct im_bar_mmap *mmaps;
+	size_t nmmaps;
+	struct im_bar_guest *guest;
+	size_t nguest;
+	/* guest-side BAR address as reported by QEMU (QMP, gdb export, ...) */
+	bool have_guest_gpa;
+	uint64_t guest_gpa, guest_size;
+};
+
+struct im_device {
+	char bdf[16];			/* "0000:00:03.0" */
+	uint16_t vendor_id, device_id;
+	char *name;			/* from pci.ids, or NULL */
+	char *driver;			/* or NULL */
+	char *iommu_group;		/* or NULL */
+	struct im_bar bars[IM_NBARS];
+	bool held;			/* the target holds an fd or mmap of it */
+	int vfio_cdev;			/* N of vfio-dev/vfioN, or -1 */
+	bool have_msix;			/* MSI-X capability read from config */
+	int msix_bar, msix_pba_bar;
+	uint64_t msix_table_off, msix_table_size, msix_pba_off, msix_pba_size;
+	char *guest_bdf, *qdev_id;	/* from QEMU-side sources, or NULL */
+};
+
+/* One line of /proc/PID/maps. */
+struct im_map {
+	uint64_t start, end, offset;
+	char perms[5];
+	unsigned int dev_major, dev_minor;
+	uint64_t inode;
+	char *path;			/* "" for anonymous */
+	unsigned int line;		/* line number in maps */
+	/* vfio BAR mappings only: */
+	bool vfio;
+	int cdev;			/* N of /dev/vfio/devices/vfioN, or -1 */
+	int dev;			/* index into model.devices, or -1 */
+	int bar;			/* BAR index, or -1 */
+	uint64_t bar_offset;
+	enum im_ident ident;
+};
+
+struct im_fd {
+	int fd;
+	char *target;			/* readlink of proc/PID/fd/N */
+	char *syspath;			/* fdinfo vfio-device-syspath:, or NULL */
+	int dev;			/* index into model.devices, or -1 */
+};
+
+/* A KVM memslot. */
+struct im_memslot {
+	int as_id, slot;
+	uint64_t gpa, size, hva;
+	uint32_t flags;
+};
+
+struct im_source {
+	char *name;
+	enum im_src_status status;
+	char *detail;
+};
+
+struct im_finding {
+	enum im_severity severity;
+	char *code, *subject, *message;
+};
+
+/*
+ * What a QEMU-side source (QMP, gdb export, trace log) says of one BAR of a
+ * passed-through device, in the guest's terms.
+ */
+struct im_qemu_bar {
+	char host_bdf[16];
+	int bar;
+	uint64_t gpa, size;		/* guest BAR; size 0: not known */
+	bool have_hva;
+	uint64_t hva;			/* gpa2hva of gpa, flat view, ... */
+	char *guest_bdf, *qdev_id;	/* or NULL */
+	const char *source;		/* "qmp", "gdb-export", "qemu-trace" */
+};
+
+/* A process that looks like a VMM (used when --pid is not given). */
+struct im_candidate {
+	int pid;
+	char *comm;
+	unsigned int vfio_fds, vfio_maps;
+};
+
+struct im_model {
+	/* target */
+	const char *sysroot;
+	const char *filter_bdf;		/* -s: show only this device, or NULL */
+	int pid;			/* -1: none */
+	char *comm, *cmdline, *kernel;
+	enum im_offset_mode offset_mode;
+	char *offset_why;		/* how the decoding was chosen */
+	bool has_kvm_vm;		/* an anon_inode:kvm-vm fd is held */
+
+	struct im_device *devices;	/* sorted by bdf */
+	size_t ndevices;
+	struct im_map *maps;		/* sorted by start, as the kernel prints */
+	size_t nmaps;
+	struct im_fd *fds;		/* sorted by fd */
+	size_t nfds;
+	struct im_memslot *memslots;	/* sorted by as_id, gpa */
+	size_t nmemslots;
+	const char *memslot_source;	/* "kvm-memslot", "fixture", ... */
+	bool memslots_known;		/* a memslot source answered */
+	struct im_qemu_bar *qbars;
+	size_t nqbars;
+
+	struct im_source *sources;
+	size_t nsources;
+	struct im_finding *findings;
+	size_t nfindings;
+
+	/* capacities of the growable arrays above (model.c) */
+	struct {
+		size_t sources, findings, memslots, qbars;
+	} cap;
+};
+
+/* A parse error a source reports: "file:line: message". */
+struct im_err {
+	char file[512];
+	unsigned int line;		/* 0: whole file */
+	char msg[256];
+};
+
+#endif

@@ -1,0 +1,379 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * proc.c - the target process as /proc shows it: maps (every line), fd links,
+ * fdinfo of vfio fds, comm, cmdline, and the kernel release.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "iommu-map.h"
+
+#define VFIO_ANON "anon_inode:[vfio-device]"
+#define VFIO_CDEV "/dev/vfio/devices/vfio"
+
+bool im_proc_is_vfio_path(const char *path, int *cdev)
+{
+	if (cdev)
+		*cdev = -1;
+	if (!strcmp(path, VFIO_ANON))
+		return true;
+	if (!strncmp(path, VFIO_CDEV, sizeof(VFIO_CDEV) - 1)) {
+		const char *p = path + sizeof(VFIO_CDEV) - 1;
+		long n = 0;
+
+		if (!isdigit((unsigned char)*p))
+			return false;
+		for (; isdigit((unsigned char)*p) && n < INT_MAX / 10; p++)
+			n = n * 10 + (*p - '0');
+		if (*p)
+			return false;
+		if (cdev)
+			*cdev = (int)n;
+		return true;
+	}
+	return false;
+}
+
+/* field [*pp, delimiter) as hex */
+static int take_hex(const char **pp, const char *end, char delim, uint64_t *v)
+{
+	const char *p = *pp, *q = p;
+
+	while (q < end && *q != delim)
+		q++;
+	if (q == end || im_parse_hex(p, (size_t)(q - p), v))
+		return -EINVAL;
+	*pp = q + 1;
+	return 0;
+}
+
+static int parse_maps_line(const char *p, const char *end, struct im_map *mp)
+{
+	uint64_t v, maj, min;
+	const char *q;
+
+	if (take_hex(&p, end, '-', &mp->start) || take_hex(&p, end, ' ', &mp->end))
+		return -EINVAL;
+	if (end - p < 5 || p[4] != ' ')
+		return -EINVAL;
+	memcpy(mp->perms, p, 4);
+	mp->perms[4] = '\0';
+	if (!strchr("r-", p[0]) || !strchr("w-", p[1]) || !strchr("x-", p[2]) ||
+	    !strchr("sp", p[3]))
+		return -EINVAL;
+	p += 5;
+	if (take_hex(&p, end, ' ', &mp->offset) || take_hex(&p, end, ':', &maj) ||
+	    take_hex(&p, end, ' ', &min) || maj > 0xfff || min > 0xfffff)
+		return -EINVAL;
+	mp->dev_major = (unsigned int)maj;
+	mp->dev_minor = (unsigned int)min;
+	v = 0;
+	for (q = p; q < end && isdigit((unsigned char)*q); q++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	if (q == p || (q < end && *q != ' '))
+		return -EINVAL;
+	mp->inode = v;
+	while (q < end && *q == ' ')
+		q++;
+	mp->path = strndup(q, (size_t)(end - q));
+	if (!mp->path)
+		return -ENOMEM;
+	if (mp->start >= mp->end)
+		return -ERANGE;
+	mp->vfio = im_proc_is_vfio_path(mp->path, &mp->cdev);
+	mp->dev = mp->bar = -1;
+	return 0;
+}
+
+int im_proc_parse_maps(const char *buf, size_t len, const char *file,
+		       struct im_map **mapsp, size_t *nmapsp, struct im_err *err)
+{
+	const char *p = buf, *end = buf + len;
+	struct im_map *maps = NULL;
+	size_t n = 0, cap = 0;
+	unsigned int line = 0;
+	int r = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+
+		line++;
+		if (le == p) {	/* blank line */
+			p = le + 1;
+			continue;
+		}
+		r = im_grow(&maps, &cap, n + 1, sizeof(*maps));
+		if (r)
+			break;
+		memset(&maps[n], 0, sizeof(maps[n]));
+		maps[n].line = line;
+		r = parse_maps_line(p, le, &maps[n]);
+		if (r == -ERANGE) {
+			im_err_set(err, file, line, "mapping ends before it starts");
+			free(maps[n].path);
+			r = -EINVAL;
+			break;
+		}
+		if (r) {
+			if (r == -EINVAL)
+				im_err_set(err, file, line,
+					   "not a maps line (want 'start-end perms offset dev inode [path]')");
+			free(maps[n].path);
+			break;
+		}
+		if (n && maps[n].start < maps[n - 1].end) {
+			im_err_set(err, file, line,
+				   "mapping overlaps or is out of order with line %u",
+				   maps[n - 1].line);
+			free(maps[n].path);
+			r = -EINVAL;
+			break;
+		}
+		n++;
+		p = le + 1;
+	}
+	if (r) {
+		while (n)
+			free(maps[--n].path);
+		free(maps);
+		return r;
+	}
+	*mapsp = maps;
+	*nmapsp = n;
+	return 0;
+}
+
+int im_proc_parse_fdinfo(const char *buf, char **syspath)
+{
+	static const char key[] = "vfio-device-syspath:";
+	const char *p = buf;
+
+	*syspath = NULL;
+	while (p && *p) {
+		if (!strncmp(p, key, sizeof(key) - 1)) {
+			const char *v = p + sizeof(key) - 1, *e;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			e = strchr(v, '\n');
+			*syspath = e ? strndup(v, (size_t)(e - v)) : strdup(v);
+			return *syspath ? 0 : -ENOMEM;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+static char *trimmed(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+	return s;
+}
+
+static int cmp_fd(const void *a, const void *b)
+{
+	const struct im_fd *x = a, *y = b;
+
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+/* Lists proc/PID/fd; reads fdinfo of vfio device fds. */
+static int load_fds(struct im_model *m, int pid, int *perm)
+{
+	char rel[64], target[PATH_MAX];
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+	int fd, r = 0;
+
+	snprintf(rel, sizeof(rel), "proc/%d/fd", pid);
+	fd = im_root_open(rel, O_RDONLY | O_DIRECTORY);
+	if (fd < 0) {
+		*perm = fd;
+		return 0;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		struct im_fd *f;
+		char link[400];
+		uint64_t n;
+		int l;
+
+		if (im_parse_u64(de->d_name, &n) || n > INT_MAX)
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", rel, de->d_name);
+		l = im_root_readlink(link, target, sizeof(target));
+		if (l < 0) {
+			if (l == -EACCES || l == -EPERM)
+				*perm = l;
+			continue;
+		}
+		r = im_grow(&m->fds, &cap, m->nfds + 1, sizeof(*m->fds));
+		if (r)
+			break;
+		f = &m->fds[m->nfds];
+		memset(f, 0, sizeof(*f));
+		f->fd = (int)n;
+		f->dev = -1;
+		f->target = strdup(target);
+		if (!f->target) {
+			r = -ENOMEM;
+			break;
+		}
+		m->nfds++;
+		if (!strcmp(target, "anon_inode:kvm-vm"))
+			m->has_kvm_vm = true;
+		if (im_proc_is_vfio_path(target, NULL)) {
+			char info[400], *buf;
+
+			snprintf(info, sizeof(info), "proc/%d/fdinfo/%s", pid,
+				 de->d_name);
+			if (!im_root_read(info, &buf, NULL)) {
+				r = im_proc_parse_fdinfo(buf, &f->syspath);
+				free(buf);
+				if (r)
+					break;
+			}
+		}
+	}
+	closedir(d);
+	if (m->nfds)
+		qsort(m->fds, m->nfds, sizeof(*m->fds), cmp_fd);
+	return r;
+}
+
+static char *read_small(const char *rel)
+{
+	char *buf;
+	size_t len, i;
+
+	if (im_root_read(rel, &buf, &len))
+		return NULL;
+	for (i = 0; i + 1 < len; i++)	/* cmdline: NULs between words */
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	return trimmed(buf);
+}
+
+int im_proc_load(struct im_model *m, int pid, struct im_err *err)
+{
+	char rel[64], *buf, *file;
+	size_t len;
+	int r, perm = 0;
+
+	m->pid = pid;
+	m->kernel = read_small("proc/sys/kernel/osrelease");
+	snprintf(rel, sizeof(rel), "proc/%d/maps", pid);
+	r = im_root_read(rel, &buf, &len);
+	file = im_root_path(rel);
+	if (r) {
+		im_err_set(err, file, 0, "%s%s", strerror(-r),
+			   r == -ENOENT ? " (no such process)" :
+			   r == -EACCES ? " (need root or CAP_SYS_PTRACE)" : "");
+		free(file);
+		return r;
+	}
+	r = im_proc_parse_maps(buf, len, file ? file : rel, &m->maps, &m->nmaps, err);
+	free(buf);
+	free(file);
+	if (r)
+		return r;
+	snprintf(rel, sizeof(rel), "proc/%d/comm", pid);
+	m->comm = read_small(rel);
+	snprintf(rel, sizeof(rel), "proc/%d/cmdline", pid);
+	m->cmdline = read_small(rel);
+	r = load_fds(m, pid, &perm);
+	if (r)
+		return r;
+	if (perm)
+		return im_add_source(m, "proc", IM_SRC_PARTIAL,
+				     "maps: %zu lines; fd: %s (need root or CAP_SYS_PTRACE): devices are known only from maps offsets",
+				     m->nmaps, strerror(-perm));
+	return im_add_source(m, "proc", IM_SRC_OK, "maps: %zu lines, fds: %zu",
+			     m->nmaps, m->nfds);
+}
+
+void im_candidates_free(struct im_candidate *c, size_t n)
+{
+	while (n)
+		free(c[--n].comm);
+	free(c);
+}
+
+/* Processes under the root that hold vfio device fds or vfio mmaps. */
+int im_proc_find_vmms(struct im_candidate **cp, size_t *np)
+{
+	struct im_candidate *c = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = im_root_open("proc", O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		struct im_model pm;
+		struct im_err e;
+		uint64_t pid;
+		unsigned int vf = 0, vm = 0;
+		size_t i;
+
+		if (im_parse_u64(de->d_name, &pid) || pid > INT_MAX)
+			continue;
+		im_model_init(&pm);
+		if (im_proc_load(&pm, (int)pid, &e)) {
+			im_model_free(&pm);
+			continue;
+		}
+		for (i = 0; i < pm.nfds; i++)
+			vf += im_proc_is_vfio_path(pm.fds[i].target, NULL);
+		for (i = 0; i < pm.nmaps; i++)
+			vm += pm.maps[i].vfio;
+		if (vf || vm) {
+			r = im_grow(&c, &cap, n + 1, sizeof(*c));
+			if (!r) {
+				c[n].pid = (int)pid;
+				c[n].comm = pm.comm;
+				pm.comm = NULL;
+				c[n].vfio_fds = vf;
+				c[n].vfio_maps = vm;
+				n++;
+			}
+		}
+		im_model_free(&pm);
+		if (r)
+			break;
+	}
+	closedir(d);
+	if (r) {
+		im_candidates_free(c, n);
+		return r;
+	}
+	*cp = c;
+	*np = n;
+	return 0;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* util.c - allocation, formatting and strict number parsing. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "iommu-map.h"
+
+void *im_calloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
+/* Make *arrayp hold at least need elements; doubles the capacity. */
+int im_grow(void *arrayp, size_t *cap, size_t need, size_t elem)
+{
+	void **p = arrayp;
+	size_t ncap = *cap ? *cap : 16;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	if (ncap > SIZE_MAX / elem)
+		return -ENOMEM;
+	n = realloc(*p, ncap * elem);
+	if (!n)
+		return -ENOMEM;
+	memset((char *)n + *cap * elem, 0, (ncap - *cap) * elem);
+	*p = n;
+	*cap = ncap;
+	return 0;
+}
+
+char *im_strdup(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+char *im_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return r < 0 ? NULL : s;
+}
+
+int im_err_set(struct im_err *e, const char *file, unsigned int line,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return 0;
+	snprintf(e->file, sizeof(e->file), "%s", file ? file : "");
+	e->line = line;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int im_parse_hex(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0, digits = 0;
+
+	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		i = 2;
+	for (; i < len; i++, digits++) {
+		int d = hexval(s[i]);
+
+		if (d < 0 || digits >= 16)
+			return -EINVAL;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (!digits)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int im_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (!s || !*s)
+		return -EINVAL;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return im_parse_hex(s, strlen(s), out);
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* Power-of-two-friendly size: "256", "4K", "16K", "2G"; odd sizes in hex. */
+const char *im_human_size(uint64_t size, char buf[32])
+{
+	static const char unit[] = "KMGTPE";
+	int u = -1;
+	uint64_t v = size;
+
+	while (v >= 1024 && !(v & 1023) && u < 5) {
+		v >>= 10;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, 32, "%" PRIu64, size);
+	else
+		snprintf(buf, 32, "%" PRIu64 "%c", v, unit[u]);
+	return buf;
+}
