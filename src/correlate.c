@@ -60,8 +60,25 @@ static int parse_release(const char *k, int *maj, int *min)
 }
 
 /* Which device and BAR a region-format offset names, among candidates. */
+static bool opened_as_cdev(const struct im_model *m, int dev)
+{
+	size_t j;
+	int cdev;
+
+	for (j = 0; j < m->nfds; j++)
+		if (m->fds[j].dev == dev &&
+		    im_proc_is_vfio_path(m->fds[j].target, &cdev) && cdev >= 0)
+			return true;
+	return false;
+}
+
+/*
+ * Devices whose BAR `index` can hold the mapping: among those named by
+ * fdinfo, or among all vfio-pci devices.  `exact` keeps only BARs the
+ * mapping covers whole, as QEMU maps a BAR without a sparse mmap.
+ */
 static int region_candidates(const struct im_model *m, const struct im_map *mp,
-			     bool only_fdinfo, int *dev)
+			     bool only_fdinfo, bool exact, int *dev)
 {
 	uint64_t idx = mp->offset >> REGION_SHIFT, off = mp->offset & REGION_MASK;
 	uint64_t len = mp->end - mp->start;
@@ -87,8 +104,13 @@ static int region_candidates(const struct im_model *m, const struct im_map *mp,
 		}
 		if (b->kind == IM_BAR_NONE || b->kind == IM_BAR_IO)
 			continue;
+		/* an anonymous mapping is not of a device opened as a cdev */
+		if (mp->cdev < 0 && opened_as_cdev(m, (int)i))
+			continue;
 		/* a sub-page BAR is mapped as a whole page */
 		if (off + len > ((b->size + PAGE - 1) & ~(PAGE - 1)))
+			continue;
+		if (exact && (off || len != ((b->size + PAGE - 1) & ~(PAGE - 1))))
 			continue;
 		if (!n)
 			*dev = (int)i;
@@ -155,8 +177,8 @@ static int decide_offset_mode(struct im_model *m, const struct bar_ref *refs,
 		nvfio++;
 		if (find_bar_ref(refs, nrefs, mp->offset) >= 0)
 			hpa_hits++;
-		if (region_candidates(m, mp, false, &dummy) ||
-		    (mp->offset >> REGION_SHIFT) < 9)
+		if (region_candidates(m, mp, false, false, &dummy) ||
+		    (mp->cdev >= 0 && (mp->offset >> REGION_SHIFT) < IM_NBARS))
 			region_hits++;
 	}
 	free(m->offset_why);
@@ -167,15 +189,15 @@ static int decide_offset_mode(struct im_model *m, const struct bar_ref *refs,
 					    im_offset_mode_name(by_kernel));
 		return 0;
 	}
-	if (by_kernel == IM_OFF_HPA && hpa_hits) {
-		m->offset_mode = IM_OFF_HPA;
-		m->offset_why = im_asprintf("kernel %s < 6.10: offset is the BAR's HPA; %u of %u vfio mappings fall in a BAR",
-					    m->kernel, hpa_hits, nvfio);
-	} else if (by_kernel == IM_OFF_REGION && region_hits == nvfio) {
-		m->offset_mode = IM_OFF_REGION;
-		m->offset_why = im_asprintf("kernel %s >= 6.10: offset is index << 40 | offset in BAR",
-					    m->kernel);
-	} else if (hpa_hits) {
+	if (by_kernel == IM_OFF_REGION ? region_hits && region_hits >= hpa_hits
+				       : hpa_hits && hpa_hits >= region_hits) {
+		m->offset_mode = by_kernel == IM_OFF_UNKNOWN ? IM_OFF_HPA : by_kernel;
+		m->offset_why = by_kernel == IM_OFF_REGION ?
+			im_asprintf("kernel %s >= 6.10: offset is index << 40 | offset in BAR; %u of %u vfio mappings fit a BAR so",
+				    m->kernel, region_hits, nvfio) :
+			im_asprintf("kernel %s < 6.10: offset is the BAR's HPA; %u of %u vfio mappings fall in a BAR",
+				    m->kernel ? m->kernel : "unknown", hpa_hits, nvfio);
+	} else if (hpa_hits > region_hits) {
 		m->offset_mode = IM_OFF_HPA;
 		m->offset_why = im_asprintf("%u of %u vfio offsets fall in a host BAR: read as HPA (kernel %s)",
 					    hpa_hits, nvfio, m->kernel ? m->kernel : "unknown");
@@ -185,8 +207,8 @@ static int decide_offset_mode(struct im_model *m, const struct bar_ref *refs,
 				       m->kernel);
 	} else if (region_hits) {
 		m->offset_mode = IM_OFF_REGION;
-		m->offset_why = im_asprintf("no vfio offset is a host BAR address; read as index << 40 | offset (kernel %s)",
-					    m->kernel ? m->kernel : "unknown");
+		m->offset_why = im_asprintf("%u of %u vfio offsets read as index << 40 | offset; none is a host BAR address (kernel %s)",
+					    region_hits, nvfio, m->kernel ? m->kernel : "unknown");
 		if (by_kernel == IM_OFF_HPA)
 			im_add_finding(m, IM_SEV_WARNING, "offset-format-unexpected", "kernel",
 				       "kernel %s is older than 6.10, but the vfio maps offsets are region offsets (index << 40): a backport of 'vfio/pci: Use unmap_mapping_range()'? decoded as region offsets",
@@ -232,10 +254,12 @@ static void identify_maps(struct im_model *m, const struct bar_ref *refs,
 					mp->dev = dev;
 					mp->ident = IM_ID_CDEV;
 				}
-			} else if (fdinfo && region_candidates(m, mp, true, &dev) == 1) {
+			} else if (fdinfo && (region_candidates(m, mp, true, false, &dev) == 1 ||
+					      region_candidates(m, mp, true, true, &dev) == 1)) {
 				mp->dev = dev;
 				mp->ident = IM_ID_FDINFO;
-			} else if ((n = region_candidates(m, mp, false, &dev)) == 1) {
+			} else if ((n = region_candidates(m, mp, false, false, &dev)) == 1 ||
+				   region_candidates(m, mp, false, true, &dev) == 1) {
 				mp->dev = dev;
 				mp->ident = IM_ID_GUESS;
 			} else if (n > 1) {

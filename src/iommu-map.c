@@ -230,6 +230,16 @@ int main(int argc, char **argv)
 	argp_err_exit_status = EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
+	{
+		const char *missing = a.gdb_export ? "--gdb-export" : a.qmp ? "--qmp" :
+				      a.qemu_trace ? "--qemu-trace" : a.mtree ? "--mtree" : NULL;
+
+		if (missing) {
+			warnmsg("%s: this source is not in this build yet (see BUGS in iommu-map(8))",
+				missing);
+			return EXIT_USAGE;
+		}
+	}
 	if (a.slot && norm_bdf(a.slot, slot)) {
 		warnmsg("-s: '%s' is not a PCI address ([[domain:]bus:]dev.fn)", a.slot);
 		return EXIT_USAGE;

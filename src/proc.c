@@ -285,7 +285,8 @@ int im_proc_load(struct im_model *m, int pid, struct im_err *err)
 	r = im_root_read(rel, &buf, &len);
 	file = im_root_path(rel);
 	if (r) {
-		im_err_set(err, file, 0, "%s%s", strerror(-r),
+		im_err_set(err, file, 0, "%s%s",
+			   r == -EXDEV ? "a symlink on the way leads outside the sysroot; not followed" : strerror(-r),
 			   r == -ENOENT ? " (no such process)" :
 			   r == -EACCES ? " (need root or CAP_SYS_PTRACE)" : "");
 		free(file);
@@ -340,19 +341,25 @@ int im_proc_find_vmms(struct im_candidate **cp, size_t *np)
 		struct im_err e;
 		uint64_t pid;
 		unsigned int vf = 0, vm = 0;
+		int perm = 0;
 		size_t i;
 
 		if (im_parse_u64(de->d_name, &pid) || pid > INT_MAX)
 			continue;
 		im_model_init(&pm);
-		if (im_proc_load(&pm, (int)pid, &e)) {
-			im_model_free(&pm);
-			continue;
+		/* fds first: a broken maps file still names its process */
+		if (load_fds(&pm, (int)pid, &perm) == 0)
+			for (i = 0; i < pm.nfds; i++)
+				vf += im_proc_is_vfio_path(pm.fds[i].target, NULL);
+		if (!vf && !im_proc_load(&pm, (int)pid, &e))
+			for (i = 0; i < pm.nmaps; i++)
+				vm += pm.maps[i].vfio;
+		if (!pm.comm) {
+			char rel[64];
+
+			snprintf(rel, sizeof(rel), "proc/%d/comm", (int)pid);
+			pm.comm = read_small(rel);
 		}
-		for (i = 0; i < pm.nfds; i++)
-			vf += im_proc_is_vfio_path(pm.fds[i].target, NULL);
-		for (i = 0; i < pm.nmaps; i++)
-			vm += pm.maps[i].vfio;
 		if (vf || vm) {
 			r = im_grow(&c, &cap, n + 1, sizeof(*c));
 			if (!r) {

@@ -80,7 +80,7 @@ int im_report_text(FILE *f, const struct im_model *m)
 		if (!shown(m, d))
 			continue;
 		nshown++;
-		fprintf(f, "\n%s %s [%04x:%04x]\n", d->bdf, d->name ? d->name : "",
+		fprintf(f, "\n%s %s [%04x:%04x]\n", d->bdf, d->name ? d->name : "Device",
 			d->vendor_id, d->device_id);
 		fprintf(f, "  driver %s, IOMMU group %s", d->driver ? d->driver : "none",
 			d->iommu_group ? d->iommu_group : "none");

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * elfsym.h - name an address inside a file-backed mapping of the target:
+ * "symbol+0xoff (file)", from the ELF file's .symtab, else its .dynsym,
+ * else the .symtab of /usr/lib/debug/.build-id/xx/yyyy.debug when present.
+ *
+ * Files are opened through im_root_open() (so --sysroot replays read the
+ * captured copies), parsed once with libelf and cached as sorted symbol
+ * arrays; lookups are a binary search.  Nothing here reads target memory.
+ */
+#ifndef IM_ELFSYM_H
+#define IM_ELFSYM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "model.h"
+
+/* What one address resolves to.  Pointers stay valid until im_elfsym_reset(). */
+struct im_sym {
+	const char *name;	/* NULL: no symbol covers the address */
+	uint64_t offset;	/* from the symbol's start (name != NULL) */
+	uint64_t vaddr;		/* the address in the file's link-time terms */
+	const char *file;	/* path as the maps line gives it */
+	const char *build_id;	/* lower-case hex, or NULL */
+	const char *table;	/* ".symtab", ".dynsym", "debug:.symtab" or NULL */
+};
+
+/*
+ * Resolve addr against the maps (sorted by start, as /proc prints them).
+ * Returns 0, or:
+ *   -EFAULT   addr is in no mapping
+ *   -ENOEXEC  the mapping is anonymous, special ([heap], anon_inode:...),
+ *             or its file is not ELF
+ *   -ENOENT   the file is absent (e.g. not captured in a sysroot)
+ *   -ESTALE   the file on disk is not the one mapped ("(deleted)", other inode)
+ *   -ENOMEM, other -errno from opening the file
+ */
+int im_sym_resolve(const struct im_map *maps, size_t nmaps, uint64_t addr,
+		   struct im_sym *out);
+
+/*
+ * "symbol+0xoff (file)", or "file+0xvaddr" when no symbol covers addr
+ * (file is the basename).  Same return codes as im_sym_resolve(); buf holds
+ * a NUL-terminated (possibly truncated) string whenever len > 0.
+ */
+int im_sym_lookup(const struct im_map *maps, size_t nmaps, uint64_t addr,
+		  char *buf, size_t len);
+
+/* Format an already resolved symbol the same way. */
+void im_sym_format(const struct im_sym *s, char *buf, size_t len);
+
+/*
+ * Read the live /proc/PID/maps (not through the sysroot: watch runs live)
+ * into a sorted array; only start, end, offset, perms, dev, inode, path
+ * and line are filled.  Free with im_maps_free().  0 or -errno.
+ */
+int im_maps_read_live(int pid, struct im_map **maps, size_t *nmaps);
+void im_maps_free(struct im_map *maps, size_t nmaps);
+
+/* Drop the cache of parsed files (e.g. when a library was replaced). */
+void im_elfsym_reset(void);
+
+/* Number of parsed files in the cache, for tests. */
+size_t im_elfsym_cached(void);
+
+#endif

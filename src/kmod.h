@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * kmod.h - the CLI side of the iommu_map kernel module (/dev/iommu-map):
+ * live KVM memslots, the page-table proof that a BAR's HVA is backed by the
+ * BAR's HPA, and the IOMMU's view of guest RAM and of BARs used for
+ * peer-to-peer.  Live runs only; a --sysroot replay never opens the device.
+ *
+ * The transport (ioctl) is a function pointer so that the pure parts (grow
+ * and retry, decoding walk runs) are unit-tested without the module.
+ */
+#ifndef IM_KMOD_H
+#define IM_KMOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+#include "../include/uapi/iommu_map.h"
+
+/* What the page-table walk says of one BAR mmap. */
+enum im_hpa_check {
+	IM_HPA_UNCHECKED = 0,	/* not walked: no module, replay, no VM fd */
+	IM_HPA_VERIFIED,	/* every page present and at the BAR's own PFN */
+	IM_HPA_PARTLY,		/* present pages match; others not faulted in */
+	IM_HPA_NOT_FAULTED,	/* no page faulted in yet: nothing to compare */
+	IM_HPA_MISMATCH,	/* a present page maps a different PFN */
+	IM_HPA_NOT_PFNMAP,	/* part of the range is not a VM_IO/PFNMAP VMA */
+	IM_HPA_ERROR,		/* the walk failed; see err */
+};
+
+struct im_hpa_result {
+	enum im_hpa_check check;
+	uint64_t pages;		/* 4 KiB pages in the range */
+	uint64_t present;	/* of which present and matching */
+	uint64_t mismatched;	/* of which present at another PFN */
+	uint64_t other;		/* not pfnmap, no VMA or unreadable */
+	uint64_t bad_hva, bad_pfn, want_pfn;	/* the first mismatch */
+	unsigned int max_shift;	/* largest entry seen: 12, 21 or 30 */
+	int err;		/* -errno when check is IM_HPA_ERROR */
+};
+
+/* One BAR mmap's result; the array is parallel to the model's mmaps. */
+struct im_kmod_check {
+	size_t dev;		/* index into model.devices */
+	int bar;		/* BAR index */
+	size_t mmap;		/* index into bars[bar].mmaps */
+	struct im_hpa_result r;
+};
+
+/* ioctl(2) on the module, or a test double; returns 0 or -errno */
+typedef int (*im_kmod_ioctl_fn)(void *ctx, unsigned long req, void *arg);
+
+/* 1 when this is a live run and /dev/iommu-map exists, else 0 */
+int im_kmod_available(void);
+
+/*
+ * Read the VM's memslots through the module into m->memslots (replacing
+ * what is there), set memslots_known and memslot_source = "kvm-memslot",
+ * and add a "kvm-memslot" source entry.  Without the module, or when the
+ * call fails, the entry says unavailable and why (and how to load it);
+ * the return value is then -ENODEV or the -errno of the failure.
+ */
+int im_kmod_load_memslots(struct im_model *m, struct im_err *err);
+
+/*
+ * After im_correlate(): walk every BAR mmap's HVA range in the VMM's page
+ * tables and compare the PFNs with the BAR's HPA.  *out gets one entry per
+ * (device, BAR, mmap), malloc'd, for the report; mismatches also become
+ * findings ("bar-hpa-mismatch").  Returns 0 or -errno.
+ */
+int im_kmod_verify(struct im_model *m, struct im_kmod_check **out,
+		   size_t *nout, struct im_err *err);
+
+/*
+ * After im_correlate(): ask each held vfio device's IOMMU domain what it
+ * maps guest RAM GPAs (sampled, IOVA = GPA) and BAR GPAs (peer-to-peer)
+ * to, and compare with the CPU side (pagemap for RAM, the BAR's HPA for
+ * BARs).  Adds findings and an "iommu" source entry.  Returns 0 or -errno.
+ */
+int im_kmod_check_iommu(struct im_model *m, struct im_err *err);
+
+/* --- the pure parts, exported for tests ---------------------------------- */
+
+/* the next array capacity when the module says it needs @need */
+size_t im_kmod_grow_cap(size_t cap, size_t need);
+
+void im_kmod_memslot_from_uapi(const struct iommu_map_memslot *u,
+			       struct im_memslot *s);
+
+/*
+ * MEMSLOTS with grow-and-retry: *slots (malloc'd) gets *n entries.  Gives up
+ * with -EAGAIN if the VM keeps adding slots faster than we grow.
+ */
+int im_kmod_fetch_memslots(im_kmod_ioctl_fn fn, void *ctx, int vm_fd,
+			   struct iommu_map_memslot **slots, size_t *n,
+			   uint64_t *generation);
+
+/* Fold walk runs into @r; @want_hpa is the HPA expected at @hva. */
+void im_hpa_fold(struct im_hpa_result *r, const struct iommu_map_walk_entry *e,
+		 size_t n, uint64_t hva, uint64_t want_hpa);
+/* Set r->check from the counters (after all folds). */
+void im_hpa_finish(struct im_hpa_result *r);
+
+/* Walk [hva, hva + size) in chunks and fold it all into @r. */
+int im_kmod_walk_range(im_kmod_ioctl_fn fn, void *ctx, int vm_fd,
+		       uint64_t hva, uint64_t size, uint64_t want_hpa,
+		       struct im_hpa_result *r);
+
+/* "verified", "partly-faulted", "not-faulted", "mismatch", ... */
+const char *im_hpa_check_name(enum im_hpa_check c);
+const char *im_kmod_domain_name(uint32_t type);
+
+/* decode a /proc/PID/pagemap entry: true and *pfn if present with a PFN */
+bool im_pagemap_pfn(uint64_t entry, uint64_t *pfn);
+
+#endif

@@ -1,0 +1,1141 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * mtree.c - QEMU memory-tree text, and what each of its numbers is.
+ *
+ * Three shapes are read (FACTS.md §1.2, §4.5):
+ *   gdb `qemu mtree` (mtree.py):   "%016x-%016x <name>< (I/O)|(RAM)|(alias)> (@ <MemoryRegion *>)"
+ *	with "  alias: <target>@<%016x offset> (@ <ptr>)" after an alias;
+ *   HMP `info mtree`:    "<indent>s-e (prio P, type): name" or "... : alias N @T s-e";
+ *   HMP `info mtree -f`: "FlatView #n" blocks of "s-e (prio P, type): name[ @off][ KVM]".
+ * The annotation reads the model (memslots, maps, devices) and never opens
+ * /proc or /sys.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <json-c/json.h>
+#include "iommu-map.h"
+#include "mtree.h"
+
+typedef unsigned __int128 u128;
+
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static unsigned int hexv(char c)
+{
+	if (c >= '0' && c <= '9')
+		return (unsigned int)(c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (unsigned int)(c - 'a' + 10);
+	return (unsigned int)(c - 'A' + 10);
+}
+
+/* 1..32 hex digits at s (optional 0x); returns chars used or 0 */
+static size_t scan_hex128(const char *s, const char *e, u128 *out)
+{
+	const char *p = s;
+	size_t n = 0;
+	u128 v = 0;
+
+	if (e - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && is_hex(p[2]))
+		p += 2;
+	while (p < e && is_hex(*p)) {
+		if (++n > 32)
+			return 0;
+		v = (v << 4) | hexv(*p);
+		p++;
+	}
+	if (!n)
+		return 0;
+	*out = v;
+	return (size_t)(p - s);
+}
+
+static char *dupn(const char *s, size_t n)
+{
+	char *d = malloc(n + 1);
+
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = 0;
+	}
+	return d;
+}
+
+static bool ends_with(const char *s, size_t n, const char *suf, size_t *keep)
+{
+	size_t k = strlen(suf);
+
+	if (n < k || memcmp(s + n - k, suf, k))
+		return false;
+	*keep = n - k;
+	return true;
+}
+
+static bool is_bdf(const char *s)
+{
+	/* dddd:bb:dd.f */
+	static const char pat[] = "xxxx:xx:xx.x";
+	size_t i;
+
+	for (i = 0; i < sizeof(pat) - 1; i++) {
+		if (pat[i] == 'x' ? !is_hex(s[i]) : s[i] != pat[i])
+			return false;
+	}
+	return true;
+}
+
+/* "<bdf> base BAR n", "<bdf> BAR n", "<bdf> BAR n mmaps[k]" */
+static void name_bar(struct im_mtree_line *l)
+{
+	const char *n = l->name, *p;
+	char *end;
+	long v;
+
+	l->bar = l->mmap_index = -1;
+	if (!n || strlen(n) < 12 || !is_bdf(n))
+		return;
+	memcpy(l->host_bdf, n, 12);
+	l->host_bdf[12] = 0;
+	p = n + 12;
+	if (!strncmp(p, " base BAR ", 10)) {
+		l->bar_part = IM_BP_BASE;
+		p += 10;
+	} else if (!strncmp(p, " BAR ", 5)) {
+		l->bar_part = IM_BP_REGION;
+		p += 5;
+	} else {
+		return;
+	}
+	v = strtol(p, &end, 10);
+	if (end == p || v < 0 || v > 15) {
+		l->bar_part = IM_BP_NONE;
+		return;
+	}
+	l->bar = (int)v;
+	if (l->bar_part == IM_BP_REGION && !strncmp(end, " mmaps[", 7)) {
+		p = end + 7;
+		v = strtol(p, &end, 10);
+		if (end != p && *end == ']' && v >= 0 && v < 1024) {
+			l->bar_part = IM_BP_MMAP;
+			l->mmap_index = (int)v;
+		}
+	}
+}
+
+struct pstate {
+	struct im_mtree *t;
+	size_t cap;
+	const char *file;
+	struct im_err *err;
+	const char *space;
+	int as_id;
+	bool flat_first_as;	/* next ` AS "..."` line names the FlatView */
+	bool gdb_root_seen;	/* a gdb "system" or "io" root was seen */
+};
+
+static const char *intern(struct pstate *st, const char *s, size_t n)
+{
+	struct im_mtree *t = st->t;
+	char **ns;
+	size_t i;
+
+	for (i = 0; i < t->nspaces; i++)
+		if (strlen(t->spaces[i]) == n && !memcmp(t->spaces[i], s, n))
+			return t->spaces[i];
+	ns = realloc(t->spaces, (t->nspaces + 1) * sizeof(*ns));
+	if (!ns)
+		return NULL;
+	t->spaces = ns;
+	ns[t->nspaces] = dupn(s, n);
+	if (!ns[t->nspaces])
+		return NULL;
+	return ns[t->nspaces++];
+}
+
+/* KVM's address space for an AS name: memory 0, SMM 1, else not a GPA */
+static int space_as_id(const char *s)
+{
+	if (!strcmp(s, "memory") || !strncmp(s, "cpu-memory-", 11) || !strcmp(s, "system"))
+		return 0;
+	if (!strcmp(s, "KVM-SMRAM") || !strncmp(s, "cpu-smm-", 8))
+		return 1;
+	return -1;
+}
+
+/* HMP tail after "(prio P, type): " */
+static int parse_hmp_tail(struct im_mtree_line *l, const char *s, const char *e, bool flat)
+{
+	size_t n = (size_t)(e - s), keep;
+
+	for (;;) {
+		if (ends_with(s, n, " KVM", &keep)) {
+			l->kvm = true;
+			n = keep;
+		} else if (ends_with(s, n, " [disabled]", &keep)) {
+			l->disabled = true;
+			n = keep;
+		} else {
+			break;
+		}
+	}
+	if (n > 6 && !memcmp(s, "alias ", 6)) {
+		/* alias NAME @TARGET S-E */
+		const char *a = s + 6, *z = s + n, *sp, *at;
+		u128 x, y;
+		size_t k;
+
+		sp = z;
+		while (sp > a && sp[-1] != ' ')
+			sp--;
+		if (sp <= a)
+			return -EINVAL;
+		k = scan_hex128(sp, z, &x);
+		if (!k || sp + k >= z || sp[k] != '-' ||
+		    scan_hex128(sp + k + 1, z, &y) != (size_t)(z - (sp + k + 1)))
+			return -EINVAL;
+		for (at = sp - 1; at > a; at--)
+			if (at[-1] == ' ' && at[0] == '@')
+				break;
+		if (at <= a)
+			return -EINVAL;
+		l->alias = true;
+		l->name = dupn(a, (size_t)(at - 1 - a));
+		l->alias_target = dupn(at + 1, (size_t)(sp - 1 - (at + 1)));
+		if (!l->name || !l->alias_target)
+			return -ENOMEM;
+		l->alias_start = (uint64_t)x;
+		l->alias_end = (uint64_t)y;
+		return 0;
+	}
+	if (flat && n > 18 && s[n - 18] == ' ' && s[n - 17] == '@') {
+		u128 x;
+
+		if (scan_hex128(s + n - 16, s + n, &x) == 16) {
+			l->have_offset = true;
+			l->offset = (uint64_t)x;
+			n -= 18;
+		}
+	}
+	l->name = dupn(s, n);
+	return l->name ? 0 : -ENOMEM;
+}
+
+/* gdb tail: "<name>< (I/O)> (@ 0x..)" */
+static int parse_gdb_tail(struct im_mtree_line *l, const char *s, const char *e)
+{
+	size_t n = (size_t)(e - s), keep;
+	static const char *const klass[] = { "I/O", "RAM", "alias" };
+	unsigned int i;
+
+	while (n && s[n - 1] == ' ')
+		n--;
+	if (n && s[n - 1] == ')') {
+		const char *p = s + n - 1;
+
+		while (p > s && p[-1] != '(')
+			p--;
+		if (p > s && (size_t)(s + n - 1 - p) > 2 && !memcmp(p, "@ ", 2)) {
+			u128 v;
+			size_t k = scan_hex128(p + 2, s + n - 1, &v);
+
+			if (k && p + 2 + k == s + n - 1 && (v >> 64) == 0) {
+				l->have_ptr = true;
+				l->ptr = (uint64_t)v;
+				n = (size_t)(p - 1 - s);
+				while (n && s[n - 1] == ' ')
+					n--;
+			}
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		char suf[16];
+
+		snprintf(suf, sizeof(suf), " (%s)", klass[i]);
+		if (ends_with(s, n, suf, &keep)) {
+			snprintf(l->klass, sizeof(l->klass), "%s", klass[i]);
+			n = keep;
+			break;
+		}
+	}
+	l->alias = !strcmp(l->klass, "alias");
+	l->name = dupn(s, n);
+	return l->name ? 0 : -ENOMEM;
+}
+
+/* gdb's "alias: <target>@<offset> (@ <ptr>)" */
+static int parse_gdb_alias(struct im_mtree_line *l, const char *s, const char *e)
+{
+	const char *at;
+	int r = parse_gdb_tail(l, s, e);
+
+	if (r)
+		return r;
+	at = strrchr(l->name, '@');
+	if (at) {
+		u128 v;
+		size_t k = scan_hex128(at + 1, at + strlen(at), &v);
+
+		if (k && !at[1 + k] && (v >> 64) == 0) {
+			l->alias_start = (uint64_t)v;
+			l->alias_target = dupn(l->name, (size_t)(at - l->name));
+			if (!l->alias_target)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static bool starts(const char *s, const char *e, const char *w)
+{
+	size_t n = strlen(w);
+
+	return (size_t)(e - s) >= n && !memcmp(s, w, n);
+}
+
+/* is [s, e) a range start "hex-hex " ? */
+static bool range_start(const char *s, const char *e)
+{
+	u128 a, b;
+	size_t k = scan_hex128(s, e, &a);
+
+	if (!k || s + k >= e || s[k] != '-')
+		return false;
+	s += k + 1;
+	k = scan_hex128(s, e, &b);
+	return k && (s + k == e || s[k] == ' ');
+}
+
+static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s, const char *e)
+{
+	struct im_mtree *t = st->t;
+	const char *p = s;
+	size_t k;
+	u128 a, b;
+	int r;
+
+	while (p < e && *p == ' ')
+		p++;
+	l->depth = (int)((p - s) / 2);
+	l->bar = l->mmap_index = -1;
+	l->as_id = -1;
+	if (p == e)
+		return 0;
+	if (starts(p, e, "address-space: ")) {
+		const char *nm = p + 15;
+
+		l->kind = IM_MTL_HEADER;
+		st->space = intern(st, nm, (size_t)(e - nm));
+		if (!st->space)
+			return -ENOMEM;
+		st->as_id = space_as_id(st->space);
+		if (t->shape == IM_MT_UNKNOWN)
+			t->shape = IM_MT_HMP;
+		return 0;
+	}
+	if (starts(p, e, "FlatView #")) {
+		l->kind = IM_MTL_HEADER;
+		t->shape = IM_MT_HMP_FLAT;
+		st->flat_first_as = true;
+		st->space = NULL;
+		st->as_id = -1;
+		return 0;
+	}
+	if (starts(p, e, "AS \"")) {
+		const char *q = memchr(p + 4, '"', (size_t)(e - (p + 4)));
+		const char *nm;
+		int id;
+
+		l->kind = IM_MTL_HEADER;
+		if (!q)
+			return 0;
+		nm = intern(st, p + 4, (size_t)(q - (p + 4)));
+		if (!nm)
+			return -ENOMEM;
+		id = space_as_id(nm);
+		/* a FlatView shared by memory and cpu-memory-0 is AS 0 */
+		if (st->flat_first_as || (st->as_id < 0 && id >= 0)) {
+			st->space = nm;
+			st->as_id = id;
+		}
+		st->flat_first_as = false;
+		return 0;
+	}
+	if (starts(p, e, "Root memory region: ") || starts(p, e, "No rendered FlatView")) {
+		l->kind = IM_MTL_HEADER;
+		return 0;
+	}
+	if (starts(p, e, "alias: ")) {
+		l->kind = IM_MTL_ALIAS;
+		l->space = st->space;
+		return parse_gdb_alias(l, p + 7, e);
+	}
+	k = scan_hex128(p, e, &a);
+	if (!k || p + k >= e || p[k] != '-')
+		return 0;
+	p += k + 1;
+	k = scan_hex128(p, e, &b);
+	if (!k || p + k >= e || p[k] != ' ')
+		return 0;
+	p += k + 1;
+	if ((a >> 64) != 0)
+		return 0;
+	l->kind = IM_MTL_RANGE;
+	l->start = (uint64_t)a;
+	l->end = (uint64_t)b;
+	l->end_big = (b >> 64) != 0;
+	if (starts(p, e, "(prio ")) {
+		char *q;
+		long prio = strtol(p + 6, &q, 10);
+		const char *c = q, *colon;
+
+		if (q == p + 6 || c + 2 > e || c[0] != ',' || c[1] != ' ')
+			goto plain;
+		c += 2;
+		colon = c;
+		while (colon < e && *colon != ')')
+			colon++;
+		if (colon + 2 >= e || colon[1] != ':' || colon[2] != ' ' ||
+		    (size_t)(colon - c) >= sizeof(l->type))
+			goto plain;
+		l->prio = (int)prio;
+		memcpy(l->type, c, (size_t)(colon - c));
+		l->type[colon - c] = 0;
+		if (t->shape == IM_MT_UNKNOWN)
+			t->shape = IM_MT_HMP;
+		r = parse_hmp_tail(l, colon + 3, e, t->shape == IM_MT_HMP_FLAT);
+		if (r == -EINVAL)
+			goto plain;
+		if (r)
+			return r;
+	} else {
+		if (t->shape == IM_MT_UNKNOWN)
+			t->shape = IM_MT_GDB;
+		r = parse_gdb_tail(l, p, e);
+		if (r)
+			return r;
+		if (l->depth == 0 && l->name) {
+			/* mtree.py's roots: system, io; later roots are alias targets */
+			if (!strcmp(l->name, "system")) {
+				st->space = "memory";
+				st->as_id = 0;
+				st->gdb_root_seen = true;
+			} else if (!strcmp(l->name, "io")) {
+				st->space = "io";
+				st->as_id = -1;
+				st->gdb_root_seen = true;
+			} else if (st->gdb_root_seen) {
+				st->space = NULL;
+				st->as_id = -1;
+			}
+		}
+	}
+	name_bar(l);
+	l->space = st->space;
+	l->as_id = st->as_id;
+	if (l->kvm)
+		t->any_kvm = true;
+	return 0;
+plain:
+	free(l->name);
+	free(l->alias_target);
+	l->name = l->alias_target = NULL;
+	l->alias = false;
+	l->kind = IM_MTL_TEXT;
+	return 0;
+}
+
+static bool pow2(u128 v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* The hex digits of v read as a decimal number; false if a digit is a-f. */
+static bool hex_as_dec(u128 v, u128 *out)
+{
+	char d[40];
+	int n = 0, i;
+	u128 r = 0;
+
+	do {
+		d[n++] = (char)(v & 0xf);
+		v >>= 4;
+	} while (v && n < 33);
+	for (i = n - 1; i >= 0; i--) {
+		if (d[i] > 9)
+			return false;
+		r = r * 10 + (u128)d[i];
+	}
+	*out = r;
+	return true;
+}
+
+static void apply_int128(struct im_mtree *t, const u128 *ends)
+{
+	size_t i;
+
+	if (!t->int128_bug)
+		return;
+	for (i = 0; i < t->nlines; i++) {
+		struct im_mtree_line *l = &t->lines[i];
+		u128 sz, d;
+
+		if (l->kind != IM_MTL_RANGE || ends[i] < l->start)
+			continue;
+		sz = ends[i] - l->start + 1;
+		if (!hex_as_dec(sz, &d) || !d || d == sz)
+			continue;
+		if ((u128)l->start + d - 1 > (u128)UINT64_MAX)
+			continue;
+		l->size_artefact = true;
+		l->real_end = l->start + (uint64_t)(d - 1);
+	}
+}
+
+void im_mtree_free(struct im_mtree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nlines; i++) {
+		free(t->lines[i].text);
+		free(t->lines[i].name);
+		free(t->lines[i].alias_target);
+	}
+	free(t->lines);
+	for (i = 0; i < t->nspaces; i++)
+		free(t->spaces[i]);
+	free(t->spaces);
+	memset(t, 0, sizeof(*t));
+}
+
+/* strip an e-mail quote prefix ("> > ") */
+static const char *unquote(const char *s, const char *e)
+{
+	const char *p = s;
+
+	while (p < e && *p == '>') {
+		p++;
+		if (p < e && *p == ' ')
+			p++;
+	}
+	return p;
+}
+
+int im_mtree_parse(const char *buf, size_t len, const char *file,
+		   struct im_mtree *out, struct im_err *err)
+{
+	struct pstate st = { .t = out, .file = file, .err = err, .as_id = 0 };
+	const char *p = buf, *end = buf + len;
+	unsigned int lineno = 0;
+	size_t nranges = 0, i;
+	u128 *ends = NULL;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	st.space = NULL;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end, *s;
+		struct im_mtree_line *l;
+		char *text = NULL;
+		unsigned int first = ++lineno;
+
+		if (memchr(p, 0, (size_t)(e - p))) {
+			im_err_set(err, file, lineno, "NUL byte in memory-tree text");
+			r = -EINVAL;
+			goto fail;
+		}
+		s = unquote(p, e);
+		if (e > s && e[-1] == '\r')
+			e--;
+		text = dupn(s, (size_t)(e - s));
+		if (!text) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		p = nl ? nl + 1 : end;
+		/* gdb output wrapped by a mail client: join up to two continuations */
+		{
+			const char *q = s;
+			int joins = 0;
+
+			while (q < e && *q == ' ')
+				q++;
+			while (joins < 2 && range_start(q, e) && !strstr(text, "(prio") &&
+			       (!*text || text[strlen(text) - 1] != ')') && p < end) {
+				const char *nl2 = memchr(p, '\n', (size_t)(end - p));
+				const char *e2 = nl2 ? nl2 : end, *s2 = unquote(p, e2), *q2;
+				char *jt;
+
+				if (e2 > s2 && e2[-1] == '\r')
+					e2--;
+				q2 = s2;
+				while (q2 < e2 && *q2 == ' ')
+					q2++;
+				if (q2 == e2 || range_start(q2, e2) || memchr(q2, 0, (size_t)(e2 - q2)))
+					break;
+				jt = im_asprintf("%s %.*s", text, (int)(e2 - q2), q2);
+				if (!jt) {
+					free(text);
+					r = -ENOMEM;
+					goto fail;
+				}
+				free(text);
+				text = jt;
+				p = nl2 ? nl2 + 1 : end;
+				lineno++;
+				joins++;
+			}
+		}
+		{
+			struct im_mtree_line *nls = out->lines;
+
+			if (out->nlines == st.cap) {
+				r = im_grow(&nls, &st.cap, out->nlines + 1, sizeof(*nls));
+				if (r) {
+					free(text);
+					goto fail;
+				}
+				out->lines = nls;
+			}
+		}
+		l = &out->lines[out->nlines++];
+		memset(l, 0, sizeof(*l));
+		l->text = text;
+		l->line = first;
+		r = parse_line(&st, l, text, text + strlen(text));
+		if (r)
+			goto fail;
+		if (l->kind == IM_MTL_RANGE)
+			nranges++;
+	}
+	if (!nranges) {
+		im_err_set(err, file, 0,
+			   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output");
+		r = -EINVAL;
+		goto fail;
+	}
+	/* the Int128 check needs the full printed end: re-scan the text */
+	ends = calloc(out->nlines, sizeof(*ends));
+	if (!ends) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < out->nlines; i++) {
+		struct im_mtree_line *l = &out->lines[i];
+		const char *q = l->text, *dash;
+		u128 v;
+
+		if (l->kind != IM_MTL_RANGE)
+			continue;
+		while (*q == ' ')
+			q++;
+		dash = strchr(q, '-');
+		if (dash && scan_hex128(dash + 1, dash + 1 + strlen(dash + 1), &v))
+			ends[i] = v;
+	}
+	{
+		/* a size that is no power of two but whose hex digits, read as
+		 * decimal, are one: mtree.py parsed gdb's decimal print as hex */
+		for (i = 0; i < out->nlines; i++) {
+			const struct im_mtree_line *l = &out->lines[i];
+			u128 sz, d;
+
+			if (out->shape != IM_MT_GDB || l->kind != IM_MTL_RANGE || ends[i] < l->start)
+				continue;
+			sz = ends[i] - l->start + 1;
+			if (!pow2(sz) && hex_as_dec(sz, &d) && pow2(d))
+				out->int128_bug = true;
+		}
+	}
+	apply_int128(out, ends);
+	free(ends);
+	return 0;
+fail:
+	free(ends);
+	im_mtree_free(out);
+	return r;
+}
+
+/* ---------------------------------------------------------------- view */
+
+struct note {
+	const char *code;
+	char *msg;
+};
+
+struct notes {
+	struct note v[12];
+	size_t n;
+};
+
+static void add_note(struct notes *ns, const char *code, char *msg)
+{
+	if (!msg)
+		return;
+	if (ns->n == sizeof(ns->v) / sizeof(ns->v[0])) {
+		free(msg);
+		return;
+	}
+	ns->v[ns->n].code = code;
+	ns->v[ns->n].msg = msg;
+	ns->n++;
+}
+
+static void free_notes(struct notes *ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		free(ns->v[i].msg);
+	ns->n = 0;
+}
+
+/* first memslot of as_id overlapping [a, b] */
+static long slot_overlap(const struct im_model *m, int as_id, uint64_t a, uint64_t b)
+{
+	size_t i;
+	long hit = im_find_memslot_gpa(m, as_id, a);
+
+	if (hit >= 0)
+		return hit;
+	for (i = 0; i < m->nmemslots; i++) {
+		const struct im_memslot *s = &m->memslots[i];
+
+		if (s->as_id == as_id && s->size && s->gpa <= b && a <= s->gpa + (s->size - 1))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* "maps line N (path)" and what the mapping is, for an HVA */
+static char *describe_hva(const struct im_model *m, uint64_t hva)
+{
+	long mi = im_find_map(m, hva);
+	const struct im_map *mp;
+
+	if (mi < 0)
+		return m->nmaps ? im_strdup("no mapping of the target contains it") : NULL;
+	mp = &m->maps[mi];
+	if (mp->vfio && mp->dev >= 0 && (size_t)mp->dev < m->ndevices && mp->bar >= 0 &&
+	    mp->bar < IM_NBARS) {
+		const struct im_device *d = &m->devices[mp->dev];
+		const struct im_bar *b = &d->bars[mp->bar];
+		uint64_t off = mp->bar_offset + (hva - mp->start);
+
+		return im_asprintf("maps line %u %s: QEMU's mmap of host %s BAR %d from the vfio device fd, HPA 0x%" PRIx64,
+				   mp->line, mp->path, d->bdf, mp->bar, b->hpa + off);
+	}
+	return im_asprintf("maps line %u %s", mp->line, mp->path && *mp->path ? mp->path : "[anon]");
+}
+
+/* An HVA for the BAR mmap named by the line, from the device's mmaps. */
+static bool bar_mmap_hva(const struct im_model *m, const struct im_mtree_line *l, uint64_t *hva)
+{
+	const struct im_bar *b;
+	const struct im_bar_mmap *best = NULL;
+	int d, k = 0;
+	size_t i;
+
+	if (l->bar_part == IM_BP_NONE || l->bar < 0 || l->bar >= IM_NBARS)
+		return false;
+	d = im_find_device(m, l->host_bdf);
+	if (d < 0)
+		return false;
+	b = &m->devices[d].bars[l->bar];
+	/* mmaps[k]: the k-th mmap by offset in the BAR; a container: mmaps[0] */
+	for (i = 0; i < b->nmmaps; i++) {
+		int rank = 0;
+		size_t j;
+
+		for (j = 0; j < b->nmmaps; j++)
+			if (b->mmaps[j].bar_offset < b->mmaps[i].bar_offset)
+				rank++;
+		if (rank == (l->mmap_index >= 0 ? l->mmap_index : 0)) {
+			best = &b->mmaps[i];
+			k++;
+		}
+	}
+	if (!best || k != 1)
+		return false;
+	*hva = best->hva;
+	return true;
+}
+
+static bool ram_backed(const struct im_mtree_line *l)
+{
+	if (l->bar_part == IM_BP_MMAP || (l->name && strstr(l->name, " mmaps[")))
+		return true;
+	if (l->klass[0] && !strcmp(l->klass, "RAM"))
+		return true;
+	return !strcmp(l->type, "ram") || !strcmp(l->type, "ramd") || !strcmp(l->type, "rom") ||
+	       !strcmp(l->type, "romd") || !strcmp(l->type, "nv-ram");
+}
+
+struct seen {
+	char bdfs[16][16];
+	size_t nbdfs;
+	bool io_label;
+};
+
+static void annotate_line(const struct im_model *m, const struct im_mtree *t,
+			  const struct im_mtree_line *l, struct seen *seen, struct notes *ns)
+{
+	uint64_t end = l->size_artefact ? l->real_end : l->end;
+	char hs[32];
+	long si;
+	size_t i;
+
+	if (l->kind == IM_MTL_ALIAS) {
+		if (l->have_ptr)
+			add_note(ns, "mr-pointer",
+				 im_asprintf("(@ 0x%" PRIx64 ") is the address of the alias target's MemoryRegion struct, not an address of its memory",
+					     l->ptr));
+		return;
+	}
+	if (l->kind != IM_MTL_RANGE)
+		return;
+	if (l->size_artefact) {
+		uint64_t sz = end - l->start + 1;
+
+		add_note(ns, "int128-size",
+			 im_asprintf("real range 0x%" PRIx64 "-0x%" PRIx64 " (size 0x%" PRIx64 ", %s): the printed end 0x%" PRIx64 " is wrong, mtree.py read gdb's decimal size %" PRIu64 " as hex 0x%" PRIu64,
+				     l->start, end, sz, im_human_size(sz, hs), l->end, sz, sz));
+	} else if (l->end_big && t->int128_bug) {
+		add_note(ns, "int128-size",
+			 im_asprintf("the printed end does not fit 64 bits: mtree.py read gdb's decimal size as hex"));
+	}
+	if (l->have_ptr) {
+		long mi = im_find_map(m, l->ptr);
+		const char *where;
+
+		if (mi >= 0) {
+			const struct im_map *mp = &m->maps[mi];
+
+			where = mp->path && *mp->path ? mp->path : "[anon]";
+			if (!strcmp(where, "[heap]"))
+				add_note(ns, "mr-pointer",
+					 im_asprintf("(@ 0x%" PRIx64 ") is the address of this MemoryRegion struct on QEMU's heap (maps line %u [heap] 0x%" PRIx64 "-0x%" PRIx64 "), not an HVA of the memory it describes",
+						     l->ptr, mp->line, mp->start, mp->end));
+			else
+				add_note(ns, "mr-pointer",
+					 im_asprintf("(@ 0x%" PRIx64 ") is the address of this MemoryRegion struct (in maps line %u %s), not an HVA of the memory it describes",
+						     l->ptr, mp->line, where));
+		} else if (m->nmaps) {
+			add_note(ns, "mr-pointer",
+				 im_asprintf("(@ 0x%" PRIx64 ") is the address of this MemoryRegion struct in QEMU, not an HVA of the memory it describes (no mapping of this target contains it: another QEMU process or run?)",
+					     l->ptr));
+		} else {
+			add_note(ns, "mr-pointer",
+				 im_asprintf("(@ 0x%" PRIx64 ") is the address of this MemoryRegion struct on QEMU's heap, not an HVA of the memory it describes",
+					     l->ptr));
+		}
+	}
+	if (!strcmp(l->klass, "I/O") && !seen->io_label) {
+		seen->io_label = true;
+		add_note(ns, "io-label",
+			 im_strdup("(I/O) is mtree.py's label for every non-alias region (mr->ops is never NULL), RAM included: it says nothing about the region's kind"));
+	}
+	if (l->host_bdf[0]) {
+		bool first = true;
+
+		for (i = 0; i < seen->nbdfs; i++)
+			if (!strcmp(seen->bdfs[i], l->host_bdf))
+				first = false;
+		if (first) {
+			int d = im_find_device(m, l->host_bdf);
+			const char *g = d >= 0 ? m->devices[d].guest_bdf : NULL;
+
+			if (seen->nbdfs < 16)
+				snprintf(seen->bdfs[seen->nbdfs++], 16, "%s", l->host_bdf);
+			if (g)
+				add_note(ns, "host-bdf",
+					 im_asprintf("%s is the HOST BDF (QEMU names vfio regions after the host device); the guest sees this device as %s",
+						     l->host_bdf, g));
+			else
+				add_note(ns, "host-bdf",
+					 im_asprintf("%s is the HOST BDF (QEMU names vfio regions after the host device), not the guest's BDF",
+						     l->host_bdf));
+		}
+	}
+	switch (l->bar_part) {
+	case IM_BP_BASE:
+		add_note(ns, "bar-container",
+			 im_asprintf("container QEMU registers as BAR %d of the guest device: its range is the guest's BAR address (GPA)", l->bar));
+		break;
+	case IM_BP_REGION:
+		add_note(ns, "bar-region",
+			 im_asprintf("the slow path of BAR %d: guest accesses that land here trap to QEMU, which reads or writes the vfio device fd", l->bar));
+		break;
+	case IM_BP_MMAP:
+		add_note(ns, "bar-mmap",
+			 im_asprintf("RAM device region: QEMU's mmap of BAR %d from the vfio device fd, which KVM maps into the guest", l->bar));
+		break;
+	default:
+		break;
+	}
+	if (t->shape == IM_MT_HMP_FLAT && t->any_kvm && ram_backed(l)) {
+		if (l->kvm)
+			add_note(ns, "kvm-slot", im_strdup("KVM marks this range: a memslot maps exactly it"));
+		else
+			add_note(ns, "no-kvm-slot",
+				 im_strdup("no KVM memslot matches this range exactly (not page-aligned, or shares a page with MMIO): guest accesses outside a page-aligned slot trap to QEMU"));
+	}
+	/* the HVA behind the range */
+	if (l->as_id < 0 || (!ram_backed(l) && l->bar_part == IM_BP_NONE))
+		return;
+	si = m->memslots_known || m->nmemslots ? slot_overlap(m, l->as_id, l->start, end) : -1;
+	if (si >= 0) {
+		const struct im_memslot *s = &m->memslots[si];
+		uint64_t a = l->start > s->gpa ? l->start : s->gpa;
+		uint64_t se = s->gpa + (s->size - 1), b = end < se ? end : se;
+		uint64_t hva = s->hva + (a - s->gpa);
+		char *where = describe_hva(m, hva);
+		const char *lead = ram_backed(l) ? "" : "not RAM itself; its RAM subregion: ";
+
+		add_note(ns, "hva",
+			 im_asprintf("%sHVA 0x%" PRIx64 "-0x%" PRIx64 " for GPA 0x%" PRIx64 "-0x%" PRIx64 " (KVM memslot as %d slot %d: GPA 0x%" PRIx64 " -> HVA 0x%" PRIx64 ")%s%s",
+				     lead, hva, hva + (b - a), a, b, s->as_id, s->slot, s->gpa, s->hva,
+				     where ? "; " : "", where ? where : ""));
+		free(where);
+		return;
+	}
+	{
+		uint64_t hva;
+
+		if (bar_mmap_hva(m, l, &hva)) {
+			char *where = describe_hva(m, hva);
+
+			add_note(ns, "hva",
+				 im_asprintf("%sHVA 0x%" PRIx64 " (from the BAR's mmap in /proc/PID/maps; no memslot source covers this GPA)%s%s",
+					     l->bar_part == IM_BP_MMAP ? "" : "not RAM itself; its RAM subregion: ",
+					     hva, where ? "; " : "", where ? where : ""));
+			free(where);
+			return;
+		}
+	}
+	if (ram_backed(l) && !m->memslots_known && !m->nmaps)
+		add_note(ns, "hva",
+			 im_strdup("HVA not known here: give --pid (maps) and a memslot source (kmod, --qemu-trace, --qmp)"));
+}
+
+static const char *shape_name(enum im_mtree_shape s)
+{
+	switch (s) {
+	case IM_MT_GDB:
+		return "gdb-mtree";
+	case IM_MT_HMP:
+		return "info-mtree";
+	case IM_MT_HMP_FLAT:
+		return "info-mtree-f";
+	default:
+		return "unknown";
+	}
+}
+
+static const char *kind_name(enum im_mtree_kind k)
+{
+	static const char *const n[] = { "text", "header", "range", "alias" };
+
+	return k <= IM_MTL_ALIAS ? n[k] : "text";
+}
+
+static const char *part_name(enum im_bar_part p)
+{
+	static const char *const n[] = { NULL, "base", "region", "mmap" };
+
+	return p <= IM_BP_MMAP ? n[p] : NULL;
+}
+
+static json_object *jhex(uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%" PRIx64, v);
+	return json_object_new_string(b);
+}
+
+static json_object *jstr(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *line_json(const struct im_model *m, const struct im_mtree_line *l,
+			      const struct notes *ns)
+{
+	json_object *o = json_object_new_object(), *a;
+	size_t i;
+
+	json_object_object_add(o, "line", json_object_new_int((int)l->line));
+	json_object_object_add(o, "text", json_object_new_string(l->text));
+	json_object_object_add(o, "kind", json_object_new_string(kind_name(l->kind)));
+	if (l->kind == IM_MTL_RANGE || l->kind == IM_MTL_ALIAS) {
+		uint64_t end = l->size_artefact ? l->real_end : l->end;
+		bool range = l->kind == IM_MTL_RANGE;
+
+		json_object_object_add(o, "name", jstr(l->name));
+		json_object_object_add(o, "start", range ? jhex(l->start) : NULL);
+		json_object_object_add(o, "end", range && !(l->end_big && !l->size_artefact) ? jhex(end) : NULL);
+		json_object_object_add(o, "size", range && !(l->end_big && !l->size_artefact) &&
+				       end >= l->start && end - l->start != UINT64_MAX ?
+				       jhex(end - l->start + 1) : NULL);
+		json_object_object_add(o, "printed_end", l->size_artefact ? jhex(l->end) : NULL);
+		json_object_object_add(o, "size_artefact", json_object_new_boolean(l->size_artefact));
+		json_object_object_add(o, "space", jstr(l->space));
+		json_object_object_add(o, "type", l->type[0] ? jstr(l->type) : NULL);
+		json_object_object_add(o, "class", l->klass[0] ? jstr(l->klass) : NULL);
+		json_object_object_add(o, "alias_of", jstr(l->alias_target));
+		if (l->have_ptr) {
+			json_object *p = json_object_new_object();
+			long mi = im_find_map(m, l->ptr);
+
+			json_object_object_add(p, "address", jhex(l->ptr));
+			json_object_object_add(p, "what", json_object_new_string("MemoryRegion struct"));
+			json_object_object_add(p, "mapping", mi >= 0 ?
+					       jstr(m->maps[mi].path && *m->maps[mi].path ?
+						    m->maps[mi].path : "[anon]") : NULL);
+			json_object_object_add(o, "mr_pointer", p);
+		} else {
+			json_object_object_add(o, "mr_pointer", NULL);
+		}
+		json_object_object_add(o, "offset_in_region", l->have_offset ? jhex(l->offset) : NULL);
+		json_object_object_add(o, "kvm", l->kind == IM_MTL_RANGE && l->type[0] && l->kvm ?
+				       json_object_new_boolean(true) : NULL);
+		json_object_object_add(o, "host_bdf", l->host_bdf[0] ? jstr(l->host_bdf) : NULL);
+		json_object_object_add(o, "bar", l->bar >= 0 ? json_object_new_int(l->bar) : NULL);
+		json_object_object_add(o, "bar_part", jstr(part_name(l->bar_part)));
+		json_object_object_add(o, "mmap_index", l->mmap_index >= 0 ?
+				       json_object_new_int(l->mmap_index) : NULL);
+	}
+	a = json_object_new_array();
+	for (i = 0; i < ns->n; i++) {
+		json_object *n = json_object_new_object();
+
+		json_object_object_add(n, "code", json_object_new_string(ns->v[i].code));
+		json_object_object_add(n, "message", json_object_new_string(ns->v[i].msg));
+		json_object_array_add(a, n);
+	}
+	json_object_object_add(o, "notes", a);
+	return o;
+}
+
+int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
+			  size_t len, const char *file, bool json, struct im_err *err)
+{
+	struct im_mtree t;
+	struct seen seen = { .nbdfs = 0 };
+	json_object *root = NULL, *arr = NULL;
+	size_t i;
+	int r;
+
+	r = im_mtree_parse(buf, len, file, &t, err);
+	if (r)
+		return r;
+	if (json) {
+		root = json_object_new_object();
+		arr = json_object_new_array();
+		json_object_object_add(root, "schema", json_object_new_string("iommu-map/1"));
+		json_object_object_add(root, "input", json_object_new_string(file));
+		json_object_object_add(root, "shape", json_object_new_string(shape_name(t.shape)));
+		json_object_object_add(root, "int128_artefact", json_object_new_boolean(t.int128_bug));
+		json_object_object_add(root, "mtree", arr);
+	}
+	for (i = 0; i < t.nlines; i++) {
+		const struct im_mtree_line *l = &t.lines[i];
+		struct notes ns = { .n = 0 };
+		size_t k;
+
+		annotate_line(m, &t, l, &seen, &ns);
+		if (json) {
+			json_object_array_add(arr, line_json(m, l, &ns));
+		} else {
+			fprintf(out, "%s\n", l->text);
+			for (k = 0; k < ns.n; k++)
+				fprintf(out, "%*s  # %s\n", l->depth * 2, "", ns.v[k].msg);
+		}
+		free_notes(&ns);
+	}
+	if (json) {
+		fprintf(out, "%s\n", json_object_to_json_string_ext(root,
+				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+				JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(root);
+	}
+	im_mtree_free(&t);
+	return ferror(out) ? -EIO : 0;
+}
+
+static int read_all(int fd, char **buf, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *b = malloc(cap);
+
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k;
+
+		if (n + 1 >= cap) {
+			char *nb;
+
+			if (cap >= (size_t)256 << 20) {
+				free(b);
+				return -EFBIG;
+			}
+			nb = realloc(b, cap * 2);
+			if (!nb) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		k = read(fd, b + n, cap - n - 1);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			k = -errno;
+			free(b);
+			return (int)k;
+		}
+		if (!k)
+			break;
+		n += (size_t)k;
+	}
+	b[n] = 0;
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int im_mtree_annotate(FILE *out, const struct im_model *m, const char *file,
+		      bool json, struct im_err *err)
+{
+	bool in = !strcmp(file, "-");
+	const char *name = in ? "<stdin>" : file;
+	size_t len;
+	char *buf;
+	int fd, r;
+
+	fd = in ? 0 : open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		im_err_set(err, file, 0, "cannot open: %s", strerror(-r));
+		return r;
+	}
+	r = read_all(fd, &buf, &len);
+	if (!in)
+		close(fd);
+	if (r) {
+		im_err_set(err, name, 0, "cannot read: %s", strerror(-r));
+		return r;
+	}
+	r = im_mtree_annotate_buf(out, m, buf, len, name, json, err);
+	free(buf);
+	return r;
+}

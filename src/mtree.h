@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * mtree.h - memory-tree text from QEMU: gdb's `qemu mtree` (scripts/qemugdb/
+ * mtree.py), HMP `info mtree` and HMP `info mtree -f`; and a view that
+ * annotates each line with what its numbers really are.
+ */
+#ifndef IM_MTREE_H
+#define IM_MTREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "model.h"
+
+enum im_mtree_shape {
+	IM_MT_UNKNOWN = 0,
+	IM_MT_GDB,		/* "%016x-%016x <name>< (I/O)> (@ 0x<MemoryRegion *>)" */
+	IM_MT_HMP,		/* "  s-e (prio P, type): name" / "alias N @T s-e" */
+	IM_MT_HMP_FLAT,		/* "FlatView #n" ... "s-e (prio P, type): name @off KVM" */
+};
+
+enum im_mtree_kind {
+	IM_MTL_TEXT = 0,	/* blank or not understood: printed, not annotated */
+	IM_MTL_HEADER,		/* address-space:, FlatView #, AS "..", Root memory region: */
+	IM_MTL_RANGE,		/* one region or flat range */
+	IM_MTL_ALIAS,		/* gdb's second line of an alias: "alias: T@off (@ p)" */
+};
+
+enum im_bar_part { IM_BP_NONE = 0, IM_BP_BASE, IM_BP_REGION, IM_BP_MMAP };
+
+struct im_mtree_line {
+	unsigned int line;		/* 1-based line in the input */
+	enum im_mtree_kind kind;
+	char *text;			/* the input line (joined when gdb wrapped it) */
+	int depth;			/* indent / 2 */
+	/* IM_MTL_RANGE */
+	uint64_t start, end;		/* as printed; end_big: did not fit 64 bits */
+	bool end_big;
+	char *name;			/* region name (NULL: none) */
+	char klass[8];			/* gdb: "I/O", "RAM", "alias" or "" */
+	bool have_ptr;
+	uint64_t ptr;			/* gdb "(@ 0x..)": the MemoryRegion * */
+	bool size_artefact;		/* gdb Int128 bug: decimal size read as hex */
+	uint64_t real_end;		/* corrected end when size_artefact */
+	int prio;			/* HMP */
+	char type[16];			/* HMP: ram, rom, romd, ramd, i/o, container */
+	bool alias;
+	char *alias_target;		/* HMP "@T", gdb "alias: T@" */
+	uint64_t alias_start, alias_end;	/* HMP alias range / gdb alias offset */
+	bool have_offset;
+	uint64_t offset;		/* flat: " @offset_in_region" */
+	bool kvm;			/* flat: " KVM" suffix */
+	bool disabled;
+	/* from the name: "<host bdf> [base ]BAR n[ mmaps[k]]" */
+	char host_bdf[16];
+	int bar, mmap_index;		/* -1: none */
+	enum im_bar_part bar_part;
+	/* context */
+	const char *space;		/* "memory", "io", "smram", ... or NULL */
+	int as_id;			/* KVM address space for memslot lookup, -1: not a GPA */
+};
+
+struct im_mtree {
+	enum im_mtree_shape shape;
+	struct im_mtree_line *lines;
+	size_t nlines;
+	bool int128_bug;		/* the file shows the gdb Int128 artefact */
+	bool any_kvm;			/* some flat range carries " KVM" */
+	char **spaces;			/* owned strings the lines' space point into */
+	size_t nspaces;
+};
+
+/* mtree.c */
+int im_mtree_parse(const char *buf, size_t len, const char *file,
+		   struct im_mtree *out, struct im_err *err);
+void im_mtree_free(struct im_mtree *t);
+/* file: a path or "-" (stdin), read as given (not under the sysroot) */
+int im_mtree_annotate(FILE *out, const struct im_model *m, const char *file,
+		      bool json, struct im_err *err);
+int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
+			  size_t len, const char *file, bool json, struct im_err *err);
+
+#endif

@@ -1,0 +1,1047 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * qmp.c - QEMU's monitor as a source: query-pci for the guest BARs, info
+ * qtree for the host device behind each vfio-pci device, info mtree -f for
+ * the KVM-marked ranges, gpa2hva per guest BAR as a cross-check.
+ *
+ * The client reads one message a line (QMP's default, non-pretty output)
+ * with recv(MSG_PEEK), so no byte of a later answer is ever buffered away.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "iommu-map.h"
+#include "mtree.h"
+#include "qmp.h"
+
+#define QMP_MAX_MSG (16u << 20)
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int wait_fd(int fd, short ev, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+
+	for (;;) {
+		int64_t left = deadline - now_ms();
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)(left > 60000 ? 60000 : left));
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+/* one '\n'-terminated message, NUL-terminated, malloc'd */
+static int read_line(int fd, char **out, int64_t deadline)
+{
+	size_t cap = 4096, len = 0;
+	char *b = malloc(cap);
+
+	if (!b)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t k;
+		char *nl;
+		int r;
+
+		if (len + 4096 + 1 > cap) {
+			char *nb;
+
+			if (cap >= QMP_MAX_MSG) {
+				free(b);
+				return -EMSGSIZE;
+			}
+			nb = realloc(b, cap * 2);
+			if (!nb) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		r = wait_fd(fd, POLLIN, deadline);
+		if (r) {
+			free(b);
+			return r;
+		}
+		k = recv(fd, b + len, 4096, MSG_PEEK);
+		if (k < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			r = -errno;
+			free(b);
+			return r;
+		}
+		if (!k) {
+			free(b);
+			return -ECONNRESET;
+		}
+		nl = memchr(b + len, '\n', (size_t)k);
+		if (nl)
+			k = nl - (b + len) + 1;
+		/* consume exactly what we keep */
+		k = recv(fd, b + len, (size_t)k, 0);
+		if (k <= 0) {
+			r = k < 0 ? -errno : -ECONNRESET;
+			free(b);
+			return r;
+		}
+		len += (size_t)k;
+		if (nl) {
+			b[len] = 0;
+			*out = b;
+			return 0;
+		}
+	}
+}
+
+static int send_all(int fd, const char *s, size_t n, int64_t deadline)
+{
+	while (n) {
+		ssize_t k;
+		int r = wait_fd(fd, POLLOUT, deadline);
+
+		if (r)
+			return r;
+		k = send(fd, s, n, MSG_NOSIGNAL);
+		if (k < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -errno;
+		}
+		s += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* next message that is not an event */
+static int read_msg(int fd, json_object **msg, int64_t deadline, const char *what,
+		    struct im_err *err)
+{
+	for (;;) {
+		json_object *o, *ev;
+		char *line;
+		int r = read_line(fd, &line, deadline);
+
+		if (r) {
+			im_err_set(err, what, 0, "QMP: %s", r == -ETIMEDOUT ?
+				   "no answer before the timeout" : strerror(-r));
+			return r;
+		}
+		o = json_tokener_parse(line);
+		free(line);
+		if (!o || !json_object_is_type(o, json_type_object)) {
+			json_object_put(o);
+			im_err_set(err, what, 0, "QMP: an answer that is not a JSON object");
+			return -EPROTO;
+		}
+		if (json_object_object_get_ex(o, "event", &ev)) {
+			json_object_put(o);
+			continue;
+		}
+		*msg = o;
+		return 0;
+	}
+}
+
+static bool is_gpa2hpa(const char *cmdline)
+{
+	while (*cmdline == ' ' || *cmdline == '\t')
+		cmdline++;
+	return !strncmp(cmdline, "gpa2hpa", 7);
+}
+
+int im_qmp_execute(int fd, const char *cmd, json_object *args, json_object **ret,
+		   int timeout_ms, struct im_err *err)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	json_object *req, *msg, *v;
+	const char *s;
+	int r;
+
+	if (!strcmp(cmd, "human-monitor-command") && args) {
+		json_object *cl;
+
+		if (json_object_object_get_ex(args, "command-line", &cl) &&
+		    is_gpa2hpa(json_object_get_string(cl))) {
+			im_err_set(err, "qmp", 0, "refusing gpa2hpa: it writes to the target address");
+			return -EPERM;
+		}
+	}
+	req = json_object_new_object();
+	json_object_object_add(req, "execute", json_object_new_string(cmd));
+	if (args)
+		json_object_object_add(req, "arguments", json_object_get(args));
+	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	r = send_all(fd, s, strlen(s), deadline);
+	if (!r)
+		r = send_all(fd, "\n", 1, deadline);
+	json_object_put(req);
+	if (r) {
+		im_err_set(err, cmd, 0, "QMP: send: %s", strerror(-r));
+		return r;
+	}
+	r = read_msg(fd, &msg, deadline, cmd, err);
+	if (r)
+		return r;
+	if (json_object_object_get_ex(msg, "error", &v)) {
+		json_object *d;
+
+		im_err_set(err, cmd, 0, "QMP error: %s",
+			   json_object_object_get_ex(v, "desc", &d) ?
+			   json_object_get_string(d) : json_object_to_json_string(v));
+		json_object_put(msg);
+		return -EREMOTEIO;
+	}
+	if (!json_object_object_get_ex(msg, "return", &v)) {
+		im_err_set(err, cmd, 0, "QMP: an answer with neither return nor error");
+		json_object_put(msg);
+		return -EPROTO;
+	}
+	if (ret)
+		*ret = json_object_get(v);
+	json_object_put(msg);
+	return 0;
+}
+
+int im_qmp_connect(const char *path, int timeout_ms, struct im_err *err)
+{
+	int64_t deadline = now_ms() + timeout_ms;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	json_object *greet, *q;
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		im_err_set(err, path, 0, "socket path too long");
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		r = -errno;
+		im_err_set(err, path, 0, "socket: %s", strerror(-r));
+		return r;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		r = -errno;
+		im_err_set(err, path, 0, "connect: %s", strerror(-r));
+		close(fd);
+		return r;
+	}
+	r = read_msg(fd, &greet, deadline, path, err);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	if (!json_object_object_get_ex(greet, "QMP", &q)) {
+		json_object_put(greet);
+		close(fd);
+		im_err_set(err, path, 0, "not a QMP socket (no greeting; an HMP monitor?)");
+		return -EPROTO;
+	}
+	json_object_put(greet);
+	r = im_qmp_execute(fd, "qmp_capabilities", NULL, NULL, timeout_ms, err);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+int im_qmp_hmp(int fd, const char *cmdline, char **out, int timeout_ms,
+	       struct im_err *err)
+{
+	json_object *args, *ret = NULL;
+	int r;
+
+	if (is_gpa2hpa(cmdline)) {
+		im_err_set(err, "hmp", 0, "refusing gpa2hpa: it writes to the target address");
+		return -EPERM;
+	}
+	args = json_object_new_object();
+	json_object_object_add(args, "command-line", json_object_new_string(cmdline));
+	r = im_qmp_execute(fd, "human-monitor-command", args, &ret, timeout_ms, err);
+	json_object_put(args);
+	if (r)
+		return r;
+	if (!json_object_is_type(ret, json_type_string)) {
+		json_object_put(ret);
+		im_err_set(err, cmdline, 0, "HMP: the answer is not a string");
+		return -EPROTO;
+	}
+	*out = strdup(json_object_get_string(ret));
+	json_object_put(ret);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* ------------------------------------------------------------ parsers */
+
+static bool bdf_ok(const char *s)
+{
+	static const char pat[] = "xxxx:xx:xx.x";
+	size_t i;
+
+	if (strlen(s) != 12)
+		return false;
+	for (i = 0; i < 12; i++) {
+		char c = s[i];
+		bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+
+		if (pat[i] == 'x' ? !hex : c != pat[i])
+			return false;
+	}
+	return true;
+}
+
+/* "0000:0a:00.0" or "0a:00.0" (host= without domain) -> bdf */
+static bool norm_bdf(const char *s, size_t n, char out[16])
+{
+	char b[16];
+
+	if (n == 7) {
+		snprintf(b, sizeof(b), "0000:%.7s", s);
+	} else if (n == 12) {
+		memcpy(b, s, 12);
+		b[12] = 0;
+	} else {
+		return false;
+	}
+	for (n = 0; b[n]; n++)
+		if (b[n] >= 'A' && b[n] <= 'F')
+			b[n] = (char)(b[n] - 'A' + 'a');
+	if (!bdf_ok(b))
+		return false;
+	memcpy(out, b, 13);
+	return true;
+}
+
+/* value of `key = "..."` on a trimmed qtree line */
+static bool qtree_str(const char *p, const char *e, const char *key, const char **v, size_t *n)
+{
+	size_t k = strlen(key);
+	const char *q;
+
+	if ((size_t)(e - p) < k + 4 || memcmp(p, key, k) || memcmp(p + k, " = \"", 4))
+		return false;
+	p += k + 4;
+	q = memchr(p, '"', (size_t)(e - p));
+	if (!q)
+		return false;
+	*v = p;
+	*n = (size_t)(q - p);
+	return true;
+}
+
+int im_qtree_parse_vfio(const char *text, const char *file,
+			struct im_qtree_vfio **out, size_t *n, struct im_err *err)
+{
+	struct im_qtree_vfio *v = NULL, *cur = NULL;
+	size_t nv = 0, cap = 0;
+	const char *p = text;
+	unsigned int line = 0;
+	int cur_indent = -1;
+
+	*out = NULL;
+	*n = 0;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		const char *e = nl ? nl : p + strlen(p), *s = p;
+		int indent;
+
+		line++;
+		if (e > p && e[-1] == '\r')
+			e--;
+		while (s < e && *s == ' ')
+			s++;
+		indent = (int)(s - p);
+		if (cur && s < e && indent <= cur_indent)
+			cur = NULL;
+		if ((size_t)(e - s) >= 13 && !memcmp(s, "dev: vfio-pci", 13)) {
+			const char *id = s + 13;
+			int r = im_grow(&v, &cap, nv + 1, sizeof(*v));
+
+			if (r) {
+				free(v);
+				return r;
+			}
+			cur = &v[nv++];
+			memset(cur, 0, sizeof(*cur));
+			cur->slot = cur->func = -1;
+			cur->line = line;
+			cur_indent = indent;
+			if ((size_t)(e - id) > 6 && !memcmp(id, ", id \"", 6)) {
+				const char *q = memchr(id + 6, '"', (size_t)(e - (id + 6)));
+
+				if (q && (size_t)(q - (id + 6)) < sizeof(cur->qdev_id))
+					memcpy(cur->qdev_id, id + 6, (size_t)(q - (id + 6)));
+			}
+		} else if (cur) {
+			const char *val;
+			size_t vn;
+
+			if (qtree_str(s, e, "host", &val, &vn)) {
+				norm_bdf(val, vn, cur->host_bdf);
+			} else if (qtree_str(s, e, "sysfsdev", &val, &vn) && !cur->host_bdf[0]) {
+				const char *b = val + vn;
+
+				while (b > val && b[-1] != '/')
+					b--;
+				norm_bdf(b, (size_t)(val + vn - b), cur->host_bdf);
+			} else if ((size_t)(e - s) > 6 && !memcmp(s, "class ", 6)) {
+				const char *a = strstr(s, ", addr ");
+				unsigned int bus, slot, fn;
+
+				if (a && a < e && sscanf(a + 7, "%2x:%2x.%1x", &bus, &slot, &fn) == 3) {
+					cur->slot = (int)(bus << 8 | slot);
+					cur->func = (int)fn;
+				}
+			}
+		}
+		p = nl ? nl + 1 : e;
+		if (!nl)
+			break;
+	}
+	for (size_t i = 0; i < nv; i++) {
+		if (!v[i].host_bdf[0]) {
+			im_err_set(err, file, v[i].line,
+				   "vfio-pci device %s%s%s has neither host= nor sysfsdev= naming a PCI address",
+				   v[i].qdev_id[0] ? "\"" : "", v[i].qdev_id[0] ? v[i].qdev_id : "without id",
+				   v[i].qdev_id[0] ? "\"" : "");
+			free(v);
+			return -EINVAL;
+		}
+	}
+	*out = v;
+	*n = nv;
+	return 0;
+}
+
+int im_qmp_parse_gpa2hva(const char *text, uint64_t *hva)
+{
+	static const char pre[] = "Host virtual address for ";
+	const char *is, *e;
+	size_t n;
+
+	if (strncmp(text, pre, sizeof(pre) - 1))
+		return -ENOENT;
+	is = strstr(text, ") is ");
+	if (!is)
+		return -EINVAL;
+	is += 5;
+	e = is;
+	while (*e && *e != '\r' && *e != '\n' && *e != ' ')
+		e++;
+	n = (size_t)(e - is);
+	if (n < 3 || is[0] != '0' || is[1] != 'x')
+		return -EINVAL;
+	return im_parse_hex(is, n, hva);
+}
+
+/* a guest BAR that query-pci names on a vfio-pci device */
+struct pbar {
+	char host[16], guest_bdf[16], qdev_id[64];
+	int bar;
+	uint64_t gpa, size;
+};
+
+struct plan {
+	struct pbar *v;
+	size_t n, cap;
+	unsigned int devices, vfio_devices;
+};
+
+static bool jget_u64(json_object *o, const char *key, uint64_t *v)
+{
+	json_object *x;
+
+	if (!json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_int))
+		return false;
+	/* json-c: values above INT64_MAX are kept as uint64 */
+	if (json_object_get_int64(x) < 0)
+		*v = (uint64_t)json_object_get_int64(x);
+	else
+		*v = json_object_get_uint64(x);
+	return true;
+}
+
+static int plan_devices(json_object *devs, const struct im_qtree_vfio *q, size_t nq,
+			struct plan *pl, const char *file, struct im_err *err, int depth)
+{
+	size_t i, j, nd;
+
+	if (!json_object_is_type(devs, json_type_array) || depth > 32) {
+		im_err_set(err, file, 0, "query-pci: \"devices\" is not an array");
+		return -EINVAL;
+	}
+	nd = json_object_array_length(devs);
+	for (i = 0; i < nd; i++) {
+		json_object *d = json_object_array_get_idx(devs, i), *regs, *br, *idv;
+		uint64_t bus, slot, fn;
+		const struct im_qtree_vfio *hit = NULL;
+		const char *id = "";
+		char gbdf[16];
+
+		if (!json_object_is_type(d, json_type_object) || !jget_u64(d, "bus", &bus) ||
+		    !jget_u64(d, "slot", &slot) || !jget_u64(d, "function", &fn) ||
+		    bus > 255 || slot > 31 || fn > 7) {
+			im_err_set(err, file, 0, "query-pci: device %zu lacks bus/slot/function", i);
+			return -EINVAL;
+		}
+		pl->devices++;
+		if (json_object_object_get_ex(d, "qdev_id", &idv) &&
+		    json_object_is_type(idv, json_type_string))
+			id = json_object_get_string(idv);
+		snprintf(gbdf, sizeof(gbdf), "0000:%02x:%02x.%x", (unsigned int)bus,
+			 (unsigned int)slot, (unsigned int)fn);
+		for (j = 0; j < nq; j++)
+			if (q[j].slot == (int)(bus << 8 | slot) && q[j].func == (int)fn &&
+			    (!*id || !q[j].qdev_id[0] || !strcmp(q[j].qdev_id, id)))
+				hit = &q[j];
+		if (!hit && *id)
+			for (j = 0; j < nq; j++)
+				if (!strcmp(q[j].qdev_id, id))
+					hit = &q[j];
+		if (hit && json_object_object_get_ex(d, "regions", &regs) &&
+		    json_object_is_type(regs, json_type_array)) {
+			size_t k, nr = json_object_array_length(regs);
+
+			pl->vfio_devices++;
+			for (k = 0; k < nr; k++) {
+				json_object *rg = json_object_array_get_idx(regs, k), *ty;
+				struct pbar pb = { .bar = -1 };
+				uint64_t bar;
+				int r;
+
+				if (!json_object_is_type(rg, json_type_object) ||
+				    !jget_u64(rg, "bar", &bar) || bar > 6 ||
+				    !jget_u64(rg, "address", &pb.gpa) ||
+				    !jget_u64(rg, "size", &pb.size) ||
+				    !json_object_object_get_ex(rg, "type", &ty)) {
+					im_err_set(err, file, 0, "query-pci: %s region %zu is malformed",
+						   gbdf, k);
+					return -EINVAL;
+				}
+				/* I/O BARs have no HVA; unmapped BARs read as all ones */
+				if (strcmp(json_object_get_string(ty), "memory") || bar == 6 ||
+				    pb.gpa == UINT64_MAX || !pb.size)
+					continue;
+				pb.bar = (int)bar;
+				memcpy(pb.host, hit->host_bdf, sizeof(pb.host));
+				memcpy(pb.guest_bdf, gbdf, sizeof(gbdf));
+				snprintf(pb.qdev_id, sizeof(pb.qdev_id), "%s",
+					 *id ? id : hit->qdev_id);
+				r = im_grow(&pl->v, &pl->cap, pl->n + 1, sizeof(*pl->v));
+				if (r)
+					return r;
+				pl->v[pl->n++] = pb;
+			}
+		}
+		if (json_object_object_get_ex(d, "pci_bridge", &br) &&
+		    json_object_is_type(br, json_type_object)) {
+			json_object *sub;
+
+			if (json_object_object_get_ex(br, "devices", &sub)) {
+				int r = plan_devices(sub, q, nq, pl, file, err, depth + 1);
+
+				if (r)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+static int plan_bars(const struct im_qmp_raw *raw, const char *pci_file,
+		     const char *qtree_file, struct plan *pl, struct im_err *err)
+{
+	struct im_qtree_vfio *q;
+	json_object *root, *buses;
+	enum json_tokener_error je;
+	size_t nq, i, nb;
+	int r;
+
+	memset(pl, 0, sizeof(*pl));
+	r = im_qtree_parse_vfio(raw->info_qtree, qtree_file, &q, &nq, err);
+	if (r)
+		return r;
+	root = json_tokener_parse_verbose(raw->query_pci, &je);
+	if (!root) {
+		free(q);
+		im_err_set(err, pci_file, 0, "query-pci: not JSON: %s",
+			   json_tokener_error_desc(je));
+		return -EINVAL;
+	}
+	buses = root;
+	if (json_object_is_type(root, json_type_object) &&
+	    !json_object_object_get_ex(root, "return", &buses)) {
+		im_err_set(err, pci_file, 0, "query-pci: no \"return\" array");
+		r = -EINVAL;
+		goto out;
+	}
+	if (!json_object_is_type(buses, json_type_array)) {
+		im_err_set(err, pci_file, 0, "query-pci: the answer is not an array of buses");
+		r = -EINVAL;
+		goto out;
+	}
+	nb = json_object_array_length(buses);
+	for (i = 0; i < nb; i++) {
+		json_object *b = json_object_array_get_idx(buses, i), *devs;
+
+		if (!json_object_is_type(b, json_type_object) ||
+		    !json_object_object_get_ex(b, "devices", &devs)) {
+			im_err_set(err, pci_file, 0, "query-pci: bus %zu has no devices", i);
+			r = -EINVAL;
+			goto out;
+		}
+		r = plan_devices(devs, q, nq, pl, pci_file, err, 0);
+		if (r)
+			goto out;
+	}
+out:
+	json_object_put(root);
+	free(q);
+	if (r) {
+		free(pl->v);
+		memset(pl, 0, sizeof(*pl));
+	}
+	return r;
+}
+
+static const char *raw_gpa2hva(const struct im_qmp_raw *raw, uint64_t gpa)
+{
+	size_t i;
+
+	for (i = 0; i < raw->ngpa2hva; i++)
+		if (raw->gpa2hva[i].gpa == gpa)
+			return raw->gpa2hva[i].text;
+	return NULL;
+}
+
+static int add_gpa2hva(struct im_qmp_raw *raw, uint64_t gpa, char *text)
+{
+	struct im_qmp_gpa2hva *n = realloc(raw->gpa2hva, (raw->ngpa2hva + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	raw->gpa2hva = n;
+	n[raw->ngpa2hva].gpa = gpa;
+	n[raw->ngpa2hva].text = text;
+	raw->ngpa2hva++;
+	return 0;
+}
+
+static void raw_free(struct im_qmp_raw *raw)
+{
+	size_t i;
+
+	free(raw->query_pci);
+	free(raw->info_qtree);
+	free(raw->info_mtree_f);
+	for (i = 0; i < raw->ngpa2hva; i++)
+		free(raw->gpa2hva[i].text);
+	free(raw->gpa2hva);
+	memset(raw, 0, sizeof(*raw));
+}
+
+/* fill the model from the answers; where: "live SOCK" or the capture path */
+static int fill_model(struct im_model *m, const struct im_qmp_raw *raw,
+		      const struct plan *pl, const char *where)
+{
+	struct im_mtree mt = { 0 };
+	struct im_err merr = { 0 };
+	unsigned int hvas = 0, nokvm = 0;
+	bool have_mt = false;
+	size_t i, j;
+	int r;
+
+	if (raw->info_mtree_f && !im_mtree_parse(raw->info_mtree_f, strlen(raw->info_mtree_f),
+						 "info mtree -f", &mt, &merr))
+		have_mt = true;
+	for (i = 0; i < pl->n; i++) {
+		const struct pbar *pb = &pl->v[i];
+		struct im_qemu_bar qb = { .bar = pb->bar, .gpa = pb->gpa, .size = pb->size,
+					  .source = "qmp" };
+		const char *t = raw_gpa2hva(raw, pb->gpa);
+
+		memcpy(qb.host_bdf, pb->host, sizeof(qb.host_bdf));
+		qb.guest_bdf = (char *)pb->guest_bdf;
+		qb.qdev_id = pb->qdev_id[0] ? (char *)pb->qdev_id : NULL;
+		if (t && !im_qmp_parse_gpa2hva(t, &qb.hva)) {
+			qb.have_hva = true;
+			hvas++;
+		}
+		r = im_add_qemu_bar(m, &qb);
+		if (r)
+			goto out;
+		if (!have_mt || !mt.any_kvm)
+			continue;
+		for (j = 0; j < mt.nlines; j++) {
+			const struct im_mtree_line *l = &mt.lines[j];
+			char subj[48];
+
+			if (l->kind != IM_MTL_RANGE || l->as_id != 0 || l->bar_part != IM_BP_MMAP ||
+			    l->bar != pb->bar || strcmp(l->host_bdf, pb->host) || l->kvm)
+				continue;
+			/* one FlatView per address space: report the memory one only */
+			if (!l->space || strcmp(l->space, "memory"))
+				continue;
+			snprintf(subj, sizeof(subj), "%s BAR %d", pb->host, pb->bar);
+			r = im_add_finding(m, IM_SEV_INFO, "qmp-no-kvm-slot", subj,
+					   "info mtree -f: guest range 0x%" PRIx64 "-0x%" PRIx64 " (%s) has no KVM memslot of its exact extent; guest accesses outside a page-aligned slot trap to QEMU",
+					   l->start, l->end, l->name);
+			if (r)
+				goto out;
+			nokvm++;
+		}
+	}
+	r = im_add_source(m, "qmp", IM_SRC_OK,
+			  "%s: %u PCI devices, %u vfio-pci; %zu guest BARs, %u with gpa2hva; info mtree -f %s",
+			  where, pl->devices, pl->vfio_devices, pl->n, hvas,
+			  !have_mt ? "not read" : mt.any_kvm ? "has KVM marks" :
+			  "has no KVM marks (TCG?)");
+out:
+	if (have_mt)
+		im_mtree_free(&mt);
+	return r;
+}
+
+int im_qmp_parse_answers(struct im_model *m, const struct im_qmp_raw *raw,
+			 const char *where, struct im_err *err)
+{
+	struct plan pl = { 0 };
+	int r;
+
+	if (!raw->query_pci || !raw->info_qtree) {
+		im_err_set(err, where, 0, "query-pci and info qtree are both needed");
+		return -EINVAL;
+	}
+	r = plan_bars(raw, where, where, &pl, err);
+	if (!r)
+		r = fill_model(m, raw, &pl, where);
+	free(pl.v);
+	return r;
+}
+
+static struct im_qmp_raw kept;
+
+const struct im_qmp_raw *im_qmp_raw(void)
+{
+	return kept.query_pci ? &kept : NULL;
+}
+
+void im_qmp_raw_free(void)
+{
+	raw_free(&kept);
+}
+
+int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err)
+{
+	struct im_qmp_raw raw = { 0 };
+	json_object *ret = NULL;
+	struct plan pl = { 0 };
+	char *where;
+	size_t i;
+	int fd, r;
+
+	fd = im_qmp_connect(socket, IM_QMP_TIMEOUT_MS, err);
+	if (fd < 0)
+		return fd;
+	r = im_qmp_execute(fd, "query-pci", NULL, &ret, IM_QMP_TIMEOUT_MS, err);
+	if (r)
+		goto out;
+	{
+		json_object *w = json_object_new_object();
+
+		json_object_object_add(w, "return", ret);
+		raw.query_pci = strdup(json_object_to_json_string_ext(w,
+					JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+		json_object_put(w);
+		if (!raw.query_pci) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	r = im_qmp_hmp(fd, "info qtree", &raw.info_qtree, IM_QMP_TIMEOUT_MS, err);
+	if (r)
+		goto out;
+	r = im_qmp_hmp(fd, "info mtree -f", &raw.info_mtree_f, IM_QMP_TIMEOUT_MS, err);
+	if (r)
+		goto out;
+	r = plan_bars(&raw, "query-pci", "info qtree", &pl, err);
+	if (r)
+		goto out;
+	for (i = 0; i < pl.n; i++) {
+		char cmd[48], *text;
+
+		if (raw_gpa2hva(&raw, pl.v[i].gpa))
+			continue;
+		snprintf(cmd, sizeof(cmd), "gpa2hva 0x%" PRIx64, pl.v[i].gpa);
+		r = im_qmp_hmp(fd, cmd, &text, IM_QMP_TIMEOUT_MS, err);
+		if (r)
+			goto out;
+		r = add_gpa2hva(&raw, pl.v[i].gpa, text);
+		if (r) {
+			free(text);
+			goto out;
+		}
+	}
+	where = im_asprintf("live %s", socket);
+	r = fill_model(m, &raw, &pl, where ? where : socket);
+	free(where);
+	if (!r) {
+		raw_free(&kept);
+		kept = raw;
+		memset(&raw, 0, sizeof(raw));
+	}
+out:
+	close(fd);
+	free(pl.v);
+	raw_free(&raw);
+	return r;
+}
+
+#define CAP_PCI "iommu-map/qmp/query-pci.json"
+#define CAP_QTREE "iommu-map/hmp/info-qtree.txt"
+#define CAP_MTREE "iommu-map/hmp/info-mtree-f.txt"
+#define CAP_GPA2HVA "iommu-map/hmp/gpa2hva-0x%" PRIx64 ".txt"
+
+int im_qmp_load_captured(struct im_model *m, struct im_err *err)
+{
+	struct im_qmp_raw raw = { 0 };
+	struct plan pl = { 0 };
+	char *path;
+	size_t len, i;
+	int r;
+
+	r = im_root_read(CAP_PCI, &raw.query_pci, &len);
+	if (r) {
+		path = im_root_path(CAP_PCI);
+		im_err_set(err, path ? path : CAP_PCI, 0, "cannot read: %s", strerror(-r));
+		free(path);
+		return r;
+	}
+	r = im_root_read(CAP_QTREE, &raw.info_qtree, &len);
+	if (r) {
+		path = im_root_path(CAP_QTREE);
+		im_err_set(err, path ? path : CAP_QTREE, 0, "cannot read: %s", strerror(-r));
+		free(path);
+		goto out;
+	}
+	if (im_root_read(CAP_MTREE, &raw.info_mtree_f, &len))
+		raw.info_mtree_f = NULL;
+	{
+		char *pp = im_root_path(CAP_PCI), *qp = im_root_path(CAP_QTREE);
+
+		r = plan_bars(&raw, pp ? pp : CAP_PCI, qp ? qp : CAP_QTREE, &pl, err);
+		free(pp);
+		free(qp);
+	}
+	if (r)
+		goto out;
+	for (i = 0; i < pl.n; i++) {
+		char rel[96], *text;
+
+		snprintf(rel, sizeof(rel), CAP_GPA2HVA, pl.v[i].gpa);
+		if (raw_gpa2hva(&raw, pl.v[i].gpa) || im_root_read(rel, &text, &len))
+			continue;
+		r = add_gpa2hva(&raw, pl.v[i].gpa, text);
+		if (r) {
+			free(text);
+			goto out;
+		}
+	}
+	path = im_root_path("iommu-map/qmp");
+	r = fill_model(m, &raw, &pl, path ? path : "capture");
+	free(path);
+out:
+	free(pl.v);
+	raw_free(&raw);
+	return r;
+}
+
+static int mkdir_p(const char *path)
+{
+	char *p = strdup(path), *s;
+
+	if (!p)
+		return -ENOMEM;
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, 0755) && errno != EEXIST) {
+			int r = -errno;
+
+			free(p);
+			return r;
+		}
+		*s = '/';
+	}
+	if (mkdir(p, 0755) && errno != EEXIST) {
+		int r = -errno;
+
+		free(p);
+		return r;
+	}
+	free(p);
+	return 0;
+}
+
+static int write_text(const char *dir, const char *rel, const char *text, struct im_err *err)
+{
+	char *path = im_asprintf("%s/%s", dir, rel);
+	FILE *f;
+	int r = 0;
+
+	if (!path)
+		return -ENOMEM;
+	f = fopen(path, "w");
+	if (!f) {
+		r = -errno;
+	} else {
+		size_t n = strlen(text);
+
+		if (fwrite(text, 1, n, f) != n || (n && text[n - 1] != '\n' && fputc('\n', f) == EOF))
+			r = -EIO;
+		if (fclose(f) && !r)
+			r = -errno;
+	}
+	if (r)
+		im_err_set(err, path, 0, "cannot write: %s", strerror(-r));
+	free(path);
+	return r;
+}
+
+int im_qmp_write_capture(const char *dir, const struct im_qmp_raw *raw, struct im_err *err)
+{
+	char *d;
+	size_t i;
+	int r;
+
+	if (!raw)
+		raw = im_qmp_raw();
+	if (!raw || !raw->query_pci || !raw->info_qtree) {
+		im_err_set(err, dir, 0, "no QMP answers to store");
+		return -ENOENT;
+	}
+	d = im_asprintf("%s/iommu-map/qmp", dir);
+	r = d ? mkdir_p(d) : -ENOMEM;
+	free(d);
+	if (!r) {
+		d = im_asprintf("%s/iommu-map/hmp", dir);
+		r = d ? mkdir_p(d) : -ENOMEM;
+		free(d);
+	}
+	if (r) {
+		im_err_set(err, dir, 0, "cannot create iommu-map/qmp, iommu-map/hmp: %s",
+			   strerror(-r));
+		return r;
+	}
+	r = write_text(dir, CAP_PCI, raw->query_pci, err);
+	if (!r)
+		r = write_text(dir, CAP_QTREE, raw->info_qtree, err);
+	if (!r && raw->info_mtree_f)
+		r = write_text(dir, CAP_MTREE, raw->info_mtree_f, err);
+	for (i = 0; !r && i < raw->ngpa2hva; i++) {
+		char rel[96];
+
+		snprintf(rel, sizeof(rel), CAP_GPA2HVA, raw->gpa2hva[i].gpa);
+		r = write_text(dir, rel, raw->gpa2hva[i].text, err);
+	}
+	return r;
+}
+
+/* ------------------------------------------------------------ cross-check */
+
+int im_qmp_crosscheck(struct im_model *m)
+{
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < m->nqbars; i++) {
+		const struct im_qemu_bar *q = &m->qbars[i];
+		const struct im_bar *b;
+		char subj[48];
+		int d;
+		bool chain = false, overlap = false;
+
+		if (!q->source || strcmp(q->source, "qmp") || q->bar < 0 || q->bar >= IM_NBARS)
+			continue;
+		snprintf(subj, sizeof(subj), "%s BAR %d", q->host_bdf, q->bar);
+		d = im_find_device(m, q->host_bdf);
+		if (d < 0) {
+			if (!m->ndevices)
+				continue;
+			r = im_add_finding(m, IM_SEV_WARNING, "qmp-host-device-unknown", subj,
+					   "QEMU passes through host device %s, which the host-side sources did not find",
+					   q->host_bdf);
+			if (r)
+				return r;
+			continue;
+		}
+		b = &m->devices[d].bars[q->bar];
+		for (j = 0; j < b->nguest; j++) {
+			const struct im_bar_guest *g = &b->guest[j];
+
+			if (g->source && !strcmp(g->source, "qmp"))
+				continue;
+			chain = true;
+			if (g->gpa < q->gpa + (q->size ? q->size : 1) && q->gpa < g->gpa + g->size)
+				overlap = true;
+			if (q->have_hva && q->gpa >= g->gpa && q->gpa - g->gpa < g->size &&
+			    g->hva + (q->gpa - g->gpa) != q->hva) {
+				r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa2hva-mismatch", subj,
+						   "QEMU's gpa2hva says GPA 0x%" PRIx64 " is HVA 0x%" PRIx64 ", but %s says HVA 0x%" PRIx64,
+						   q->gpa, q->hva, g->source ? g->source : "our chain",
+						   g->hva + (q->gpa - g->gpa));
+				if (r)
+					return r;
+			}
+		}
+		if (chain && !overlap) {
+			r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa-mismatch", subj,
+					   "query-pci puts the guest BAR at GPA 0x%" PRIx64 ", where no memslot of this BAR lies",
+					   q->gpa);
+			if (r)
+				return r;
+		}
+		if (q->have_hva && m->nmaps) {
+			long mi = im_find_map(m, q->hva);
+			const struct im_map *mp = mi >= 0 ? &m->maps[mi] : NULL;
+
+			if (!mp || !mp->vfio) {
+				r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa2hva-mismatch", subj,
+						   "QEMU's gpa2hva says GPA 0x%" PRIx64 " is HVA 0x%" PRIx64 ", which is not a vfio mapping of the target (%s)",
+						   q->gpa, q->hva, mp ? (mp->path && *mp->path ? mp->path : "[anon]") :
+						   "no mapping: another QEMU process?");
+				if (r)
+					return r;
+			} else if (mp->dev >= 0 && mp->bar >= 0 && (mp->dev != d || mp->bar != q->bar)) {
+				r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa2hva-mismatch", subj,
+						   "QEMU's gpa2hva says GPA 0x%" PRIx64 " is HVA 0x%" PRIx64 ", which maps %s BAR %d, not this BAR",
+						   q->gpa, q->hva, m->devices[mp->dev].bdf, mp->bar);
+				if (r)
+					return r;
+			}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qmp.h - QEMU's own view through its monitor: a minimal QMP client over a
+ * unix socket, and parsers of the answers (query-pci, info qtree, info mtree
+ * -f, gpa2hva) shared by live runs and replayed captures.
+ *
+ * Commands sent: qmp_capabilities, query-pci, human-monitor-command with
+ * "info qtree", "info mtree -f" and "gpa2hva <gpa>".  Never gpa2hpa: it does
+ * a read-modify-write at the target address (FACTS.md §8.1).
+ */
+#ifndef IM_QMP_H
+#define IM_QMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <json-c/json.h>
+#include "model.h"
+
+#define IM_QMP_TIMEOUT_MS 5000
+
+/* The raw answers, as stored in a capture. */
+struct im_qmp_gpa2hva {
+	uint64_t gpa;
+	char *text;			/* HMP's answer */
+};
+
+struct im_qmp_raw {
+	char *query_pci;		/* qmp/query-pci.json: {"return": [...]} */
+	char *info_qtree;		/* hmp/info-qtree.txt */
+	char *info_mtree_f;		/* hmp/info-mtree-f.txt */
+	struct im_qmp_gpa2hva *gpa2hva;	/* hmp/gpa2hva-0x<gpa>.txt */
+	size_t ngpa2hva;
+};
+
+/* one vfio-pci device of `info qtree` */
+struct im_qtree_vfio {
+	char qdev_id[64];		/* "" when the device has no id */
+	char host_bdf[16];		/* from host=, else the basename of sysfsdev= */
+	int slot, func;			/* guest "addr SS.F", -1: not seen */
+	unsigned int line;
+};
+
+/* qmp.c: the client */
+int im_qmp_connect(const char *path, int timeout_ms, struct im_err *err);	/* fd */
+/* sends {"execute": cmd, "arguments": args}; *ret owns the "return" value */
+int im_qmp_execute(int fd, const char *cmd, json_object *args, json_object **ret,
+		   int timeout_ms, struct im_err *err);
+/* human-monitor-command; *out is malloc'd text.  Refuses gpa2hpa (-EPERM). */
+int im_qmp_hmp(int fd, const char *cmdline, char **out, int timeout_ms,
+	       struct im_err *err);
+
+/* qmp.c: parsers */
+int im_qtree_parse_vfio(const char *text, const char *file,
+			struct im_qtree_vfio **out, size_t *n, struct im_err *err);
+/* "Host virtual address for 0x.. (name) is 0x..": 0, or -ENOENT for an error answer */
+int im_qmp_parse_gpa2hva(const char *text, uint64_t *hva);
+
+/* qmp.c: sources.  Both fill m->qbars (source "qmp") and the "qmp" source. */
+int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err);
+int im_qmp_load_captured(struct im_model *m, struct im_err *err);
+/* the parsers behind both, on answers already in memory */
+int im_qmp_parse_answers(struct im_model *m, const struct im_qmp_raw *raw,
+			 const char *where, struct im_err *err);
+/* the answers kept by the last im_qmp_load() (NULL if none) */
+const struct im_qmp_raw *im_qmp_raw(void);
+void im_qmp_raw_free(void);
+/* writes dir/iommu-map/qmp/query-pci.json, dir/iommu-map/hmp/info-qtree.txt,
+ * info-mtree-f.txt and gpa2hva-0x<gpa>.txt; raw NULL: the kept answers */
+int im_qmp_write_capture(const char *dir, const struct im_qmp_raw *raw,
+			 struct im_err *err);
+/* after im_correlate(): error findings where QEMU disagrees with our chain */
+int im_qmp_crosscheck(struct im_model *m);
+
+#endif

@@ -1,0 +1,684 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * trace.c - read a QEMU trace log to its final state.
+ *
+ * Events understood (formats in QEMU's accel/kvm/trace-events and
+ * hw/vfio/trace-events):
+ *   kvm_set_user_memory Slot#%d flags=0x%x gpa=0x.. size=0x.. ua=0x.. ret=%d
+ *	(QEMU <= 8.2; Slot# is id | as_id << 16)
+ *   kvm_set_user_memory AddrSpace#%d Slot#%d flags=.. gpa=.. size=.. ua=..
+ *	guest_memfd=%d guest_memfd_offset=0x.. ret=%d	(QEMU >= 9.0)
+ *   vfio_region_setup Device %s, region %d "%s", flags: 0x%lx, offset: 0x%lx, size: 0x%lx
+ *   vfio_region_mmap Region %s [0x%lx - 0x%lx]
+ *   vfio_listener_region_add_ram region_add [ram] 0x.. - 0x.. [%p]
+ * A line may start with the log backend's "PID@SEC.USEC:" prefix.  Other
+ * lines and other events are skipped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "iommu-map.h"
+#include "trace.h"
+
+struct tstate {
+	struct im_trace *t;
+	size_t cap_slots, cap_regions, cap_mmaps, cap_dma;
+	const char *file;
+	unsigned int line;
+	struct im_err *err;
+};
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Skip the log backend's "PID@SEC.USEC:" prefix, if any. */
+static const char *skip_prefix(const char *s, const char *e)
+{
+	const char *p = s;
+
+	while (p < e && is_digit(*p))
+		p++;
+	if (p == s || p >= e || *p != '@')
+		return s;
+	p++;
+	while (p < e && (is_digit(*p) || *p == '.'))
+		p++;
+	if (p < e && *p == ':')
+		return p + 1;
+	return s;
+}
+
+/* Does [s, e) start with word followed by a blank? Returns past the blank. */
+static const char *event(const char *s, const char *e, const char *word)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(e - s) <= n || memcmp(s, word, n) || s[n] != ' ')
+		return NULL;
+	return s + n + 1;
+}
+
+/* Find "key" in [s, e); the value runs to the next blank.  -ENOENT if absent. */
+static int field(const char *s, const char *e, const char *key,
+		 const char **v, size_t *vlen)
+{
+	size_t n = strlen(key);
+	const char *p;
+
+	for (p = s; p + n <= e; p++) {
+		if ((p == s || p[-1] == ' ') && !memcmp(p, key, n)) {
+			const char *q = p + n;
+
+			while (q < e && *q != ' ')
+				q++;
+			*v = p + n;
+			*vlen = (size_t)(q - *v);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int hex_field(const char *s, const char *e, const char *key, uint64_t *out)
+{
+	const char *v;
+	size_t n;
+
+	if (field(s, e, key, &v, &n))
+		return -ENOENT;
+	if (n < 3 || v[0] != '0' || v[1] != 'x')
+		return -EINVAL;
+	return im_parse_hex(v, n, out);
+}
+
+/* a decimal int, optionally negative, 1..10 digits */
+static int parse_int(const char *v, size_t n, long long *out)
+{
+	bool neg = false;
+	long long x = 0;
+	size_t i = 0;
+
+	if (n && v[0] == '-') {
+		neg = true;
+		i = 1;
+	}
+	if (i == n || n - i > 10)
+		return -EINVAL;
+	for (; i < n; i++) {
+		if (!is_digit(v[i]))
+			return -EINVAL;
+		x = x * 10 + (v[i] - '0');
+	}
+	*out = neg ? -x : x;
+	return 0;
+}
+
+static int int_field(const char *s, const char *e, const char *key, long long *out)
+{
+	const char *v;
+	size_t n;
+
+	if (field(s, e, key, &v, &n))
+		return -ENOENT;
+	return parse_int(v, n, out);
+}
+
+static int bad(struct tstate *st, const char *what)
+{
+	im_err_set(st->err, st->file, st->line, "malformed %s trace line", what);
+	return -EINVAL;
+}
+
+static int set_slot(struct tstate *st, const struct im_trace_slot *ns)
+{
+	struct im_trace *t = st->t;
+	size_t i;
+	int r;
+
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].as_id == ns->as_id && t->slots[i].slot == ns->slot)
+			break;
+	if (!ns->size) {
+		if (i < t->nslots) {
+			memmove(&t->slots[i], &t->slots[i + 1],
+				(t->nslots - i - 1) * sizeof(*t->slots));
+			t->nslots--;
+		}
+		return 0;
+	}
+	if (i == t->nslots) {
+		r = im_grow(&t->slots, &st->cap_slots, t->nslots + 1, sizeof(*t->slots));
+		if (r)
+			return r;
+		t->nslots++;
+	}
+	t->slots[i] = *ns;
+	return 0;
+}
+
+static int parse_slot(struct tstate *st, const char *s, const char *e)
+{
+	struct im_trace_slot ns = { 0 };
+	long long as = -1, id, ret;
+	uint64_t flags;
+	enum im_trace_fmt fmt = IM_TRACE_FMT_SLOT;
+
+	if (!int_field(s, e, "AddrSpace#", &as)) {
+		fmt = IM_TRACE_FMT_AS;
+		if (as < 0 || as > 0xffff)
+			return bad(st, "kvm_set_user_memory");
+	}
+	if (int_field(s, e, "Slot#", &id) || id < 0 || id > 0xffffffffLL ||
+	    hex_field(s, e, "flags=", &flags) || flags > 0xffffffffULL ||
+	    hex_field(s, e, "gpa=", &ns.gpa) || hex_field(s, e, "size=", &ns.size) ||
+	    hex_field(s, e, "ua=", &ns.hva) || int_field(s, e, "ret=", &ret))
+		return bad(st, "kvm_set_user_memory");
+	if (fmt == IM_TRACE_FMT_AS) {
+		if (id > 0xffff)
+			return bad(st, "kvm_set_user_memory");
+		ns.as_id = (int)as;
+		ns.slot = (int)id;
+	} else {
+		ns.as_id = (int)(id >> 16);
+		ns.slot = (int)(id & 0xffff);
+	}
+	ns.flags = (uint32_t)flags;
+	ns.line = st->line;
+	st->t->slot_events++;
+	if (st->t->fmt == IM_TRACE_FMT_NONE)
+		st->t->fmt = fmt;
+	else if (st->t->fmt != fmt) {
+		im_err_set(st->err, st->file, st->line,
+			   "kvm_set_user_memory lines of two QEMU versions in one log");
+		return -EINVAL;
+	}
+	if (ret) {
+		st->t->failed_slot_events++;
+		return 0;
+	}
+	return set_slot(st, &ns);
+}
+
+static void copy_str(char *dst, size_t cap, const char *s, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, s, n);
+	dst[n] = 0;
+}
+
+/* last occurrence of needle in [s, e) */
+static const char *rfind(const char *s, const char *e, const char *needle)
+{
+	size_t n = strlen(needle);
+	const char *p;
+
+	if ((size_t)(e - s) < n)
+		return NULL;
+	for (p = e - n; p >= s; p--) {
+		if (!memcmp(p, needle, n))
+			return p;
+		if (p == s)
+			break;
+	}
+	return NULL;
+}
+
+/* Device %s, region %d "%s", flags: 0x%lx, offset: 0x%lx, size: 0x%lx */
+static int parse_region(struct tstate *st, const char *s, const char *e)
+{
+	struct im_trace *t = st->t;
+	struct im_trace_region rg = { 0 };
+	const char *p, *comma, *q, *tail;
+	long long idx;
+	size_t i;
+	int r;
+
+	if ((size_t)(e - s) < 8 || memcmp(s, "Device ", 7))
+		return bad(st, "vfio_region_setup");
+	p = s + 7;
+	comma = memchr(p, ',', (size_t)(e - p));
+	if (!comma || comma == p || (size_t)(e - comma) < 9 || memcmp(comma, ", region ", 9))
+		return bad(st, "vfio_region_setup");
+	copy_str(rg.dev, sizeof(rg.dev), p, (size_t)(comma - p));
+	q = comma + 9;
+	p = q;
+	while (q < e && *q != ' ')
+		q++;
+	if (parse_int(p, (size_t)(q - p), &idx) || idx < 0 || idx > 0xffff)
+		return bad(st, "vfio_region_setup");
+	rg.index = (int)idx;
+	tail = rfind(q, e, "\", flags: ");
+	if (!tail || e - q < 2 || q[0] != ' ' || q[1] != '"' || tail < q + 2)
+		return bad(st, "vfio_region_setup");
+	copy_str(rg.name, sizeof(rg.name), q + 2, (size_t)(tail - (q + 2)));
+	p = tail + 3;		/* "flags: ..." */
+	{
+		const char *v;
+		size_t n;
+
+		if (field(p, e, "flags: ", &v, &n))
+			return bad(st, "vfio_region_setup");
+		(void)v;
+	}
+	/* the values end in ',' except the last */
+	{
+		static const char *const keys[] = { "flags: ", "offset: ", "size: " };
+		uint64_t *vals[] = { &rg.flags, &rg.offset, &rg.size };
+		unsigned int k;
+
+		for (k = 0; k < 3; k++) {
+			const char *v = NULL, *x;
+			size_t n = strlen(keys[k]);
+
+			for (x = p; x + n <= e; x++)
+				if (!memcmp(x, keys[k], n)) {
+					v = x + n;
+					break;
+				}
+			if (!v)
+				return bad(st, "vfio_region_setup");
+			x = v;
+			while (x < e && *x != ',' && *x != ' ')
+				x++;
+			if (x - v < 3 || v[0] != '0' || v[1] != 'x' ||
+			    im_parse_hex(v, (size_t)(x - v), vals[k]))
+				return bad(st, "vfio_region_setup");
+		}
+	}
+	rg.line = st->line;
+	for (i = 0; i < t->nregions; i++)
+		if (!strcmp(t->regions[i].dev, rg.dev) && t->regions[i].index == rg.index)
+			break;
+	if (i == t->nregions) {
+		r = im_grow(&t->regions, &st->cap_regions, t->nregions + 1,
+			    sizeof(*t->regions));
+		if (r)
+			return r;
+		t->nregions++;
+	}
+	t->regions[i] = rg;
+	return 0;
+}
+
+/* "0000:00:03.0 BAR 0 mmaps[1]" -> dev, bar, index */
+static void split_name(struct im_trace_mmap *mm)
+{
+	const char *b = strstr(mm->name, " BAR ");
+	const char *x;
+	long v;
+	char *end;
+
+	mm->bar = -1;
+	mm->index = -1;
+	mm->dev[0] = 0;
+	if (!b)
+		return;
+	copy_str(mm->dev, sizeof(mm->dev), mm->name, (size_t)(b - mm->name));
+	v = strtol(b + 5, &end, 10);
+	if (end != b + 5 && v >= 0 && v < 16)
+		mm->bar = (int)v;
+	x = strstr(b, "mmaps[");
+	if (x) {
+		v = strtol(x + 6, &end, 10);
+		if (end != x + 6 && *end == ']' && v >= 0 && v < 1024)
+			mm->index = (int)v;
+	}
+}
+
+/* Region %s [0x%lx - 0x%lx] */
+static int parse_mmap(struct tstate *st, const char *s, const char *e)
+{
+	struct im_trace *t = st->t;
+	struct im_trace_mmap mm = { 0 };
+	const char *open, *dash;
+	int r;
+
+	if ((size_t)(e - s) < 8 || memcmp(s, "Region ", 7))
+		return bad(st, "vfio_region_mmap");
+	open = rfind(s, e, " [0x");
+	if (!open || open < s + 7 || e[-1] != ']')
+		return bad(st, "vfio_region_mmap");
+	copy_str(mm.name, sizeof(mm.name), s + 7, (size_t)(open - (s + 7)));
+	dash = rfind(open, e, " - ");
+	if (!dash || im_parse_hex(open + 2, (size_t)(dash - (open + 2)), &mm.start) ||
+	    (e - 1) - (dash + 3) < 3 ||
+	    im_parse_hex(dash + 3, (size_t)((e - 1) - (dash + 3)), &mm.end) ||
+	    mm.end < mm.start)
+		return bad(st, "vfio_region_mmap");
+	split_name(&mm);
+	mm.line = st->line;
+	r = im_grow(&t->mmaps, &st->cap_mmaps, t->nmmaps + 1, sizeof(*t->mmaps));
+	if (r)
+		return r;
+	t->mmaps[t->nmmaps++] = mm;
+	return 0;
+}
+
+/* region_add [ram] 0x%lx - 0x%lx [%p] */
+static int parse_dma(struct tstate *st, const char *s, const char *e)
+{
+	struct im_trace *t = st->t;
+	struct im_trace_dma d = { 0 };
+	const char *p = s, *q;
+	size_t i;
+	int r;
+
+	if ((size_t)(e - s) < 17 || memcmp(s, "region_add [ram] ", 17))
+		return bad(st, "vfio_listener_region_add_ram");
+	p = s + 17;
+	q = p;
+	while (q < e && *q != ' ')
+		q++;
+	if (im_parse_hex(p, (size_t)(q - p), &d.iova) || (size_t)(e - q) < 4 ||
+	    memcmp(q, " - ", 3))
+		return bad(st, "vfio_listener_region_add_ram");
+	p = q + 3;
+	q = p;
+	while (q < e && *q != ' ')
+		q++;
+	if (im_parse_hex(p, (size_t)(q - p), &d.end) || d.end < d.iova ||
+	    (size_t)(e - q) < 4 || memcmp(q, " [", 2) || e[-1] != ']')
+		return bad(st, "vfio_listener_region_add_ram");
+	p = q + 2;
+	if ((size_t)((e - 1) - p) == 5 && !memcmp(p, "(nil)", 5))
+		d.hva = 0;
+	else if (im_parse_hex(p, (size_t)((e - 1) - p), &d.hva))
+		return bad(st, "vfio_listener_region_add_ram");
+	d.line = st->line;
+	/* no region_del in the recipe: a later add replaces what it overlaps */
+	for (i = 0; i < t->ndma;) {
+		if (t->dma[i].iova <= d.end && d.iova <= t->dma[i].end) {
+			memmove(&t->dma[i], &t->dma[i + 1],
+				(t->ndma - i - 1) * sizeof(*t->dma));
+			t->ndma--;
+		} else {
+			i++;
+		}
+	}
+	r = im_grow(&t->dma, &st->cap_dma, t->ndma + 1, sizeof(*t->dma));
+	if (r)
+		return r;
+	t->dma[t->ndma++] = d;
+	return 0;
+}
+
+static int cmp_tslot(const void *a, const void *b)
+{
+	const struct im_trace_slot *x = a, *y = b;
+
+	if (x->as_id != y->as_id)
+		return x->as_id < y->as_id ? -1 : 1;
+	if (x->gpa != y->gpa)
+		return x->gpa < y->gpa ? -1 : 1;
+	return (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+static int cmp_dma(const void *a, const void *b)
+{
+	const struct im_trace_dma *x = a, *y = b;
+
+	return (x->iova > y->iova) - (x->iova < y->iova);
+}
+
+void im_trace_free(struct im_trace *t)
+{
+	free(t->slots);
+	free(t->regions);
+	free(t->mmaps);
+	free(t->dma);
+	memset(t, 0, sizeof(*t));
+}
+
+int im_trace_parse(const char *buf, size_t len, const char *file,
+		   struct im_trace *out, struct im_err *err)
+{
+	struct tstate st = { .t = out, .file = file, .err = err };
+	const char *p = buf, *end = buf + len;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl : end;
+		const char *s, *a;
+		bool truncated = !nl;
+
+		st.line++;
+		if (e > p && e[-1] == '\r')
+			e--;
+		s = skip_prefix(p, e);
+		r = 0;
+		if ((a = event(s, e, "kvm_set_user_memory")))
+			r = parse_slot(&st, a, e);
+		else if ((a = event(s, e, "vfio_region_setup")))
+			r = parse_region(&st, a, e);
+		else if ((a = event(s, e, "vfio_region_mmap")))
+			r = parse_mmap(&st, a, e);
+		else if ((a = event(s, e, "vfio_listener_region_add_ram")))
+			r = parse_dma(&st, a, e);
+		else
+			a = NULL;
+		if (r == -EINVAL && truncated) {
+			/* a log cut off mid-line (QEMU killed): drop the stub */
+			r = 0;
+			a = NULL;
+		}
+		if (r) {
+			im_trace_free(out);
+			return r;
+		}
+		if (a)
+			out->nevents++;
+		p = nl ? nl + 1 : end;
+	}
+	out->nlines = st.line;
+	if (!out->nevents) {
+		im_trace_free(out);
+		im_err_set(err, file, 0,
+			   "no kvm_set_user_memory or vfio_* trace events found");
+		return -EINVAL;
+	}
+	if (out->nslots)
+		qsort(out->slots, out->nslots, sizeof(*out->slots), cmp_tslot);
+	if (out->ndma)
+		qsort(out->dma, out->ndma, sizeof(*out->dma), cmp_dma);
+	return 0;
+}
+
+/*
+ * Which BAR of which device does the vfio mapping at hva belong to?  Uses
+ * the link correlate made, else the pre-6.10 offset (= HPA inside a BAR).
+ */
+static bool hva_to_bar(const struct im_model *m, uint64_t hva, int *dev, int *bar,
+		       uint64_t *bar_off)
+{
+	long mi = im_find_map(m, hva);
+	const struct im_map *mp;
+	uint64_t hpa;
+	size_t d;
+	int b;
+
+	if (mi < 0)
+		return false;
+	mp = &m->maps[mi];
+	if (!mp->vfio)
+		return false;
+	if (mp->dev >= 0 && mp->bar >= 0) {
+		*dev = mp->dev;
+		*bar = mp->bar;
+		*bar_off = mp->bar_offset + (hva - mp->start);
+		return true;
+	}
+	if (m->offset_mode == IM_OFF_REGION)
+		return false;
+	hpa = mp->offset + (hva - mp->start);
+	for (d = 0; d < m->ndevices; d++)
+		for (b = 0; b < IM_NBARS; b++) {
+			const struct im_bar *br = &m->devices[d].bars[b];
+
+			if (br->kind == IM_BAR_NONE || br->kind == IM_BAR_IO || !br->size)
+				continue;
+			if (hpa >= br->hpa && hpa - br->hpa < br->size) {
+				*dev = (int)d;
+				*bar = b;
+				*bar_off = hpa - br->hpa;
+				return true;
+			}
+		}
+	return false;
+}
+
+int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *file)
+{
+	unsigned int nbars = 0;
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < t->nslots; i++) {
+		const struct im_trace_slot *s = &t->slots[i];
+		struct im_memslot ms = {
+			.as_id = s->as_id, .slot = s->slot, .gpa = s->gpa,
+			.size = s->size, .hva = s->hva, .flags = s->flags,
+		};
+
+		r = im_add_memslot(m, &ms);
+		if (r)
+			return r;
+	}
+	if (t->fmt != IM_TRACE_FMT_NONE) {
+		im_sort_memslots(m);
+		m->memslots_known = true;
+		m->memslot_source = "qemu-trace";
+	}
+	for (i = 0; i < t->ndma; i++) {
+		const struct im_trace_dma *d = &t->dma[i];
+		struct im_qemu_bar qb = { .source = "qemu-trace" };
+		uint64_t off;
+		int dev, bar;
+		bool dup = false;
+
+		if (!d->hva || !hva_to_bar(m, d->hva, &dev, &bar, &off) ||
+		    off > d->iova)
+			continue;
+		snprintf(qb.host_bdf, sizeof(qb.host_bdf), "%s", m->devices[dev].bdf);
+		qb.bar = bar;
+		qb.gpa = d->iova - off;
+		qb.size = 0;
+		qb.have_hva = false;
+		for (j = 0; j < m->nqbars; j++)
+			if (!strcmp(m->qbars[j].host_bdf, qb.host_bdf) &&
+			    m->qbars[j].bar == bar && m->qbars[j].source &&
+			    !strcmp(m->qbars[j].source, "qemu-trace"))
+				dup = true;
+		if (dup)
+			continue;
+		if (!off) {
+			qb.have_hva = true;
+			qb.hva = d->hva;
+		}
+		for (j = 0; j < t->nregions; j++)
+			if (!strcmp(t->regions[j].dev, qb.host_bdf) &&
+			    t->regions[j].index == bar)
+				qb.size = t->regions[j].size;
+		r = im_add_qemu_bar(m, &qb);
+		if (r)
+			return r;
+		nbars++;
+	}
+	return im_add_source(m, "qemu-trace", IM_SRC_OK,
+			     "%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed",
+			     file, t->nevents, t->nslots,
+			     t->fmt == IM_TRACE_FMT_AS ? "QEMU >= 9.0 format" :
+			     t->fmt == IM_TRACE_FMT_SLOT ? "QEMU <= 8.2 format" :
+			     "no kvm_set_user_memory lines",
+			     t->nregions, t->nmmaps, t->ndma, nbars);
+}
+
+static int read_file(const char *file, char **buf, size_t *len)
+{
+	struct stat sb;
+	size_t cap, n = 0;
+	char *b;
+	int fd;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &sb) || (!S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode) &&
+			       !S_ISCHR(sb.st_mode))) {
+		close(fd);
+		return -EINVAL;
+	}
+	cap = S_ISREG(sb.st_mode) && sb.st_size > 0 ? (size_t)sb.st_size + 1 : 65536;
+	b = malloc(cap);
+	if (!b) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t k;
+
+		if (n + 1 >= cap) {
+			char *nb;
+
+			if (cap > (size_t)1 << 30) {
+				free(b);
+				close(fd);
+				return -EFBIG;
+			}
+			nb = realloc(b, cap * 2);
+			if (!nb) {
+				free(b);
+				close(fd);
+				return -ENOMEM;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		k = read(fd, b + n, cap - n - 1);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			k = -errno;
+			free(b);
+			close(fd);
+			return (int)k;
+		}
+		if (!k)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	b[n] = 0;
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+int im_trace_load(struct im_model *m, const char *file, struct im_err *err)
+{
+	struct im_trace t;
+	size_t len;
+	char *buf;
+	int r;
+
+	r = read_file(file, &buf, &len);
+	if (r) {
+		im_err_set(err, file, 0, "cannot read: %s", strerror(-r));
+		return r;
+	}
+	r = im_trace_parse(buf, len, file, &t, err);
+	free(buf);
+	if (r)
+		return r;
+	r = im_trace_apply(m, &t, file);
+	im_trace_free(&t);
+	return r;
+}

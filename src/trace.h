@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * trace.h - QEMU trace logs (-trace kvm_set_user_memory -trace vfio_region_setup
+ * -trace vfio_region_mmap -trace vfio_listener_region_add_ram -D FILE).
+ *
+ * im_trace_parse() reads the text into the final state of what the log says;
+ * im_trace_load() puts that into the model.  Call im_trace_load() after the
+ * proc and pci sources and before im_correlate(): the DMA ranges are tied to
+ * BARs through the vfio lines of /proc/PID/maps when those are known.
+ */
+#ifndef IM_TRACE_H
+#define IM_TRACE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "model.h"
+
+enum im_trace_fmt {
+	IM_TRACE_FMT_NONE = 0,	/* no kvm_set_user_memory line */
+	IM_TRACE_FMT_SLOT,	/* QEMU <= 8.2: "Slot#N" = id | as_id << 16 */
+	IM_TRACE_FMT_AS,	/* QEMU >= 9.0: "AddrSpace#A Slot#N" */
+};
+
+/* One KVM memslot as the log leaves it (size 0 deletes, re-adds replace). */
+struct im_trace_slot {
+	int as_id, slot;
+	uint32_t flags;
+	uint64_t gpa, size, hva;
+	unsigned int line;		/* line of the event that set it */
+};
+
+/* vfio_region_setup: one region of a vfio device. */
+struct im_trace_region {
+	char dev[64];			/* vbasedev->name: the HOST BDF */
+	int index;
+	char name[128];			/* "0000:00:03.0 BAR 0" */
+	uint64_t flags, offset, size;	/* offset: the fd offset (index << 40) */
+	unsigned int line;
+};
+
+/* vfio_region_mmap: one mmap of a region, as offsets inside the region. */
+struct im_trace_mmap {
+	char name[128];			/* "0000:00:03.0 BAR 0 mmaps[0]" */
+	char dev[64];			/* "0000:00:03.0", "" if the name has no " BAR " */
+	int bar, index;			/* -1: not in the name */
+	uint64_t start, end;		/* inclusive, inside the region */
+	unsigned int line;
+};
+
+/* vfio_listener_region_add_ram: a RAM section DMA-mapped for the device. */
+struct im_trace_dma {
+	uint64_t iova, end, hva;	/* [iova, end] inclusive; hva of iova */
+	unsigned int line;
+};
+
+struct im_trace {
+	enum im_trace_fmt fmt;
+	struct im_trace_slot *slots;	/* final state, sorted by as_id, gpa */
+	size_t nslots;
+	struct im_trace_region *regions;
+	size_t nregions;
+	struct im_trace_mmap *mmaps;
+	size_t nmmaps;
+	struct im_trace_dma *dma;	/* final state: a later add replaces overlaps */
+	size_t ndma;
+	unsigned int nlines, nevents;	/* lines read, events understood */
+	unsigned int slot_events;	/* kvm_set_user_memory lines */
+	unsigned int failed_slot_events;	/* ... with ret != 0 (ignored) */
+};
+
+/* trace.c */
+int im_trace_parse(const char *buf, size_t len, const char *file,
+		   struct im_trace *out, struct im_err *err);
+void im_trace_free(struct im_trace *t);
+/* adds the final memslots (memslots_known, "qemu-trace"), the qemu bars the
+ * DMA ranges prove, and the source; file is read as given (not sysroot) */
+int im_trace_load(struct im_model *m, const char *file, struct im_err *err);
+/* the same, from a buffer already read */
+int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *file);
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * watch.h - `iommu-map watch`: follow the target's memslot and vfio mmap
+ * changes as they happen, with ptrace syscall stops.
+ */
+#ifndef IM_WATCH_H
+#define IM_WATCH_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "model.h"
+
+/*
+ * Seize every thread of m->pid (and the threads it creates later), report
+ * each KVM_SET_USER_MEMORY_REGION{,2} ioctl on a KVM VM fd and each mmap or
+ * munmap of a vfio device fd to out (text, or one JSON object per line),
+ * each with a timestamp, the thread and its symbolized user-space stack.
+ *
+ * m is the loaded and correlated model (used to name devices and BARs).
+ * Runs until *stop becomes non-zero or the target exits, then detaches
+ * every thread, re-injecting any signal it held; the target is never left
+ * stopped by us.
+ *
+ * The caller must install its SIGINT/SIGTERM handlers (setting *stop)
+ * before the call.  SA_RESTART does not matter: the wait is a
+ * sigtimedwait() on SIGCHLD, which a handler always interrupts, with a
+ * 250 ms fallback.  SIGCHLD is blocked during the call and the caller's
+ * mask restored after.  Note: im_watch() reaps with waitpid(-1, __WALL), so
+ * the caller should have no children of its own running meanwhile.
+ *
+ * Returns 0 after *stop, -ECHILD when the target exited (err says so),
+ * -EPERM/-ESRCH when it could not attach (err holds a one-line explanation
+ * naming ptrace_scope and CAP_SYS_PTRACE), -EIO when out could not be
+ * written, other -errno.  On every return path all threads are detached.
+ */
+int im_watch(struct im_model *m, FILE *out, bool json,
+	     volatile sig_atomic_t *stop, struct im_err *err);
+
+/*
+ * Test hook, not used by the CLI: also treat an fd whose /proc/PID/fd link
+ * contains vm_match as a KVM VM fd, and one containing vfio_match as a vfio
+ * device fd (NULL: no extra match).  The normal rules are exact targets
+ * "anon_inode:kvm-vm", "anon_inode:[vfio-device]" and "/dev/vfio/devices/…".
+ */
+void im_watch_test_fd_match(const char *vm_match, const char *vfio_match);
+
+/* Counters of the last im_watch() call, for tests and the benchmark. */
+struct im_watch_stats {
+	unsigned long syscall_stops, events, signals_passed, threads_seen;
+	unsigned long group_stops, detached;
+};
+void im_watch_last_stats(struct im_watch_stats *s);
+
+#endif
