@@ -15,7 +15,8 @@ B       ?= build
 LIB_SRCS := src/util.c src/sysroot.c src/model.c src/json.c src/proc.c src/pci.c \
 	    src/memslots.c src/correlate.c src/report.c src/explain.c src/capture.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
-UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memslots.c \
+	     tests/unit/test-correlate.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-unit check-golden check-man check-hostile update-golden \

@@ -7,6 +7,7 @@
 #ifndef IM_T_H
 #define IM_T_H
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,0 +1,123 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/run.sh [--update]: unit tests, golden tests (text and JSON) for every
+# fixture, hostile inputs, live capture vs replay, and the man page lint.
+# Prints one line per check and ends with "N passed, N failed".
+# --update rewrites tests/expected/ from the current output: review the diff.
+set -u
+cd "$(dirname "$0")/.."
+B=${B:-build}
+BIN=$B/iommu-map
+UPDATE=0
+[ "${1:-}" = --update ] && UPDATE=1
+export LC_ALL=C TZ=UTC
+pass=0 fail=0
+ok()   { pass=$((pass + 1)); echo "ok $*"; }
+bad()  { fail=$((fail + 1)); echo "FAIL $*"; }
+mkdir -p tests/diff "$B/t"
+
+# --- unit tests ---
+for t in "$B"/test-*; do
+	[ -x "$t" ] || continue
+	out=$("$t" 2>&1); rc=$?
+	p=$(echo "$out" | grep -c '^ok ')
+	f=$(echo "$out" | grep -c '^FAIL ')
+	pass=$((pass + p)); fail=$((fail + f))
+	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then bad "unit $(basename "$t"): exit $rc"; fi
+	echo "$out" | grep '^FAIL ' | sed "s|^|  $(basename "$t"): |"
+	echo "unit $(basename "$t"): $p passed, $f failed"
+done
+
+# --- golden tests: tests/expected/<fixture>/cases lists "name<TAB>args" ---
+golden() {	# fixture name args...
+	local fx=$1 name=$2; shift 2
+	local exp=tests/expected/$fx/$name out=$B/t/$fx-$name
+	"$BIN" --sysroot "tests/fixtures/$fx" -i tests/pci.ids "$@" >"$out.out" 2>"$out.err"
+	echo "[exit $?]" >>"$out.err"
+	if [ $UPDATE = 1 ]; then
+		cp "$out.out" "$exp.out"; cp "$out.err" "$exp.err"
+		ok "golden $fx/$name (updated)"; return
+	fi
+	if diff -u "$exp.out" "$out.out" >"tests/diff/$fx-$name.diff" &&
+	   diff -u "$exp.err" "$out.err" >>"tests/diff/$fx-$name.diff"; then
+		rm -f "tests/diff/$fx-$name.diff"; ok "golden $fx/$name"
+	else
+		bad "golden $fx/$name (see tests/diff/$fx-$name.diff)"
+		head -20 "tests/diff/$fx-$name.diff"
+	fi
+}
+for cases in tests/expected/*/cases; do
+	fx=$(basename "$(dirname "$cases")")
+	while IFS=$'\t' read -r name args; do
+		case "$name" in ''|'#'*) continue;; esac
+		# shellcheck disable=SC2086
+		golden "$fx" "$name" $args
+	done <"$cases"
+done
+
+# --- hostile inputs: a broken copy of a fixture; one line naming file:line, exit 2 ---
+hostile() {	# name expected-stderr-regex mutation-command...
+	local name=$1 want=$2; shift 2
+	local d=$B/t/hostile-$name
+	rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"
+	(cd "$d" && eval "$@")
+	"$BIN" --sysroot "$d" -i tests/pci.ids >/dev/null 2>"$d.err"; rc=$?
+	lines=$(wc -l <"$d.err")
+	if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -Eq "$want" "$d.err"; then
+		ok "hostile $name: $(cat "$d.err")"
+	else
+		bad "hostile $name: exit $rc, $lines lines: $(head -3 "$d.err")"
+	fi
+}
+M=proc/2021/maps
+hostile truncated-maps "$M:9: not a maps line" "sed -i '9s/ rw-s.*//' $M"
+hostile garbage-address "$M:3: not a maps line" "sed -i '3s/^56540c104000/56540zz04000/' $M"
+hostile huge-number "$M:1: not a maps line" "sed -i '1s/^56540b6a1000/1156540b6a1000000/' $M"
+hostile overlap "$M:8: mapping overlaps" "sed -i '8s/^7f0a5be00000/56540e000000/' $M"
+hostile empty-range "$M:2: mapping ends before it starts" "sed -i '2s/^56540b9d3000-56540c104000/56540c104000-56540b9d3000/' $M"
+hostile binary-maps "$M:1: not a maps line" "printf '\\x00\\xff\\x01garbage' > $M"
+hostile memslot-field "iommu-map/memslots:5: bad gpa" "sed -i '5s/0xfc078000/0xfcq78000/' iommu-map/memslots"
+hostile memslot-short "iommu-map/memslots:5: missing field 'hva'" "sed -i '5s/ 0x7f0b5c5f4000 0x0\$//' iommu-map/memslots"
+hostile memslot-align "iommu-map/memslots:5: .*not page-aligned" "sed -i '5s/0xfc078000/0xfc078010/' iommu-map/memslots"
+hostile symlink-escape "symlink to '/etc' leads outside the sysroot" "ln -sfn /etc sys/devices/pci0000:00/0000:00:1c.0/0000:0a:00.0/driver"
+hostile symlink-dotdot "symlink to '../../../../../../../..' leads outside the sysroot" \
+	"ln -sfn ../../../../../../../.. sys/devices/pci0000:00/0000:00:1c.0/0000:0a:00.0/iommu_group"
+hostile maps-link-escape "proc/2021/maps: .*(outside|Invalid cross-device link)" "rm $M && ln -s /proc/self/maps $M"
+hostile no-process "no process under .* holds a vfio" "rm -rf proc/2021"
+
+# --- live capture vs replay, on processes of this machine ---
+live_vs_replay() {	# label pid
+	local label=$1 pid=$2 d=$B/t/capture-$1
+	rm -rf "$d"
+	"$BIN" --pid "$pid" -i tests/pci.ids >"$d.live" 2>"$d.live.err"; lrc=$?
+	"$BIN" --pid "$pid" -i tests/pci.ids --json >"$d.live.json" 2>/dev/null
+	"$BIN" capture --pid "$pid" -i tests/pci.ids -o "$d" 2>"$d.cap.err"; crc=$?
+	"$BIN" --sysroot "$d" --pid "$pid" -i tests/pci.ids >"$d.replay" 2>"$d.replay.err"; rrc=$?
+	"$BIN" --sysroot "$d" --pid "$pid" -i tests/pci.ids --json >"$d.replay.json" 2>/dev/null
+	sed -i "1s|, root $d\$|, root /|" "$d.replay"
+	sed -i "s|\"sysroot\": \"$d\"|\"sysroot\": \"/\"|" "$d.replay.json"
+	if [ $crc -le 1 ] && [ $lrc = $rrc ] && cmp -s "$d.live" "$d.replay" &&
+	   cmp -s "$d.live.json" "$d.replay.json"; then
+		ok "capture $label: live and replayed reports are identical (exit $lrc)"
+	else
+		bad "capture $label: capture exit $crc, live exit $lrc, replay exit $rrc"
+		diff -u "$d.live" "$d.replay" | head -20; cat "$d.cap.err"
+	fi
+}
+sleep 60 & sleeper=$!
+live_vs_replay sleep $sleeper
+live_vs_replay self $$
+if [ -n "${QEMU_PID:-}" ]; then live_vs_replay qemu "$QEMU_PID"; fi
+kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
+
+# --- the man page ---
+for m in man/*.8; do
+	if out=$(mandoc -Tlint -W warning "$m" 2>&1) && [ -z "$out" ]; then
+		ok "mandoc -Tlint $m"
+	else
+		bad "mandoc -Tlint $m"; echo "$out" | head
+	fi
+done
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of correlate.c: models built in memory, no files. */
+#include <stdlib.h>
+#include "iommu-map.h"
+#include "t.h"
+
+static struct im_device *add_dev(struct im_model *m, const char *bdf)
+{
+	struct im_device *d;
+
+	m->devices = realloc(m->devices, (m->ndevices + 1) * sizeof(*d));
+	d = &m->devices[m->ndevices++];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
+	d->driver = strdup("vfio-pci");
+	d->vfio_cdev = -1;
+	return d;
+}
+
+static void bar(struct im_device *d, int i, uint64_t hpa, uint64_t size)
+{
+	d->bars[i].index = i;
+	d->bars[i].kind = IM_BAR_MEM32;
+	d->bars[i].hpa = hpa;
+	d->bars[i].size = size;
+}
+
+static void maps(struct im_model *m, const char *text)
+{
+	struct im_err e;
+
+	if (im_proc_parse_maps(text, strlen(text), "maps", &m->maps, &m->nmaps, &e))
+		printf("FAIL maps: %u: %s\n", e.line, e.msg);
+}
+
+static void slot(struct im_model *m, int as, int id, uint64_t gpa, uint64_t size, uint64_t hva)
+{
+	struct im_memslot s = { as, id, gpa, size, hva, 0 };
+
+	im_add_memslot(m, &s);
+	m->memslots_known = true;
+	m->memslot_source = "kvm-memslot";
+}
+
+static const struct im_finding *finding(const struct im_model *m, const char *code)
+{
+	size_t i;
+
+	for (i = 0; i < m->nfindings; i++)
+		if (!strcmp(m->findings[i].code, code))
+			return &m->findings[i];
+	return NULL;
+}
+
+static void setup(struct im_model *m, const char *kernel)
+{
+	im_model_free(m);
+	im_model_init(m);
+	m->kernel = strdup(kernel);
+	m->pid = 1;
+}
+
+int main(void)
+{
+	struct im_model m;
+	struct im_device *d;
+	const struct im_finding *f;
+
+	im_model_init(&m);
+
+	/* 1. the seed: pre-6.10 offset is the HPA */
+	setup(&m, "5.11.0-38-generic");
+	d = add_dev(&m, "0000:0a:00.0");
+	bar(d, 0, 0xe2c20000, 0x1000);
+	maps(&m, "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653 anon_inode:[vfio-device]\n");
+	slot(&m, 0, 5, 0xfc078000, 0x1000, 0x7f0b5c5f4000);
+	slot(&m, 1, 5, 0xfc078000, 0x1000, 0x7f0b5c5f4000);
+	T_OK(!im_correlate(&m), "seed: correlate");
+	T_OK(m.offset_mode == IM_OFF_HPA, "seed: offset is hpa");
+	T_OK(m.devices[0].held, "seed: device held");
+	T_EQ_U64(m.devices[0].bars[0].nmmaps, 1, "seed: one mmap");
+	T_EQ_U64(m.devices[0].bars[0].mmaps[0].hva, 0x7f0b5c5f4000, "seed: HVA");
+	T_EQ_U64(m.devices[0].bars[0].nguest, 1, "seed: one guest piece (SMM mirror left out)");
+	T_EQ_U64(m.devices[0].bars[0].guest[0].gpa, 0xfc078000, "seed: GPA");
+	T_EQ_U64(m.devices[0].bars[0].guest_gpa, 0xfc078000, "seed: guest BAR");
+	T_OK(finding(&m, "smm-mirror") != NULL, "seed: smm mirror finding");
+
+	/* 2. 6.10+: (index, size) match, unique -> guess; identical twins -> ambiguous */
+	setup(&m, "6.12.0");
+	d = add_dev(&m, "0000:01:00.0");
+	bar(d, 0, 0xfc000000, 0x20000);
+	d = add_dev(&m, "0000:02:00.0");
+	bar(d, 2, 0xfd000000, 0x4000);
+	maps(&m, "7f0000000000-7f0000020000 rw-s 00000000 00:0e 44 anon_inode:[vfio-device]\n"
+		 "7f0000020000-7f0000024000 rw-s 20000000000 00:0e 44 anon_inode:[vfio-device]\n");
+	T_OK(!im_correlate(&m), "guess: correlate");
+	T_OK(m.offset_mode == IM_OFF_REGION, "guess: offset is region");
+	T_EQ_U64(m.devices[1].bars[2].nmmaps, 1, "guess: BAR 2 found by index and size");
+	T_OK(m.devices[1].bars[2].mmaps[0].ident == IM_ID_GUESS, "guess: marked as a guess");
+	T_OK(finding(&m, "device-guessed") != NULL, "guess: finding says so");
+	T_OK(finding(&m, "mmap-device-ambiguous") == NULL, "guess: no ambiguity");
+
+	setup(&m, "6.12.0");
+	d = add_dev(&m, "0000:01:00.0");
+	bar(d, 0, 0xfc000000, 0x20000);
+	d = add_dev(&m, "0000:02:00.0");
+	bar(d, 0, 0xfd000000, 0x20000);
+	maps(&m, "7f0000000000-7f0000020000 rw-s 00000000 00:0e 44 anon_inode:[vfio-device]\n");
+	T_OK(!im_correlate(&m), "twins: correlate");
+	T_OK(finding(&m, "mmap-device-ambiguous") != NULL, "twins: ambiguity reported");
+	T_OK(!m.devices[0].bars[0].nmmaps && !m.devices[1].bars[0].nmmaps, "twins: nothing invented");
+
+	/* 3. fdinfo (6.18) names the device among twins */
+	setup(&m, "6.18.0");
+	d = add_dev(&m, "0000:01:00.0");
+	bar(d, 0, 0xfc000000, 0x20000);
+	d = add_dev(&m, "0000:02:00.0");
+	bar(d, 0, 0xfd000000, 0x20000);
+	m.fds = calloc(1, sizeof(*m.fds));
+	m.nfds = 1;
+	m.fds[0].fd = 20;
+	m.fds[0].target = strdup("anon_inode:[vfio-device]");
+	m.fds[0].syspath = strdup("/sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0");
+	maps(&m, "7f0000000000-7f0000020000 rw-s 00000000 00:0e 44 anon_inode:[vfio-device]\n");
+	T_OK(!im_correlate(&m), "fdinfo: correlate");
+	T_EQ_U64(m.devices[1].bars[0].nmmaps, 1, "fdinfo: the named twin has the mmap");
+	T_OK(m.devices[1].bars[0].mmaps[0].ident == IM_ID_FDINFO, "fdinfo: marked");
+	T_OK(m.devices[1].bars[0].mmaps[0].fd == 20, "fdinfo: fd known");
+
+	/* 4. MSI-X: the memslot skips the table page; a sparse mmap skips it too */
+	setup(&m, "6.1.0-56-amd64");
+	d = add_dev(&m, "0000:00:03.0");
+	bar(d, 3, 0xfeb90000, 0x4000);
+	d->have_msix = true;
+	d->msix_bar = 3;
+	d->msix_table_off = 0;
+	d->msix_table_size = 5 * 16;
+	d->msix_pba_bar = 3;
+	d->msix_pba_off = 0x2000;
+	d->msix_pba_size = 8;
+	maps(&m, "7fb2a1217000-7fb2a121b000 rw-s feb90000 00:0e 44 anon_inode:[vfio-device]\n");
+	slot(&m, 0, 4, 0xfeb41000, 0x3000, 0x7fb2a1218000);
+	T_OK(!im_correlate(&m), "msix: correlate");
+	f = finding(&m, "mmap-partly-in-memslots");
+	T_OK(f && strstr(f->message, "0x7fb2a1217000-0x7fb2a1217fff") && strstr(f->message, "MSI-X table"),
+	     "msix: the table page traps, and the finding says why");
+	T_EQ_U64(m.devices[0].bars[3].guest_gpa, 0xfeb40000, "msix: guest BAR start implied through the offset");
+
+	setup(&m, "5.4.0");
+	d = add_dev(&m, "0000:00:03.0");
+	bar(d, 3, 0xfeb90000, 0x4000);
+	maps(&m, "7f0000001000-7f0000004000 rw-s feb91000 00:0e 44 anon_inode:[vfio-device]\n");
+	T_OK(!im_correlate(&m), "sparse: correlate");
+	f = finding(&m, "bar-partly-mmapped");
+	T_OK(f && strstr(f->message, "0x0-0xfff"), "sparse: the unmapped first page is named");
+	T_OK(finding(&m, "mmap-no-memslot") == NULL, "sparse: memslots unknown, no slot finding");
+
+	/* 5. mmap without memslot; offset matching nothing; kernel/offset mismatch */
+	setup(&m, "6.12.0");
+	d = add_dev(&m, "0000:00:05.0");
+	bar(d, 0, 0xfe000000, 0x400000);
+	maps(&m, "7f0000000000-7f0000400000 rw-s fe000000 00:0e 44 anon_inode:[vfio-device]\n"
+		 "7f0000400000-7f0000401000 rw-s abc00000 00:0e 44 anon_inode:[vfio-device]\n");
+	slot(&m, 0, 0, 0, 0x100000, 0x7f1000000000);
+	T_OK(!im_correlate(&m), "nomemslot: correlate");
+	T_OK(m.offset_mode == IM_OFF_HPA, "backport: HPA offsets on 6.12 read as HPA");
+	T_OK(finding(&m, "offset-format-unexpected") != NULL, "backport: reported");
+	T_OK(finding(&m, "mmap-no-memslot") != NULL, "nomemslot: reported");
+	T_OK(finding(&m, "offset-matches-no-bar") != NULL, "stray offset: reported");
+
+	/* 6. QEMU says the guest BAR is elsewhere than the memslots do */
+	setup(&m, "6.1.0");
+	d = add_dev(&m, "0000:0a:00.0");
+	bar(d, 0, 0xe2c20000, 0x1000);
+	maps(&m, "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653 anon_inode:[vfio-device]\n");
+	slot(&m, 0, 5, 0xfc078000, 0x1000, 0x7f0b5c5f4000);
+	{
+		struct im_qemu_bar qb = { .bar = 0, .gpa = 0xfd000000, .size = 0x1000,
+					  .have_hva = true, .hva = 0x7f0b5c5f4000,
+					  .guest_bdf = "0000:00:04.0", .source = "qmp" };
+
+		snprintf(qb.host_bdf, sizeof(qb.host_bdf), "0000:0a:00.0");
+		im_add_qemu_bar(&m, &qb);
+	}
+	T_OK(!im_correlate(&m), "qmp: correlate");
+	T_OK(finding(&m, "guest-gpa-mismatch") != NULL, "qmp: GPA disagreement is an error");
+	T_EQ_STR(m.devices[0].guest_bdf, "0000:00:04.0", "qmp: guest BDF");
+
+	im_model_free(&m);
+	T_DONE();
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of memslots.c: the iommu-map/memslots format. */
+#include "iommu-map.h"
+#include "t.h"
+
+static int parse(struct im_model *m, const char *s, struct im_err *e)
+{
+	im_model_free(m);
+	im_model_init(m);
+	return im_memslots_parse(s, strlen(s), "memslots", m, e);
+}
+
+int main(void)
+{
+	struct im_model m;
+	struct im_err e = { 0 };
+
+	im_model_init(&m);
+	T_OK(!parse(&m, "# as_id slot gpa size hva flags\n"
+		    "0 7 0xfeb40000 0x20000 0x7fdafdd58000 0x0   # a BAR\n"
+		    "\n1 65535 0 0x1000 7f0000000000 2\n"
+		    "0 0 0x0 0xc0000 0x7f2a40000000 0x0\n", &e), "parse three slots");
+	T_EQ_U64(m.nmemslots, 3, "three slots");
+	T_EQ_U64(m.memslots[0].gpa, 0, "sorted: as 0 gpa 0 first");
+	T_EQ_U64(m.memslots[1].hva, 0x7fdafdd58000, "second: the BAR hva");
+	T_EQ_U64(m.memslots[2].as_id, 1, "as_id 1 last");
+	T_EQ_U64(m.memslots[2].flags, 2, "flags without 0x");
+	T_OK(m.memslots_known, "memslots known");
+	T_OK(im_find_memslot_gpa(&m, 0, 0xfeb5ffff) == 1, "lookup last byte of the BAR slot");
+	T_OK(im_find_memslot_gpa(&m, 0, 0xfeb60000) == -1, "lookup one past the slot");
+	T_OK(im_find_memslot_gpa(&m, 1, 0xfff) == 2, "lookup in as_id 1");
+
+	T_OK(parse(&m, "0 7 0xfeb40000 0x20000\n", &e) == -EINVAL && e.line == 1,
+	     "short line refused");
+	T_OK(parse(&m, "#\n0 x 0 0x1000 0x1000 0\n", &e) == -EINVAL && e.line == 2, "bad slot refused");
+	T_OK(parse(&m, "65536 0 0 0x1000 0x1000 0\n", &e) == -EINVAL, "as_id too big refused");
+	T_OK(parse(&m, "0 0 0 0x1000 0x1000 0 extra\n", &e) == -EINVAL, "trailing text refused");
+	T_OK(parse(&m, "0 0 0 0 0x1000 0\n", &e) == -EINVAL, "empty slot refused");
+	T_OK(parse(&m, "0 0 0xfffffffffffff000 0x2000 0x1000 0\n", &e) == -EINVAL, "wrapping slot refused");
+	T_OK(parse(&m, "0 0 0 0x1000 0x1000 0x1ffffffff\n", &e) == -EINVAL, "flags over 32 bits refused");
+	im_model_free(&m);
+	T_DONE();
+}

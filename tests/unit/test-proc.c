@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Unit tests of proc.c's parsers: maps lines, vfio paths, fdinfo. */
+#include <stdlib.h>
+#include "iommu-map.h"
+#include "t.h"
+
+static int parse(const char *text, struct im_map **maps, size_t *n, struct im_err *e)
+{
+	return im_proc_parse_maps(text, strlen(text), "maps", maps, n, e);
+}
+
+static void free_maps(struct im_map *maps, size_t n)
+{
+	while (n)
+		free(maps[--n].path);
+	free(maps);
+}
+
+int main(void)
+{
+	struct im_map *maps = NULL;
+	struct im_err e = { 0 };
+	size_t n = 0;
+	char *sp;
+	int cdev;
+
+	T_OK(!parse("7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653                      anon_inode:[vfio-device]\n"
+		    "7f0b5c600000-7f0b5c628000 r--p 00000000 fd:01 1315014   /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+		    "7f0b5c700000-7f0b5c701000 rw-p 00000000 00:00 0 \n"
+		    "7f0b5c800000-7f0b5c801000 rw-s 00001000 00:01 77   /memfd:a name with spaces (deleted)\n",
+		    &maps, &n, &e), "maps: the seed line and friends");
+	T_EQ_U64(n, 4, "maps: 4 lines");
+	T_EQ_U64(maps[0].start, 0x7f0b5c5f4000, "maps: start");
+	T_EQ_U64(maps[0].end, 0x7f0b5c5f5000, "maps: end");
+	T_EQ_U64(maps[0].offset, 0xe2c20000, "maps: offset");
+	T_EQ_U64(maps[0].dev_minor, 0x0e, "maps: dev minor");
+	T_EQ_U64(maps[0].inode, 13653, "maps: inode");
+	T_OK(maps[0].vfio && maps[0].cdev == -1, "maps: anon vfio");
+	T_EQ_STR(maps[0].perms, "rw-s", "maps: perms");
+	T_EQ_STR(maps[2].path, "", "maps: anonymous path is empty");
+	T_EQ_STR(maps[3].path, "/memfd:a name with spaces (deleted)", "maps: path with spaces");
+	T_EQ_U64(maps[1].dev_major, 0xfd, "maps: dev major hex");
+	free_maps(maps, n);
+
+	T_OK(parse("7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e\n", &maps, &n, &e) == -EINVAL &&
+	     e.line == 1, "maps: truncated line refused at line 1");
+	T_OK(parse("7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 1 a\n"
+		   "7f0b5c5f4000-7f0b5c5f5000 rwxq e2c20000 00:0e 1 a\n", &maps, &n, &e) == -EINVAL &&
+	     e.line == 2, "maps: bad perms refused at line 2");
+	T_OK(parse("7f0b5c5f5000-7f0b5c5f4000 rw-s 0 00:0e 1\n", &maps, &n, &e) == -EINVAL,
+	     "maps: end before start refused");
+	T_OK(parse("1-2 rw-s 0 00:00 1x\n", &maps, &n, &e) == -EINVAL, "maps: garbage inode refused");
+	T_OK(parse("2000-3000 rw-s 0 00:00 1\n1000-2000 rw-s 0 00:00 1\n", &maps, &n, &e) == -EINVAL &&
+	     e.line == 2, "maps: out of order refused");
+	T_OK(!parse("", &maps, &n, &e) && n == 0, "maps: empty file");
+	free(maps);
+
+	T_OK(im_proc_is_vfio_path("/dev/vfio/devices/vfio12", &cdev) && cdev == 12, "cdev path");
+	T_OK(!im_proc_is_vfio_path("/dev/vfio/devices/vfio12x", &cdev), "cdev path with junk");
+	T_OK(!im_proc_is_vfio_path("/dev/vfio/12", &cdev), "group fd is not a device");
+	T_OK(im_proc_is_vfio_path("anon_inode:[vfio-device]", &cdev) && cdev == -1, "anon path");
+
+	T_OK(!im_proc_parse_fdinfo("pos:\t0\nflags:\t02000002\nmnt_id:\t15\nino:\t44\n", &sp) && !sp,
+	     "fdinfo without syspath (6.1)");
+	T_OK(!im_proc_parse_fdinfo("pos:\t0\nvfio-device-syspath: /sys/devices/pci0000:e0/0000:e8:00.0\n", &sp) &&
+	     sp && !strcmp(sp, "/sys/devices/pci0000:e0/0000:e8:00.0"), "fdinfo syspath (6.18)");
+	free(sp);
+	T_DONE();
+}
