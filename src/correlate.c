@@ -60,63 +60,161 @@ static int parse_release(const char *k, int *maj, int *min)
 }
 
 /* Which device and BAR a region-format offset names, among candidates. */
-static bool opened_as_cdev(const struct im_model *m, int dev)
-{
-	size_t j;
-	int cdev;
+/*
+ * Candidates for a region-format offset, indexed once: for each BAR index,
+ * the BARs of (0) devices named by fdinfo and (1) all vfio-pci devices,
+ * both without devices opened as a cdev, sorted by page-rounded size.
+ */
+struct cand {
+	uint64_t size;
+	int dev;
+};
 
-	for (j = 0; j < m->nfds; j++)
-		if (m->fds[j].dev == dev &&
-		    im_proc_is_vfio_path(m->fds[j].target, &cdev) && cdev >= 0)
-			return true;
-	return false;
+struct cand_index {
+	struct cand *v[2][IM_NBARS];
+	size_t n[2][IM_NBARS];
+	int *by_cdev;		/* cdev number -> device, or -1 */
+	int ncdev;
+};
+
+static uint64_t page_up(uint64_t v)
+{
+	return (v + PAGE - 1) & ~(PAGE - 1);
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return x->dev - y->dev;
+}
+
+static void free_cand_index(struct cand_index *ci)
+{
+	int c, i;
+
+	for (c = 0; c < 2; c++)
+		for (i = 0; i < IM_NBARS; i++)
+			free(ci->v[c][i]);
+	free(ci->by_cdev);
+}
+
+static int build_cand_index(const struct im_model *m, struct cand_index *ci)
+{
+	bool *named = im_calloc(m->ndevices, sizeof(bool));
+	bool *as_cdev = im_calloc(m->ndevices, sizeof(bool));
+	size_t i, j;
+	int c, b, cdev, r = 0;
+
+	memset(ci, 0, sizeof(*ci));
+	if (!named || !as_cdev) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (j = 0; j < m->nfds; j++) {
+		const struct im_fd *f = &m->fds[j];
+
+		if (f->dev < 0)
+			continue;
+		if (f->syspath)
+			named[f->dev] = true;
+		if (im_proc_is_vfio_path(f->target, &cdev) && cdev >= 0)
+			as_cdev[f->dev] = true;
+	}
+	for (c = 0; c < 2 && !r; c++)
+		for (b = 0; b < IM_NBARS && !r; b++) {
+			ci->v[c][b] = im_calloc(m->ndevices, sizeof(struct cand));
+			if (!ci->v[c][b]) {
+				r = -ENOMEM;
+				break;
+			}
+			for (i = 0; i < m->ndevices; i++) {
+				const struct im_device *d = &m->devices[i];
+				const struct im_bar *bar = &d->bars[b];
+
+				if (as_cdev[i] || bar->kind == IM_BAR_NONE ||
+				    bar->kind == IM_BAR_IO)
+					continue;
+				if (c == 0 ? !named[i] :
+				    !d->driver || strcmp(d->driver, "vfio-pci"))
+					continue;
+				ci->v[c][b][ci->n[c][b]++] =
+					(struct cand){ page_up(bar->size), (int)i };
+			}
+			qsort(ci->v[c][b], ci->n[c][b], sizeof(struct cand), cmp_cand);
+		}
+	for (i = 0; i < m->ndevices; i++)
+		if (m->devices[i].vfio_cdev >= ci->ncdev && m->devices[i].vfio_cdev < (1 << 20))
+			ci->ncdev = m->devices[i].vfio_cdev + 1;
+	ci->by_cdev = im_calloc((size_t)ci->ncdev, sizeof(int));
+	if (!ci->by_cdev) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (c = 0; c < ci->ncdev; c++)
+		ci->by_cdev[c] = -1;
+	for (i = 0; i < m->ndevices; i++)
+		if (m->devices[i].vfio_cdev >= 0 && m->devices[i].vfio_cdev < ci->ncdev)
+			ci->by_cdev[m->devices[i].vfio_cdev] = (int)i;
+out:
+	free(named);
+	free(as_cdev);
+	return r;
+}
+
+static int cdev_device(const struct cand_index *ci, int cdev)
+{
+	return cdev >= 0 && cdev < ci->ncdev ? ci->by_cdev[cdev] : -1;
+}
+
+/* first candidate with size >= want */
+static size_t lower(const struct cand *v, size_t n, uint64_t want)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].size < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /*
- * Devices whose BAR `index` can hold the mapping: among those named by
- * fdinfo, or among all vfio-pci devices.  `exact` keeps only BARs the
+ * How many BARs of index (offset >> 40) can hold the mapping, among devices
+ * named by fdinfo or among all vfio-pci devices; `exact` keeps only BARs the
  * mapping covers whole, as QEMU maps a BAR without a sparse mmap.
  */
-static int region_candidates(const struct im_model *m, const struct im_map *mp,
+static int region_candidates(const struct cand_index *ci, const struct im_map *mp,
 			     bool only_fdinfo, bool exact, int *dev)
 {
 	uint64_t idx = mp->offset >> REGION_SHIFT, off = mp->offset & REGION_MASK;
 	uint64_t len = mp->end - mp->start;
-	size_t i, j;
-	int n = 0;
+	const struct cand *v;
+	size_t n, lo, hi;
 
 	*dev = -1;
 	if (idx >= IM_NBARS)
 		return 0;
-	for (i = 0; i < m->ndevices; i++) {
-		const struct im_device *d = &m->devices[i];
-		const struct im_bar *b = &d->bars[idx];
-		bool named = false;
-
-		if (only_fdinfo) {
-			for (j = 0; j < m->nfds; j++)
-				if (m->fds[j].syspath && m->fds[j].dev == (int)i)
-					named = true;
-			if (!named)
-				continue;
-		} else if (!d->driver || strcmp(d->driver, "vfio-pci")) {
-			continue;
-		}
-		if (b->kind == IM_BAR_NONE || b->kind == IM_BAR_IO)
-			continue;
-		/* an anonymous mapping is not of a device opened as a cdev */
-		if (mp->cdev < 0 && opened_as_cdev(m, (int)i))
-			continue;
-		/* a sub-page BAR is mapped as a whole page */
-		if (off + len > ((b->size + PAGE - 1) & ~(PAGE - 1)))
-			continue;
-		if (exact && (off || len != ((b->size + PAGE - 1) & ~(PAGE - 1))))
-			continue;
-		if (!n)
-			*dev = (int)i;
-		n++;
+	v = ci->v[only_fdinfo ? 0 : 1][idx];
+	n = ci->n[only_fdinfo ? 0 : 1][idx];
+	if (exact) {
+		if (off)
+			return 0;
+		lo = lower(v, n, len);
+		hi = lower(v, n, len + 1);
+	} else {
+		lo = lower(v, n, off + len);
+		hi = n;
 	}
-	return n;
+	if (lo < hi)
+		*dev = v[lo].dev;
+	return (int)(hi - lo);
 }
 
 static const char *basename_of(const char *p)
@@ -127,9 +225,9 @@ static const char *basename_of(const char *p)
 }
 
 /* fd -> device, by fdinfo syspath or cdev path */
-static void link_fds(struct im_model *m)
+static void link_fds(struct im_model *m, const struct cand_index *ci)
 {
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < m->nfds; i++) {
 		struct im_fd *f = &m->fds[i];
@@ -139,9 +237,7 @@ static void link_fds(struct im_model *m)
 		if (f->syspath) {
 			f->dev = im_find_device(m, basename_of(f->syspath));
 		} else if (im_proc_is_vfio_path(f->target, &cdev) && cdev >= 0) {
-			for (j = 0; j < m->ndevices; j++)
-				if (m->devices[j].vfio_cdev == cdev)
-					f->dev = (int)j;
+			f->dev = cdev_device(ci, cdev);
 		}
 		if (f->dev >= 0)
 			m->devices[f->dev].held = true;
@@ -158,8 +254,8 @@ static bool any_fdinfo(const struct im_model *m)
 	return false;
 }
 
-static int decide_offset_mode(struct im_model *m, const struct bar_ref *refs,
-			      size_t nrefs)
+static int decide_offset_mode(struct im_model *m, const struct cand_index *ci,
+			      const struct bar_ref *refs, size_t nrefs)
 {
 	unsigned int hpa_hits = 0, region_hits = 0, nvfio = 0;
 	enum im_offset_mode by_kernel = IM_OFF_UNKNOWN;
@@ -177,7 +273,7 @@ static int decide_offset_mode(struct im_model *m, const struct bar_ref *refs,
 		nvfio++;
 		if (find_bar_ref(refs, nrefs, mp->offset) >= 0)
 			hpa_hits++;
-		if (region_candidates(m, mp, false, false, &dummy) ||
+		if (region_candidates(ci, mp, false, false, &dummy) ||
 		    (mp->cdev >= 0 && (mp->offset >> REGION_SHIFT) < IM_NBARS))
 			region_hits++;
 	}
@@ -220,11 +316,11 @@ static int decide_offset_mode(struct im_model *m, const struct bar_ref *refs,
 	return 0;
 }
 
-static void identify_maps(struct im_model *m, const struct bar_ref *refs,
-			  size_t nrefs)
+static void identify_maps(struct im_model *m, const struct cand_index *ci,
+			  const struct bar_ref *refs, size_t nrefs)
 {
 	bool fdinfo = any_fdinfo(m);
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < m->nmaps; i++) {
 		struct im_map *mp = &m->maps[i];
@@ -247,19 +343,17 @@ static void identify_maps(struct im_model *m, const struct bar_ref *refs,
 			mp->bar = (int)(mp->offset >> REGION_SHIFT);
 			mp->bar_offset = mp->offset & REGION_MASK;
 			if (mp->cdev >= 0) {
-				for (j = 0; j < m->ndevices; j++)
-					if (m->devices[j].vfio_cdev == mp->cdev)
-						dev = (int)j;
+				dev = cdev_device(ci, mp->cdev);
 				if (dev >= 0) {
 					mp->dev = dev;
 					mp->ident = IM_ID_CDEV;
 				}
-			} else if (fdinfo && (region_candidates(m, mp, true, false, &dev) == 1 ||
-					      region_candidates(m, mp, true, true, &dev) == 1)) {
+			} else if (fdinfo && (region_candidates(ci, mp, true, false, &dev) == 1 ||
+					      region_candidates(ci, mp, true, true, &dev) == 1)) {
 				mp->dev = dev;
 				mp->ident = IM_ID_FDINFO;
-			} else if ((n = region_candidates(m, mp, false, false, &dev)) == 1 ||
-				   region_candidates(m, mp, false, true, &dev) == 1) {
+			} else if ((n = region_candidates(ci, mp, false, false, &dev)) == 1 ||
+				   region_candidates(ci, mp, false, true, &dev) == 1) {
 				mp->dev = dev;
 				mp->ident = IM_ID_GUESS;
 			} else if (n > 1) {
@@ -629,6 +723,7 @@ static int guest_bars(struct im_model *m)
 int im_correlate(struct im_model *m)
 {
 	struct bar_ref *refs = NULL;
+	struct cand_index ci;
 	struct hva_index h = { 0 };
 	size_t i, n = 0, nmirror = 0;
 	int r = 0, b;
@@ -656,10 +751,22 @@ int im_correlate(struct im_model *m)
 		}
 	qsort(refs, n, sizeof(*refs), cmp_bar_ref);
 
-	link_fds(m);
-	decide_offset_mode(m, refs, n);
-	identify_maps(m, refs, n);
+	/* fds name devices first; the candidate index needs those names */
+	r = build_cand_index(m, &ci);
+	if (!r) {
+		link_fds(m, &ci);
+		free_cand_index(&ci);
+		r = build_cand_index(m, &ci);
+	}
+	if (r) {
+		free(refs);
+		free_cand_index(&ci);
+		return r;
+	}
+	decide_offset_mode(m, &ci, refs, n);
+	identify_maps(m, &ci, refs, n);
 	free(refs);
+	free_cand_index(&ci);
 
 	for (i = 0; i < m->nmaps && !r; i++) {
 		const struct im_map *mp = &m->maps[i];
