@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "iommu-map.h"
+#include "mtree.h"
+#include "qmp.h"
+#include "trace.h"
 
 #ifndef IM_VERSION
 #define IM_VERSION "0.1"
@@ -231,8 +234,7 @@ int main(int argc, char **argv)
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
 	{
-		const char *missing = a.gdb_export ? "--gdb-export" : a.qmp ? "--qmp" :
-				      a.qemu_trace ? "--qemu-trace" : a.mtree ? "--mtree" : NULL;
+		const char *missing = a.gdb_export ? "--gdb-export" : NULL;
 
 		if (missing) {
 			warnmsg("%s: this source is not in this build yet (see BUGS in iommu-map(8))",
@@ -264,6 +266,19 @@ int main(int argc, char **argv)
 	r = im_proc_load(&m, a.pid, &err);
 	if (!r)
 		r = im_pci_load(&m, a.ids, &err);
+	/* QEMU-side sources: after proc and pci, before the memslot fallback */
+	if (!r && a.qemu_trace)
+		r = im_trace_load(&m, a.qemu_trace, &err);
+	if (!r && a.qmp)
+		r = im_qmp_load(&m, a.qmp, &err);
+	else if (!r && !im_root_is_live()) {
+		int fd = im_root_open("iommu-map/qmp/query-pci.json", O_RDONLY);
+
+		if (fd >= 0) {
+			close(fd);
+			r = im_qmp_load_captured(&m, &err);
+		}
+	}
 	if (!r)
 		r = load_memslots(&m, &err);
 	if (r) {
@@ -271,6 +286,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	r = im_correlate(&m);
+	if (!r && (a.qmp || im_qmp_raw()))
+		r = im_qmp_crosscheck(&m);
 	if (r) {
 		warnmsg("correlate: %s", strerror(-r));
 		ret = EXIT_BAD;
@@ -285,6 +302,14 @@ int main(int argc, char **argv)
 		}
 	switch (a.cmd) {
 	case CMD_REPORT:
+		if (a.mtree) {
+			r = im_mtree_annotate(stdout, &m, a.mtree, a.json, &err);
+			if (r) {
+				ret = die_err(&err, r);
+				goto out;
+			}
+			break;
+		}
 		r = a.json ? im_report_json(stdout, &m) : im_report_text(stdout, &m);
 		break;
 	case CMD_EXPLAIN:
@@ -292,6 +317,8 @@ int main(int argc, char **argv)
 		break;
 	case CMD_CAPTURE:
 		r = im_capture(&m, a.out, &err);
+		if (!r && a.qmp)
+			r = im_qmp_write_capture(a.out, NULL, &err);
 		if (r) {
 			ret = die_err(&err, r);
 			goto out;
@@ -304,6 +331,7 @@ int main(int argc, char **argv)
 	}
 out:
 	im_model_free(&m);
+	im_qmp_raw_free();
 	if (fflush(stdout) || ferror(stdout)) {
 		warnmsg("write error: %s", strerror(errno));
 		return EXIT_BAD;

@@ -1118,8 +1118,8 @@ int im_mtree_annotate(FILE *out, const struct im_model *m, const char *file,
 {
 	bool in = !strcmp(file, "-");
 	const char *name = in ? "<stdin>" : file;
-	size_t len;
-	char *buf;
+	size_t len = 0;
+	char *buf = NULL;
 	int fd, r;
 
 	fd = in ? 0 : open(file, O_RDONLY | O_CLOEXEC);

@@ -138,7 +138,7 @@ static int read_msg(int fd, json_object **msg, int64_t deadline, const char *wha
 {
 	for (;;) {
 		json_object *o, *ev;
-		char *line;
+		char *line = NULL;
 		int r = read_line(fd, &line, deadline);
 
 		if (r) {

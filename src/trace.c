@@ -665,8 +665,8 @@ static int read_file(const char *file, char **buf, size_t *len)
 int im_trace_load(struct im_model *m, const char *file, struct im_err *err)
 {
 	struct im_trace t;
-	size_t len;
-	char *buf;
+	size_t len = 0;
+	char *buf = NULL;
 	int r;
 
 	r = read_file(file, &buf, &len);

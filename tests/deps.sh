@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Install the Debian build and test dependencies when run as root; otherwise
 # print the exact apt-get line and stop.
-PKGS="build-essential pkg-config libpci-dev libjson-c-dev libelf-dev libunwind-dev mandoc clang"
+PKGS="build-essential pkg-config libpci-dev libjson-c-dev libelf-dev libunwind-dev mandoc clang qemu-system-x86"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

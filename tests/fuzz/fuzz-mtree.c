@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* fuzz-mtree.c - im_mtree_parse() and the annotation view on arbitrary text,
+ * against the seed model (a heap, a vfio mapping, one memslot, one device).
+ * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-mtree.c src/mtree.c src/util.c src/model.c -ljson-c */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../src/iommu-map.h"
+#include "../../src/mtree.h"
+
+static struct im_model m;
+static FILE *devnull;
+
+static void setup(void)
+{
+	struct im_memslot s = { 0, 7, 0xfc078000, 0x1000, 0x7f0b5c5f4000, 0 };
+	struct im_bar *b;
+
+	im_model_init(&m);
+	m.ndevices = 1;
+	m.devices = calloc(1, sizeof(*m.devices));
+	snprintf(m.devices[0].bdf, 16, "0000:0a:00.0");
+	b = &m.devices[0].bars[0];
+	b->kind = IM_BAR_MEM32;
+	b->hpa = 0xe2c20000;
+	b->size = 0x1000;
+	b->nmmaps = 1;
+	b->mmaps = calloc(1, sizeof(*b->mmaps));
+	b->mmaps[0].hva = 0x7f0b5c5f4000;
+	b->mmaps[0].size = 0x1000;
+	m.nmaps = 2;
+	m.maps = calloc(2, sizeof(*m.maps));
+	m.maps[0] = (struct im_map){ .start = 0x56540c9e1000, .end = 0x56540e6b0000,
+		.path = strdup("[heap]"), .line = 1, .dev = -1, .bar = -1 };
+	m.maps[1] = (struct im_map){ .start = 0x7f0b5c5f4000, .end = 0x7f0b5c5f5000,
+		.offset = 0xe2c20000, .path = strdup("anon_inode:[vfio-device]"), .line = 2,
+		.vfio = true, .dev = 0, .bar = 0 };
+	im_add_memslot(&m, &s);
+	m.memslots_known = true;
+	devnull = fopen("/dev/null", "w");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct im_err err;
+
+	if (!devnull)
+		setup();
+	im_mtree_annotate_buf(devnull, &m, (const char *)data, size, "fuzz",
+			      size & 1, &err);
+	return 0;
+}

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* fuzz-trace.c - im_trace_parse() on arbitrary text.
+ * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc tests/fuzz/fuzz-trace.c src/trace.c src/util.c src/model.c */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../../src/iommu-map.h"
+#include "../../src/trace.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct im_trace t;
+	struct im_err err;
+	struct im_model m;
+
+	if (im_trace_parse((const char *)data, size, "fuzz", &t, &err))
+		return 0;
+	im_model_init(&m);
+	im_trace_apply(&m, &t, "fuzz");
+	im_model_free(&m);
+	im_trace_free(&t);
+	return 0;
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-mtree.c - memory-tree text parser (gdb qemu mtree, HMP info mtree,
+ * info mtree -f) on real text, and the seed golden test of the annotation.
+ * Links: src/mtree.c src/util.c src/model.c, json-c.
+ * IM_UPDATE=1 rewrites tests/data/qemu/seed-mtree.expected.{txt,json}.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include "t.h"
+#include "../../src/iommu-map.h"
+#include "../../src/mtree.h"
+
+#ifndef DATADIR
+#define DATADIR "tests/data/qemu"
+#endif
+
+static char *slurp(const char *name, size_t *len)
+{
+	char path[512];
+	FILE *f;
+	char *b;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", DATADIR, name);
+	f = fopen(path, "r");
+	if (!f) {
+		*len = 0;
+		return NULL;
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n + 1);
+	if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
+		exit(1);
+	b[n] = 0;
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static void spit(const char *name, const char *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", DATADIR, name);
+	f = fopen(path, "w");
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f))
+		printf("FAIL write %s\n", path);
+}
+
+static const struct im_mtree_line *find_name(const struct im_mtree *t, const char *name,
+					     size_t from)
+{
+	size_t i;
+
+	for (i = from; i < t->nlines; i++)
+		if (t->lines[i].name && !strcmp(t->lines[i].name, name))
+			return &t->lines[i];
+	return NULL;
+}
+
+static void test_seed_parse(void)
+{
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	const struct im_mtree_line *l;
+	size_t len;
+	char *buf = slurp("seed-mtree.txt", &len);
+	int r = im_mtree_parse(buf, len, "seed-mtree.txt", &t, &err);
+
+	T_OK(r == 0, "seed: parses");
+	T_OK(t.shape == IM_MT_GDB, "seed: gdb shape");
+	T_EQ_U64(t.nlines, 3, "seed: lines");
+	T_OK(t.int128_bug, "seed: Int128 artefact detected");
+	l = &t.lines[2];
+	T_EQ_STR(l->name, "0000:0a:00.0 BAR 0 mmaps[0]", "seed: name");
+	T_EQ_U64(l->start, 0xfc078000, "seed: start");
+	T_EQ_U64(l->end, 0xfc07c095, "seed: printed end");
+	T_OK(l->size_artefact, "seed: line artefact");
+	T_EQ_U64(l->real_end, 0xfc078fff, "seed: real end");
+	T_OK(l->have_ptr && l->ptr == 0x56540d8c7c30, "seed: MR pointer");
+	T_EQ_STR(l->klass, "I/O", "seed: klass");
+	T_EQ_STR(l->host_bdf, "0000:0a:00.0", "seed: host bdf");
+	T_OK(l->bar == 0 && l->mmap_index == 0 && l->bar_part == IM_BP_MMAP, "seed: mmaps[0]");
+	T_OK(t.lines[0].bar_part == IM_BP_BASE && t.lines[1].bar_part == IM_BP_REGION,
+	     "seed: base / region");
+	T_OK(t.lines[1].depth == 1 && t.lines[2].depth == 2, "seed: depth");
+	im_mtree_free(&t);
+	free(buf);
+
+	buf = slurp("seed-mtree-mail.txt", &len);
+	r = im_mtree_parse(buf, len, "seed-mtree-mail.txt", &t, &err);
+	T_OK(r == 0, "mail: parses");
+	T_EQ_U64(t.nlines, 5, "mail: wrapped lines joined");
+	l = &t.lines[3];
+	T_OK(l->kind == IM_MTL_RANGE && l->have_ptr && l->ptr == 0x56540d8c7c30 &&
+	     !strcmp(l->klass, "I/O") && l->line == 6, "mail: mmaps line joined");
+	T_OK(t.int128_bug && l->size_artefact && l->real_end == 0xfc078fff, "mail: artefact");
+	im_mtree_free(&t);
+	free(buf);
+}
+
+static void test_hmp(void)
+{
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	const struct im_mtree_line *l;
+	size_t len;
+	char *buf = slurp("lab-6.1-kvm.hmp-info-mtree.txt", &len);
+	int r = im_mtree_parse(buf, len, "info-mtree", &t, &err);
+
+	T_OK(r == 0, "hmp: parses");
+	T_OK(t.shape == IM_MT_HMP && !t.int128_bug, "hmp: shape, no artefact");
+	l = find_name(&t, "0000:00:03.0 BAR 3 mmaps[0]", 0);
+	T_OK(l && l->start == 0xfeb40000 && l->end == 0xfeb43fff && !strcmp(l->type, "ramd") &&
+	     l->prio == 0 && l->depth == 5, "hmp: ramd line");
+	T_OK(l && l->space && !strcmp(l->space, "memory") && l->as_id == 0, "hmp: memory AS");
+	l = find_name(&t, "ram-below-4g", 0);
+	T_OK(l && l->alias && !strcmp(l->alias_target, "pc.ram") && l->alias_end == 0x3ffffff,
+	     "hmp: alias");
+	l = find_name(&t, "0000:00:03.0 base BAR 2", 0);
+	T_OK(l && l->space && !strcmp(l->space, "I/O") && l->as_id < 0, "hmp: io space");
+	im_mtree_free(&t);
+	free(buf);
+
+	buf = slurp("lab-6.1-kvm.hmp-info-mtree-f.txt", &len);
+	r = im_mtree_parse(buf, len, "info-mtree-f", &t, &err);
+	T_OK(r == 0, "flat: parses");
+	T_OK(t.shape == IM_MT_HMP_FLAT && t.any_kvm, "flat: shape, KVM");
+	l = find_name(&t, "0000:00:03.0 BAR 3 mmaps[0]", 0);
+	T_OK(l && l->start == 0xfeb40050 && l->have_offset && l->offset == 0x50 && !l->kvm,
+	     "flat: offset, no KVM (SMRAM view)");
+	T_OK(l && l->as_id == 1, "flat: KVM-SMRAM is as_id 1");
+	l = find_name(&t, "0000:00:05.0 BAR 2 mmaps[0]", 20);
+	T_OK(l && l->kvm && l->as_id == 0 && l->space && !strcmp(l->space, "memory"),
+	     "flat: memory FlatView, KVM");
+	l = find_name(&t, "pc.ram", 20);
+	T_OK(l && l->kvm && !l->have_offset && !strcmp(l->type, "ram"), "flat: pc.ram");
+	im_mtree_free(&t);
+	free(buf);
+
+	buf = slurp("lab-6.1-tcg.hmp-info-mtree-f.txt", &len);
+	r = im_mtree_parse(buf, len, "tcg-f", &t, &err);
+	T_OK(r == 0 && !t.any_kvm, "flat tcg: no KVM marks");
+	im_mtree_free(&t);
+	free(buf);
+}
+
+static void test_gdb_more(void)
+{
+	/* a full-tree mtree.py dump with native Int128: 2^64 read as hex */
+	static const char txt[] =
+		"0000000000000000-18446744073709551615 system (I/O) (@ 0x5581a8c1e0a0)\n"
+		"  0000000000000000-0000000067108863 alias ram-below-4g (alias) (@ 0x5581a9000000)\n"
+		"    alias: pc.ram@0000000000000000 (@ 0x5581a8f00000)\n"
+		"0000000000000000-0000000000065535 io (I/O) (@ 0x5581a8c1e1b0)\n"
+		"0000000000000000-0000000067108863 pc.ram (I/O) (@ 0x5581a8f00000)\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	int r = im_mtree_parse(txt, sizeof(txt) - 1, "gdb", &t, &err);
+
+	T_OK(r == 0 && t.int128_bug, "gdb: artefact from 64M read as hex");
+	T_OK(t.lines[0].end_big, "gdb: 2^64 end does not fit");
+	T_OK(t.lines[1].size_artefact && t.lines[1].real_end == 0x3ffffff, "gdb: 64M fixed");
+	T_OK(t.lines[2].kind == IM_MTL_ALIAS && !strcmp(t.lines[2].alias_target, "pc.ram"),
+	     "gdb: alias line");
+	T_OK(t.lines[3].as_id < 0 && t.lines[4].as_id < 0, "gdb: io root, alias-target root");
+	T_OK(t.lines[1].as_id == 0, "gdb: system root is memory");
+	im_mtree_free(&t);
+	/* a correct dump (struct Int128) shows no artefact */
+	{
+		static const char good[] =
+			"00000000fc078000-00000000fc078fff x BAR 0 (I/O) (@ 0x1)\n";
+
+		r = im_mtree_parse(good, sizeof(good) - 1, "ok", &t, &err);
+	}
+	T_OK(r == 0 && !t.int128_bug && !t.lines[0].size_artefact, "gdb: good dump untouched");
+	im_mtree_free(&t);
+	r = im_mtree_parse("hello\n", 6, "x.txt", &t, &err);
+	T_OK(r == -EINVAL && !strcmp(err.file, "x.txt"), "err: no ranges");
+	r = im_mtree_parse("0-1 a\n\0b", 8, "nul.txt", &t, &err);
+	T_OK(r == -EINVAL && err.line == 2, "err: NUL names line");
+}
+
+/* The seed fixture: maps, the memslot, host BAR 0 of 0000:0a:00.0. */
+static void seed_model(struct im_model *m)
+{
+	struct im_memslot s = { .as_id = 0, .slot = 7, .gpa = 0xfc078000, .size = 0x1000,
+				.hva = 0x7f0b5c5f4000, .flags = 0 };
+	struct im_bar *b;
+
+	im_model_init(m);
+	m->offset_mode = IM_OFF_HPA;
+	m->ndevices = 1;
+	m->devices = calloc(1, sizeof(*m->devices));
+	snprintf(m->devices[0].bdf, sizeof(m->devices[0].bdf), "0000:0a:00.0");
+	b = &m->devices[0].bars[0];
+	b->kind = IM_BAR_MEM32;
+	b->hpa = 0xe2c20000;
+	b->size = 0x1000;
+	b->nmmaps = 1;
+	b->mmaps = calloc(1, sizeof(*b->mmaps));
+	b->mmaps[0] = (struct im_bar_mmap){ .hva = 0x7f0b5c5f4000, .size = 0x1000,
+		.bar_offset = 0, .maps_offset = 0xe2c20000, .fd = -1, .map = 1,
+		.ident = IM_ID_HPA };
+	m->nmaps = 2;
+	m->maps = calloc(2, sizeof(*m->maps));
+	m->maps[0] = (struct im_map){ .start = 0x56540c9e1000, .end = 0x56540e6b0000,
+		.perms = "rw-p", .path = strdup("[heap]"), .line = 1, .dev = -1, .bar = -1,
+		.cdev = -1 };
+	m->maps[1] = (struct im_map){ .start = 0x7f0b5c5f4000, .end = 0x7f0b5c5f5000,
+		.offset = 0xe2c20000, .perms = "rw-s", .dev_major = 0, .dev_minor = 0xe,
+		.inode = 13653, .path = strdup("anon_inode:[vfio-device]"), .line = 2,
+		.vfio = true, .cdev = -1, .dev = 0, .bar = 0, .bar_offset = 0,
+		.ident = IM_ID_HPA };
+	im_add_memslot(m, &s);
+	m->memslots_known = true;
+	m->memslot_source = "fixture";
+}
+
+static void golden(const struct im_model *m, const char *in, bool json, const char *want)
+{
+	struct im_err err = { 0 };
+	char *out = NULL, *exp;
+	size_t olen = 0, elen;
+	FILE *f = open_memstream(&out, &olen);
+	char path[512], name[128];
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", DATADIR, in);
+	r = im_mtree_annotate(f, m, path, json, &err);
+	fclose(f);
+	snprintf(name, sizeof(name), "golden %s %s: runs", in, json ? "json" : "text");
+	T_OK(r == 0, name);
+	if (getenv("IM_UPDATE"))
+		spit(want, out, olen);
+	exp = slurp(want, &elen);
+	snprintf(name, sizeof(name), "golden %s matches %s", in, want);
+	T_OK(exp && elen == olen && !memcmp(exp, out, olen), name);
+	if (!exp || elen != olen || memcmp(exp, out, olen))
+		fputs(out, stdout);
+	free(exp);
+	free(out);
+}
+
+static void test_seed_golden(void)
+{
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+	struct im_err err = { 0 };
+
+	seed_model(&m);
+	golden(&m, "seed-mtree.txt", false, "seed-mtree.expected.txt");
+	golden(&m, "seed-mtree.txt", true, "seed-mtree.expected.json");
+	/* the explanation must be right: the key facts, whatever the wording */
+	f = open_memstream(&out, &olen);
+	im_mtree_annotate(f, &m, DATADIR "/seed-mtree.txt", false, &err);
+	fclose(f);
+	T_OK(strstr(out, "0x56540d8c7c30) is the address of this MemoryRegion struct on QEMU's heap") != NULL,
+	     "seed: pointer is a MemoryRegion on the heap");
+	T_OK(strstr(out, "0xfc078000-0xfc078fff") && strstr(out, "decimal size 4096 as hex 0x4096"),
+	     "seed: real end 0xfc078fff, 4096 read as hex");
+	T_OK(strstr(out, "HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff for GPA 0xfc078000-0xfc078fff") != NULL,
+	     "seed: HVA of mmaps[0]");
+	T_OK(strstr(out, "HPA 0xe2c20000") != NULL, "seed: HPA");
+	T_OK(strstr(out, "0000:0a:00.0 is the HOST BDF") != NULL, "seed: host BDF");
+	T_OK(strstr(out, "(I/O) is mtree.py's label for every non-alias region") != NULL,
+	     "seed: (I/O) mislabel");
+	free(out);
+	golden(&m, "seed-mtree-mail.txt", false, "seed-mtree-mail.expected.txt");
+	im_model_free(&m);
+
+	/* no model at all: still says what the numbers are */
+	im_model_init(&m);
+	golden(&m, "seed-mtree.txt", false, "seed-mtree.nomodel.expected.txt");
+	im_model_free(&m);
+}
+
+int main(void)
+{
+	test_seed_parse();
+	test_hmp();
+	test_gdb_more();
+	test_seed_golden();
+	T_DONE();
+}

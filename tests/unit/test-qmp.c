@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-qmp.c - QMP answers from the lab 6.1 run replayed through a sysroot,
+ * the cross-check, and the live client against a real QEMU (TCG, -S, no
+ * network) when qemu-system-x86_64 is installed (tests/qemu/install.sh).
+ * Links: src/qmp.c src/mtree.c src/sysroot.c src/util.c src/model.c, json-c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include "t.h"
+#include "../../src/iommu-map.h"
+#include "../../src/qmp.h"
+
+#ifndef DATADIR
+#define DATADIR "tests/data/qemu"
+#endif
+
+static char *slurp(const char *name)
+{
+	char path[512];
+	FILE *f;
+	char *b;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", DATADIR, name);
+	f = fopen(path, "r");
+	if (!f) {
+		printf("FAIL open %s\n", path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n + 1);
+	if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
+		exit(1);
+	b[n] = 0;
+	fclose(f);
+	return b;
+}
+
+static const struct im_qemu_bar *find_qbar(const struct im_model *m, const char *bdf, int bar)
+{
+	size_t i;
+
+	for (i = 0; i < m->nqbars; i++)
+		if (!strcmp(m->qbars[i].host_bdf, bdf) && m->qbars[i].bar == bar)
+			return &m->qbars[i];
+	return NULL;
+}
+
+static void test_parsers(void)
+{
+	struct im_qtree_vfio *v;
+	struct im_err err = { 0 };
+	char *qt = slurp("lab-6.1-kvm.hmp-info-qtree.txt");
+	uint64_t hva = 0;
+	size_t n;
+	int r = im_qtree_parse_vfio(qt, "qtree", &v, &n, &err);
+
+	T_OK(r == 0 && n == 3, "qtree: three vfio-pci devices");
+	T_OK(r == 0 && !strcmp(v[0].qdev_id, "hostdev2") && !strcmp(v[0].host_bdf, "0000:00:05.0") &&
+	     v[0].slot == 4 && v[0].func == 0, "qtree: hostdev2 = 0000:00:05.0 at guest 00:04.0");
+	T_OK(r == 0 && !strcmp(v[2].qdev_id, "hostdev0") && !strcmp(v[2].host_bdf, "0000:00:03.0") &&
+	     v[2].slot == 2, "qtree: hostdev0 = 0000:00:03.0 at guest 00:02.0");
+	free(v);
+	free(qt);
+	r = im_qtree_parse_vfio("  dev: vfio-pci, id \"x\"\n    host = \"<unset>\"\n", "q.txt",
+				&v, &n, &err);
+	T_OK(r == -EINVAL && err.line == 1, "qtree: vfio-pci without host names its line");
+	r = im_qtree_parse_vfio("  dev: vfio-pci, id \"x\"\n    host = \"<unset>\"\n    sysfsdev = \"/sys/bus/pci/devices/0000:0a:00.0\"\n",
+				"q.txt", &v, &n, &err);
+	T_OK(r == 0 && n == 1 && !strcmp(v[0].host_bdf, "0000:0a:00.0"), "qtree: sysfsdev basename");
+	free(v);
+	r = im_qmp_parse_gpa2hva("Host virtual address for 0xfc078000 (0000:0a:00.0 BAR 0 mmaps[0]) is 0x7f0b5c5f4000\r\n", &hva);
+	T_OK(r == 0 && hva == 0x7f0b5c5f4000, "gpa2hva: parsed");
+	r = im_qmp_parse_gpa2hva("Memory at address 0xfeb40000 is not RAM\r\n", &hva);
+	T_OK(r == -ENOENT, "gpa2hva: not RAM");
+	r = im_qmp_hmp(-1, "  gpa2hpa 0xfc078000", (char **)&qt, 1000, &err);
+	T_OK(r == -EPERM, "gpa2hpa refused");
+}
+
+static int put(const char *dir, const char *rel, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static void test_replay(void)
+{
+	char dir[] = "/tmp/test-qmp-XXXXXX", sub[600];
+	struct im_model m;
+	struct im_err err = { 0 };
+	const struct im_qemu_bar *q;
+	char *s;
+	size_t i, nokvm = 0;
+	int r;
+
+	if (!mkdtemp(dir)) {
+		T_OK(0, "replay: mkdtemp");
+		return;
+	}
+	snprintf(sub, sizeof(sub), "%s/iommu-map", dir);
+	mkdir(sub, 0755);
+	snprintf(sub, sizeof(sub), "%s/iommu-map/qmp", dir);
+	mkdir(sub, 0755);
+	snprintf(sub, sizeof(sub), "%s/iommu-map/hmp", dir);
+	mkdir(sub, 0755);
+	s = slurp("lab-6.1-kvm.query-pci.json");
+	put(dir, "iommu-map/qmp/query-pci.json", s);
+	free(s);
+	s = slurp("lab-6.1-kvm.hmp-info-qtree.txt");
+	put(dir, "iommu-map/hmp/info-qtree.txt", s);
+	free(s);
+	s = slurp("lab-6.1-kvm.hmp-info-mtree-f.txt");
+	put(dir, "iommu-map/hmp/info-mtree-f.txt", s);
+	free(s);
+	/* the HVA the lab's trace and maps give for 0000:00:03.0 BAR 0 */
+	put(dir, "iommu-map/hmp/gpa2hva-0xfeb00000.txt",
+	    "Host virtual address for 0xfeb00000 (0000:00:03.0 BAR 0 mmaps[0]) is 0x7fb29d882000\r\n");
+	r = im_root_init(dir);
+	T_OK(r == 0, "replay: sysroot");
+	im_model_init(&m);
+	r = im_qmp_load_captured(&m, &err);
+	if (r)
+		printf("# %s:%u: %s\n", err.file, err.line, err.msg);
+	T_OK(r == 0, "replay: loads");
+	T_EQ_U64(m.nqbars, 6, "replay: six memory BARs of three vfio-pci devices");
+	q = find_qbar(&m, "0000:00:03.0", 0);
+	T_OK(q && q->gpa == 0xfeb00000 && q->size == 0x20000 && q->have_hva &&
+	     q->hva == 0x7fb29d882000 && !strcmp(q->guest_bdf, "0000:00:02.0") &&
+	     !strcmp(q->qdev_id, "hostdev0") && !strcmp(q->source, "qmp"),
+	     "replay: 03.0 BAR 0 guest 00:02.0 GPA, gpa2hva");
+	q = find_qbar(&m, "0000:00:05.0", 2);
+	T_OK(q && q->gpa == 0xfe400000 && q->size == 0x400000 && !q->have_hva,
+	     "replay: 05.0 BAR 2 (64-bit) GPA");
+	T_OK(find_qbar(&m, "0000:00:03.0", 2) == NULL, "replay: I/O BAR skipped");
+	for (i = 0; i < m.nfindings; i++)
+		if (!strcmp(m.findings[i].code, "qmp-no-kvm-slot")) {
+			nokvm++;
+			printf("# %s: %s\n", m.findings[i].subject, m.findings[i].message);
+		}
+	T_EQ_U64(nokvm, 1, "replay: BAR 3 mmaps[0] (MSI-X page) has no exact KVM slot");
+	T_OK(m.nsources == 1 && m.sources[0].status == IM_SRC_OK, "replay: source ok");
+	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
+
+	/* cross-check: our chain says BAR 0 GPA 0xfeb00000 is HVA 0x7fb29d882000 */
+	{
+		int d;
+		struct im_bar *b;
+
+		m.ndevices = 1;
+		m.devices = calloc(1, sizeof(*m.devices));
+		snprintf(m.devices[0].bdf, 16, "0000:00:03.0");
+		d = 0;
+		b = &m.devices[d].bars[0];
+		b->nguest = 1;
+		b->guest = calloc(1, sizeof(*b->guest));
+		b->guest[0] = (struct im_bar_guest){ .gpa = 0xfeb00000, .size = 0x20000,
+			.hva = 0x7fb29d882000, .slot = 2, .as_id = 0, .source = "kvm-memslot" };
+		r = im_qmp_crosscheck(&m);
+		T_OK(r == 0, "crosscheck: runs");
+		for (i = 0; i < m.nfindings; i++)
+			T_OK(m.findings[i].severity != IM_SEV_ERROR, "crosscheck: agreement, no error");
+		b->guest[0].hva = 0x7fb29d8a0000;
+		r = im_qmp_crosscheck(&m);
+		nokvm = 0;
+		for (i = 0; i < m.nfindings; i++)
+			if (!strcmp(m.findings[i].code, "qmp-gpa2hva-mismatch")) {
+				nokvm++;
+				printf("# %s\n", m.findings[i].message);
+			}
+		T_EQ_U64(nokvm, 1, "crosscheck: disagreement is an error finding");
+		b->guest[0].gpa = 0xc0000000;
+		r = im_qmp_crosscheck(&m);
+		nokvm = 0;
+		for (i = 0; i < m.nfindings; i++)
+			if (!strcmp(m.findings[i].code, "qmp-gpa-mismatch"))
+				nokvm++;
+		T_EQ_U64(nokvm, 1, "crosscheck: GPA disagreement is an error finding");
+	}
+	im_model_free(&m);
+
+	/* a bad capture names its file */
+	put(dir, "iommu-map/qmp/query-pci.json", "{\"return\": [ {\"bus\": 0} ]}\n");
+	im_model_init(&m);
+	r = im_qmp_load_captured(&m, &err);
+	T_OK(r == -EINVAL && strstr(err.file, "query-pci.json"), "replay: bad query-pci named");
+	printf("# %s: %s\n", err.file, err.msg);
+	put(dir, "iommu-map/qmp/query-pci.json", "{\"return\": [ {\"bus\": 0, ");
+	r = im_qmp_load_captured(&m, &err);
+	T_OK(r == -EINVAL, "replay: truncated JSON");
+	im_model_free(&m);
+	{
+		char cmd[700];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd))
+			printf("# could not remove %s\n", dir);
+	}
+}
+
+static void test_live(void)
+{
+	char dir[] = "/tmp/test-qmp-live-XXXXXX", sock[600], cap[700];
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *text = NULL;
+	uint64_t hva = 0;
+	pid_t pid;
+	int fd = -1, i, r, st;
+
+	if (access("/usr/bin/qemu-system-x86_64", X_OK)) {
+		printf("skip live: no qemu-system-x86_64 (tests/deps.sh installs it)\n");
+		return;
+	}
+	if (!mkdtemp(dir))
+		return;
+	snprintf(sock, sizeof(sock), "%s/qmp.sock", dir);
+	snprintf(cap, sizeof(cap), "unix:%s,server=on,wait=off", sock);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", 1);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execl("/usr/bin/timeout", "timeout", "60", "/usr/bin/qemu-system-x86_64",
+		      "-accel", "tcg", "-machine", "pc", "-m", "64M", "-nodefaults",
+		      "-nic", "none", "-display", "none", "-S",
+		      "-object", "memory-backend-ram,id=mem0,size=4M",
+		      "-device", "ivshmem-plain,memdev=mem0,id=shm0",
+		      "-qmp", cap, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100 && access(sock, F_OK); i++)
+		usleep(50000);
+	fd = im_qmp_connect(sock, 5000, &err);
+	T_OK(fd >= 0, "live: connect, greeting, qmp_capabilities");
+	if (fd < 0)
+		printf("# %s: %s\n", err.file, err.msg);
+	if (fd >= 0) {
+		r = im_qmp_hmp(fd, "gpa2hva 0x1000", &text, 5000, &err);
+		T_OK(r == 0 && !im_qmp_parse_gpa2hva(text, &hva) && hva, "live: gpa2hva on RAM");
+		printf("# %s", text ? text : "\n");
+		free(text);
+		text = NULL;
+		r = im_qmp_hmp(fd, "gpa2hpa 0x1000", &text, 5000, &err);
+		T_OK(r == -EPERM && !text, "live: gpa2hpa never sent");
+		r = im_qmp_execute(fd, "no-such-command", NULL, NULL, 5000, &err);
+		T_OK(r == -EREMOTEIO, "live: QMP error answer");
+		close(fd);
+	}
+	im_model_init(&m);
+	r = im_qmp_load(&m, sock, &err);
+	if (r)
+		printf("# %s: %s\n", err.file, err.msg);
+	T_OK(r == 0, "live: im_qmp_load (query-pci, info qtree, info mtree -f)");
+	T_OK(m.nqbars == 0, "live: no vfio-pci device, no BARs");
+	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
+	T_OK(im_qmp_raw() && strstr(im_qmp_raw()->info_qtree, "ivshmem-plain") &&
+	     strstr(im_qmp_raw()->info_mtree_f, "FlatView"), "live: raw answers kept");
+	r = im_qmp_write_capture(dir, NULL, &err);
+	T_OK(r == 0, "live: capture written");
+	im_model_free(&m);
+	r = im_root_init(dir);
+	im_model_init(&m);
+	r = r ? r : im_qmp_load_captured(&m, &err);
+	T_OK(r == 0 && m.nsources == 1, "live: capture replays");
+	im_model_free(&m);
+	im_qmp_raw_free();
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	snprintf(cap, sizeof(cap), "rm -rf '%s'", dir);
+	if (system(cap))
+		printf("# could not remove %s\n", dir);
+}
+
+int main(void)
+{
+	test_parsers();
+	test_replay();
+	test_live();
+	T_DONE();
+}

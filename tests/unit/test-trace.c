@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test-trace.c - the QEMU trace log parser on real logs (lab 6.1 run, QEMU
+ * 7.2 "Slot#" format) and on the >= 9.0 "AddrSpace#" format.
+ * Links: src/trace.c src/util.c src/model.c
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include "t.h"
+#include "../../src/iommu-map.h"
+#include "../../src/trace.h"
+
+#ifndef DATADIR
+#define DATADIR "tests/data/qemu"
+#endif
+
+static char *slurp(const char *name, size_t *len)
+{
+	char path[512];
+	FILE *f;
+	char *b;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", DATADIR, name);
+	f = fopen(path, "r");
+	if (!f) {
+		printf("FAIL open %s\n", path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n + 1);
+	if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
+		exit(1);
+	b[n] = 0;
+	fclose(f);
+	*len = (size_t)n;
+	return b;
+}
+
+static const struct im_trace_slot *find_slot(const struct im_trace *t, int as, int id)
+{
+	size_t i;
+
+	for (i = 0; i < t->nslots; i++)
+		if (t->slots[i].as_id == as && t->slots[i].slot == id)
+			return &t->slots[i];
+	return NULL;
+}
+
+static void test_lab_kvm(void)
+{
+	struct im_trace t;
+	struct im_err err = { 0 };
+	const struct im_trace_slot *s;
+	size_t len;
+	char *buf = slurp("lab-6.1-kvm-trace.log", &len);
+	int r = im_trace_parse(buf, len, "lab-6.1-kvm-trace.log", &t, &err);
+
+	T_OK(r == 0, "kvm: parses");
+	T_OK(t.fmt == IM_TRACE_FMT_SLOT, "kvm: <= 8.2 format");
+	T_EQ_U64(t.nlines, 117, "kvm: lines");
+	T_EQ_U64(t.nevents, 117, "kvm: events");
+	T_EQ_U64(t.slot_events, 70, "kvm: slot events");
+	/* 12 slots in each of AS 0 (memory) and AS 1 (SMM), as info mtree -f */
+	T_EQ_U64(t.nslots, 24, "kvm: final slots");
+	T_OK(t.slots[0].as_id == 0 && t.slots[0].gpa == 0, "kvm: sorted as_id, gpa");
+	s = find_slot(&t, 0, 2);	/* re-added for 0000:00:03.0 BAR 0 */
+	T_OK(s != NULL, "kvm: AS0 slot 2 present");
+	if (s) {
+		T_EQ_U64(s->gpa, 0xfeb00000, "kvm: slot 2 gpa (re-add replaced 0xd0000)");
+		T_EQ_U64(s->size, 0x20000, "kvm: slot 2 size");
+		T_EQ_U64(s->hva, 0x7fb29d882000, "kvm: slot 2 hva");
+	}
+	s = find_slot(&t, 1, 1);	/* Slot#65537: as_id 1, slot 1 */
+	T_OK(s != NULL && s->gpa == 0xfeb00000 && s->hva == 0x7fb29d882000,
+	     "kvm: Slot#65537 is AS1 slot 1");
+	s = find_slot(&t, 0, 0);
+	T_OK(s && s->size == 0xc3000, "kvm: slot 0 final size 0xc3000");
+	s = find_slot(&t, 0, 1);
+	T_OK(s && s->flags == 0x2 && s->gpa == 0xfffc0000, "kvm: slot 1 pc.bios readonly");
+	s = find_slot(&t, 0, 4);
+	T_OK(s && s->gpa == 0xfeb41000 && s->size == 0x3000 && s->hva == 0x7fb2a1218000,
+	     "kvm: slot 4 = BAR 3 past the MSI-X page");
+	T_EQ_U64(t.nregions, 18, "kvm: regions");
+	T_EQ_STR(t.regions[1].dev, "0000:00:03.0", "kvm: region dev");
+	T_EQ_STR(t.regions[1].name, "0000:00:03.0 BAR 1", "kvm: region name");
+	T_EQ_U64(t.regions[1].offset, 0x10000000000ULL, "kvm: region offset");
+	T_EQ_U64(t.regions[3].flags, 0xf, "kvm: region flags");
+	T_EQ_U64(t.regions[3].size, 0x4000, "kvm: region size");
+	T_EQ_U64(t.nmmaps, 6, "kvm: mmaps");
+	T_EQ_STR(t.mmaps[2].name, "0000:00:03.0 BAR 3 mmaps[0]", "kvm: mmap name");
+	T_OK(t.mmaps[2].bar == 3 && t.mmaps[2].index == 0 &&
+	     !strcmp(t.mmaps[2].dev, "0000:00:03.0"), "kvm: mmap name split");
+	T_EQ_U64(t.mmaps[2].end, 0x3fff, "kvm: mmap end");
+	/* DMA: the last adds win over the early boot layout */
+	T_OK(t.ndma > 0 && t.dma[0].iova == 0 && t.dma[0].end == 0xc2fff,
+	     "kvm: dma final pc.ram low part");
+	{
+		size_t i;
+		bool bar0 = false;
+
+		for (i = 0; i < t.ndma; i++)
+			if (t.dma[i].iova == 0xfeb00000 && t.dma[i].end == 0xfeb1ffff &&
+			    t.dma[i].hva == 0x7fb29d882000)
+				bar0 = true;
+		T_OK(bar0, "kvm: dma range of 0000:00:03.0 BAR 0");
+	}
+	im_trace_free(&t);
+	free(buf);
+}
+
+static void test_lab_tcg(void)
+{
+	struct im_trace t;
+	struct im_err err = { 0 };
+	size_t len;
+	char *buf = slurp("lab-6.1-tcg-trace.log", &len);
+	int r = im_trace_parse(buf, len, "tcg", &t, &err);
+
+	T_OK(r == 0, "tcg: parses");
+	T_OK(t.fmt == IM_TRACE_FMT_NONE && t.nslots == 0, "tcg: no memslots");
+	T_EQ_U64(t.nregions, 18, "tcg: regions");
+	T_OK(t.ndma >= 5, "tcg: dma ranges");
+	im_trace_free(&t);
+	free(buf);
+}
+
+static void test_90(void)
+{
+	struct im_trace t;
+	struct im_err err = { 0 };
+	const struct im_trace_slot *s;
+	size_t len;
+	char *buf = slurp("trace-9.0-as.log", &len);
+	int r = im_trace_parse(buf, len, "trace-9.0-as.log", &t, &err);
+
+	T_OK(r == 0, "9.0: parses");
+	T_OK(t.fmt == IM_TRACE_FMT_AS, "9.0: AddrSpace# format");
+	T_EQ_U64(t.nslots, 3, "9.0: final slots (delete, failed add)");
+	s = find_slot(&t, 0, 4);
+	T_OK(s && s->gpa == 0xe0000 && s->size == 0x20000 && s->hva == 0x7f5840de0000 &&
+	     s->flags == 2, "9.0: FACTS 4.3 line");
+	T_OK(s && s->line == 8, "9.0: line without prefix replaced");
+	T_OK(find_slot(&t, 1, 4) != NULL, "9.0: AddrSpace#1");
+	T_OK(find_slot(&t, 0, 5) == NULL, "9.0: size 0 deleted");
+	T_OK(find_slot(&t, 0, 6) == NULL, "9.0: ret=-22 ignored");
+	T_EQ_U64(t.failed_slot_events, 1, "9.0: failed events counted");
+	im_trace_free(&t);
+	free(buf);
+}
+
+static void test_errors(void)
+{
+	struct im_trace t;
+	struct im_err err = { 0 };
+	const char *bad = "kvm_set_user_memory Slot#0 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 ret=0\n"
+			  "kvm_set_user_memory Slot#1 flags=0x0 gpa=zz size=0x1000 ua=0x1000 ret=0\n";
+	const char *mixed = "kvm_set_user_memory Slot#0 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 ret=0\n"
+			    "kvm_set_user_memory AddrSpace#0 Slot#1 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 guest_memfd=-1 guest_memfd_offset=0x0 ret=0\n";
+	const char *cut = "kvm_set_user_memory Slot#0 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 ret=0\n"
+			  "kvm_set_user_memory Slot#1 flags=0x0 gpa=0x10";
+	int r;
+
+	r = im_trace_parse(bad, strlen(bad), "bad.log", &t, &err);
+	T_OK(r == -EINVAL && err.line == 2, "err: bad gpa names line 2");
+	T_EQ_STR(err.file, "bad.log", "err: names the file");
+	r = im_trace_parse(mixed, strlen(mixed), "mixed.log", &t, &err);
+	T_OK(r == -EINVAL && err.line == 2, "err: two formats in one log");
+	r = im_trace_parse("hello\nworld\n", 12, "empty.log", &t, &err);
+	T_OK(r == -EINVAL, "err: no events");
+	r = im_trace_parse(cut, strlen(cut), "cut.log", &t, &err);
+	T_OK(r == 0 && t.nslots == 1, "err: truncated last line dropped");
+	im_trace_free(&t);
+	r = im_trace_parse("", 0, "zero.log", &t, &err);
+	T_OK(r == -EINVAL, "err: empty file");
+}
+
+/* The lab's L1 view: BAR HPAs from sysfs resource, the six vfio maps lines. */
+static void lab_model(struct im_model *m)
+{
+	static const struct { const char *bdf; int bar; uint64_t hpa, size; } bars[] = {
+		{ "0000:00:03.0", 0, 0xfeb40000, 0x20000 },
+		{ "0000:00:03.0", 1, 0xfeb60000, 0x20000 },
+		{ "0000:00:03.0", 3, 0xfeb90000, 0x4000 },
+		{ "0000:00:04.0", 0, 0xfea00000, 0x100000 },
+		{ "0000:00:05.0", 0, 0xfeb96000, 0x100 },
+		{ "0000:00:05.0", 2, 0xfe000000, 0x400000 },
+	};
+	static const uint64_t maps[][3] = {
+		{ 0x7fb29d200000, 0x7fb29d600000, 0xfe000000 },
+		{ 0x7fb29d700000, 0x7fb29d800000, 0xfea00000 },
+		{ 0x7fb29d862000, 0x7fb29d882000, 0xfeb60000 },
+		{ 0x7fb29d882000, 0x7fb29d8a2000, 0xfeb40000 },
+		{ 0x7fb2a1216000, 0x7fb2a1217000, 0xfeb96000 },
+		{ 0x7fb2a1217000, 0x7fb2a121b000, 0xfeb90000 },
+	};
+	size_t i;
+
+	im_model_init(m);
+	m->offset_mode = IM_OFF_HPA;
+	m->ndevices = 3;
+	m->devices = calloc(3, sizeof(*m->devices));
+	for (i = 0; i < 3; i++)
+		snprintf(m->devices[i].bdf, sizeof(m->devices[i].bdf), "0000:00:0%zu.0", i + 3);
+	for (i = 0; i < sizeof(bars) / sizeof(bars[0]); i++) {
+		int d = im_find_device(m, bars[i].bdf);
+		struct im_bar *b = &m->devices[d].bars[bars[i].bar];
+
+		b->index = bars[i].bar;
+		b->kind = IM_BAR_MEM32;
+		b->hpa = bars[i].hpa;
+		b->size = bars[i].size;
+	}
+	m->nmaps = 6;
+	m->maps = calloc(6, sizeof(*m->maps));
+	for (i = 0; i < 6; i++) {
+		m->maps[i].start = maps[i][0];
+		m->maps[i].end = maps[i][1];
+		m->maps[i].offset = maps[i][2];
+		m->maps[i].path = strdup("anon_inode:[vfio-device]");
+		m->maps[i].vfio = true;
+		m->maps[i].cdev = m->maps[i].dev = m->maps[i].bar = -1;
+	}
+}
+
+static const struct im_qemu_bar *find_qbar(const struct im_model *m, const char *bdf, int bar)
+{
+	size_t i;
+
+	for (i = 0; i < m->nqbars; i++)
+		if (!strcmp(m->qbars[i].host_bdf, bdf) && m->qbars[i].bar == bar)
+			return &m->qbars[i];
+	return NULL;
+}
+
+static void test_apply(void)
+{
+	struct im_model m;
+	struct im_trace t;
+	struct im_err err = { 0 };
+	const struct im_qemu_bar *q;
+	size_t len;
+	char *buf = slurp("lab-6.1-kvm-trace.log", &len);
+	int r;
+
+	lab_model(&m);
+	r = im_trace_parse(buf, len, "kvm.log", &t, &err);
+	T_OK(r == 0, "apply: parse");
+	r = im_trace_apply(&m, &t, "kvm.log");
+	T_OK(r == 0, "apply: ok");
+	T_OK(m.memslots_known && !strcmp(m.memslot_source, "qemu-trace"), "apply: memslots known");
+	T_EQ_U64(m.nmemslots, 24, "apply: memslots added");
+	T_OK(im_find_memslot_gpa(&m, 0, 0xfeb00010) >= 0, "apply: memslot lookup");
+	T_EQ_U64(m.nqbars, 6, "apply: six BARs placed by DMA ranges");
+	q = find_qbar(&m, "0000:00:03.0", 0);
+	T_OK(q && q->gpa == 0xfeb00000 && q->have_hva && q->hva == 0x7fb29d882000 &&
+	     q->size == 0x20000, "apply: 03.0 BAR 0 gpa/hva/size");
+	q = find_qbar(&m, "0000:00:03.0", 3);
+	T_OK(q && q->gpa == 0xfeb40000 && !q->have_hva, "apply: 03.0 BAR 3 gpa past MSI-X page");
+	q = find_qbar(&m, "0000:00:05.0", 2);
+	T_OK(q && q->gpa == 0xfe400000 && q->hva == 0x7fb29d200000, "apply: 05.0 BAR 2");
+	T_OK(m.nsources == 1 && !strcmp(m.sources[0].name, "qemu-trace"), "apply: source");
+	printf("# %s\n", m.sources[0].detail);
+	im_trace_free(&t);
+	im_model_free(&m);
+	free(buf);
+}
+
+int main(void)
+{
+	test_lab_kvm();
+	test_lab_tcg();
+	test_90();
+	test_errors();
+	test_apply();
+	T_DONE();
+}
