@@ -170,8 +170,9 @@ static int capture_device(struct cap *c, const struct im_device *d)
 		if (!r)
 			r = copy_link(c, f, true);
 		if (!r && d->vfio_cdev >= 0) {
-			snprintf(f, sizeof(f), "%s/vfio-dev/vfio%d", rel, d->vfio_cdev);
-			r = mkdirs(c, f, true);
+			/* a file inside, so that the directory survives in git */
+			snprintf(f, sizeof(f), "%s/vfio-dev/vfio%d/dev", rel, d->vfio_cdev);
+			r = copy(c, f);
 		}
 	}
 	return r;

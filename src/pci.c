@@ -67,6 +67,18 @@ static int read_cdev(const char *bdf)
 	return n;
 }
 
+static char *link_name(const char *bdf, const char *link)
+{
+	char rel[128], target[4096];
+	const char *b;
+
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/%s", bdf, link);
+	if (im_root_readlink(rel, target, sizeof(target)) <= 0)
+		return NULL;
+	b = strrchr(target, '/');
+	return strdup(b ? b + 1 : target);
+}
+
 static void fill_msix(struct im_device *dev, struct pci_dev *d)
 {
 	struct pci_cap *cap;
@@ -184,8 +196,7 @@ int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err)
 		dev = &devs[n];
 		memset(dev, 0, sizeof(*dev));
 		pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_BASES | PCI_FILL_SIZES |
-			      PCI_FILL_IO_FLAGS | PCI_FILL_IOMMU_GROUP |
-			      PCI_FILL_DRIVER);
+			      PCI_FILL_IO_FLAGS);
 		snprintf(dev->bdf, sizeof(dev->bdf), "%04x:%02x:%02x.%d",
 			 (unsigned int)d->domain, d->bus, d->dev, d->func);
 		dev->vendor_id = d->vendor_id;
@@ -198,10 +209,10 @@ int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err)
 				    d->vendor_id, d->device_id) &&
 		    strcmp(name, "<pci_lookup_name: buffer too small>"))
 			dev->name = strdup(name);
-		s = pci_get_string_property(d, PCI_FILL_DRIVER);
-		dev->driver = im_strdup(s);
-		s = pci_get_string_property(d, PCI_FILL_IOMMU_GROUP);
-		dev->iommu_group = im_strdup(s);
+		/* the link's last component: no need for its target to exist */
+		dev->driver = link_name(dev->bdf, "driver");
+		dev->iommu_group = link_name(dev->bdf, "iommu_group");
+		(void)s;
 		fill_bars(dev, d);
 		dev->vfio_cdev = read_cdev(dev->bdf);
 		fill_msix(dev, d);
