@@ -14,14 +14,14 @@ B       ?= build
 # the library part of the CLI: everything but main
 LIB_SRCS := src/util.c src/sysroot.c src/model.c src/json.c src/proc.c src/pci.c \
 	    src/memslots.c src/correlate.c src/report.c src/explain.c src/capture.c \
-	    src/trace.c src/qmp.c src/mtree.c
+	    src/trace.c src/qmp.c src/mtree.c src/gdbexport.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
 UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memslots.c \
 	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
-	     tests/unit/test-qmp.c
+	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps demo check check-unit check-golden check-man check-hostile update-golden \
+.PHONY: all deps demo check check-gdb check-unit check-golden check-man check-hostile update-golden \
 	check-asan fuzz bench clean install kmod
 
 all: $(B)/iommu-map
@@ -57,6 +57,9 @@ check: deps
 
 update-golden: all
 	@B=$(B) tests/run.sh --update
+
+check-gdb:
+	@tests/gdb/run.sh
 
 check-asan:
 	@$(MAKE) --no-print-directory B=build-asan CC=clang \

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "iommu-map.h"
+#include "gdbexport.h"
 #include "mtree.h"
 #include "qmp.h"
 #include "trace.h"
@@ -233,15 +234,6 @@ int main(int argc, char **argv)
 	argp_err_exit_status = EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
-	{
-		const char *missing = a.gdb_export ? "--gdb-export" : NULL;
-
-		if (missing) {
-			warnmsg("%s: this source is not in this build yet (see BUGS in iommu-map(8))",
-				missing);
-			return EXIT_USAGE;
-		}
-	}
 	if (a.slot && norm_bdf(a.slot, slot)) {
 		warnmsg("-s: '%s' is not a PCI address ([[domain:]bus:]dev.fn)", a.slot);
 		return EXIT_USAGE;
@@ -267,6 +259,8 @@ int main(int argc, char **argv)
 	if (!r)
 		r = im_pci_load(&m, a.ids, &err);
 	/* QEMU-side sources: after proc and pci, before the memslot fallback */
+	if (!r && a.gdb_export)
+		r = im_gdbexport_load(&m, a.gdb_export, &err);
 	if (!r && a.qemu_trace)
 		r = im_trace_load(&m, a.qemu_trace, &err);
 	if (!r && a.qmp)

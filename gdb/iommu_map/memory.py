@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# iommu_map/memory.py - QEMU's memory regions, flat view and RAM blocks as
+# plain Python objects, read by name from whatever struct layout this QEMU
+# has (7.2 .. current).  Commands only format these.
+
+import re
+
+import gdb
+
+from . import utils
+from .utils import U64, cstring, field, is_null, ptr_int, read_int128
+
+BASE_BAR_RE = re.compile(r"^(?P<dev>.+) base BAR (?P<bar>[0-9]+)$")
+MMAP_RE = re.compile(r"^(?P<dev>.+) BAR (?P<bar>[0-9]+) mmaps\[(?P<k>[0-9]+)\]$")
+
+LEGEND = ("legend: START-END = address in the address space (GPA under "
+          "'system'); (@ 0x...) = the MemoryRegion * in QEMU's heap, NOT "
+          "guest memory; hva = host virtual address in QEMU "
+          "(RAMBlock.host + offsets); [..] = RAMBlock idstr")
+
+
+class RamBlock:
+    def __init__(self, v):
+        self.ptr = ptr_int(v)
+        b = v.dereference()
+        self.idstr = utils.char_array(b["idstr"])
+        self.offset = int(b["offset"]) & U64
+        self.used_length = int(b["used_length"]) & U64
+        self.max_length = int(b["max_length"]) & U64
+        self.host = ptr_int(b["host"])
+        mr = b["mr"]
+        self.mr = ptr_int(mr)
+        self.mr_name = cstring(mr["name"]) if not is_null(mr) else None
+        self.ram_device = bool(field(mr, "ram_device", False)) \
+            if not is_null(mr) else False
+        self.mr_addr = int(mr["addr"]) & U64 if not is_null(mr) else 0
+
+    def contains_hva(self, a):
+        return self.host and self.host <= a < self.host + \
+            max(self.max_length, self.used_length)
+
+
+def ram_blocks():
+    """The blocks of ram_list, in list order."""
+    rl = utils.global_var("ram_list", utils.ram_list_type)
+    return [RamBlock(b) for b in utils.qlist(rl["blocks"], "next")]
+
+
+_block_cache = {}
+
+
+def _block_of(rb_ptr):
+    a = ptr_int(rb_ptr)
+    if a not in _block_cache:
+        _block_cache[a] = RamBlock(rb_ptr)
+    return _block_cache[a]
+
+
+def region_kind(mr):
+    """alias, ram_device, rom_device, rom, ram, io or container.
+
+    Decided from the alias, ram_device, rom_device, ram, readonly and
+    terminates fields; never from ops, which QEMU sets on every region.
+    """
+    if not is_null(mr["alias"]):
+        return "alias"
+    if bool(field(mr, "ram_device", False)):
+        return "ram_device"
+    if bool(field(mr, "rom_device", False)):
+        return "rom_device"
+    if bool(mr["ram"]):
+        return "rom" if bool(field(mr, "readonly", False)) else "ram"
+    if bool(field(mr, "terminates", True)):
+        return "io"
+    return "container"
+
+
+def ram_of(mr):
+    """(hva, RamBlock) of a RAM-backed region, following aliases; or None."""
+    off = 0
+    seen = set()
+    while not is_null(mr["alias"]):
+        a = ptr_int(mr)
+        if a in seen:
+            return None
+        seen.add(a)
+        off += int(mr["alias_offset"]) & U64
+        mr = mr["alias"]
+    rb = mr["ram_block"]
+    if is_null(rb):
+        return None
+    blk = _block_of(rb)
+    if not blk.host:
+        return None
+    return ((blk.host + off) & U64, blk)
+
+
+class Region:
+    """One MemoryRegion as met in the walk, at its absolute address."""
+
+    def __init__(self, mr, base, level, parent):
+        self.ptr = ptr_int(mr)
+        self.mr = mr
+        self.name = cstring(mr["name"])
+        self.kind = region_kind(mr)
+        self.rel = int(mr["addr"]) & U64
+        self.addr = base + self.rel
+        self.size = read_int128(mr["size"])
+        self.level = level
+        self.parent = parent
+        self.children = []
+        self.alias = None
+        self.alias_name = None
+        self.alias_offset = 0
+        if self.kind == "alias":
+            al = mr["alias"]
+            self.alias = ptr_int(al)
+            self.alias_name = cstring(al["name"])
+            self.alias_offset = int(mr["alias_offset"]) & U64
+        ram = ram_of(mr) if self.kind in ("alias", "ram", "rom",
+                                          "ram_device",
+                                          "rom_device") else None
+        if ram is None and self.kind == "io" and \
+                not is_null(mr["ram_block"]):
+            ram = ram_of(mr)
+        self.hva = ram[0] if ram else None
+        self.block = ram[1] if ram else None
+        self.root = None
+        self.match = False
+
+    @property
+    def end(self):
+        return self.addr + self.size - 1 if self.size else self.addr
+
+    def walk(self):
+        yield self
+        for c in self.children:
+            yield from c.walk()
+
+
+class Tree:
+    """The region trees under address_space_memory and address_space_io,
+    then every alias target not yet printed, as its own root (the order
+    and shape of QEMU's 'qemu mtree')."""
+
+    ROOTS = (("address_space_memory", "system"), ("address_space_io", "io"))
+
+    def __init__(self):
+        _block_cache.clear()
+        self.roots = []
+        self.seen = set()
+        queue = []
+        for var, _ in self.ROOTS:
+            if not utils.symbol_exists(var):
+                utils.notes.add("no symbol %s" % var)
+                continue
+            asp = utils.global_var(var, utils.address_space_type)
+            queue.append((asp["root"], var))
+        while queue:
+            mr, origin = queue.pop(0)
+            if is_null(mr) or ptr_int(mr) in self.seen:
+                continue
+            r = self._walk(mr, 0, 0, None, queue)
+            r.root = origin
+            self.roots.append(r)
+
+    def _walk(self, mr, base, level, parent, queue):
+        self.seen.add(ptr_int(mr))
+        r = Region(mr, base, level, parent)
+        if r.alias is not None:
+            queue.append((mr["alias"], "alias of " + r.name))
+        for sub in utils.qtailq(mr["subregions"], "subregions_link"):
+            if ptr_int(sub) in self.seen:
+                utils.notes.add("region %s at 0x%x met twice; printed once"
+                                % (cstring(sub["name"]), ptr_int(sub)))
+                continue
+            r.children.append(self._walk(sub, r.addr, level + 1, r, queue))
+        return r
+
+    def regions(self):
+        for root in self.roots:
+            yield from root.walk()
+
+    def system(self):
+        for root in self.roots:
+            if root.root == "address_space_memory":
+                return root
+        return None
+
+    def mark(self, pattern):
+        """Mark matches, their ancestors and descendants; return count."""
+        n = 0
+        for r in self.regions():
+            if utils.name_matches(pattern, r.name):
+                n += 1
+                for d in r.walk():
+                    d.match = True
+                p = r.parent
+                while p is not None:
+                    p.match = True
+                    p = p.parent
+        return n
+
+
+def format_region(r):
+    s = "%s%016x-%016x %s (%s) (@ 0x%x)" % ("  " * r.level, r.addr & U64,
+                                            r.end & U64, r.name, r.kind,
+                                            r.ptr)
+    if r.hva is not None:
+        s += " hva 0x%x [%s]" % (r.hva, r.block.idstr)
+    lines = [s]
+    if r.alias is not None:
+        lines.append("%s    alias: %s@%016x (@ 0x%x)" % (
+            "  " * r.level, r.alias_name, r.alias_offset, r.alias))
+    return lines
+
+
+class FlatRange:
+    def __init__(self, fr):
+        mr = fr["mr"]
+        self.mr = ptr_int(mr)
+        self.name = cstring(mr["name"])
+        self.kind = region_kind(mr)
+        a = fr["addr"]
+        self.gpa = read_int128(a["start"]) & U64
+        self.size = read_int128(a["size"])
+        self.offset = int(fr["offset_in_region"]) & U64
+        ram = ram_of(mr)
+        self.hva = (ram[0] + self.offset) & U64 if ram else None
+        self.block = ram[1] if ram else None
+
+    @property
+    def end(self):
+        return self.gpa + self.size - 1 if self.size else self.gpa
+
+
+def flat_view(var="address_space_memory"):
+    """The current FlatView of an address space, as a list of FlatRange."""
+    asp = utils.global_var(var, utils.address_space_type)
+    fv = asp["current_map"]
+    if is_null(fv):
+        utils.notes.add("%s has no current FlatView yet" % var)
+        return []
+    n = int(fv["nr"])
+    ranges = fv["ranges"]
+    return [FlatRange(ranges[i]) for i in range(n)]
+
+
+def format_flat(f):
+    s = "%016x-%016x %s (%s) (@ 0x%x) off 0x%x" % (
+        f.gpa, f.end & U64, f.name, f.kind, f.mr, f.offset)
+    if f.hva is not None:
+        s += " hva 0x%x [%s]" % (f.hva, f.block.idstr)
+    return s
+
+
+FLAT_LEGEND = ("legend: START-END = guest physical address (GPA); "
+               "(@ 0x...) = the MemoryRegion * in QEMU's heap, NOT guest "
+               "memory; off = offset in that region; hva = host virtual "
+               "address in QEMU; [..] = RAMBlock idstr")
