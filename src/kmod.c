@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -292,27 +293,27 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 	size_t i, n = 0;
 
 	if (!im_root_is_live()) {
-		im_add_source(m, "kvm-memslot", IM_SRC_UNAVAILABLE,
+		im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
 			      "replay (--sysroot): the module is only asked on a live run");
 		return -ENODEV;
 	}
 	if (access(IOMMU_MAP_DEVICE, F_OK)) {
-		im_add_source(m, "kvm-memslot", IM_SRC_UNAVAILABLE,
+		im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
 			      "%s not present; %s", IOMMU_MAP_DEVICE, KMOD_HINT);
 		return -ENODEV;
 	}
 	if (m->pid < 0) {
-		im_add_source(m, "kvm-memslot", IM_SRC_UNAVAILABLE, "no target process");
+		im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "no target process");
 		return -ESRCH;
 	}
 	vmfd = kmod_vm_fd(m, &tfd);
 	if (vmfd < 0) {
 		if (vmfd == -ENOENT)
-			im_add_source(m, "kvm-memslot", IM_SRC_UNAVAILABLE,
+			im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
 				      "pid %d holds no anon_inode:kvm-vm fd (not a KVM guest?)",
 				      m->pid);
 		else
-			im_add_source(m, "kvm-memslot", IM_SRC_UNAVAILABLE,
+			im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
 				      "pidfd_getfd(pid %d, fd %d): %s", m->pid, tfd,
 				      strerror(-vmfd));
 		im_err_set(err, "pidfd_getfd", 0, "%s", strerror(-vmfd));
@@ -321,7 +322,7 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 	kfd = kmod_open();
 	if (kfd < 0) {
 		close(vmfd);
-		im_add_source(m, "kvm-memslot", IM_SRC_UNAVAILABLE, "%s: %s",
+		im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s: %s",
 			      IOMMU_MAP_DEVICE, strerror(-kfd));
 		im_err_set(err, IOMMU_MAP_DEVICE, 0, "%s", strerror(-kfd));
 		return kfd;
@@ -330,7 +331,7 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 	close(kfd);
 	close(vmfd);
 	if (r) {
-		im_add_source(m, "kvm-memslot", IM_SRC_UNAVAILABLE,
+		im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
 			      "IOMMU_MAP_MEMSLOTS on pid %d fd %d: %s", m->pid, tfd,
 			      strerror(-r));
 		im_err_set(err, IOMMU_MAP_DEVICE, 0, "IOMMU_MAP_MEMSLOTS: %s",
@@ -350,8 +351,8 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 	im_sort_memslots(m);
 	m->memslots_known = true;
 	m->memslot_source = "kvm-memslot";
-	return im_add_source(m, "kvm-memslot", IM_SRC_OK,
-			     "%zu slots from %s (pid %d fd %d, generation %" PRIu64 ")",
+	return im_add_source(m, "memslots", IM_SRC_OK,
+			     "kvm-memslot: %zu slots from %s (pid %d fd %d, generation %" PRIu64 ")",
 			     n, IOMMU_MAP_DEVICE, m->pid, tfd, gen);
 }
 
@@ -441,7 +442,36 @@ out:
 struct iommu_sample {
 	uint64_t gpa, hva, want;	/* want: HPA the CPU side sees */
 	int dev, bar;			/* BAR samples: device and BAR, else -1 */
+	uint32_t slot_flags;		/* RAM samples: the memslot's flags */
 };
+
+#define KVM_MEM_READONLY_FLAG	(1u << 1)	/* linux/kvm.h KVM_MEM_READONLY */
+
+/* HPA of the kernel's shared zero page, via our own pagemap; 0 if unknown */
+static uint64_t zero_page_hpa(void)
+{
+	static uint64_t cached;
+	volatile unsigned char *p;
+	uint64_t ent, pfn;
+	int fd;
+
+	if (cached)
+		return cached;
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 0;
+	(void)p[0];	/* a read fault maps the zero page */
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (pread(fd, &ent, sizeof(ent),
+			  (off_t)((uintptr_t)p >> 12) * (off_t)sizeof(ent)) == sizeof(ent) &&
+		    im_pagemap_pfn(ent, &pfn))
+			cached = pfn << 12;
+		close(fd);
+	}
+	munmap((void *)p, 4096);
+	return cached;
+}
 
 static int add_sample(struct iommu_sample **s, size_t *n, size_t *cap,
 		      const struct iommu_sample *x)
@@ -494,6 +524,7 @@ static int ram_samples(const struct im_model *m, struct iommu_sample **s,
 			if (!im_pagemap_pfn(ent, &pfn))
 				continue;	/* not faulted in: nothing to compare */
 			x.want = pfn << 12;
+			x.slot_flags = ms->flags;
 			r = add_sample(s, n, cap, &x);
 		}
 	}
@@ -530,6 +561,7 @@ static int bar_samples(const struct im_model *m, struct iommu_sample **s,
 						 (gu->hva - mm->hva);
 					x.dev = (int)i;
 					x.bar = b;
+					x.slot_flags = 0;
 					r = add_sample(s, n, cap, &x);
 					break;
 				}
@@ -570,8 +602,9 @@ static int iommu_findings(struct im_model *m, const struct im_device *d,
 			  unsigned int *ok, unsigned int *bad,
 			  unsigned int *unmapped)
 {
-	size_t first[4] = { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX };
-	unsigned int cnt[4] = { 0 };
+	size_t first[5] = { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX };
+	unsigned int cnt[5] = { 0 };
+	uint64_t zero = 0;
 	char subj[48];
 	size_t j, k;
 	int r = 0;
@@ -587,6 +620,8 @@ static int iommu_findings(struct im_model *m, const struct im_device *d,
 			continue;
 		} else {
 			k = ram ? 1 : 3;
+			if (ram && (s[j].slot_flags & KVM_MEM_READONLY_FLAG))
+				k = 4;
 			(*bad)++;
 		}
 		if (!cnt[k]++)
@@ -603,6 +638,16 @@ static int iommu_findings(struct im_model *m, const struct im_device *d,
 		r = im_add_finding(m, IM_SEV_ERROR, "iommu-cpu-mismatch", d->bdf,
 			"%u sampled guest RAM page(s) differ: the IOMMU maps GPA 0x%" PRIx64 " to HPA 0x%" PRIx64 " but the CPU side (HVA 0x%" PRIx64 ") is at HPA 0x%" PRIx64 ": device DMA and the guest see different memory",
 			cnt[1], s[j].gpa, (uint64_t)v[j].phys, s[j].hva, s[j].want);
+	}
+	if (!r && cnt[4]) {
+		j = first[4];
+		zero = zero_page_hpa();
+		r = im_add_finding(m, IM_SEV_WARNING, "iommu-rom-stale", d->bdf,
+			"%u sampled page(s) of a read-only memslot (ROM) differ: the IOMMU maps GPA 0x%" PRIx64 " to HPA 0x%" PRIx64 "%s, the CPU side is at HPA 0x%" PRIx64 ": the DMA mapping was made before QEMU wrote the ROM, so device reads of it see %s",
+			cnt[4], s[j].gpa, (uint64_t)v[j].phys,
+			zero && v[j].phys == zero ? " (the kernel's zero page)" : "",
+			s[j].want,
+			zero && v[j].phys == zero ? "zeros" : "stale data");
 	}
 	if (!r && cnt[2]) {
 		j = first[2];

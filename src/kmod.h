@@ -57,9 +57,10 @@ int im_kmod_available(void);
 /*
  * Read the VM's memslots through the module into m->memslots (replacing
  * what is there), set memslots_known and memslot_source = "kvm-memslot",
- * and add a "kvm-memslot" source entry.  Without the module, or when the
- * call fails, the entry says unavailable and why (and how to load it);
- * the return value is then -ENODEV or the -errno of the failure.
+ * and add a "memslots" source entry whose detail starts "kvm-memslot:".
+ * Without the module, or when the call fails, the entry says unavailable
+ * and why (and how to load the module); the return value is then -ENODEV
+ * or the -errno of the failure.
  */
 int im_kmod_load_memslots(struct im_model *m, struct im_err *err);
 

@@ -8,10 +8,18 @@
 #include <stdlib.h>
 #include "unwind.h"
 
+/* _UPT handles are kept per thread: each caches the ELF image it read */
+struct upt_ent {
+	int tid;
+	void *upt;
+};
+
 struct im_unwind {
 	unw_addr_space_t as;
 	im_unwind_deny_fn deny;
 	void *ctx;
+	struct upt_ent *upts;
+	size_t nupts;
 };
 
 /*
@@ -110,18 +118,62 @@ struct im_unwind *im_unwind_new(im_unwind_deny_fn deny, void *ctx)
 	return u;
 }
 
+static void drop_upts(struct im_unwind *u)
+{
+	for (size_t i = 0; i < u->nupts; i++)
+		_UPT_destroy(u->upts[i].upt);
+	free(u->upts);
+	u->upts = NULL;
+	u->nupts = 0;
+}
+
 void im_unwind_free(struct im_unwind *u)
 {
 	if (!u)
 		return;
+	drop_upts(u);
 	unw_destroy_addr_space(u->as);
 	free(u);
 }
 
 void im_unwind_flush(struct im_unwind *u)
 {
-	if (u)
-		unw_flush_cache(u->as, 0, 0);
+	if (!u)
+		return;
+	unw_flush_cache(u->as, 0, 0);
+	drop_upts(u);
+}
+
+void im_unwind_forget(struct im_unwind *u, int tid)
+{
+	for (size_t i = 0; u && i < u->nupts; i++)
+		if (u->upts[i].tid == tid) {
+			_UPT_destroy(u->upts[i].upt);
+			u->upts[i] = u->upts[--u->nupts];
+			return;
+		}
+}
+
+static void *get_upt(struct im_unwind *u, int tid)
+{
+	struct upt_ent *n;
+	void *upt;
+
+	for (size_t i = 0; i < u->nupts; i++)
+		if (u->upts[i].tid == tid)
+			return u->upts[i].upt;
+	upt = _UPT_create(tid);
+	if (!upt)
+		return NULL;
+	n = realloc(u->upts, (u->nupts + 1) * sizeof(*n));
+	if (!n) {
+		_UPT_destroy(upt);
+		return NULL;
+	}
+	u->upts = n;
+	u->upts[u->nupts].tid = tid;
+	u->upts[u->nupts++].upt = upt;
+	return upt;
 }
 
 int im_unwind_tid(struct im_unwind *u, int tid, uint64_t *ips, size_t max)
@@ -133,14 +185,14 @@ int im_unwind_tid(struct im_unwind *u, int tid, uint64_t *ips, size_t max)
 
 	if (!u || !max)
 		return -EINVAL;
-	upt = _UPT_create(tid);
+	upt = get_upt(u, tid);
 	if (!upt)
 		return -ENOMEM;
 	cur = u;
 	ret = unw_init_remote(&c, u->as, upt);
 	if (ret < 0) {
 		cur = NULL;
-		_UPT_destroy(upt);
+		im_unwind_forget(u, tid);
 		return -ESRCH;
 	}
 	do {
@@ -154,6 +206,5 @@ int im_unwind_tid(struct im_unwind *u, int tid, uint64_t *ips, size_t max)
 		ips[n++] = ip;
 	} while (n < max && unw_step(&c) > 0);
 	cur = NULL;
-	_UPT_destroy(upt);
 	return n ? (int)n : -ESRCH;
 }

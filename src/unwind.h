@@ -24,6 +24,9 @@ void im_unwind_free(struct im_unwind *u);
 /* The target's mappings changed (a library or mapping came or went). */
 void im_unwind_flush(struct im_unwind *u);
 
+/* Thread tid exited: drop what was kept for it. */
+void im_unwind_forget(struct im_unwind *u, int tid);
+
 /*
  * Unwind thread tid, which must be in a ptrace-stop of ours.  Fills ips[]
  * with at most max instruction pointers, innermost first (ips[0] is the

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -36,6 +37,7 @@
 #include <linux/kvm.h>
 #include <linux/vfio.h>
 #include "iommu-map.h"
+#include "kmod.h"
 #include "elfsym.h"
 #include "unwind.h"
 #include "watch.h"
@@ -233,12 +235,22 @@ static void maps_refresh(struct watch *w)
 	struct im_map *maps;
 	size_t n;
 
+	bool same;
+
 	if (im_maps_read_live(w->pid, &maps, &n) < 0)
 		return;
+	same = n == w->nmaps;
+	for (size_t i = 0; same && i < n; i++)
+		same = maps[i].start == w->maps[i].start &&
+		       maps[i].end == w->maps[i].end &&
+		       maps[i].offset == w->maps[i].offset &&
+		       maps[i].inode == w->maps[i].inode &&
+		       !strcmp(maps[i].path, w->maps[i].path);
 	im_maps_free(w->maps, w->nmaps);
 	w->maps = maps;
 	w->nmaps = n;
-	im_unwind_flush(w->uw);
+	if (!same)
+		im_unwind_flush(w->uw);	/* its cached unwind info may be stale */
 }
 
 /* ---- fds and devices --------------------------------------------------- */
@@ -349,7 +361,10 @@ static bool dev_by_hpa(const struct im_model *m, uint64_t hpa, int *dev,
 	return false;
 }
 
-/* Only one held device has a BAR of this index large enough: a guess. */
+/*
+ * Only one device held by the target or bound to vfio-pci has a BAR of
+ * this index large enough: a guess.
+ */
 static int dev_guess(const struct im_model *m, int bar, uint64_t end)
 {
 	int found = -1;
@@ -359,13 +374,50 @@ static int dev_guess(const struct im_model *m, int bar, uint64_t end)
 	for (size_t i = 0; i < m->ndevices; i++) {
 		const struct im_bar *br = &m->devices[i].bars[bar];
 
-		if (!m->devices[i].held || br->size < end)
+		if (br->size < end || !(m->devices[i].held ||
+					(m->devices[i].driver &&
+					 !strcmp(m->devices[i].driver, "vfio-pci"))))
 			continue;
 		if (found >= 0)
 			return -1;
 		found = (int)i;
 	}
 	return found;
+}
+
+/*
+ * Track the vfio mappings of a maps array not tracked yet: device and BAR
+ * from the model's correlation, else from the maps offset (the BAR's HPA
+ * before 6.10, index << 40 | offset since), else a guess.
+ */
+static void vr_from_maps(struct watch *w, const struct im_map *maps,
+			 size_t n)
+{
+	const struct im_model *m = w->m;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct im_map *mp = &maps[i];
+		int dev = mp->dev, bar = mp->bar;
+		uint64_t off = mp->bar_offset;
+
+		if (!mp->vfio || vr_find(w, mp->start))
+			continue;
+		if (dev >= 0 && bar >= 0 && (size_t)dev < m->ndevices) {
+			/* correlated by the model */
+		} else if (m->offset_mode != IM_OFF_REGION &&
+			   dev_by_hpa(m, mp->offset, &dev, &bar)) {
+			off = mp->offset - m->devices[dev].bars[bar].hpa;
+		} else if (m->offset_mode == IM_OFF_HPA) {
+			dev = bar = -1;	/* an HPA no BAR of ours holds */
+		} else {
+			bar = (int)(mp->offset >> REGION_SHIFT);
+			off = mp->offset & REGION_MASK;
+			dev = dev_guess(m, bar, off + (mp->end - mp->start));
+			if (dev < 0 || bar >= IM_NBARS)
+				bar = dev = -1;
+		}
+		vr_add(w, mp->start, mp->end, dev, bar, off);
+	}
 }
 
 /* ---- reading the tracee ------------------------------------------------ */
@@ -523,7 +575,9 @@ static void print_stack(struct watch *w, const struct event *e)
 			continue;
 		}
 		if (!ret && s.name) {
-			snprintf(name, sizeof(name), "%s", s.name);
+			/* "pthread_cond_wait@@GLIBC_2.3.2": the name is enough */
+			snprintf(name, sizeof(name), "%.*s",
+				 (int)strcspn(s.name, "@"), s.name);
 		} else if (!ret) {
 			const char *b = strrchr(s.file, '/');
 
@@ -915,6 +969,7 @@ static void on_status(struct watch *w, int tid, int st)
 	int sig, event;
 
 	if (WIFEXITED(st) || WIFSIGNALED(st)) {
+		im_unwind_forget(w->uw, tid);
 		th_del(w, tid);
 		return;
 	}
@@ -1155,17 +1210,17 @@ int im_watch(struct im_model *m, FILE *out, bool json,
 		return ret == -ENOENT ? -ESRCH : ret;
 	}
 	/* vfio mappings already there: from the correlated model */
-	for (size_t i = 0; i < m->nmaps; i++)
-		if (m->maps[i].vfio)
-			vr_add(&w, m->maps[i].start, m->maps[i].end,
-			       m->maps[i].dev, m->maps[i].bar,
-			       m->maps[i].bar_offset);
-	for (size_t i = 0; i < w.nmaps; i++)
-		if (w.maps[i].vfio && !vr_find(&w, w.maps[i].start))
-			vr_add(&w, w.maps[i].start, w.maps[i].end, -1, -1, 0);
+	vr_from_maps(&w, m->maps, m->nmaps);
+	vr_from_maps(&w, w.maps, w.nmaps);
 
+	/*
+	 * SIGCHLD: waited for with sigtimedwait().  SIGPIPE: a closed output
+	 * must not kill us while threads are stopped; writes fail with EPIPE
+	 * instead, we detach and return -EIO.
+	 */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
+	sigaddset(&chld, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &chld, &old);
 
 	ret = attach_all(&w, err);
@@ -1209,10 +1264,278 @@ int im_watch(struct im_model *m, FILE *out, bool json,
 				ret ? "it exited" : "stopped");
 		fflush(out);
 	}
+	if (w.out_err) {
+		/* consume the SIGPIPE our own writes raised */
+		sigset_t pipe_set, pend;
+		struct timespec zero = { 0, 0 };
+
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
+		sigpending(&pend);
+		if (sigismember(&pend, SIGPIPE) && !sigismember(&old, SIGPIPE))
+			sigtimedwait(&pipe_set, NULL, &zero);
+	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	im_unwind_free(w.uw);
 	im_maps_free(w.maps, w.nmaps);
 	free(w.th);
 	free(w.vr);
+	return ret;
+}
+
+/* ---- --poll: memslot generation through the module, no ptrace ---------- */
+
+static int slot_cmp(const void *a, const void *b)
+{
+	const struct iommu_map_memslot *x = a, *y = b;
+
+	if (x->as_id != y->as_id)
+		return x->as_id < y->as_id ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void print_slot(struct watch *w, const struct timespec *ts,
+		       uint64_t gen, const char *op,
+		       const struct iommu_map_memslot *u, uint32_t old_flags)
+{
+	struct im_memslot sl;
+	char backing[300] = "", t[64];
+
+	im_kmod_memslot_from_uapi(u, &sl);
+	if (sl.size && sl.hva)
+		describe_hva(w, sl.hva, backing, sizeof(backing));
+	stats.events++;
+	if (w->json) {
+		fmt_time(ts, t, sizeof(t), true);
+		fprintf(w->out, "{\"schema\":\"iommu-map/1\",\"event\":\"memslot\","
+			"\"op\":\"%s\",\"time\":\"%s\",\"pid\":%d,\"generation\":"
+			"\"0x%" PRIx64 "\",\"as_id\":%d,\"slot\":%d,\"gpa\":\"0x%"
+			PRIx64 "\",\"size\":\"0x%" PRIx64 "\",\"hva\":\"0x%" PRIx64
+			"\",\"flags\":\"0x%x\"", op, t, w->pid, gen, sl.as_id,
+			sl.slot, sl.gpa, sl.size, sl.hva, sl.flags);
+		if (!strcmp(op, "flags"))
+			fprintf(w->out, ",\"old_flags\":\"0x%x\"", old_flags);
+		fputs(",\"backing\":", w->out);
+		if (backing[0])
+			json_str(w->out, backing);
+		else
+			fputs("null", w->out);
+		fputs("}\n", w->out);
+	} else {
+		fmt_time(ts, t, sizeof(t), false);
+		fprintf(w->out, "%s memslot %-6s as %d slot %d gpa 0x%" PRIx64
+			" size 0x%" PRIx64 " hva 0x%" PRIx64 " flags 0x%x", t, op,
+			sl.as_id, sl.slot, sl.gpa, sl.size, sl.hva, sl.flags);
+		if (!strcmp(op, "flags"))
+			fprintf(w->out, " (was 0x%x)", old_flags);
+		if (backing[0])
+			fprintf(w->out, " [%s]", backing);
+		fprintf(w->out, " gen 0x%" PRIx64 "\n", gen);
+	}
+}
+
+/* Print what changed from old[] to cur[] (both sorted by as_id, id). */
+static void diff_slots(struct watch *w, uint64_t gen,
+		       const struct iommu_map_memslot *old, size_t nold,
+		       const struct iommu_map_memslot *cur, size_t ncur)
+{
+	struct timespec ts;
+	size_t i = 0, j = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	while (i < nold || j < ncur) {
+		int c = i == nold ? 1 : j == ncur ? -1 : slot_cmp(&old[i], &cur[j]);
+
+		if (c < 0) {
+			print_slot(w, &ts, gen, "delete", &old[i++], 0);
+		} else if (c > 0) {
+			print_slot(w, &ts, gen, "add", &cur[j++], 0);
+		} else {
+			if (old[i].base_gfn != cur[j].base_gfn ||
+			    old[i].npages != cur[j].npages ||
+			    old[i].userspace_addr != cur[j].userspace_addr) {
+				/* the slot id was reused: a delete and an add */
+				print_slot(w, &ts, gen, "delete", &old[i], 0);
+				print_slot(w, &ts, gen, "add", &cur[j], 0);
+			} else if (old[i].flags != cur[j].flags) {
+				print_slot(w, &ts, gen, "flags", &cur[j],
+					   old[i].flags);
+			}
+			i++;
+			j++;
+		}
+	}
+	if (fflush(w->out) == EOF || ferror(w->out))
+		w->out_err = true;
+}
+
+int im_watch_poll_with(struct im_model *m, FILE *out, bool json,
+		       unsigned int interval_ms, volatile sig_atomic_t *stop,
+		       im_watch_ioctl_fn fn, void *ctx, int vm_fd, int pidfd,
+		       struct im_err *err)
+{
+	struct watch w = { .m = m, .out = out, .json = json, .pid = m->pid };
+	struct iommu_map_memslot *old = NULL, *cur = NULL;
+	size_t nold = 0, ncur = 0;
+	uint64_t gen = 0, ngen = 0;
+	sigset_t pipe_set, oldmask;
+	int ret;
+
+	memset(&stats, 0, sizeof(stats));
+	if (!interval_ms)
+		interval_ms = 100;
+	ret = im_kmod_fetch_memslots(fn, ctx, vm_fd, &old, &nold, &gen);
+	if (ret < 0) {
+		im_err_set(err, "", 0, "IOMMU_MAP_MEMSLOTS: %s", strerror(-ret));
+		return ret;
+	}
+	qsort(old, nold, sizeof(*old), slot_cmp);
+	if (m->pid > 0 && im_maps_read_live(m->pid, &w.maps, &w.nmaps) == 0) {
+		vr_from_maps(&w, m->maps, m->nmaps);
+		vr_from_maps(&w, w.maps, w.nmaps);
+	}
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, &oldmask);
+	if (json)
+		fprintf(out, "{\"schema\":\"iommu-map/1\",\"event\":\"polling\","
+			"\"pid\":%d,\"slots\":%zu,\"generation\":\"0x%" PRIx64
+			"\",\"interval_ms\":%u}\n", m->pid, nold, gen, interval_ms);
+	else
+		fprintf(out, "polling the memslots of PID %d every %u ms (%zu "
+			"slots, generation 0x%" PRIx64 "); interrupt to stop\n",
+			m->pid, interval_ms, nold, gen);
+	if (fflush(out) == EOF)
+		w.out_err = true;
+	while (!*stop && !w.out_err) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+		int r = poll(&pfd, pidfd >= 0 ? 1 : 0, (int)interval_ms);
+
+		if (r > 0 && (pfd.revents & (POLLIN | POLLHUP))) {
+			ret = -ECHILD;
+			im_err_set(err, "", 0, "PID %d exited", m->pid);
+			break;
+		}
+		if (*stop)
+			break;
+		ret = im_kmod_fetch_memslots(fn, ctx, vm_fd, &cur, &ncur, &ngen);
+		if (ret < 0) {
+			im_err_set(err, "", 0, "IOMMU_MAP_MEMSLOTS: %s",
+				   strerror(-ret));
+			break;
+		}
+		stats.syscall_stops++;	/* here: polls */
+		if (ngen != gen) {
+			qsort(cur, ncur, sizeof(*cur), slot_cmp);
+			if (m->pid > 0)
+				maps_refresh(&w);
+			vr_from_maps(&w, w.maps, w.nmaps);
+			diff_slots(&w, ngen, old, nold, cur, ncur);
+			free(old);
+			old = cur;
+			nold = ncur;
+			gen = ngen;
+		} else {
+			free(cur);
+		}
+		cur = NULL;
+	}
+	if (!ret && w.out_err)
+		ret = -EIO;
+	if (ret == 0 || ret == -ECHILD) {
+		if (json)
+			fprintf(out, "{\"schema\":\"iommu-map/1\",\"event\":"
+				"\"detached\",\"pid\":%d,\"reason\":\"%s\"}\n",
+				m->pid, ret ? "target-exited" : "stopped");
+		else
+			fprintf(out, "stopped polling PID %d (%s)\n", m->pid,
+				ret ? "it exited" : "stopped");
+		fflush(out);
+	}
+	if (w.out_err) {
+		sigset_t pend;
+		struct timespec zero = { 0, 0 };
+
+		sigpending(&pend);
+		if (sigismember(&pend, SIGPIPE) &&
+		    !sigismember(&oldmask, SIGPIPE))
+			sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	free(old);
+	im_maps_free(w.maps, w.nmaps);
+	free(w.vr);
+	return ret;
+}
+
+static int kmod_dev_ioctl(void *ctx, unsigned long req, void *arg)
+{
+	return ioctl(*(int *)ctx, req, arg) < 0 ? -errno : 0;
+}
+
+int im_watch_poll(struct im_model *m, FILE *out, bool json,
+		  unsigned int interval_ms, volatile sig_atomic_t *stop,
+		  struct im_err *err)
+{
+	char target[128];
+	struct watch w = { .m = m, .pid = m->pid };
+	int kfd, pidfd, vmfd = -1, tfd = -1, ret;
+
+	if (m->pid <= 0) {
+		im_err_set(err, "", 0, "watch --poll needs --pid");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < m->nfds && tfd < 0; i++)
+		if (m->fds[i].target &&
+		    !strcmp(m->fds[i].target, "anon_inode:kvm-vm"))
+			tfd = m->fds[i].fd;
+	if (tfd < 0) {
+		/* not in the model: look for it */
+		char path[64];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd", m->pid);
+		d = opendir(path);
+		while (d && (de = readdir(d)) && tfd < 0) {
+			int fd = atoi(de->d_name);
+
+			if (de->d_name[0] != '.' &&
+			    fd_classify(&w, fd, target, sizeof(target)) == FD_VM)
+				tfd = fd;
+		}
+		if (d)
+			closedir(d);
+	}
+	if (tfd < 0) {
+		im_err_set(err, "", 0, "PID %d holds no anon_inode:kvm-vm fd "
+			   "(not a KVM guest?)", m->pid);
+		return -ENOENT;
+	}
+	kfd = open(IOMMU_MAP_DEVICE, O_RDWR | O_CLOEXEC);
+	if (kfd < 0) {
+		ret = -errno;
+		im_err_set(err, "", 0, "--poll needs the iommu_map module: "
+			   "%s: %s", IOMMU_MAP_DEVICE, strerror(errno));
+		return ret == -ENOENT ? -ENODEV : ret;
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, m->pid, 0);
+	if (pidfd >= 0)
+		vmfd = (int)syscall(SYS_pidfd_getfd, pidfd, tfd, 0);
+	if (pidfd < 0 || vmfd < 0) {
+		ret = -errno;
+		im_err_set(err, "", 0, "cannot get PID %d's VM fd %d: %s "
+			   "(pidfd_getfd needs the same rights as ptrace)",
+			   m->pid, tfd, strerror(errno));
+		if (pidfd >= 0)
+			close(pidfd);
+		close(kfd);
+		return ret;
+	}
+	ret = im_watch_poll_with(m, out, json, interval_ms, stop,
+				 kmod_dev_ioctl, &kfd, vmfd, pidfd, err);
+	close(vmfd);
+	close(pidfd);
+	close(kfd);
 	return ret;
 }

@@ -38,6 +38,31 @@ int im_watch(struct im_model *m, FILE *out, bool json,
 	     volatile sig_atomic_t *stop, struct im_err *err);
 
 /*
+ * `watch --poll`: no ptrace.  With the iommu_map module loaded, read the
+ * VM's memslots every interval_ms (0: 100 ms) through /dev/iommu-map and,
+ * whenever KVM's memslot generation moved, print what changed: slots
+ * added, deleted, or with new flags (as "memslot" events, text or JSON,
+ * without tid or stack).  Runs until *stop or the target exits.
+ * Returns 0 after *stop, -ECHILD when the target exited, -ENODEV without
+ * the module, -ENOENT when the target holds no KVM VM fd, other -errno;
+ * err says why.
+ */
+int im_watch_poll(struct im_model *m, FILE *out, bool json,
+		  unsigned int interval_ms, volatile sig_atomic_t *stop,
+		  struct im_err *err);
+
+/*
+ * The same with the transport given: fn(ctx, IOMMU_MAP_MEMSLOTS, arg) in
+ * place of ioctl on /dev/iommu-map, vm_fd passed through, and pidfd (or
+ * -1) polled for the target's exit.  For tests.
+ */
+typedef int (*im_watch_ioctl_fn)(void *ctx, unsigned long req, void *arg);
+int im_watch_poll_with(struct im_model *m, FILE *out, bool json,
+		       unsigned int interval_ms, volatile sig_atomic_t *stop,
+		       im_watch_ioctl_fn fn, void *ctx, int vm_fd, int pidfd,
+		       struct im_err *err);
+
+/*
  * Test hook, not used by the CLI: also treat an fd whose /proc/PID/fd link
  * contains vm_match as a KVM VM fd, and one containing vfio_match as a vfio
  * device fd (NULL: no extra match).  The normal rules are exact targets

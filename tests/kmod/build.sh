@@ -1,0 +1,74 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# build.sh - CI for kmod/: build the module against Debian's 6.1 headers with
+# W=1 and fail on any warning, check the UAPI header (pahole), run
+# checkpatch when a kernel source tree is at hand, and build kmod-test.
+#
+#   tests/kmod/build.sh [KDIR]
+#
+# KDIR defaults to what tests/kmod/install-headers.sh --print names (run that
+# script first on a fresh machine).  CHECKPATCH=path/to/checkpatch.pl, or it
+# is taken from /usr/src/linux-source-6.1.tar.xz when that is installed
+# (install-headers.sh with WITH_SOURCE=1).
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$top/tests/kmod
+KDIR=${1:-${KDIR:-$("$here/install-headers.sh" --print)}}
+pass=0 fail=0
+ok() { echo "ok $1"; pass=$((pass + 1)); }
+no() { echo "FAIL $1${2:+: $2}"; fail=$((fail + 1)); }
+log=$(mktemp)
+d=
+trap 'rm -rf "$log" ${d:+"$d"}' EXIT
+
+if [ ! -d "$KDIR" ]; then
+	no "kernel headers at $KDIR" "run tests/kmod/install-headers.sh"
+else
+	make -C "$top/kmod" KDIR="$KDIR" clean > /dev/null 2>&1
+	if make -C "$top/kmod" KDIR="$KDIR" W=1 > "$log" 2>&1; then
+		if grep -Eiq 'warning:|error:' "$log"; then
+			no "kmod builds with W=1 and no warnings" "$(grep -Ei 'warning:|error:' "$log" | head -3)"
+		else
+			ok "kmod builds against $(basename "$KDIR") with W=1, no warnings"
+		fi
+	else
+		no "kmod builds against $(basename "$KDIR")" "$(tail -5 "$log")"
+	fi
+fi
+
+"$here/check-uapi.sh" > "$log" 2>&1 && ok "uapi: $(tail -1 "$log")" ||
+	no "uapi check" "$(grep FAIL "$log" | head -3)"
+
+cp=${CHECKPATCH:-}
+if [ -z "$cp" ] && [ -f /usr/src/linux-source-6.1.tar.xz ]; then
+	d=$(mktemp -d)
+	tar -C "$d" -xJf /usr/src/linux-source-6.1.tar.xz --wildcards \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch' 2>/dev/null
+	cp=$(ls "$d"/*/scripts/checkpatch.pl 2>/dev/null)
+fi
+if [ -n "$cp" ] && [ -f "$cp" ]; then
+	# expected: LINUX_VERSION_CODE (we must build on several kernels) and
+	# "filename in file" for the #include of uapi/iommu_map.h
+	perl "$cp" --no-tree --ignore LINUX_VERSION_CODE,EMBEDDED_FILENAME,CONSTANT_COMPARISON \
+		-f "$top"/kmod/iommu_map_*.c "$top"/kmod/iommu_map.h "$top/include/uapi/iommu_map.h" \
+		> "$log" 2>&1
+	if grep -q '^total: 0 errors, 0 warnings' "$log" &&
+	   ! grep -Eq '^total: [1-9]|^total: 0 errors, [1-9]' "$log"; then
+		ok "checkpatch: $(grep -c '^total: 0 errors, 0 warnings' "$log") files clean"
+	else
+		no "checkpatch" "$(grep -E '^(ERROR|WARNING)' "$log" | head -3)"
+	fi
+else
+	echo "skip checkpatch (no kernel source; WITH_SOURCE=1 install-headers.sh)"
+fi
+
+if cc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I"$top/include" -o "$here/kmod-test" \
+	"$here/kmod-test.c" -lpthread > "$log" 2>&1; then
+	ok "kmod-test builds (tests/kmod/kmod-test)"
+else
+	no "kmod-test builds" "$(head -3 "$log")"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,189 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The iommu-map lab: a real QEMU + vfio-pci + KVM stack on a machine without
+# KVM. L0 (this machine) runs Debian's kernel (L1) under TCG with an emulated
+# VT-d and e1000e, edu and two ivshmem devices; L1 binds them to vfio-pci and
+# runs an inner QEMU (L2) that passes them through; iommu-map runs in L1 and
+# is checked against QEMU's own answers. See tests/lab/README.md.
+#
+# Usage: tests/lab/run.sh [--keep] [--verbose] [--no-install] [--update-fixtures]
+#                         [--force-fixtures] [--kmod] [--hook FILE]... [--hook-file FILE]... [--no-hooks]
+#                         [--list] [SCENARIO...]
+# Env:   LAB_OUT (scratch, default /tmp/iommu-map-lab), IOMMU_MAP (binary,
+#        default build/iommu-map), KO (kernel module for hooks), LAB_TIMEOUT.
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+LAB_OUT=${LAB_OUT:-/tmp/iommu-map-lab}
+PY=/usr/bin/python3
+KEEP=0 VERBOSE=0 INSTALL=1 UPDATE=0 FORCE=0 HOOKS_DEFAULT=1 LOADKO=false
+HOOKS=()
+HFILES=()
+SCEN=()
+
+die() { echo "lab: $*" >&2; exit 2; }
+usage() {
+	sed -n '9,13p' "$0" | sed 's/^# //'
+	exit "${1:-64}"
+}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--keep) KEEP=1 ;;
+	--verbose|-v) VERBOSE=1 ;;
+	--no-install) INSTALL=0 ;;
+	--update-fixtures) UPDATE=1 ;;
+	--force-fixtures) UPDATE=1 FORCE=1 ;;
+	--hook) [ $# -ge 2 ] || usage; HOOKS+=("$(realpath "$2")"); shift ;;
+	--hook-file) [ $# -ge 2 ] || usage; HFILES+=("$(realpath "$2")"); shift ;;
+	--no-hooks) HOOKS_DEFAULT=0 ;;
+	--kmod) LOADKO=true ;;
+	--list) exec "$PY" "$HERE/l1.py" --list ;;
+	-h|--help) usage 0 ;;
+	-*) echo "lab: unknown option $1" >&2; usage ;;
+	*) SCEN+=("$1") ;;
+	esac
+	shift
+done
+
+T_START=$(date +%s.%N)
+elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+step() { echo "== $1 ($(elapsed "$T_START")s)"; }
+
+# 1. Packages (Debian's own).
+if [ "$INSTALL" = 1 ]; then
+	t=$(date +%s.%N)
+	"$HERE/install-deps.sh" || die "installing packages failed"
+	step "packages ready in $(elapsed "$t")s"
+fi
+[ -x "$PY" ] || die "$PY missing (Debian's python3 is what L1 runs)"
+
+ALL=$("$PY" "$HERE/l1.py" --list | awk '{print $1}')
+[ ${#SCEN[@]} -gt 0 ] || read -r -a SCEN <<< "$(echo $ALL)"
+for s in "${SCEN[@]}"; do
+	echo "$ALL" | grep -qx "$s" || die "unknown scenario '$s' (have: $(echo $ALL))"
+done
+
+# 2. Kernel and L1's initramfs.
+KVER=
+for v in $(ls /lib/modules 2>/dev/null | sort -V); do
+	[ -f "/boot/vmlinuz-$v" ] && KVER=$v
+done
+[ -n "$KVER" ] || die "no /boot/vmlinuz-* with modules (install linux-image-amd64)"
+mkdir -p "$LAB_OUT" || die "cannot create $LAB_OUT"
+INITRD="$LAB_OUT/initrd-$KVER.cpio.gz"
+if [ ! -s "$INITRD" ] || [ "$HERE/l1-init" -nt "$INITRD" ] || [ "$HERE/mkinitramfs.sh" -nt "$INITRD" ]; then
+	t=$(date +%s.%N)
+	"$HERE/mkinitramfs.sh" "$KVER" "$INITRD" || die "building the initramfs failed"
+	step "initramfs for $KVER built in $(elapsed "$t")s"
+fi
+
+# 3. The work folder that L1 sees read-write as /lab.
+WORK="$LAB_OUT/work"
+rm -rf "$WORK"
+mkdir -p "$WORK/lab" "$WORK/bin" "$WORK/hooks" "$WORK/out" || die "cannot create $WORK"
+cp "$HERE/l1.py" "$HERE/labcheck.py" "$WORK/lab/"
+IOMMU_MAP=${IOMMU_MAP:-$REPO/build/iommu-map}
+TOOL=null
+if [ -x "$IOMMU_MAP" ]; then
+	cp "$IOMMU_MAP" "$WORK/bin/iommu-map"
+	TOOL='"/lab/bin/iommu-map"'
+else
+	echo "lab: WARNING: $IOMMU_MAP not built: collecting QEMU's answers and raw captures only" >&2
+fi
+if [ "$HOOKS_DEFAULT" = 1 ] && [ ${#HOOKS[@]} -eq 0 ] && [ -f "$REPO/tests/kmod/lab-kmod.sh" ]; then
+	HOOKS+=("$REPO/tests/kmod/lab-kmod.sh")
+	[ -x "$REPO/tests/kmod/kmod-test" ] && HFILES+=("$REPO/tests/kmod/kmod-test")
+fi
+for f in "${HFILES[@]}"; do
+	cp "$f" "$WORK/hooks/" || die "cannot ship $f"
+done
+[ "$HOOKS_DEFAULT" = 1 ] || HOOKS=()
+HJSON=""
+for h in "${HOOKS[@]}"; do
+	[ -f "$h" ] || die "hook $h missing"
+	cp "$h" "$WORK/hooks/"
+	HJSON="$HJSON${HJSON:+,}\"/lab/hooks/$(basename "$h")\""
+done
+KO=${KO:-$(ls "$REPO"/kmod/*.ko 2>/dev/null | head -1)}
+KOJSON=null
+if [ -n "$KO" ] && [ -f "$KO" ]; then
+	mkdir -p "$WORK/ko" && cp "$KO" "$WORK/ko/" && KOJSON="\"/lab/ko/$(basename "$KO")\""
+fi
+SJSON=$(printf '"%s",' "${SCEN[@]}")
+cat > "$WORK/run.json" <<EOF
+{"scenarios": [${SJSON%,}], "iommu_map": $TOOL, "hooks": [$HJSON], "ko": $KOJSON, "load_ko": $LOADKO,
+ "l2_timeout": 400}
+EOF
+
+# 4. Backing files of the two ivshmem devices (sparse).
+truncate -s 4M "$LAB_OUT/ivshmem-4m" && truncate -s 2G "$LAB_OUT/ivshmem-2g" ||
+	die "cannot create the ivshmem backing files"
+
+# 5. Boot L1 under TCG with the emulated IOMMU and devices.
+N=${#SCEN[@]}
+LIMIT=${LAB_TIMEOUT:-$((120 + 150 * N))}
+[ "$LIMIT" -gt 840 ] && [ -z "${LAB_TIMEOUT:-}" ] && LIMIT=840
+CONSOLE="$LAB_OUT/l1-console.log"
+step "booting L1 (kernel $KVER, scenarios: ${SCEN[*]}, limit ${LIMIT}s)"
+t=$(date +%s.%N)
+# shellcheck disable=SC2016
+timeout -s KILL "$LIMIT" qemu-system-x86_64 \
+	-machine q35,kernel-irqchip=split -accel tcg,thread=multi -cpu max -smp 2 -m 2G \
+	-nodefaults -no-user-config -display none -monitor none -no-reboot -nic none \
+	-device intel-iommu,intremap=on,caching-mode=on \
+	-device e1000e,addr=03.0 -device edu,addr=04.0 \
+	-object memory-backend-file,id=shm0,size=4M,mem-path="$LAB_OUT/ivshmem-4m",share=on \
+	-device ivshmem-plain,memdev=shm0,addr=05.0 \
+	-object memory-backend-file,id=shm1,size=2G,mem-path="$LAB_OUT/ivshmem-2g",share=on \
+	-device ivshmem-plain,memdev=shm1,addr=06.0 \
+	-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on \
+	-virtfs local,path="$WORK",mount_tag=lab,security_model=none \
+	-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" \
+	-append "console=ttyS0,115200 intel_iommu=on panic=-1 loglevel=4 quiet" \
+	-serial stdio < /dev/null 2>"$LAB_OUT/l0-qemu.stderr" |
+	tr -d '\r' | tee "$CONSOLE" |
+	if [ "$VERBOSE" = 1 ]; then cat; else
+		grep --line-buffered -E '^(LAB:|PASS|FAIL|INFO|SCENARIO|----|  )'
+	fi
+RC=${PIPESTATUS[0]}
+step "L1 finished in $(elapsed "$t")s (qemu exit $RC)"
+
+# 6. Results.
+RES="$WORK/out/results.txt"
+P=0 F=0
+if [ -s "$RES" ]; then
+	P=$(grep -c '^PASS ' "$RES")
+	F=$(grep -c '^FAIL ' "$RES")
+fi
+for s in "${SCEN[@]}"; do
+	if ! grep -q "^SCENARIO $s:" "$RES" 2>/dev/null; then
+		echo "FAIL $s: scenario did not finish in L1 (qemu exit $RC)"
+		F=$((F + 1))
+		echo "---- last lines of $CONSOLE ----"
+		tail -n 40 "$CONSOLE" | sed "s/^/  /"; sed "s/^/  L0 qemu: /" "$LAB_OUT/l0-qemu.stderr"
+		echo "---- end ----"
+		break
+	fi
+done
+
+# 7. Fixtures and golden output (only on request, and only from a clean run).
+if [ "$UPDATE" = 1 ]; then
+	if [ "$F" -ne 0 ] && [ "$FORCE" = 0 ]; then
+		echo "lab: not updating fixtures: there were failures (--force-fixtures to do it anyway)" >&2
+	else
+		[ "$F" -ne 0 ] && echo "lab: WARNING: updating fixtures although $F checks failed" >&2
+		"$HERE/update-fixtures.sh" "$WORK/out" "${SCEN[@]}" || F=$((F + 1))
+	fi
+fi
+
+step "lab done"
+echo "$P passed, $F failed (total $(elapsed "$T_START")s)"
+if [ "$KEEP" = 1 ] || [ "$F" -ne 0 ]; then
+	echo "lab: kept L1 console log $CONSOLE and captures in $WORK/out/"
+else
+	rm -rf "$WORK" "$LAB_OUT/ivshmem-2g" "$LAB_OUT/ivshmem-4m"
+	echo "lab: removed $WORK (use --keep to keep the console log and captures)"
+	rm -f "$CONSOLE"
+fi
+[ "$F" -eq 0 ]

@@ -1,0 +1,320 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""lab-watch.py: `iommu-map watch --json` against a live L2 QEMU (see
+lab-watch.sh for the environment).  Steps and checks:
+
+ 1. watch attaches (an "attached" line).
+ 2. QMP system_reset: the PCI reset turns memory decode off and SeaBIOS
+    assigns the BARs again, so QEMU deletes and re-adds the memslots of the
+    vfio BARs (KVM only).  Each add whose HVA lies in a vfio BAR mapping
+    ("backing": "vfio BDF BAR n +off") must have its GPA inside that BAR as
+    the guest sees it (QMP query-pci) at the same offset: GPA - guest BAR =
+    HVA - BAR mmap start.  Every vfio device of L2 gets one; deletes are seen.
+ 3. pc machines with a free vfio-pci device: device_add vfio-pci,host=FREE
+    -> mmap events naming FREE and a BAR; system_reset -> its memslots;
+    device_del + system_reset (completes the ACPI unplug without a guest OS)
+    -> DEVICE_DELETED, munmap events for FREE, deletes of its memslots.
+ 4. Every event has a stack whose first frame is the libc wrapper and which
+    has frames in the QEMU binary; a sample chain is printed.
+ 5. SIGINT: watch exits 0; L2 is not traced, not stopped, QMP says running.
+"""
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+env = os.environ
+pid = int(env["L2_PID"])
+qmp_path = env["QMP"]
+accel = env.get("ACCEL", "kvm")
+machine = env.get("MACHINE", "pc")
+watch_cmd = shlex.split(env.get("WATCH_CMD") or "%s watch --json --pid" % env.get("IOMMU_MAP", "iommu-map"))
+failed = 0
+
+
+def check(cond, what):
+    global failed
+    print(("PASS " if cond else "FAIL ") + what, flush=True)
+    failed += 0 if cond else 1
+    return cond
+
+
+def info(what):
+    print("info: " + what, flush=True)
+
+
+class QMP:
+    def __init__(self, path, timeout=30):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(path)
+        self.buf = b""
+        self.events = []
+        self.read(timeout)
+        self.cmd("qmp_capabilities")
+
+    def read(self, timeout):
+        end = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            self.s.settimeout(left)
+            try:
+                d = self.s.recv(65536)
+            except socket.timeout:
+                return None
+            if not d:
+                raise EOFError("QMP closed")
+            self.buf += d
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def cmd(self, name, timeout=60, **args):
+        self.s.sendall((json.dumps({"execute": name, "arguments": args}) + "\n").encode())
+        while True:
+            m = self.read(timeout)
+            if m is None:
+                raise TimeoutError("QMP " + name)
+            if "event" in m:
+                self.events.append(m)
+                continue
+            return m
+
+    def wait_event(self, name, timeout, data=None):
+        end = time.monotonic() + timeout
+        while True:
+            for e in self.events:
+                if e["event"] == name and (data is None or data.items() <= e.get("data", {}).items()):
+                    self.events.remove(e)
+                    return e
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            m = self.read(left)
+            if m is None:
+                return None
+            if "event" in m:
+                self.events.append(m)
+
+
+class Watch:
+    def __init__(self):
+        self.p = subprocess.Popen(watch_cmd + [str(pid)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        self.ev = []
+        os.set_blocking(self.p.stdout.fileno(), False)
+        self.part = ""
+
+    def poll(self, timeout=0.0, until=None):
+        """Collect events for up to timeout s, or until until(events) is true."""
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                chunk = self.p.stdout.read()
+            except (BlockingIOError, TypeError):
+                chunk = None
+            if chunk:
+                self.part += chunk
+                *lines, self.part = self.part.split("\n")
+                for line in lines:
+                    if line.strip():
+                        try:
+                            self.ev.append(json.loads(line))
+                        except ValueError:
+                            info("not JSON: " + line[:200])
+            if until and until(self.ev):
+                return True
+            if time.monotonic() >= end or self.p.poll() is not None:
+                return bool(until and until(self.ev))
+            time.sleep(0.1)
+
+    def stop(self):
+        self.p.send_signal(signal.SIGINT)
+        try:
+            self.p.wait(60)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+        self.poll(0)
+        return self.p.returncode, self.p.stderr.read()
+
+
+def vfio_devices():
+    """qdev id -> host BDF from L2's command line."""
+    argv = open("/proc/%d/cmdline" % pid, "rb").read().split(b"\0")
+    out = {}
+    for a in argv:
+        a = a.decode(errors="replace")
+        if a.startswith("vfio-pci,") or a.startswith("driver=vfio-pci"):
+            kv = dict(x.split("=", 1) for x in a.split(",") if "=" in x)
+            if "host" in kv and "id" in kv:
+                host = kv["host"] if kv["host"].count(":") == 2 else "0000:" + kv["host"]
+                out[kv["id"]] = host
+    return out
+
+
+def guest_bars(q, qdev_id):
+    """BAR index -> (address, size) of a device in the guest (query-pci)."""
+    def walk(devs):
+        for d in devs:
+            if d.get("qdev_id") == qdev_id:
+                return d
+            br = d.get("pci_bridge", {}).get("devices", [])
+            r = walk(br)
+            if r:
+                return r
+        return None
+    for bus in q.cmd("query-pci")["return"]:
+        d = walk(bus["devices"])
+        if d:
+            return {b["bar"]: (b["address"], b["size"]) for b in d.get("regions", [])
+                    if b.get("type") == "memory"}
+    return {}
+
+
+BACK = re.compile(r"^vfio (\S+) BAR (\d) \+0x([0-9a-f]+)$")
+
+
+def memslot_adds(evs, bdf=None):
+    out = []
+    for e in evs:
+        if e.get("event") != "kvm_set_user_memory_region" or e.get("op") != "add":
+            continue
+        m = BACK.match(e.get("backing") or "")
+        if m and (bdf is None or m.group(1) == bdf):
+            out.append((e, m.group(1), int(m.group(2)), int(m.group(3), 16)))
+    return out
+
+
+def check_gpas(q, adds, ids, label):
+    """GPA - guest BAR start == offset of the HVA in the BAR mapping."""
+    by_host = {v: k for k, v in ids.items()}
+    bad = []
+    for e, bdf, bar, off in adds:
+        qid = by_host.get(bdf)
+        gb = guest_bars(q, qid).get(bar) if qid else None
+        gpa = int(e["gpa"], 16)
+        if not gb or gpa - gb[0] != off or off + int(e["size"], 16) > gb[1] + 0xfff:
+            bad.append("%s BAR %d gpa %s off %#x guest %s" % (bdf, bar, e["gpa"], off,
+                                                            "%#x+%#x" % gb if gb else "?"))
+    check(adds and not bad, "%s: %d memslot adds, GPA matches the guest BAR at the HVA's "
+          "offset%s" % (label, len(adds), (": " + "; ".join(bad[:3])) if bad else ""))
+
+
+def stack_ok(evs, label):
+    evs = [e for e in evs if "stack" in e]
+    bad = [e for e in evs if not e["stack"] or
+           not any("qemu-system" in (f.get("file") or "") for f in e["stack"])]
+    check(evs and not bad, "%s: %d events, each with a stack reaching into QEMU (%d not)"
+          % (label, len(evs), len(bad)))
+    named = [f["symbol"] for e in evs for f in e["stack"]
+             if f.get("symbol") and "qemu-system" in (f.get("file") or "")]
+    info("%s: %d QEMU frames named, e.g. %s" % (label, len(named), " <- ".join(named[:6])))
+    if evs:
+        e = evs[-1]
+        info("%s: sample stack: %s" % (label, " <- ".join(
+            f.get("symbol") or "%s+%s" % (os.path.basename(f.get("file") or "?"), f.get("vaddr"))
+            for f in e["stack"][:12])))
+
+
+def state():
+    s = open("/proc/%d/stat" % pid).read()
+    return s[s.rindex(")") + 2]
+
+
+def tracer():
+    for line in open("/proc/%d/status" % pid):
+        if line.startswith("TracerPid:"):
+            return int(line.split()[1])
+    return -1
+
+
+q = QMP(qmp_path)
+ids = vfio_devices()
+info("L2 pid %d %s/%s, vfio devices %s" % (pid, machine, accel, ids))
+w = Watch()
+check(w.poll(30, lambda ev: any(e.get("event") == "attached" for e in ev)),
+      "watch attached to L2 pid %d" % pid)
+
+# 2. reset: memslots of every vfio BAR go and come back
+n0 = len(w.ev)
+q.cmd("system_reset")
+if accel == "kvm":
+    want = set(ids.values())
+    got = w.poll(90, lambda ev: want <= {b for _, b, _, _ in memslot_adds(ev[n0:])})
+    evs = w.ev[n0:]
+    check(got, "reset: memslot adds for every vfio device (%s)" % ", ".join(sorted(want)))
+    check(any(e.get("op") == "delete" for e in evs), "reset: memslot deletes seen")
+    time.sleep(2)
+    w.poll(1)
+    check_gpas(q, memslot_adds(w.ev[n0:]), ids, "reset")
+    stack_ok([e for e in w.ev[n0:] if e.get("event") == "kvm_set_user_memory_region"], "reset")
+else:
+    w.poll(10)
+    info("accel %s: no KVM memslots; %d events after reset" % (accel, len(w.ev) - n0))
+
+# 3. hot-plug a free vfio-pci device (pc: ACPI hotplug on pci.0)
+free = env.get("HOSTDEV")
+if not free:
+    try:
+        bound = sorted(d for d in os.listdir("/sys/bus/pci/drivers/vfio-pci") if ":" in d)
+    except OSError:
+        bound = []
+    free = next((d for d in bound if d not in ids.values()), None)
+if machine != "pc" or not free:
+    info("hot-plug step skipped (machine %s, free vfio-pci device: %s)" % (machine, free))
+else:
+    n1 = len(w.ev)
+    r = q.cmd("device_add", driver="vfio-pci", host=free, id="imwatch0")
+    if check("error" not in r, "device_add vfio-pci,host=%s: %s" % (free, r.get("error", "ok"))):
+        ids["imwatch0"] = free
+        got = w.poll(60, lambda ev: any(e.get("event") == "mmap" and e.get("device") == free
+                                        for e in ev[n1:]))
+        mm = [e for e in w.ev[n1:] if e.get("event") == "mmap"]
+        check(got, "hot-plug: mmap events name %s (%s)" % (free, ", ".join(
+            "BAR %s %s@%s" % (e.get("bar"), e.get("size"), e.get("hva")) for e in mm)))
+        check(all(e.get("bar") is not None and e.get("hva") for e in mm),
+              "hot-plug: each mmap has a BAR and an HVA")
+        stack_ok(mm, "hot-plug mmap")
+        hvas = [(int(e["hva"], 16), int(e["size"], 16)) for e in mm if e.get("hva")]
+        if accel == "kvm":
+            n2 = len(w.ev)
+            q.cmd("system_reset")
+            got = w.poll(90, lambda ev: memslot_adds(ev[n2:], free))
+            check(got, "hot-plug + reset: memslots for %s" % free)
+            time.sleep(2)
+            w.poll(1)
+            check_gpas(q, memslot_adds(w.ev[n2:], free), ids, "hot-plug")
+        n3 = len(w.ev)
+        q.cmd("device_del", id="imwatch0")
+        q.cmd("system_reset")  # completes the ACPI unplug without a guest OS
+        check(q.wait_event("DEVICE_DELETED", 60, {"device": "imwatch0"}) is not None,
+              "device_del imwatch0: DEVICE_DELETED")
+        w.poll(10, lambda ev: sum(1 for e in ev[n3:] if e.get("event") == "munmap"
+                                  and e.get("device") == free) >= len(hvas))
+        mu = [e for e in w.ev[n3:] if e.get("event") == "munmap"]
+        check(any(e.get("device") == free for e in mu),
+              "device_del: munmap events name %s (%d munmaps)" % (free, len(mu)))
+        if accel == "kvm":
+            dels = [e for e in w.ev[n3:] if e.get("event") == "kvm_set_user_memory_region"
+                    and e.get("op") == "delete" and
+                    any(h <= int(e["hva"], 16) < h + s for h, s in hvas)]
+            check(dels, "device_del: %d memslot deletes in %s's mappings" % (len(dels), free))
+
+# 5. detach
+rc, err = w.stop()
+check(rc == 0, "watch exit status %d after SIGINT%s" % (rc, (": " + err.strip()[:200]) if rc else ""))
+check(any(e.get("event") == "detached" for e in w.ev), "watch printed detached")
+check(tracer() == 0, "L2 not traced after detach")
+check(state() in "RS", "L2 not stopped after detach (state %s)" % state())
+check(q.cmd("query-status")["return"].get("status") == "running", "QMP query-status: running")
+kinds = {}
+for e in w.ev:
+    kinds[e.get("event")] = kinds.get(e.get("event"), 0) + 1
+info("events: %s" % kinds)
+sys.exit(1 if failed else 0)

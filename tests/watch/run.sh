@@ -1,0 +1,17 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# tests/watch/run.sh [--quick]: every watch test that runs without KVM.
+#   run-victim.sh      decoding, stacks (.symtab and .dynsym), threads,
+#                      signals, SIGINT and group-stop detach, EPERM message
+#   attach-cycles.py   100 attach/detach cycles on a TCG QEMU (10 with --quick)
+# SAN=1 builds the watch with ASan/UBSan.  Exit 1 on any FAIL.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+n=100
+[ "${1:-}" = --quick ] && n=10
+"$here/install-deps.sh" >/dev/null || exit 1
+rc=0
+"$here/run-victim.sh" || rc=1
+python3 "$here/attach-cycles.py" $n; r=$?
+[ $r = 0 ] || [ $r = 77 ] || rc=1
+exit $rc
