@@ -51,6 +51,29 @@ struct efile {
 
 static struct efile *cache;
 static size_t ncache, cache_cap;
+static int target_pid;
+
+void im_elfsym_set_pid(int pid)
+{
+	if (pid != target_pid)
+		im_elfsym_reset();
+	target_pid = pid;
+}
+
+/* The mapped file: in the target's mount namespace when we know it. */
+static int open_mapped(const char *path)
+{
+	char p[4200];
+	int fd;
+
+	if (target_pid > 0 && im_root_is_live()) {
+		snprintf(p, sizeof(p), "/proc/%d/root%s", target_pid, path);
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 || errno != EACCES)
+			return fd < 0 ? -errno : fd;
+	}
+	return im_root_open(path, O_RDONLY | O_CLOEXEC);
+}
 
 static void etab_free(struct etab *t)
 {
@@ -251,7 +274,7 @@ static void load_debug_file(struct efile *f)
 		return;
 	snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug",
 		 f->build_id, f->build_id + 2);
-	fd = im_root_open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_mapped(path);
 	if (fd < 0)
 		return;
 	if (parse_elf(fd, f, false) < 0)
@@ -278,9 +301,9 @@ static struct efile *get_file(const char *path, uint64_t inode)
 	f->inode = inode;
 	ncache++;
 
-	fd = im_root_open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_mapped(path);
 	if (fd < 0) {
-		f->err = fd == -ENOENT ? -ENOENT : fd;
+		f->err = fd;
 		return f;
 	}
 	/* live: the file at that path must be the one mapped */

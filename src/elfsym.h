@@ -57,6 +57,12 @@ void im_sym_format(const struct im_sym *s, char *buf, size_t len);
 int im_maps_read_live(int pid, struct im_map **maps, size_t *nmaps);
 void im_maps_free(struct im_map *maps, size_t nmaps);
 
+/*
+ * Live runs: open mapped files as /proc/PID/root/PATH, i.e. in the target's
+ * mount namespace (a QEMU in a container or chroot).  0: plain PATH.
+ */
+void im_elfsym_set_pid(int pid);
+
 /* Drop the cache of parsed files (e.g. when a library was replaced). */
 void im_elfsym_reset(void);
 

@@ -56,6 +56,21 @@ struct im_kvm_region2 {
 };
 #define IM_KVM_SET_USER_MEMORY_REGION2 _IOW(KVMIO, 0x49, struct im_kvm_region2)
 
+/* syscalls of our own ABI only (a 32-bit tracee's numbers differ) */
+#if defined(__x86_64__)
+#define IM_AUDIT_ARCH	AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define IM_AUDIT_ARCH	AUDIT_ARCH_AARCH64
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define IM_AUDIT_ARCH	AUDIT_ARCH_PPC64LE
+#elif defined(__s390x__)
+#define IM_AUDIT_ARCH	AUDIT_ARCH_S390X
+#elif defined(__riscv) && __riscv_xlen == 64
+#define IM_AUDIT_ARCH	AUDIT_ARCH_RISCV64
+#else
+#error "watch.c: add this architecture's AUDIT_ARCH_*"
+#endif
+
 enum ev_kind { EV_NONE = 0, EV_MEMSLOT, EV_MMAP, EV_MUNMAP };
 
 struct event {
@@ -790,7 +805,7 @@ static void on_entry(struct watch *w, struct wthread *t,
 	e->tid = t->tid;
 	e->dev = e->bar = -1;
 	e->fd = -1;
-	if (si->arch != AUDIT_ARCH_X86_64)
+	if (si->arch != IM_AUDIT_ARCH)
 		return;
 	if (nr == SYS_ioctl && ((unsigned int)a[1] == KVM_SET_USER_MEMORY_REGION ||
 				(unsigned int)a[1] == IM_KVM_SET_USER_MEMORY_REGION2)) {
@@ -1196,6 +1211,7 @@ int im_watch(struct im_model *m, FILE *out, bool json,
 	w.uw = im_unwind_new(deny_read, &w);
 	if (!w.uw)
 		return -ENOMEM;
+	im_elfsym_set_pid(w.pid);
 	ret = im_maps_read_live(w.pid, &w.maps, &w.nmaps);
 	if (ret == -EACCES || ret == -EPERM) {
 		/* maps needs the same access as ptrace: same explanation */
@@ -1302,7 +1318,7 @@ static void print_slot(struct watch *w, const struct timespec *ts,
 	char backing[300] = "", t[64];
 
 	im_kmod_memslot_from_uapi(u, &sl);
-	if (sl.size && sl.hva)
+	if (sl.size && sl.hva && w->pid > 0)
 		describe_hva(w, sl.hva, backing, sizeof(backing));
 	stats.events++;
 	if (w->json) {

@@ -17,6 +17,9 @@ lab-watch.sh for the environment).  Steps and checks:
  4. Every event has a stack whose first frame is the libc wrapper and which
     has frames in the QEMU binary; a sample chain is printed.
  5. SIGINT: watch exits 0; L2 is not traced, not stopped, QMP says running.
+ 6. With the module loaded (/dev/iommu-map) under KVM: `watch --poll`
+    (POLL_CMD, default "$IOMMU_MAP watch --poll --json --pid") sees the
+    memslot deletes and adds of a system_reset, with the same GPA checks.
 """
 import json
 import os
@@ -34,6 +37,7 @@ qmp_path = env["QMP"]
 accel = env.get("ACCEL", "kvm")
 machine = env.get("MACHINE", "pc")
 watch_cmd = shlex.split(env.get("WATCH_CMD") or "%s watch --json --pid" % env.get("IOMMU_MAP", "iommu-map"))
+poll_cmd = shlex.split(env.get("POLL_CMD") or "%s watch --poll --json --pid" % env.get("IOMMU_MAP", "iommu-map"))
 failed = 0
 
 
@@ -103,8 +107,8 @@ class QMP:
 
 
 class Watch:
-    def __init__(self):
-        self.p = subprocess.Popen(watch_cmd + [str(pid)], stdout=subprocess.PIPE,
+    def __init__(self, cmd=None):
+        self.p = subprocess.Popen((cmd or watch_cmd) + [str(pid)], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True)
         self.ev = []
         os.set_blocking(self.p.stdout.fileno(), False)
@@ -183,7 +187,7 @@ BACK = re.compile(r"^vfio (\S+) BAR (\d) \+0x([0-9a-f]+)$")
 def memslot_adds(evs, bdf=None):
     out = []
     for e in evs:
-        if e.get("event") != "kvm_set_user_memory_region" or e.get("op") != "add":
+        if e.get("event") not in ("kvm_set_user_memory_region", "memslot") or e.get("op") != "add":
             continue
         m = BACK.match(e.get("backing") or "")
         if m and (bdf is None or m.group(1) == bdf):
@@ -313,6 +317,26 @@ check(any(e.get("event") == "detached" for e in w.ev), "watch printed detached")
 check(tracer() == 0, "L2 not traced after detach")
 check(state() in "RS", "L2 not stopped after detach (state %s)" % state())
 check(q.cmd("query-status")["return"].get("status") == "running", "QMP query-status: running")
+# 6. --poll through the module
+if accel == "kvm" and os.path.exists("/dev/iommu-map"):
+    pw = Watch(poll_cmd)
+    if check(pw.poll(30, lambda ev: any(e.get("event") == "polling" for e in ev)),
+             "watch --poll started"):
+        q.cmd("system_reset")
+        want = {b for k, b in ids.items() if k != "imwatch0"}
+        got = pw.poll(90, lambda ev: want <= {b for _, b, _, _ in memslot_adds(ev)})
+        check(got, "--poll: memslot adds for every vfio device after reset")
+        check(any(e.get("event") == "memslot" and e.get("op") == "delete" for e in pw.ev),
+              "--poll: memslot deletes seen")
+        time.sleep(2)
+        pw.poll(1)
+        check_gpas(q, memslot_adds(pw.ev), ids, "--poll")
+    rc, err = pw.stop()
+    check(rc == 0, "watch --poll exit status %d after SIGINT%s" % (rc, (": " + err.strip()[:200]) if rc else ""))
+else:
+    info("--poll step skipped (accel %s, /dev/iommu-map %s)" % (
+        accel, "present" if os.path.exists("/dev/iommu-map") else "absent"))
+
 kinds = {}
 for e in w.ev:
     kinds[e.get("event")] = kinds.get(e.get("event"), 0) + 1

@@ -82,6 +82,16 @@ kill -CONT $vp; sleep 0.2
 s=$(state $vp); case $s in S|R) ok "stop: runs after SIGCONT ($s)";; *) fail "stop: state $s after CONT";; esac
 touch "$go"; wait $vp && ok "stop: victim finished" || fail "stop: victim failed"
 
+# already traced by someone else: one line naming the tracer
+sleep 30 & sp=$!
+"$bin/watch-run" $sp >/dev/null 2>&1 & w1=$!
+sleep 0.5
+"$bin/watch-run" $sp >"$tmp/traced.out" 2>&1; trc=$?
+kill -INT $w1; wait $w1
+grep -q "already traced by PID $w1" "$tmp/traced.out" && [ $trc = 2 ] &&
+	ok "traced: names the other tracer" || { fail "traced ($trc)"; cat "$tmp/traced.out"; }
+kill $sp; wait $sp 2>/dev/null
+
 # no permission: one line, no stack trace (needs an unprivileged user)
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	sleep 30 & sp=$!
@@ -89,7 +99,7 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	kill $sp; wait $sp 2>/dev/null
 	grep -q 'ptrace not permitted; .*CAP_SYS_PTRACE' "$tmp/perm.out" && [ $prc = 2 ] &&
 		ok "eperm: one-line explanation" || { fail "eperm ($prc)"; cat "$tmp/perm.out"; }
-	grep -v '^stats' "$tmp/perm.out"
+	grep -v '^stats' "$tmp/perm.out" | sed 's/^/info: /'
 fi
 
 rm -rf "$tmp"

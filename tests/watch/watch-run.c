@@ -2,8 +2,9 @@
 /*
  * watch-run.c - im_watch() on a PID without the rest of the CLI, for the
  * tests and the benchmark:
- *   watch-run [--json] [--vm-match S] [--vfio-match S]
+ *   watch-run [--json] [--poll MS] [--vm-match S] [--vfio-match S]
  *             [--dev BDF,BAR,HPA,SIZE]... PID
+ * --poll MS: im_watch_poll() (needs the iommu_map module) every MS ms.
  * --vm-match/--vfio-match are the test hook im_watch_test_fd_match().
  * Exit: 0 stopped by SIGINT/SIGTERM, 3 target exited, 2 error.
  * Counters go to stderr as "stats: …".
@@ -33,13 +34,15 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	const char *vm = NULL, *vfio = NULL;
 	bool json = false;
-	int i, ret;
+	int i, ret, poll_ms = -1;
 
 	memset(&m, 0, sizeof(m));
 	m.pid = -1;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--poll") && i + 1 < argc) {
+			poll_ms = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--vm-match") && i + 1 < argc) {
 			vm = argv[++i];
 		} else if (!strcmp(argv[i], "--vfio-match") && i + 1 < argc) {
@@ -68,7 +71,7 @@ int main(int argc, char **argv)
 	}
 	if (m.pid <= 0) {
 		fprintf(stderr, "usage: watch-run [--json] [--vm-match S] "
-			"[--vfio-match S] [--dev BDF,BAR,HPA,SIZE] PID\n");
+			"[--vfio-match S] [--dev BDF,BAR,HPA,SIZE] [--poll MS] PID\n");
 		return 64;
 	}
 	m.offset_mode = IM_OFF_REGION;
@@ -79,7 +82,11 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_sig;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	ret = im_watch(&m, stdout, json, &stop, &err);
+	if (poll_ms >= 0)
+		ret = im_watch_poll(&m, stdout, json, (unsigned int)poll_ms,
+				    &stop, &err);
+	else
+		ret = im_watch(&m, stdout, json, &stop, &err);
 	im_watch_last_stats(&st);
 	fprintf(stderr, "stats: syscall_stops %lu events %lu signals_passed %lu "
 		"threads_seen %lu group_stops %lu detached %lu\n",
