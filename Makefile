@@ -3,7 +3,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 VERSION := 0.1
 CC      ?= cc
-PKGS    := libpci json-c
+PKGS    := libpci json-c libelf libunwind-ptrace
 CFLAGS  ?= -O2 -g
 WARN    := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CPPFLAGS += -Isrc -Iinclude -DIM_VERSION='"$(VERSION)"' -D_GNU_SOURCE
@@ -14,11 +14,14 @@ B       ?= build
 # the library part of the CLI: everything but main
 LIB_SRCS := src/util.c src/sysroot.c src/model.c src/json.c src/proc.c src/pci.c \
 	    src/memslots.c src/correlate.c src/report.c src/explain.c src/capture.c \
-	    src/trace.c src/qmp.c src/mtree.c src/gdbexport.c
+	    src/trace.c src/qmp.c src/mtree.c src/gdbexport.c \
+	    src/kmod.c src/elfsym.c src/unwind.c src/watch.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
 UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memslots.c \
 	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
-	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c
+	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c \
+	     tests/unit/test-kmod.c tests/unit/test-elfsym.c tests/unit/test-watch.c \
+	     tests/unit/test-watch-poll.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-unit check-golden check-man check-hostile update-golden \

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 #include <string.h>
 #include "iommu-map.h"
+#include "elfsym.h"
 
 struct reading {
 	const char *space;
@@ -110,6 +111,7 @@ static void explain_hva(struct ctx *c)
 	uint64_t off, gpa;
 	char *text = NULL;
 	const char *kind;
+	char sym[512] = "";
 	long sl;
 
 	if (mi < 0)
@@ -157,9 +159,14 @@ static void explain_hva(struct ctx *c)
 		if (sl >= 0)
 			text = im_asprintf("guest memory backed by %s at file offset 0x%" PRIx64 "; the guest sees it at GPA 0x%" PRIx64 " (KVM slot %d)",
 					   mp->path, mp->offset + off, gpa, m->memslots[sl].slot);
+		else if (mp->path[0] == '/' &&
+			 !im_sym_lookup(m->maps, m->nmaps, c->addr, sym, sizeof(sym)))
+			text = im_asprintf("code or data of QEMU's image or a library: %s (%s, file offset 0x%" PRIx64 ")",
+					   sym, mp->perms, mp->offset + off);
 		else if (mp->path[0] == '/')
-			text = im_asprintf("inside %s (%s, file offset 0x%" PRIx64 "): QEMU's image or one of its libraries or files",
-					   mp->path, mp->perms, mp->offset + off);
+			text = im_asprintf("inside %s (%s, file offset 0x%" PRIx64 "): QEMU's image or one of its libraries or files%s",
+					   mp->path, mp->perms, mp->offset + off,
+					   im_root_is_live() ? "" : " (the file is not in the fixture, so no symbol)");
 		else
 			text = im_asprintf("inside %s, offset 0x%" PRIx64, mp->path, off);
 		o = add(c, "hva", text);
@@ -181,6 +188,8 @@ static void explain_hva(struct ctx *c)
 	im_json_obj(map, "path", json_object_new_string(mp->path));
 	im_json_obj(o, "mapping", map);
 	im_json_obj(o, "gpa", sl >= 0 ? im_json_hex(gpa) : NULL);
+	if (sym[0])
+		im_json_obj(o, "symbol", json_object_new_string(sym));
 	meaning(o, text ? text : "");
 }
 
@@ -254,6 +263,8 @@ static void explain_hpa(struct ctx *c)
 			if (h && sl >= 0)
 				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 " and the guest sees it at GPA 0x%" PRIx64,
 					 hva, gpa);
+			else if (h && !m->has_kvm_vm)
+				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 " and, with no KVM (TCG), reaches it from there", hva);
 			else if (h)
 				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 ", in no memslot", hva);
 			else if (m->devices[i].held)
@@ -313,7 +324,9 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 			fprintf(f, "  not %s%s%s%s%s\n",
 				!sp[0] ? "in any mapping of the target" : "",
 				!sp[0] && (!sp[1] || !sp[2]) ? "; not " : "",
-				!sp[1] ? (m->memslots_known ? "a GPA of any memslot" : "checked as a GPA: no memslots known") : "",
+				!sp[1] ? (m->memslots_known ? "a GPA of any memslot" :
+					  !m->has_kvm_vm ? "a GPA through KVM: the target has no KVM VM, so no memslots" :
+					  "checked as a GPA: no memslots known") : "",
 				!sp[1] && !sp[2] ? "; not " : "",
 				!sp[2] ? "in any host BAR" : "");
 	}

@@ -6,12 +6,16 @@
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "iommu-map.h"
+#include "elfsym.h"
 #include "gdbexport.h"
+#include "kmod.h"
+#include "watch.h"
 #include "mtree.h"
 #include "qmp.h"
 #include "trace.h"
@@ -23,7 +27,7 @@
 const char *argp_program_version = "iommu-map " IM_VERSION;
 const char *argp_program_bug_address = "the iommu-map issue tracker";
 
-enum { CMD_REPORT, CMD_EXPLAIN, CMD_CAPTURE };
+enum { CMD_REPORT, CMD_EXPLAIN, CMD_CAPTURE, CMD_WATCH };
 
 enum {
 	OPT_SYSROOT = 0x100,
@@ -31,6 +35,8 @@ enum {
 	OPT_QMP,
 	OPT_QEMU_TRACE,
 	OPT_MTREE,
+	OPT_POLL,
+	OPT_INTERVAL,
 };
 
 struct args {
@@ -38,7 +44,8 @@ struct args {
 	int pid;
 	const char *sysroot, *slot, *ids, *out;
 	const char *gdb_export, *qmp, *qemu_trace, *mtree;
-	bool json;
+	bool json, poll;
+	unsigned int interval_ms;
 	uint64_t addr;
 };
 
@@ -51,6 +58,7 @@ static const char doc[] =
 	"  report             the picture per BAR (the default)\n"
 	"  explain ADDR       every reading of a number: as an HVA, a GPA, an HPA\n"
 	"  capture -o DIR     snapshot the files read into a fixture for --sysroot\n"
+	"  watch              follow memslot and vfio mmap changes live, with QEMU's stack\n"
 	"\n"
 	"Exit status:\n"
 	"  0  EXIT_OK        everything asked for was read and correlated\n"
@@ -60,7 +68,7 @@ static const char doc[] =
 	"\n"
 	"See iommu-map(8).";
 
-static const char args_doc[] = "[report]\nexplain ADDR\ncapture -o DIR";
+static const char args_doc[] = "[report]\nexplain ADDR\ncapture -o DIR\nwatch [--poll]";
 
 static struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Target selection:", 1 },
@@ -77,6 +85,9 @@ static struct argp_option options[] = {
 	{ "mtree", OPT_MTREE, "FILE", 0, "annotate `info mtree` or gdb `qemu mtree` text (- for stdin)", 3 },
 	{ NULL, 0, NULL, 0, "Capture:", 4 },
 	{ "output", 'o', "DIR", 0, "capture: the fixture directory to write", 4 },
+	{ NULL, 0, NULL, 0, "Watch:", 5 },
+	{ "poll", OPT_POLL, NULL, 0, "watch: poll the kernel module's memslots, no ptrace", 5 },
+	{ "interval", OPT_INTERVAL, "MS", 0, "watch --poll: the polling interval (default 100)", 5 },
 	{ NULL, 0, NULL, 0, "Help:", -1 },
 	{ 0 }
 };
@@ -117,6 +128,12 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_QMP: a->qmp = arg; break;
 	case OPT_QEMU_TRACE: a->qemu_trace = arg; break;
 	case OPT_MTREE: a->mtree = arg; break;
+	case OPT_POLL: a->poll = true; break;
+	case OPT_INTERVAL:
+		if (im_parse_u64(arg, &v) || v == 0 || v > 3600000)
+			argp_error(state, "bad interval '%s' (1 to 3600000 ms)", arg);
+		a->interval_ms = (unsigned int)v;
+		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0 && !strcmp(arg, "report"))
 			a->cmd = CMD_REPORT;
@@ -124,6 +141,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			a->cmd = CMD_EXPLAIN;
 		else if (state->arg_num == 0 && !strcmp(arg, "capture"))
 			a->cmd = CMD_CAPTURE;
+		else if (state->arg_num == 0 && !strcmp(arg, "watch"))
+			a->cmd = CMD_WATCH;
 		else if (state->arg_num == 1 && a->cmd == CMD_EXPLAIN) {
 			if (im_parse_u64(arg, &v))
 				argp_error(state, "'%s' is not an address (hex 0x... or decimal)", arg);
@@ -138,6 +157,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "capture needs -o DIR");
 		if (a->cmd != CMD_CAPTURE && a->out)
 			argp_error(state, "-o goes with capture");
+		if (a->cmd != CMD_WATCH && (a->poll || a->interval_ms))
+			argp_error(state, "--poll and --interval go with watch");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -217,8 +238,33 @@ static int load_memslots(struct im_model *m, struct im_err *err)
 	if (!im_root_is_live())
 		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
 				     "the fixture has no iommu-map/memslots");
+	if (im_kmod_available())
+		return im_kmod_load_memslots(m, err);
 	return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
 			     "KVM memslots cannot be read from user space: load the iommu-map kernel module (kmod/, /dev/iommu-map), or pass --gdb-export or --qemu-trace");
+}
+
+static volatile sig_atomic_t stop_watch;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_watch = 1;
+}
+
+/* watch: detaches on SIGINT/SIGTERM (the handlers only set a flag). */
+static int run_watch(struct im_model *m, const struct args *a, struct im_err *err)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (a->poll)
+		return im_watch_poll(m, stdout, a->json, a->interval_ms, &stop_watch, err);
+	return im_watch(m, stdout, a->json, &stop_watch, err);
 }
 
 int main(int argc, char **argv)
@@ -243,7 +289,11 @@ int main(int argc, char **argv)
 		warnmsg("%s: %s", a.sysroot, strerror(-r));
 		return EXIT_BAD;
 	}
-	if (a.cmd == CMD_CAPTURE && !im_root_is_live()) {
+	if ((a.cmd == CMD_CAPTURE || a.cmd == CMD_WATCH) && !im_root_is_live()) {
+		if (a.cmd == CMD_WATCH) {
+			warnmsg("watch follows a live process; it cannot replay a --sysroot");
+			return EXIT_USAGE;
+		}
 		warnmsg("capture reads a live system; it does not copy a --sysroot");
 		return EXIT_USAGE;
 	}
@@ -254,6 +304,8 @@ int main(int argc, char **argv)
 	}
 	im_model_init(&m);
 	m.sysroot = im_root();
+	if (im_root_is_live())
+		im_elfsym_set_pid(a.pid);
 	m.filter_bdf = a.slot ? slot : NULL;
 	r = im_proc_load(&m, a.pid, &err);
 	if (!r)
@@ -308,6 +360,16 @@ int main(int argc, char **argv)
 		break;
 	case CMD_EXPLAIN:
 		r = im_explain(stdout, &m, a.addr, a.json);
+		break;
+	case CMD_WATCH:
+		r = run_watch(&m, &a, &err);
+		if (r) {
+			ret = r == -ECHILD ? EXIT_OK : die_err(&err, r);
+			if (r == -ECHILD)
+				warnmsg("%s", err.msg[0] ? err.msg : "the target exited");
+			r = 0;
+			goto out;
+		}
 		break;
 	case CMD_CAPTURE:
 		r = im_capture(&m, a.out, &err);
