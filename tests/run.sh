@@ -85,6 +85,19 @@ hostile symlink-dotdot "symlink to '../../../../../../../..' leads outside the s
 hostile maps-link-escape "proc/2021/maps: .*(outside|Invalid cross-device link)" "rm $M && ln -s /proc/self/maps $M"
 hostile no-process "no process under .* holds a vfio" "rm -rf proc/2021"
 
+# --- several candidate processes: list them, exit 64 (EXIT_USAGE) ---
+d=$B/t/two-vmms
+rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"; cp -a "$d/proc/2021" "$d/proc/2022"
+"$BIN" --sysroot "$d" -i tests/pci.ids >/dev/null 2>"$d.err"; rc=$?
+if [ $rc -eq 64 ] && grep -q "2 processes hold vfio devices" "$d.err" &&
+   grep -q "^ *2021 " "$d.err" && grep -q "^ *2022 " "$d.err"; then
+	ok "two candidate processes: listed, exit 64"
+else
+	bad "two candidate processes: exit $rc: $(cat "$d.err")"
+fi
+"$BIN" --sysroot "$d" -i tests/pci.ids --pid 2022 >/dev/null 2>&1; rc=$?
+[ $rc -eq 0 ] && ok "two candidate processes: --pid picks one" || bad "two candidates --pid: exit $rc"
+
 # --- live capture vs replay, on processes of this machine ---
 live_vs_replay() {	# label pid
 	local label=$1 pid=$2 d=$B/t/capture-$1
