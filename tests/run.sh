@@ -118,6 +118,8 @@ live_vs_replay() {	# label pid
 	fi
 }
 sleep 60 & sleeper=$!
+# the child is the test shell until it has exec'd sleep: wait for that
+for _ in $(seq 500); do [ "$(cat /proc/$sleeper/comm 2>/dev/null)" = sleep ] && break; sleep 0.01; done
 live_vs_replay sleep $sleeper
 live_vs_replay self $$
 if [ -n "${QEMU_PID:-}" ]; then live_vs_replay qemu "$QEMU_PID"; fi
