@@ -121,7 +121,11 @@ sleep 60 & sleeper=$!
 # the child is the test shell until it has exec'd sleep: wait for that
 for _ in $(seq 500); do [ "$(cat /proc/$sleeper/comm 2>/dev/null)" = sleep ] && break; sleep 0.01; done
 live_vs_replay sleep $sleeper
-live_vs_replay self $$
+# a second process with more fds: tail holding a file and a pipe open
+tail -f /dev/null 3<tests/pci.ids 4< <(sleep 60) & tailer=$!
+for _ in $(seq 500); do [ "$(cat /proc/$tailer/comm 2>/dev/null)" = tail ] && break; sleep 0.01; done
+live_vs_replay tail $tailer
+kill $tailer 2>/dev/null; wait $tailer 2>/dev/null
 if [ -n "${QEMU_PID:-}" ]; then live_vs_replay qemu "$QEMU_PID"; fi
 kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
 
