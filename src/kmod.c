@@ -293,18 +293,15 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 	size_t i, n = 0;
 
 	if (!im_root_is_live()) {
-		im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
-			      "replay (--sysroot): the module is only asked on a live run");
-		return -ENODEV;
+		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
+				     "replay (--sysroot): the module is only asked on a live run");
 	}
 	if (access(IOMMU_MAP_DEVICE, F_OK)) {
-		im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
-			      "%s not present; %s", IOMMU_MAP_DEVICE, KMOD_HINT);
-		return -ENODEV;
+		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
+				     "%s not present; %s", IOMMU_MAP_DEVICE, KMOD_HINT);
 	}
 	if (m->pid < 0) {
-		im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "no target process");
-		return -ESRCH;
+		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "no target process");
 	}
 	vmfd = kmod_vm_fd(m, &tfd);
 	if (vmfd < 0) {
@@ -317,7 +314,7 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 				      "pidfd_getfd(pid %d, fd %d): %s", m->pid, tfd,
 				      strerror(-vmfd));
 		im_err_set(err, "pidfd_getfd", 0, "%s", strerror(-vmfd));
-		return vmfd;
+		return 0;
 	}
 	kfd = kmod_open();
 	if (kfd < 0) {
@@ -325,7 +322,7 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 		im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s: %s",
 			      IOMMU_MAP_DEVICE, strerror(-kfd));
 		im_err_set(err, IOMMU_MAP_DEVICE, 0, "%s", strerror(-kfd));
-		return kfd;
+		return 0;
 	}
 	r = im_kmod_fetch_memslots(kmod_ioctl, &kfd, vmfd, &slots, &n, &gen);
 	close(kfd);
@@ -336,7 +333,7 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 			      strerror(-r));
 		im_err_set(err, IOMMU_MAP_DEVICE, 0, "IOMMU_MAP_MEMSLOTS: %s",
 			   strerror(-r));
-		return r;
+		return 0;
 	}
 	m->nmemslots = 0;
 	for (i = 0; i < n && !r; i++) {
@@ -643,7 +640,7 @@ static int iommu_findings(struct im_model *m, const struct im_device *d,
 		j = first[4];
 		zero = zero_page_hpa();
 		r = im_add_finding(m, IM_SEV_WARNING, "iommu-rom-stale", d->bdf,
-			"%u sampled page(s) of a read-only memslot (ROM) differ: the IOMMU maps GPA 0x%" PRIx64 " to HPA 0x%" PRIx64 "%s, the CPU side is at HPA 0x%" PRIx64 ": the DMA mapping was made before QEMU wrote the ROM, so device reads of it see %s",
+			"%u sampled page(s) of a read-only memslot (ROM) differ: the IOMMU maps GPA 0x%" PRIx64 " to HPA 0x%" PRIx64 "%s, the CPU side is at HPA 0x%" PRIx64 ": the DMA mapping was most likely made before QEMU wrote the ROM, so device reads of it see %s",
 			cnt[4], s[j].gpa, (uint64_t)v[j].phys,
 			zero && v[j].phys == zero ? " (the kernel's zero page)" : "",
 			s[j].want,

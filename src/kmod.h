@@ -19,15 +19,7 @@
 #include "../include/uapi/iommu_map.h"
 
 /* What the page-table walk says of one BAR mmap. */
-enum im_hpa_check {
-	IM_HPA_UNCHECKED = 0,	/* not walked: no module, replay, no VM fd */
-	IM_HPA_VERIFIED,	/* every page present and at the BAR's own PFN */
-	IM_HPA_PARTLY,		/* present pages match; others not faulted in */
-	IM_HPA_NOT_FAULTED,	/* no page faulted in yet: nothing to compare */
-	IM_HPA_MISMATCH,	/* a present page maps a different PFN */
-	IM_HPA_NOT_PFNMAP,	/* part of the range is not a VM_IO/PFNMAP VMA */
-	IM_HPA_ERROR,		/* the walk failed; see err */
-};
+/* enum im_hpa_check is in model.h: the report prints it */
 
 struct im_hpa_result {
 	enum im_hpa_check check;
@@ -58,9 +50,10 @@ int im_kmod_available(void);
  * Read the VM's memslots through the module into m->memslots (replacing
  * what is there), set memslots_known and memslot_source = "kvm-memslot",
  * and add a "memslots" source entry whose detail starts "kvm-memslot:".
- * Without the module, or when the call fails, the entry says unavailable
- * and why (and how to load the module); the return value is then -ENODEV
- * or the -errno of the failure.
+ * Without the module, or when a call fails, the entry says unavailable and
+ * why (and how to load the module), err says what failed, and the return
+ * value is still 0: a missing source is a partial picture, not a failure.
+ * Only running out of memory returns -ENOMEM.
  */
 int im_kmod_load_memslots(struct im_model *m, struct im_err *err);
 

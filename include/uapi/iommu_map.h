@@ -197,7 +197,8 @@ struct iommu_map_walk_entry {
  * @size: sizeof(struct iommu_map_walk)
  * @flags: must be 0
  * @vm_fd: in, a KVM VM fd; the walk runs in the mm of the VM's creator
- * @num_entries: in, capacity of @entries_uptr; out, entries written
+ * @num_entries: in, capacity of @entries_uptr (0 fails with EMSGSIZE); out,
+ *	entries written
  * @hva: in, start of the range, 4 KiB aligned
  * @length: in, bytes, a non-zero multiple of 4 KiB
  * @entries_uptr: in, user pointer to struct iommu_map_walk_entry[]

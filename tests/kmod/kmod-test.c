@@ -436,6 +436,28 @@ static void abuse_memslots(int dfd, struct own_vm *vm)
 		if (vfio >= 0)
 			close(vfio);
 	}
+	if (getenv("L2_PID")) {
+		/* QEMU's own vfio device and group fds, and its vCPU fd */
+		int pid = atoi(getenv("L2_PID"));
+		int dev = steal_fd(pid, "anon_inode:[vfio-device]");
+		int grp = steal_fd(pid, "/dev/vfio/");
+		int vcpu = steal_fd(pid, "anon_inode:kvm-vcpu");
+
+		if (dev >= 0)
+			MS_EXPECT(h.vm_fd = dev, EBADF, "MEMSLOTS vm_fd = QEMU's vfio device fd");
+		if (grp >= 0)
+			MS_EXPECT(h.vm_fd = grp, EBADF, "MEMSLOTS vm_fd = QEMU's /dev/vfio fd (group or container)");
+		if (vcpu >= 0)
+			MS_EXPECT(h.vm_fd = vcpu, EBADF, "MEMSLOTS vm_fd = QEMU's vCPU fd");
+		if (dev < 0 && grp < 0)
+			printf("INFO L2_PID %d: no vfio fds to borrow\n", pid);
+		if (dev >= 0)
+			close(dev);
+		if (grp >= 0)
+			close(grp);
+		if (vcpu >= 0)
+			close(vcpu);
+	}
 	e = xioctl(dfd, IOMMU_MAP_MEMSLOTS, NULL);
 	check(e == EFAULT, "MEMSLOTS NULL argument", "%s", en(e));
 	e = xioctl(dfd, IOMMU_MAP_MEMSLOTS, (void *)0xffffffff81000000ULL);

@@ -319,9 +319,10 @@ print("%s iommu-map memslots == MEMSLOTS (%d slots)" % ("PASS" if got == want el
 for d in rep.get("devices", []):
     for b in d.get("bars", []):
         for mm in b.get("mmaps", []):
-            v = mm.get("hpa_check") or mm.get("verified")
+            v = mm.get("hpa_check")
             if v is not None:
-                print("INFO iommu-map %s BAR%d mmap %s: hpa check %s" % (
+                print("%s iommu-map %s BAR%d mmap %s: hpa_check %s" % (
+                    "PASS" if v in ("verified", "partly-faulted", "not-faulted") else "FAIL",
                     d["bdf"], b["index"], mm["hva"], v))
 for f in rep.get("findings", []):
     if f["code"] in ("bar-hpa-mismatch", "iommu-cpu-mismatch", "p2p-bar-mismatch"):
