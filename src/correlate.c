@@ -388,6 +388,7 @@ static int add_bar_mmap(struct im_model *m, struct im_bar *b, size_t mapi, int f
 		return -ENOMEM;
 	b->mmaps = n;
 	n = &b->mmaps[b->nmmaps++];
+	memset(n, 0, sizeof(*n));
 	n->hva = mp->start;
 	n->size = mp->end - mp->start;
 	n->bar_offset = mp->bar_offset;

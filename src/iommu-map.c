@@ -244,6 +244,31 @@ static int load_memslots(struct im_model *m, struct im_err *err)
 			     "KVM memslots cannot be read from user space: load the iommu-map kernel module (kmod/, /dev/iommu-map), or pass --gdb-export or --qemu-trace");
 }
 
+/*
+ * With the module: prove each BAR's HPA by walking its HVAs (the result
+ * goes on the mmap), and compare the IOMMU's view with the CPU's.  Each
+ * adds its own source entry and findings; only ENOMEM is fatal.
+ */
+static int kmod_checks(struct im_model *m, struct im_err *err)
+{
+	struct im_kmod_check *c = NULL;
+	size_t n = 0, i;
+	int r = im_kmod_verify(m, &c, &n, err);
+
+	for (i = 0; !r && i < n; i++) {
+		struct im_bar_mmap *mm = &m->devices[c[i].dev].bars[c[i].bar].mmaps[c[i].mmap];
+
+		mm->hpa_check = c[i].r.check;
+		mm->hpa_present = c[i].r.present;
+		mm->hpa_pages = c[i].r.pages;
+	}
+	free(c);
+	if (r == -ENOMEM)
+		return r;
+	r = im_kmod_check_iommu(m, err);
+	return r == -ENOMEM ? r : 0;
+}
+
 static volatile sig_atomic_t stop_watch;
 
 static void on_stop(int sig)
@@ -334,6 +359,8 @@ int main(int argc, char **argv)
 	r = im_correlate(&m);
 	if (!r && (a.qmp || im_qmp_raw()))
 		r = im_qmp_crosscheck(&m);
+	if (!r && im_root_is_live() && im_kmod_available() && a.cmd != CMD_WATCH)
+		r = kmod_checks(&m, &err);
 	if (r) {
 		warnmsg("correlate: %s", strerror(-r));
 		ret = EXIT_BAD;

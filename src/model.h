@@ -37,12 +37,25 @@ enum im_severity { IM_SEV_INFO = 0, IM_SEV_WARNING, IM_SEV_ERROR };
 
 enum im_src_status { IM_SRC_OK = 0, IM_SRC_PARTIAL, IM_SRC_UNAVAILABLE };
 
+/* What the kernel module's page-table walk found behind a BAR mmap. */
+enum im_hpa_check {
+	IM_HPA_UNCHECKED = 0,	/* not walked: no module, replay, no VM fd */
+	IM_HPA_VERIFIED,	/* every page present and at the BAR's own PFN */
+	IM_HPA_PARTLY,		/* present pages match; others not faulted in */
+	IM_HPA_NOT_FAULTED,	/* no page faulted in yet: nothing to compare */
+	IM_HPA_MISMATCH,	/* a present page maps a different PFN */
+	IM_HPA_NOT_PFNMAP,	/* part of the range is not a VM_IO/PFNMAP VMA */
+	IM_HPA_ERROR,		/* the walk failed */
+};
+
 /* One mmap of a BAR, after correlation. */
 struct im_bar_mmap {
 	uint64_t hva, size, bar_offset, maps_offset;
 	int fd;			/* -1: not known */
 	size_t map;		/* index into model.maps */
 	enum im_ident ident;
+	enum im_hpa_check hpa_check;
+	uint64_t hpa_present, hpa_pages;
 };
 
 /* One stretch of a BAR as the guest sees it. */

@@ -27,6 +27,26 @@ static const char *ident_word(enum im_ident id)
 	}
 }
 
+static const char *hpa_check_name(enum im_hpa_check c)
+{
+	static const char *const n[] = { NULL, "verified", "partly-faulted", "not-faulted",
+					 "mismatch", "not-pfnmap", "error" };
+
+	return c <= IM_HPA_ERROR ? n[c] : "error";
+}
+
+static const char *hpa_check_word(enum im_hpa_check c)
+{
+	switch (c) {
+	case IM_HPA_VERIFIED: return "verified";
+	case IM_HPA_PARTLY: return "verified where faulted in";
+	case IM_HPA_NOT_FAULTED: return "not faulted in yet";
+	case IM_HPA_MISMATCH: return "MISMATCH";
+	case IM_HPA_NOT_PFNMAP: return "not a pfnmap";
+	default: return "walk failed";
+	}
+}
+
 /* ---- text ---- */
 
 static void text_bar(FILE *f, const struct im_model *m, const struct im_device *d,
@@ -48,6 +68,9 @@ static void text_bar(FILE *f, const struct im_model *m, const struct im_device *
 		if (mm->fd >= 0)
 			fprintf(f, ", fd %d", mm->fd);
 		fputc('\n', f);
+		if (mm->hpa_check != IM_HPA_UNCHECKED)
+			fprintf(f, "          HPA %s (%" PRIu64 "/%" PRIu64 " pages present at the BAR's HPA, by the kernel's page tables)\n",
+				hpa_check_word(mm->hpa_check), mm->hpa_present, mm->hpa_pages);
 	}
 	if (b->have_guest_gpa)
 		fprintf(f, "    GPA   0x%" PRIx64 "-0x%" PRIx64 "  guest BAR\n", b->guest_gpa,
@@ -135,6 +158,10 @@ static struct json_object *json_bar(const struct im_bar *b)
 		im_json_obj(x, "bar_offset", im_json_hex(mm->bar_offset));
 		im_json_obj(x, "maps_offset", im_json_hex(mm->maps_offset));
 		im_json_obj(x, "fd", mm->fd >= 0 ? json_object_new_int(mm->fd) : NULL);
+		im_json_obj(x, "hpa_check", mm->hpa_check == IM_HPA_UNCHECKED ? NULL :
+			    json_object_new_string(hpa_check_name(mm->hpa_check)));
+		im_json_obj(x, "hpa_present_pages", mm->hpa_check == IM_HPA_UNCHECKED ? NULL :
+			    im_json_hex(mm->hpa_present));
 		json_object_array_add(a, x);
 	}
 	im_json_obj(o, "mmaps", a);
