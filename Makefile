@@ -24,7 +24,7 @@ UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memsl
 	     tests/unit/test-watch-poll.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps demo check check-gdb check-unit check-golden check-man check-hostile update-golden \
+.PHONY: all deps demo check check-gdb check-kmod check-unit check-golden check-man check-hostile update-golden \
 	check-asan fuzz bench clean install kmod
 
 all: $(B)/iommu-map
@@ -75,8 +75,15 @@ fuzz:
 bench: all
 	@$(MAKE) --no-print-directory -C bench B=$(abspath $(B))
 
+# the module needs Debian's 6.1 headers (tests/kmod/install-headers.sh installs them)
+KDIR ?= $(shell tests/kmod/install-headers.sh --print 2>/dev/null)
 kmod:
-	$(MAKE) -C kmod
+	$(MAKE) -C kmod KDIR=$(KDIR)
+
+# CI: install the headers, build with W=1 and no warning, check the UAPI layout
+check-kmod:
+	@tests/kmod/install-headers.sh
+	@tests/kmod/build.sh
 
 install: all
 	install -D -m 0755 $(B)/iommu-map $(DESTDIR)$(PREFIX)/sbin/iommu-map
