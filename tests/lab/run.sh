@@ -7,8 +7,8 @@
 # is checked against QEMU's own answers. See tests/lab/README.md.
 #
 # Usage: tests/lab/run.sh [--keep] [--verbose] [--no-install] [--update-fixtures]
-#                         [--force-fixtures] [--kmod] [--hook FILE]... [--hook-file FILE]... [--no-hooks]
-#                         [--list] [SCENARIO...]
+#                         [--force-fixtures] [--kmod] [--memslots auto|trace|kmod]
+#                         [--hook FILE]... [--hook-file FILE]... [--no-hooks] [--list] [SCENARIO...]
 # Env:   LAB_OUT (scratch, default /tmp/iommu-map-lab), IOMMU_MAP (binary,
 #        default build/iommu-map), KO (kernel module for hooks), LAB_TIMEOUT.
 set -u
@@ -16,7 +16,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 LAB_OUT=${LAB_OUT:-/tmp/iommu-map-lab}
 PY=/usr/bin/python3
-KEEP=0 VERBOSE=0 INSTALL=1 UPDATE=0 FORCE=0 HOOKS_DEFAULT=1 LOADKO=false
+KEEP=0 VERBOSE=0 INSTALL=1 UPDATE=0 FORCE=0 MEMSLOTS=auto HOOKS_DEFAULT=1 LOADKO=false
 HOOKS=()
 HFILES=()
 SCEN=()
@@ -38,6 +38,8 @@ while [ $# -gt 0 ]; do
 	--hook-file) [ $# -ge 2 ] || usage; HFILES+=("$(realpath "$2")"); shift ;;
 	--no-hooks) HOOKS_DEFAULT=0 ;;
 	--kmod) LOADKO=true ;;
+	--memslots) [ $# -ge 2 ] || usage; MEMSLOTS=$2; shift
+		case "$MEMSLOTS" in auto|trace) ;; kmod) LOADKO=true ;; *) usage ;; esac ;;
 	--list) exec "$PY" "$HERE/l1.py" --list ;;
 	-h|--help) usage 0 ;;
 	-*) echo "lab: unknown option $1" >&2; usage ;;
@@ -64,6 +66,10 @@ for s in "${SCEN[@]}"; do
 	echo "$ALL" | grep -qx "$s" || die "unknown scenario '$s' (have: $(echo $ALL))"
 done
 
+case "$(realpath -m "$LAB_OUT")" in
+"$REPO"|"$REPO"/*|/) die "LAB_OUT=$LAB_OUT: scratch must be outside the repository and not /" ;;
+esac
+
 # 2. Kernel and L1's initramfs.
 KVER=
 for v in $(ls /lib/modules 2>/dev/null | sort -V); do
@@ -80,6 +86,9 @@ fi
 
 # 3. The work folder that L1 sees read-write as /lab.
 WORK="$LAB_OUT/work"
+if [ -e "$WORK" ] && [ ! -f "$WORK/run.json" ] && [ -n "$(ls -A "$WORK" 2>/dev/null)" ]; then
+	die "refusing to remove $WORK: it is not a lab work folder (no run.json)"
+fi
 rm -rf "$WORK"
 mkdir -p "$WORK/lab" "$WORK/bin" "$WORK/hooks" "$WORK/out" || die "cannot create $WORK"
 cp "$HERE/l1.py" "$HERE/labcheck.py" "$WORK/lab/"
@@ -109,10 +118,14 @@ KO=${KO:-$(ls "$REPO"/kmod/*.ko 2>/dev/null | head -1)}
 KOJSON=null
 if [ -n "$KO" ] && [ -f "$KO" ]; then
 	mkdir -p "$WORK/ko" && cp "$KO" "$WORK/ko/" && KOJSON="\"/lab/ko/$(basename "$KO")\""
+	# With a module at hand, KVM's own memslots (through it) are the primary source.
+	[ "$MEMSLOTS" = auto ] && LOADKO=true
+elif [ "$MEMSLOTS" = kmod ]; then
+	die "--memslots kmod: no module (build kmod/, or set KO)"
 fi
 SJSON=$(printf '"%s",' "${SCEN[@]}")
 cat > "$WORK/run.json" <<EOF
-{"scenarios": [${SJSON%,}], "iommu_map": $TOOL, "hooks": [$HJSON], "ko": $KOJSON, "load_ko": $LOADKO,
+{"scenarios": [${SJSON%,}], "iommu_map": $TOOL, "hooks": [$HJSON], "ko": $KOJSON, "load_ko": $LOADKO, "memslots": "$MEMSLOTS",
  "l2_timeout": 400}
 EOF
 
@@ -158,7 +171,9 @@ if [ -s "$RES" ]; then
 fi
 for s in "${SCEN[@]}"; do
 	if ! grep -q "^SCENARIO $s:" "$RES" 2>/dev/null; then
-		echo "FAIL $s: scenario did not finish in L1 (qemu exit $RC)"
+		why="qemu exit $RC"
+		[ "$RC" = 137 ] && why="killed by timeout after ${LIMIT}s"
+		echo "FAIL $s: scenario did not finish in L1 ($why)"
 		F=$((F + 1))
 		echo "---- last lines of $CONSOLE ----"
 		tail -n 40 "$CONSOLE" | sed "s/^/  /"; sed "s/^/  L0 qemu: /" "$LAB_OUT/l0-qemu.stderr"
