@@ -13,18 +13,18 @@ B       ?= build
 
 # the library part of the CLI: everything but main
 LIB_SRCS := src/util.c src/sysroot.c src/model.c src/json.c src/proc.c src/pci.c \
-	    src/memslots.c src/correlate.c src/report.c src/explain.c src/capture.c \
+	    src/memslots.c src/kchecks.c src/correlate.c src/report.c src/explain.c src/capture.c \
 	    src/trace.c src/qmp.c src/mtree.c src/gdbexport.c \
 	    src/kmod.c src/elfsym.c src/unwind.c src/watch.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
-UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memslots.c \
+UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
 	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
 	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c \
 	     tests/unit/test-kmod.c tests/unit/test-elfsym.c tests/unit/test-watch.c \
 	     tests/unit/test-watch-poll.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps demo check check-gdb check-kmod check-unit check-golden check-man check-hostile update-golden \
+.PHONY: all deps demo check check-gdb check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
 	check-asan fuzz bench clean install kmod
 
 all: $(B)/iommu-map
@@ -63,6 +63,14 @@ update-golden: all
 
 check-gdb:
 	@tests/gdb/run.sh
+
+# the lab: a real QEMU + vfio-pci + nested KVM under TCG (tests/lab/README.md).
+# The module is built first (its headers come from check-kmod's script) and
+# loaded inside L1 only, never on this machine.
+check-lab: all
+	@tests/kmod/install-headers.sh
+	@tests/kmod/build.sh >/dev/null || { echo "check-lab: the kernel module does not build"; exit 1; }
+	@tests/lab/run.sh
 
 check-asan:
 	@$(MAKE) --no-print-directory B=build-asan CC=clang \

@@ -226,6 +226,19 @@ int im_capture(struct im_model *m, const char *dir, struct im_err *err)
 			r = put(&c, "iommu-map/memslots", buf, len);
 		free(buf);
 	}
+	if (!r && im_kchecks_any(m)) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+
+		if (!f)
+			return fail(&c, "iommu-map/kernel-checks", -ENOMEM);
+		r = im_kchecks_write(f, m);
+		fclose(f);
+		if (!r)
+			r = put(&c, "iommu-map/kernel-checks", buf, len);
+		free(buf);
+	}
 	for (i = 0; i < m->nsources && !r; i++)
 		if (!strcmp(m->sources[i].name, "memslots") &&
 		    m->sources[i].status != IM_SRC_OK && m->sources[i].detail)

@@ -361,6 +361,12 @@ int main(int argc, char **argv)
 		r = im_qmp_crosscheck(&m);
 	if (!r && im_root_is_live() && im_kmod_available() && a.cmd != CMD_WATCH)
 		r = kmod_checks(&m, &err);
+	else if (!r && !im_root_is_live())
+		r = im_kchecks_load(&m, &err);
+	if (r && err.msg[0]) {
+		ret = die_err(&err, r);
+		goto out;
+	}
 	if (r) {
 		warnmsg("correlate: %s", strerror(-r));
 		ret = EXIT_BAD;

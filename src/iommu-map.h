@@ -81,6 +81,13 @@ int im_memslots_parse(const char *buf, size_t len, const char *file,
 int im_memslots_load(struct im_model *m, struct im_err *err);
 int im_memslots_write(FILE *f, const struct im_model *m);
 
+/* kchecks.c: the module's checks, kept in a fixture (iommu-map/kernel-checks) */
+int im_kchecks_parse(const char *buf, size_t len, const char *file,
+		     struct im_model *m, struct im_err *err);
+int im_kchecks_load(struct im_model *m, struct im_err *err);	/* after correlate */
+bool im_kchecks_any(const struct im_model *m);
+int im_kchecks_write(FILE *f, const struct im_model *m);
+
 /* correlate.c: pure; model in, links and findings out */
 int im_correlate(struct im_model *m);
 
