@@ -642,6 +642,32 @@ static int bar_findings(struct im_model *m, const struct hva_index *h, int di, i
 	return r;
 }
 
+/*
+ * Without KVM there are no memslots, but QEMU still maps each mmap of a BAR
+ * at the guest BAR address plus its offset (what gpa2hva answers, even
+ * under TCG): say so, labelled with the QEMU-side source.
+ */
+static int qemu_guest_pieces(struct im_bar *bar, const struct im_qemu_bar *qb)
+{
+	size_t i;
+
+	for (i = 0; i < bar->nmmaps; i++) {
+		const struct im_bar_mmap *mm = &bar->mmaps[i];
+		struct im_bar_guest *g = realloc(bar->guest, (bar->nguest + 1) * sizeof(*g));
+
+		if (!g)
+			return -ENOMEM;
+		bar->guest = g;
+		g = &bar->guest[bar->nguest++];
+		g->gpa = qb->gpa + mm->bar_offset;
+		g->size = mm->size;
+		g->hva = mm->hva;
+		g->slot = g->as_id = -1;
+		g->source = qb->source;
+	}
+	return 0;
+}
+
 /* The guest BAR address implied by memslots, or told by QEMU. */
 static int guest_bars(struct im_model *m)
 {
@@ -704,6 +730,8 @@ static int guest_bars(struct im_model *m)
 			bar->guest_gpa = qb->gpa;
 			bar->guest_size = qb->size;
 		}
+		if (!r && !bar->nguest && !m->has_kvm_vm)
+			r = qemu_guest_pieces(bar, qb);
 		if (qb->have_hva && m->memslots_known) {
 			long s = im_find_memslot_gpa(m, 0, qb->gpa);
 

@@ -193,6 +193,41 @@ static void explain_hva(struct ctx *c)
 	meaning(o, text ? text : "");
 }
 
+/* Without memslots: the guest pieces QEMU itself told of (TCG). */
+static void explain_gpa_qemu(struct ctx *c)
+{
+	const struct im_model *m = c->m;
+	size_t i, k;
+	int b;
+
+	for (i = 0; i < m->ndevices; i++)
+		for (b = 0; b < IM_NBARS; b++) {
+			const struct im_bar *bar = &m->devices[i].bars[b];
+
+			for (k = 0; k < bar->nguest; k++) {
+				const struct im_bar_guest *g = &bar->guest[k];
+				uint64_t hva = g->hva + (c->addr - g->gpa), off = 0;
+				struct json_object *o;
+				size_t j;
+				char *text;
+
+				if (g->slot >= 0 || c->addr < g->gpa || c->addr - g->gpa >= g->size)
+					continue;
+				for (j = 0; j < bar->nmmaps; j++)
+					if (hva - bar->mmaps[j].hva < bar->mmaps[j].size)
+						off = bar->mmaps[j].bar_offset + (hva - bar->mmaps[j].hva);
+				text = im_asprintf("guest-physical, with no KVM: QEMU (%s) maps it to HVA 0x%" PRIx64 ", which is %s BAR %d offset 0x%" PRIx64 ", HPA 0x%" PRIx64,
+						   g->source, hva, m->devices[i].bdf, b, off, bar->hpa + off);
+				o = add(c, "gpa", text);
+				im_json_obj(o, "memslot", NULL);
+				im_json_obj(o, "hva", im_json_hex(hva));
+				im_json_obj(o, "source", json_object_new_string(g->source));
+				meaning(o, text ? text : "");
+				return;
+			}
+		}
+}
+
 static void explain_gpa(struct ctx *c)
 {
 	const struct im_model *m = c->m;
@@ -203,8 +238,10 @@ static void explain_gpa(struct ctx *c)
 	long mi;
 	char what[4300], *text;
 
-	if (sl < 0)
+	if (sl < 0) {
+		explain_gpa_qemu(c);
 		return;
+	}
 	s = &m->memslots[sl];
 	hva = s->hva + (c->addr - s->gpa);
 	mi = im_find_map(m, hva);

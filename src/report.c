@@ -82,6 +82,8 @@ static void text_bar(FILE *f, const struct im_model *m, const struct im_device *
 			g->gpa + g->size - 1, g->hva);
 		if (g->slot >= 0)
 			fprintf(f, "  KVM slot %d%s", g->slot, g->as_id ? " (as_id 1, SMM)" : "");
+		else
+			fprintf(f, "  no memslot: QEMU's own mapping (TCG)");
 		fprintf(f, "  [%s]\n", g->source);
 	}
 	(void)m;
@@ -148,6 +150,7 @@ static struct json_object *json_bar(const struct im_bar *b)
 	im_json_obj(o, "prefetchable", json_object_new_boolean(b->prefetch));
 	im_json_obj(o, "hpa", im_json_hex(b->hpa));
 	im_json_obj(o, "size", im_json_hex(b->size));
+	im_json_obj(o, "guest_gpa", b->have_guest_gpa ? im_json_hex(b->guest_gpa) : NULL);
 	a = json_object_new_array();
 	for (i = 0; i < b->nmmaps; i++) {
 		const struct im_bar_mmap *mm = &b->mmaps[i];
