@@ -61,19 +61,20 @@ def collect():
             else None,
         })
 
+    # The GPA of each vfio BAR container as address_space_memory shows it,
+    # aliases followed (behind a PCI bridge the BAR is in the bridge's own
+    # tree, under the window alias).
     pci_bars = []
-    sysroot = tree.system()
-    if sysroot is not None:
-        for r in sysroot.walk():
-            m = memory.BASE_BAR_RE.match(r.name)
-            if m:
-                pci_bars.append({
-                    "name": r.name,
-                    "host_bdf": m.group("dev"),
-                    "bar": int(m.group("bar")),
-                    "gpa": _h(r.addr),
-                    "size": _h(r.size),
-                })
+    for r, gpa in tree.placed():
+        m = memory.BASE_BAR_RE.match(r.name)
+        if m:
+            pci_bars.append({
+                "name": r.name,
+                "host_bdf": m.group("dev"),
+                "bar": int(m.group("bar")),
+                "gpa": _h(gpa),
+                "size": _h(r.size),
+            })
 
     bar_mmaps = []
     for b in blocks:

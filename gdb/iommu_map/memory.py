@@ -188,6 +188,46 @@ class Tree:
                 return root
         return None
 
+    def placed(self, max_depth=16):
+        """(Region, absolute address) of every enabled region that is
+        visible in address_space_memory, following aliases into the trees
+        they point at, as QEMU's flat view does: a device behind a PCI
+        bridge sits in the bridge's own 'pci_bridge_pci' tree, reached only
+        through the bridge's window aliases.  Each alias clips what it shows
+        to its own range; a region seen twice is given once."""
+        byptr = {r.ptr: r for r in self.regions()}
+        out = []
+        seen = set()
+
+        def enabled(r):
+            return bool(field(r.mr, "enabled", True))
+
+        def visit(r, addr, lo, hi, depth):
+            if not enabled(r):
+                return
+            end = addr + r.size if r.size else addr
+            lo, hi = max(lo, addr), min(hi, end)
+            if lo >= hi:
+                return
+            if r.ptr not in seen:
+                seen.add(r.ptr)
+                out.append((r, addr))
+            if r.alias is not None:
+                t = byptr.get(r.alias)
+                if t is None or depth >= max_depth:
+                    return
+                base = (addr - r.alias_offset) & U64
+                for c in t.children:
+                    visit(c, (base + c.rel) & U64, lo, hi, depth + 1)
+                return
+            for c in r.children:
+                visit(c, (addr + c.rel) & U64, lo, hi, depth)
+
+        sysroot = self.system()
+        if sysroot is not None:
+            visit(sysroot, 0, 0, 1 << 64, 0)
+        return out
+
     def mark(self, pattern):
         """Mark matches, their ancestors and descendants; return count."""
         n = 0

@@ -13,6 +13,7 @@
 #
 # Cache: ${IM_CACHE:-/var/cache/iommu-map}/qemu-types-<version>/types.o
 # Prints the path of types.o on the last line of stdout.
+# --cached only prints it, when it is already built (exit 1 otherwise).
 set -euo pipefail
 
 CACHE=${IM_CACHE:-/var/cache/iommu-map}
@@ -23,6 +24,23 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 export DEBIAN_FRONTEND=noninteractive
 
 log() { echo "setup: $*" >&2; }
+
+types_dir() {
+	ver=$(dpkg-query -W -f='${Version}' qemu-system-x86)
+	srcver=$(dpkg-query -W -f='${source:Version}' qemu-system-x86)
+	key=$(echo "$ver" | tr ':~+' '_._')
+	# Bump RECIPE when types.c or the way it is built changes.
+	RECIPE=2
+	dir=$CACHE/qemu-types-$key-r$RECIPE
+}
+# --cached: print the cached object's path (exit 1 when there is none);
+# installs and builds nothing (tests/lab/run.sh uses it).
+if [[ ${1:-} == --cached ]]; then
+	types_dir 2>/dev/null || exit 1
+	[[ -s $dir/types.o ]] || exit 1
+	echo "$dir/types.o"
+	exit 0
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -35,12 +53,8 @@ if ((${#missing[@]})); then
 	apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-ver=$(dpkg-query -W -f='${Version}' qemu-system-x86)
-srcver=$(dpkg-query -W -f='${source:Version}' qemu-system-x86)
-key=$(echo "$ver" | tr ':~+' '_._')
-# Bump RECIPE when types.c or the way it is built changes.
-RECIPE=2
-dir=$CACHE/qemu-types-$key-r$RECIPE
+types_dir
+
 if [[ -s $dir/types.o ]]; then
 	log "cached: $dir/types.o (qemu $ver)"
 	echo "$dir/types.o"
