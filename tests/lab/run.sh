@@ -100,12 +100,28 @@ if [ -x "$IOMMU_MAP" ]; then
 else
 	echo "lab: WARNING: $IOMMU_MAP not built: collecting QEMU's answers and raw captures only" >&2
 fi
+NUSER_HOOKS=${#HOOKS[@]}	# hooks given with --hook: then no default ones
 if [ "$HOOKS_DEFAULT" = 1 ] && [ ${#HOOKS[@]} -eq 0 ] && [ -f "$REPO/tests/kmod/lab-kmod.sh" ]; then
 	HOOKS+=("$REPO/tests/kmod/lab-kmod.sh")
 	[ -x "$REPO/tests/kmod/kmod-test" ] && HFILES+=("$REPO/tests/kmod/kmod-test")
 fi
+# The gdb script on L2 (tests/gdb/lab-gdb.sh): gdb/ and the types object
+# (tests/gdb/setup.sh builds it; IM_TYPES overrides) go to /lab/hooks/.
+if [ "$HOOKS_DEFAULT" = 1 ] && [ "$NUSER_HOOKS" = 0 ] && [ -f "$REPO/tests/gdb/lab-gdb.sh" ]; then
+	HOOKS+=("$REPO/tests/gdb/lab-gdb.sh")
+	HFILES+=("$REPO/gdb")
+	TYPES_O=${IM_TYPES:-$(bash "$REPO/tests/gdb/setup.sh" --cached 2>/dev/null)}
+	if [ -s "$TYPES_O" ]; then HFILES+=("$TYPES_O")
+	else echo "lab: WARNING: no QEMU types object (make check-lab or tests/gdb/setup.sh builds it): the gdb hook will fail" >&2
+	fi
+fi
+# The watch hook last: it resets L2 (lab-kmod leaves the module loaded for --poll).
+if [ "$HOOKS_DEFAULT" = 1 ] && [ "$NUSER_HOOKS" = 0 ] && [ -f "$REPO/tests/watch/lab-watch.sh" ]; then
+	HOOKS+=("$REPO/tests/watch/lab-watch.sh")
+	HFILES+=("$REPO/tests/watch/lab-watch.py")
+fi
 for f in "${HFILES[@]}"; do
-	cp "$f" "$WORK/hooks/" || die "cannot ship $f"
+	cp -r "$f" "$WORK/hooks/" || die "cannot ship $f"
 done
 [ "$HOOKS_DEFAULT" = 1 ] || HOOKS=()
 HJSON=""

@@ -10,13 +10,16 @@ lab-watch.sh for the environment).  Steps and checks:
     ("backing": "vfio BDF BAR n +off") must have its GPA inside that BAR as
     the guest sees it (QMP query-pci) at the same offset: GPA - guest BAR =
     HVA - BAR mmap start.  Every vfio device of L2 gets one; deletes are seen.
- 3. pc machines with a free vfio-pci device: device_add vfio-pci,host=FREE
+ 3. pc machines with a free vfio-pci device (pc-kvm only unless
+    WATCH_HOTPLUG=1): device_add vfio-pci,host=FREE
     -> mmap events naming FREE and a BAR; system_reset -> its memslots;
     device_del + system_reset (completes the ACPI unplug without a guest OS)
     -> DEVICE_DELETED, munmap events for FREE, deletes of its memslots.
  4. Every event has a stack whose first frame is the libc wrapper and which
     has frames in the QEMU binary; a sample chain is printed.
  5. SIGINT: watch exits 0; L2 is not traced, not stopped, QMP says running.
+    Then WATCH_CYCLES attach/detach cycles (100 in pc-kvm, 2 in barmove, else 10), each
+    leaving L2 untraced, running and answering QMP, with no reset or stop.
  6. With the module loaded (/dev/iommu-map) under KVM: `watch --poll`
     (POLL_CMD, default "$IOMMU_MAP watch --poll --json --pid") sees the
     memslot deletes and adds of a system_reset, with the same GPA checks.
@@ -29,6 +32,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 env = os.environ
@@ -38,6 +42,10 @@ accel = env.get("ACCEL", "kvm")
 machine = env.get("MACHINE", "pc")
 watch_cmd = shlex.split(env.get("WATCH_CMD") or "%s watch --json --pid" % env.get("IOMMU_MAP", "iommu-map"))
 poll_cmd = shlex.split(env.get("POLL_CMD") or "%s watch --poll --json --pid" % env.get("IOMMU_MAP", "iommu-map"))
+scenario = env.get("SCENARIO", "")
+# In make check-lab (every scenario), the hot-plug and the 100 cycles run in
+# pc-kvm only, 10 cycles elsewhere: WATCH_HOTPLUG=0|1, WATCH_CYCLES=N override.
+hotplug = env.get("WATCH_HOTPLUG", "1" if scenario in ("pc-kvm", "") else "0") == "1"
 failed = 0
 
 
@@ -50,6 +58,32 @@ def check(cond, what):
 
 def info(what):
     print("info: " + what, flush=True)
+
+
+def diag(why):
+    """Thread states of L2 and of the watch processes, for a hang."""
+    info("diag: " + why)
+    pids = [pid] + [w.p.pid for w in watches if w.p.poll() is None]
+    for p in pids:
+        try:
+            st = dict(l.split(":", 1) for l in open("/proc/%d/status" % p) if ":" in l)
+            info("diag: pid %d %s Sig(Ign %s Blk %s Pnd %s) TracerPid %s" % (
+                p, st["Name"].strip(), st["SigIgn"].strip(), st["SigBlk"].strip(),
+                st["ShdPnd"].strip(), st["TracerPid"].strip()))
+            for t in sorted(os.listdir("/proc/%d/task" % p), key=int):
+                d = "/proc/%d/task/%s/" % (p, t)
+                s = open(d + "stat").read()
+                comm = s[s.index("(") + 1:s.rindex(")")]
+                wchan = open(d + "wchan").read().strip()
+                sysc = open(d + "syscall").read().split()[:2] if os.access(d + "syscall", os.R_OK) else []
+                info("diag:   tid %s %-16s state %s wchan %s syscall %s" % (
+                    t, comm, s[s.rindex(")") + 2], wchan, " ".join(sysc)))
+        except (OSError, KeyError, ValueError) as e:
+            info("diag: pid %d: %s" % (p, e))
+    for w in watches:
+        w.poll(0)
+        info("diag: watch pid %d: %d events so far, last %s" % (
+            w.p.pid, len(w.ev), json.dumps(w.ev[-1])[:300] if w.ev else None))
 
 
 class QMP:
@@ -83,6 +117,7 @@ class QMP:
         while True:
             m = self.read(timeout)
             if m is None:
+                diag("QMP %s timed out" % name)
                 raise TimeoutError("QMP " + name)
             if "event" in m:
                 self.events.append(m)
@@ -106,34 +141,45 @@ class QMP:
                 self.events.append(m)
 
 
+watches = []
+outdir = env.get("LAB_SCEN_OUT")
+
+
 class Watch:
-    def __init__(self, cmd=None):
+    """watch's stdout is read all the time by a thread of its own: while a
+    tracee is stopped, watch blocks on a full pipe and QEMU with it, so a
+    reader that waits for QMP first (system_reset) would deadlock."""
+
+    def __init__(self, cmd=None, tag="watch"):
         self.p = subprocess.Popen((cmd or watch_cmd) + [str(pid)], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True)
+        watches.append(self)
+        self.log = open(os.path.join(outdir, "%s.jsonl" % tag), "w", buffering=1) if outdir else None
         self.ev = []
-        os.set_blocking(self.p.stdout.fileno(), False)
-        self.part = ""
+        self.bad = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            if self.log:
+                self.log.write(line)
+            if line.strip():
+                try:
+                    self.ev.append(json.loads(line))
+                except ValueError:
+                    self.bad.append(line)
 
     def poll(self, timeout=0.0, until=None):
-        """Collect events for up to timeout s, or until until(events) is true."""
+        """Wait for up to timeout s, or until until(events) is true."""
         end = time.monotonic() + timeout
         while True:
-            try:
-                chunk = self.p.stdout.read()
-            except (BlockingIOError, TypeError):
-                chunk = None
-            if chunk:
-                self.part += chunk
-                *lines, self.part = self.part.split("\n")
-                for line in lines:
-                    if line.strip():
-                        try:
-                            self.ev.append(json.loads(line))
-                        except ValueError:
-                            info("not JSON: " + line[:200])
+            while self.bad:
+                info("not JSON: " + self.bad.pop(0)[:200])
             if until and until(self.ev):
                 return True
-            if time.monotonic() >= end or self.p.poll() is not None:
+            if time.monotonic() >= end or (self.p.poll() is not None and
+                                           not self.reader.is_alive()):
                 return bool(until and until(self.ev))
             time.sleep(0.1)
 
@@ -144,6 +190,7 @@ class Watch:
         except subprocess.TimeoutExpired:
             self.p.kill()
             self.p.wait()
+        self.reader.join(30)
         self.poll(0)
         return self.p.returncode, self.p.stderr.read()
 
@@ -213,8 +260,9 @@ def check_gpas(q, adds, ids, label):
 def stack_ok(evs, label):
     evs = [e for e in evs if "stack" in e]
     bad = [e for e in evs if not e["stack"] or
+           "libc" not in os.path.basename(e["stack"][0].get("file") or "") or
            not any("qemu-system" in (f.get("file") or "") for f in e["stack"])]
-    check(evs and not bad, "%s: %d events, each with a stack reaching into QEMU (%d not)"
+    check(evs and not bad, "%s: %d events, each with a stack from libc reaching into QEMU (%d not)"
           % (label, len(evs), len(bad)))
     named = [f["symbol"] for e in evs for f in e["stack"]
              if f.get("symbol") and "qemu-system" in (f.get("file") or "")]
@@ -247,7 +295,9 @@ check(w.poll(30, lambda ev: any(e.get("event") == "attached" for e in ev)),
 
 # 2. reset: memslots of every vfio BAR go and come back
 n0 = len(w.ev)
-q.cmd("system_reset")
+t0 = time.monotonic()
+q.cmd("system_reset", timeout=120)
+info("system_reset answered in %.1f s" % (time.monotonic() - t0))
 if accel == "kvm":
     want = set(ids.values())
     got = w.poll(90, lambda ev: want <= {b for _, b, _, _ in memslot_adds(ev[n0:])})
@@ -270,8 +320,9 @@ if not free:
     except OSError:
         bound = []
     free = next((d for d in bound if d not in ids.values()), None)
-if machine != "pc" or not free:
-    info("hot-plug step skipped (machine %s, free vfio-pci device: %s)" % (machine, free))
+if machine != "pc" or not free or not hotplug:
+    info("hot-plug step skipped (machine %s, free vfio-pci device: %s, WATCH_HOTPLUG %s)"
+         % (machine, free, int(hotplug)))
 else:
     n1 = len(w.ev)
     r = q.cmd("device_add", driver="vfio-pci", host=free, id="imwatch0")
@@ -317,9 +368,66 @@ check(any(e.get("event") == "detached" for e in w.ev), "watch printed detached")
 check(tracer() == 0, "L2 not traced after detach")
 check(state() in "RS", "L2 not stopped after detach (state %s)" % state())
 check(q.cmd("query-status")["return"].get("status") == "running", "QMP query-status: running")
+# 5b. attach/detach cycles: each leaves L2 untraced, running and answering QMP
+# barmove's guest polls COM1 after a reset: every cycle there takes ~25 s in the lab
+cycles = int(env.get("WATCH_CYCLES") or {"pc-kvm": 100, "": 100, "barmove": 2}.get(scenario, 10))
+if cycles:
+    t0, bad, n = time.monotonic(), [], 0
+    # The resets above are not over yet: on pc, SeaBIOS answers a reset with a
+    # hard reboot of its own (RESET, "guest-reset") once it runs again.  Wait
+    # for 5 s without a RESET, so that the cycles are judged on their own.
+    q.cmd("query-status")
+    quiet = time.monotonic() + 40
+    while time.monotonic() < quiet:
+        e = q.wait_event("RESET", 5)
+        if e is None:
+            break
+        info("before the cycles: RESET %s" % json.dumps(e.get("data")))
+    q.events.clear()
+    for n in range(1, cycles + 1):
+        c = subprocess.Popen(watch_cmd + [str(pid)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        first = c.stdout.readline()
+        c.send_signal(signal.SIGINT)
+        try:
+            out, err = c.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            c.kill()
+            out, err = c.communicate()
+        why = []
+        if '"attached"' not in first:
+            why.append("no attached line: %r %r" % (first[:100], err[:200]))
+        if c.returncode != 0:
+            why.append("exit %d: %s" % (c.returncode, err.strip()[:200]))
+        if '"detached"' not in out:
+            why.append("no detached line")
+        if tracer() != 0:
+            why.append("still traced by %d" % tracer())
+        if state() not in "RS":
+            why.append("state %s" % state())
+        st = q.cmd("query-status", timeout=30)["return"].get("status")
+        if st != "running":
+            why.append("status %s" % st)
+        for e in q.events:
+            if e["event"] in ("RESET", "STOP", "SHUTDOWN") and "cycle" not in e:
+                e["cycle"] = n
+                info("cycle %d: QMP event %s" % (n, json.dumps(e)))
+        if why:
+            bad.append("cycle %d: %s" % (n, "; ".join(why)))
+            if len(bad) > 3:
+                break
+    dt = time.monotonic() - t0
+    q.wait_event("none", 0.5)
+    evs = ["%s %s (cycle %s)" % (e["event"], json.dumps(e.get("data", {})), e.get("cycle"))
+           for e in q.events if e["event"] in ("RESET", "STOP", "SHUTDOWN")]
+    check(not bad and n == cycles, "%d attach/detach cycles (%.2f s each): L2 untraced, "
+          "running, QMP running after each%s" % (n, dt / max(n, 1),
+                                                  (": " + "; ".join(bad[:3])) if bad else ""))
+    check(not evs, "cycles: no RESET/STOP/SHUTDOWN QMP event (%s)" % (", ".join(evs) or "none"))
+
 # 6. --poll through the module
 if accel == "kvm" and os.path.exists("/dev/iommu-map"):
-    pw = Watch(poll_cmd)
+    pw = Watch(poll_cmd, "watch-poll")
     if check(pw.poll(30, lambda ev: any(e.get("event") == "polling" for e in ev)),
              "watch --poll started"):
         q.cmd("system_reset")
