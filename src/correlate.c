@@ -647,25 +647,55 @@ static int bar_findings(struct im_model *m, const struct hva_index *h, int di, i
  * at the guest BAR address plus its offset (what gpa2hva answers, even
  * under TCG): say so, labelled with the QEMU-side source.
  */
-static int qemu_guest_pieces(struct im_bar *bar, const struct im_qemu_bar *qb)
+static int add_piece(struct im_bar *bar, const struct im_qemu_bar *qb,
+		     const struct im_bar_mmap *mm, uint64_t lo, uint64_t hi)
+{
+	struct im_bar_guest *g;
+
+	if (lo >= hi)
+		return 0;
+	g = realloc(bar->guest, (bar->nguest + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	bar->guest = g;
+	g = &bar->guest[bar->nguest++];
+	g->gpa = qb->gpa + lo;
+	g->size = hi - lo;
+	g->hva = mm->hva + (lo - mm->bar_offset);
+	g->slot = g->as_id = -1;
+	g->source = qb->source;
+	return 0;
+}
+
+/*
+ * QEMU overlays the MSI-X table of a BAR with an emulated region, so only
+ * the rest of each mmap is RAM to the guest; with the capability unknown
+ * (no config space in a capture) nothing is claimed.
+ */
+static int qemu_guest_pieces(const struct im_device *d, struct im_bar *bar,
+			     const struct im_qemu_bar *qb)
 {
 	size_t i;
+	int r = 0;
 
-	for (i = 0; i < bar->nmmaps; i++) {
+	if (!d->caps_known)
+		return 0;
+	for (i = 0; i < bar->nmmaps && !r; i++) {
 		const struct im_bar_mmap *mm = &bar->mmaps[i];
-		struct im_bar_guest *g = realloc(bar->guest, (bar->nguest + 1) * sizeof(*g));
+		uint64_t lo = mm->bar_offset, hi = mm->bar_offset + mm->size;
 
-		if (!g)
-			return -ENOMEM;
-		bar->guest = g;
-		g = &bar->guest[bar->nguest++];
-		g->gpa = qb->gpa + mm->bar_offset;
-		g->size = mm->size;
-		g->hva = mm->hva;
-		g->slot = g->as_id = -1;
-		g->source = qb->source;
+		if (hi > bar->size && bar->size >= PAGE)
+			hi = bar->size;
+		if (d->have_msix && d->msix_bar == bar->index &&
+		    d->msix_table_off < hi && lo < d->msix_table_off + d->msix_table_size) {
+			r = add_piece(bar, qb, mm, lo, d->msix_table_off);
+			if (!r)
+				r = add_piece(bar, qb, mm, d->msix_table_off + d->msix_table_size, hi);
+		} else {
+			r = add_piece(bar, qb, mm, lo, hi);
+		}
 	}
-	return 0;
+	return r;
 }
 
 /* The guest BAR address implied by memslots, or told by QEMU. */
@@ -731,7 +761,7 @@ static int guest_bars(struct im_model *m)
 			bar->guest_size = qb->size;
 		}
 		if (!r && !bar->nguest && !m->has_kvm_vm)
-			r = qemu_guest_pieces(bar, qb);
+			r = qemu_guest_pieces(d, bar, qb);
 		if (qb->have_hva && m->memslots_known) {
 			long s = im_find_memslot_gpa(m, 0, qb->gpa);
 

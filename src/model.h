@@ -88,6 +88,7 @@ struct im_device {
 	struct im_bar bars[IM_NBARS];
 	bool held;			/* the target holds an fd or mmap of it */
 	int vfio_cdev;			/* N of vfio-dev/vfioN, or -1 */
+	bool caps_known;		/* config space was readable */
 	bool have_msix;			/* MSI-X capability read from config */
 	int msix_bar, msix_pba_bar;
 	uint64_t msix_table_off, msix_table_size, msix_pba_off, msix_pba_size;

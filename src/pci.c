@@ -85,8 +85,17 @@ static void fill_msix(struct im_device *dev, struct pci_dev *d)
 	unsigned int ctrl;
 	uint32_t tbl, pba;
 
+	char rel[96];
+	int fd;
+
+	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/config", dev->bdf);
+	fd = im_root_open(rel, O_RDONLY);
+	if (fd < 0)
+		return;
+	close(fd);
 	if (!(pci_fill_info(d, PCI_FILL_CAPS) & PCI_FILL_CAPS))
 		return;
+	dev->caps_known = true;
 	cap = pci_find_cap(d, PCI_CAP_ID_MSIX, PCI_CAP_NORMAL);
 	if (!cap)
 		return;

@@ -186,6 +186,32 @@ int main(void)
 	T_OK(finding(&m, "guest-gpa-mismatch") != NULL, "qmp: GPA disagreement is an error");
 	T_EQ_STR(m.devices[0].guest_bdf, "0000:00:04.0", "qmp: guest BDF");
 
+	/* 7. TCG: QEMU's own pieces, without the MSI-X table QEMU overlays */
+	setup(&m, "6.1.0");
+	d = add_dev(&m, "0000:00:03.0");
+	bar(d, 3, 0xfeb90000, 0x4000);
+	d->caps_known = true;
+	d->have_msix = true;
+	d->msix_bar = 3;
+	d->msix_table_off = 0;
+	d->msix_table_size = 0x50;
+	maps(&m, "7f0000000000-7f0000004000 rw-s feb90000 00:0e 44 anon_inode:[vfio-device]\n");
+	{
+		struct im_qemu_bar qb = { .bar = 3, .gpa = 0xfeb40000, .size = 0x4000, .source = "qmp" };
+
+		snprintf(qb.host_bdf, sizeof(qb.host_bdf), "0000:00:03.0");
+		im_add_qemu_bar(&m, &qb);
+	}
+	T_OK(!im_correlate(&m), "tcg: correlate");
+	T_EQ_U64(m.devices[0].bars[3].nguest, 1, "tcg: one piece");
+	T_EQ_U64(m.devices[0].bars[3].guest[0].gpa, 0xfeb40050, "tcg: the piece starts after the MSI-X table");
+	T_EQ_U64(m.devices[0].bars[3].guest[0].hva, 0x7f0000000050, "tcg: at the matching HVA");
+	T_OK(m.devices[0].bars[3].guest[0].slot == -1, "tcg: no memslot");
+	m.devices[0].caps_known = false;
+	free(m.devices[0].bars[3].guest);
+	m.devices[0].bars[3].guest = NULL;
+	m.devices[0].bars[3].nguest = 0;
+
 	im_model_free(&m);
 	T_DONE();
 }
