@@ -70,6 +70,7 @@ check-gdb:
 check-lab: all
 	@tests/kmod/install-headers.sh
 	@tests/kmod/build.sh >/dev/null || { echo "check-lab: the kernel module does not build"; exit 1; }
+	@bash tests/gdb/setup.sh >/dev/null || { echo "check-lab: the QEMU types object for the gdb hook does not build"; exit 1; }
 	@tests/lab/run.sh
 
 check-asan:
