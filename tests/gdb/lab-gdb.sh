@@ -241,7 +241,10 @@ res(not missing, "every vfio line of maps is in bar_mmaps", " ".join("%x" % a fo
 
 # pci_bars: every memory BAR QEMU's query-pci gives (the harness saved it as
 # oracle-bars.json), at the same guest address and size, behind bridges too
-ob = os.path.join(os.path.dirname(out), "oracle-bars.json")
+# (hooks run after barmove's move: its oracle from after the move is the one)
+ob = os.path.join(os.path.dirname(out), "oracle-bars-after-move.json")
+if not os.path.exists(ob):
+    ob = os.path.join(os.path.dirname(out), "oracle-bars.json")
 if os.path.exists(ob):
     # QEMU grows a sub-page BAR's container to one page (vfio sub-page
     # support), so the region is 0x1000 where query-pci says 0x100
