@@ -31,6 +31,8 @@ int im_err_set(struct im_err *e, const char *file, unsigned int line,
 int im_parse_hex(const char *s, size_t len, uint64_t *out);
 int im_parse_u64(const char *s, uint64_t *out);	/* 0x… hex or decimal */
 const char *im_human_size(uint64_t size, char buf[32]);	/* "4K", "2G", "0x1234" */
+/* read fd to EOF into a NUL-terminated malloc'd buffer; -EFBIG past max */
+int im_read_fd(int fd, size_t max, char **buf, size_t *len);
 
 /* sysroot.c: every open of /proc, /sys and fixture files goes through here */
 int im_root_init(const char *sysroot);		/* "/" for live */

@@ -1070,49 +1070,6 @@ int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
 	return ferror(out) ? -EIO : 0;
 }
 
-static int read_all(int fd, char **buf, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *b = malloc(cap);
-
-	if (!b)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t k;
-
-		if (n + 1 >= cap) {
-			char *nb;
-
-			if (cap >= (size_t)256 << 20) {
-				free(b);
-				return -EFBIG;
-			}
-			nb = realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
-				return -ENOMEM;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		k = read(fd, b + n, cap - n - 1);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			k = -errno;
-			free(b);
-			return (int)k;
-		}
-		if (!k)
-			break;
-		n += (size_t)k;
-	}
-	b[n] = 0;
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 int im_mtree_annotate(FILE *out, const struct im_model *m, const char *file,
 		      bool json, struct im_err *err)
 {
@@ -1128,7 +1085,7 @@ int im_mtree_annotate(FILE *out, const struct im_model *m, const char *file,
 		im_err_set(err, file, 0, "cannot open: %s", strerror(-r));
 		return r;
 	}
-	r = read_all(fd, &buf, &len);
+	r = im_read_fd(fd, (size_t)256 << 20, &buf, &len);
 	if (!in)
 		close(fd);
 	if (r) {

@@ -127,56 +127,13 @@ int im_root_readlink(const char *rel, char *buf, size_t len)
 
 int im_root_read(const char *rel, char **bufp, size_t *lenp)
 {
-	size_t cap = 4096, len = 0;
-	char *buf, *n;
-	int fd;
+	int fd = im_root_open(rel, O_RDONLY), r;
 
-	fd = im_root_open(rel, O_RDONLY);
 	if (fd < 0)
 		return fd;
-	buf = malloc(cap);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (cap - len < 2) {
-			if (cap >= IM_READ_MAX) {
-				free(buf);
-				close(fd);
-				return -EFBIG;
-			}
-			n = realloc(buf, cap * 2);
-			if (!n) {
-				free(buf);
-				close(fd);
-				return -ENOMEM;
-			}
-			buf = n;
-			cap *= 2;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0) {
-			int e = -errno;
-
-			if (errno == EINTR)
-				continue;
-			free(buf);
-			close(fd);
-			return e;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
+	r = im_read_fd(fd, IM_READ_MAX, bufp, lenp);
 	close(fd);
-	buf[len] = '\0';
-	*bufp = buf;
-	if (lenp)
-		*lenp = len;
-	return 0;
+	return r;
 }
 
 /* Every symlink below rel must resolve beneath the root (fixtures only). */

@@ -604,9 +604,7 @@ int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *fil
 static int read_file(const char *file, char **buf, size_t *len)
 {
 	struct stat sb;
-	size_t cap, n = 0;
-	char *b;
-	int fd;
+	int fd, r;
 
 	fd = open(file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -616,50 +614,9 @@ static int read_file(const char *file, char **buf, size_t *len)
 		close(fd);
 		return -EINVAL;
 	}
-	cap = S_ISREG(sb.st_mode) && sb.st_size > 0 ? (size_t)sb.st_size + 1 : 65536;
-	b = malloc(cap);
-	if (!b) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		ssize_t k;
-
-		if (n + 1 >= cap) {
-			char *nb;
-
-			if (cap > (size_t)1 << 30) {
-				free(b);
-				close(fd);
-				return -EFBIG;
-			}
-			nb = realloc(b, cap * 2);
-			if (!nb) {
-				free(b);
-				close(fd);
-				return -ENOMEM;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		k = read(fd, b + n, cap - n - 1);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			k = -errno;
-			free(b);
-			close(fd);
-			return (int)k;
-		}
-		if (!k)
-			break;
-		n += (size_t)k;
-	}
+	r = im_read_fd(fd, (size_t)2 << 30, buf, len);
 	close(fd);
-	b[n] = 0;
-	*buf = b;
-	*len = n;
-	return 0;
+	return r;
 }
 
 int im_trace_load(struct im_model *m, const char *file, struct im_err *err)

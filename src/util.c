@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "iommu-map.h"
 
 void *im_calloc(size_t n, size_t size)
@@ -138,4 +139,52 @@ const char *im_human_size(uint64_t size, char buf[32])
 	else
 		snprintf(buf, 32, "%" PRIu64 "%c", v, unit[u]);
 	return buf;
+}
+
+/*
+ * Read fd to its end into a NUL-terminated malloc'd buffer (proc files
+ * report size 0, pipes have none, so no fstat).  -EFBIG once the buffer
+ * would have to grow past max bytes.
+ */
+int im_read_fd(int fd, size_t max, char **bufp, size_t *lenp)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap), *n;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t r;
+
+		if (cap - len < 2) {
+			if (cap >= max) {
+				free(buf);
+				return -EFBIG;
+			}
+			n = realloc(buf, cap * 2);
+			if (!n) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = n;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0) {
+			int e = -errno;
+
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return e;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	if (lenp)
+		*lenp = len;
+	return 0;
 }
