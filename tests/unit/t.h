@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int t_failed, t_passed;
@@ -34,6 +36,42 @@ static int t_failed, t_passed;
 				  (name), t_g ? t_g : "(null)", t_w ? t_w : "(null)", \
 				  __FILE__, __LINE__); }		\
 } while (0)
+
+/*
+ * dir/name read whole and NUL-terminated.  A missing file is NULL with
+ * *len 0 when missing_ok (a golden file not written yet), else a FAIL line
+ * and exit 1.
+ */
+static __attribute__((unused)) char *t_slurp(const char *dir, const char *name,
+					     size_t *len, bool missing_ok)
+{
+	char path[512];
+	FILE *f;
+	char *b;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "r");
+	if (!f) {
+		if (len)
+			*len = 0;
+		if (missing_ok)
+			return NULL;
+		printf("FAIL open %s\n", path);
+		exit(1);
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	b = malloc((size_t)n + 1);
+	if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
+		exit(1);
+	b[n] = 0;
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return b;
+}
 
 #define T_DONE() do {							\
 	printf("%d passed, %d failed\n", t_passed, t_failed);		\

@@ -17,27 +17,7 @@
 
 static char *slurp(const char *name, size_t *len)
 {
-	char path[512];
-	FILE *f;
-	char *b;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", DATADIR, name);
-	f = fopen(path, "r");
-	if (!f) {
-		*len = 0;
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
-	b[n] = 0;
-	fclose(f);
-	*len = (size_t)n;
-	return b;
+	return t_slurp(DATADIR, name, len, true);
 }
 
 static void spit(const char *name, const char *buf, size_t len)

@@ -16,27 +16,7 @@
 
 static char *slurp(const char *name, size_t *len)
 {
-	char path[512];
-	FILE *f;
-	char *b;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", DATADIR, name);
-	f = fopen(path, "r");
-	if (!f) {
-		printf("FAIL open %s\n", path);
-		exit(1);
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b = malloc((size_t)n + 1);
-	if (!b || fread(b, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
-	b[n] = 0;
-	fclose(f);
-	*len = (size_t)n;
-	return b;
+	return t_slurp(DATADIR, name, len, false);
 }
 
 static const struct im_trace_slot *find_slot(const struct im_trace *t, int as, int id)
