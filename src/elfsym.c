@@ -463,6 +463,84 @@ int im_sym_lookup(const struct im_map *maps, size_t nmaps, uint64_t addr,
 	return 0;
 }
 
+/* ---- from a symbol name to where it is -------------------------------- */
+
+static const char *base_name(const char *p)
+{
+	const char *b = strrchr(p, '/');
+
+	return b ? b + 1 : p;
+}
+
+/* Does mapping m map file: its full path, or a basename prefix ("libc.so.")? */
+static bool file_matches(const struct im_map *m, const char *file)
+{
+	if (m->vfio || special_path(m->path))
+		return false;
+	if (file[0] == '/')
+		return !strcmp(m->path, file);
+	return !strncmp(base_name(m->path), file, strlen(file));
+}
+
+static const struct esym *etab_by_name(const struct etab *t, const char *name)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->syms[i].name, name))
+			return &t->syms[i];
+	return NULL;
+}
+
+int im_sym_locate(const struct im_map *maps, size_t nmaps, const char *file,
+		  const char *name, struct im_sym_loc *loc)
+{
+	const struct im_map *m = NULL;
+	const struct esym *s;
+	struct efile *f;
+	bool inseg = false;
+
+	memset(loc, 0, sizeof(*loc));
+	for (size_t i = 0; i < nmaps && !m; i++)
+		if (file_matches(&maps[i], file))
+			m = &maps[i];
+	if (!m)
+		return -ENODEV;
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOSYS;
+	f = get_file(m->path, m->inode);
+	if (!f)
+		return -ENOMEM;
+	if (f->err)
+		return f->err;
+	if (!(s = etab_by_name(&f->symtab, name)) &&
+	    !(s = etab_by_name(&f->debugtab, name)) &&
+	    !(s = etab_by_name(&f->dynsym, name)))
+		return -ENOENT;
+	loc->path = m->path;
+	loc->vaddr = s->addr;
+	for (size_t i = 0; i < f->nsegs && !inseg; i++) {
+		const struct eseg *g = &f->segs[i];
+
+		if (g->vaddr <= s->addr && s->addr < g->vaddr + g->filesz) {
+			loc->offset = s->addr - g->vaddr + g->offset;
+			inseg = true;
+		}
+	}
+	if (!inseg)
+		return -ENOENT;
+	/* the runtime address: a mapping of the same file over that offset */
+	for (size_t i = 0; i < nmaps; i++) {
+		const struct im_map *x = &maps[i];
+
+		if (x->inode == m->inode && x->path && !strcmp(x->path, m->path) &&
+		    x->offset <= loc->offset &&
+		    loc->offset < x->offset + (x->end - x->start)) {
+			loc->addr = x->start + loc->offset - x->offset;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 void im_maps_free(struct im_map *maps, size_t nmaps)
 {
 	for (size_t i = 0; i < nmaps; i++)

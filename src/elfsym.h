@@ -63,6 +63,23 @@ void im_maps_free(struct im_map *maps, size_t nmaps);
  */
 void im_elfsym_set_pid(int pid);
 
+/* Where a named function is, for a probe. */
+struct im_sym_loc {
+	const char *path;	/* the mapping's path (valid while maps is) */
+	uint64_t offset;	/* file offset of the symbol */
+	uint64_t vaddr;		/* its link-time address */
+	uint64_t addr;		/* its runtime address in the target */
+};
+
+/*
+ * Find symbol name (.symtab, debug .symtab, else .dynsym) in the mapped
+ * file that file names: an absolute path, or a basename prefix such as
+ * "libc.so.".  0, -ENODEV (no such mapping), -ENOENT (no such symbol, or
+ * its segment is not mapped), other -errno.
+ */
+int im_sym_locate(const struct im_map *maps, size_t nmaps, const char *file,
+		  const char *name, struct im_sym_loc *loc);
+
 /* Drop the cache of parsed files (e.g. when a library was replaced). */
 void im_elfsym_reset(void);
 

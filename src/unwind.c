@@ -3,10 +3,16 @@
  * unwind.c - libunwind-ptrace with every accessor wrapped: reads only,
  * never of a denied (device) address, no register writes, no resume.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* process_vm_readv */
+#endif
 #include <errno.h>
 #include <libunwind-ptrace.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
 #include "unwind.h"
+#include "uprobes.h"
 
 /* _UPT handles are kept per thread: each caches the ELF image it read */
 struct upt_ent {
@@ -16,6 +22,7 @@ struct upt_ent {
 
 struct im_unwind {
 	unw_addr_space_t as;
+	unw_addr_space_t sas;		/* for samples */
 	im_unwind_deny_fn deny;
 	void *ctx;
 	struct upt_ent *upts;
@@ -28,6 +35,14 @@ struct im_unwind {
  * duration of one im_unwind_tid() call.  Not reentrant.
  */
 static struct im_unwind *cur;
+
+/* the sample being unwound */
+static struct {
+	int pid;
+	const uint64_t *regs;
+	const uint8_t *stack;
+	uint64_t sp, len;
+} smp;
 
 static int w_find_proc_info(unw_addr_space_t as, unw_word_t ip,
 			    unw_proc_info_t *pi, int need, void *arg)
@@ -100,6 +115,79 @@ static unw_accessors_t accessors = {
 	.get_proc_name = w_get_proc_name,
 };
 
+/* ---- samples: registers and memory from the copy, else the live process */
+
+static int s_access_mem(unw_addr_space_t as, unw_word_t addr,
+			unw_word_t *val, int write, void *arg)
+{
+	struct iovec l = { val, sizeof(*val) }, r = { (void *)(uintptr_t)addr,
+						     sizeof(*val) };
+
+	(void)as;
+	(void)arg;
+	if (write || !cur)
+		return -UNW_EINVAL;
+	if (addr >= smp.sp && addr - smp.sp <= smp.len &&
+	    smp.len - (addr - smp.sp) >= sizeof(*val)) {
+		memcpy(val, smp.stack + (addr - smp.sp), sizeof(*val));
+		return 0;
+	}
+	if (cur->deny && (cur->deny(cur->ctx, addr) ||
+			  cur->deny(cur->ctx, addr + sizeof(*val) - 1)))
+		return -UNW_EINVAL;
+	if (process_vm_readv(smp.pid, &l, 1, &r, 1, 0) != (ssize_t)sizeof(*val))
+		return -UNW_EINVAL;
+	return 0;
+}
+
+static int s_access_reg(unw_addr_space_t as, unw_regnum_t reg,
+			unw_word_t *val, int write, void *arg)
+{
+	static const int map[] = {
+		[UNW_X86_64_RAX] = IM_UP_AX, [UNW_X86_64_RDX] = IM_UP_DX,
+		[UNW_X86_64_RCX] = IM_UP_CX, [UNW_X86_64_RBX] = IM_UP_BX,
+		[UNW_X86_64_RSI] = IM_UP_SI, [UNW_X86_64_RDI] = IM_UP_DI,
+		[UNW_X86_64_RBP] = IM_UP_BP, [UNW_X86_64_RSP] = IM_UP_SP,
+		[UNW_X86_64_R8] = IM_UP_R8, [UNW_X86_64_R9] = IM_UP_R9,
+		[UNW_X86_64_R10] = IM_UP_R10, [UNW_X86_64_R11] = IM_UP_R11,
+		[UNW_X86_64_R12] = IM_UP_R12, [UNW_X86_64_R13] = IM_UP_R13,
+		[UNW_X86_64_R14] = IM_UP_R14, [UNW_X86_64_R15] = IM_UP_R15,
+		[UNW_X86_64_RIP] = IM_UP_IP,
+	};
+
+	(void)as;
+	(void)arg;
+	if (write)
+		return -UNW_EREADONLYREG;
+	if (reg < 0 || (size_t)reg >= sizeof(map) / sizeof(map[0]) ||
+	    !smp.regs)
+		return -UNW_EBADREG;
+	*val = smp.regs[map[reg]];
+	return 0;
+}
+
+static int s_access_fpreg(unw_addr_space_t as, unw_regnum_t reg,
+			  unw_fpreg_t *val, int write, void *arg)
+{
+	(void)as;
+	(void)reg;
+	(void)val;
+	(void)write;
+	(void)arg;
+	return -UNW_EBADREG;
+}
+
+static unw_accessors_t s_accessors = {
+	.find_proc_info = w_find_proc_info,
+	.put_unwind_info = w_put_unwind_info,
+	.get_dyn_info_list_addr = w_get_dyn_info_list_addr,
+	.access_mem = s_access_mem,
+	.access_reg = s_access_reg,
+	.access_fpreg = s_access_fpreg,
+	.resume = w_resume,
+	.get_proc_name = w_get_proc_name,
+};
+
 struct im_unwind *im_unwind_new(im_unwind_deny_fn deny, void *ctx)
 {
 	struct im_unwind *u = calloc(1, sizeof(*u));
@@ -113,6 +201,14 @@ struct im_unwind *im_unwind_new(im_unwind_deny_fn deny, void *ctx)
 		return NULL;
 	}
 	unw_set_caching_policy(u->as, UNW_CACHE_GLOBAL);
+	u->sas = unw_create_addr_space(&s_accessors, 0);
+	if (!u->sas) {
+		unw_destroy_addr_space(u->as);
+		free(u);
+		errno = ENOMEM;
+		return NULL;
+	}
+	unw_set_caching_policy(u->sas, UNW_CACHE_GLOBAL);
 	u->deny = deny;
 	u->ctx = ctx;
 	return u;
@@ -133,6 +229,7 @@ void im_unwind_free(struct im_unwind *u)
 		return;
 	drop_upts(u);
 	unw_destroy_addr_space(u->as);
+	unw_destroy_addr_space(u->sas);
 	free(u);
 }
 
@@ -141,6 +238,7 @@ void im_unwind_flush(struct im_unwind *u)
 	if (!u)
 		return;
 	unw_flush_cache(u->as, 0, 0);
+	unw_flush_cache(u->sas, 0, 0);
 	drop_upts(u);
 }
 
@@ -176,11 +274,12 @@ static void *get_upt(struct im_unwind *u, int tid)
 	return upt;
 }
 
+static int walk(unw_cursor_t *cp, uint64_t *ips, size_t max);
+
 int im_unwind_tid(struct im_unwind *u, int tid, uint64_t *ips, size_t max)
 {
 	unw_cursor_t c;
 	void *upt;
-	size_t n = 0;
 	int ret;
 
 	if (!u || !max)
@@ -195,16 +294,50 @@ int im_unwind_tid(struct im_unwind *u, int tid, uint64_t *ips, size_t max)
 		im_unwind_forget(u, tid);
 		return -ESRCH;
 	}
+	return walk(&c, ips, max);
+}
+
+int im_unwind_sample(struct im_unwind *u, int pid, const uint64_t *regs,
+		     const uint8_t *stack, uint64_t stack_len, uint64_t *ips,
+		     size_t max)
+{
+	unw_cursor_t c;
+	void *upt;
+
+	if (!u || !max || !regs)
+		return -EINVAL;
+	/* the UPT handle only serves find_proc_info (maps, ELF files) */
+	upt = get_upt(u, pid);
+	if (!upt)
+		return -ENOMEM;
+	smp.pid = pid;
+	smp.regs = regs;
+	smp.stack = stack;
+	smp.sp = regs[IM_UP_SP];
+	smp.len = stack ? stack_len : 0;
+	cur = u;
+	if (unw_init_remote(&c, u->sas, upt) < 0) {
+		cur = NULL;
+		return -ESRCH;
+	}
+	return walk(&c, ips, max);
+}
+
+static int walk(unw_cursor_t *c, uint64_t *ips, size_t max)
+{
+	size_t n = 0;
+
 	do {
 		unw_word_t ip;
 
-		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
+		if (unw_get_reg(c, UNW_REG_IP, &ip) < 0 || ip == 0)
 			break;
 		/* a loop in a corrupt stack repeats the same frame */
 		if (n && ips[n - 1] == ip && n > 1 && ips[n - 2] == ip)
 			break;
 		ips[n++] = ip;
-	} while (n < max && unw_step(&c) > 0);
+	} while (n < max && unw_step(c) > 0);
 	cur = NULL;
+	smp.regs = NULL;
 	return n ? (int)n : -ESRCH;
 }

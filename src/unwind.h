@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * unwind.h - user-space stack of a ptrace-stopped thread of the target,
- * with libunwind-ptrace.  Memory reads go through a filter: the unwinder
+ * unwind.h - user-space stack of a ptrace-stopped thread of the target, or
+ * of a sample (registers and a stack copy), with libunwind-ptrace.  Memory reads go through a filter: the unwinder
  * never reads an address the caller's deny() names (vfio BAR mappings),
  * never writes memory or registers and never resumes the thread.
  */
@@ -34,5 +34,16 @@ void im_unwind_forget(struct im_unwind *u, int tid);
  * when the pc could be read) or -errno.
  */
 int im_unwind_tid(struct im_unwind *u, int tid, uint64_t *ips, size_t max);
+
+/*
+ * Unwind from a sample taken while the thread ran on: regs in uprobes.h's
+ * order (x86-64), stack a copy of the stack from regs[SP].  Reads beyond
+ * the copy go to the live process pid (process_vm_readv, through deny());
+ * the thread may have moved on, so frames past the copy are best effort.
+ * Same returns as im_unwind_tid().
+ */
+int im_unwind_sample(struct im_unwind *u, int pid, const uint64_t *regs,
+		     const uint8_t *stack, uint64_t stack_len, uint64_t *ips,
+		     size_t max);
 
 #endif
