@@ -24,7 +24,7 @@ UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memsl
 	     tests/unit/test-watch-poll.c tests/unit/test-uprobes.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
-.PHONY: all deps demo check check-gdb check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
+.PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
 	check-asan fuzz bench clean install kmod
 
 all: $(B)/iommu-map
@@ -63,6 +63,11 @@ update-golden: all
 
 check-gdb:
 	@tests/gdb/run.sh
+
+# watch on this machine, no KVM: a stand-in target (both methods), a busy
+# target under a stream of signals, attach cycles on a TCG QEMU
+check-watch:
+	@tests/watch/run.sh
 
 # the lab: a real QEMU + vfio-pci + nested KVM under TCG (tests/lab/README.md).
 # The module is built first (its headers come from check-kmod's script) and

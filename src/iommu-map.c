@@ -37,6 +37,7 @@ enum {
 	OPT_MTREE,
 	OPT_POLL,
 	OPT_INTERVAL,
+	OPT_METHOD,
 };
 
 struct args {
@@ -46,6 +47,8 @@ struct args {
 	const char *gdb_export, *qmp, *qemu_trace, *mtree;
 	bool json, poll;
 	unsigned int interval_ms;
+	int method;			/* enum im_watch_method */
+	bool method_set;
 	uint64_t addr;
 };
 
@@ -88,6 +91,8 @@ static struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Watch:", 5 },
 	{ "poll", OPT_POLL, NULL, 0, "watch: poll the kernel module's memslots, no ptrace", 5 },
 	{ "interval", OPT_INTERVAL, "MS", 0, "watch --poll: the polling interval (default 100)", 5 },
+	{ "method", OPT_METHOD, "HOW", 0, "watch: uprobe (QEMU never stops), ptrace (every syscall "
+	  "stops), or auto (default: uprobe where it works)", 5 },
 	{ NULL, 0, NULL, 0, "Help:", -1 },
 	{ 0 }
 };
@@ -129,6 +134,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_QEMU_TRACE: a->qemu_trace = arg; break;
 	case OPT_MTREE: a->mtree = arg; break;
 	case OPT_POLL: a->poll = true; break;
+	case OPT_METHOD:
+		if (!strcmp(arg, "auto"))
+			a->method = IM_WATCH_AUTO;
+		else if (!strcmp(arg, "uprobe"))
+			a->method = IM_WATCH_UPROBE;
+		else if (!strcmp(arg, "ptrace"))
+			a->method = IM_WATCH_PTRACE;
+		else
+			argp_error(state, "bad method '%s' (auto, uprobe or ptrace)", arg);
+		a->method_set = true;
+		break;
 	case OPT_INTERVAL:
 		if (im_parse_u64(arg, &v) || v == 0 || v > 3600000)
 			argp_error(state, "bad interval '%s' (1 to 3600000 ms)", arg);
@@ -157,8 +173,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "capture needs -o DIR");
 		if (a->cmd != CMD_CAPTURE && a->out)
 			argp_error(state, "-o goes with capture");
-		if (a->cmd != CMD_WATCH && (a->poll || a->interval_ms))
-			argp_error(state, "--poll and --interval go with watch");
+		if (a->cmd != CMD_WATCH && (a->poll || a->interval_ms || a->method_set))
+			argp_error(state, "--poll, --interval and --method go with watch");
+		if (a->poll && a->method_set)
+			argp_error(state, "--method and --poll do not go together");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -289,7 +307,7 @@ static int run_watch(struct im_model *m, const struct args *a, struct im_err *er
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (a->poll)
 		return im_watch_poll(m, stdout, a->json, a->interval_ms, &stop_watch, err);
-	return im_watch(m, stdout, a->json, &stop_watch, err);
+	return im_watch(m, stdout, a->json, (enum im_watch_method)a->method, &stop_watch, err);
 }
 
 int main(int argc, char **argv)

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * watch.c - `iommu-map watch`: ptrace syscall stops on every thread of the
- * target; report memslot ioctls and vfio mmaps with their stacks.
+ * watch.c - `iommu-map watch`: report the target's memslot ioctls and vfio
+ * mmaps with their stacks, seen one of two ways:
+ * - uprobes (uprobes.c): probes at the entry and return of kvm_vm_ioctl (or
+ *   libc's ioctl), mmap and munmap; the target never stops, and calls it
+ *   makes elsewhere (KVM_RUN on every exit) cost it nothing;
+ * - ptrace: syscall stops on every thread (two per syscall of the target).
+ * The event logic is shared: a call's entry (number and arguments) and its
+ * return feed the same on_call_entry()/on_call_exit().
  *
- * Safety rules kept here:
+ * Safety rules kept here (ptrace):
  * - only PTRACE_SEIZE (no SIGSTOP sent), PTRACE_INTERRUPT to get a stop,
  *   PTRACE_SYSCALL/PTRACE_LISTEN to resume, PTRACE_DETACH on every path;
  * - a signal seen in signal-delivery-stop is passed on when resuming or
@@ -28,6 +34,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -40,9 +47,11 @@
 #include "kmod.h"
 #include "elfsym.h"
 #include "unwind.h"
+#include "uprobes.h"
 #include "watch.h"
 
 #define MAX_FRAMES	32
+#define UP_RESCAN_MS	100	/* uprobes: how often to look for new threads */
 #define REGION_SHIFT	40	/* vfio-pci region offset: index << 40 */
 #define REGION_MASK	((1ULL << REGION_SHIFT) - 1)
 
@@ -90,12 +99,14 @@ struct event {
 	bool done;
 	int64_t rval;
 	bool is_error;
+	bool errno_unknown;		/* a libc return: -1, errno not seen */
 	uint64_t ips[MAX_FRAMES];
 	int nips;			/* < 0: -errno of the unwind */
 };
 
 struct wthread {
 	int tid;
+	bool probed;			/* uprobes: its probes are open */
 	bool listening;			/* in group-stop, resumed with LISTEN */
 	bool detached;
 	struct event ev;		/* ev.kind != EV_NONE: awaiting exit */
@@ -121,6 +132,18 @@ struct watch {
 	size_t nmaps;
 	struct im_unwind *uw;
 	bool out_err;
+	/* uprobes */
+	bool uprobe, uprobe_vm_ioctl;
+	struct im_uprobes *up;		/* probe threads as they appear */
+	bool up_changed;		/* ... and the poll set changed */
+	bool cont;			/* resume with PTRACE_CONT, not SYSCALL */
+	struct fdent { int fd; char target[128]; } *fdc;	/* last seen */
+	size_t nfdc, fdccap;
+	int vm_fd;			/* the KVM VM fd, for kvm_vm_ioctl probes */
+	char vm_target[128];
+	const uint8_t *smp_stack;	/* the sample being handled: its stack */
+	uint64_t smp_sp, smp_len;
+	int64_t mono_to_real_ns;
 };
 
 static const char *test_vm_match, *test_vfio_match;
@@ -272,6 +295,30 @@ static void maps_refresh(struct watch *w)
 
 enum fd_kind { FD_OTHER = 0, FD_VM, FD_VFIO };
 
+static void fd_remember(struct watch *w, int fd, const char *target)
+{
+	size_t i;
+
+	for (i = 0; i < w->nfdc && w->fdc[i].fd != fd; i++)
+		;
+	if (i == w->nfdc) {
+		if (im_grow(&w->fdc, &w->fdccap, w->nfdc + 1,
+			    sizeof(*w->fdc)) < 0)
+			return;
+		w->nfdc++;
+	}
+	w->fdc[i].fd = fd;
+	snprintf(w->fdc[i].target, sizeof(w->fdc[i].target), "%s", target);
+}
+
+static const char *fd_recall(const struct watch *w, int fd)
+{
+	for (size_t i = 0; i < w->nfdc; i++)
+		if (w->fdc[i].fd == fd)
+			return w->fdc[i].target;
+	return NULL;
+}
+
 static enum fd_kind fd_classify(struct watch *w, int fd, char *target,
 				size_t len)
 {
@@ -283,9 +330,20 @@ static enum fd_kind fd_classify(struct watch *w, int fd, char *target,
 		return FD_OTHER;
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", w->pid, fd);
 	n = readlink(path, target, len - 1);
-	if (n < 0)
-		return FD_OTHER;
-	target[n] = '\0';
+	if (n >= 0) {
+		target[n] = '\0';
+		fd_remember(w, fd, target);
+	} else {
+		/*
+		 * uprobes: the call was made a little earlier; the fd (or the
+		 * process) may be gone by now.  What it was when last seen.
+		 */
+		const char *t = fd_recall(w, fd);
+
+		if (!w->uprobe || !t)
+			return FD_OTHER;
+		snprintf(target, len, "%s", t);
+	}
 	if (!strcmp(target, "anon_inode:kvm-vm") ||
 	    (test_vm_match && strstr(target, test_vm_match)))
 		return FD_VM;
@@ -443,8 +501,15 @@ static int read_tracee(struct watch *w, int tid, uint64_t addr, void *buf,
 	struct iovec local = { buf, len }, remote = { (void *)addr, len };
 	ssize_t n;
 
-	if (!len || addr + len < addr || deny_read(w, addr) ||
-	    deny_read(w, addr + len - 1))
+	if (!len || addr + len < addr)
+		return -EFAULT;
+	/* a uprobe sample: its stack copy holds what was there at the call */
+	if (w->smp_stack && addr >= w->smp_sp && addr - w->smp_sp <= w->smp_len &&
+	    w->smp_len - (addr - w->smp_sp) >= len) {
+		memcpy(buf, w->smp_stack + (addr - w->smp_sp), len);
+		return 0;
+	}
+	if (deny_read(w, addr) || deny_read(w, addr + len - 1))
 		return -EFAULT;
 	n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
 	if (n < 0)
@@ -615,6 +680,8 @@ static void print_result(struct watch *w, const struct event *e)
 	if (w->json) {
 		if (!e->done)
 			fputs(",\"result\":null,\"errno\":null", f);
+		else if (e->is_error && e->errno_unknown)
+			fputs(",\"result\":-1,\"errno\":null", f);
 		else if (e->is_error && n)
 			fprintf(f, ",\"result\":-1,\"errno\":\"%s\"", n);
 		else if (e->is_error)
@@ -629,6 +696,8 @@ static void print_result(struct watch *w, const struct event *e)
 	}
 	if (!e->done)
 		fputs(" = ? (thread left the syscall unfinished)", f);
+	else if (e->is_error && e->errno_unknown)
+		fputs(" = -1 (errno not seen)", f);
 	else if (e->is_error)
 		fprintf(f, " = -1 %s (%s)", n ? n : "", strerror(en));
 	else if (e->kind == EV_MMAP)
@@ -789,24 +858,32 @@ static void emit(struct watch *w, const struct event *e)
 
 /* ---- syscall stops ----------------------------------------------------- */
 
+/* the stack of the call being handled: a ptrace stop's, or the sample's */
+static const uint64_t *smp_regs;
+
 static void take_stack(struct watch *w, struct event *e)
 {
-	e->nips = im_unwind_tid(w->uw, e->tid, e->ips, MAX_FRAMES);
+	if (w->uprobe)
+		e->nips = im_unwind_sample(w->uw, w->pid, smp_regs, w->smp_stack,
+					   w->smp_len, e->ips, MAX_FRAMES);
+	else
+		e->nips = im_unwind_tid(w->uw, e->tid, e->ips, MAX_FRAMES);
 }
 
-static void on_entry(struct watch *w, struct wthread *t,
-		     const struct __ptrace_syscall_info *si)
+/*
+ * A call's entry: nr is the syscall it makes (SYS_ioctl, SYS_mmap,
+ * SYS_munmap; others are ignored), a[] its arguments in syscall order.
+ * For kvm_vm_ioctl probes a[0] is w->vm_fd (the function takes KVMState *).
+ */
+static void on_call_entry(struct watch *w, struct wthread *t, uint64_t nr,
+			  const uint64_t *a)
 {
 	struct event *e = &t->ev;
-	uint64_t nr = si->entry.nr;
-	const uint64_t *a = si->entry.args;
 
 	memset(e, 0, sizeof(*e));
 	e->tid = t->tid;
 	e->dev = e->bar = -1;
 	e->fd = -1;
-	if (si->arch != IM_AUDIT_ARCH)
-		return;
 	if (nr == SYS_ioctl && ((unsigned int)a[1] == KVM_SET_USER_MEMORY_REGION ||
 				(unsigned int)a[1] == IM_KVM_SET_USER_MEMORY_REGION2)) {
 		e->fd = (int)a[0];
@@ -868,6 +945,18 @@ static void on_entry(struct watch *w, struct wthread *t,
 	}
 }
 
+static void on_entry(struct watch *w, struct wthread *t,
+		     const struct __ptrace_syscall_info *si)
+{
+	static const uint64_t none[6];
+
+	if (si->arch != IM_AUDIT_ARCH) {
+		on_call_entry(w, t, (uint64_t)-1, none);
+		return;
+	}
+	on_call_entry(w, t, si->entry.nr, si->entry.args);
+}
+
 /* After a vfio mmap: name the device from the maps offset if we could not. */
 static void after_mmap(struct watch *w, struct event *e)
 {
@@ -895,21 +984,23 @@ static void after_mmap(struct watch *w, struct event *e)
 	vr_add(w, hva, hva + e->len, e->dev, e->bar, e->off & REGION_MASK);
 }
 
-static void on_exit_stop(struct watch *w, struct wthread *t,
-			 const struct __ptrace_syscall_info *si)
+/* A call's return: rval, and whether it failed (rval -errno if known). */
+static void on_call_exit(struct watch *w, struct wthread *t, int64_t rval,
+			 bool is_error, bool errno_unknown)
 {
 	struct event *e = &t->ev;
 
 	if (e->kind == EV_NONE) {
 		/* MAP_FIXED of something else over a vfio range */
-		if (e->flags & MAP_FIXED && !si->exit.is_error)
+		if (e->flags & MAP_FIXED && !is_error)
 			vr_remove(w, e->addr, e->addr + e->len);
 		e->flags = 0;
 		return;
 	}
 	e->done = true;
-	e->rval = si->exit.rval;
-	e->is_error = si->exit.is_error;
+	e->rval = rval;
+	e->is_error = is_error;
+	e->errno_unknown = errno_unknown;
 	if (e->kind == EV_MMAP && !e->is_error)
 		after_mmap(w, e);
 	emit(w, e);
@@ -918,6 +1009,12 @@ static void on_exit_stop(struct watch *w, struct wthread *t,
 		maps_refresh(w);
 	}
 	e->kind = EV_NONE;
+}
+
+static void on_exit_stop(struct watch *w, struct wthread *t,
+			 const struct __ptrace_syscall_info *si)
+{
+	on_call_exit(w, t, si->exit.rval, si->exit.is_error, false);
 }
 
 static void on_syscall_stop(struct watch *w, struct wthread *t)
@@ -974,6 +1071,13 @@ static bool is_stop_sig(int sig)
 	       sig == SIGTTOU;
 }
 
+/* Resume a stopped thread: to its next syscall stop, or freely (uprobes). */
+static void resume(struct watch *w, int tid, int sig)
+{
+	ptrace(w->cont ? PTRACE_CONT : PTRACE_SYSCALL, tid, NULL,
+	       (void *)(long)sig);
+}
+
 /*
  * Handle one wait status while watching: returns with the thread resumed
  * (or gone).  Any signal it was about to receive is passed on.
@@ -999,16 +1103,22 @@ static void on_status(struct watch *w, int tid, int st)
 		return;
 	}
 	t->listening = false;
+	if (w->up && !t->probed) {
+		/* a new thread, stopped before its first instruction */
+		t->probed = true;
+		if (im_uprobes_add(w->up, tid) > 0)
+			w->up_changed = true;
+	}
 	if (sig == (SIGTRAP | 0x80)) {
 		on_syscall_stop(w, t);
-		ptrace(PTRACE_SYSCALL, tid, NULL, NULL);
+		resume(w, tid, 0);
 		return;
 	}
 	switch (event) {
 	case 0:
 		/* signal-delivery-stop: deliver it */
 		stats.signals_passed++;
-		ptrace(PTRACE_SYSCALL, tid, NULL, (void *)(long)sig);
+		resume(w, tid, sig);
 		return;
 	case PTRACE_EVENT_STOP:
 		if (is_stop_sig(sig)) {
@@ -1029,7 +1139,7 @@ static void on_status(struct watch *w, int tid, int st)
 	default:
 		break;
 	}
-	ptrace(PTRACE_SYSCALL, tid, NULL, NULL);
+	resume(w, tid, 0);
 }
 
 /* ---- attach and detach ------------------------------------------------- */
@@ -1196,11 +1306,379 @@ static void detach_all(struct watch *w)
 	}
 }
 
+/* ---- uprobes ------------------------------------------------------------ */
+
+enum { UP_IOCTL, UP_IOCTL_RET, UP_MMAP, UP_MMAP_RET, UP_MUNMAP, UP_MUNMAP_RET,
+       UP_N };
+
+struct up_plan {
+	struct im_uprobe_def defs[UP_N];
+	char paths[2][4200];	/* the ioctl probe's file, libc */
+	char where[3][160];	/* for the start line */
+	bool vm_ioctl;		/* kvm_vm_ioctl(KVMState *, int, ...) */
+};
+
+/* The target's KVM VM fd, for kvm_vm_ioctl probes (which get KVMState *). */
+static void find_vm_fd(struct watch *w)
+{
+	char path[64], target[128];
+	struct dirent *de;
+	DIR *d;
+
+	w->vm_fd = -1;
+	snprintf(path, sizeof(path), "/proc/%d/fd", w->pid);
+	d = opendir(path);
+	if (!d)
+		return;
+	/* every fd: fd_classify() remembers them for calls seen late */
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' &&
+		    fd_classify(w, atoi(de->d_name), target, sizeof(target)) ==
+		    FD_VM && w->vm_fd < 0) {
+			w->vm_fd = atoi(de->d_name);
+			snprintf(w->vm_target, sizeof(w->vm_target), "%s", target);
+		}
+	closedir(d);
+}
+
+/* A path the kernel resolves to the mapped file: through /proc/PID/root. */
+static void probe_path(const struct watch *w, const char *path, char *buf,
+		       size_t len)
+{
+	snprintf(buf, len, "/proc/%d/root%s", w->pid, path);
+	if (access(buf, R_OK))
+		snprintf(buf, len, "%s", path);
+}
+
+static const char *base_of(const char *p)
+{
+	const char *b = strrchr(p, '/');
+
+	return b ? b + 1 : p;
+}
+
+static int up_plan(struct watch *w, struct up_plan *pl, char *why, size_t whylen)
+{
+	struct im_sym_loc io, mm, mu;
+	char path[64], exe[4096];
+	ssize_t n;
+	int r;
+
+	memset(pl, 0, sizeof(*pl));
+	snprintf(path, sizeof(path), "/proc/%d/exe", w->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	/* kvm_vm_ioctl: only VM ioctls; else libc's ioctl: every ioctl */
+	pl->vm_ioctl = exe[0] == '/' &&
+		       !im_sym_locate(w->maps, w->nmaps, exe, "kvm_vm_ioctl", &io);
+	if (!pl->vm_ioctl &&
+	    (r = im_sym_locate(w->maps, w->nmaps, "libc.so.", "ioctl", &io)) < 0)
+		goto fail_libc;
+	if ((r = im_sym_locate(w->maps, w->nmaps, "libc.so.", "mmap", &mm)) < 0 ||
+	    (r = im_sym_locate(w->maps, w->nmaps, "libc.so.", "munmap", &mu)) < 0)
+		goto fail_libc;
+	if (strcmp(mm.path, mu.path)) {
+		snprintf(why, whylen, "mmap and munmap in different files");
+		return -ENOENT;
+	}
+	probe_path(w, io.path, pl->paths[0], sizeof(pl->paths[0]));
+	probe_path(w, mm.path, pl->paths[1], sizeof(pl->paths[1]));
+	pl->defs[UP_IOCTL] = (struct im_uprobe_def){ pl->paths[0], io.offset,
+						     false, true, UP_IOCTL };
+	pl->defs[UP_IOCTL_RET] = (struct im_uprobe_def){ pl->paths[0], io.offset,
+							 true, false, UP_IOCTL_RET };
+	pl->defs[UP_MMAP] = (struct im_uprobe_def){ pl->paths[1], mm.offset,
+						    false, true, UP_MMAP };
+	pl->defs[UP_MMAP_RET] = (struct im_uprobe_def){ pl->paths[1], mm.offset,
+							true, false, UP_MMAP_RET };
+	pl->defs[UP_MUNMAP] = (struct im_uprobe_def){ pl->paths[1], mu.offset,
+						      false, true, UP_MUNMAP };
+	pl->defs[UP_MUNMAP_RET] = (struct im_uprobe_def){ pl->paths[1],
+		mu.offset, true, false, UP_MUNMAP_RET };
+	snprintf(pl->where[0], sizeof(pl->where[0]), "%s (%s)",
+		 pl->vm_ioctl ? "kvm_vm_ioctl" : "ioctl", base_of(io.path));
+	snprintf(pl->where[1], sizeof(pl->where[1]), "mmap (%s)",
+		 base_of(mm.path));
+	snprintf(pl->where[2], sizeof(pl->where[2]), "munmap (%s)",
+		 base_of(mu.path));
+	return 0;
+fail_libc:
+	snprintf(why, whylen, "no %s: %s", r == -ENODEV ?
+		 "libc.so mapped (static?)" : "symbol to probe in libc",
+		 strerror(-r));
+	return r;
+}
+
+static void up_on_rec(void *ctx, const struct im_uprobe_rec *r)
+{
+	struct watch *w = ctx;
+	struct wthread *t;
+	uint64_t a[6] = { 0 };
+	const uint64_t *g = r->regs;
+	struct timespec ts;
+	int64_t ns;
+
+	if (r->id < 0) {
+		if (w->json)
+			fprintf(w->out, "{\"schema\":\"iommu-map/1\",\"event\":"
+				"\"lost\",\"pid\":%d,\"samples\":%" PRIu64 "}\n",
+				w->pid, r->lost);
+		else
+			fprintf(w->out, "lost %" PRIu64 " probe samples (the "
+				"ring buffer was full): events may be missing\n",
+				r->lost);
+		stats.lost += r->lost;
+		return;
+	}
+	if (!r->have_regs)
+		return;
+	t = th_add(w, r->tid);
+	if (!t)
+		return;
+	stats.probe_hits++;
+	w->smp_stack = r->stack;
+	w->smp_sp = g[IM_UP_SP];
+	w->smp_len = r->stack ? r->stack_len : 0;
+	smp_regs = g;
+	switch (r->id) {
+	case UP_IOCTL:
+		/* kvm_vm_ioctl(KVMState *s, int type, ...) or ioctl(fd, req, arg) */
+		a[0] = w->uprobe_vm_ioctl ? (uint64_t)(int64_t)w->vm_fd :
+		       g[IM_UP_DI];
+		a[1] = g[IM_UP_SI];
+		a[2] = g[IM_UP_DX];
+		on_call_entry(w, t, SYS_ioctl, a);
+		break;
+	case UP_MMAP:
+		/* mmap(addr, len, prot, flags, fd, off): rcx, not r10, in C */
+		a[0] = g[IM_UP_DI];
+		a[1] = g[IM_UP_SI];
+		a[2] = g[IM_UP_DX];
+		a[3] = g[IM_UP_CX];
+		a[4] = g[IM_UP_R8];
+		a[5] = g[IM_UP_R9];
+		on_call_entry(w, t, SYS_mmap, a);
+		break;
+	case UP_MUNMAP:
+		a[0] = g[IM_UP_DI];
+		a[1] = g[IM_UP_SI];
+		on_call_entry(w, t, SYS_munmap, a);
+		break;
+	case UP_IOCTL_RET:
+		if (w->uprobe_vm_ioctl) {
+			int32_t v = (int32_t)g[IM_UP_AX];	/* 0 or -errno */
+
+			on_call_exit(w, t, v, v < 0, false);
+		} else {
+			int32_t v = (int32_t)g[IM_UP_AX];	/* -1: errno unseen */
+
+			on_call_exit(w, t, v, v == -1, true);
+		}
+		break;
+	case UP_MMAP_RET:
+		on_call_exit(w, t, (int64_t)g[IM_UP_AX],
+			     g[IM_UP_AX] == (uint64_t)-1, true);
+		break;
+	case UP_MUNMAP_RET:
+		on_call_exit(w, t, (int32_t)g[IM_UP_AX],
+			     (int32_t)g[IM_UP_AX] == -1, true);
+		break;
+	default:
+		break;
+	}
+	/* the sample's time, not ours: events may be read a little later */
+	if (t->ev.kind != EV_NONE && !t->ev.done) {
+		ns = (int64_t)r->time_ns + w->mono_to_real_ns;
+		ts.tv_sec = ns / 1000000000;
+		ts.tv_nsec = ns % 1000000000;
+		t->ev.ts = ts;
+	}
+	w->smp_stack = NULL;
+	smp_regs = NULL;
+}
+
+static void print_start(struct watch *w, const struct up_plan *pl,
+			size_t nthreads, const char *why)
+{
+	FILE *out = w->out;
+
+	if (w->json) {
+		fprintf(out, "{\"schema\":\"iommu-map/1\",\"event\":"
+			"\"attached\",\"pid\":%d,\"threads\":%zu,"
+			"\"method\":\"%s\",", w->pid, nthreads,
+			pl ? "uprobe" : "ptrace");
+		if (pl) {
+			fprintf(out, "\"probes\":[");
+			for (int i = 0; i < 3; i++) {
+				fputs(i ? "," : "", out);
+				json_str(out, pl->where[i]);
+			}
+			fprintf(out, "],\"threads_followed\":");
+			json_str(out, why);
+		} else {
+			fprintf(out, "\"why\":");
+			json_str(out, why);
+		}
+		fprintf(out, "}\n");
+	} else if (pl) {
+		fprintf(out, "watching PID %d (%zu threads) with uprobes at %s, "
+			"%s, %s; the target does not stop; %s; interrupt to "
+			"stop\n", w->pid, nthreads, pl->where[0], pl->where[1],
+			pl->where[2], why);
+	} else {
+		fprintf(out, "watching PID %d (%zu threads) with ptrace: every "
+			"syscall stops (%s); interrupt to stop\n", w->pid,
+			nthreads, why);
+	}
+	fflush(out);
+}
+
+/*
+ * Watch with uprobes.  -EAGAIN when they cannot be used (why says why: the
+ * caller falls back to ptrace), else as im_watch().
+ */
+static int watch_uprobes(struct watch *w, volatile sig_atomic_t *stop,
+			 struct im_err *err, char *why, size_t whylen)
+{
+	struct im_uprobes *u = NULL;
+	struct up_plan pl;
+	struct timespec mono, real;
+	struct pollfd *pfd = NULL;
+	struct im_err perr = { .msg = "" };
+	char follow[400];
+	int *fds = NULL, pidfd, sigfd = -1, ret = 0;
+	size_t n = 0;
+	bool traced;
+
+#if !defined(__x86_64__)
+	snprintf(why, whylen, "uprobes are implemented for x86-64 only");
+	return -EAGAIN;
+#endif
+	if (up_plan(w, &pl, why, whylen) < 0)
+		return -EAGAIN;
+	w->uprobe_vm_ioctl = pl.vm_ioctl;
+	find_vm_fd(w);
+	if (im_uprobes_open(w->pid, pl.defs, UP_N, &u, why, whylen) < 0)
+		return -EAGAIN;
+	w->uprobe = true;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	w->mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000LL +
+			     (real.tv_nsec - mono.tv_nsec);
+	/*
+	 * ptrace only to see threads being created, stopped before their
+	 * first instruction, so that their probes are open before they run:
+	 * PTRACE_CONT, never a syscall stop.  Without ptrace permission, new
+	 * threads are found by rescanning the task list.
+	 */
+	w->up = u;
+	w->cont = true;
+	traced = attach_all(w, &perr) == 0;
+	if (traced) {
+		sigset_t chld;
+
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+		snprintf(follow, sizeof(follow), "new threads are probed "
+			 "before they run (ptrace, PTRACE_CONT only)");
+	} else {
+		detach_all(w);
+		w->up = NULL;
+		snprintf(follow, sizeof(follow), "new threads are probed "
+			 "within %d ms (no ptrace: %s)", UP_RESCAN_MS, perr.msg);
+	}
+	pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+	print_start(w, &pl, im_uprobes_threads(u), follow);
+	for (bool changed = true; !*stop && !w->out_err;) {
+		int r, tid, st;
+
+		if (changed || w->up_changed) {
+			w->up_changed = false;
+			n = im_uprobes_threads(u);
+			free(fds);
+			free(pfd);
+			fds = im_calloc(n + 2, sizeof(*fds));
+			pfd = im_calloc(n + 2, sizeof(*pfd));
+			if (!fds || !pfd) {
+				ret = -ENOMEM;
+				break;
+			}
+			n = im_uprobes_pollfds(u, fds, n);
+			for (size_t i = 0; i < n; i++)
+				pfd[i] = (struct pollfd){ .fd = fds[i],
+							  .events = POLLIN };
+			pfd[n] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+			pfd[n + 1] = (struct pollfd){ .fd = sigfd,
+						      .events = POLLIN };
+		}
+		r = poll(pfd, n + 2, im_uprobes_pending(u) ? 0 :
+			 traced ? 250 : UP_RESCAN_MS);
+		if (r < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+		if (traced) {
+			struct signalfd_siginfo ssi;
+
+			while (read(sigfd, &ssi, sizeof(ssi)) > 0)
+				;
+			/* thread births (probed in on_status), signals, exits */
+			while ((tid = waitpid(-1, &st, __WALL | WNOHANG)) > 0)
+				on_status(w, tid, st);
+		}
+		ret = im_uprobes_drain(u, up_on_rec, w);
+		if (ret < 0)
+			break;
+		if ((pidfd >= 0 && pfd[n].revents) ||
+		    (pidfd < 0 && kill(w->pid, 0) < 0 && errno == ESRCH) ||
+		    (traced && !w->nth)) {
+			ret = -ECHILD;
+			break;
+		}
+		changed = false;
+		if (!traced) {
+			ret = im_uprobes_rescan(u, &changed);
+			if (ret == -ESRCH) {
+				ret = -ECHILD;
+				break;
+			}
+			if (ret < 0)
+				break;
+		}
+	}
+	/* what is in the buffers (all of it), then no more probes, then let go */
+	if (ret != -ENOMEM)
+		while (im_uprobes_drain(u, up_on_rec, w) == 0 &&
+		       im_uprobes_pending(u) && !w->out_err)
+			;
+	im_uprobes_close(u);
+	w->up = NULL;
+	if (traced)
+		detach_all(w);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (sigfd >= 0)
+		close(sigfd);
+	/* calls entered but not returned when we stopped */
+	for (size_t i = 0; i < w->nth; i++)
+		if (w->th[i].ev.kind != EV_NONE) {
+			emit(w, &w->th[i].ev);
+			w->th[i].ev.kind = EV_NONE;
+		}
+	free(fds);
+	free(pfd);
+	(void)err;
+	return ret;
+}
+
 int im_watch(struct im_model *m, FILE *out, bool json,
-	     volatile sig_atomic_t *stop, struct im_err *err)
+	     enum im_watch_method method, volatile sig_atomic_t *stop,
+	     struct im_err *err)
 {
 	struct watch w = { .m = m, .out = out, .json = json, .pid = m->pid };
 	sigset_t chld, old;
+	char why[256] = "asked for";
 	int ret;
 
 	memset(&stats, 0, sizeof(stats));
@@ -1239,17 +1717,19 @@ int im_watch(struct im_model *m, FILE *out, bool json,
 	sigaddset(&chld, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &chld, &old);
 
-	ret = attach_all(&w, err);
-	if (ret == 0) {
-		if (json)
-			fprintf(out, "{\"schema\":\"iommu-map/1\",\"event\":"
-				"\"attached\",\"pid\":%d,\"threads\":%zu}\n",
-				w.pid, w.nth);
-		else
-			fprintf(out, "watching PID %d (%zu threads); "
-				"interrupt to stop\n", w.pid, w.nth);
-		fflush(out);
+	if (method != IM_WATCH_PTRACE) {
+		ret = watch_uprobes(&w, stop, err, why, sizeof(why));
+		if (ret == -EAGAIN && method == IM_WATCH_UPROBE) {
+			im_err_set(err, "", 0, "watch --method=uprobe: %s", why);
+			ret = -ENOTSUP;
+			goto out_mask;
+		}
+		if (ret != -EAGAIN)
+			goto done;
 	}
+	ret = attach_all(&w, err);
+	if (ret == 0)
+		print_start(&w, NULL, w.nth, why);
 	while (ret == 0 && !*stop && !w.out_err) {
 		int tid, st, r = wait_next(&tid, &st, 250);
 
@@ -1266,6 +1746,7 @@ int im_watch(struct im_model *m, FILE *out, bool json,
 		}
 	}
 	detach_all(&w);
+done:
 	if (ret == -ECHILD)
 		im_err_set(err, "", 0, "PID %d exited", w.pid);
 	else if (ret == 0 && w.out_err)
@@ -1280,6 +1761,7 @@ int im_watch(struct im_model *m, FILE *out, bool json,
 				ret ? "it exited" : "stopped");
 		fflush(out);
 	}
+out_mask:
 	if (w.out_err) {
 		/* consume the SIGPIPE our own writes raised */
 		sigset_t pipe_set, pend;
@@ -1294,6 +1776,7 @@ int im_watch(struct im_model *m, FILE *out, bool json,
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	im_unwind_free(w.uw);
 	im_maps_free(w.maps, w.nmaps);
+	free(w.fdc);
 	free(w.th);
 	free(w.vr);
 	return ret;

@@ -34,8 +34,15 @@
  * naming ptrace_scope and CAP_SYS_PTRACE), -EIO when out could not be
  * written, other -errno.  On every return path all threads are detached.
  */
+enum im_watch_method {
+	IM_WATCH_AUTO = 0,	/* uprobes where they work, else ptrace */
+	IM_WATCH_UPROBE,	/* uprobes, or -ENOTSUP */
+	IM_WATCH_PTRACE,	/* syscall stops */
+};
+
 int im_watch(struct im_model *m, FILE *out, bool json,
-	     volatile sig_atomic_t *stop, struct im_err *err);
+	     enum im_watch_method method, volatile sig_atomic_t *stop,
+	     struct im_err *err);
 
 /*
  * `watch --poll`: no ptrace.  With the iommu_map module loaded, read the
@@ -74,6 +81,7 @@ void im_watch_test_fd_match(const char *vm_match, const char *vfio_match);
 struct im_watch_stats {
 	unsigned long syscall_stops, events, signals_passed, threads_seen;
 	unsigned long group_stops, detached;
+	unsigned long probe_hits, lost;	/* uprobes */
 };
 void im_watch_last_stats(struct im_watch_stats *s);
 

@@ -119,7 +119,7 @@ static int run(bool json, char **out, int *ret, struct im_err *err,
 	m.pid = pid;
 	m.offset_mode = IM_OFF_REGION;
 	f = open_memstream(out, &len);
-	*ret = im_watch(&m, f, json, stop, err);
+	*ret = im_watch(&m, f, json, IM_WATCH_PTRACE, stop, err);
 	fclose(f);
 	if (!wait_traced) {
 		kill(pid, SIGKILL);
@@ -200,10 +200,10 @@ int main(void)
 
 		memset(&m, 0, sizeof(m));
 		m.pid = 0x3ffffff0;
-		ret = im_watch(&m, stdout, false, &stop, &err);
+		ret = im_watch(&m, stdout, false, IM_WATCH_PTRACE, &stop, &err);
 		T_EQ_U64((uint64_t)-ret, ESRCH, "no such pid: -ESRCH");
 		m.pid = -1;
-		T_EQ_U64((uint64_t)-im_watch(&m, stdout, false, &stop, &err), EINVAL,
+		T_EQ_U64((uint64_t)-im_watch(&m, stdout, false, IM_WATCH_PTRACE, &stop, &err), EINVAL,
 			 "no pid: -EINVAL");
 	}
 	im_elfsym_reset();

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """attach-cycles.py [N]: N (default 100) watch attach/detach cycles on a
-running TCG QEMU (no KVM needed).  Each cycle: tests/watch/watch-run
+running TCG QEMU (no KVM needed), alternately --method uprobe and
+--method ptrace.  Each cycle: tests/watch/watch-run
 attaches to every QEMU thread, QMP query-status is asked while attached,
 SIGINT detaches; then QEMU must not be traced, not stopped (/proc stat
 state R or S) and QMP must answer "running".  Also checks that the guest
 was never reset or stopped (no RESET/STOP/SHUTDOWN QMP events).
 Prints ok/FAIL lines and the time per cycle; exit 1 on FAIL, 77 to skip."""
 import json
+import re
 import os
 import shutil
 import signal
@@ -83,13 +85,15 @@ bad = {"rc": 0, "state": 0, "traced": 0, "qmp": 0, "attach": 0}
 threads = set()
 stops = 0
 t0 = time.time()
+methods = ("uprobe", "ptrace")       # alternately
 for c in range(N):
-    w = subprocess.Popen([os.path.join(bindir, "watch-run"), str(qpid)],
+    w = subprocess.Popen([os.path.join(bindir, "watch-run"), "--method", methods[c % 2], str(qpid)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = w.stdout.readline()
     if not line.startswith("watching"):
         bad["attach"] += 1
-    threads.add(line.split("(")[-1].split()[0] if "(" in line else "?")
+    mt = re.search(r"\((\d+) threads\)", line)
+    threads.add(mt.group(1) if mt else "?")
     r = q.cmd("query-status")  # answered while every thread is traced
     if r.get("return", {}).get("status") != "running":
         bad["qmp"] += 1

@@ -3,7 +3,8 @@
 """lab-watch.py: `iommu-map watch --json` against a live L2 QEMU (see
 lab-watch.sh for the environment).  Steps and checks:
 
- 1. watch attaches (an "attached" line).
+ 1. watch attaches (an "attached" line) with the method WATCH_METHOD
+    (default uprobe: QEMU never stops).
  2. QMP system_reset: the PCI reset turns memory decode off and SeaBIOS
     assigns the BARs again, so QEMU deletes and re-adds the memslots of the
     vfio BARs (KVM only).  Each add whose HVA lies in a vfio BAR mapping
@@ -20,6 +21,7 @@ lab-watch.sh for the environment).  Steps and checks:
  5. SIGINT: watch exits 0; L2 is not traced, not stopped, QMP says running.
     Then WATCH_CYCLES attach/detach cycles (100 in pc-kvm, 2 in barmove, else 10), each
     leaving L2 untraced, running and answering QMP, with no reset or stop.
+ 5c. Unless WATCH_PTRACE=0: step 2 again with --method=ptrace.
  6. With the module loaded (/dev/iommu-map) under KVM: `watch --poll`
     (POLL_CMD, default "$IOMMU_MAP watch --poll --json --pid") sees the
     memslot deletes and adds of a system_reset, with the same GPA checks.
@@ -257,13 +259,20 @@ def check_gpas(q, adds, ids, label):
           "offset%s" % (label, len(adds), (": " + "; ".join(bad[:3])) if bad else ""))
 
 
+def first_frame_ok(e):
+    """The innermost frame is the call watched: the libc wrapper (mmap,
+    munmap, ioctl), or with uprobes QEMU's kvm_vm_ioctl itself."""
+    f = e["stack"][0]
+    return ("libc" in os.path.basename(f.get("file") or "") or
+            (f.get("symbol") == "kvm_vm_ioctl" and "qemu-system" in (f.get("file") or "")))
+
+
 def stack_ok(evs, label):
     evs = [e for e in evs if "stack" in e]
-    bad = [e for e in evs if not e["stack"] or
-           "libc" not in os.path.basename(e["stack"][0].get("file") or "") or
+    bad = [e for e in evs if not e["stack"] or not first_frame_ok(e) or
            not any("qemu-system" in (f.get("file") or "") for f in e["stack"])]
-    check(evs and not bad, "%s: %d events, each with a stack from libc reaching into QEMU (%d not)"
-          % (label, len(evs), len(bad)))
+    check(evs and not bad, "%s: %d events, each with a stack from the call watched (libc or "
+          "kvm_vm_ioctl) reaching into QEMU (%d not)" % (label, len(evs), len(bad)))
     named = [f["symbol"] for e in evs for f in e["stack"]
              if f.get("symbol") and "qemu-system" in (f.get("file") or "")]
     info("%s: %d QEMU frames named, e.g. %s" % (label, len(named), " <- ".join(named[:6])))
@@ -292,25 +301,39 @@ info("L2 pid %d %s/%s, vfio devices %s" % (pid, machine, accel, ids))
 w = Watch()
 check(w.poll(30, lambda ev: any(e.get("event") == "attached" for e in ev)),
       "watch attached to L2 pid %d" % pid)
+att = next((e for e in w.ev if e.get("event") == "attached"), {})
+info("watch: method %s, probes %s; %s" % (att.get("method"), att.get("probes"),
+                                         att.get("threads_followed") or att.get("why")))
+want_method = env.get("WATCH_METHOD", "uprobe")
+check(att.get("method") == want_method, "watch chose method %s (%s)" % (want_method, att.get("method")))
+
 
 # 2. reset: memslots of every vfio BAR go and come back
-n0 = len(w.ev)
-t0 = time.monotonic()
-q.cmd("system_reset", timeout=120)
-info("system_reset answered in %.1f s" % (time.monotonic() - t0))
-if accel == "kvm":
-    want = set(ids.values())
-    got = w.poll(90, lambda ev: want <= {b for _, b, _, _ in memslot_adds(ev[n0:])})
-    evs = w.ev[n0:]
-    check(got, "reset: memslot adds for every vfio device (%s)" % ", ".join(sorted(want)))
-    check(any(e.get("op") == "delete" for e in evs), "reset: memslot deletes seen")
-    time.sleep(2)
-    w.poll(1)
-    check_gpas(q, memslot_adds(w.ev[n0:]), ids, "reset")
-    stack_ok([e for e in w.ev[n0:] if e.get("event") == "kvm_set_user_memory_region"], "reset")
-else:
-    w.poll(10)
-    info("accel %s: no KVM memslots; %d events after reset" % (accel, len(w.ev) - n0))
+def reset_check(w, tag):
+    n0 = len(w.ev)
+    t0 = time.monotonic()
+    q.cmd("system_reset", timeout=120)
+    info("%s: system_reset answered in %.1f s" % (tag, time.monotonic() - t0))
+    if accel == "kvm":
+        want = set(ids.values())
+        got = w.poll(90, lambda ev: want <= {b for _, b, _, _ in memslot_adds(ev[n0:])})
+        evs = w.ev[n0:]
+        info("%s: memslot adds for %s within %.1f s" % (
+            tag, ", ".join(sorted({b for _, b, _, _ in memslot_adds(evs)})), time.monotonic() - t0))
+        check(got, "%s: memslot adds for every vfio device (%s)" % (tag, ", ".join(sorted(want))))
+        check(any(e.get("op") == "delete" for e in evs), "%s: memslot deletes seen" % tag)
+        time.sleep(2)
+        w.poll(1)
+        check_gpas(q, memslot_adds(w.ev[n0:]), ids, tag)
+        stack_ok([e for e in w.ev[n0:] if e.get("event") == "kvm_set_user_memory_region"], tag)
+        tids = sorted({e.get("tid") for e in w.ev[n0:] if e.get("event") == "kvm_set_user_memory_region"})
+        info("%s: memslot events from threads %s" % (tag, tids))
+    else:
+        w.poll(10)
+        info("accel %s: no KVM memslots; %d events after reset" % (accel, len(w.ev) - n0))
+
+
+reset_check(w, "reset")
 
 # 3. hot-plug a free vfio-pci device (pc: ACPI hotplug on pci.0)
 free = env.get("HOSTDEV")
@@ -360,13 +383,14 @@ else:
                     and e.get("op") == "delete" and
                     any(h <= int(e["hva"], 16) < h + s for h, s in hvas)]
             check(dels, "device_del: %d memslot deletes in %s's mappings" % (len(dels), free))
+        ids.pop("imwatch0", None)       # gone: later resets do not map it
 
 # 5. detach
 rc, err = w.stop()
 check(rc == 0, "watch exit status %d after SIGINT%s" % (rc, (": " + err.strip()[:200]) if rc else ""))
 check(any(e.get("event") == "detached" for e in w.ev), "watch printed detached")
 check(tracer() == 0, "L2 not traced after detach")
-check(state() in "RS", "L2 not stopped after detach (state %s)" % state())
+check(state() in "RSD", "L2 not stopped after detach (state %s)" % state())
 check(q.cmd("query-status")["return"].get("status") == "running", "QMP query-status: running")
 # 5b. attach/detach cycles: each leaves L2 untraced, running and answering QMP
 # barmove's guest polls COM1 after a reset: every cycle there takes ~25 s in the lab
@@ -403,7 +427,7 @@ if cycles:
             why.append("no detached line")
         if tracer() != 0:
             why.append("still traced by %d" % tracer())
-        if state() not in "RS":
+        if state() not in "RSD":
             why.append("state %s" % state())
         st = q.cmd("query-status", timeout=30)["return"].get("status")
         if st != "running":
@@ -424,6 +448,17 @@ if cycles:
           "running, QMP running after each%s" % (n, dt / max(n, 1),
                                                   (": " + "; ".join(bad[:3])) if bad else ""))
     check(not evs, "cycles: no RESET/STOP/SHUTDOWN QMP event (%s)" % (", ".join(evs) or "none"))
+
+# 5c. the ptrace method (every syscall stops) sees the same
+if env.get("WATCH_PTRACE", "1") == "1":
+    pt = Watch(shlex.split("%s watch --json --method=ptrace --pid" % env.get("IOMMU_MAP", "iommu-map")),
+               "watch-ptrace")
+    if check(pt.poll(30, lambda ev: any(e.get("event") == "attached" for e in ev)),
+             "watch --method=ptrace attached"):
+        reset_check(pt, "ptrace reset")
+    rc, err = pt.stop()
+    check(rc == 0 and tracer() == 0 and state() in "RSD",
+          "watch --method=ptrace: exit %d, L2 untraced and running after" % rc)
 
 # 6. --poll through the module
 if accel == "kvm" and os.path.exists("/dev/iommu-map"):

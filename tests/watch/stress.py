@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""stress.py [CYCLES]: attach/detach watch-run CYCLES times (default 30) to
+"""stress.py [CYCLES]: attach/detach watch-run CYCLES times (default 30,
+alternately --method uprobe and --method ptrace) to
 a busy target (stress.c: 3 threads in syscalls, threads created all the
 time) while SIGRTMIN is sent to it continuously.  Each queued signal must
 arrive exactly once (none lost, none doubled), the target must never be
@@ -45,13 +46,16 @@ th.start()
 fails = 0
 bad_rc = bad_state = 0
 stops = threads = passed = 0
+methods = ("uprobe", "ptrace")       # alternately
 for c in range(cycles):
-    w = subprocess.Popen([os.path.join(bindir, "watch-run"), str(pid)],
+    w = subprocess.Popen([os.path.join(bindir, "watch-run"), "--method", methods[c % 2], str(pid)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     w.stdout.readline()
     time.sleep(0.05 + (c % 5) * 0.04)
     w.send_signal(signal.SIGINT)
     out, err = w.communicate(timeout=60)
+    if c < 2:
+        print("info: %s: %s" % (methods[c % 2], out.splitlines()[0][:160] if out else "?"))
     if w.returncode != 0:
         bad_rc += 1
         print("cycle %d: exit %d %s" % (c, w.returncode, err.strip()))

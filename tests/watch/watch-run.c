@@ -35,12 +35,18 @@ int main(int argc, char **argv)
 	const char *vm = NULL, *vfio = NULL;
 	bool json = false;
 	int i, ret, poll_ms = -1;
+	enum im_watch_method method = IM_WATCH_AUTO;
 
 	memset(&m, 0, sizeof(m));
 	m.pid = -1;
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--method") && i + 1 < argc) {
+			i++;
+			method = !strcmp(argv[i], "uprobe") ? IM_WATCH_UPROBE :
+				 !strcmp(argv[i], "ptrace") ? IM_WATCH_PTRACE :
+				 IM_WATCH_AUTO;
 		} else if (!strcmp(argv[i], "--poll") && i + 1 < argc) {
 			poll_ms = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--vm-match") && i + 1 < argc) {
@@ -70,7 +76,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (m.pid <= 0) {
-		fprintf(stderr, "usage: watch-run [--json] [--vm-match S] "
+		fprintf(stderr, "usage: watch-run [--json] [--method auto|uprobe|ptrace] [--vm-match S] "
 			"[--vfio-match S] [--dev BDF,BAR,HPA,SIZE] [--poll MS] PID\n");
 		return 64;
 	}
@@ -86,12 +92,13 @@ int main(int argc, char **argv)
 		ret = im_watch_poll(&m, stdout, json, (unsigned int)poll_ms,
 				    &stop, &err);
 	else
-		ret = im_watch(&m, stdout, json, &stop, &err);
+		ret = im_watch(&m, stdout, json, method, &stop, &err);
 	im_watch_last_stats(&st);
 	fprintf(stderr, "stats: syscall_stops %lu events %lu signals_passed %lu "
-		"threads_seen %lu group_stops %lu detached %lu\n",
+		"threads_seen %lu group_stops %lu detached %lu probe_hits %lu "
+		"lost %lu\n",
 		st.syscall_stops, st.events, st.signals_passed, st.threads_seen,
-		st.group_stops, st.detached);
+		st.group_stops, st.detached, st.probe_hits, st.lost);
 	if (ret < 0 && ret != -ECHILD)
 		fprintf(stderr, "watch-run: %s\n", err.msg[0] ? err.msg :
 			strerror(-ret));
