@@ -119,6 +119,9 @@ fi
 if [ "$HOOKS_DEFAULT" = 1 ] && [ "$NUSER_HOOKS" = 0 ] && [ -f "$REPO/tests/watch/lab-watch.sh" ]; then
 	HOOKS+=("$REPO/tests/watch/lab-watch.sh")
 	HFILES+=("$REPO/tests/watch/lab-watch.py")
+	# what watch costs a guest, per method (in pc-kvm only: lab-bench.sh)
+	HOOKS+=("$REPO/tests/watch/lab-bench.sh")
+	HFILES+=("$REPO/bench/watch-guest.py")
 fi
 for f in "${HFILES[@]}"; do
 	cp -r "$f" "$WORK/hooks/" || die "cannot ship $f"
