@@ -106,6 +106,7 @@ struct event {
 
 struct wthread {
 	int tid;
+	bool traced;			/* seized (a tid only seen in samples: not) */
 	bool probed;			/* uprobes: its probes are open */
 	bool listening;			/* in group-stop, resumed with LISTEN */
 	bool detached;
@@ -1089,12 +1090,19 @@ static void on_status(struct watch *w, int tid, int st)
 
 	if (WIFEXITED(st) || WIFSIGNALED(st)) {
 		im_unwind_forget(w->uw, tid);
-		th_del(w, tid);
+		t = th_find(w, tid);
+		/* uprobes: its last call's return may still be queued */
+		if (t && w->uprobe && t->ev.kind != EV_NONE)
+			t->traced = false;
+		else
+			th_del(w, tid);
 		return;
 	}
 	if (!WIFSTOPPED(st))
 		return;
 	t = th_add(w, tid);	/* a new thread may report before its parent */
+	if (t)
+		t->traced = true;	/* it stopped for us */
 	sig = WSTOPSIG(st);
 	event = (unsigned int)st >> 16;
 	if (!t) {
@@ -1133,7 +1141,12 @@ static void on_status(struct watch *w, int tid, int st)
 		unsigned long child = 0;
 
 		if (!ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child) && child)
-			th_add(w, (int)child);
+		{
+			struct wthread *c = th_add(w, (int)child);
+
+			if (c)
+				c->traced = true;	/* auto-attached */
+		}
 		break;
 	}
 	default:
@@ -1236,6 +1249,7 @@ static int attach_all(struct watch *w, struct im_err *err)
 				closedir(d);
 				return -ENOMEM;
 			}
+			th_find(w, tid)->traced = true;
 			found_new = true;
 			/* get it into a stop so that we can PTRACE_SYSCALL it */
 			ptrace(PTRACE_INTERRUPT, tid, NULL, NULL);
@@ -1253,6 +1267,19 @@ static int attach_all(struct watch *w, struct im_err *err)
 static void detach_all(struct watch *w)
 {
 	struct timespec t0, now;
+
+	/* threads known only from uprobe samples are not ours to detach */
+	for (size_t i = 0; i < w->nth;) {
+		struct wthread *t = &w->th[i];
+
+		if (t->traced) {
+			i++;
+			continue;
+		}
+		if (t->ev.kind != EV_NONE)
+			emit(w, &t->ev);
+		th_del(w, t->tid);
+	}
 
 	for (size_t i = 0; i < w->nth; i++)
 		ptrace(PTRACE_INTERRUPT, w->th[i].tid, NULL, NULL);
@@ -1286,8 +1313,10 @@ static void detach_all(struct watch *w)
 			unsigned long child = 0;
 
 			if (!ptrace(PTRACE_GETEVENTMSG, tid, NULL, &child) &&
-			    child && th_add(w, (int)child))
+			    child && th_add(w, (int)child)) {
+				th_find(w, (int)child)->traced = true;
 				ptrace(PTRACE_INTERRUPT, (int)child, NULL, NULL);
+			}
 		}
 		t = th_find(w, tid);
 		if (t && t->ev.kind != EV_NONE) {
@@ -1495,6 +1524,9 @@ static void up_on_rec(void *ctx, const struct im_uprobe_rec *r)
 	}
 	w->smp_stack = NULL;
 	smp_regs = NULL;
+	/* a thread not traced (gone, never seized): kept for a call in flight */
+	if (!t->traced && t->ev.kind == EV_NONE && !(t->ev.flags & MAP_FIXED))
+		th_del(w, t->tid);
 }
 
 static void print_start(struct watch *w, const struct up_plan *pl,
