@@ -320,6 +320,17 @@ static struct efile *get_file(const char *path, uint64_t inode)
 	return f;
 }
 
+/* The parsed file behind mapping m: 0, or -errno (also the file's own). */
+static int mapped_efile(const struct im_map *m, struct efile **fp)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -ENOSYS;
+	*fp = get_file(m->path, m->inode);
+	if (!*fp)
+		return -ENOMEM;
+	return (*fp)->err;
+}
+
 static const struct esym *etab_find(const struct etab *t, uint64_t v)
 {
 	size_t lo = 0, hi = t->n;
@@ -385,6 +396,7 @@ int im_sym_resolve(const struct im_map *maps, size_t nmaps, uint64_t addr,
 	const struct esym *s = NULL;
 	struct efile *f;
 	uint64_t foff;
+	int r;
 	bool inseg = false;
 
 	memset(out, 0, sizeof(*out));
@@ -397,13 +409,8 @@ int im_sym_resolve(const struct im_map *maps, size_t nmaps, uint64_t addr,
 		return len > 10 && !strcmp(m->path + len - 10, " (deleted)") ?
 			-ESTALE : -ENOEXEC;
 	}
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ENOSYS;
-	f = get_file(m->path, m->inode);
-	if (!f)
-		return -ENOMEM;
-	if (f->err)
-		return f->err;
+	if ((r = mapped_efile(m, &f)) < 0)
+		return r;
 	out->file = f->path;
 	out->build_id = f->build_id;
 	foff = addr - m->start + m->offset;
@@ -497,6 +504,7 @@ int im_sym_locate(const struct im_map *maps, size_t nmaps, const char *file,
 	const struct esym *s;
 	struct efile *f;
 	bool inseg = false;
+	int r;
 
 	memset(loc, 0, sizeof(*loc));
 	for (size_t i = 0; i < nmaps && !m; i++)
@@ -504,13 +512,8 @@ int im_sym_locate(const struct im_map *maps, size_t nmaps, const char *file,
 			m = &maps[i];
 	if (!m)
 		return -ENODEV;
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -ENOSYS;
-	f = get_file(m->path, m->inode);
-	if (!f)
-		return -ENOMEM;
-	if (f->err)
-		return f->err;
+	if ((r = mapped_efile(m, &f)) < 0)
+		return r;
 	if (!(s = etab_by_name(&f->symtab, name)) &&
 	    !(s = etab_by_name(&f->debugtab, name)) &&
 	    !(s = etab_by_name(&f->dynsym, name)))
