@@ -8,12 +8,14 @@
 #endif
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@
 #include "uprobes.h"
 
 #define RING_PAGES	128	/* data pages per thread: 512 KiB */
+#define CLOSERS		8	/* threads closing probe fds (see closer()) */
 
 /* perf's x86 register numbers (arch/x86/include/uapi/asm/perf_regs.h) */
 static const int perf_reg[IM_UP_NREGS] = {
@@ -60,6 +63,14 @@ struct im_uprobes {
 	size_t page;
 	struct qitem *qhead, *qtail;	/* records copied out, to handle */
 	size_t qbytes;
+	/* fds being closed by the closer threads */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t closers[CLOSERS];
+	int nclosers;
+	int *close_fds;
+	size_t nclose, close_cap;
+	bool quit;
 };
 
 static uint64_t regs_mask(void)
@@ -115,13 +126,58 @@ static int open_one(const struct im_uprobe_def *d, int type, int tid)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/*
+ * Closing a uprobe event waits for an RCU tasks-trace grace period (each
+ * event has a trace event of its own): about 0.1 s, measured here.  Six
+ * per thread, one thread after the other, would hold up our loop (and the
+ * threads waiting in a ptrace stop for it) for seconds.  So closes go to
+ * CLOSERS threads of ours, whose waits overlap.
+ */
+
+static int pull(struct im_uprobes *u, struct uthread *t);
+
+static void *closer(void *arg)
+{
+	struct im_uprobes *u = arg;
+
+	pthread_mutex_lock(&u->mu);
+	for (;;) {
+		int fd;
+
+		while (!u->nclose && !u->quit)
+			pthread_cond_wait(&u->cv, &u->mu);
+		if (!u->nclose)
+			break;
+		fd = u->close_fds[--u->nclose];
+		pthread_mutex_unlock(&u->mu);
+		close(fd);
+		pthread_mutex_lock(&u->mu);
+	}
+	pthread_mutex_unlock(&u->mu);
+	return NULL;
+}
+
+static void close_later(struct im_uprobes *u, int fd)
+{
+	pthread_mutex_lock(&u->mu);
+	if (u->nclosers && !im_grow(&u->close_fds, &u->close_cap, u->nclose + 1,
+				    sizeof(*u->close_fds))) {
+		u->close_fds[u->nclose++] = fd;
+		pthread_cond_signal(&u->cv);
+		fd = -1;
+	}
+	pthread_mutex_unlock(&u->mu);
+	if (fd >= 0)
+		close(fd);	/* no closer threads: here, slowly */
+}
+
 static void thread_close(struct im_uprobes *u, struct uthread *t)
 {
 	if (t->ring)
 		munmap(t->ring, t->ring_len);
 	for (size_t i = 0; t->fds && i < u->ndefs; i++)
 		if (t->fds[i] >= 0)
-			close(t->fds[i]);
+			close_later(u, t->fds[i]);
 	free(t->fds);
 	free(t->ids);
 	memset(t, 0, sizeof(*t));
@@ -254,6 +310,7 @@ static int scan(struct im_uprobes *u, bool *changed)
 			i++;
 			continue;
 		}
+		pull(u, &u->th[i]);
 		thread_close(u, &u->th[i]);
 		u->th[i] = u->th[--u->nth];
 		*changed = true;
@@ -285,6 +342,20 @@ int im_uprobes_open(int pid, const struct im_uprobe_def *defs, size_t ndefs,
 	u->defs = defs;
 	u->ndefs = ndefs;
 	u->page = (size_t)sysconf(_SC_PAGESIZE);
+	/* six fds per thread, more while closes are pending: all we may have */
+	{
+		struct rlimit rl;
+
+		if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
+	pthread_mutex_init(&u->mu, NULL);
+	pthread_cond_init(&u->cv, NULL);
+	while (u->nclosers < CLOSERS &&
+	       !pthread_create(&u->closers[u->nclosers], NULL, closer, u))
+		u->nclosers++;
 	/* until a pass finds no new thread */
 	while ((r = scan(u, &changed)) > 0 && rounds++ < 100)
 		;
@@ -343,6 +414,16 @@ void im_uprobes_close(struct im_uprobes *u)
 	for (size_t i = 0; i < u->nth; i++)
 		thread_close(u, &u->th[i]);
 	free(u->th);
+	/* the closers finish what is queued, then exit */
+	pthread_mutex_lock(&u->mu);
+	u->quit = true;
+	pthread_cond_broadcast(&u->cv);
+	pthread_mutex_unlock(&u->mu);
+	for (int i = 0; i < u->nclosers; i++)
+		pthread_join(u->closers[i], NULL);
+	free(u->close_fds);
+	pthread_cond_destroy(&u->cv);
+	pthread_mutex_destroy(&u->mu);
 	while (u->qhead) {
 		struct qitem *q = u->qhead;
 
@@ -350,6 +431,20 @@ void im_uprobes_close(struct im_uprobes *u)
 		free(q);
 	}
 	free(u);
+}
+
+int im_uprobes_remove(struct im_uprobes *u, int tid)
+{
+	for (size_t i = 0; i < u->nth; i++) {
+		if (u->th[i].tid != tid)
+			continue;
+		/* keep what it left in its ring, then let the probes go */
+		pull(u, &u->th[i]);
+		thread_close(u, &u->th[i]);
+		u->th[i] = u->th[--u->nth];
+		return 1;
+	}
+	return 0;
 }
 
 static int rd64(const uint8_t *p, size_t len, size_t *off, uint64_t *v)

@@ -67,6 +67,13 @@ size_t im_uprobes_threads(const struct im_uprobes *u);
 int im_uprobes_add(struct im_uprobes *u, int tid);
 
 /*
+ * Thread tid exited: queue what is left in its ring, close its probes (in
+ * the background: each close waits for an RCU grace period).  1 removed,
+ * 0 unknown.
+ */
+int im_uprobes_remove(struct im_uprobes *u, int tid);
+
+/*
  * Probe threads created since (perf cannot both inherit per-task probes to
  * new threads and give us their ring buffer), drop threads gone.  *changed:
  * the poll fds changed.  0 or -errno (-ESRCH: the process is gone).
@@ -83,7 +90,7 @@ typedef void (*im_uprobe_cb)(void *ctx, const struct im_uprobe_rec *r);
 int im_uprobes_drain(struct im_uprobes *u, im_uprobe_cb cb, void *ctx);
 bool im_uprobes_pending(const struct im_uprobes *u);
 
-/* Remove the probes. */
+/* Remove the probes (returns once they are all closed: about 0.1 s per 8). */
 void im_uprobes_close(struct im_uprobes *u);
 
 /*

@@ -1072,6 +1072,20 @@ static bool is_stop_sig(int sig)
 	       sig == SIGTTOU;
 }
 
+/* A thread we could not probe: say so, its calls go unseen. */
+static void warn_unprobed(struct watch *w, int tid, int err)
+{
+	stats.unprobed++;
+	if (w->json)
+		fprintf(w->out, "{\"schema\":\"iommu-map/1\",\"event\":"
+			"\"unprobed\",\"pid\":%d,\"tid\":%d,\"error\":\"%s\"}\n",
+			w->pid, tid, strerror(-err));
+	else
+		fprintf(w->out, "thread %d: cannot probe it (%s): its calls are "
+			"not seen\n", tid, strerror(-err));
+	fflush(w->out);
+}
+
 /* Resume a stopped thread: to its next syscall stop, or freely (uprobes). */
 static void resume(struct watch *w, int tid, int sig)
 {
@@ -1090,6 +1104,8 @@ static void on_status(struct watch *w, int tid, int st)
 
 	if (WIFEXITED(st) || WIFSIGNALED(st)) {
 		im_unwind_forget(w->uw, tid);
+		if (w->up && im_uprobes_remove(w->up, tid) > 0)
+			w->up_changed = true;
 		t = th_find(w, tid);
 		/* uprobes: its last call's return may still be queued */
 		if (t && w->uprobe && t->ev.kind != EV_NONE)
@@ -1113,9 +1129,13 @@ static void on_status(struct watch *w, int tid, int st)
 	t->listening = false;
 	if (w->up && !t->probed) {
 		/* a new thread, stopped before its first instruction */
+		int r = im_uprobes_add(w->up, tid);
+
 		t->probed = true;
-		if (im_uprobes_add(w->up, tid) > 0)
+		if (r > 0)
 			w->up_changed = true;
+		else if (r < 0)
+			warn_unprobed(w, tid, r);
 	}
 	if (sig == (SIGTRAP | 0x80)) {
 		on_syscall_stop(w, t);
@@ -1679,15 +1699,19 @@ static int watch_uprobes(struct watch *w, volatile sig_atomic_t *stop,
 				break;
 		}
 	}
-	/* what is in the buffers (all of it), then no more probes, then let go */
+	/*
+	 * What is in the buffers (all of it); then let the threads go before
+	 * the slow part, closing the probes (QEMU runs meanwhile; a probe hit
+	 * until then costs it a trap, no stop).
+	 */
 	if (ret != -ENOMEM)
 		while (im_uprobes_drain(u, up_on_rec, w) == 0 &&
 		       im_uprobes_pending(u) && !w->out_err)
 			;
-	im_uprobes_close(u);
 	w->up = NULL;
 	if (traced)
 		detach_all(w);
+	im_uprobes_close(u);
 	if (pidfd >= 0)
 		close(pidfd);
 	if (sigfd >= 0)

@@ -81,7 +81,7 @@ void im_watch_test_fd_match(const char *vm_match, const char *vfio_match);
 struct im_watch_stats {
 	unsigned long syscall_stops, events, signals_passed, threads_seen;
 	unsigned long group_stops, detached;
-	unsigned long probe_hits, lost;	/* uprobes */
+	unsigned long probe_hits, lost, unprobed;	/* uprobes */
 };
 void im_watch_last_stats(struct im_watch_stats *s);
 

@@ -45,7 +45,7 @@ th = threading.Thread(target=sender)
 th.start()
 fails = 0
 bad_rc = bad_state = 0
-stops = threads = passed = 0
+stops = threads = passed = unprobed = 0
 methods = ("uprobe", "ptrace")       # alternately
 for c in range(cycles):
     w = subprocess.Popen([os.path.join(bindir, "watch-run"), "--method", methods[c % 2], str(pid)],
@@ -59,6 +59,8 @@ for c in range(cycles):
     if w.returncode != 0:
         bad_rc += 1
         print("cycle %d: exit %d %s" % (c, w.returncode, err.strip()))
+    if "unprobed" in err:
+        unprobed += int(err.split("unprobed")[1].split()[0])
     for k in ("syscall_stops", "threads_seen", "signals_passed"):
         if k in err:
             v = int(err.split(k)[1].split()[0])
@@ -91,6 +93,7 @@ def check(cond, what):
 check(bad_rc == 0, "%d cycles: watch-run exit 0 (%d not)" % (cycles, bad_rc))
 check(bad_state == 0, "%d cycles: target never left stopped (%d)" % (cycles, bad_state))
 check(t.returncode == 0, "target exited normally (%d)" % t.returncode)
+check(unprobed == 0, "uprobe cycles: every thread born while watched was probed (%d not)" % unprobed)
 check(received == sent, "SIGRTMIN sent %d, received %d (%d passed on by watch)"
       % (sent, received, passed))
 print("syscall stops %d, threads seen %d in %d cycles" % (stops, threads, cycles))

@@ -96,9 +96,9 @@ int main(int argc, char **argv)
 	im_watch_last_stats(&st);
 	fprintf(stderr, "stats: syscall_stops %lu events %lu signals_passed %lu "
 		"threads_seen %lu group_stops %lu detached %lu probe_hits %lu "
-		"lost %lu\n",
+		"lost %lu unprobed %lu\n",
 		st.syscall_stops, st.events, st.signals_passed, st.threads_seen,
-		st.group_stops, st.detached, st.probe_hits, st.lost);
+		st.group_stops, st.detached, st.probe_hits, st.lost, st.unprobed);
 	if (ret < 0 && ret != -ECHILD)
 		fprintf(stderr, "watch-run: %s\n", err.msg[0] ? err.msg :
 			strerror(-ret));
