@@ -134,6 +134,22 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 fi
 done
 
+# --method auto without perf privileges: ptrace, and the start line says why
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 & sp=$!
+	i=0
+	while [ "$(readlink /proc/$sp/exe)" != "$(command -v sleep)" ] && [ $i -lt 100 ]; do
+		i=$((i + 1)); sleep 0.02
+	done
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/watch-run" $sp >"$tmp/auto.out" 2>&1 & wp=$!
+	wait_for "$tmp/auto.out" '^watching'
+	kill -INT $wp; wait $wp; arc=$?
+	kill $sp; wait $sp 2>/dev/null
+	grep -q '^watching PID [0-9]* (1 threads) with ptrace: every syscall stops (perf_event_open: .*CAP_PERFMON' "$tmp/auto.out" &&
+		[ $arc = 0 ] && ok "auto: no perf privilege -> ptrace, and why" ||
+		{ fail "auto fallback ($arc)"; cat "$tmp/auto.out"; }
+fi
+
 rm -rf "$tmp"
 echo "run-victim: $fails failed"
 [ $fails = 0 ]
