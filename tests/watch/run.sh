@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/watch/run.sh [--quick]: every watch test that runs without KVM.
 #   run-victim.sh      decoding, stacks (.symtab and .dynsym), threads,
-#                      signals, SIGINT and group-stop detach, EPERM message
+#                      signals, SIGINT and group-stop detach, EPERM message,
+#                      both methods; run twice, the second time built with
+#                      ASan/UBSan (SAN=1, lines prefixed "asan: ")
 #   stress.py          60 attach/detach cycles on a busy threaded target under
 #                      a stream of queued signals: none lost (15 with --quick)
 #   attach-cycles.py   100 attach/detach cycles on a TCG QEMU (10 with --quick)
@@ -14,6 +16,9 @@ n=100
 "$here/install-deps.sh" >/dev/null || exit 1
 rc=0
 "$here/run-victim.sh" || rc=1
+out=$(SAN=1 "$here/run-victim.sh" 2>&1); r=$?
+echo "$out" | sed 's/^/asan: /'
+[ $r = 0 ] || rc=1
 python3 "$here/stress.py" $((n / 2 + 10)) || rc=1
 python3 "$here/attach-cycles.py" $n; r=$?
 [ $r = 0 ] || [ $r = 77 ] || rc=1
