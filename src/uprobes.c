@@ -37,6 +37,8 @@ static const int perf_reg[IM_UP_NREGS] = {
 
 struct qitem {
 	struct qitem *next;
+	uint64_t key;			/* sample time, for the order across rings */
+	size_t seq;			/* pull order, to keep the sort stable */
 	int def;			/* -1: lost record */
 	uint64_t lost;
 	size_t len;
@@ -135,6 +137,7 @@ static int open_one(const struct im_uprobe_def *d, int type, int tid)
  */
 
 static int pull(struct im_uprobes *u, struct uthread *t);
+static int pull_all(struct im_uprobes *u);
 
 static void *closer(void *arg)
 {
@@ -310,7 +313,7 @@ static int scan(struct im_uprobes *u, bool *changed)
 			i++;
 			continue;
 		}
-		pull(u, &u->th[i]);
+		pull_all(u);
 		thread_close(u, &u->th[i]);
 		u->th[i] = u->th[--u->nth];
 		*changed = true;
@@ -438,8 +441,8 @@ int im_uprobes_remove(struct im_uprobes *u, int tid)
 	for (size_t i = 0; i < u->nth; i++) {
 		if (u->th[i].tid != tid)
 			continue;
-		/* keep what it left in its ring, then let the probes go */
-		pull(u, &u->th[i]);
+		/* keep what is in the rings (all: for the order), then let go */
+		pull_all(u);
 		thread_close(u, &u->th[i]);
 		u->th[i] = u->th[--u->nth];
 		return 1;
@@ -610,15 +613,56 @@ static int pull(struct im_uprobes *u, struct uthread *t)
 	return ret;
 }
 
+static int qitem_cmp(const void *a, const void *b)
+{
+	const struct qitem *x = *(struct qitem *const *)a;
+	const struct qitem *y = *(struct qitem *const *)b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Copy every ring out, then put what came in time order: each ring is in
+ * order, but rings are read one after the other (a thread's calls would
+ * otherwise come out after a later call of a thread read first).
+ */
 static int pull_all(struct im_uprobes *u)
 {
-	for (size_t i = 0; i < u->nth; i++) {
-		int r = pull(u, &u->th[i]);
+	struct qitem *before = u->qtail, *q, **v;
+	size_t n = 0, i;
+	int r = 0;
 
-		if (r < 0)
-			return r;
+	for (i = 0; i < u->nth && !r; i++)
+		r = pull(u, &u->th[i]);
+	for (q = before ? before->next : u->qhead; q; q = q->next)
+		n++;
+	if (n < 2)
+		return r;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return r;	/* unsorted, not lost */
+	for (i = 0, q = before ? before->next : u->qhead; q; q = q->next, i++) {
+		uint64_t t = UINT64_MAX;	/* lost records: after the batch */
+
+		if (q->def >= 0 && q->len >= 24)
+			memcpy(&t, q->body + 16, 8);	/* id, pid/tid, time */
+		q->key = t;
+		q->seq = i;
+		v[i] = q;
 	}
-	return 0;
+	qsort(v, n, sizeof(*v), qitem_cmp);
+	for (i = 0; i + 1 < n; i++)
+		v[i]->next = v[i + 1];
+	v[n - 1]->next = NULL;
+	if (before)
+		before->next = v[0];
+	else
+		u->qhead = v[0];
+	u->qtail = v[n - 1];
+	free(v);
+	return r;
 }
 
 bool im_uprobes_pending(const struct im_uprobes *u)

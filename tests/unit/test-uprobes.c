@@ -11,6 +11,8 @@
 #endif
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/syscall.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "t.h"
@@ -122,6 +124,61 @@ static void on_rec(void *ctx, const struct im_uprobe_rec *r)
 		hits[1]++;
 }
 
+/* a second thread: probed, then calls t_probed(2) when told, and exits */
+static pthread_barrier_t bar;
+static volatile int other_tid;
+
+static void *other(void *arg)
+{
+	(void)arg;
+	other_tid = (int)syscall(SYS_gettid);
+	pthread_barrier_wait(&bar);	/* main opens the probes */
+	pthread_barrier_wait(&bar);	/* main has called t_probed(1) */
+	t_probed(2);
+	return NULL;
+}
+
+static void on_order(void *ctx, const struct im_uprobe_rec *r)
+{
+	int *seen = ctx;
+
+	if (r->id == 7 && !r->ret && seen[0] < 4)
+		seen[1 + seen[0]++] = (int)r->regs[IM_UP_DI];
+}
+
+/*
+ * Records come out in time order across threads: the main thread calls
+ * first, the other thread exits and is removed (which reads the rings)
+ * before anything is drained.
+ */
+static void test_order(const struct im_uprobe_def *defs)
+{
+	struct im_uprobes *u = NULL;
+	char why[256];
+	int seen[5] = { 0 };
+	pthread_t th;
+
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&th, NULL, other, NULL);
+	pthread_barrier_wait(&bar);
+	if (im_uprobes_open(getpid(), defs, 2, &u, why, sizeof(why)) < 0) {
+		pthread_barrier_wait(&bar);
+		pthread_join(th, NULL);
+		printf("ok uprobes: order # SKIP %s\n", why);
+		return;
+	}
+	t_probed(1);
+	pthread_barrier_wait(&bar);
+	pthread_join(th, NULL);
+	T_EQ_U64((uint64_t)im_uprobes_remove(u, other_tid), 1,
+		 "uprobes: an exited thread is removed");
+	im_uprobes_drain(u, on_order, seen);
+	T_OK(seen[0] == 2 && seen[1] == 1 && seen[2] == 2,
+	     "uprobes: records in time order across threads (1 then 2)");
+	im_uprobes_close(u);
+	pthread_barrier_destroy(&bar);
+}
+
 static void test_live(struct im_map *maps, size_t n, const char *exe)
 {
 	struct im_sym_loc loc;
@@ -170,6 +227,7 @@ static void test_live(struct im_map *maps, size_t n, const char *exe)
 	im_uprobes_close(u);
 	t_probed(41);		/* no probe left: must just run */
 	T_OK(1, "uprobes: closed, the function runs unprobed");
+	test_order(defs);
 }
 
 int main(int argc, char **argv)
