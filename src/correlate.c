@@ -217,13 +217,6 @@ static int region_candidates(const struct cand_index *ci, const struct im_map *m
 	return (int)(hi - lo);
 }
 
-static const char *basename_of(const char *p)
-{
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
-}
-
 /* fd -> device, by fdinfo syspath or cdev path */
 static void link_fds(struct im_model *m, const struct cand_index *ci)
 {
@@ -235,7 +228,7 @@ static void link_fds(struct im_model *m, const struct cand_index *ci)
 
 		f->dev = -1;
 		if (f->syspath) {
-			f->dev = im_find_device(m, basename_of(f->syspath));
+			f->dev = im_find_device(m, im_basename(f->syspath));
 		} else if (im_proc_is_vfio_path(f->target, &cdev) && cdev >= 0) {
 			f->dev = cdev_device(ci, cdev);
 		}

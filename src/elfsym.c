@@ -446,8 +446,7 @@ void im_sym_format(const struct im_sym *s, char *buf, size_t len)
 
 	if (!len)
 		return;
-	base = s->file ? strrchr(s->file, '/') : NULL;
-	base = base ? base + 1 : (s->file ? s->file : "?");
+	base = s->file ? im_basename(s->file) : "?";
 	if (s->name)
 		snprintf(buf, len, "%s+0x%" PRIx64 " (%s)", s->name, s->offset,
 			 base);
@@ -472,13 +471,6 @@ int im_sym_lookup(const struct im_map *maps, size_t nmaps, uint64_t addr,
 
 /* ---- from a symbol name to where it is -------------------------------- */
 
-static const char *base_name(const char *p)
-{
-	const char *b = strrchr(p, '/');
-
-	return b ? b + 1 : p;
-}
-
 /* Does mapping m map file: its full path, or a basename prefix ("libc.so.")? */
 static bool file_matches(const struct im_map *m, const char *file)
 {
@@ -486,7 +478,7 @@ static bool file_matches(const struct im_map *m, const char *file)
 		return false;
 	if (file[0] == '/')
 		return !strcmp(m->path, file);
-	return !strncmp(base_name(m->path), file, strlen(file));
+	return !strncmp(im_basename(m->path), file, strlen(file));
 }
 
 static const struct esym *etab_by_name(const struct etab *t, const char *name)

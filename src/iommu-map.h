@@ -24,6 +24,7 @@ enum {
 void *im_calloc(size_t n, size_t size);		/* NULL on overflow/ENOMEM */
 int im_grow(void *arrayp, size_t *cap, size_t need, size_t elem);
 char *im_strdup(const char *s);
+const char *im_basename(const char *path);	/* after the last '/', else path */
 char *im_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int im_err_set(struct im_err *e, const char *file, unsigned int line,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));

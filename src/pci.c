@@ -70,13 +70,11 @@ static int read_cdev(const char *bdf)
 static char *link_name(const char *bdf, const char *link)
 {
 	char rel[128], target[4096];
-	const char *b;
 
 	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/%s", bdf, link);
 	if (im_root_readlink(rel, target, sizeof(target)) <= 0)
 		return NULL;
-	b = strrchr(target, '/');
-	return strdup(b ? b + 1 : target);
+	return strdup(im_basename(target));
 }
 
 static void fill_msix(struct im_device *dev, struct pci_dev *d)

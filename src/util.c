@@ -45,6 +45,13 @@ char *im_strdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
+const char *im_basename(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
 char *im_asprintf(const char *fmt, ...)
 {
 	va_list ap;

@@ -660,10 +660,8 @@ static void print_stack(struct watch *w, const struct event *e)
 			snprintf(name, sizeof(name), "%.*s",
 				 (int)strcspn(s.name, "@"), s.name);
 		} else if (!ret) {
-			const char *b = strrchr(s.file, '/');
-
 			snprintf(name, sizeof(name), "%s+0x%" PRIx64,
-				 b ? b + 1 : s.file, s.vaddr + (i ? 1 : 0));
+				 im_basename(s.file), s.vaddr + (i ? 1 : 0));
 		} else {
 			snprintf(name, sizeof(name), "0x%" PRIx64, e->ips[i]);
 		}
@@ -1399,13 +1397,6 @@ static void probe_path(const struct watch *w, const char *path, char *buf,
 		snprintf(buf, len, "%s", path);
 }
 
-static const char *base_of(const char *p)
-{
-	const char *b = strrchr(p, '/');
-
-	return b ? b + 1 : p;
-}
-
 static int up_plan(struct watch *w, struct up_plan *pl, char *why, size_t whylen)
 {
 	struct im_sym_loc io, mm, mu;
@@ -1445,11 +1436,11 @@ static int up_plan(struct watch *w, struct up_plan *pl, char *why, size_t whylen
 	pl->defs[UP_MUNMAP_RET] = (struct im_uprobe_def){ pl->paths[1],
 		mu.offset, true, false, UP_MUNMAP_RET };
 	snprintf(pl->where[0], sizeof(pl->where[0]), "%s (%s)",
-		 pl->vm_ioctl ? "kvm_vm_ioctl" : "ioctl", base_of(io.path));
+		 pl->vm_ioctl ? "kvm_vm_ioctl" : "ioctl", im_basename(io.path));
 	snprintf(pl->where[1], sizeof(pl->where[1]), "mmap (%s)",
-		 base_of(mm.path));
+		 im_basename(mm.path));
 	snprintf(pl->where[2], sizeof(pl->where[2]), "munmap (%s)",
-		 base_of(mu.path));
+		 im_basename(mu.path));
 	return 0;
 fail_libc:
 	snprintf(why, whylen, "no %s: %s", r == -ENODEV ?
