@@ -357,18 +357,10 @@ static const struct esym *etab_find(const struct etab *t, uint64_t v)
 static const struct im_map *find_map(const struct im_map *maps, size_t n,
 				     uint64_t addr)
 {
-	size_t lo = 0, hi = n;
+	long hit = im_maps_find(maps, n, addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (maps[mid].end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < n && maps[lo].start <= addr && addr < maps[lo].end)
-		return &maps[lo];
+	if (hit >= 0)
+		return &maps[hit];
 	/* tolerate unsorted input */
 	for (size_t i = 0; i < n; i++)
 		if (maps[i].start <= addr && addr < maps[i].end)

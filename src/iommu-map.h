@@ -60,6 +60,8 @@ void im_sort_memslots(struct im_model *m);
 int im_find_device(const struct im_model *m, const char *bdf);	/* index or -1 */
 /* interval lookups over sorted arrays: index or -1 */
 long im_find_map(const struct im_model *m, uint64_t hva);
+/* the same over any array of maps sorted by start, as /proc prints them */
+long im_maps_find(const struct im_map *maps, size_t n, uint64_t addr);
 long im_find_memslot_gpa(const struct im_model *m, int as_id, uint64_t gpa);
 const char *im_severity_name(enum im_severity s);
 const char *im_src_status_name(enum im_src_status s);

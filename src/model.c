@@ -200,22 +200,27 @@ int im_find_device(const struct im_model *m, const char *bdf)
 	return -1;
 }
 
-long im_find_map(const struct im_model *m, uint64_t hva)
+long im_maps_find(const struct im_map *maps, size_t n, uint64_t addr)
 {
-	size_t lo = 0, hi = m->nmaps;
+	size_t lo = 0, hi = n;
 
-	/* last map with start <= hva */
+	/* last map with start <= addr */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (m->maps[mid].start <= hva)
+		if (maps[mid].start <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo && hva < m->maps[lo - 1].end)
+	if (lo && addr < maps[lo - 1].end)
 		return (long)(lo - 1);
 	return -1;
+}
+
+long im_find_map(const struct im_model *m, uint64_t hva)
+{
+	return im_maps_find(m->maps, m->nmaps, hva);
 }
 
 long im_find_memslot_gpa(const struct im_model *m, int as_id, uint64_t gpa)

@@ -249,12 +249,12 @@ static const struct vrange *vr_find(const struct watch *w, uint64_t addr)
 	return NULL;
 }
 
+/* w->maps is /proc's order: sorted by start */
 static const struct im_map *map_find(const struct watch *w, uint64_t addr)
 {
-	for (size_t i = 0; i < w->nmaps; i++)
-		if (w->maps[i].start <= addr && addr < w->maps[i].end)
-			return &w->maps[i];
-	return NULL;
+	long i = im_maps_find(w->maps, w->nmaps, addr);
+
+	return i < 0 ? NULL : &w->maps[i];
 }
 
 static bool deny_read(void *ctx, uint64_t addr)
