@@ -141,9 +141,7 @@ struct watch {
 	struct fdent { int fd; char target[128]; } *fdc;	/* last seen */
 	size_t nfdc, fdccap;
 	int vm_fd;			/* the KVM VM fd, for kvm_vm_ioctl probes */
-	char vm_target[128];
-	const uint8_t *smp_stack;	/* the sample being handled: its stack */
-	uint64_t smp_sp, smp_len;
+	const struct im_uprobe_rec *smp;	/* the sample being handled */
 	int64_t mono_to_real_ns;
 };
 
@@ -505,10 +503,13 @@ static int read_tracee(struct watch *w, int tid, uint64_t addr, void *buf,
 	if (!len || addr + len < addr)
 		return -EFAULT;
 	/* a uprobe sample: its stack copy holds what was there at the call */
-	if (w->smp_stack && addr >= w->smp_sp && addr - w->smp_sp <= w->smp_len &&
-	    w->smp_len - (addr - w->smp_sp) >= len) {
-		memcpy(buf, w->smp_stack + (addr - w->smp_sp), len);
-		return 0;
+	if (w->smp && w->smp->stack) {
+		uint64_t sp = w->smp->regs[IM_UP_SP], have = w->smp->stack_len;
+
+		if (addr >= sp && addr - sp <= have && have - (addr - sp) >= len) {
+			memcpy(buf, w->smp->stack + (addr - sp), len);
+			return 0;
+		}
 	}
 	if (deny_read(w, addr) || deny_read(w, addr + len - 1))
 		return -EFAULT;
@@ -858,13 +859,12 @@ static void emit(struct watch *w, const struct event *e)
 /* ---- syscall stops ----------------------------------------------------- */
 
 /* the stack of the call being handled: a ptrace stop's, or the sample's */
-static const uint64_t *smp_regs;
-
 static void take_stack(struct watch *w, struct event *e)
 {
-	if (w->uprobe)
-		e->nips = im_unwind_sample(w->uw, w->pid, smp_regs, w->smp_stack,
-					   w->smp_len, e->ips, MAX_FRAMES);
+	if (w->smp)
+		e->nips = im_unwind_sample(w->uw, w->pid, w->smp->regs,
+					   w->smp->stack, w->smp->stack_len,
+					   e->ips, MAX_FRAMES);
 	else
 		e->nips = im_unwind_tid(w->uw, e->tid, e->ips, MAX_FRAMES);
 }
@@ -1381,10 +1381,8 @@ static void find_vm_fd(struct watch *w)
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.' &&
 		    fd_classify(w, atoi(de->d_name), target, sizeof(target)) ==
-		    FD_VM && w->vm_fd < 0) {
+		    FD_VM && w->vm_fd < 0)
 			w->vm_fd = atoi(de->d_name);
-			snprintf(w->vm_target, sizeof(w->vm_target), "%s", target);
-		}
 	closedir(d);
 }
 
@@ -1476,10 +1474,7 @@ static void up_on_rec(void *ctx, const struct im_uprobe_rec *r)
 	if (!t)
 		return;
 	stats.probe_hits++;
-	w->smp_stack = r->stack;
-	w->smp_sp = g[IM_UP_SP];
-	w->smp_len = r->stack ? r->stack_len : 0;
-	smp_regs = g;
+	w->smp = r;
 	switch (r->id) {
 	case UP_IOCTL:
 		/* kvm_vm_ioctl(KVMState *s, int type, ...) or ioctl(fd, req, arg) */
@@ -1533,8 +1528,7 @@ static void up_on_rec(void *ctx, const struct im_uprobe_rec *r)
 		ts.tv_nsec = ns % 1000000000;
 		t->ev.ts = ts;
 	}
-	w->smp_stack = NULL;
-	smp_regs = NULL;
+	w->smp = NULL;
 	/* a thread not traced (gone, never seized): kept for a call in flight */
 	if (!t->traced && t->ev.kind == EV_NONE && !(t->ev.flags & MAP_FIXED))
 		th_del(w, t->tid);
