@@ -547,6 +547,18 @@ static int enqueue_lost(struct im_uprobes *u, uint64_t n)
 	return 0;
 }
 
+/* Copy len bytes at offset at of a ring of size bytes, across its end. */
+static void ring_copy(void *dst, const uint8_t *data, uint64_t size,
+		      uint64_t at, size_t len)
+{
+	size_t first;
+
+	at %= size;
+	first = at + len <= size ? len : (size_t)(size - at);
+	memcpy(dst, data + at, first);
+	memcpy((uint8_t *)dst + first, data, len - first);
+}
+
 static int pull(struct im_uprobes *u, struct uthread *t)
 {
 	struct perf_event_mmap_page *mp = t->ring;
@@ -559,20 +571,14 @@ static int pull(struct im_uprobes *u, struct uthread *t)
 	tail = mp->data_tail;
 	while (!ret && tail + sizeof(struct perf_event_header) <= head) {
 		struct perf_event_header h;
-		uint64_t at = tail % size;
-		size_t first;
-		uint8_t hb[sizeof(h)];
 		struct qitem *q;
 
-		first = at + sizeof(h) <= size ? sizeof(h) : (size_t)(size - at);
-		memcpy(hb, data + at, first);
-		memcpy(hb + first, data, sizeof(h) - first);
-		memcpy(&h, hb, sizeof(h));
+		ring_copy(&h, data, size, tail, sizeof(h));
 		if (h.size < sizeof(h) || tail + h.size > head)
 			break;
 		if (h.type == PERF_RECORD_SAMPLE) {
 			size_t len = h.size - sizeof(h);
-			uint64_t body = (at + sizeof(h)) % size, id;
+			uint64_t id;
 
 			if (u->qbytes + len > QUEUE_MAX) {
 				ret = enqueue_lost(u, 1);
@@ -584,9 +590,7 @@ static int pull(struct im_uprobes *u, struct uthread *t)
 				ret = -ENOMEM;
 				break;
 			}
-			first = body + len <= size ? len : (size_t)(size - body);
-			memcpy(q->body, data + body, first);
-			memcpy(q->body + first, data, len - first);
+			ring_copy(q->body, data, size, tail + sizeof(h), len);
 			q->len = len;
 			q->lost = 0;
 			q->def = -1;
@@ -600,11 +604,9 @@ static int pull(struct im_uprobes *u, struct uthread *t)
 				enqueue(u, q);
 		} else if (h.type == PERF_RECORD_LOST &&
 			   h.size >= sizeof(h) + 16) {
-			uint64_t lost, off = (at + sizeof(h) + 8) % size;
+			uint64_t lost;	/* { u64 id; u64 lost; } */
 
-			first = off + 8 <= size ? 8 : (size_t)(size - off);
-			memcpy(&lost, data + off, first);
-			memcpy((uint8_t *)&lost + first, data, 8 - first);
+			ring_copy(&lost, data, size, tail + sizeof(h) + 8, 8);
 			ret = enqueue_lost(u, lost);
 		}
 		tail += h.size;

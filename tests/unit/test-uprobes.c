@@ -224,6 +224,15 @@ static void test_live(struct im_map *maps, size_t n, const char *exe)
 	im_uprobes_drain(u, on_rec, hits);
 	T_EQ_U64((uint64_t)hits[0], 3, "uprobes: 3 entry samples, arg 41, stack copied");
 	T_EQ_U64((uint64_t)hits[1], 3, "uprobes: 3 return samples, result 83");
+	/* 3 x 20 samples of ~16 KiB: the 512 KiB ring wraps round */
+	hits[0] = hits[1] = 0;
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 20; i++)
+			t_probed(41);
+		im_uprobes_drain(u, on_rec, hits);
+	}
+	T_OK(hits[0] == 60 && hits[1] == 60,
+	     "uprobes: 60 + 60 samples through a ring that wrapped, none lost");
 	im_uprobes_close(u);
 	t_probed(41);		/* no probe left: must just run */
 	T_OK(1, "uprobes: closed, the function runs unprobed");
