@@ -21,6 +21,15 @@ wait_for() {	# wait_for FILE PATTERN: up to 10 s
 		i=$((i + 1)); [ $i -gt 200 ] && return 1; sleep 0.05
 	done
 }
+# nobody_sleep: a `sleep 30` owned by nobody in the background, pid in $sp,
+# returning once setpriv has exec'd it (its maps are sleep's)
+nobody_sleep() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 & sp=$!
+	i=0
+	while [ "$(readlink /proc/$sp/exe)" != "$(command -v sleep)" ] && [ $i -lt 100 ]; do
+		i=$((i + 1)); sleep 0.02
+	done
+}
 FAKE="--vm-match im-fake-kvm-vm --vfio-match im-fake-vfio"
 DEV="--dev 0000:00:03.0,2,fe000000,4000"
 
@@ -116,11 +125,7 @@ kill $sp; wait $sp 2>/dev/null
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	# ptrace: root's process; uprobes: our own, so that only perf says no
 	if [ $m = uprobe ]; then
-		setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 & sp=$!
-		i=0	# until setpriv has exec'd sleep
-		while [ "$(readlink /proc/$sp/exe)" != "$(command -v sleep)" ] && [ $i -lt 100 ]; do
-			i=$((i + 1)); sleep 0.02
-		done
+		nobody_sleep
 	else
 		sleep 30 & sp=$!
 	fi
@@ -136,11 +141,7 @@ done
 
 # --method auto without perf privileges: ptrace, and the start line says why
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
-	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 & sp=$!
-	i=0
-	while [ "$(readlink /proc/$sp/exe)" != "$(command -v sleep)" ] && [ $i -lt 100 ]; do
-		i=$((i + 1)); sleep 0.02
-	done
+	nobody_sleep
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/watch-run" $sp >"$tmp/auto.out" 2>&1 & wp=$!
 	wait_for "$tmp/auto.out" '^watching'
 	kill -INT $wp; wait $wp; arc=$?
