@@ -25,7 +25,14 @@ UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memsl
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
-	check-asan fuzz bench clean install kmod
+	check-asan fuzz bench clean install kmod roots check-fresh check-gdb-here check-lab-here check-kmod-here
+
+# The stacks (tests/stacks/): check-gdb, check-kmod and check-lab run in a
+# Debian root of each, built by tests/stacks/root.sh; STACK=NAME picks one.
+STACKS  := bookworm trixie trixie-backports
+STACK   ?=
+SCENARIO ?=
+RUN_STACKS = $(if $(STACK),$(STACK),$(STACKS))
 
 all: $(B)/iommu-map
 
@@ -61,7 +68,17 @@ check: deps
 update-golden: all
 	@B=$(B) tests/run.sh --update
 
+roots:
+	@for s in $(RUN_STACKS); do tests/stacks/root.sh $$s || exit 1; done
+
+# the README's commands on a fresh minbase root of each stack
+check-fresh:
+	@tests/stacks/check-fresh.sh $(RUN_STACKS)
+
 check-gdb:
+	@tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-gdb-here
+
+check-gdb-here:
 	@tests/gdb/run.sh
 
 # watch on this machine, no KVM: a stand-in target (both methods), a busy
@@ -72,13 +89,20 @@ check-watch:
 # the lab: a real QEMU + vfio-pci + nested KVM under TCG (tests/lab/README.md).
 # The module is built first (its headers come from check-kmod's script) and
 # loaded inside L1 only, never on this machine.
-check-lab: all
-	@tests/kmod/install-headers.sh
+check-lab:
+	@tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-lab-here SCENARIO='$(SCENARIO)'
+
+# the lab on this machine's own stack (each.sh runs it inside a root)
+check-lab-here: deps
+	@tests/lab/install-deps.sh
+	@tests/kmod/install-headers.sh >/dev/null
+	@$(MAKE) --no-print-directory all
 	@tests/kmod/build.sh >/dev/null || { echo "check-lab: the kernel module does not build"; exit 1; }
 	@bash tests/gdb/setup.sh >/dev/null || { echo "check-lab: the QEMU types object for the gdb hook does not build"; exit 1; }
-	@tests/lab/run.sh
+	@tests/lab/run.sh $(SCENARIO)
 
-check-asan:
+check-asan: deps
+	@tests/asan-deps.sh
 	@$(MAKE) --no-print-directory B=build-asan CC=clang \
 		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		LDFLAGS='-fsanitize=address,undefined' check
@@ -96,8 +120,12 @@ kmod:
 
 # CI: install the headers, build with W=1 and no warning, check the UAPI layout
 check-kmod:
-	@tests/kmod/install-headers.sh
+	@tests/kmod/install-headers.sh >/dev/null
 	@tests/kmod/build.sh
+
+# the module against each stack's headers, in its root
+check-kmod-stacks:
+	@tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-kmod
 
 install: all
 	install -D -m 0755 $(B)/iommu-map $(DESTDIR)$(PREFIX)/sbin/iommu-map
