@@ -9,7 +9,8 @@
 # kernel, modules and /usr all come from the stack under test.
 #
 # The tree (tracked files and untracked ones git does not ignore, no build
-# output) is copied to /work/iommu-map in the root, afresh every time.
+# output) is copied to /work/iommu-map in the root, afresh every time
+# (IM_WORKDIR=NAME copies to /work/NAME instead, for runs side by side).
 # Exit status: CMD's; 1 when the root cannot be built.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,6 +22,6 @@ shift
 [ "$(id -u)" = 0 ] || { echo "in-root.sh: needs root (chroot)" >&2; exit 1; }
 root=$("$here/root.sh" "$stack" | tail -n 1) || { echo "in-root.sh: no $stack root" >&2; exit 1; }
 [ -d "$root/usr" ] || { echo "in-root.sh: $root is not a root" >&2; exit 1; }
-im_copy_tree "$repo" "$root/work/iommu-map" || { echo "in-root.sh: copying the tree failed" >&2; exit 1; }
+im_copy_tree "$repo" "$root/work/${IM_WORKDIR:-iommu-map}" || { echo "in-root.sh: copying the tree failed" >&2; exit 1; }
 export IM_STACK=$stack
 im_chroot "$root" root "$@"

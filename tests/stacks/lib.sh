@@ -17,8 +17,8 @@ im_copy_tree() {
 	fi
 }
 
-# im_chroot ROOT USER CMD...: run CMD (through sh -c, in /work/iommu-map
-# when it exists) as USER in ROOT, in a private mount namespace with the
+# im_chroot ROOT USER CMD...: run CMD (through sh -c, in
+# /work/${IM_WORKDIR:-iommu-map} when it exists, else in the user's home) as USER in ROOT, in a private mount namespace with the
 # host's /proc, /sys and /dev.  Extra mounts: IM_BIND="SRC:DST ..." (DST
 # inside ROOT).
 im_chroot() {
@@ -40,7 +40,7 @@ im_chroot() {
 		exec chroot --userspec="$spec" "$r" /usr/bin/env -i \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME="$home" USER="$u" LC_ALL=C.UTF-8 TERM=dumb CI="${CI:-}" \
-			IM_STACK="${IM_STACK:-}" LAB_OUT="${LAB_OUT:-}" \
-			/bin/sh -c "cd /work/iommu-map 2>/dev/null || cd \"\$HOME\"; exec \"\$@\"" sh "$@"
+			IM_STACK="${IM_STACK:-}" LAB_OUT="${LAB_OUT:-}" IM_WORKDIR="${IM_WORKDIR:-iommu-map}" \
+			/bin/sh -c "cd /work/${IM_WORKDIR:-iommu-map} 2>/dev/null || cd \"\$HOME\"; exec \"\$@\"" sh "$@"
 	' sh "$root" "$user" "$spec" "$@"
 }
