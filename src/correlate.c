@@ -5,6 +5,7 @@
  * BAR <-> vfio mmaps (maps offset, fdinfo, cdev) <-> KVM memslots (HVA
  * overlap) <-> guest BAR.  All joins are sorted arrays and binary searches.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,9 +71,12 @@ struct cand {
 	int dev;
 };
 
+/* candidate classes of a region-offset mapping */
+enum { CAND_FDINFO, CAND_HELD_GROUP, CAND_VFIO_PCI, NCAND };
+
 struct cand_index {
-	struct cand *v[2][IM_NBARS];
-	size_t n[2][IM_NBARS];
+	struct cand *v[NCAND][IM_NBARS];
+	size_t n[NCAND][IM_NBARS];
 	int *by_cdev;		/* cdev number -> device, or -1 */
 	int ncdev;
 };
@@ -95,10 +99,61 @@ static void free_cand_index(struct cand_index *ci)
 {
 	int c, i;
 
-	for (c = 0; c < 2; c++)
+	for (c = 0; c < NCAND; c++)
 		for (i = 0; i < IM_NBARS; i++)
 			free(ci->v[c][i]);
 	free(ci->by_cdev);
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The legacy vfio group numbers the target holds open (/dev/vfio/N), sorted:
+ * a device fd got through the group API needs its group fd, and QEMU keeps
+ * it open.  (A device fd passed in by fd=, or a cdev, needs none.)
+ */
+static long *held_groups(const struct im_model *m, size_t *n)
+{
+	long *g = im_calloc(m->nfds + 1, sizeof(long));
+	size_t i;
+
+	*n = 0;
+	if (!g)
+		return NULL;
+	for (i = 0; i < m->nfds; i++) {
+		const char *t = m->fds[i].target, *p;
+		char *e;
+		long v;
+
+		if (!t || strncmp(t, "/dev/vfio/", 10))
+			continue;
+		p = t + 10;
+		if (!isdigit((unsigned char)*p))
+			continue;
+		errno = 0;
+		v = strtol(p, &e, 10);
+		if (!*e && !errno)
+			g[(*n)++] = v;
+	}
+	qsort(g, *n, sizeof(long), cmp_long);
+	return g;
+}
+
+static bool group_held(const long *g, size_t n, const char *group)
+{
+	char *e;
+	long v;
+
+	if (!group || !isdigit((unsigned char)*group))
+		return false;
+	errno = 0;
+	v = strtol(group, &e, 10);
+	return !*e && !errno && bsearch(&v, g, n, sizeof(long), cmp_long);
 }
 
 static int build_cand_index(const struct im_model *m, struct cand_index *ci)
@@ -108,8 +163,11 @@ static int build_cand_index(const struct im_model *m, struct cand_index *ci)
 	size_t i, j;
 	int c, b, cdev, r = 0;
 
+	size_t ngroups = 0;
+	long *groups = held_groups(m, &ngroups);
+
 	memset(ci, 0, sizeof(*ci));
-	if (!named || !as_cdev) {
+	if (!named || !as_cdev || !groups) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -123,7 +181,7 @@ static int build_cand_index(const struct im_model *m, struct cand_index *ci)
 		if (im_proc_is_vfio_path(f->target, &cdev) && cdev >= 0)
 			as_cdev[f->dev] = true;
 	}
-	for (c = 0; c < 2 && !r; c++)
+	for (c = 0; c < NCAND && !r; c++)
 		for (b = 0; b < IM_NBARS && !r; b++) {
 			ci->v[c][b] = im_calloc(m->ndevices, sizeof(struct cand));
 			if (!ci->v[c][b]) {
@@ -137,8 +195,10 @@ static int build_cand_index(const struct im_model *m, struct cand_index *ci)
 				if (as_cdev[i] || bar->kind == IM_BAR_NONE ||
 				    bar->kind == IM_BAR_IO)
 					continue;
-				if (c == 0 ? !named[i] :
+				if (c == CAND_FDINFO ? !named[i] :
 				    !d->driver || strcmp(d->driver, "vfio-pci"))
+					continue;
+				if (c == CAND_HELD_GROUP && !group_held(groups, ngroups, d->iommu_group))
 					continue;
 				ci->v[c][b][ci->n[c][b]++] =
 					(struct cand){ page_up(bar->size), (int)i };
@@ -161,6 +221,7 @@ static int build_cand_index(const struct im_model *m, struct cand_index *ci)
 out:
 	free(named);
 	free(as_cdev);
+	free(groups);
 	return r;
 }
 
@@ -186,12 +247,13 @@ static size_t lower(const struct cand *v, size_t n, uint64_t want)
 }
 
 /*
- * How many BARs of index (offset >> 40) can hold the mapping, among devices
- * named by fdinfo or among all vfio-pci devices; `exact` keeps only BARs the
+ * How many BARs of index (offset >> 40) can hold the mapping, among the
+ * devices of class `c` (named by fdinfo, vfio-pci in a group the target
+ * holds, or all vfio-pci devices); `exact` keeps only BARs the
  * mapping covers whole, as QEMU maps a BAR without a sparse mmap.
  */
 static int region_candidates(const struct cand_index *ci, const struct im_map *mp,
-			     bool only_fdinfo, bool exact, int *dev)
+			     int c, bool exact, int *dev)
 {
 	uint64_t idx = mp->offset >> REGION_SHIFT, off = mp->offset & REGION_MASK;
 	uint64_t len = mp->end - mp->start;
@@ -201,8 +263,8 @@ static int region_candidates(const struct cand_index *ci, const struct im_map *m
 	*dev = -1;
 	if (idx >= IM_NBARS)
 		return 0;
-	v = ci->v[only_fdinfo ? 0 : 1][idx];
-	n = ci->n[only_fdinfo ? 0 : 1][idx];
+	v = ci->v[c][idx];
+	n = ci->n[c][idx];
 	if (exact) {
 		if (off)
 			return 0;
@@ -266,7 +328,7 @@ static int decide_offset_mode(struct im_model *m, const struct cand_index *ci,
 		nvfio++;
 		if (find_bar_ref(refs, nrefs, mp->offset) >= 0)
 			hpa_hits++;
-		if (region_candidates(ci, mp, false, false, &dummy) ||
+		if (region_candidates(ci, mp, CAND_VFIO_PCI, false, &dummy) ||
 		    (mp->cdev >= 0 && (mp->offset >> REGION_SHIFT) < IM_NBARS))
 			region_hits++;
 	}
@@ -341,14 +403,18 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci,
 					mp->dev = dev;
 					mp->ident = IM_ID_CDEV;
 				}
-			} else if (fdinfo && (region_candidates(ci, mp, true, false, &dev) == 1 ||
-					      region_candidates(ci, mp, true, true, &dev) == 1)) {
+			} else if (fdinfo && (region_candidates(ci, mp, CAND_FDINFO, false, &dev) == 1 ||
+					      region_candidates(ci, mp, CAND_FDINFO, true, &dev) == 1)) {
 				mp->dev = dev;
 				mp->ident = IM_ID_FDINFO;
-			} else if ((n = region_candidates(ci, mp, false, false, &dev)) == 1 ||
-				   region_candidates(ci, mp, false, true, &dev) == 1) {
+			} else if ((n = region_candidates(ci, mp, CAND_VFIO_PCI, false, &dev)) == 1 ||
+				   region_candidates(ci, mp, CAND_VFIO_PCI, true, &dev) == 1) {
 				mp->dev = dev;
 				mp->ident = IM_ID_GUESS;
+			} else if (region_candidates(ci, mp, CAND_HELD_GROUP, false, &dev) == 1 ||
+				   region_candidates(ci, mp, CAND_HELD_GROUP, true, &dev) == 1) {
+				mp->dev = dev;
+				mp->ident = IM_ID_GROUP;
 			} else if (n > 1) {
 				im_add_finding(m, IM_SEV_WARNING, "mmap-device-ambiguous",
 					       mp->path,
@@ -846,12 +912,15 @@ int im_correlate(struct im_model *m)
 			r = bar_findings(m, &h, (int)i, b);
 		}
 		for (b = 0; b < IM_NBARS && !r; b++)
-			if (d->bars[b].nmmaps && d->bars[b].mmaps[0].ident == IM_ID_GUESS) {
+			if (d->bars[b].nmmaps && (d->bars[b].mmaps[0].ident == IM_ID_GUESS ||
+						  d->bars[b].mmaps[0].ident == IM_ID_GROUP)) {
 				char subj[48];
 
 				subject(subj, sizeof(subj), d, -1);
 				r = im_add_finding(m, IM_SEV_INFO, "device-guessed", subj,
-						   "tied to its mmaps by BAR index and size only: this kernel names neither the device of an anonymous vfio fd nor its HPA in maps; pass --qmp to confirm");
+						   "tied to its mmaps by BAR index and size only%s: this kernel names neither the device of an anonymous vfio fd nor its HPA in maps; pass --qmp to confirm",
+						   d->bars[b].mmaps[0].ident == IM_ID_GROUP ?
+						   ", among the devices whose IOMMU group QEMU holds open" : "");
 				break;
 			}
 	}

@@ -44,6 +44,28 @@ static int dec(const char *s, size_t len, uint64_t max, uint64_t *v)
 	return 0;
 }
 
+/*
+ * Where a captured memslot table came from: capture writes its first line
+ * as "# as_id slot gpa size hva flags  (source: NAME)".  Only the sources
+ * this tool writes are taken; anything else is KVM's own table.
+ */
+static const char *captured_source(const char *buf, size_t len)
+{
+	static const char *const known[] = { "qemu-trace", "gdb-export" };
+	const char *nl = memchr(buf, '\n', len);
+	size_t ll = nl ? (size_t)(nl - buf) : len, i;
+	const char *p = len && buf[0] == '#' ? memmem(buf, ll, "(source: ", 9) : NULL;
+
+	for (i = 0; p && i < sizeof(known) / sizeof(known[0]); i++) {
+		size_t kl = strlen(known[i]);
+
+		if ((size_t)(buf + ll - (p + 9)) >= kl + 1 && !memcmp(p + 9, known[i], kl) &&
+		    p[9 + kl] == ')')
+			return known[i];
+	}
+	return "kvm-memslot";
+}
+
 int im_memslots_parse(const char *buf, size_t len, const char *file,
 		      struct im_model *m, struct im_err *err)
 {
@@ -109,6 +131,7 @@ int im_memslots_parse(const char *buf, size_t len, const char *file,
 	}
 	im_sort_memslots(m);
 	m->memslots_known = true;
+	m->memslot_source = captured_source(buf, len);
 	return 0;
 }
 
@@ -123,13 +146,16 @@ int im_memslots_load(struct im_model *m, struct im_err *err)
 		return r;
 	file = im_root_path(MEMSLOTS_FILE);
 	r = im_memslots_parse(buf, len, file ? file : MEMSLOTS_FILE, m, err);
-	free(buf);
 	free(file);
 	if (!r) {
-		m->memslot_source = "kvm-memslot";
-		im_add_source(m, "memslots", IM_SRC_OK, "%s: %zu slots",
-			      MEMSLOTS_FILE, m->nmemslots);
+		if (strcmp(m->memslot_source, "kvm-memslot"))
+			im_add_source(m, "memslots", IM_SRC_OK, "%s: %zu slots (captured from %s)",
+				      MEMSLOTS_FILE, m->nmemslots, m->memslot_source);
+		else
+			im_add_source(m, "memslots", IM_SRC_OK, "%s: %zu slots",
+				      MEMSLOTS_FILE, m->nmemslots);
 	}
+	free(buf);
 	return r;
 }
 

@@ -31,6 +31,7 @@ enum im_ident {
 	IM_ID_CDEV,	/* /dev/vfio/devices/vfioN path */
 	IM_ID_HPA,	/* maps offset is an HPA inside the BAR */
 	IM_ID_GUESS,	/* (index, size) match only */
+	IM_ID_GROUP,	/* (index, size) match among the IOMMU groups the target holds open */
 };
 
 enum im_severity { IM_SEV_INFO = 0, IM_SEV_WARNING, IM_SEV_ERROR };

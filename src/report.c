@@ -23,6 +23,7 @@ static const char *ident_word(enum im_ident id)
 	case IM_ID_CDEV: return "device named by its vfio cdev";
 	case IM_ID_HPA: return "offset is the HPA";
 	case IM_ID_GUESS: return "device guessed by BAR index and size";
+	case IM_ID_GROUP: return "device guessed by BAR index and size among the IOMMU groups QEMU holds";
 	default: return "device unknown";
 	}
 }

@@ -292,19 +292,10 @@ if accel != "kvm":
         text.strip()[:200])
     res(eslots is None, "export kvm_slots is null under TCG", str(eslots)[:100])
 else:
-    tslots = {}
-    rxt = re.compile(r"kvm_set_user_memory Slot#(\d+) flags=(0x[0-9a-f]+) gpa=(0x[0-9a-f]+) "
-                     r"size=(0x[0-9a-f]+) ua=(0x[0-9a-f]+) ret=(-?\d+)")
-    for line in open(trace, errors="replace"):
-        m = rxt.search(line)
-        if not m or int(m.group(6)) != 0:
-            continue
-        raw = int(m.group(1))
-        key = (raw >> 16, raw & 0xffff)
-        if int(m.group(4), 16) == 0:
-            tslots.pop(key, None)
-        else:
-            tslots[key] = (num(m.group(3)), num(m.group(4)), num(m.group(5)), num(m.group(2)))
+    sys.path.insert(0, "/lab/lab")
+    import labcheck
+    tslots = {k: (v["gpa"], v["size"], v["hva"], v["flags"])
+              for k, v in labcheck.trace_memslots(open(trace, errors="replace").read())[0].items()}
     def cmp(a, b):
         keys = sorted(set(a) | set(b))
         d = [k for k in keys if k not in a or k not in b or a[k][:3] != b[k][:3]]

@@ -96,10 +96,7 @@ if [ "$HAVE_VM" = 1 ] && [ -n "$KT" ]; then
 import os, re, subprocess, sys
 slots_file, trace, scen_out, pid, kt = sys.argv[1:6]
 sys.path.insert(0, "/lab/lab")
-try:
-    import labcheck as lc
-except ImportError:
-    lc = None
+import labcheck as lc
 
 def out(kind, msg):
     print("%s %s" % (kind, msg), flush=True)
@@ -114,20 +111,7 @@ for line in open(slots_file):
 
 # 1. the trace, replayed
 if trace and os.path.exists(trace):
-    tslots = {}
-    rx = re.compile(r"kvm_set_user_memory Slot#(\d+) flags=(0x[0-9a-f]+) gpa=(0x[0-9a-f]+) "
-                    r"size=(0x[0-9a-f]+) ua=(0x[0-9a-f]+) ret=(-?\d+)")
-    for line in open(trace, errors="replace"):
-        m = rx.search(line)
-        if not m or int(m.group(6)) != 0:
-            continue
-        raw = int(m.group(1))
-        key = (raw >> 16, raw & 0xffff)
-        if int(m.group(4), 16) == 0:
-            tslots.pop(key, None)
-        else:
-            tslots[key] = {"gpa": int(m.group(3), 16), "size": int(m.group(4), 16),
-                           "hva": int(m.group(5), 16), "flags": int(m.group(2), 16)}
+    tslots, _ = lc.trace_memslots(open(trace, errors="replace").read())
     # dirty logging (flag 1) may be toggled after the last trace line we see
     norm = lambda d: {k: dict(v, flags=v["flags"] & ~1) for k, v in d.items()}
     diff = sorted(set(kslots) ^ set(tslots)) + sorted(

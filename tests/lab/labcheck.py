@@ -160,32 +160,47 @@ def flatview_for(views, as_name):
     return None
 
 
+# QEMU's kvm_set_user_memory trace line, both formats:
+#   7.2:  kvm_set_user_memory Slot#%d flags=0x%x gpa=0x%lx size=0x%lx ua=0x%lx ret=%d
+#         (Slot# is (as_id << 16) | slot)
+#   9.0+: kvm_set_user_memory AddrSpace#%d Slot#%d flags=0x%x gpa=0x%lx size=0x%lx
+#         ua=0x%lx guest_memfd=%d guest_memfd_offset=0x%lx ret=%d
+# with or without a prefix (QEMU 11's -msg timestamp=on, the log backend's pid@time:).
 TRACE_RE = re.compile(
-    r"kvm_set_user_memory Slot#(\d+) flags=(0x[0-9a-f]+) gpa=(0x[0-9a-f]+) "
-    r"size=(0x[0-9a-f]+) ua=(0x[0-9a-f]+) ret=(-?\d+)")
+    r"kvm_set_user_memory (?:AddrSpace#(\d+) )?Slot#(\d+) flags=(0x[0-9a-f]+) gpa=(0x[0-9a-f]+) "
+    r"size=(0x[0-9a-f]+) ua=(0x[0-9a-f]+)(?: guest_memfd=-?\d+ guest_memfd_offset=0x[0-9a-f]+)? "
+    r"ret=(-?\d+)")
 
 
-def trace_memslots(text):
-    """Replay QEMU's kvm_set_user_memory trace into the final slot table:
-    {(as_id, slot): {"gpa", "size", "hva", "flags"}}. Slot numbers >= 65536
-    are (as_id << 16) | slot, QEMU's encoding for the SMM address space."""
-    slots = {}
+def trace_events(text):
+    """The successful kvm_set_user_memory calls of a trace, in order:
+    ((as_id, slot), gpa, size, hva, flags), and how many lines matched."""
+    ev = []
     n = 0
     for line in text.splitlines():
         m = TRACE_RE.search(line)
         if not m:
             continue
         n += 1
-        raw, flags, gpa, size, ua, ret = m.groups()
+        asid, raw, flags, gpa, size, ua, ret = m.groups()
         if int(ret) != 0:
             continue
         raw = int(raw)
-        key = (raw >> 16, raw & 0xffff)
-        if int(size, 16) == 0:
+        key = (int(asid), raw) if asid is not None else (raw >> 16, raw & 0xffff)
+        ev.append((key, int(gpa, 16), int(size, 16), int(ua, 16), int(flags, 16)))
+    return ev, n
+
+
+def trace_memslots(text):
+    """Replay QEMU's kvm_set_user_memory trace into the final slot table:
+    {(as_id, slot): {"gpa", "size", "hva", "flags"}}."""
+    slots = {}
+    ev, n = trace_events(text)
+    for key, gpa, size, hva, flags in ev:
+        if size == 0:
             slots.pop(key, None)
         else:
-            slots[key] = {"gpa": int(gpa, 16), "size": int(size, 16),
-                          "hva": int(ua, 16), "flags": int(flags, 16)}
+            slots[key] = {"gpa": gpa, "size": size, "hva": hva, "flags": flags}
     return slots, n
 
 

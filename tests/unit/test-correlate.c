@@ -110,6 +110,30 @@ int main(void)
 	T_OK(finding(&m, "mmap-device-ambiguous") != NULL, "twins: ambiguity reported");
 	T_OK(!m.devices[0].bars[0].nmmaps && !m.devices[1].bars[0].nmmaps, "twins: nothing invented");
 
+	/* twins again, but the target holds only the second one's group open */
+	setup(&m, "6.12.0");
+	d = add_dev(&m, "0000:01:00.0");
+	bar(d, 0, 0xfc000000, 0x20000);
+	d->iommu_group = strdup("11");
+	d = add_dev(&m, "0000:02:00.0");
+	bar(d, 0, 0xfd000000, 0x20000);
+	d->iommu_group = strdup("12");
+	m.fds = calloc(2, sizeof(*m.fds));
+	m.nfds = 2;
+	m.fds[0].fd = 19;
+	m.fds[0].target = strdup("/dev/vfio/12");
+	m.fds[1].fd = 20;
+	m.fds[1].target = strdup("anon_inode:[vfio-device]");
+	maps(&m, "7f0000000000-7f0000020000 rw-s 00000000 00:0e 44 anon_inode:[vfio-device]\n");
+	T_OK(!im_correlate(&m), "held group: correlate");
+	T_EQ_U64(m.devices[1].bars[0].nmmaps, 1, "held group: the twin whose group is open has the mmap");
+	T_OK(!m.devices[0].bars[0].nmmaps, "held group: the other twin has none");
+	T_OK(m.devices[1].bars[0].nmmaps && m.devices[1].bars[0].mmaps[0].ident == IM_ID_GROUP,
+	     "held group: marked as a guess by group");
+	T_OK(finding(&m, "mmap-device-ambiguous") == NULL, "held group: no ambiguity");
+	f = finding(&m, "device-guessed");
+	T_OK(f && strstr(f->message, "IOMMU group"), "held group: the finding says how");
+
 	/* 3. fdinfo (6.18) names the device among twins */
 	setup(&m, "6.18.0");
 	d = add_dev(&m, "0000:01:00.0");

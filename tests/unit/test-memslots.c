@@ -38,6 +38,18 @@ int main(void)
 	T_OK(parse(&m, "0 0 0 0 0x1000 0\n", &e) == -EINVAL, "empty slot refused");
 	T_OK(parse(&m, "0 0 0xfffffffffffff000 0x2000 0x1000 0\n", &e) == -EINVAL, "wrapping slot refused");
 	T_OK(parse(&m, "0 0 0 0x1000 0x1000 0x1ffffffff\n", &e) == -EINVAL, "flags over 32 bits refused");
+	T_OK(!parse(&m, "# as_id slot gpa size hva flags\n0 1 0x0 0x1000 0x7f0000000000 0x0\n", &e),
+	     "parse a table that names no source");
+	T_EQ_STR(m.memslot_source, "kvm-memslot", "no source named: KVM's own table");
+	T_OK(!parse(&m, "# as_id slot gpa size hva flags  (source: qemu-trace)\n"
+		    "0 1 0x0 0x1000 0x7f0000000000 0x0\n", &e), "parse a capture of trace memslots");
+	T_EQ_STR(m.memslot_source, "qemu-trace", "a capture keeps the trace as the source");
+	T_OK(!parse(&m, "# as_id slot gpa size hva flags  (source: gdb-export)\n"
+		    "0 1 0x0 0x1000 0x7f0000000000 0x0\n", &e), "parse a capture of gdb memslots");
+	T_EQ_STR(m.memslot_source, "gdb-export", "a capture keeps gdb as the source");
+	T_OK(!parse(&m, "# as_id slot gpa size hva flags  (source: qemu-traceX)\n"
+		    "0 1 0x0 0x1000 0x7f0000000000 0x0\n", &e), "parse an unknown source name");
+	T_EQ_STR(m.memslot_source, "kvm-memslot", "an unknown source name is not taken");
 	im_model_free(&m);
 	T_DONE();
 }
