@@ -40,8 +40,11 @@ SCENARIOS = {
                    doc="inner QEMU under TCG: no memslots"),
     # maxmem reserves hotplug space above 4 GiB, so SeaBIOS puts the 64-bit
     # window (and the 2 GiB BAR) higher in the guest than L1 has it.
+    # phys-bits=39: SeaBIOS 1.16.3+ (QEMU >= 8.2) puts the 64-bit window at the top of the
+    # guest's physical address space, as L0's firmware does for L1 (40 bits), which would
+    # give the BAR the same GPA as HPA; one bit less keeps them apart on every stack.
     "largebar": dict(machine="q35", accel="kvm", devs=["ivshmem2g", "edu"], rootports=True,
-                     mem="64M,slots=1,maxmem=1G",
+                     mem="64M,slots=1,maxmem=1G", cpu="qemu64,phys-bits=39",
                      doc="2 GiB 64-bit prefetchable BAR above 4 GiB"),
     "barmove": dict(machine="pc", accel="kvm", devs=["edu", "ivshmem"], move=("edu", 0),
                     doc="the guest moves a BAR; report follows"),
@@ -155,6 +158,7 @@ class L2:
     def argv(self):
         sc = self.sc
         a = [QEMU, "-machine", sc["machine"], "-accel", sc["accel"], "-m", sc.get("mem", "64M"),
+             *(["-cpu", sc["cpu"]] if sc.get("cpu") else []),
              "-nodefaults", "-no-user-config", "-display", "none", "-nic", "none",
              "-pidfile", self.pidfile,
              "-chardev", "file,id=dbgcon,path=" + self.debugcon,
