@@ -109,6 +109,12 @@ def setup_l1():
                 write("/sys/bus/pci/drivers_probe", bdf)
             except OSError as e:
                 log("drivers_probe %s: %s" % (bdf, e))
+    # iommufd and the vfio cdev: Debian's kernels are built without CONFIG_IOMMUFD (6.12,
+    # 7.3), so cdev and iommufd stay fixture-tested; say what this stack has.
+    ifd = sh(["modprobe", "-n", "iommufd"]).returncode == 0 or os.path.exists("/dev/iommu")
+    log("L1 kernel %s: iommufd %s, /dev/vfio/devices %s" % (
+        os.uname().release, "available" if ifd else "not built (CONFIG_IOMMUFD unset)",
+        "present" if os.path.isdir("/dev/vfio/devices") else "absent"))
     log("L1 set-up %.1fs: /dev/kvm %s, vfio %s" % (
         now() - t0, "present" if os.path.exists("/dev/kvm") else "MISSING",
         " ".join(sorted(os.listdir("/dev/vfio"))) if os.path.isdir("/dev/vfio") else "MISSING"))
@@ -392,10 +398,32 @@ def find_bar(dev, index):
     return None
 
 
+def kernel_version():
+    """L1's kernel release as (major, minor)."""
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+def fdinfo_syspath(pid, fd):
+    """The vfio-device-syspath: line of /proc/PID/fdinfo/FD, or None."""
+    try:
+        for line in open("/proc/%d/fdinfo/%d" % (pid, int(fd))):
+            if line.startswith("vfio-device-syspath:"):
+                return line.split(":", 1)[1].strip()
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def check_report(ck, rep, o, l2, sc, tag=""):
     """iommu-map's report (live JSON) against QEMU's answers and sysfs."""
     p = tag + " " if tag else ""
     ck.eq(lc.num((rep.get("target") or {}).get("pid")), l2.pid, p + "target.pid", str)
+    # The maps offset format, decoded live: the BAR's HPA before 6.10, index << 40 from 6.10.
+    kv = kernel_version()
+    ck.eq((rep.get("target") or {}).get("maps_offset"), "region" if kv >= (6, 10) else "hpa",
+          p + "maps offsets decoded as %s on kernel %d.%d" % (
+              "index << 40 | offset" if kv >= (6, 10) else "HPAs", kv[0], kv[1]), str)
     kvm = sc["accel"] == "kvm"
     rep_slots = {}
     for s in rep.get("memslots") or []:
@@ -435,6 +463,14 @@ def check_report(ck, rep, o, l2, sc, tag=""):
             ck.eq(lc.num(m0.get("hva")) - lc.num(m0.get("bar_offset") or 0), b["hva_base"],
                   subj + " mmaps[0].hva == gpa2hva(%s) - %s" % (
                       lc.hx(b["first_mapped"]), lc.hx(b["first_mapped"] - b["gpa"])))
+            if kv >= (6, 18):
+                # vfio's fdinfo names the device (vfio-device-syspath:, 6.18+): the report's
+                # fd must be one whose fdinfo names this very device
+                fd = m0.get("fd")
+                sp = fdinfo_syspath(l2.pid, fd) if fd is not None else None
+                ck.check(sp is not None and os.path.basename(sp) == host,
+                         subj + " mmap's fd %s: fdinfo vfio-device-syspath names %s" % (fd, host),
+                         "syspath %s" % sp)
         if b["first_mapped"] != b["gpa"]:
             ck.info("%s starts with %s (not RAM to QEMU: %s); checked at the first address "
                     "QEMU maps, %s" % (subj, b["first_range"] and "an overlay" or "a hole",
