@@ -5,7 +5,8 @@
 # tests/fixtures/lab-<scenario>/ and its golden cases and output in
 # tests/expected/lab-<scenario>/, the layout tests/run.sh reads.
 # Called by `tests/lab/run.sh --update-fixtures`; review the diff, and commit
-# golden updates on their own.
+# golden updates on their own.  FIXTURE_TAG=6.12 names them
+# lab-6.12-<scenario> instead (the stacks other than bookworm's 6.1).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -17,8 +18,9 @@ export LC_ALL=C TZ=UTC
 for sc in "$@"; do
 	src=$OUT/$sc
 	[ -s "$src/capture.tar" ] || { echo "update-fixtures: no capture for $sc" >&2; exit 1; }
-	fx=tests/fixtures/lab-$sc
-	ex=tests/expected/lab-$sc
+	name=lab-${FIXTURE_TAG:+$FIXTURE_TAG-}$sc
+	fx=tests/fixtures/$name
+	ex=tests/expected/$name
 	tmp=$(mktemp -d)
 	tar -C "$tmp" -xf "$src/capture.tar"
 	rm -rf "$fx" "$ex"
@@ -72,11 +74,11 @@ PY
 	done < "$ex/cases"
 	cmd=$(sed 's/^timeout -s KILL [0-9]* //' "$src/cmdline.txt" 2>/dev/null || true)
 	cat > "$fx/README.md" <<EOR
-# lab-$sc
+# $name
 
 Written by \`iommu-map capture\` in the lab (tests/lab/run.sh $sc --update-fixtures):
 Debian $(cat "$fx/proc/sys/kernel/osrelease" 2>/dev/null) in L1 under TCG with an emulated VT-d,
-the devices bound to vfio-pci, and an inner QEMU 7.2 (pid $pid):
+the devices bound to vfio-pci, and an inner $(qemu-system-x86_64 --version | head -n 1) (pid $pid):
 
     $cmd
 
