@@ -212,8 +212,8 @@ static int request_text(const char *cmd, json_object *args, char **out)
 	return mem_close(&w, f, out);
 }
 
-/* an answer as a capture keeps it: {"return": ret}, pretty */
-static int answer_text(json_object *ret, char **out)
+/* v as text in layout; wrap: as {"wrap": v} (a capture keeps {"return": ...}) */
+static int value_text(json_object *v, enum jw_layout layout, const char *wrap, char **out)
 {
 	size_t len;
 	FILE *f = open_memstream(out, &len);
@@ -221,11 +221,14 @@ static int answer_text(json_object *ret, char **out)
 
 	if (!f)
 		return -errno;
-	jw_init(&w, f, JW_PRETTY);
-	jw_obj_begin(&w);
-	jw_key(&w, "return");
-	put_value(&w, ret);
-	jw_obj_end(&w);
+	jw_init(&w, f, layout);
+	if (wrap) {
+		jw_obj_begin(&w);
+		jw_key(&w, wrap);
+	}
+	put_value(&w, v);
+	if (wrap)
+		jw_obj_end(&w);
 	return mem_close(&w, f, out);
 }
 
@@ -299,10 +302,16 @@ int im_qmp_execute(int fd, const char *cmd, json_object *args, json_object **ret
 		return r;
 	if (json_object_object_get_ex(msg, "error", &v)) {
 		json_object *d;
+		char *t = NULL;
 
-		im_err_set(err, cmd, 0, "QMP error: %s",
-			   json_object_object_get_ex(v, "desc", &d) ?
-			   json_object_get_string(d) : json_object_to_json_string(v));
+		if (json_object_object_get_ex(v, "desc", &d) &&
+		    json_object_is_type(d, json_type_string))
+			im_err_set(err, cmd, 0, "QMP error: %s", json_object_get_string(d));
+		else if (!value_text(v, JW_COMPACT, NULL, &t))
+			im_err_set(err, cmd, 0, "QMP error: %.*s", (int)strcspn(t, "\n"), t);
+		else
+			im_err_set(err, cmd, 0, "QMP error");
+		free(t);
 		json_object_put(msg);
 		return -EREMOTEIO;
 	}
@@ -862,7 +871,7 @@ int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err)
 	r = im_qmp_execute(fd, "query-pci", NULL, &ret, IM_QMP_TIMEOUT_MS, err);
 	if (r)
 		goto out;
-	r = answer_text(ret, &raw.query_pci);
+	r = value_text(ret, JW_PRETTY, "return", &raw.query_pci);
 	json_object_put(ret);
 	if (r) {
 		im_err_set(err, "query-pci", 0, "cannot keep the answer: %s", strerror(-r));
