@@ -97,6 +97,8 @@ int im_kchecks_write(FILE *f, const struct im_model *m);
 /* correlate.c: pure; model in, links and findings out */
 int im_correlate(struct im_model *m);
 
+/* jsonw.c: the writer of all JSON output, declared in jsonw.h */
+
 /* json.c: the IM_SCHEMA conventions: hex strings, null for unknown */
 #define IM_SCHEMA "iommu-map/1"
 /* jw_init(w, f, JW_PRETTY), then { "schema": IM_SCHEMA, and the caller goes on */
