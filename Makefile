@@ -12,7 +12,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 B       ?= build
 
 # the library part of the CLI: everything but main
-LIB_SRCS := src/util.c src/sysroot.c src/model.c src/json.c src/proc.c src/pci.c \
+LIB_SRCS := src/util.c src/sysroot.c src/model.c src/json.c src/jsonw.c src/proc.c src/pci.c \
 	    src/memslots.c src/kchecks.c src/correlate.c src/report.c src/explain.c src/capture.c \
 	    src/trace.c src/qmp.c src/mtree.c src/gdbexport.c \
 	    src/kmod.c src/elfsym.c src/uprobes.c src/unwind.c src/watch.c
@@ -21,7 +21,7 @@ UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memsl
 	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
 	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c \
 	     tests/unit/test-kmod.c tests/unit/test-elfsym.c tests/unit/test-watch.c \
-	     tests/unit/test-watch-poll.c tests/unit/test-uprobes.c
+	     tests/unit/test-watch-poll.c tests/unit/test-uprobes.c tests/unit/test-jsonw.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
@@ -39,7 +39,7 @@ all: $(B)/iommu-map
 deps:
 	@tests/deps.sh
 
-$(B)/%.o: src/%.c src/model.h src/iommu-map.h | $(B)
+$(B)/%.o: src/%.c src/model.h src/iommu-map.h src/jsonw.h | $(B)
 	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(B):

@@ -6,41 +6,49 @@
  * something in that space.
  */
 #include <errno.h>
-#include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 #include "iommu-map.h"
 #include "elfsym.h"
 
 struct reading {
 	const char *space;
-	struct json_object *o;
 	char *text;
 };
 
 struct ctx {
 	const struct im_model *m;
 	uint64_t addr;
+	struct jw *w;		/* --json: readings go out as they are found */
 	struct reading r[8];
 	int n;
 };
 
-static struct json_object *add(struct ctx *c, const char *space, char *text)
+/*
+ * Keep a reading (at most 8; a ninth is dropped, text and all).  With
+ * --json, true: its object is begun, "space" written, and the caller adds
+ * its fields and ends it with meaning().
+ */
+static bool add(struct ctx *c, const char *space, char *text)
 {
-	struct json_object *o = json_object_new_object();
-
-	im_json_obj(o, "space", json_object_new_string(space));
-	if (c->n < 8) {
-		c->r[c->n].space = space;
-		c->r[c->n].o = o;
-		c->r[c->n].text = text;
-		c->n++;
+	if (c->n >= 8) {
+		free(text);
+		return false;
 	}
-	return o;
+	c->r[c->n].space = space;
+	c->r[c->n].text = text;
+	c->n++;
+	if (!c->w)
+		return false;
+	jw_obj_begin(c->w);
+	jw_kstr(c->w, "space", space);
+	return true;
 }
 
-static void meaning(struct json_object *o, const char *text)
+static void meaning(struct ctx *c, const char *text)
 {
-	im_json_obj(o, "meaning", json_object_new_string(text));
+	jw_kstr(c->w, "meaning", text ? text : "");
+	jw_obj_end(c->w);
 }
 
 /* HVA of a BAR offset through its mmaps, or false */
@@ -107,12 +115,13 @@ static void explain_hva(struct ctx *c)
 	const struct im_model *m = c->m;
 	long mi = im_find_map(m, c->addr);
 	const struct im_map *mp;
-	struct json_object *o, *map;
-	uint64_t off, gpa;
+	struct jw *w = c->w;
+	uint64_t off, gpa = 0;
 	char *text = NULL;
 	const char *kind;
 	char sym[512] = "";
 	long sl;
+	bool j;
 
 	if (mi < 0)
 		return;
@@ -131,16 +140,18 @@ static void explain_hva(struct ctx *c)
 		kind = "vfio-bar";
 		text = im_asprintf("QEMU's mmap of %s BAR %d, offset 0x%" PRIx64 " into the BAR: device memory at HPA 0x%" PRIx64 "; %s. Never read it through /proc/PID/mem.",
 				   d->bdf, mp->bar, boff, b->hpa + boff, g);
-		o = add(c, "hva", text);
-		im_json_obj(o, "device", json_object_new_string(d->bdf));
-		im_json_obj(o, "bar", json_object_new_int(mp->bar));
-		im_json_obj(o, "bar_offset", im_json_hex(boff));
-		im_json_obj(o, "hpa", im_json_hex(b->hpa + boff));
+		j = add(c, "hva", text);
+		if (j) {
+			jw_kstr(w, "device", d->bdf);
+			jw_kint(w, "bar", mp->bar);
+			jw_khex(w, "bar_offset", boff);
+			jw_khex(w, "hpa", b->hpa + boff);
+		}
 	} else if (mp->vfio) {
 		kind = "vfio-unknown";
 		text = im_asprintf("a vfio device mapping (maps line %u) whose device is not known; offset 0x%" PRIx64 " into it",
 				   mp->line, off);
-		o = add(c, "hva", text);
+		j = add(c, "hva", text);
 	} else if (!strcmp(mp->path, "[heap]")) {
 		char *places = bar_places(m);
 
@@ -151,7 +162,7 @@ static void explain_hva(struct ctx *c)
 				   "This process has no vfio BAR mmap.",
 				   places ? places : "");
 		free(places);
-		o = add(c, "hva", text);
+		j = add(c, "hva", text);
 	} else if (mp->path[0] == '/' || (mp->path[0] == '[' && strcmp(mp->path, "[anon]"))) {
 		kind = mp->path[0] == '/' ? "file" : "special";
 		if (sl >= 0 && mp->perms[3] == 's')
@@ -169,7 +180,7 @@ static void explain_hva(struct ctx *c)
 					   im_root_is_live() ? "" : " (the file is not in the fixture, so no symbol)");
 		else
 			text = im_asprintf("inside %s, offset 0x%" PRIx64, mp->path, off);
-		o = add(c, "hva", text);
+		j = add(c, "hva", text);
 	} else {
 		kind = sl >= 0 ? "guest-ram" : "anon";
 		if (sl >= 0)
@@ -177,20 +188,23 @@ static void explain_hva(struct ctx *c)
 					   gpa, m->memslots[sl].slot);
 		else
 			text = im_asprintf("anonymous memory of QEMU in no memslot: thread stacks, malloc arenas, or guest RAM when there is no KVM");
-		o = add(c, "hva", text);
+		j = add(c, "hva", text);
 	}
-	im_json_obj(o, "kind", json_object_new_string(kind));
-	map = json_object_new_object();
-	im_json_obj(map, "start", im_json_hex(mp->start));
-	im_json_obj(map, "end", im_json_hex(mp->end));
-	im_json_obj(map, "perms", json_object_new_string(mp->perms));
-	im_json_obj(map, "offset", im_json_hex(mp->offset));
-	im_json_obj(map, "path", json_object_new_string(mp->path));
-	im_json_obj(o, "mapping", map);
-	im_json_obj(o, "gpa", sl >= 0 ? im_json_hex(gpa) : NULL);
+	if (!j)
+		return;
+	jw_kstr(w, "kind", kind);
+	jw_key(w, "mapping");
+	jw_obj_begin(w);
+	jw_khex(w, "start", mp->start);
+	jw_khex(w, "end", mp->end);
+	jw_kstr(w, "perms", mp->perms);
+	jw_khex(w, "offset", mp->offset);
+	jw_kstr(w, "path", mp->path);
+	jw_obj_end(w);
+	jw_khex_or_null(w, "gpa", sl >= 0, gpa);
 	if (sym[0])
-		im_json_obj(o, "symbol", json_object_new_string(sym));
-	meaning(o, text ? text : "");
+		jw_kstr(w, "symbol", sym);
+	meaning(c, text);
 }
 
 /* Without memslots: the guest pieces QEMU itself told of (TCG). */
@@ -207,7 +221,6 @@ static void explain_gpa_qemu(struct ctx *c)
 			for (k = 0; k < bar->nguest; k++) {
 				const struct im_bar_guest *g = &bar->guest[k];
 				uint64_t hva = g->hva + (c->addr - g->gpa), off = 0;
-				struct json_object *o;
 				size_t j;
 				char *text;
 
@@ -218,11 +231,12 @@ static void explain_gpa_qemu(struct ctx *c)
 						off = bar->mmaps[j].bar_offset + (hva - bar->mmaps[j].hva);
 				text = im_asprintf("guest-physical, with no KVM: QEMU (%s) maps it to HVA 0x%" PRIx64 ", which is %s BAR %d offset 0x%" PRIx64 ", HPA 0x%" PRIx64,
 						   g->source, hva, m->devices[i].bdf, b, off, bar->hpa + off);
-				o = add(c, "gpa", text);
-				im_json_obj(o, "memslot", NULL);
-				im_json_obj(o, "hva", im_json_hex(hva));
-				im_json_obj(o, "source", json_object_new_string(g->source));
-				meaning(o, text ? text : "");
+				if (add(c, "gpa", text)) {
+					jw_knull(c->w, "memslot");
+					jw_khex(c->w, "hva", hva);
+					jw_kstr(c->w, "source", g->source);
+					meaning(c, text);
+				}
 				return;
 			}
 		}
@@ -233,7 +247,7 @@ static void explain_gpa(struct ctx *c)
 	const struct im_model *m = c->m;
 	long sl = im_find_memslot_gpa(m, 0, c->addr);
 	const struct im_memslot *s;
-	struct json_object *o, *so;
+	struct jw *w = c->w;
 	uint64_t hva;
 	long mi;
 	char what[4300], *text;
@@ -264,16 +278,18 @@ static void explain_gpa(struct ctx *c)
 	}
 	text = im_asprintf("guest-physical: KVM slot %d maps it to HVA 0x%" PRIx64 ", which is %s",
 			   s->slot, hva, what);
-	o = add(c, "gpa", text);
-	so = json_object_new_object();
-	im_json_obj(so, "as_id", json_object_new_int(s->as_id));
-	im_json_obj(so, "slot", json_object_new_int(s->slot));
-	im_json_obj(so, "gpa", im_json_hex(s->gpa));
-	im_json_obj(so, "size", im_json_hex(s->size));
-	im_json_obj(so, "hva", im_json_hex(s->hva));
-	im_json_obj(o, "memslot", so);
-	im_json_obj(o, "hva", im_json_hex(hva));
-	meaning(o, text ? text : "");
+	if (!add(c, "gpa", text))
+		return;
+	jw_key(w, "memslot");
+	jw_obj_begin(w);
+	jw_kint(w, "as_id", s->as_id);
+	jw_kint(w, "slot", s->slot);
+	jw_khex(w, "gpa", s->gpa);
+	jw_khex(w, "size", s->size);
+	jw_khex(w, "hva", s->hva);
+	jw_obj_end(w);
+	jw_khex(w, "hva", hva);
+	meaning(c, text);
 }
 
 static void explain_hpa(struct ctx *c)
@@ -285,7 +301,6 @@ static void explain_hpa(struct ctx *c)
 	for (i = 0; i < m->ndevices; i++)
 		for (b = 0; b < IM_NBARS; b++) {
 			const struct im_bar *bar = &m->devices[i].bars[b];
-			struct json_object *o;
 			uint64_t off = c->addr - bar->hpa, hva = 0, gpa = 0;
 			bool h;
 			long sl = -1;
@@ -310,36 +325,39 @@ static void explain_hpa(struct ctx *c)
 					   m->devices[i].bdf, b, off,
 					   m->devices[i].driver ? m->devices[i].driver : "no driver",
 					   tail);
-			o = add(c, "hpa", text);
-			im_json_obj(o, "device", json_object_new_string(m->devices[i].bdf));
-			im_json_obj(o, "bar", json_object_new_int(b));
-			im_json_obj(o, "bar_offset", im_json_hex(off));
-			im_json_obj(o, "hva", h ? im_json_hex(hva) : NULL);
-			im_json_obj(o, "gpa", sl >= 0 ? im_json_hex(gpa) : NULL);
-			meaning(o, text ? text : "");
+			if (!add(c, "hpa", text))
+				continue;
+			jw_kstr(c->w, "device", m->devices[i].bdf);
+			jw_kint(c->w, "bar", b);
+			jw_khex(c->w, "bar_offset", off);
+			jw_khex_or_null(c->w, "hva", h, hva);
+			jw_khex_or_null(c->w, "gpa", sl >= 0, gpa);
+			meaning(c, text);
 		}
 }
 
 int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 {
 	struct ctx c = { .m = m, .addr = addr };
+	struct jw w;
 	int i, r = 0;
 
+	if (json) {
+		im_json_begin(&w, f);
+		jw_khex(&w, "address", addr);
+		jw_key(&w, "readings");
+		jw_arr_begin(&w);
+		c.w = &w;
+	}
 	explain_hva(&c);
 	explain_gpa(&c);
 	explain_hpa(&c);
 	if (json) {
-		struct json_object *root = json_object_new_object(), *a;
-
-		im_json_obj(root, "schema", json_object_new_string("iommu-map/1"));
-		im_json_obj(root, "address", im_json_hex(addr));
-		a = json_object_new_array();
-		for (i = 0; i < c.n; i++) {
-			json_object_array_add(a, c.r[i].o);
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+		for (i = 0; i < c.n; i++)
 			free(c.r[i].text);
-		}
-		im_json_obj(root, "readings", a);
-		return im_json_print(f, root);
+		return jw_finish(&w);
 	}
 	fprintf(f, "0x%" PRIx64 "\n", addr);
 	for (i = 0; i < c.n; i++) {
@@ -347,7 +365,6 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 			!strcmp(c.r[i].space, "gpa") ? "a GPA" : "an HPA",
 			c.r[i].text ? c.r[i].text : "");
 		free(c.r[i].text);
-		json_object_put(c.r[i].o);
 	}
 	if (!c.n)
 		fprintf(f, "  no reading: not in any mapping of pid %d, not a GPA of any memslot, not in any host BAR\n",

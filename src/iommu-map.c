@@ -79,7 +79,7 @@ static struct argp_option options[] = {
 	{ "sysroot", OPT_SYSROOT, "DIR", 0, "read /proc and /sys under DIR (a captured fixture)", 1 },
 	{ NULL, 0, NULL, 0, "Display options:", 2 },
 	{ "slot", 's', "BDF", 0, "show only this host device ([[domain:]bus:]dev.fn)", 2 },
-	{ "json", 'j', NULL, 0, "JSON output, schema iommu-map/1 (stable)", 2 },
+	{ "json", 'j', NULL, 0, "JSON output, schema " IM_SCHEMA " (stable)", 2 },
 	{ "pci-ids", 'i', "FILE", 0, "use FILE as the PCI ID list (default: the system's pci.ids)", 2 },
 	{ NULL, 0, NULL, 0, "Other sources:", 3 },
 	{ "gdb-export", OPT_GDB_EXPORT, "FILE", 0, "memslots and guest BARs from `iommu-map export` in gdb", 3 },

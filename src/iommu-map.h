@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include "model.h"
+#include "jsonw.h"
 
 /* Named exit codes; documented in --help and iommu-map(8). */
 enum {
@@ -96,13 +97,12 @@ int im_kchecks_write(FILE *f, const struct im_model *m);
 /* correlate.c: pure; model in, links and findings out */
 int im_correlate(struct im_model *m);
 
-/* json.c: the "iommu-map/1" conventions: hex strings, null for unknown */
-struct json_object;
-struct json_object *im_json_hex(uint64_t v);
-struct json_object *im_json_str(const char *s);
-struct json_object *im_json_obj(struct json_object *o, const char *key,
-				struct json_object *v);	/* returns o */
-int im_json_print(FILE *f, struct json_object *o);	/* and puts o */
+/* jsonw.c: the writer of all JSON output, declared in jsonw.h */
+
+/* json.c: the IM_SCHEMA conventions: hex strings, null for unknown */
+#define IM_SCHEMA "iommu-map/1"
+/* jw_init(w, f, JW_PRETTY), then { "schema": IM_SCHEMA, and the caller goes on */
+int im_json_begin(struct jw *w, FILE *f);
 const char *im_map_backing(const struct im_model *m, const struct im_map *mp,
 			   char *buf, size_t len);
 

@@ -1,41 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* json.c - shared JSON and naming helpers for the views. */
-#include <errno.h>
-#include <json-c/json.h>
+/* json.c - shared JSON and naming helpers for the views (the writer is jsonw.c). */
 #include <stdio.h>
 #include "iommu-map.h"
 
-struct json_object *im_json_hex(uint64_t v)
+/* a JSON document of ours: pretty layout, an object, its schema first */
+int im_json_begin(struct jw *w, FILE *f)
 {
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	return json_object_new_string(buf);
-}
-
-struct json_object *im_json_str(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-struct json_object *im_json_obj(struct json_object *o, const char *key,
-				struct json_object *v)
-{
-	json_object_object_add(o, key, v);
-	return o;
-}
-
-int im_json_print(FILE *f, struct json_object *o)
-{
-	const char *s = json_object_to_json_string_ext(o,
-		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-		JSON_C_TO_STRING_NOSLASHESCAPE);
-	int r = s ? 0 : -ENOMEM;
-
-	if (s)
-		fprintf(f, "%s\n", s);
-	json_object_put(o);
-	return r;
+	jw_init(w, f, JW_PRETTY);
+	jw_obj_begin(w);
+	return jw_kstr(w, "schema", IM_SCHEMA);
 }
 
 /* What backs a mapping, in the words of the report: vfio BAR, file, [anon]. */

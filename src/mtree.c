@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <json-c/json.h>
 #include "iommu-map.h"
 #include "mtree.h"
 
@@ -952,76 +951,65 @@ static const char *part_name(enum im_bar_part p)
 	return p <= IM_BP_MMAP ? n[p] : NULL;
 }
 
-static json_object *jhex(uint64_t v)
+static void line_json(struct jw *w, const struct im_model *m, const struct im_mtree_line *l,
+		      const struct notes *ns)
 {
-	char b[24];
-
-	snprintf(b, sizeof(b), "0x%" PRIx64, v);
-	return json_object_new_string(b);
-}
-
-static json_object *jstr(const char *s)
-{
-	return s ? json_object_new_string(s) : NULL;
-}
-
-static json_object *line_json(const struct im_model *m, const struct im_mtree_line *l,
-			      const struct notes *ns)
-{
-	json_object *o = json_object_new_object(), *a;
 	size_t i;
 
-	json_object_object_add(o, "line", json_object_new_int((int)l->line));
-	json_object_object_add(o, "text", json_object_new_string(l->text));
-	json_object_object_add(o, "kind", json_object_new_string(kind_name(l->kind)));
+	jw_obj_begin(w);
+	jw_kint(w, "line", (int)l->line);
+	jw_kstr(w, "text", l->text);
+	jw_kstr(w, "kind", kind_name(l->kind));
 	if (l->kind == IM_MTL_RANGE || l->kind == IM_MTL_ALIAS) {
 		uint64_t end = l->size_artefact ? l->real_end : l->end;
 		bool range = l->kind == IM_MTL_RANGE;
+		bool have_end = range && !(l->end_big && !l->size_artefact);
 
-		json_object_object_add(o, "name", jstr(l->name));
-		json_object_object_add(o, "start", range ? jhex(l->start) : NULL);
-		json_object_object_add(o, "end", range && !(l->end_big && !l->size_artefact) ? jhex(end) : NULL);
-		json_object_object_add(o, "size", range && !(l->end_big && !l->size_artefact) &&
-				       end >= l->start && end - l->start != UINT64_MAX ?
-				       jhex(end - l->start + 1) : NULL);
-		json_object_object_add(o, "printed_end", l->size_artefact ? jhex(l->end) : NULL);
-		json_object_object_add(o, "size_artefact", json_object_new_boolean(l->size_artefact));
-		json_object_object_add(o, "space", jstr(l->space));
-		json_object_object_add(o, "type", l->type[0] ? jstr(l->type) : NULL);
-		json_object_object_add(o, "class", l->klass[0] ? jstr(l->klass) : NULL);
-		json_object_object_add(o, "alias_of", jstr(l->alias_target));
+		jw_kstr(w, "name", l->name);
+		jw_khex_or_null(w, "start", range, l->start);
+		jw_khex_or_null(w, "end", have_end, end);
+		jw_khex_or_null(w, "size", have_end && end >= l->start &&
+				end - l->start != UINT64_MAX, end - l->start + 1);
+		jw_khex_or_null(w, "printed_end", l->size_artefact, l->end);
+		jw_kbool(w, "size_artefact", l->size_artefact);
+		jw_kstr(w, "space", l->space);
+		jw_kstr(w, "type", l->type[0] ? l->type : NULL);
+		jw_kstr(w, "class", l->klass[0] ? l->klass : NULL);
+		jw_kstr(w, "alias_of", l->alias_target);
+		jw_key(w, "mr_pointer");
 		if (l->have_ptr) {
-			json_object *p = json_object_new_object();
 			long mi = im_find_map(m, l->ptr);
 
-			json_object_object_add(p, "address", jhex(l->ptr));
-			json_object_object_add(p, "what", json_object_new_string("MemoryRegion struct"));
-			json_object_object_add(p, "mapping", mi >= 0 ?
-					       jstr(m->maps[mi].path && *m->maps[mi].path ?
-						    m->maps[mi].path : "[anon]") : NULL);
-			json_object_object_add(o, "mr_pointer", p);
+			jw_obj_begin(w);
+			jw_khex(w, "address", l->ptr);
+			jw_kstr(w, "what", "MemoryRegion struct");
+			jw_kstr(w, "mapping", mi < 0 ? NULL :
+				m->maps[mi].path && *m->maps[mi].path ? m->maps[mi].path : "[anon]");
+			jw_obj_end(w);
 		} else {
-			json_object_object_add(o, "mr_pointer", NULL);
+			jw_null(w);
 		}
-		json_object_object_add(o, "offset_in_region", l->have_offset ? jhex(l->offset) : NULL);
-		json_object_object_add(o, "kvm", l->kind == IM_MTL_RANGE && l->type[0] && l->kvm ?
-				       json_object_new_boolean(true) : NULL);
-		json_object_object_add(o, "host_bdf", l->host_bdf[0] ? jstr(l->host_bdf) : NULL);
-		json_object_object_add(o, "bar", l->bar >= 0 ? json_object_new_int(l->bar) : NULL);
-		json_object_object_add(o, "bar_part", jstr(part_name(l->bar_part)));
-		json_object_object_add(o, "mmap_index", l->mmap_index >= 0 ?
-				       json_object_new_int(l->mmap_index) : NULL);
+		jw_khex_or_null(w, "offset_in_region", l->have_offset, l->offset);
+		jw_key(w, "kvm");
+		if (l->kind == IM_MTL_RANGE && l->type[0] && l->kvm)
+			jw_bool(w, true);
+		else
+			jw_null(w);
+		jw_kstr(w, "host_bdf", l->host_bdf[0] ? l->host_bdf : NULL);
+		jw_kint_or_null(w, "bar", l->bar >= 0, l->bar);
+		jw_kstr(w, "bar_part", part_name(l->bar_part));
+		jw_kint_or_null(w, "mmap_index", l->mmap_index >= 0, l->mmap_index);
 	}
-	a = json_object_new_array();
+	jw_key(w, "notes");
+	jw_arr_begin(w);
 	for (i = 0; i < ns->n; i++) {
-		json_object *n = json_object_new_object();
-
-		json_object_object_add(n, "code", json_object_new_string(ns->v[i].code));
-		json_object_object_add(n, "message", json_object_new_string(ns->v[i].msg));
-		json_object_array_add(a, n);
+		jw_obj_begin(w);
+		jw_kstr(w, "code", ns->v[i].code);
+		jw_kstr(w, "message", ns->v[i].msg);
+		jw_obj_end(w);
 	}
-	json_object_object_add(o, "notes", a);
-	return o;
+	jw_arr_end(w);
+	jw_obj_end(w);
 }
 
 int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
@@ -1029,7 +1017,7 @@ int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
 {
 	struct im_mtree t;
 	struct seen seen = { .nbdfs = 0 };
-	json_object *root = NULL, *arr = NULL;
+	struct jw w;
 	size_t i;
 	int r;
 
@@ -1037,13 +1025,12 @@ int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
 	if (r)
 		return r;
 	if (json) {
-		root = json_object_new_object();
-		arr = json_object_new_array();
-		json_object_object_add(root, "schema", json_object_new_string("iommu-map/1"));
-		json_object_object_add(root, "input", json_object_new_string(file));
-		json_object_object_add(root, "shape", json_object_new_string(shape_name(t.shape)));
-		json_object_object_add(root, "int128_artefact", json_object_new_boolean(t.int128_bug));
-		json_object_object_add(root, "mtree", arr);
+		im_json_begin(&w, out);
+		jw_kstr(&w, "input", file);
+		jw_kstr(&w, "shape", shape_name(t.shape));
+		jw_kbool(&w, "int128_artefact", t.int128_bug);
+		jw_key(&w, "mtree");
+		jw_arr_begin(&w);
 	}
 	for (i = 0; i < t.nlines; i++) {
 		const struct im_mtree_line *l = &t.lines[i];
@@ -1052,7 +1039,7 @@ int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
 
 		annotate_line(m, &t, l, &seen, &ns);
 		if (json) {
-			json_object_array_add(arr, line_json(m, l, &ns));
+			line_json(&w, m, l, &ns);
 		} else {
 			fprintf(out, "%s\n", l->text);
 			for (k = 0; k < ns.n; k++)
@@ -1060,14 +1047,14 @@ int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
 		}
 		free_notes(&ns);
 	}
+	r = 0;
 	if (json) {
-		fprintf(out, "%s\n", json_object_to_json_string_ext(root,
-				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-				JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(root);
+		jw_arr_end(&w);
+		jw_obj_end(&w);
+		r = jw_finish(&w);
 	}
 	im_mtree_free(&t);
-	return ferror(out) ? -EIO : 0;
+	return r ? r : ferror(out) ? -EIO : 0;
 }
 
 int im_mtree_annotate(FILE *out, const struct im_model *m, const char *file,

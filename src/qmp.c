@@ -132,6 +132,106 @@ static int send_all(int fd, const char *s, size_t n, int64_t deadline)
 	return 0;
 }
 
+/* a json-c value (arguments, an answer) written out by our writer */
+static void put_value(struct jw *w, json_object *o)
+{
+	switch (json_object_get_type(o)) {
+	case json_type_boolean:
+		jw_bool(w, json_object_get_boolean(o));
+		break;
+	case json_type_double:
+		jw_double(w, json_object_get_double(o));
+		break;
+	case json_type_int: {
+		int64_t v = json_object_get_int64(o);
+
+		/* json-c clamps a value past INT64_MAX: ask for it unsigned */
+		if (v == INT64_MAX)
+			jw_uint(w, json_object_get_uint64(o));
+		else
+			jw_int(w, v);
+		break;
+	}
+	case json_type_string:
+		jw_strn(w, json_object_get_string(o), (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_object: {
+		jw_obj_begin(w);
+		json_object_object_foreach(o, k, v) {
+			jw_key(w, k);
+			put_value(w, v);
+		}
+		jw_obj_end(w);
+		break;
+	}
+	case json_type_array: {
+		size_t i, n = json_object_array_length(o);
+
+		jw_arr_begin(w);
+		for (i = 0; i < n; i++)
+			put_value(w, json_object_array_get_idx(o, i));
+		jw_arr_end(w);
+		break;
+	}
+	default:
+		jw_null(w);
+	}
+}
+
+/* finish a writer on an open_memstream() of *out; on error *out is freed */
+static int mem_close(struct jw *w, FILE *f, char **out)
+{
+	int r = jw_finish(w);
+
+	if (fclose(f) && !r)
+		r = -ENOMEM;
+	if (r) {
+		free(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+/* the command as QMP reads it: {"execute":cmd,"arguments":args}, one line */
+static int request_text(const char *cmd, json_object *args, char **out)
+{
+	size_t len;
+	FILE *f = open_memstream(out, &len);
+	struct jw w;
+
+	if (!f)
+		return -errno;
+	jw_init(&w, f, JW_COMPACT);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "execute", cmd);
+	if (args) {
+		jw_key(&w, "arguments");
+		put_value(&w, args);
+	}
+	jw_obj_end(&w);
+	return mem_close(&w, f, out);
+}
+
+/* v as text in layout; wrap: as {"wrap": v} (a capture keeps {"return": ...}) */
+static int value_text(json_object *v, enum jw_layout layout, const char *wrap, char **out)
+{
+	size_t len;
+	FILE *f = open_memstream(out, &len);
+	struct jw w;
+
+	if (!f)
+		return -errno;
+	jw_init(&w, f, layout);
+	if (wrap) {
+		jw_obj_begin(&w);
+		jw_key(&w, wrap);
+	}
+	put_value(&w, v);
+	if (wrap)
+		jw_obj_end(&w);
+	return mem_close(&w, f, out);
+}
+
 /* next message that is not an event */
 static int read_msg(int fd, json_object **msg, int64_t deadline, const char *what,
 		    struct im_err *err)
@@ -173,8 +273,8 @@ int im_qmp_execute(int fd, const char *cmd, json_object *args, json_object **ret
 		   int timeout_ms, struct im_err *err)
 {
 	int64_t deadline = now_ms() + timeout_ms;
-	json_object *req, *msg, *v;
-	const char *s;
+	json_object *msg, *v;
+	char *s;
 	int r;
 
 	if (!strcmp(cmd, "human-monitor-command") && args) {
@@ -186,15 +286,13 @@ int im_qmp_execute(int fd, const char *cmd, json_object *args, json_object **ret
 			return -EPERM;
 		}
 	}
-	req = json_object_new_object();
-	json_object_object_add(req, "execute", json_object_new_string(cmd));
-	if (args)
-		json_object_object_add(req, "arguments", json_object_get(args));
-	s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	r = request_text(cmd, args, &s);
+	if (r) {
+		im_err_set(err, cmd, 0, "QMP: cannot write the command: %s", strerror(-r));
+		return r;
+	}
 	r = send_all(fd, s, strlen(s), deadline);
-	if (!r)
-		r = send_all(fd, "\n", 1, deadline);
-	json_object_put(req);
+	free(s);
 	if (r) {
 		im_err_set(err, cmd, 0, "QMP: send: %s", strerror(-r));
 		return r;
@@ -204,10 +302,16 @@ int im_qmp_execute(int fd, const char *cmd, json_object *args, json_object **ret
 		return r;
 	if (json_object_object_get_ex(msg, "error", &v)) {
 		json_object *d;
+		char *t = NULL;
 
-		im_err_set(err, cmd, 0, "QMP error: %s",
-			   json_object_object_get_ex(v, "desc", &d) ?
-			   json_object_get_string(d) : json_object_to_json_string(v));
+		if (json_object_object_get_ex(v, "desc", &d) &&
+		    json_object_is_type(d, json_type_string))
+			im_err_set(err, cmd, 0, "QMP error: %s", json_object_get_string(d));
+		else if (!value_text(v, JW_COMPACT, NULL, &t))
+			im_err_set(err, cmd, 0, "QMP error: %.*s", (int)strcspn(t, "\n"), t);
+		else
+			im_err_set(err, cmd, 0, "QMP error");
+		free(t);
 		json_object_put(msg);
 		return -EREMOTEIO;
 	}
@@ -767,17 +871,11 @@ int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err)
 	r = im_qmp_execute(fd, "query-pci", NULL, &ret, IM_QMP_TIMEOUT_MS, err);
 	if (r)
 		goto out;
-	{
-		json_object *w = json_object_new_object();
-
-		json_object_object_add(w, "return", ret);
-		raw.query_pci = strdup(json_object_to_json_string_ext(w,
-					JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-		json_object_put(w);
-		if (!raw.query_pci) {
-			r = -ENOMEM;
-			goto out;
-		}
+	r = value_text(ret, JW_PRETTY, "return", &raw.query_pci);
+	json_object_put(ret);
+	if (r) {
+		im_err_set(err, "query-pci", 0, "cannot keep the answer: %s", strerror(-r));
+		goto out;
 	}
 	r = im_qmp_hmp(fd, "info qtree", &raw.info_qtree, IM_QMP_TIMEOUT_MS, err);
 	if (r)

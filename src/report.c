@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * report.c - the report view: one picture per BAR, HPA <-> HVA <-> GPA.
- * Text is for people and may change; --json ("iommu-map/1") is the
- * stable contract of DESIGN.md.
+ * Text is for people and may change; --json (IM_SCHEMA) is the stable
+ * contract of DESIGN.md.
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <string.h>
 #include "iommu-map.h"
 
@@ -141,140 +140,147 @@ int im_report_text(FILE *f, const struct im_model *m)
 
 /* ---- json ---- */
 
-static struct json_object *json_bar(const struct im_bar *b)
+static void json_bar(struct jw *w, const struct im_bar *b)
 {
-	struct json_object *o = json_object_new_object(), *a;
 	size_t i;
 
-	im_json_obj(o, "index", json_object_new_int(b->index));
-	im_json_obj(o, "kind", json_object_new_string(im_bar_kind_name(b->kind)));
-	im_json_obj(o, "prefetchable", json_object_new_boolean(b->prefetch));
-	im_json_obj(o, "hpa", im_json_hex(b->hpa));
-	im_json_obj(o, "size", im_json_hex(b->size));
-	im_json_obj(o, "guest_gpa", b->have_guest_gpa ? im_json_hex(b->guest_gpa) : NULL);
-	a = json_object_new_array();
+	jw_obj_begin(w);
+	jw_kint(w, "index", b->index);
+	jw_kstr(w, "kind", im_bar_kind_name(b->kind));
+	jw_kbool(w, "prefetchable", b->prefetch);
+	jw_khex(w, "hpa", b->hpa);
+	jw_khex(w, "size", b->size);
+	jw_khex_or_null(w, "guest_gpa", b->have_guest_gpa, b->guest_gpa);
+	jw_key(w, "mmaps");
+	jw_arr_begin(w);
 	for (i = 0; i < b->nmmaps; i++) {
 		const struct im_bar_mmap *mm = &b->mmaps[i];
-		struct json_object *x = json_object_new_object();
+		bool checked = mm->hpa_check != IM_HPA_UNCHECKED;
 
-		im_json_obj(x, "hva", im_json_hex(mm->hva));
-		im_json_obj(x, "size", im_json_hex(mm->size));
-		im_json_obj(x, "bar_offset", im_json_hex(mm->bar_offset));
-		im_json_obj(x, "maps_offset", im_json_hex(mm->maps_offset));
-		im_json_obj(x, "fd", mm->fd >= 0 ? json_object_new_int(mm->fd) : NULL);
-		im_json_obj(x, "hpa_check", mm->hpa_check == IM_HPA_UNCHECKED ? NULL :
-			    json_object_new_string(hpa_check_name(mm->hpa_check)));
-		im_json_obj(x, "hpa_present_pages", mm->hpa_check == IM_HPA_UNCHECKED ? NULL :
-			    im_json_hex(mm->hpa_present));
-		json_object_array_add(a, x);
+		jw_obj_begin(w);
+		jw_khex(w, "hva", mm->hva);
+		jw_khex(w, "size", mm->size);
+		jw_khex(w, "bar_offset", mm->bar_offset);
+		jw_khex(w, "maps_offset", mm->maps_offset);
+		jw_kint_or_null(w, "fd", mm->fd >= 0, mm->fd);
+		jw_kstr(w, "hpa_check", checked ? hpa_check_name(mm->hpa_check) : NULL);
+		jw_khex_or_null(w, "hpa_present_pages", checked, mm->hpa_present);
+		jw_obj_end(w);
 	}
-	im_json_obj(o, "mmaps", a);
-	a = json_object_new_array();
+	jw_arr_end(w);
+	jw_key(w, "guest");
+	jw_arr_begin(w);
 	for (i = 0; i < b->nguest; i++) {
 		const struct im_bar_guest *g = &b->guest[i];
-		struct json_object *x = json_object_new_object();
 
-		im_json_obj(x, "gpa", im_json_hex(g->gpa));
-		im_json_obj(x, "size", im_json_hex(g->size));
-		im_json_obj(x, "hva", im_json_hex(g->hva));
-		im_json_obj(x, "slot", g->slot >= 0 ? json_object_new_int(g->slot) : NULL);
-		im_json_obj(x, "as_id", g->as_id >= 0 ? json_object_new_int(g->as_id) : NULL);
-		im_json_obj(x, "source", json_object_new_string(g->source));
-		json_object_array_add(a, x);
+		jw_obj_begin(w);
+		jw_khex(w, "gpa", g->gpa);
+		jw_khex(w, "size", g->size);
+		jw_khex(w, "hva", g->hva);
+		jw_kint_or_null(w, "slot", g->slot >= 0, g->slot);
+		jw_kint_or_null(w, "as_id", g->as_id >= 0, g->as_id);
+		jw_kstr(w, "source", g->source);
+		jw_obj_end(w);
 	}
-	im_json_obj(o, "guest", a);
-	return o;
+	jw_arr_end(w);
+	jw_obj_end(w);
 }
 
 int im_report_json(FILE *f, const struct im_model *m)
 {
-	struct json_object *root = json_object_new_object(), *t, *a;
+	struct jw w;
 	char buf[4200];
 	size_t i;
 	int b;
 
-	im_json_obj(root, "schema", json_object_new_string("iommu-map/1"));
-	t = json_object_new_object();
-	im_json_obj(t, "pid", m->pid >= 0 ? json_object_new_int(m->pid) : NULL);
-	im_json_obj(t, "comm", im_json_str(m->comm));
-	im_json_obj(t, "sysroot", json_object_new_string(m->sysroot));
-	im_json_obj(t, "kernel", im_json_str(m->kernel));
-	im_json_obj(t, "maps_offset",
-		    json_object_new_string(im_offset_mode_name(m->offset_mode)));
-	im_json_obj(root, "target", t);
+	im_json_begin(&w, f);
+	jw_key(&w, "target");
+	jw_obj_begin(&w);
+	jw_kint_or_null(&w, "pid", m->pid >= 0, m->pid);
+	jw_kstr(&w, "comm", m->comm);
+	jw_kstr(&w, "sysroot", m->sysroot);
+	jw_kstr(&w, "kernel", m->kernel);
+	jw_kstr(&w, "maps_offset", im_offset_mode_name(m->offset_mode));
+	jw_obj_end(&w);
 
-	a = json_object_new_array();
+	jw_key(&w, "sources");
+	jw_arr_begin(&w);
 	for (i = 0; i < m->nsources; i++) {
-		struct json_object *s = json_object_new_object();
-
-		im_json_obj(s, "name", json_object_new_string(m->sources[i].name));
-		im_json_obj(s, "status", json_object_new_string(
-			    im_src_status_name(m->sources[i].status)));
-		im_json_obj(s, "detail", im_json_str(m->sources[i].detail));
-		json_object_array_add(a, s);
+		jw_obj_begin(&w);
+		jw_kstr(&w, "name", m->sources[i].name);
+		jw_kstr(&w, "status", im_src_status_name(m->sources[i].status));
+		jw_kstr(&w, "detail", m->sources[i].detail);
+		jw_obj_end(&w);
 	}
-	im_json_obj(root, "sources", a);
+	jw_arr_end(&w);
 
-	a = json_object_new_array();
+	jw_key(&w, "devices");
+	jw_arr_begin(&w);
 	for (i = 0; i < m->ndevices; i++) {
 		const struct im_device *d = &m->devices[i];
-		struct json_object *o, *bars, *g = NULL;
 
 		if (!shown(m, d))
 			continue;
-		o = json_object_new_object();
-		im_json_obj(o, "bdf", json_object_new_string(d->bdf));
+		jw_obj_begin(&w);
+		jw_kstr(&w, "bdf", d->bdf);
 		snprintf(buf, sizeof(buf), "0x%04x", d->vendor_id);
-		im_json_obj(o, "vendor_id", json_object_new_string(buf));
+		jw_kstr(&w, "vendor_id", buf);
 		snprintf(buf, sizeof(buf), "0x%04x", d->device_id);
-		im_json_obj(o, "device_id", json_object_new_string(buf));
-		im_json_obj(o, "name", im_json_str(d->name));
-		im_json_obj(o, "driver", im_json_str(d->driver));
-		im_json_obj(o, "iommu_group", im_json_str(d->iommu_group));
+		jw_kstr(&w, "device_id", buf);
+		jw_kstr(&w, "name", d->name);
+		jw_kstr(&w, "driver", d->driver);
+		jw_kstr(&w, "iommu_group", d->iommu_group);
+		jw_key(&w, "guest");
 		if (d->guest_bdf || d->qdev_id) {
-			g = json_object_new_object();
-			im_json_obj(g, "bdf", im_json_str(d->guest_bdf));
-			im_json_obj(g, "qdev_id", im_json_str(d->qdev_id));
+			jw_obj_begin(&w);
+			jw_kstr(&w, "bdf", d->guest_bdf);
+			jw_kstr(&w, "qdev_id", d->qdev_id);
+			jw_obj_end(&w);
+		} else {
+			jw_null(&w);
 		}
-		im_json_obj(o, "guest", g);
-		bars = json_object_new_array();
+		jw_key(&w, "bars");
+		jw_arr_begin(&w);
 		for (b = 0; b < IM_NBARS; b++)
 			if (d->bars[b].kind != IM_BAR_NONE)
-				json_object_array_add(bars, json_bar(&d->bars[b]));
-		im_json_obj(o, "bars", bars);
-		json_object_array_add(a, o);
+				json_bar(&w, &d->bars[b]);
+		jw_arr_end(&w);
+		jw_obj_end(&w);
 	}
-	im_json_obj(root, "devices", a);
+	jw_arr_end(&w);
 
-	a = json_object_new_array();
+	jw_key(&w, "memslots");
+	jw_arr_begin(&w);
 	for (i = 0; i < m->nmemslots; i++) {
 		const struct im_memslot *s = &m->memslots[i];
-		struct json_object *o = json_object_new_object();
 		long mi = im_find_map(m, s->hva);
 
-		im_json_obj(o, "as_id", json_object_new_int(s->as_id));
-		im_json_obj(o, "slot", json_object_new_int(s->slot));
-		im_json_obj(o, "gpa", im_json_hex(s->gpa));
-		im_json_obj(o, "size", im_json_hex(s->size));
-		im_json_obj(o, "hva", im_json_hex(s->hva));
-		im_json_obj(o, "flags", im_json_hex(s->flags));
-		im_json_obj(o, "backing", mi < 0 ? NULL : json_object_new_string(
-			    im_map_backing(m, &m->maps[mi], buf, sizeof(buf))));
-		json_object_array_add(a, o);
+		jw_obj_begin(&w);
+		jw_kint(&w, "as_id", s->as_id);
+		jw_kint(&w, "slot", s->slot);
+		jw_khex(&w, "gpa", s->gpa);
+		jw_khex(&w, "size", s->size);
+		jw_khex(&w, "hva", s->hva);
+		jw_khex(&w, "flags", s->flags);
+		jw_kstr(&w, "backing", mi < 0 ? NULL :
+			im_map_backing(m, &m->maps[mi], buf, sizeof(buf)));
+		jw_obj_end(&w);
 	}
-	im_json_obj(root, "memslots", a);
+	jw_arr_end(&w);
 
-	a = json_object_new_array();
+	jw_key(&w, "findings");
+	jw_arr_begin(&w);
 	for (i = 0; i < m->nfindings; i++) {
 		const struct im_finding *fd = &m->findings[i];
-		struct json_object *o = json_object_new_object();
 
-		im_json_obj(o, "severity", json_object_new_string(im_severity_name(fd->severity)));
-		im_json_obj(o, "code", json_object_new_string(fd->code));
-		im_json_obj(o, "subject", json_object_new_string(fd->subject));
-		im_json_obj(o, "message", json_object_new_string(fd->message));
-		json_object_array_add(a, o);
+		jw_obj_begin(&w);
+		jw_kstr(&w, "severity", im_severity_name(fd->severity));
+		jw_kstr(&w, "code", fd->code);
+		jw_kstr(&w, "subject", fd->subject);
+		jw_kstr(&w, "message", fd->message);
+		jw_obj_end(&w);
 	}
-	im_json_obj(root, "findings", a);
-	return im_json_print(f, root);
+	jw_arr_end(&w);
+	jw_obj_end(&w);
+	return jw_finish(&w);
 }

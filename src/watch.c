@@ -521,20 +521,30 @@ static int read_tracee(struct watch *w, int tid, uint64_t addr, void *buf,
 
 /* ---- output ------------------------------------------------------------ */
 
-static void json_str(FILE *f, const char *s)
+/* JSON events: one compact object a line, through jsonw */
+static void json_event(struct jw *j, FILE *f, const char *ev)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	jw_init(j, f, JW_COMPACT);
+	jw_obj_begin(j);
+	jw_kstr(j, "schema", IM_SCHEMA);
+	jw_kstr(j, "event", ev);
+}
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
+static void json_event_end(struct watch *w, struct jw *j)
+{
+	jw_obj_end(j);
+	if (jw_finish(j))
+		w->out_err = true;
+}
+
+static void json_detached(struct watch *w, const char *reason)
+{
+	struct jw j;
+
+	json_event(&j, w->out, "detached");
+	jw_kint(&j, "pid", w->pid);
+	jw_kstr(&j, "reason", reason);
+	json_event_end(w, &j);
 }
 
 static void fmt_time(const struct timespec *ts, char *buf, size_t len,
@@ -597,18 +607,21 @@ static const char *errname(int e)
 	}
 }
 
-static void print_stack(struct watch *w, const struct event *e)
+/* the stack: a line of text, or with j the event's "stack" array */
+static void print_stack(struct watch *w, struct jw *j, const struct event *e)
 {
 	FILE *f = w->out;
 	bool refreshed = false;
 
-	if (w->json)
-		fputs(",\"stack\":[", f);
-	else
+	if (j) {
+		jw_key(j, "stack");
+		jw_arr_begin(j);
+	} else {
 		fputs("    ", f);
+	}
 	if (e->nips <= 0) {
-		if (w->json)
-			fputs("]", f);
+		if (j)
+			jw_arr_end(j);
 		else
 			fprintf(f, "(no stack: %s)\n", strerror(-e->nips));
 		return;
@@ -625,35 +638,19 @@ static void print_stack(struct watch *w, const struct event *e)
 			refreshed = true;
 			ret = im_sym_resolve(w->maps, w->nmaps, look, &s);
 		}
-		if (w->json) {
-			fprintf(f, "%s{\"ip\":\"0x%" PRIx64 "\",\"symbol\":",
-				i ? "," : "", e->ips[i]);
-			if (!ret && s.name) {
-				json_str(f, s.name);
-				fprintf(f, ",\"offset\":\"0x%" PRIx64 "\"",
-					s.offset + (i ? 1 : 0));
-			} else {
-				fputs("null,\"offset\":null", f);
-			}
-			fputs(",\"file\":", f);
-			if (s.file)
-				json_str(f, s.file);
-			else
-				fputs("null", f);
+		if (j) {
+			bool named = !ret && s.name;
+
+			jw_obj_begin(j);
+			jw_khex(j, "ip", e->ips[i]);
+			jw_kstr(j, "symbol", named ? s.name : NULL);
+			jw_khex_or_null(j, "offset", named, s.offset + (i ? 1 : 0));
+			jw_kstr(j, "file", s.file);
 			if (!ret)
-				fprintf(f, ",\"vaddr\":\"0x%" PRIx64 "\"",
-					s.vaddr + (i ? 1 : 0));
-			fputs(",\"table\":", f);
-			if (!ret && s.table)
-				json_str(f, s.table);
-			else
-				fputs("null", f);
-			fputs(",\"build_id\":", f);
-			if (!ret && s.build_id)
-				json_str(f, s.build_id);
-			else
-				fputs("null", f);
-			fputs("}", f);
+				jw_khex(j, "vaddr", s.vaddr + (i ? 1 : 0));
+			jw_kstr(j, "table", !ret ? s.table : NULL);
+			jw_kstr(j, "build_id", !ret ? s.build_id : NULL);
+			jw_obj_end(j);
 			continue;
 		}
 		if (!ret && s.name) {
@@ -668,30 +665,40 @@ static void print_stack(struct watch *w, const struct event *e)
 		}
 		fprintf(f, "%s%s", i ? " \u2190 " : "", name);
 	}
-	fputs(w->json ? "]" : "\n", f);
+	if (j)
+		jw_arr_end(j);
+	else
+		fputc('\n', f);
 }
 
-static void print_result(struct watch *w, const struct event *e)
+/* the result: text after the call, or with j "result" and "errno" */
+static void print_result(struct watch *w, struct jw *j, const struct event *e)
 {
 	FILE *f = w->out;
 	int en = e->is_error ? (int)-e->rval : 0;
 	const char *n = en ? errname(en) : NULL;
 
-	if (w->json) {
+	if (j) {
+		char num[16];
+
+		jw_key(j, "result");
 		if (!e->done)
-			fputs(",\"result\":null,\"errno\":null", f);
-		else if (e->is_error && e->errno_unknown)
-			fputs(",\"result\":-1,\"errno\":null", f);
-		else if (e->is_error && n)
-			fprintf(f, ",\"result\":-1,\"errno\":\"%s\"", n);
+			jw_null(j);
 		else if (e->is_error)
-			fprintf(f, ",\"result\":-1,\"errno\":\"%d\"", en);
+			jw_int(j, -1);
 		else if (e->kind == EV_MMAP)
-			fprintf(f, ",\"result\":\"0x%" PRIx64 "\",\"errno\":null",
-				(uint64_t)e->rval);
+			jw_hex(j, (uint64_t)e->rval);
 		else
-			fprintf(f, ",\"result\":%" PRId64 ",\"errno\":null",
-				e->rval);
+			jw_int(j, e->rval);
+		jw_key(j, "errno");
+		if (!e->done || !e->is_error || e->errno_unknown) {
+			jw_null(j);
+		} else if (n) {
+			jw_str(j, n);
+		} else {
+			snprintf(num, sizeof(num), "%d", en);
+			jw_str(j, num);
+		}
 		return;
 	}
 	if (!e->done)
@@ -706,15 +713,17 @@ static void print_result(struct watch *w, const struct event *e)
 		fprintf(f, " = %" PRId64, e->rval);
 }
 
-static void json_head(struct watch *w, const struct event *e, const char *ev)
+static void json_head(struct watch *w, struct jw *j, const struct event *e, const char *ev)
 {
 	char ts[64];
 
 	fmt_time(&e->ts, ts, sizeof(ts), true);
-	fprintf(w->out, "{\"schema\":\"iommu-map/1\",\"event\":\"%s\","
-		"\"time\":\"%s\",\"pid\":%d,\"tid\":%d,\"fd\":%d,\"fd_target\":",
-		ev, ts, w->pid, e->tid, e->fd);
-	json_str(w->out, e->fd_target);
+	json_event(j, w->out, ev);
+	jw_kstr(j, "time", ts);
+	jw_kint(j, "pid", w->pid);
+	jw_kint(j, "tid", e->tid);
+	jw_kint(j, "fd", e->fd);
+	jw_kstr(j, "fd_target", e->fd_target);
 }
 
 static void print_memslot(struct watch *w, const struct event *e)
@@ -728,32 +737,29 @@ static void print_memslot(struct watch *w, const struct event *e)
 	if (e->r_read && r->memory_size)
 		describe_hva(w, r->userspace_addr, backing, sizeof(backing));
 	if (w->json) {
-		json_head(w, e, "kvm_set_user_memory_region");
-		fprintf(w->out, ",\"ioctl\":\"%s\"", name);
+		struct jw j;
+
+		json_head(w, &j, e, "kvm_set_user_memory_region");
+		jw_kstr(&j, "ioctl", name);
 		if (!e->r_read) {
-			fputs(",\"slot\":null", w->out);
+			jw_knull(&j, "slot");
 		} else {
-			fprintf(w->out, ",\"slot\":%u,\"as_id\":%u,\"flags\":"
-				"\"0x%x\",\"gpa\":\"0x%" PRIx64 "\",\"size\":"
-				"\"0x%" PRIx64 "\",\"hva\":\"0x%" PRIx64 "\","
-				"\"op\":\"%s\",\"backing\":",
-				r->slot & 0xffff, r->slot >> 16, r->flags,
-				(uint64_t)r->guest_phys_addr,
-				(uint64_t)r->memory_size,
-				(uint64_t)r->userspace_addr, op);
-			if (backing[0])
-				json_str(w->out, backing);
-			else
-				fputs("null", w->out);
-			if (e->region2)
-				fprintf(w->out, ",\"guest_memfd\":%d,"
-					"\"guest_memfd_offset\":\"0x%" PRIx64
-					"\"", (int)r->guest_memfd,
-					(uint64_t)r->guest_memfd_offset);
+			jw_kint(&j, "slot", r->slot & 0xffff);
+			jw_kint(&j, "as_id", r->slot >> 16);
+			jw_khex(&j, "flags", r->flags);
+			jw_khex(&j, "gpa", r->guest_phys_addr);
+			jw_khex(&j, "size", r->memory_size);
+			jw_khex(&j, "hva", r->userspace_addr);
+			jw_kstr(&j, "op", op);
+			jw_kstr(&j, "backing", backing[0] ? backing : NULL);
+			if (e->region2) {
+				jw_kint(&j, "guest_memfd", (int)r->guest_memfd);
+				jw_khex(&j, "guest_memfd_offset", r->guest_memfd_offset);
+			}
 		}
-		print_result(w, e);
-		print_stack(w, e);
-		fputs("}\n", w->out);
+		print_result(w, &j, e);
+		print_stack(w, &j, e);
+		json_event_end(w, &j);
 		return;
 	}
 	fmt_time(&e->ts, ts, sizeof(ts), false);
@@ -769,11 +775,11 @@ static void print_memslot(struct watch *w, const struct event *e)
 	if (e->r_read && e->region2)
 		fprintf(w->out, " guest_memfd %d@0x%" PRIx64,
 			(int)r->guest_memfd, (uint64_t)r->guest_memfd_offset);
-	print_result(w, e);
+	print_result(w, NULL, e);
 	if (backing[0])
 		fprintf(w->out, " [%s]", backing);
 	fputc('\n', w->out);
-	print_stack(w, e);
+	print_stack(w, NULL, e);
 }
 
 static void print_mmap(struct watch *w, const struct event *e)
@@ -786,40 +792,29 @@ static void print_mmap(struct watch *w, const struct event *e)
 	char ts[64];
 
 	if (w->json) {
-		json_head(w, e, mm ? "mmap" : "munmap");
-		if (mm && !e->is_error && e->done)
-			fprintf(w->out, ",\"hva\":\"0x%" PRIx64 "\"",
-				(uint64_t)e->rval);
-		else if (mm)
-			fputs(",\"hva\":null", w->out);
-		else
-			fprintf(w->out, ",\"hva\":\"0x%" PRIx64 "\"", e->addr);
-		fprintf(w->out, ",\"size\":\"0x%" PRIx64 "\"", e->len);
+		struct jw j;
+
+		json_head(w, &j, e, mm ? "mmap" : "munmap");
 		if (mm)
-			fprintf(w->out, ",\"offset\":\"0x%" PRIx64 "\"", e->off);
-		fputs(",\"device\":", w->out);
-		if (d)
-			json_str(w->out, d->bdf);
+			jw_khex_or_null(&j, "hva", !e->is_error && e->done, (uint64_t)e->rval);
 		else
-			fputs("null", w->out);
-		if (e->bar >= 0)
-			fprintf(w->out, ",\"bar\":%d,\"bar_offset\":\"0x%"
-				PRIx64 "\"", e->bar, bar_off);
-		else
-			fputs(",\"bar\":null,\"bar_offset\":null", w->out);
-		if (have_hpa)
-			fprintf(w->out, ",\"hpa\":\"0x%" PRIx64 "\"",
-				d->bars[e->bar].hpa + bar_off);
-		else
-			fputs(",\"hpa\":null", w->out);
-		fputs(",\"ident\":", w->out);
-		if (e->ident)
-			json_str(w->out, e->ident);
-		else
-			fputs("null", w->out);
-		print_result(w, e);
-		print_stack(w, e);
-		fputs("}\n", w->out);
+			jw_khex(&j, "hva", e->addr);
+		jw_khex(&j, "size", e->len);
+		if (mm)
+			jw_khex(&j, "offset", e->off);
+		jw_kstr(&j, "device", d ? d->bdf : NULL);
+		if (e->bar >= 0) {
+			jw_kint(&j, "bar", e->bar);
+			jw_khex(&j, "bar_offset", bar_off);
+		} else {
+			jw_knull(&j, "bar");
+			jw_knull(&j, "bar_offset");
+		}
+		jw_khex_or_null(&j, "hpa", have_hpa, have_hpa ? d->bars[e->bar].hpa + bar_off : 0);
+		jw_kstr(&j, "ident", e->ident);
+		print_result(w, &j, e);
+		print_stack(w, &j, e);
+		json_event_end(w, &j);
 		return;
 	}
 	fmt_time(&e->ts, ts, sizeof(ts), false);
@@ -830,7 +825,7 @@ static void print_mmap(struct watch *w, const struct event *e)
 	else
 		fprintf(w->out, "%s tid %d munmap hva 0x%" PRIx64 " size 0x%"
 			PRIx64, ts, e->tid, e->addr, e->len);
-	print_result(w, e);
+	print_result(w, NULL, e);
 	if (d || e->bar >= 0) {
 		fprintf(w->out, " [vfio %s BAR %d +0x%" PRIx64,
 			d ? d->bdf : "(device unknown)", e->bar, bar_off);
@@ -842,7 +837,7 @@ static void print_mmap(struct watch *w, const struct event *e)
 		fputc(']', w->out);
 	}
 	fputc('\n', w->out);
-	print_stack(w, e);
+	print_stack(w, NULL, e);
 }
 
 static void emit(struct watch *w, const struct event *e)
@@ -1074,13 +1069,18 @@ static bool is_stop_sig(int sig)
 static void warn_unprobed(struct watch *w, int tid, int err)
 {
 	stats.unprobed++;
-	if (w->json)
-		fprintf(w->out, "{\"schema\":\"iommu-map/1\",\"event\":"
-			"\"unprobed\",\"pid\":%d,\"tid\":%d,\"error\":\"%s\"}\n",
-			w->pid, tid, strerror(-err));
-	else
+	if (w->json) {
+		struct jw j;
+
+		json_event(&j, w->out, "unprobed");
+		jw_kint(&j, "pid", w->pid);
+		jw_kint(&j, "tid", tid);
+		jw_kstr(&j, "error", strerror(-err));
+		json_event_end(w, &j);
+	} else {
 		fprintf(w->out, "thread %d: cannot probe it (%s): its calls are "
 			"not seen\n", tid, strerror(-err));
+	}
 	fflush(w->out);
 }
 
@@ -1457,14 +1457,19 @@ static void up_on_rec(void *ctx, const struct im_uprobe_rec *r)
 	int64_t ns;
 
 	if (r->id < 0) {
-		if (w->json)
-			fprintf(w->out, "{\"schema\":\"iommu-map/1\",\"event\":"
-				"\"lost\",\"pid\":%d,\"samples\":%" PRIu64 "}\n",
-				w->pid, r->lost);
-		else
+		if (w->json) {
+			struct jw j;
+
+			json_event(&j, w->out, "lost");
+			jw_kint(&j, "pid", w->pid);
+			jw_key(&j, "samples");
+			jw_uint(&j, r->lost);
+			json_event_end(w, &j);
+		} else {
 			fprintf(w->out, "lost %" PRIu64 " probe samples (the "
 				"ring buffer was full): events may be missing\n",
 				r->lost);
+		}
 		stats.lost += r->lost;
 		return;
 	}
@@ -1540,23 +1545,24 @@ static void print_start(struct watch *w, const struct up_plan *pl,
 	FILE *out = w->out;
 
 	if (w->json) {
-		fprintf(out, "{\"schema\":\"iommu-map/1\",\"event\":"
-			"\"attached\",\"pid\":%d,\"threads\":%zu,"
-			"\"method\":\"%s\",", w->pid, nthreads,
-			pl ? "uprobe" : "ptrace");
+		struct jw j;
+
+		json_event(&j, out, "attached");
+		jw_kint(&j, "pid", w->pid);
+		jw_key(&j, "threads");
+		jw_uint(&j, nthreads);
+		jw_kstr(&j, "method", pl ? "uprobe" : "ptrace");
 		if (pl) {
-			fprintf(out, "\"probes\":[");
-			for (int i = 0; i < 3; i++) {
-				fputs(i ? "," : "", out);
-				json_str(out, pl->where[i]);
-			}
-			fprintf(out, "],\"threads_followed\":");
-			json_str(out, why);
+			jw_key(&j, "probes");
+			jw_arr_begin(&j);
+			for (int i = 0; i < 3; i++)
+				jw_str(&j, pl->where[i]);
+			jw_arr_end(&j);
+			jw_kstr(&j, "threads_followed", why);
 		} else {
-			fprintf(out, "\"why\":");
-			json_str(out, why);
+			jw_kstr(&j, "why", why);
 		}
-		fprintf(out, "}\n");
+		json_event_end(w, &j);
 	} else if (pl) {
 		fprintf(out, "watching PID %d (%zu threads) with uprobes at %s, "
 			"%s, %s; the target does not stop; %s; interrupt to "
@@ -1794,9 +1800,7 @@ done:
 		ret = -EIO;
 	if (ret == 0 || ret == -ECHILD) {
 		if (json)
-			fprintf(out, "{\"schema\":\"iommu-map/1\",\"event\":"
-				"\"detached\",\"pid\":%d,\"reason\":\"%s\"}\n",
-				w.pid, ret ? "target-exited" : "stopped");
+			json_detached(&w, ret ? "target-exited" : "stopped");
 		else
 			fprintf(out, "detached from PID %d (%s)\n", w.pid,
 				ret ? "it exited" : "stopped");
@@ -1846,21 +1850,24 @@ static void print_slot(struct watch *w, const struct timespec *ts,
 		describe_hva(w, sl.hva, backing, sizeof(backing));
 	stats.events++;
 	if (w->json) {
+		struct jw j;
+
 		fmt_time(ts, t, sizeof(t), true);
-		fprintf(w->out, "{\"schema\":\"iommu-map/1\",\"event\":\"memslot\","
-			"\"op\":\"%s\",\"time\":\"%s\",\"pid\":%d,\"generation\":"
-			"\"0x%" PRIx64 "\",\"as_id\":%d,\"slot\":%d,\"gpa\":\"0x%"
-			PRIx64 "\",\"size\":\"0x%" PRIx64 "\",\"hva\":\"0x%" PRIx64
-			"\",\"flags\":\"0x%x\"", op, t, w->pid, gen, sl.as_id,
-			sl.slot, sl.gpa, sl.size, sl.hva, sl.flags);
+		json_event(&j, w->out, "memslot");
+		jw_kstr(&j, "op", op);
+		jw_kstr(&j, "time", t);
+		jw_kint(&j, "pid", w->pid);
+		jw_khex(&j, "generation", gen);
+		jw_kint(&j, "as_id", sl.as_id);
+		jw_kint(&j, "slot", sl.slot);
+		jw_khex(&j, "gpa", sl.gpa);
+		jw_khex(&j, "size", sl.size);
+		jw_khex(&j, "hva", sl.hva);
+		jw_khex(&j, "flags", sl.flags);
 		if (!strcmp(op, "flags"))
-			fprintf(w->out, ",\"old_flags\":\"0x%x\"", old_flags);
-		fputs(",\"backing\":", w->out);
-		if (backing[0])
-			json_str(w->out, backing);
-		else
-			fputs("null", w->out);
-		fputs("}\n", w->out);
+			jw_khex(&j, "old_flags", old_flags);
+		jw_kstr(&j, "backing", backing[0] ? backing : NULL);
+		json_event_end(w, &j);
 	} else {
 		fmt_time(ts, t, sizeof(t), false);
 		fprintf(w->out, "%s memslot %-6s as %d slot %d gpa 0x%" PRIx64
@@ -1937,14 +1944,21 @@ int im_watch_poll_with(struct im_model *m, FILE *out, bool json,
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &pipe_set, &oldmask);
-	if (json)
-		fprintf(out, "{\"schema\":\"iommu-map/1\",\"event\":\"polling\","
-			"\"pid\":%d,\"slots\":%zu,\"generation\":\"0x%" PRIx64
-			"\",\"interval_ms\":%u}\n", m->pid, nold, gen, interval_ms);
-	else
+	if (json) {
+		struct jw j;
+
+		json_event(&j, out, "polling");
+		jw_kint(&j, "pid", m->pid);
+		jw_key(&j, "slots");
+		jw_uint(&j, nold);
+		jw_khex(&j, "generation", gen);
+		jw_kint(&j, "interval_ms", interval_ms);
+		json_event_end(&w, &j);
+	} else {
 		fprintf(out, "polling the memslots of PID %d every %u ms (%zu "
 			"slots, generation 0x%" PRIx64 "); interrupt to stop\n",
 			m->pid, interval_ms, nold, gen);
+	}
 	if (fflush(out) == EOF)
 		w.out_err = true;
 	while (!*stop && !w.out_err) {
@@ -1984,9 +1998,7 @@ int im_watch_poll_with(struct im_model *m, FILE *out, bool json,
 		ret = -EIO;
 	if (ret == 0 || ret == -ECHILD) {
 		if (json)
-			fprintf(out, "{\"schema\":\"iommu-map/1\",\"event\":"
-				"\"detached\",\"pid\":%d,\"reason\":\"%s\"}\n",
-				m->pid, ret ? "target-exited" : "stopped");
+			json_detached(&w, ret ? "target-exited" : "stopped");
 		else
 			fprintf(out, "stopped polling PID %d (%s)\n", m->pid,
 				ret ? "it exited" : "stopped");
