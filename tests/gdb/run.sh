@@ -11,7 +11,9 @@
 #     which).  Its sizes of AddressSpace and RAMList are checked against
 #     the binary's own symbols address_space_memory and ram_list.
 #  2. The Int128 reader is tested on a tiny C program (native __int128 and
-#     {lo, hi} struct) under gdb.
+#     {lo, hi} struct) under gdb; so are the loader (sourced three times,
+#     no event handler is left behind) and the caches' reset hook.  Every
+#     module, class, command and helper in gdb/ has a docstring.
 #  3. A stock QEMU starts paused under TCG (-S -nic none -display none) with
 #     ivshmem-plain on a memory-backend-file and a VGA, both RAM-backed
 #     BARs; it runs SeaBIOS just long enough for the BARs to be assigned,
@@ -46,6 +48,14 @@ count() {	# count the ok/FAIL lines of a sub-test's output on stdin
 	done
 }
 ok() { echo "ok $*"; passed=$((passed + 1)); }
+subtest() {	# NAME CMD...: count CMD's ok/FAIL lines; it must end with its tally
+	local name=$1 out
+	shift
+	out=$("$@" 2>&1)
+	count <<<"$out"
+	grep -qE '^[0-9]+ passed, [0-9]+ failed' <<<"$out" ||
+		fail "$name: ran to the end: $(tail -3 <<<"$out")"
+}
 fail() { echo "FAIL $*"; failed=$((failed + 1)); }
 info=
 finish() {
@@ -81,18 +91,22 @@ cleanup() {
 	[[ -n $qpid ]] && kill "$qpid" 2>/dev/null
 	# IM_GDB_KEEP=DIR keeps the outputs (export.json, *.txt) for a look
 	[[ -n ${IM_GDB_KEEP:-} ]] && mkdir -p "$IM_GDB_KEEP" &&
-		cp -r "$work/out/." "$IM_GDB_KEEP/" 2>/dev/null
+		cp -r "$work/out/." "$work"/*.log "$IM_GDB_KEEP/" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-# --- 2. Int128 ----------------------------------------------------------------
-if gcc -g -O0 -o "$work/int128" "$here/int128.c"; then
-	count < <(IM_GDB_DIR=$top/gdb timeout 60 gdb -nx -q -batch \
-		-x "$here/test_int128.py" "$work/int128" 2>&1)
+# --- 2. Int128, the loader, docstrings ---------------------------------------
+if gcc -g -O0 -o "$work/int128" "$here/int128.c" &&
+   gcc -g -O0 -c -o "$work/int128.o" "$here/int128.c"; then
+	subtest int128 env IM_GDB_DIR="$top/gdb" timeout 60 gdb -nx -q -batch \
+		-x "$here/test_int128.py" "$work/int128"
+	subtest loader env IM_GDB_DIR="$top/gdb" IM_OBJ="$work/int128.o" timeout 60 \
+		gdb -nx -q -batch -x "$here/test_loader.py" "$work/int128"
 else
 	fail "int128: test program builds"
 fi
+count < <(python3 "$here/check_docs.py" "$top/gdb" "$top/gdb/iommu_map" 2>&1)
 
 # --- 3. a real QEMU -----------------------------------------------------------
 qemu=${IM_QEMU:-/usr/bin/qemu-system-x86_64}
