@@ -15,10 +15,14 @@
 #
 # The source is the installed package's own when the mirror has it.  When
 # it does not (the mirror lists qemu 11.1.3's source but serves 404 for
-# it), the nearest version it does have is used instead: the newest older
-# one, else the oldest newer one.  Then a WARNING goes to stderr and the
-# version used is written to the file 'source' beside types.o, for run.sh
-# to show; the layouts are checked there against the binary and the run.
+# it), the nearest version that can be fetched from the system's suites
+# and the archive's ${IM_QEMU_SRC_SUITE-unstable} (empty: none) is used
+# instead: the newest older one, else the oldest newer one (for 11.1.3:
+# 10.2.2 from unstable).  Then a WARNING goes to stderr and the version
+# used is written to the file 'source' beside types.o, for run.sh to show;
+# the layouts are checked there against the binary and the run.  The
+# source directory, $CACHE/src, is kept for the next types recipe and for
+# build-debug.sh.
 #
 # Cache: ${IM_CACHE:-/var/cache/iommu-map}/qemu-types-<version>-r<N>/
 #   types.o    the object (add-symbol-file types.o 0)
