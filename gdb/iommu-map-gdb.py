@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-#
-# iommu-map-gdb.py - load the iommu-map gdb commands.
-#
-#   (gdb) source /path/to/gdb/iommu-map-gdb.py
-#   (gdb) help iommu-map
-#
-# With Debian's stripped qemu-system-x86_64, first give gdb QEMU's types:
-#   (gdb) add-symbol-file /var/cache/iommu-map/qemu-types-<ver>/types.o 0
-# (tests/gdb/setup.sh builds that object; iommu-map-gdb(8) explains.)
+"""Load the iommu-map gdb commands.
+
+  (gdb) source /path/to/gdb/iommu-map-gdb.py
+  (gdb) help iommu-map
+
+With Debian's stripped qemu-system-x86_64, first give gdb QEMU's types:
+  (gdb) add-symbol-file /var/cache/iommu-map/qemu-types-<ver>-r3/types.o 0
+(tests/gdb/setup.sh builds that object; iommu-map-gdb(8) explains.)
+
+Sourcing it again reloads the modules (utils first); each reload
+disconnects the gdb event handlers the previous load connected.
+"""
 
 import importlib
 import os
@@ -15,7 +18,10 @@ import sys
 
 import gdb
 
-_here = os.path.dirname(os.path.abspath(__file__))
+# This file's own name, from its code object: gdb runs a sourced script in
+# __main__, where __file__ keeps the outer script's name when one script
+# sources another.
+_here = os.path.dirname(os.path.abspath(sys._getframe(0).f_code.co_filename))
 if _here not in sys.path:
     sys.path.insert(0, _here)
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-#
-# iommu_map/explain.py - 'iommu-map explain ADDR': what a number means in
-# QEMU: a MemoryRegion *, a RAMBlock *, an HVA in a RAM block, or a GPA.
+"""The command 'iommu-map explain ADDR': what a number means in QEMU.
+
+A MemoryRegion *, a RAMBlock *, an HVA in a RAM block, a GPA, or none.
+"""
 
 import gdb
 
@@ -23,7 +24,6 @@ def _gpas_of_hva(flat, blk, off):
 
 def explain(addr):
     """Readings of ADDR, as lines of text."""
-    memory._block_cache.clear()
     lines = []
     tree = memory.Tree()
     regions = list(tree.regions())
@@ -126,6 +126,7 @@ printed.  With KVM, the memory slots covering it are added."""
 
     @utils.command
     def invoke(self, arg, from_tty):
+        """Evaluate ADDR and print every reading of it."""
         if not arg.strip():
             raise gdb.GdbError("usage: iommu-map explain ADDR")
         utils.need_target()

@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-#
-# iommu_map/export.py - 'iommu-map export FILE': the regions, RAM blocks,
-# flat view, vfio BARs and KVM slots as JSON (schema "iommu-map-gdb/1"),
-# which 'iommu-map --gdb-export FILE' reads.  Every address, size and
-# offset is a lower-case hex string.
+"""The command 'iommu-map export FILE'.
+
+Writes the regions, RAM blocks, flat view, vfio BARs and KVM slots as
+JSON (schema "iommu-map-gdb/1"), which 'iommu-map --gdb-export FILE'
+reads.  Every address, size and offset is a lower-case hex string.
+"""
 
 import json
 import os
@@ -16,10 +17,12 @@ SCHEMA = "iommu-map-gdb/1"
 
 
 def _h(n):
+    """N as a "0x..." string; None stays None."""
     return None if n is None else "0x%x" % n
 
 
 def _accel(ks_present):
+    """"kvm", "tcg" or None: the accelerator this QEMU runs."""
     if ks_present:
         return "kvm"
     if utils.symbol_exists("tcg_allowed"):
@@ -33,7 +36,7 @@ def _accel(ks_present):
 
 
 def collect():
-    memory._block_cache.clear()
+    """The export document, as a dict."""
     tree = memory.Tree()
     blocks = memory.ram_blocks()
     flat = memory.flat_view()
@@ -150,6 +153,7 @@ that are addresses, sizes or offsets are "0x..." strings.  Read it with
 
     @utils.command
     def invoke(self, arg, from_tty):
+        """Collect, write FILE atomically (FILE.tmp, then rename), summarize."""
         argv = gdb.string_to_argv(arg)
         if len(argv) != 1:
             raise gdb.GdbError("usage: iommu-map export FILE")

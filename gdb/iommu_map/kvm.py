@@ -1,7 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-#
-# iommu_map/kvm.py - the KVM memory slots QEMU registered, read from
-# kvm_state: 'iommu-map kvm-slots'.
+"""The KVM memory slots QEMU registered, read from kvm_state, and the
+command 'iommu-map kvm-slots'."""
 
 import gdb
 
@@ -10,6 +9,9 @@ from .utils import U64, cstring, field, is_null, ptr_int
 
 
 class Slot:
+    """One used KVMSlot: GPA, size, HVA (userspace_addr), slot number,
+    flags, address-space id and name."""
+
     def __init__(self, s, as_id, as_name):
         self.gpa = int(s["start_addr"]) & U64
         self.size = int(s["memory_size"]) & U64
@@ -111,6 +113,7 @@ command says so."""
 
     @utils.command
     def invoke(self, arg, from_tty):
+        """Print the used slots, or say that kvm_state is NULL."""
         if gdb.string_to_argv(arg):
             raise gdb.GdbError("iommu-map kvm-slots takes no argument")
         utils.need_target()

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-#
-# iommu_map/memory.py - QEMU's memory regions, flat view and RAM blocks as
-# plain Python objects, read by name from whatever struct layout this QEMU
-# has (7.2 .. current).  Commands only format these.
+"""QEMU's memory regions, flat view and RAM blocks as plain Python objects.
+
+Fields are read by name from whatever struct layout this QEMU has (7.2,
+10.0 and 11.1 are tested).  The commands only format these objects.
+"""
 
 import re
 
@@ -21,6 +22,9 @@ LEGEND = ("legend: START-END = address in the address space (GPA under "
 
 
 class RamBlock:
+    """One RAMBlock: idstr, offset (a ram_addr_t), lengths, host (HVA), and
+    its MemoryRegion's pointer, name, ram_device flag and addr."""
+
     def __init__(self, v):
         self.ptr = ptr_int(v)
         b = v.dereference()
@@ -37,6 +41,7 @@ class RamBlock:
         self.mr_addr = int(mr["addr"]) & U64 if not is_null(mr) else 0
 
     def contains_hva(self, a):
+        """True when HVA A lies in the block's host mapping."""
         return self.host and self.host <= a < self.host + \
             max(self.max_length, self.used_length)
 
@@ -47,10 +52,12 @@ def ram_blocks():
     return [RamBlock(b) for b in utils.qlist(rl["blocks"], "next")]
 
 
-_block_cache = {}
+# RAMBlock * -> RamBlock, within one command (utils.command empties it)
+_block_cache = utils.cache("ramblocks", "command")
 
 
 def _block_of(rb_ptr):
+    """The RamBlock of RAMBlock * RB_PTR, read once per command."""
     a = ptr_int(rb_ptr)
     if a not in _block_cache:
         _block_cache[a] = RamBlock(rb_ptr)
@@ -131,9 +138,11 @@ class Region:
 
     @property
     def end(self):
+        """The last address of the region (its start when it is empty)."""
         return self.addr + self.size - 1 if self.size else self.addr
 
     def walk(self):
+        """This region, then its descendants, depth first."""
         yield self
         for c in self.children:
             yield from c.walk()
@@ -147,7 +156,6 @@ class Tree:
     ROOTS = (("address_space_memory", "system"), ("address_space_io", "io"))
 
     def __init__(self):
-        _block_cache.clear()
         self.roots = []
         self.seen = set()
         queue = []
@@ -166,6 +174,7 @@ class Tree:
             self.roots.append(r)
 
     def _walk(self, mr, base, level, parent, queue):
+        """Region of MR and its subregions; alias targets go to QUEUE."""
         self.seen.add(ptr_int(mr))
         r = Region(mr, base, level, parent)
         if r.alias is not None:
@@ -179,10 +188,12 @@ class Tree:
         return r
 
     def regions(self):
+        """Every region, root after root, depth first (print order)."""
         for root in self.roots:
             yield from root.walk()
 
     def system(self):
+        """The root of address_space_memory ('system'), or None."""
         for root in self.roots:
             if root.root == "address_space_memory":
                 return root
@@ -200,9 +211,11 @@ class Tree:
         seen = set()
 
         def enabled(r):
+            """The region's enabled flag (true where QEMU has none)."""
             return bool(field(r.mr, "enabled", True))
 
         def visit(r, addr, lo, hi, depth):
+            """Place R at ADDR, clipped to [LO, HI), and what it shows."""
             if not enabled(r):
                 return
             end = addr + r.size if r.size else addr
@@ -244,6 +257,7 @@ class Tree:
 
 
 def format_region(r):
+    """The 'iommu-map mtree' lines of region R (a second for an alias)."""
     s = "%s%016x-%016x %s (%s) (@ 0x%x)" % ("  " * r.level, r.addr & U64,
                                             r.end & U64, r.name, r.kind,
                                             r.ptr)
@@ -257,6 +271,8 @@ def format_region(r):
 
 
 class FlatRange:
+    """One range of a FlatView: GPA, size, region, offset in it and HVA."""
+
     def __init__(self, fr):
         mr = fr["mr"]
         self.mr = ptr_int(mr)
@@ -272,6 +288,7 @@ class FlatRange:
 
     @property
     def end(self):
+        """The last GPA of the range."""
         return self.gpa + self.size - 1 if self.size else self.gpa
 
 
@@ -288,6 +305,7 @@ def flat_view(var="address_space_memory"):
 
 
 def format_flat(f):
+    """The 'iommu-map mtree -f' line of flat range F."""
     s = "%016x-%016x %s (%s) (@ 0x%x) off 0x%x" % (
         f.gpa, f.end & U64, f.name, f.kind, f.mr, f.offset)
     if f.hva is not None:

@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-#
-# iommu_map/mtree.py - 'iommu-map mtree' and 'iommu-map ramblocks'.
+"""The commands 'iommu-map mtree' and 'iommu-map ramblocks'."""
 
 import gdb
 
@@ -33,6 +32,7 @@ range with its region, the offset in the region and the HVA."""
 
     @utils.command
     def invoke(self, arg, from_tty):
+        """Parse -f and PATTERN, walk the regions or the flat view, print."""
         argv = gdb.string_to_argv(arg)
         flat = False
         pattern = None
@@ -86,11 +86,11 @@ ram_device (yes for a vfio BAR mmap), the MemoryRegion name and
 
     @utils.command
     def invoke(self, arg, from_tty):
+        """Print one line per block of ram_list."""
         if gdb.string_to_argv(arg):
             raise gdb.GdbError("iommu-map ramblocks takes no argument")
         utils.need_target()
         utils.ram_block_type.get()
-        memory._block_cache.clear()
         out = ["%-24s %-18s %-18s %-18s %-18s %-10s %s" % (
             "IDSTR", "OFFSET", "USED", "MAX", "HOST(HVA)", "RAM_DEVICE",
             "REGION")]

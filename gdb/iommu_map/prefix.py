@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-#
-# iommu_map/prefix.py - the 'iommu-map' prefix command.
+"""The 'iommu-map' prefix command."""
 
 import gdb
 

@@ -1,9 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-#
-# iommu_map/utils.py - helpers shared by the iommu-map gdb commands:
-# cached type lookups, a correct Int128 reader, globals that work with a
-# full debug build and with a stripped binary plus a types-only object,
-# field lookups by name, list walkers, and the error wrapper.
+"""Helpers shared by the iommu-map gdb commands.
+
+Cached type lookups and the caches' one reset hook, a correct Int128
+reader, globals that work with a full debug build and with a stripped
+binary plus a types-only object, field lookups by name, list walkers, and
+the error wrapper of every command.
+
+Caches come in two scopes.  'command' caches hold values read from QEMU's
+memory (the RAMBlock of each pointer): the command wrapper empties them
+before every command, since QEMU changes between two.  'symbols' caches
+hold what gdb's symbols say (types, field names, byte order): they are
+emptied when gdb loads or drops symbol files.  The handlers for those gdb
+events are connected only while a 'symbols' cache holds something, and
+disconnected when it is emptied, so reloading these modules (sourcing
+iommu-map-gdb.py again) never leaves handlers behind.
+"""
 
 import fnmatch
 import functools
@@ -12,34 +23,104 @@ import gdb
 
 U64 = (1 << 64) - 1
 
+# importlib.reload() runs this file again in the same module namespace:
+# first disconnect what the previous run connected.
+if "_unwatch_symbols" in globals():
+    _unwatch_symbols()  # noqa: F821 (defined by the previous run)
+
+_caches = {}            # name -> (dict, scope)
+_watching = False
+
+
+def cache(name, scope="command"):
+    """A new dict, registered under NAME, that reset_caches() empties.
+
+    SCOPE is 'command' (values read from QEMU: emptied before every
+    command and when symbols change) or 'symbols' (what gdb's symbols say:
+    emptied only when symbol files are loaded or dropped).  Registering a
+    name again (a module reloaded) replaces the old dict."""
+    if scope not in ("command", "symbols"):
+        raise ValueError("cache scope %r" % scope)
+    d = {}
+    _caches[name] = (d, scope)
+    return d
+
+
+def reset_caches(scope="command"):
+    """Empty the caches of SCOPE: 'command' empties the ones holding values
+    read from QEMU; 'symbols' empties all of them and disconnects the
+    symbol-file event handlers until a cache is filled again."""
+    for d, s in _caches.values():
+        if scope == "symbols" or s == "command":
+            d.clear()
+    if scope == "symbols":
+        _unwatch_symbols()
+
+
+def _on_symbols_changed(event):
+    """gdb event handler (new_objfile, clear_objfiles): drop every cache."""
+    reset_caches("symbols")
+
+
+def watch_symbols():
+    """Connect the symbol-file event handlers, once: called by whatever
+    fills a 'symbols' cache."""
+    global _watching
+    if not _watching:
+        gdb.events.new_objfile.connect(_on_symbols_changed)
+        gdb.events.clear_objfiles.connect(_on_symbols_changed)
+        _watching = True
+
+
+def _unwatch_symbols():
+    """Disconnect the symbol-file event handlers, if connected."""
+    global _watching
+    if _watching:
+        for reg in (gdb.events.new_objfile, gdb.events.clear_objfiles):
+            try:
+                reg.disconnect(_on_symbols_changed)
+            except (RuntimeError, ValueError):
+                pass
+        _watching = False
+
+
+def watching_symbols():
+    """True while the symbol-file event handlers are connected (tests)."""
+    return _watching
+
+
+_types = cache("types", "symbols")
+
 
 class CachedType:
-    """A gdb type looked up once, dropped when new symbols are loaded."""
+    """A gdb type looked up by name on first use, kept until gdb loads or
+    drops symbol files.  Creating one connects nothing."""
 
     def __init__(self, name):
         self._name = name
-        self._type = None
-        gdb.events.new_objfile.connect(self._clear)
-
-    def _clear(self, event):
-        self._type = None
 
     def get(self):
-        if self._type is None:
+        """The gdb.Type, or a gdb.GdbError saying what to load."""
+        t = _types.get(self._name)
+        if t is None:
             try:
-                self._type = gdb.lookup_type(self._name)
+                t = gdb.lookup_type(self._name)
             except gdb.error:
                 raise gdb.GdbError(
                     "gdb does not know the QEMU type %s: load a QEMU built "
                     "with debug info, or a types-only object with "
                     "'add-symbol-file types.o 0' (see iommu-map-gdb(8))"
                     % self._name)
-        return self._type
+            _types[self._name] = t
+            watch_symbols()
+        return t
 
     def pointer(self):
+        """A pointer to the type."""
         return self.get().pointer()
 
     def available(self):
+        """True when gdb knows the type."""
         try:
             self.get()
             return True
@@ -61,13 +142,16 @@ class Notes:
         self._seen = []
 
     def add(self, text):
+        """Keep TEXT, once."""
         if text not in self._seen:
             self._seen.append(text)
 
     def lines(self):
+        """The notes as 'note: ...' lines."""
         return ["note: " + t for t in self._seen]
 
     def list(self):
+        """The notes as a list of sentences (the export's "notes")."""
         return list(self._seen)
 
 
@@ -75,12 +159,13 @@ notes = Notes()
 
 
 def reset_notes():
+    """Start a command with no notes; returns the new Notes."""
     global notes
     notes = Notes()
     return notes
 
 
-_fields_cache = {}
+_fields_cache = cache("fields", "symbols")   # str(type) -> field names
 
 
 def has_field(value_or_type, name):
@@ -102,6 +187,7 @@ def has_field(value_or_type, name):
         except TypeError:
             pass
         _fields_cache[key] = names
+        watch_symbols()
     return name in names
 
 
@@ -118,10 +204,12 @@ def field(value, name, default=None, why=None):
 
 
 def is_null(ptr):
+    """True for None and for a NULL pointer value."""
     return ptr is None or int(ptr) == 0
 
 
 def ptr_int(ptr):
+    """A pointer value as an unsigned Python int."""
     return int(ptr) & U64
 
 
@@ -160,24 +248,28 @@ def read_int128(v):
 
 
 def _is_signed(t):
+    """Whether integer type T is signed (gdb 12+ says so; else its name)."""
     try:
         return bool(t.is_signed)
     except (AttributeError, ValueError):
         return not str(t).startswith(("unsigned", "__uint", "uint"))
 
 
-_order = None
+_arch = cache("arch", "symbols")
 
 
 def _byteorder():
-    global _order
-    if _order is None:
+    """'big' or 'little': the target's byte order, asked of gdb once."""
+    order = _arch.get("byteorder")
+    if order is None:
         try:
             s = gdb.execute("show endian", to_string=True)
-            _order = "big" if "big endian" in s else "little"
+            order = "big" if "big endian" in s else "little"
         except gdb.error:
-            _order = "little"
-    return _order
+            order = "little"
+        _arch["byteorder"] = order
+        watch_symbols()
+    return order
 
 
 def parse_gdb_int(s):
@@ -196,6 +288,7 @@ def parse_gdb_int(s):
 
 
 def cstring(ptr, default="(null)"):
+    """The C string at PTR; DEFAULT for NULL; a marker when unreadable."""
     if is_null(ptr):
         return default
     try:
@@ -246,6 +339,7 @@ def global_var(name, ctype):
 
 
 def symbol_exists(name):
+    """True when the program has a symbol NAME (typed or not)."""
     try:
         gdb.parse_and_eval("&" + name)
         return True
@@ -291,10 +385,12 @@ def name_matches(pattern, name):
 
 
 def hx(n):
+    """N as 0x hex."""
     return "0x%x" % n
 
 
 def need_target():
+    """Raise a gdb.GdbError unless gdb has a process or a core to read."""
     inf = gdb.selected_inferior()
     if inf is None or (inf.pid == 0 and not _has_core()):
         raise gdb.GdbError("no QEMU to read: attach with 'gdb -p PID' or "
@@ -302,6 +398,7 @@ def need_target():
 
 
 def _has_core():
+    """True when gdb has a core file open."""
     try:
         s = gdb.execute("info target", to_string=True)
     except gdb.error:
@@ -310,6 +407,7 @@ def _has_core():
 
 
 def parse_address(arg):
+    """The gdb expression ARG as an unsigned address."""
     try:
         return ptr_int(gdb.parse_and_eval(arg))
     except gdb.error as e:
@@ -317,10 +415,14 @@ def parse_address(arg):
 
 
 def command(func):
-    """Wrap an invoke(): gdb errors become one clear gdb.GdbError."""
+    """Wrap an invoke(): start with no notes and empty 'command' caches
+    (QEMU may have changed since the last command); gdb and Python errors
+    become one clear gdb.GdbError, never a traceback."""
     @functools.wraps(func)
     def wrapper(self, arg, from_tty):
+        """invoke() with fresh notes and caches, errors as GdbError."""
         reset_notes()
+        reset_caches("command")
         try:
             return func(self, arg, from_tty)
         except gdb.GdbError:
@@ -338,5 +440,6 @@ def command(func):
 
 
 def print_notes():
+    """Print the notes of this command, after its output."""
     for line in notes.lines():
         gdb.write(line + "\n")

@@ -5,7 +5,8 @@
 # debug build of Debian's own qemu source (about 10 minutes on 2 cores),
 # cached as ${IM_CACHE:-/var/cache/iommu-map}/qemu-debug-<version>/.
 # Run tests/gdb/setup.sh first (it installs the build deps and unpacks the
-# source).  Prints the path of the binary on the last line.
+# source: the installed version's, or the nearest the mirror has, which
+# $CACHE/src/version names).  Prints the path of the binary on the last line.
 # Use it with: IM_QEMU=<that path> tests/gdb/run.sh
 set -euo pipefail
 CACHE=${IM_CACHE:-/var/cache/iommu-map}
@@ -22,12 +23,15 @@ srcdir=${srcdir%/}
 b=$srcdir/build-debug
 mkdir -p "$b"
 if [[ ! -f $b/build.ninja ]]; then
-	(cd "$b" && ../configure --target-list=x86_64-softmmu \
-		--without-default-features --enable-kvm --enable-tcg \
-		--enable-debug-info --disable-werror --disable-docs \
-		--disable-tools --disable-user --disable-install-blobs \
-		--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu \
-		--with-git-submodules=ignore >configure.log 2>&1) ||
+	confopt=(--target-list=x86_64-softmmu
+		--without-default-features --enable-kvm --enable-tcg
+		--enable-debug-info --disable-werror --disable-docs
+		--disable-tools --disable-user --disable-install-blobs
+		--firmwarepath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu)
+	# gone from configure by QEMU 10
+	grep -q -- '--with-git-submodules' "$srcdir/configure" &&
+		confopt+=(--with-git-submodules=ignore)
+	(cd "$b" && PATH=/usr/bin:$PATH ../configure "${confopt[@]}" >configure.log 2>&1) ||
 		{ tail -20 "$b/configure.log" >&2; exit 1; }
 fi
 (cd "$b" && nice ninja -j"${IM_JOBS:-2}" qemu-system-x86_64 >&2)

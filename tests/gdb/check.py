@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# tests/gdb/check.py OUT PID QMP-SOCKET EXPECTED-DIR [--update]
+# tests/gdb/check.py OUT PID QMP-SOCKET VERSION-DIR COMMON-DIR [--update]
 #
 # Checks what drive.py captured against the running QEMU: every printed
 # HVA against /proc/PID/maps and HMP gpa2hva (through QMP), every printed
@@ -9,16 +9,24 @@
 # Then replaces each value it verified with a token and compares the text
 # with the golden files (or writes them with --update).
 # One line per check: "ok NAME" or "FAIL NAME: why".
+#
+# Golden files: VERSION-DIR/NAME.txt (tests/gdb/expected/qemu-X.Y/) where
+# this QEMU version's own output differs, else COMMON-DIR/NAME.txt
+# (tests/gdb/expected/common/).  --update writes the common file when no
+# version has a file of that name, removes a version file equal to the
+# common one, and otherwise writes the version file: a common file changes
+# only by hand.
 
 import difflib
+import glob
 import json
 import os
 import re
 import socket
 import sys
 
-OUT, PID, SOCK, EXPECTED = sys.argv[1:5]
-UPDATE = "--update" in sys.argv[5:]
+OUT, PID, SOCK, EXPECTED, COMMON = sys.argv[1:6]
+UPDATE = "--update" in sys.argv[6:]
 results = []
 
 
@@ -226,6 +234,42 @@ for p, rname in mr_checked:
     if oracle.get(p) == rname:
         verified[int(p, 16)] = "<mr>"
 
+# QEMU's own 'info mtree -D' (HMP; -D: disabled regions too) as the
+# oracle of every region's absolute range, name and kind: the addr, size,
+# name, ram, readonly and ram_device fields read through the types object.
+QMTREE = re.compile(r"^ *([0-9a-f]+)-([0-9a-f]+) \(prio -?[0-9]+, ([^)]*)\): "
+                    r"(?:alias (.*?) @.*|(.*?))(?: \[disabled\])?$")
+# our kind -> QEMU's (memory_region_type(); 11.1 calls a region with
+# subregions a container, whatever its ops, as the root "io")
+QKIND = {"ram": ("ram",), "rom": ("rom",), "ram_device": ("ramd",),
+         "rom_device": ("romd", "i/o"), "io": ("i/o", "container"),
+         "container": ("i/o", "container")}
+qemu_ranges = {}
+for line in qmp.hmp("info mtree -D").splitlines():
+    m = QMTREE.match(line)
+    if m:
+        key = (int(m.group(1), 16), int(m.group(2), 16),
+               m.group(4) if m.group(4) is not None else m.group(5))
+        qemu_ranges.setdefault(key, set()).add(
+            "alias" if m.group(4) is not None else m.group(3))
+check(len(qemu_ranges) > 50, "info mtree: QEMU printed %d regions"
+      % len(qemu_ranges))
+missing = []
+nlines = 0
+for line in outputs.get("mtree", "").splitlines()[1:]:
+    m = LINE.match(line)
+    if not m:
+        continue
+    nlines += 1
+    r = (int(m.group(2), 16), int(m.group(3), 16), m.group(4))
+    kinds = qemu_ranges.get(r)
+    want = ("alias",) if m.group(5) == "alias" else QKIND.get(m.group(5), ())
+    if not kinds or not kinds & set(want):
+        missing.append("%016x-%016x %s (%s): QEMU has %s" % (
+            r + (m.group(5), sorted(kinds) if kinds else "no such region")))
+check(nlines and not missing, "mtree: all %d regions have the range, name "
+      "and kind of QEMU's 'info mtree'" % nlines, "; ".join(missing[:10]))
+
 pat = outputs.get("mtree-pattern", "")
 check(re.search(r"^0000000000000000-ffffffffffffffff system \(container\)",
                 pat, re.M) and " hostmem (ram)" in pat and
@@ -337,6 +381,18 @@ def normalize(text):
     return text
 
 
+# The lines gdb itself adds to 'help PREFIX', worded differently by each
+# gdb (13: 'List of iommu-map subcommands:', 18: 'List of "iommu-map"
+# subcommands:'): the golden keeps only the script's own text.
+GDB_HELP = re.compile(r'^(List of "?iommu-map"? subcommands:|Type "help '
+                      r'iommu-map" followed by|Type "apropos |Command name '
+                      r'abbreviations are allowed)')
+
+
+def normalize_help(text):
+    return "".join(l for l in text.splitlines(True) if not GDB_HELP.match(l))
+
+
 GOLDEN = ("mtree", "mtree-f", "mtree-pattern", "mtree-glob",
           "mtree-f-pattern", "mtree-nomatch", "ramblocks", "kvm-slots",
           "explain-mr", "explain-ramblock", "explain-hva", "explain-gpa",
@@ -344,23 +400,43 @@ GOLDEN = ("mtree", "mtree-f", "mtree-pattern", "mtree-glob",
 os.makedirs(os.path.join(OUT, "norm"), exist_ok=True)
 for name in GOLDEN:
     got = normalize(outputs.get(name, "") + (read(name, ".err") or ""))
+    if name == "help":
+        got = normalize_help(got)
     with open(os.path.join(OUT, "norm", name + ".txt"), "w") as f:
         f.write(got)
-    exp_path = os.path.join(EXPECTED, name + ".txt")
+    ver_path = os.path.join(EXPECTED, name + ".txt")
+    com_path = os.path.join(COMMON, name + ".txt")
+    common = None
+    if os.path.exists(com_path):
+        with open(com_path) as f:
+            common = f.read()
     if UPDATE:
-        os.makedirs(EXPECTED, exist_ok=True)
-        with open(exp_path, "w") as f:
+        others = glob.glob(os.path.join(os.path.dirname(EXPECTED),
+                                        "qemu-*", name + ".txt"))
+        if common is None and not others:
+            path = com_path
+        elif got == common:
+            if os.path.exists(ver_path):
+                os.unlink(ver_path)
+            check(True, "golden %s: same as %s" % (name, com_path))
+            continue
+        else:
+            path = ver_path
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w") as f:
             f.write(got)
-        check(True, "golden %s: updated" % name)
+        check(True, "golden %s: updated %s" % (name, path))
         continue
+    exp_path = ver_path if os.path.exists(ver_path) else com_path
     if not os.path.exists(exp_path):
-        check(False, "golden %s" % name, "no %s (run with --update)"
-              % exp_path)
+        check(False, "golden %s" % name, "neither %s nor %s (run with "
+              "--update)" % (ver_path, com_path))
         continue
     with open(exp_path) as f:
         want = f.read()
     if want == got:
-        check(True, "golden %s" % name)
+        check(True, "golden %s (%s)" % (name, os.path.relpath(
+            exp_path, os.path.dirname(os.path.dirname(exp_path)))))
     else:
         diff = "".join(difflib.unified_diff(
             want.splitlines(True), got.splitlines(True), exp_path,

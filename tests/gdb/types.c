@@ -6,10 +6,24 @@
  * The globals then need a cast; gdb/iommu_map/utils.py does it.
  */
 #include "qemu/osdep.h"
+/* exec/ and sysemu/ up to 9.x; system/ from 10.0 (kvm_int.h) and 10.2
+ * (memory.h, ramblock.h). */
+#if __has_include("system/memory.h")
+#include "system/memory.h"
+#else
 #include "exec/memory.h"
+#endif
+#if __has_include("system/ramblock.h")
+#include "system/ramblock.h"
+#else
 #include "exec/ramblock.h"
+#endif
 #include "exec/ramlist.h"
+#if __has_include("system/kvm_int.h")
+#include "system/kvm_int.h"
+#else
 #include "sysemu/kvm_int.h"
+#endif
 
 /* Anchor the types gdb/iommu_map looks up. */
 MemoryRegion *im_t_mr;
