@@ -49,6 +49,26 @@ static const char *hpa_check_word(enum im_hpa_check c)
 
 /* ---- text ---- */
 
+/* "; leaves 1G x 2, 4K x 16": the present leaves, largest first */
+static void text_leaves(FILE *f, const struct im_bar_mmap *mm)
+{
+	static const enum im_leaf order[] = { IM_LEAF_1G, IM_LEAF_2M, IM_LEAF_4K };
+	const char *sep = "; leaves ";
+	size_t i;
+
+	if (!mm->hpa_leaves_known)
+		return;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (mm->hpa_leaves[order[i]]) {
+			fprintf(f, "%s%s x %" PRIu64, sep, im_leaf_name(order[i]),
+				mm->hpa_leaves[order[i]]);
+			sep = ", ";
+		}
+	if (mm->hpa_leaves[IM_LEAF_OTHER])
+		fprintf(f, "%s%" PRIu64 " of another size", sep,
+			mm->hpa_leaves[IM_LEAF_OTHER]);
+}
+
 static void text_bar(FILE *f, const struct im_model *m, const struct im_device *d,
 		     const struct im_bar *b)
 {
@@ -68,9 +88,12 @@ static void text_bar(FILE *f, const struct im_model *m, const struct im_device *
 		if (mm->fd >= 0)
 			fprintf(f, ", fd %d", mm->fd);
 		fputc('\n', f);
-		if (mm->hpa_check != IM_HPA_UNCHECKED)
-			fprintf(f, "          HPA %s (%" PRIu64 "/%" PRIu64 " pages present at the BAR's HPA, by the kernel's page tables)\n",
+		if (mm->hpa_check != IM_HPA_UNCHECKED) {
+			fprintf(f, "          HPA %s (%" PRIu64 "/%" PRIu64 " pages present at the BAR's HPA, by the kernel's page tables",
 				hpa_check_word(mm->hpa_check), mm->hpa_present, mm->hpa_pages);
+			text_leaves(f, mm);
+			fputs(")\n", f);
+		}
 	}
 	if (b->have_guest_gpa)
 		fprintf(f, "    GPA   0x%" PRIx64 "-0x%" PRIx64 "  guest BAR\n", b->guest_gpa,
@@ -165,6 +188,16 @@ static struct json_object *json_bar(const struct im_bar *b)
 			    json_object_new_string(hpa_check_name(mm->hpa_check)));
 		im_json_obj(x, "hpa_present_pages", mm->hpa_check == IM_HPA_UNCHECKED ? NULL :
 			    im_json_hex(mm->hpa_present));
+		/* only when known: older captures do not have it */
+		if (mm->hpa_check != IM_HPA_UNCHECKED && mm->hpa_leaves_known) {
+			struct json_object *l = json_object_new_object();
+			int k;
+
+			for (k = 0; k < IM_NLEAF; k++)
+				im_json_obj(l, im_leaf_name((enum im_leaf)k),
+					    im_json_hex(mm->hpa_leaves[k]));
+			im_json_obj(x, "hpa_leaves", l);
+		}
 		json_object_array_add(a, x);
 	}
 	im_json_obj(o, "mmaps", a);
