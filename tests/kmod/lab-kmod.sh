@@ -81,6 +81,19 @@ else
 	finish
 fi
 [ -n "$KT" ] && ck "INFO" "$KT" info
+if [ -n "$KT" ] && feat=$("$KT" info 2>/dev/null | sed -n 's/.* features \(0x[0-9a-f]*\) .*/\1/p') &&
+   [ -n "$feat" ]; then
+	# FILE_IS_KVM: symbol_get(file_is_kvm) worked (on 7.3 the export is
+	# limited to kvm-amd/kvm-intel, but symbol_get does not check that)
+	[ $((feat & 1)) = 1 ] && pass "INFO features $feat: file_is_kvm found by symbol_get" ||
+		fail "INFO features $feat: no file_is_kvm (the kallsyms fallback is in use)"
+	# HUGE_PFNMAP: from 6.12 the walk reads PMD and PUD leaves
+	kmaj=$(uname -r | cut -d. -f1) kmin=$(uname -r | cut -d. -f2)
+	if [ "$kmaj" -gt 6 ] || { [ "$kmaj" -eq 6 ] && [ "$kmin" -ge 12 ]; }; then want=2; else want=0; fi
+	[ $((feat & 2)) = "$want" ] &&
+		pass "INFO features $feat: HUGE_PFNMAP $([ "$want" = 2 ] && echo set || echo clear) on $(uname -r)" ||
+		fail "INFO features $feat: HUGE_PFNMAP wrong for $(uname -r)"
+fi
 
 # --- the module against QEMU's own answers ---------------------------------
 HAVE_VM=0
