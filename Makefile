@@ -113,7 +113,7 @@ fuzz:
 bench: all
 	@$(MAKE) --no-print-directory -C bench B=$(abspath $(B))
 
-# the module needs Debian's 6.1 headers (tests/kmod/install-headers.sh installs them)
+# the module needs the stack's kernel headers (tests/kmod/install-headers.sh installs them)
 KDIR ?= $(shell tests/kmod/install-headers.sh --print 2>/dev/null)
 kmod:
 	$(MAKE) -C kmod KDIR=$(KDIR)

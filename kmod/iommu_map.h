@@ -9,6 +9,8 @@
 #include <linux/version.h>
 #include <uapi/iommu_map.h>
 
+#include "iommu_map_compat.h"
+
 struct kvm;
 
 /* iommu_map_main.c */

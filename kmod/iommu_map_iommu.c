@@ -28,6 +28,8 @@ struct iommu_map_lookup {
 
 static u32 iommu_map_domain_type(const struct iommu_domain *d)
 {
+	if (iommu_map_compat_domain_is_sva(d))
+		return IOMMU_MAP_DOMAIN_SVA;
 	switch (d->type) {
 	case IOMMU_DOMAIN_BLOCKED:
 		return IOMMU_MAP_DOMAIN_BLOCKED;
@@ -39,10 +41,6 @@ static u32 iommu_map_domain_type(const struct iommu_domain *d)
 		return IOMMU_MAP_DOMAIN_DMA;
 	case IOMMU_DOMAIN_DMA_FQ:
 		return IOMMU_MAP_DOMAIN_DMA_FQ;
-#ifdef IOMMU_DOMAIN_SVA
-	case IOMMU_DOMAIN_SVA:
-		return IOMMU_MAP_DOMAIN_SVA;
-#endif
 	default:
 		return IOMMU_MAP_DOMAIN_OTHER;
 	}
@@ -62,7 +60,7 @@ static int iommu_map_lookup_dev(struct device *dev, void *data)
 	if (dev != l->dev)
 		return 0;
 	l->found = true;
-	d = iommu_get_domain_for_dev(dev);
+	d = iommu_map_compat_domain_locked(dev);
 	if (!d)
 		return 1;
 	l->type = iommu_map_domain_type(d);

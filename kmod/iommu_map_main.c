@@ -32,20 +32,16 @@
  */
 static bool iommu_map_fops_named_kvm_vm(const struct file *file)
 {
-#ifdef CONFIG_KALLSYMS
 	char sym[KSYM_SYMBOL_LEN];
 	const char *tail;
 
-	if (!file->f_op)
+	if (!IS_ENABLED(CONFIG_KALLSYMS) || !file->f_op)
 		return false;
 	sprint_symbol(sym, (unsigned long)file->f_op);
 	if (strncmp(sym, "kvm_vm_fops+0x0/", 16))
 		return false;
 	tail = strchr(sym, ' ');
 	return !tail || !strcmp(tail, " [kvm]");
-#else
-	return false;
-#endif
 }
 
 /* -EOPNOTSUPP: no way to tell; 0: not a VM; 1: a VM */
@@ -88,9 +84,9 @@ int iommu_map_get_vm(int fd, struct kvm **kvmp)
 	int ret;
 
 	f = fdget(fd);
-	if (!f.file)
+	if (!fd_file(f))
 		return -EBADF;
-	ret = iommu_map_file_is_vm(f.file);
+	ret = iommu_map_file_is_vm(fd_file(f));
 	if (ret <= 0) {
 		fdput(f);
 		return ret ? ret : -EBADF;
@@ -101,10 +97,10 @@ int iommu_map_get_vm(int fd, struct kvm **kvmp)
 		return -EOPNOTSUPP;
 	}
 	/* f_op is kvm_vm_fops, so private_data is the struct kvm */
-	ret = get_safe(f.file->private_data) ? 0 : -ESRCH;
+	ret = get_safe(fd_file(f)->private_data) ? 0 : -ESRCH;
 	symbol_put(kvm_get_kvm_safe);
 	if (!ret)
-		*kvmp = f.file->private_data;
+		*kvmp = fd_file(f)->private_data;
 	fdput(f);
 	return ret;
 }

@@ -10,10 +10,6 @@
 
 #include "iommu_map.h"
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 17, 0)
-#error "iommu_map needs the tree-based memslots of Linux 5.17 or later"
-#endif
-
 /* the largest snapshot the module will buffer in one call */
 #define IOMMU_MAP_MAX_SLOTS	(2 * 32768)
 
@@ -22,21 +18,7 @@ static_assert(sizeof(struct iommu_map_memslots) == 72);
 
 u32 iommu_map_max_address_spaces(void)
 {
-#ifdef KVM_MAX_NR_ADDRESS_SPACES
-	return KVM_MAX_NR_ADDRESS_SPACES;
-#else
-	return KVM_ADDRESS_SPACE_NUM;
-#endif
-}
-
-static int iommu_map_nr_as(struct kvm *kvm)
-{
-#ifdef KVM_MAX_NR_ADDRESS_SPACES
-	/* 6.8+: a VM with private memory has only address space 0 */
-	return kvm_arch_nr_memslot_as_ids(kvm);
-#else
-	return KVM_ADDRESS_SPACE_NUM;
-#endif
+	return iommu_map_compat_max_as();
 }
 
 static int iommu_map_slot_cmp(const void *a, const void *b)
@@ -64,7 +46,7 @@ static u32 iommu_map_snapshot(struct kvm *kvm, struct iommu_map_memslot *buf,
 	int idx, as_id, nr_as, bkt;
 	u32 n = 0;
 
-	nr_as = min_t(int, iommu_map_nr_as(kvm), ARRAY_SIZE(a->generations));
+	nr_as = min_t(int, iommu_map_compat_nr_as(kvm), ARRAY_SIZE(a->generations));
 	idx = srcu_read_lock(&kvm->srcu);
 	for (as_id = 0; as_id < nr_as; as_id++) {
 		slots = __kvm_memslots(kvm, as_id);

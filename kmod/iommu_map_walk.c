@@ -7,7 +7,8 @@
  * a BAR's HVA is backed by the BAR's HPA.  Only page-table entries are
  * read: nothing is faulted in and the memory behind them is never touched.
  * Ordinary VMAs are not walked (use pagemap for them); on 6.1 that also
- * keeps follow_pte() away from transparent huge pages.
+ * keeps follow_pte() away from transparent huge pages.  How a leaf is read
+ * depends on the kernel: iommu_map_compat.h.
  */
 #include <linux/kvm_host.h>
 #include <linux/mm.h>
@@ -23,79 +24,10 @@
 static_assert(sizeof(struct iommu_map_walk_entry) == 32);
 static_assert(sizeof(struct iommu_map_walk) == 48);
 
-/* what one lookup found at one address */
-struct iommu_map_leaf {
-	bool present;
-	bool write;
-	bool unreadable;
-	unsigned long pfn;	/* PFN of the looked-up address */
-	unsigned int shift;	/* log2 of the entry's size */
-};
-
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-/* 6.12+: follow_pte() is gone; follow_pfnmap_start() also reads huge leaves */
-static void iommu_map_lookup(struct vm_area_struct *vma, unsigned long addr,
-			     struct iommu_map_leaf *leaf)
-{
-	struct follow_pfnmap_args args = { .vma = vma, .address = addr };
-
-	memset(leaf, 0, sizeof(*leaf));
-	if (follow_pfnmap_start(&args))
-		return;
-	leaf->present = true;
-	leaf->write = args.writable;
-	leaf->pfn = args.pfn;
-	leaf->shift = PAGE_SHIFT;
-	if (!args.ptep) {
-		/*
-		 * A PMD or PUD leaf.  args.lock is the lock of that level and
-		 * is held, so the entry cannot change while we read it.
-		 */
-		pud_t *pud = pud_offset(p4d_offset(pgd_offset(vma->vm_mm, addr),
-						   addr), addr);
-
-		leaf->shift = pud_leaf(READ_ONCE(*pud)) ? PUD_SHIFT : PMD_SHIFT;
-	}
-	follow_pfnmap_end(&args);
-}
-
 u32 iommu_map_walk_features(void)
 {
-	return IOMMU_MAP_FEAT_HUGE_PFNMAP;
+	return IOMMU_MAP_COMPAT_WALK_FEATURES;
 }
-#else
-/*
- * Before 6.12: follow_pte() reads PTE-level entries only and says -EINVAL
- * both for "nothing mapped" and for a huge leaf.  vfio-pci installs no
- * huge pfnmap entries before 6.12, so we report "not present".
- */
-static void iommu_map_lookup(struct vm_area_struct *vma, unsigned long addr,
-			     struct iommu_map_leaf *leaf)
-{
-	spinlock_t *ptl;
-	pte_t *ptep, pte;
-
-	memset(leaf, 0, sizeof(*leaf));
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
-	if (follow_pte(vma, addr, &ptep, &ptl))
-		return;
-#else
-	if (follow_pte(vma->vm_mm, addr, &ptep, &ptl))
-		return;
-#endif
-	pte = ptep_get(ptep);
-	leaf->present = true;
-	leaf->write = pte_write(pte);
-	leaf->pfn = pte_pfn(pte);
-	leaf->shift = PAGE_SHIFT;
-	pte_unmap_unlock(ptep, ptl);
-}
-
-u32 iommu_map_walk_features(void)
-{
-	return 0;
-}
-#endif
 
 struct iommu_map_runs {
 	struct iommu_map_walk_entry *e;
@@ -171,7 +103,7 @@ static int iommu_map_walk_mm(struct mm_struct *mm, u64 start, u64 end,
 			u64 next, pfn = 0;
 			u32 shift = 0;
 
-			iommu_map_lookup(vma, addr, &leaf);
+			iommu_map_compat_lookup(vma, addr, &leaf);
 			next = addr + PAGE_SIZE;
 			if (leaf.present) {
 				flags |= IOMMU_MAP_WALK_PRESENT;
@@ -181,8 +113,6 @@ static int iommu_map_walk_mm(struct mm_struct *mm, u64 start, u64 end,
 				shift = leaf.shift;
 				/* skip to the end of a huge leaf */
 				next = (addr | ((1ULL << shift) - 1)) + 1;
-			} else if (leaf.unreadable) {
-				flags |= IOMMU_MAP_WALK_UNREADABLE;
 			}
 			next = min(next, vend);
 			if (!iommu_map_emit(r, addr, next - addr, pfn, flags,

@@ -279,6 +279,8 @@ static int kmod_checks(struct im_model *m, struct im_err *err)
 		mm->hpa_check = c[i].r.check;
 		mm->hpa_present = c[i].r.present;
 		mm->hpa_pages = c[i].r.pages;
+		mm->hpa_leaves_known = c[i].r.leaves_known;
+		memcpy(mm->hpa_leaves, c[i].r.leaves, sizeof(mm->hpa_leaves));
 	}
 	free(c);
 	if (r == -ENOMEM)

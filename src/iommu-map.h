@@ -68,6 +68,9 @@ const char *im_severity_name(enum im_severity s);
 const char *im_src_status_name(enum im_src_status s);
 const char *im_offset_mode_name(enum im_offset_mode o);
 const char *im_bar_kind_name(enum im_bar_kind k);
+/* "4K", "2M", "1G", "other"; the leaf size of a page_shift (12, 21, 30) */
+const char *im_leaf_name(enum im_leaf l);
+enum im_leaf im_leaf_of_shift(unsigned int shift);
 
 /* proc.c */
 int im_proc_parse_maps(const char *buf, size_t len, const char *file,

@@ -4,9 +4,12 @@
  * fixture file iommu-map/kernel-checks so that a replay reports it too:
  * the page-table walk result of each BAR mmap, the kvm-walk and iommu
  * source entries, and their findings.  Tab-separated lines:
- *   mmap	HVA	CHECK	PRESENT	PAGES
+ *   mmap	HVA	CHECK	PRESENT	PAGES[	LEAVES]
  *   source	NAME	STATUS	DETAIL
  *   finding	SEVERITY	CODE	SUBJECT	MESSAGE
+ * LEAVES, the present page-table leaves by size, is SIZE:COUNT joined by
+ * commas (4K:0x100,2M:0x1), "-" for none; captures made before it existed
+ * have no LEAVES field, and their leaf sizes are unknown.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -55,6 +58,32 @@ static struct im_bar_mmap *find_mmap(struct im_model *m, uint64_t hva)
 	return NULL;
 }
 
+/* "4K:0x100,1G:0x2" or "-" into leaves[]; 0, or -1 if malformed */
+static int parse_leaves(char *s, uint64_t leaves[IM_NLEAF])
+{
+	char *tok, *save = NULL;
+	int l, seen = 0;
+
+	memset(leaves, 0, IM_NLEAF * sizeof(*leaves));
+	if (!strcmp(s, "-"))
+		return 0;
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':');
+
+		if (!colon)
+			return -1;
+		*colon++ = '\0';
+		for (l = 0; l < IM_NLEAF; l++)
+			if (!strcmp(tok, im_leaf_name((enum im_leaf)l)))
+				break;
+		if (l == IM_NLEAF || seen & (1 << l) ||
+		    im_parse_hex(colon, strlen(colon), &leaves[l]))
+			return -1;
+		seen |= 1 << l;
+	}
+	return seen ? 0 : -1;
+}
+
 /* split line into at most max tab-separated fields, in place */
 static int split(char *line, char **f, int max)
 {
@@ -84,7 +113,7 @@ int im_kchecks_parse(const char *buf, size_t len, const char *file,
 	if (!copy)
 		return -ENOMEM;
 	for (p = copy; p && *p && !r; p = nl) {
-		char *f[5];
+		char *f[6];
 		int n;
 
 		nl = strchr(p, '\n');
@@ -93,17 +122,22 @@ int im_kchecks_parse(const char *buf, size_t len, const char *file,
 		line++;
 		if (!*p || *p == '#')
 			continue;
-		/* a source has 4 fields, mmap and finding 5; the last keeps tabs */
-		n = split(p, f, !strncmp(p, "source\t", 7) ? 4 : 5);
-		if (!strcmp(f[0], "mmap") && n == 5) {
-			uint64_t hva, present, pages;
+		/*
+		 * a source has 4 fields, a finding 5 (the last keeps tabs), an
+		 * mmap 5 or 6
+		 */
+		n = split(p, f, !strncmp(p, "source\t", 7) ? 4 :
+				!strncmp(p, "mmap\t", 5) ? 6 : 5);
+		if (!strcmp(f[0], "mmap") && (n == 5 || n == 6)) {
+			uint64_t hva, present, pages, leaves[IM_NLEAF];
 			int c = lookup(f[2], check_names, 7);
 			struct im_bar_mmap *mm;
 
 			if (im_parse_hex(f[1], strlen(f[1]), &hva) || c < 0 ||
 			    im_parse_hex(f[3], strlen(f[3]), &present) ||
-			    im_parse_hex(f[4], strlen(f[4]), &pages) || present > pages) {
-				im_err_set(err, file, line, "bad mmap line (want: mmap HVA CHECK PRESENT PAGES)");
+			    im_parse_hex(f[4], strlen(f[4]), &pages) || present > pages ||
+			    (n == 6 && parse_leaves(f[5], leaves))) {
+				im_err_set(err, file, line, "bad mmap line (want: mmap HVA CHECK PRESENT PAGES [LEAVES])");
 				r = -EINVAL;
 				break;
 			}
@@ -112,6 +146,9 @@ int im_kchecks_parse(const char *buf, size_t len, const char *file,
 				mm->hpa_check = (enum im_hpa_check)c;
 				mm->hpa_present = present;
 				mm->hpa_pages = pages;
+				mm->hpa_leaves_known = n == 6;
+				if (n == 6)
+					memcpy(mm->hpa_leaves, leaves, sizeof(leaves));
 			}
 		} else if (!strcmp(f[0], "source") && n == 4 && lookup(f[2], st, 3) >= 0 &&
 			   kernel_source(f[1])) {
@@ -152,6 +189,22 @@ static void put_field(FILE *f, const char *s)
 		fputc(*s == '\t' || *s == '\n' ? ' ' : *s, f);
 }
 
+/* "\t4K:0x100,2M:0x1", or "\t-" when no leaf is present */
+static void write_leaves(FILE *f, const uint64_t leaves[IM_NLEAF])
+{
+	const char *sep = "\t";
+	int l;
+
+	for (l = 0; l < IM_NLEAF; l++)
+		if (leaves[l]) {
+			fprintf(f, "%s%s:0x%" PRIx64, sep, im_leaf_name((enum im_leaf)l),
+				leaves[l]);
+			sep = ",";
+		}
+	if (*sep == '\t')
+		fputs("\t-", f);
+}
+
 bool im_kchecks_any(const struct im_model *m)
 {
 	size_t i;
@@ -173,10 +226,14 @@ int im_kchecks_write(FILE *f, const struct im_model *m)
 			for (k = 0; k < m->devices[i].bars[b].nmmaps; k++) {
 				const struct im_bar_mmap *mm = &m->devices[i].bars[b].mmaps[k];
 
-				if (mm->hpa_check != IM_HPA_UNCHECKED && mm->hpa_check <= IM_HPA_ERROR)
-					fprintf(f, "mmap\t0x%" PRIx64 "\t%s\t0x%" PRIx64 "\t0x%" PRIx64 "\n",
-						mm->hva, check_names[mm->hpa_check],
-						mm->hpa_present, mm->hpa_pages);
+				if (mm->hpa_check == IM_HPA_UNCHECKED || mm->hpa_check > IM_HPA_ERROR)
+					continue;
+				fprintf(f, "mmap\t0x%" PRIx64 "\t%s\t0x%" PRIx64 "\t0x%" PRIx64,
+					mm->hva, check_names[mm->hpa_check],
+					mm->hpa_present, mm->hpa_pages);
+				if (mm->hpa_leaves_known)
+					write_leaves(f, mm->hpa_leaves);
+				fputc('\n', f);
 			}
 	for (i = 0; i < m->nsources; i++)
 		if (kernel_source(m->sources[i].name)) {

@@ -137,6 +137,23 @@ int im_kmod_fetch_memslots(im_kmod_ioctl_fn fn, void *ctx, int vm_fd,
 	return r;
 }
 
+/* the leaves of 1 << @shift bytes that [hva, hva + len) touches */
+static uint64_t leaves_touched(uint64_t hva, uint64_t len, unsigned int shift)
+{
+	return ((hva + len - 1) >> shift) - (hva >> shift) + 1;
+}
+
+static void count_leaves(struct im_hpa_result *r,
+			 const struct iommu_map_walk_entry *e)
+{
+	/* a shift below a page or beyond 63 is a broken module: count pages */
+	unsigned int shift = e->page_shift < 12 || e->page_shift > 63 ? 12 : e->page_shift;
+
+	if (e->length)
+		r->leaves[im_leaf_of_shift(e->page_shift)] +=
+			leaves_touched(e->hva, e->length, shift);
+}
+
 void im_hpa_fold(struct im_hpa_result *r, const struct iommu_map_walk_entry *e,
 		 size_t n, uint64_t hva, uint64_t want_hpa)
 {
@@ -150,6 +167,7 @@ void im_hpa_fold(struct im_hpa_result *r, const struct iommu_map_walk_entry *e,
 			want = (want_hpa + (e[i].hva - hva)) >> 12;
 			if (e[i].page_shift > r->max_shift)
 				r->max_shift = e[i].page_shift;
+			count_leaves(r, &e[i]);
 			/* both sides are contiguous: the first page decides */
 			if (e[i].pfn == want) {
 				r->present += pages;
@@ -172,6 +190,7 @@ void im_hpa_fold(struct im_hpa_result *r, const struct iommu_map_walk_entry *e,
 
 void im_hpa_finish(struct im_hpa_result *r)
 {
+	r->leaves_known = !r->err;
 	if (r->err)
 		r->check = IM_HPA_ERROR;
 	else if (r->mismatched)

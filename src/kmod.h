@@ -29,6 +29,13 @@ struct im_hpa_result {
 	uint64_t other;		/* not pfnmap, no VMA or unreadable */
 	uint64_t bad_hva, bad_pfn, want_pfn;	/* the first mismatch */
 	unsigned int max_shift;	/* largest entry seen: 12, 21 or 30 */
+	/*
+	 * Present page-table leaves by size (enum im_leaf): the leaves each
+	 * present run touches, from its page_shift; IM_LEAF_OTHER counts the
+	 * leaves of any other size.  Set when no error: leaves_known.
+	 */
+	uint64_t leaves[IM_NLEAF];
+	bool leaves_known;
 	int err;		/* -errno when check is IM_HPA_ERROR */
 };
 
@@ -90,7 +97,12 @@ int im_kmod_fetch_memslots(im_kmod_ioctl_fn fn, void *ctx, int vm_fd,
 			   struct iommu_map_memslot **slots, size_t *n,
 			   uint64_t *generation);
 
-/* Fold walk runs into @r; @want_hpa is the HPA expected at @hva. */
+/*
+ * Fold walk runs into @r; @want_hpa is the HPA expected at @hva.  The runs
+ * of one walk are split only at leaf boundaries (the module stops a call
+ * at the end of a leaf), so adding up the leaves each run touches counts
+ * every leaf once.
+ */
 void im_hpa_fold(struct im_hpa_result *r, const struct iommu_map_walk_entry *e,
 		 size_t n, uint64_t hva, uint64_t want_hpa);
 /* Set r->check from the counters (after all folds). */

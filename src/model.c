@@ -272,3 +272,20 @@ const char *im_bar_kind_name(enum im_bar_kind k)
 
 	return k <= IM_BAR_IO ? n[k] : "?";
 }
+
+const char *im_leaf_name(enum im_leaf l)
+{
+	static const char *const n[] = { "4K", "2M", "1G", "other" };
+
+	return l < IM_NLEAF ? n[l] : "?";
+}
+
+enum im_leaf im_leaf_of_shift(unsigned int shift)
+{
+	switch (shift) {
+	case 12: return IM_LEAF_4K;
+	case 21: return IM_LEAF_2M;
+	case 30: return IM_LEAF_1G;
+	default: return IM_LEAF_OTHER;
+	}
+}

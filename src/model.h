@@ -49,6 +49,13 @@ enum im_hpa_check {
 	IM_HPA_ERROR,		/* the walk failed */
 };
 
+/*
+ * The size of a page-table leaf that maps part of a BAR mmap: 4 KiB PTEs,
+ * and from Linux 6.12, 2 MiB (PMD) and 1 GiB (PUD) leaves where vfio-pci's
+ * huge_fault could use them.  OTHER is any other size a module reports.
+ */
+enum im_leaf { IM_LEAF_4K = 0, IM_LEAF_2M, IM_LEAF_1G, IM_LEAF_OTHER, IM_NLEAF };
+
 /* One mmap of a BAR, after correlation. */
 struct im_bar_mmap {
 	uint64_t hva, size, bar_offset, maps_offset;
@@ -57,6 +64,13 @@ struct im_bar_mmap {
 	enum im_ident ident;
 	enum im_hpa_check hpa_check;
 	uint64_t hpa_present, hpa_pages;
+	/*
+	 * How many present leaves of each size the walk found; only when
+	 * hpa_leaves_known: a live walk, or a capture whose kernel-checks
+	 * file has them.
+	 */
+	bool hpa_leaves_known;
+	uint64_t hpa_leaves[IM_NLEAF];
 };
 
 /* One stretch of a BAR as the guest sees it. */

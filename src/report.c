@@ -49,6 +49,26 @@ static const char *hpa_check_word(enum im_hpa_check c)
 
 /* ---- text ---- */
 
+/* "; leaves 1G x 2, 4K x 16": the present leaves, largest first */
+static void text_leaves(FILE *f, const struct im_bar_mmap *mm)
+{
+	static const enum im_leaf order[] = { IM_LEAF_1G, IM_LEAF_2M, IM_LEAF_4K };
+	const char *sep = "; leaves ";
+	size_t i;
+
+	if (!mm->hpa_leaves_known)
+		return;
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (mm->hpa_leaves[order[i]]) {
+			fprintf(f, "%s%s x %" PRIu64, sep, im_leaf_name(order[i]),
+				mm->hpa_leaves[order[i]]);
+			sep = ", ";
+		}
+	if (mm->hpa_leaves[IM_LEAF_OTHER])
+		fprintf(f, "%s%" PRIu64 " of another size", sep,
+			mm->hpa_leaves[IM_LEAF_OTHER]);
+}
+
 static void text_bar(FILE *f, const struct im_model *m, const struct im_device *d,
 		     const struct im_bar *b)
 {
@@ -68,9 +88,12 @@ static void text_bar(FILE *f, const struct im_model *m, const struct im_device *
 		if (mm->fd >= 0)
 			fprintf(f, ", fd %d", mm->fd);
 		fputc('\n', f);
-		if (mm->hpa_check != IM_HPA_UNCHECKED)
-			fprintf(f, "          HPA %s (%" PRIu64 "/%" PRIu64 " pages present at the BAR's HPA, by the kernel's page tables)\n",
+		if (mm->hpa_check != IM_HPA_UNCHECKED) {
+			fprintf(f, "          HPA %s (%" PRIu64 "/%" PRIu64 " pages present at the BAR's HPA, by the kernel's page tables",
 				hpa_check_word(mm->hpa_check), mm->hpa_present, mm->hpa_pages);
+			text_leaves(f, mm);
+			fputs(")\n", f);
+		}
 	}
 	if (b->have_guest_gpa)
 		fprintf(f, "    GPA   0x%" PRIx64 "-0x%" PRIx64 "  guest BAR\n", b->guest_gpa,
@@ -165,6 +188,18 @@ static void json_bar(struct jw *w, const struct im_bar *b)
 		jw_kint_or_null(w, "fd", mm->fd >= 0, mm->fd);
 		jw_kstr(w, "hpa_check", checked ? hpa_check_name(mm->hpa_check) : NULL);
 		jw_khex_or_null(w, "hpa_present_pages", checked, mm->hpa_present);
+		/* the kernel's leaf sizes, when the walk said (null: unknown) */
+		jw_key(w, "hpa_leaves");
+		if (checked && mm->hpa_leaves_known) {
+			int k;
+
+			jw_obj_begin(w);
+			for (k = 0; k < IM_NLEAF; k++)
+				jw_khex(w, im_leaf_name((enum im_leaf)k), mm->hpa_leaves[k]);
+			jw_obj_end(w);
+		} else {
+			jw_null(w);
+		}
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

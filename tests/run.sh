@@ -85,6 +85,23 @@ hostile symlink-dotdot "symlink to '../../../../../../../..' leads outside the s
 hostile maps-link-escape "proc/2021/maps: .*(outside|Invalid cross-device link)" "rm $M && ln -s /proc/self/maps $M"
 hostile no-process "no process under .* holds a vfio" "rm -rf proc/2021"
 
+# --- leaf sizes: lab-largebar's kernel-checks with a LEAVES field written in, as
+# a 6.12+ capture has it (2 MiB leaves: the 2 GiB BAR's HVA is 2 MiB-aligned) ---
+d=$B/t/leaves
+rm -rf "$d"; cp -a tests/fixtures/lab-largebar "$d"
+sed -i 's/^\(mmap\t0x7f0367a00000\tverified\t0x80000\t0x80000\)$/\1\t2M:0x400/
+	s/^\(mmap\t0x7f03f8018000\tverified\t0x1\t0x1\)$/\1\t4K:0x1/' "$d/iommu-map/kernel-checks"
+"$BIN" --sysroot "$d" -i tests/pci.ids >"$d.out" 2>/dev/null
+"$BIN" --sysroot "$d" -i tests/pci.ids --json >"$d.json" 2>/dev/null
+if grep -q '524288/524288 pages present .*; leaves 2M x 1024)$' "$d.out" &&
+   grep -q '1/1 pages present .*; leaves 4K x 1)$' "$d.out" &&
+   grep -q '256/256 pages present at the BAR.s HPA, by the kernel.s page tables)$' "$d.out" &&
+   [ "$(grep -c '"hpa_leaves": {' "$d.json")" = 2 ] && grep -q '"2M": "0x400"' "$d.json"; then
+	ok "leaf sizes from kernel-checks: text and JSON, only where the capture has them"
+else
+	bad "leaf sizes from kernel-checks: $(grep -c leaves "$d.out") text lines, $(grep -c '"hpa_leaves": {' "$d.json") JSON objects"
+fi
+
 # --- several candidate processes: list them, exit 64 (EXIT_USAGE) ---
 d=$B/t/two-vmms
 rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"; cp -a "$d/proc/2021" "$d/proc/2022"

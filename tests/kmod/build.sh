@@ -1,15 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# build.sh - CI for kmod/: build the module against Debian's 6.1 headers with
-# W=1 and fail on any warning, check the UAPI header (pahole), run
+# build.sh - CI for kmod/: build the module against the kernel headers at
+# KDIR with W=1 and fail on any warning, check the UAPI header (pahole), run
 # checkpatch when a kernel source tree is at hand, and build kmod-test.
 #
 #   tests/kmod/build.sh [KDIR]
 #
 # KDIR defaults to what tests/kmod/install-headers.sh --print names (run that
-# script first on a fresh machine).  CHECKPATCH=path/to/checkpatch.pl, or it
-# is taken from /usr/src/linux-source-6.1.tar.xz when that is installed
+# script first on a fresh machine): the newest linux-headers-amd64 of the
+# stack, 6.1 on bookworm, 6.12 on trixie, 7.3 on trixie-backports.
+# CHECKPATCH=path/to/checkpatch.pl, or it is taken from Debian's
+# /usr/src/linux-source-X.Y.tar.xz of KDIR's X.Y when that is installed
 # (install-headers.sh with WITH_SOURCE=1).
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -40,10 +42,18 @@ fi
 "$here/check-uapi.sh" > "$log" 2>&1 && ok "uapi: $(tail -1 "$log")" ||
 	no "uapi check" "$(grep FAIL "$log" | head -3)"
 
+# X.Y of the kernel KDIR is for: its kernel.release, else its name
+# (/usr/src/linux-headers-6.12.118+deb13-amd64)
+kdir_xy() {
+	{ cat "$KDIR/include/config/kernel.release" 2>/dev/null; basename "$KDIR"; } |
+		sed -nE 's/^(linux-headers-)?([0-9]+\.[0-9]+)[.+-].*/\2/p' | head -n 1
+}
+xy=$(kdir_xy)
+src=/usr/src/linux-source-${xy:-unknown}.tar.xz
 cp=${CHECKPATCH:-}
-if [ -z "$cp" ] && [ -f /usr/src/linux-source-6.1.tar.xz ]; then
+if [ -z "$cp" ] && [ -f "$src" ]; then
 	d=$(mktemp -d)
-	tar -C "$d" -xJf /usr/src/linux-source-6.1.tar.xz --wildcards \
+	tar -C "$d" -xJf "$src" --wildcards \
 		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
 		'*/scripts/const_structs.checkpatch' 2>/dev/null
 	cp=$(ls "$d"/*/scripts/checkpatch.pl 2>/dev/null)
@@ -52,7 +62,7 @@ if [ -n "$cp" ] && [ -f "$cp" ]; then
 	# expected: LINUX_VERSION_CODE (we must build on several kernels) and
 	# "filename in file" for the #include of uapi/iommu_map.h
 	perl "$cp" --no-tree --ignore LINUX_VERSION_CODE,EMBEDDED_FILENAME,CONSTANT_COMPARISON \
-		-f "$top"/kmod/iommu_map_*.c "$top"/kmod/iommu_map.h "$top/include/uapi/iommu_map.h" \
+		-f "$top"/kmod/iommu_map_*.c "$top"/kmod/iommu_map*.h "$top/include/uapi/iommu_map.h" \
 		> "$log" 2>&1
 	if grep -q '^total: 0 errors, 0 warnings' "$log" &&
 	   ! grep -Eq '^total: [1-9]|^total: 0 errors, [1-9]' "$log"; then
@@ -61,7 +71,7 @@ if [ -n "$cp" ] && [ -f "$cp" ]; then
 		no "checkpatch" "$(grep -E '^(ERROR|WARNING)' "$log" | head -3)"
 	fi
 else
-	echo "skip checkpatch (no kernel source; WITH_SOURCE=1 install-headers.sh)"
+	echo "skip checkpatch (no $src; WITH_SOURCE=1 install-headers.sh, or CHECKPATCH=)"
 fi
 
 if cc -std=gnu11 -O2 -static -Wall -Wextra -Werror -I"$top/include" -o "$here/kmod-test" \

@@ -42,7 +42,9 @@ fi
 
 pkgs="linux-headers-$abi-amd64 dwarves make gcc libc6-dev"
 [ "${WITH_DKMS:-1}" = 1 ] && pkgs="$pkgs dkms"
-[ "${WITH_SOURCE:-0}" = 1 ] && pkgs="$pkgs linux-source-${abi%%-*} xz-utils"
+# Debian names the source package by X.Y: linux-source-6.1, linux-source-6.12
+[ "${WITH_SOURCE:-0}" = 1 ] &&
+	pkgs="$pkgs linux-source-$(echo "$abi" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/') xz-utils"
 # shellcheck disable=SC2086
 "$(dirname "$0")/../apt-need.sh" install-headers $pkgs >&2
 echo "$kdir"

@@ -12,8 +12,18 @@
 #   L2_PID     the inner QEMU's pid      QMP    its QMP socket
 #   TRACE      its trace file (-trace kvm_set_user_memory)
 #   ACCEL      kvm|tcg                   IOMMU_MAP  the iommu-map binary
+#   SCENARIO   largebar adds the leaf-size checks of the 2 GiB BAR
+#   HOSTDEVS   the host BDFs L2 holds (6.10+ maps offsets name a BAR index
+#              only; these are the devices it can belong to)
 #   LAB_SCEN_OUT  the scenario's output folder (hmp-info-mtree--f.txt)
 #   ABUSE_ITERS   random ioctls (default 100000)
+#
+# WALK checks, on every kernel: each present page of each vfio BAR mmap is at
+# the sysfs HPA, and each present leaf is 4K, 2M or 1G, aligned alike in HVA
+# and HPA, inside the mmap; before 6.12 all leaves are 4K.  In largebar, the
+# 2 GiB BAR must be present (QEMU's DMA mapping faults it in), with 4K leaves
+# before 6.12 and leaves >= 2M from 6.12 when its HVA and HPA are 2M-aligned
+# (QEMU 9.2+ aligns BAR mmaps).  iommu-map's hpa_leaves must equal the walk.
 #
 # Prints one line per check (PASS/FAIL/INFO) and ends with
 # "N passed, N failed"; exit status 1 if any check failed.
@@ -71,6 +81,19 @@ else
 	finish
 fi
 [ -n "$KT" ] && ck "INFO" "$KT" info
+if [ -n "$KT" ] && feat=$("$KT" info 2>/dev/null | sed -n 's/.* features \(0x[0-9a-f]*\) .*/\1/p') &&
+   [ -n "$feat" ]; then
+	# FILE_IS_KVM: symbol_get(file_is_kvm) worked (on 7.3 the export is
+	# limited to kvm-amd/kvm-intel, but symbol_get does not check that)
+	[ $((feat & 1)) = 1 ] && pass "INFO features $feat: file_is_kvm found by symbol_get" ||
+		fail "INFO features $feat: no file_is_kvm (the kallsyms fallback is in use)"
+	# HUGE_PFNMAP: from 6.12 the walk reads PMD and PUD leaves
+	kmaj=$(uname -r | cut -d. -f1) kmin=$(uname -r | cut -d. -f2)
+	if [ "$kmaj" -gt 6 ] || { [ "$kmaj" -eq 6 ] && [ "$kmin" -ge 12 ]; }; then want=2; else want=0; fi
+	[ $((feat & 2)) = "$want" ] &&
+		pass "INFO features $feat: HUGE_PFNMAP $([ "$want" = 2 ] && echo set || echo clear) on $(uname -r)" ||
+		fail "INFO features $feat: HUGE_PFNMAP wrong for $(uname -r)"
+fi
 
 # --- the module against QEMU's own answers ---------------------------------
 HAVE_VM=0
@@ -91,6 +114,7 @@ if [ "$HAVE_VM" = 1 ] && [ -n "$KT" ]; then
 	cp "$TMP/slots.txt" "${LAB_SCEN_OUT:-$TMP}/kmod-memslots.txt" 2>/dev/null
 
 	# compare with the trace, info mtree -f, walk and IOMMU, in python
+	LEAVES_OUT=$TMP/walk-leaves.json \
 	"$PY" - "$TMP/slots.txt" "${TRACE:-}" "${LAB_SCEN_OUT:-}" "$L2_PID" "$KT" \
 		> "$TMP/py.out" 2>&1 <<'EOF'
 import os, re, subprocess, sys
@@ -138,7 +162,8 @@ if lc and os.path.exists(mt):
 else:
     out("INFO", "no saved info mtree -f (%s) or labcheck: mtree comparison skipped" % mt)
 
-# 3. walk every vfio BAR mmap; a present page must be the BAR's own HPA
+# 3. walk every vfio BAR mmap; a present page must be the BAR's own HPA, and
+# its page-table leaves must be of a size this kernel's vfio-pci can install
 def bars_of(bdf):
     res = []
     with open("/sys/bus/pci/devices/%s/resource" % bdf) as f:
@@ -149,6 +174,8 @@ def bars_of(bdf):
             res.append((i, s, e))
     return res
 
+kver = tuple(int(x) for x in re.match(r"(\d+)\.(\d+)", os.uname().release).groups())
+held = set(os.environ.get("HOSTDEVS", "").split())
 sysbars = []
 for bdf in os.listdir("/sys/bus/pci/devices"):
     drv = os.path.join("/sys/bus/pci/devices", bdf, "driver")
@@ -163,25 +190,63 @@ for line in open("/proc/%s/maps" % pid):
     if len(f) >= 6 and "vfio" in f[5]:
         a, b = (int(x, 16) for x in f[0].split("-"))
         maps.append((a, b, int(f[2], 16)))
+
+def candidates(a, b, off):
+    """(bdf, index, HPA of the map's first byte) of each BAR the map can be.
+    Before 6.10 the maps offset is the HPA itself; from 6.10 it is
+    index << 40 | offset in the BAR, which names the BAR index only (a
+    sub-page BAR's mmap is a whole page, longer than the BAR)."""
+    if kver < (6, 10):
+        return [(x[0], x[1], off) for x in sysbars if x[2] <= off <= x[3]]
+    idx, boff = off >> 40, off & ((1 << 40) - 1)
+    return [(x[0], x[1], x[2] + boff) for x in sysbars
+            if x[1] == idx and x[2] + boff <= x[3] and (not held or x[0] in held)]
+
+SZ = {12: "4K", 21: "2M", 30: "1G"}
+def leaves_of(runs):
+    """present leaves by size, as iommu-map counts them"""
+    n = {"4K": 0, "2M": 0, "1G": 0, "other": 0}
+    for h, ln, pfn, fl, sh in runs:
+        if fl & 1 and ln:
+            s = sh if 12 <= sh <= 63 else 12
+            n[SZ.get(sh, "other")] += ((h + ln - 1) >> s) - (h >> s) + 1
+    return n
+
 total_present = walked = 0
+walk_leaves = {}
+resolved = {}	# (start, end) of a vfio map: (bdf, BAR index, HPA of its first byte)
 for a, b, off in maps:
-    bar = [x for x in sysbars if x[2] <= off <= x[3]]
-    if not bar:
-        out("INFO", "vfio map %x-%x offset %x matches no sysfs BAR (6.10+ offsets?)" % (a, b, off))
+    cands = candidates(a, b, off)
+    if not cands:
+        out("INFO", "vfio map %x-%x offset %x matches no sysfs BAR" % (a, b, off))
         continue
-    bdf, idx, s, e = bar[0]
     r = subprocess.run([kt, "walk", pid, hex(a), hex(b - a)], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, universal_newlines=True)
     if r.returncode:
-        out("FAIL", "WALK %s BAR%d hva %x: %s" % (bdf, idx, a, r.stderr.strip()))
+        out("FAIL", "WALK %s BAR%d hva %x: %s" % (cands[0][0], cands[0][1], a, r.stderr.strip()))
         continue
-    walked += 1
-    present = bad = notpfn = 0
+    runs = []
     for line in r.stdout.splitlines():
         h, ln, _, pfn, _, fl, _, sh = line.split()
-        h, ln, pfn, fl = int(h, 16), int(ln, 16), int(pfn, 16), int(fl, 16)
+        runs.append((int(h, 16), int(ln, 16), int(pfn, 16), int(fl, 16), int(sh)))
+    first = [x for x in runs if x[3] & 1][:1]
+    if len(cands) > 1:
+        # 6.10+: several held BARs have this index; the first present PFN says which
+        hit = [c for c in cands if first and first[0][2] == (c[2] + first[0][0] - a) >> 12]
+        if len(hit) != 1:
+            out("INFO", "vfio map %x-%x (BAR index %d): %d BARs fit and no present page "
+                "tells them apart: not walked" % (a, b, off >> 40, len(cands)))
+            continue
+        cands = hit
+        out("INFO", "vfio map %x-%x: BAR index %d of %d held devices; its first present PFN "
+            "names %s" % (a, b, off >> 40, len(candidates(a, b, off)), hit[0][0]))
+    bdf, idx, hpa = cands[0]
+    resolved[(a, b)] = cands[0]
+    walked += 1
+    present = bad = notpfn = 0
+    for h, ln, pfn, fl, sh in runs:
         if fl & 1:
-            want = (off + (h - a)) >> 12
+            want = (hpa + (h - a)) >> 12
             if pfn == want:
                 present += ln >> 12
             else:
@@ -193,14 +258,62 @@ for a, b, off in maps:
     total_present += present
     if not bad and not notpfn:
         out("PASS", "WALK %s BAR%d hva %x+%x: %d of %d pages present, all at sysfs HPA %x" % (
-            bdf, idx, a, b - a, present, (b - a) >> 12, off))
+            bdf, idx, a, b - a, present, (b - a) >> 12, hpa))
     elif notpfn:
         out("FAIL", "WALK %s BAR%d: part of the mmap is not VM_IO/VM_PFNMAP" % (bdf, idx))
+
+    # leaf sizes: 4 KiB PTEs only before 6.12; from 6.12 vfio-pci's huge_fault
+    # installs 2 MiB/1 GiB leaves, each aligned alike in HVA and HPA, inside the VMA
+    pres = [x for x in runs if x[3] & 1]
+    leaves = leaves_of(runs)
+    walk_leaves["0x%x" % a] = dict(leaves, present=present)
+    desc = ", ".join("%s x %d" % (k, v) for k, v in leaves.items() if v) or "none present"
+    odd = ["%x+%x shift %d" % (h, ln, sh) for h, ln, pfn, fl, sh in pres
+           if sh not in SZ or h & ((1 << sh) - 1) or ln & ((1 << sh) - 1)
+           or (pfn << 12) & ((1 << sh) - 1) or h < a or h + ln > b]
+    out("PASS" if not odd else "FAIL",
+        "WALK %s BAR%d: every present leaf is 4K, 2M or 1G, aligned in HVA and HPA, inside "
+        "the mmap (%s)%s" % (bdf, idx, desc, "" if not odd else ": " + "; ".join(odd[:3])))
+    if kver < (6, 12):
+        big = [x for x in pres if x[4] != 12]
+        out("PASS" if not big else "FAIL",
+            "WALK %s BAR%d: kernel %d.%d maps BARs with 4K PTEs only (%s)" % (
+                bdf, idx, kver[0], kver[1], desc))
+
+    # the 2 GiB BAR of largebar: the leaf size itself
+    if os.environ.get("SCENARIO") == "largebar" and b - a == 2 << 30:
+        if not pres:
+            out("FAIL", "largebar: no page of the 2 GiB BAR mmap %x is present (QEMU's DMA "
+                "mapping of it faults it in): its leaf size is not measured" % a)
+        elif kver < (6, 12):
+            out("PASS" if all(x[4] == 12 for x in pres) else "FAIL",
+                "largebar: kernel %d.%d maps the 2 GiB BAR with 4K leaves (%s)" % (
+                    kver[0], kver[1], desc))
+        elif a % (2 << 20) == 0 and hpa % (2 << 20) == 0:
+            small = [x for x in pres if x[4] < 21]
+            out("PASS" if not small else "FAIL",
+                "largebar: kernel %d.%d, HVA %x and HPA %x 2M-aligned: every present leaf of "
+                "the 2 GiB BAR is >= 2M (%s)%s" % (
+                    kver[0], kver[1], a, hpa, desc,
+                    "" if not small else "; 4K at %x+%x" % (small[0][0], small[0][1])))
+            if a % (1 << 30) == 0 and hpa % (1 << 30) == 0:
+                out("INFO", "largebar: HVA and HPA 1G-aligned too: %s 1G leaves (PUD pfnmap "
+                    "needs CONFIG_ARCH_SUPPORTS_PUD_PFNMAP)" % leaves["1G"])
+        else:
+            out("INFO", "largebar: HVA %x is not 2M-aligned (QEMU before 9.2 does not align "
+                "BAR mmaps): no huge leaf can be asserted (%s)" % (a, desc))
+            if (a - hpa) % (2 << 20):
+                out("PASS" if all(x[4] == 12 for x in pres) else "FAIL",
+                    "largebar: HVA and HPA differ mod 2M, so only 4K leaves fit (%s)" % desc)
 if not walked:
     out("FAIL", "WALK: no vfio BAR mmap to walk in pid %s" % pid)
 elif not total_present:
     out("INFO", "no BAR page of L2 was faulted in (the guest touched none): the walk "
         "found only not-present entries, which is correct but proves no HPA")
+if os.environ.get("LEAVES_OUT"):
+    import json
+    with open(os.environ["LEAVES_OUT"], "w") as f:
+        json.dump(walk_leaves, f)
 
 # 4. IOMMU: guest RAM at IOVA = GPA must be the CPU's HPA; BARs for p2p
 pm = open("/proc/%s/pagemap" % pid, "rb")
@@ -211,18 +324,20 @@ def hpa_of(hva):
         return None
     return ((v & ((1 << 55) - 1)) << 12) | (hva & 0xfff)
 
-vfio_hvas = [(a, b, off) for a, b, off in maps]
+vfio_hvas = [(a, b, hpa) for (a, b), (_, _, hpa) in resolved.items()]
 samples = []
 for (as_id, sid), s in sorted(kslots.items()):
     if as_id:
         continue
     in_bar = [m for m in vfio_hvas if m[0] <= s["hva"] < m[1]]
+    if not in_bar and [m for m in maps if m[0] <= s["hva"] < m[1]]:
+        continue	# a BAR whose HPA section 3 could not tell
     step = max(0x1000, (s["size"] // 8) & ~0xfff)
     for o in range(0, s["size"], step):
         gpa, hva = s["gpa"] + o, s["hva"] + o
         if in_bar:
-            a, b, off = in_bar[0]
-            samples.append((gpa, off + (hva - a), "bar"))
+            a, b, hpa = in_bar[0]
+            samples.append((gpa, hpa + (hva - a), "bar"))
         else:
             h = hpa_of(hva)
             if h is not None:
@@ -231,7 +346,7 @@ r = subprocess.run([kt, "zeropfn"], stdout=subprocess.PIPE, universal_newlines=T
 zero = int(r.stdout, 16) << 12 if r.returncode == 0 else None
 out("INFO", "the kernel's zero page is at HPA %s" % (hex(zero) if zero is not None else "?"))
 # only the devices L2 holds (others bound to vfio-pci keep a DMA domain)
-devs = sorted({bar[0] for a, b, off in maps for bar in sysbars if bar[2] <= off <= bar[3]})
+devs = sorted(held | {bdf for bdf, _, _ in resolved.values()})
 for bdf in devs:
     r = subprocess.run([kt, "iommu", bdf] + [hex(g) for g, _, _ in samples],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
@@ -277,8 +392,8 @@ fi
 if [ "$HAVE_VM" = 1 ] && [ -n "${IOMMU_MAP:-}" ] && [ -x "$IOMMU_MAP" ]; then
 	"$IOMMU_MAP" --pid "$L2_PID" --json > "$TMP/rep.json" 2> "$TMP/rep.err"
 	rc=$?
-	"$PY" - "$TMP/rep.json" "$TMP/slots.txt" > "$TMP/cli.out" 2>&1 <<'EOF'
-import json, sys
+	"$PY" - "$TMP/rep.json" "$TMP/slots.txt" "$TMP/walk-leaves.json" > "$TMP/cli.out" 2>&1 <<'EOF'
+import json, os, sys
 try:
     rep = json.load(open(sys.argv[1]))
 except Exception as e:
@@ -300,6 +415,7 @@ got = {(m["as_id"], m["slot"], int(m["gpa"], 16), int(m["size"], 16), int(m["hva
        for m in rep.get("memslots", [])}
 print("%s iommu-map memslots == MEMSLOTS (%d slots)" % ("PASS" if got == want else "FAIL",
                                                        len(want)))
+walk = json.load(open(sys.argv[3])) if os.path.exists(sys.argv[3]) else {}
 for d in rep.get("devices", []):
     for b in d.get("bars", []):
         for mm in b.get("mmaps", []):
@@ -308,6 +424,22 @@ for d in rep.get("devices", []):
                 print("%s iommu-map %s BAR%d mmap %s: hpa_check %s" % (
                     "PASS" if v in ("verified", "partly-faulted", "not-faulted") else "FAIL",
                     d["bdf"], b["index"], mm["hva"], v))
+            # the leaf sizes the CLI reports against the walk kmod-test made
+            got, want = mm.get("hpa_leaves"), walk.get(mm["hva"])
+            if v in (None, "error") or want is None:
+                continue
+            if got is None:
+                print("FAIL iommu-map %s BAR%d mmap %s: no hpa_leaves on a live run" % (
+                    d["bdf"], b["index"], mm["hva"]))
+            elif int(mm["hpa_present_pages"], 16) != want["present"]:
+                print("INFO iommu-map %s BAR%d mmap %s: %d pages present now, %d at the walk: "
+                      "leaves not compared" % (d["bdf"], b["index"], mm["hva"],
+                                               int(mm["hpa_present_pages"], 16), want["present"]))
+            else:
+                g = {k: int(x, 16) for k, x in got.items()}
+                w = {k: want[k] for k in ("4K", "2M", "1G", "other")}
+                print("%s iommu-map %s BAR%d mmap %s: hpa_leaves %s == kmod-test walk %s" % (
+                    "PASS" if g == w else "FAIL", d["bdf"], b["index"], mm["hva"], g, w))
 for f in rep.get("findings", []):
     if f["code"] in ("bar-hpa-mismatch", "iommu-cpu-mismatch", "p2p-bar-mismatch"):
         print("FAIL iommu-map finding %s: %s" % (f["code"], f["message"]))

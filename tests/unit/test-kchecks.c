@@ -73,6 +73,63 @@ int main(void)
 	T_OK(parse(&m, "finding\twarning\tio-bar\tx\ty\n", &e) == -EINVAL,
 	     "a finding the module does not give is refused");
 	T_OK(parse(&m, "mmap 0x1 verified 0x1 0x1\n", &e) == -EINVAL, "blanks are not tabs");
+
+	/* the leaf sizes (6.12+ huge pfnmap): an optional sixth field */
+	setup(&m);
+	T_OK(!parse(&m, "mmap\t0x7f08b2b7d000\tverified\t0x20\t0x20\n", &e) &&
+	     !m.devices[0].bars[0].mmaps[0].hpa_leaves_known,
+	     "a capture without leaves: leaf sizes unknown");
+	T_OK(!parse(&m, "mmap\t0x7f08b2b7d000\tverified\t0x20\t0x20\t1G:0x2,4K:0x10\n", &e),
+	     "leaves parse");
+	mm = &m.devices[0].bars[0].mmaps[0];
+	T_OK(mm->hpa_leaves_known && mm->hpa_leaves[IM_LEAF_1G] == 2 &&
+	     mm->hpa_leaves[IM_LEAF_4K] == 0x10 && !mm->hpa_leaves[IM_LEAF_2M] &&
+	     !mm->hpa_leaves[IM_LEAF_OTHER], "leaves: 1G x 2, 4K x 16, in any order");
+	T_OK(!parse(&m, "mmap\t0x7f08b2b7d000\tnot-faulted\t0x0\t0x20\t-\n", &e) &&
+	     mm->hpa_leaves_known && !mm->hpa_leaves[IM_LEAF_4K],
+	     "leaves \"-\": known, none present");
+	f = open_memstream(&buf, &len);
+	mm->hpa_check = IM_HPA_VERIFIED;
+	mm->hpa_present = 0x20;
+	mm->hpa_leaves[IM_LEAF_2M] = 1;
+	mm->hpa_leaves[IM_LEAF_OTHER] = 3;
+	T_OK(f && !im_kchecks_write(f, &m), "write leaves");
+	fclose(f);
+	T_OK(buf && strstr(buf, "mmap\t0x7f08b2b7d000\tverified\t0x20\t0x20\t2M:0x1,other:0x3\n"),
+	     "leaves written as SIZE:COUNT, only those present");
+	setup(&m2);
+	T_OK(!parse(&m2, buf, &e) && m2.devices[0].bars[0].mmaps[0].hpa_leaves_known &&
+	     m2.devices[0].bars[0].mmaps[0].hpa_leaves[IM_LEAF_2M] == 1 &&
+	     m2.devices[0].bars[0].mmaps[0].hpa_leaves[IM_LEAF_OTHER] == 3,
+	     "leaves round trip");
+	free(buf);
+	buf = NULL;
+	mm->hpa_leaves[IM_LEAF_2M] = mm->hpa_leaves[IM_LEAF_OTHER] = 0;
+	f = open_memstream(&buf, &len);
+	T_OK(f && !im_kchecks_write(f, &m), "write no leaf");
+	fclose(f);
+	T_OK(buf && strstr(buf, "\t0x20\t0x20\t-\n"), "no present leaf is written \"-\"");
+	free(buf);
+	mm->hpa_leaves_known = false;
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	T_OK(f && !im_kchecks_write(f, &m), "write unknown leaves");
+	fclose(f);
+	T_OK(buf && strstr(buf, "\t0x20\t0x20\n"), "unknown leaves: the old five fields");
+	free(buf);
+	setup(&m);
+	T_OK(parse(&m, "mmap\t0x1\tverified\t0x1\t0x1\t3M:0x1\n", &e) == -EINVAL,
+	     "an unknown leaf size is refused");
+	T_OK(parse(&m, "mmap\t0x1\tverified\t0x1\t0x1\t4K:0x1,4K:0x2\n", &e) == -EINVAL,
+	     "a leaf size twice is refused");
+	T_OK(parse(&m, "mmap\t0x1\tverified\t0x1\t0x1\t\n", &e) == -EINVAL,
+	     "an empty leaves field is refused");
+	T_OK(parse(&m, "mmap\t0x1\tverified\t0x1\t0x1\t4K:0xzz\n", &e) == -EINVAL,
+	     "a leaf count that is not hex is refused");
+	T_OK(parse(&m, "mmap\t0x1\tverified\t0x1\t0x1\t4K\n", &e) == -EINVAL,
+	     "a leaf size without a count is refused");
+	T_OK(parse(&m, "mmap\t0x1\tverified\t0x1\t0x1\t4K:0x1\tmore\n", &e) == -EINVAL,
+	     "a seventh field is refused");
 	im_model_free(&m);
 	im_model_free(&m2);
 	T_DONE();

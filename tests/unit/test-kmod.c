@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test-kmod.c - the pure parts of src/kmod.c: UAPI layout, grow-and-retry
- * of MEMSLOTS, decoding walk runs into verified / not-faulted / mismatch,
- * chunked walks, pagemap decoding.  The module itself is tested in the lab
+ * of MEMSLOTS, decoding walk runs into verified / not-faulted / mismatch
+ * and into page-table leaf sizes, chunked walks, pagemap decoding.  The module itself is tested in the lab
  * (tests/kmod/lab-kmod.sh).
  *
  * Links: src/kmod.c src/model.c src/util.c src/sysroot.c
@@ -201,6 +201,7 @@ struct fake_walk {
 	unsigned int calls;
 	uint64_t page_limit;	/* pages the module covers per call */
 	int stuck;		/* answer done = 0 */
+	unsigned int shift;	/* leaves of 1 << shift (default 4 KiB) */
 };
 
 static int fake_walk(void *ctx, unsigned long req, void *arg)
@@ -220,7 +221,7 @@ static int fake_walk(void *ctx, unsigned long req, void *arg)
 	if (len > f->page_limit << 12)
 		len = f->page_limit << 12;
 	e = (struct iommu_map_walk_entry *)(uintptr_t)a->entries_uptr;
-	e[0] = run(a->hva, len, (HPA + (a->hva - HVA)) >> 12, PRES, 12);
+	e[0] = run(a->hva, len, (HPA + (a->hva - HVA)) >> 12, PRES, f->shift ? f->shift : 12);
 	a->num_entries = 1;
 	a->done = len;
 	return 0;
@@ -244,6 +245,64 @@ static void test_walk_range(void)
 
 	ret = im_kmod_walk_range(fake_walk, &f, 7, HVA + 0x10, 0x8000, HPA, &r);
 	T_OK(ret == -EINVAL && r.check == IM_HPA_ERROR, "walk refuses an unaligned range");
+	T_OK(!r.leaves_known, "a failed walk knows no leaf sizes");
+
+	/* a 2 GiB BAR in 1 GiB leaves, one leaf per call (the module's cap) */
+	f = (struct fake_walk){ .page_limit = 0x40000, .shift = 30 };
+	ret = im_kmod_walk_range(fake_walk, &f, 7, HVA, 0x80000000ULL, HPA, &r);
+	T_OK(ret == 0 && r.check == IM_HPA_VERIFIED && f.calls == 2,
+	     "2 GiB of 1 GiB leaves in two calls: verified");
+	T_OK(r.leaves_known && r.leaves[IM_LEAF_1G] == 2 && !r.leaves[IM_LEAF_2M] &&
+	     !r.leaves[IM_LEAF_4K], "leaves across calls: 1G x 2, each counted once");
+	T_EQ_U64(r.present, 0x80000, "2 GiB of 1 GiB leaves: 524288 pages present");
+}
+
+static void test_leaves(void)
+{
+	struct iommu_map_walk_entry e[5];
+	struct im_hpa_result r;
+
+	/* 6.1: 4 KiB PTEs only */
+	e[0] = run(HVA, 0x20000, HPA >> 12, PRES, 12);
+	fold(e, 1, 0x20000, &r);
+	T_OK(r.leaves_known && r.leaves[IM_LEAF_4K] == 0x20 && !r.leaves[IM_LEAF_2M] &&
+	     !r.leaves[IM_LEAF_1G] && !r.leaves[IM_LEAF_OTHER], "32 pages of PTEs: 4K x 32");
+
+	/* 6.12+: PMD leaves in the aligned middle, PTEs at the unaligned ends */
+	e[0] = run(HVA + 0x1ff000, 0x1000, (HPA + 0x1ff000) >> 12, PRES, 12);
+	e[1] = run(HVA + 0x200000, 0x400000, (HPA + 0x200000) >> 12, PRES, 21);
+	e[2] = run(HVA + 0x600000, 0x2000, (HPA + 0x600000) >> 12, PRES, 12);
+	memset(&r, 0, sizeof(r));
+	r.pages = 0x403;
+	im_hpa_fold(&r, e, 3, HVA + 0x1ff000, HPA + 0x1ff000);
+	im_hpa_finish(&r);
+	T_OK(r.check == IM_HPA_VERIFIED && r.present == 0x403, "mixed leaves verified");
+	T_OK(r.leaves[IM_LEAF_2M] == 2 && r.leaves[IM_LEAF_4K] == 3 && r.max_shift == 21,
+	     "mixed leaves: 2M x 2, 4K x 3");
+
+	/* not-present runs have no leaf; a mismatched leaf is still a leaf */
+	e[0] = run(HVA, 0x200000, HPA >> 12, PRES, 21);
+	e[1] = run(HVA + 0x200000, 0x200000, 0, PFNMAP, 0);
+	e[2] = run(HVA + 0x400000, 0x200000, 0x123400, PRES, 21);
+	fold(e, 3, 0x600000, &r);
+	T_OK(r.check == IM_HPA_MISMATCH && r.leaves[IM_LEAF_2M] == 2 && !r.leaves[IM_LEAF_4K],
+	     "holes count no leaf, a mismatch counts its leaf");
+
+	/* a range that starts inside a leaf still touched that leaf */
+	e[0] = run(HVA + 0x100000, 0x200000, (HPA + 0x100000) >> 12, PRES, 21);
+	fold(e, 1, 0x200000, &r);
+	T_EQ_U64(r.leaves[IM_LEAF_2M], 2, "a run across a leaf boundary touches two leaves");
+
+	/* a size x86-64 does not have (arm64's 64 KiB), and a broken shift */
+	e[0] = run(HVA, 0x40000, HPA >> 12, PRES, 16);
+	e[1] = run(HVA + 0x40000, 0x2000, (HPA + 0x40000) >> 12, PRES, 0);
+	fold(e, 2, 0x42000, &r);
+	T_OK(r.leaves[IM_LEAF_OTHER] == 6 && !r.leaves[IM_LEAF_4K],
+	     "leaves of other sizes: 4 of 64K and 2 of a bad shift, counted as other");
+
+	T_EQ_STR(im_leaf_name(IM_LEAF_2M), "2M", "leaf name 2M");
+	T_EQ_U64(im_leaf_of_shift(30), IM_LEAF_1G, "shift 30 is a 1G leaf");
+	T_EQ_U64(im_leaf_of_shift(13), IM_LEAF_OTHER, "shift 13 is another size");
 }
 
 static void test_misc(void)
@@ -267,6 +326,7 @@ int main(void)
 	test_memslots();
 	test_fold();
 	test_walk_range();
+	test_leaves();
 	test_misc();
 	T_DONE();
 }
