@@ -771,7 +771,7 @@ static int fill_model(struct im_model *m, const struct im_qmp_raw *raw,
 {
 	struct im_mtree mt = { 0 };
 	struct im_err merr = { 0 };
-	unsigned int hvas = 0, nokvm = 0;
+	unsigned int hvas = 0;
 	bool have_mt = false;
 	size_t i, j;
 	int r;
@@ -813,7 +813,6 @@ static int fill_model(struct im_model *m, const struct im_qmp_raw *raw,
 					   l->start, l->end, l->name);
 			if (r)
 				goto out;
-			nokvm++;
 		}
 	}
 	r = im_add_source(m, "qmp", IM_SRC_OK,

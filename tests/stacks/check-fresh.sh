@@ -51,10 +51,11 @@ mkdir -p "$out"
 for s in "$@"; do
 	t0=$(date +%s)
 	tar=$(IM_ROOT_KIND=fresh "$here/root.sh" "$s" | tail -n 1)
-	if [ ! -s "$tar" ]; then no "$s: the fresh root builds"; continue; fi
+	if [ ! -e "$tar" ]; then no "$s: the fresh root builds"; continue; fi
 	r=$ROOTS/fresh-$s
 	rm -rf "$r"
-	mkdir -p "$r" && tar -C "$r" -xf "$tar" || { no "$s: unpacking $tar"; continue; }
+	if [ -d "$tar" ]; then cp -a "$tar" "$r"; else mkdir -p "$r" && tar -C "$r" -xf "$tar"; fi ||
+		{ no "$s: unpacking $tar"; continue; }
 	# keep what apt downloads; install nothing from it by hand
 	mkdir -p "$ROOTS/apt-$s"
 	echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > "$r/etc/apt/apt.conf.d/90iommu-map-keep"
