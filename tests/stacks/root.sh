@@ -44,11 +44,14 @@ pkgs() {	# pkgs SECTION: the packages of one [SECTION]
 	awk -v s="[$1]" '/^\[/ { on = ($0 == s); next } on && !/^#/ && NF { print }' \
 		"$here/packages" | tr '\n' ' '
 }
-recipe=$( { cat "$0" "$here/packages"; echo "$stack $kind $MIRROR $SECURITY"; } | sha256sum | cut -c1-16)
-if [ "$kind" = full ]; then out=$ROOTS/$stack; else out=$ROOTS/$stack-fresh.tar; fi
-stamp_of() { if [ "$kind" = full ]; then cat "$out/.iommu-map-recipe" 2>/dev/null; else cat "$out.recipe" 2>/dev/null; fi; }
+# Bump when the way a root is built changes (not for comments).
+RECIPE=2
+if [ "$kind" = full ]; then lists="common $stack"; else lists=fresh; fi
+recipe=$( { echo "recipe $RECIPE $stack $kind $MIRROR $SECURITY"; for l in $lists; do echo "[$l] $(pkgs "$l")"; done; } |
+	sha256sum | cut -c1-16)
+if [ "$kind" = full ]; then out=$ROOTS/$stack; else out=$ROOTS/$stack-fresh; fi
 
-if [ "$(stamp_of || true)" = "$recipe" ]; then
+if [ "$(cat "$out/.iommu-map-recipe" 2>/dev/null || true)" = "$recipe" ]; then
 	echo "$out"
 	exit 0
 fi
@@ -61,13 +64,15 @@ src=("deb $MIRROR $suite main" "deb $MIRROR $suite-updates main" "deb $SECURITY 
 [ -n "$bpo" ] && src+=("deb $MIRROR $bpo main")
 mkdir -p "$ROOTS"
 t0=$(date +%s)
+tmp=$out.tmp
+rm -rf "$tmp"
 if [ "$kind" = fresh ]; then
 	log "building $stack (minbase: $(pkgs fresh)) into $out"
-	rm -f "$out" "$out.recipe" "$out.tmp"
 	mmdebstrap --variant=minbase --include="$(pkgs fresh | tr ' ' ',' | sed 's/,$//')" \
-		"$suite" "$out.tmp" "${src[@]}" >&2 || die "mmdebstrap $stack (fresh) failed"
-	mv "$out.tmp" "$out"
-	echo "$recipe" > "$out.recipe"
+		"$suite" "$tmp" "${src[@]}" >&2 || { rm -rf "$tmp"; die "mmdebstrap $stack (fresh) failed"; }
+	rm -rf "$out"
+	mv "$tmp" "$out"
+	echo "$recipe" > "$out/.iommu-map-recipe"
 	log "$stack fresh root in $(( $(date +%s) - t0 )) s"
 	echo "$out"
 	exit 0
@@ -81,10 +86,14 @@ own=$(pkgs "$stack")
 hook="chroot \"\$1\" sh -c 'apt-get -y -q --no-install-recommends install"
 [ -n "$bpo" ] && hook="$hook -t $bpo"
 hook="$hook $own && v=\$(clang -dumpversion | cut -d. -f1) && apt-get -y -q --no-install-recommends install libclang-rt-\$v-dev'"
-tmp=$out.tmp
-rm -rf "$tmp"
 log "building $stack into $out: $common + ${bpo:-$suite}: $own"
+# The lab boots the kernel with an initramfs of its own: skip the
+# distribution's (update-initramfs, dracut), which takes minutes.
+noinitrd='for f in /usr/sbin/update-initramfs /usr/bin/dracut; do
+	chroot "$1" dpkg-divert --quiet --local --rename --divert "$f.iommu-map" --add "$f" &&
+	ln -sf /bin/true "$1$f" || exit 1; done'
 mmdebstrap --variant=apt --include="$(echo $common | tr ' ' ',')" \
+	--essential-hook="$noinitrd" \
 	--customize-hook="$hook" \
 	--customize-hook='chroot "$1" apt-get clean' \
 	"$suite" "$tmp" "${src[@]}" >&2 || { rm -rf "$tmp"; die "mmdebstrap $stack failed"; }
@@ -98,6 +107,7 @@ mmdebstrap --variant=apt --include="$(echo $common | tr ' ' ',')" \
 	echo "gcc=$(chroot "$tmp" dpkg-query -W -f='${Version}' gcc)"
 	echo "json-c=$(chroot "$tmp" dpkg-query -W -f='${Version}' libjson-c-dev)"
 	echo "clang=$(chroot "$tmp" clang -dumpversion)"
+	echo "iommufd=$(grep -h -E '^CONFIG_IOMMUFD=|^# CONFIG_IOMMUFD is not set' "$tmp"/boot/config-* | head -n 1)"
 } > "$tmp/.iommu-map-stack"
 rm -rf "$out"
 mv "$tmp" "$out"
