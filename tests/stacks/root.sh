@@ -107,7 +107,7 @@ mmdebstrap --variant=apt --include="$(echo $common | tr ' ' ',')" \
 	echo "gcc=$(chroot "$tmp" dpkg-query -W -f='${Version}' gcc)"
 	echo "json-c=$(chroot "$tmp" dpkg-query -W -f='${Version}' libjson-c-dev)"
 	echo "clang=$(chroot "$tmp" clang -dumpversion)"
-	echo "iommufd=$(grep -h -E '^CONFIG_IOMMUFD=|^# CONFIG_IOMMUFD is not set' "$tmp"/boot/config-* | head -n 1)"
+	echo "iommufd=$(grep -h -E '^CONFIG_IOMMUFD=|^# CONFIG_IOMMUFD is not set' "$tmp"/boot/config-* | head -n 1 | grep . || echo 'no CONFIG_IOMMUFD (before 6.2)')"
 } > "$tmp/.iommu-map-stack"
 rm -rf "$out"
 mv "$tmp" "$out"
