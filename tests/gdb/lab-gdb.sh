@@ -9,8 +9,9 @@
 #
 #  (a) every vfio BAR mmap the script finds (export bar_mmaps, and the hva of
 #      each "... BAR n mmaps[k]" region in 'iommu-map mtree') is a vfio line
-#      of /proc/PID/maps: same start, same size, and (6.1) the maps offset is
-#      the BAR's sysfs address plus bar_offset; and every vfio line is found;
+#      of /proc/PID/maps: same start, same size, and the maps offset is the
+#      BAR's sysfs address plus bar_offset (before 6.10) or the BAR index << 40
+#      plus bar_offset (6.10+); and every vfio line is found;
 #  (b) 'iommu-map kvm-slots' (and the export's kvm_slots) equal the final
 #      state of QEMU's kvm_set_user_memory trace, slot for slot; under TCG
 #      the command says TCG and kvm_slots is null;
@@ -233,6 +234,10 @@ for m in mm:
     sb = sysbar.get((m["host_bdf"], m["bar"]))
     if sb is None:
         res(False, subj + ": sysfs BAR %s/%d exists" % (m["host_bdf"], m["bar"]))
+    elif tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2]) >= (6, 10):
+        # 6.10+: vfio keeps QEMU's own offset, the region index << 40 plus the offset in it
+        res(line[1] == (m["bar"] << 40) + boff, subj + " maps offset 0x%x == BAR %d << 40 + bar_offset 0x%x"
+            % (line[1], m["bar"], boff))
     else:
         res(line[1] == sb[0] + boff, subj + " maps offset 0x%x == sysfs BAR 0x%x + bar_offset 0x%x"
             % (line[1], sb[0], boff))
