@@ -65,6 +65,10 @@ struct im_trace {
 	struct im_trace_dma *dma;	/* final state: a later add replaces overlaps */
 	size_t ndma;
 	unsigned int nlines, nevents;	/* lines read, events understood */
+	unsigned int other_events;	/* lines of trace events not read here */
+	unsigned int unknown;		/* non-blank lines not understood */
+	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
+	unsigned int lost_events;	/* ... that name an event read here */
 	unsigned int slot_events;	/* kvm_set_user_memory lines */
 	unsigned int failed_slot_events;	/* ... with ret != 0 (ignored) */
 };
