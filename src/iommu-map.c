@@ -87,7 +87,8 @@ static struct argp_option options[] = {
 	{ "qemu-trace", OPT_QEMU_TRACE, "FILE", 0, "memslots from a QEMU trace log (kvm_set_user_memory, "
 	  "vfio_*; lines bare or after PID@SEC.USEC: or an ISO time); lines not understood are "
 	  "counted", 3 },
-	{ "mtree", OPT_MTREE, "FILE", 0, "annotate `info mtree` or gdb `qemu mtree` text (- for stdin)", 3 },
+	{ "mtree", OPT_MTREE, "FILE", 0, "annotate `info mtree [-f]` or gdb `qemu mtree` text (- for "
+	  "stdin); lines not understood are counted", 3 },
 	{ NULL, 0, NULL, 0, "Capture:", 4 },
 	{ "output", 'o', "DIR", 0, "capture: the fixture directory to write", 4 },
 	{ NULL, 0, NULL, 0, "Watch:", 5 },

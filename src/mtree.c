@@ -7,6 +7,10 @@
  *	with "  alias: <target>@<%016x offset> (@ <ptr>)" after an alias;
  *   HMP `info mtree`:    "<indent>s-e (prio P, type): name" or "... : alias N @T s-e";
  *   HMP `info mtree -f`: "FlatView #n" blocks of "s-e (prio P, type): name[ @off][ KVM]".
+ * In `info mtree`, a "memory-region: NAME" block is an alias target's tree at
+ * its own addresses, not guest-physical ones.  Lines that are neither read,
+ * blank nor a "(gdb)" or "(qemu)" prompt are counted as not understood and
+ * said after the text (JSON: not_understood), the first by its line.
  * The annotation reads the model (memslots, maps, devices) and never opens
  * /proc or /sys.
  */
@@ -338,6 +342,13 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 			t->shape = IM_MT_HMP;
 		return 0;
 	}
+	if (starts(p, e, "memory-region: ")) {
+		/* info mtree: the tree of an alias target, at its own addresses */
+		l->kind = IM_MTL_HEADER;
+		st->space = NULL;
+		st->as_id = -1;
+		return 0;
+	}
 	if (starts(p, e, "FlatView #")) {
 		l->kind = IM_MTL_HEADER;
 		t->shape = IM_MT_HMP_FLAT;
@@ -513,6 +524,14 @@ void im_mtree_free(struct im_mtree *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* blank, or the gdb or HMP prompt a pasted session carries */
+static bool ignorable(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return !*s || !strncmp(s, "(gdb)", 5) || !strncmp(s, "(qemu)", 6);
+}
+
 /* strip an e-mail quote prefix ("> > ") */
 static const char *unquote(const char *s, const char *e)
 {
@@ -613,10 +632,17 @@ int im_mtree_parse(const char *buf, size_t len, const char *file,
 			goto fail;
 		if (l->kind == IM_MTL_RANGE)
 			nranges++;
+		else if (l->kind == IM_MTL_TEXT && !ignorable(text) && !out->unknown++)
+			out->first_unknown = first;
 	}
 	if (!nranges) {
-		im_err_set(err, file, 0,
-			   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output");
+		if (out->unknown)
+			im_err_set(err, file, 0,
+				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output; %u lines not understood (first: %s:%u)",
+				   out->unknown, file, out->first_unknown);
+		else
+			im_err_set(err, file, 0,
+				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output");
 		r = -EINVAL;
 		goto fail;
 	}
@@ -1061,10 +1087,20 @@ int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
 		free_notes(&ns);
 	}
 	if (json) {
+		json_object *u = json_object_new_object();
+		char *first = t.unknown ? im_asprintf("%s:%u", file, t.first_unknown) : NULL;
+
+		json_object_object_add(u, "lines", json_object_new_int((int)t.unknown));
+		json_object_object_add(u, "first", jstr(first));
+		json_object_object_add(root, "not_understood", u);
+		free(first);
 		fprintf(out, "%s\n", json_object_to_json_string_ext(root,
 				JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 				JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(root);
+	} else if (t.unknown) {
+		fprintf(out, "# %u line%s not understood (first: %s:%u)\n", t.unknown,
+			t.unknown == 1 ? "" : "s", file, t.first_unknown);
 	}
 	im_mtree_free(&t);
 	return ferror(out) ? -EIO : 0;

@@ -67,6 +67,8 @@ struct im_mtree {
 	size_t nlines;
 	bool int128_bug;		/* the file shows the gdb Int128 artefact */
 	bool any_kvm;			/* some flat range carries " KVM" */
+	unsigned int unknown;		/* non-blank lines not understood */
+	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
 	char **spaces;			/* owned strings the lines' space point into */
 	size_t nspaces;
 };

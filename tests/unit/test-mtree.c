@@ -165,6 +165,58 @@ static void test_gdb_more(void)
 	T_OK(r == -EINVAL && err.line == 2, "err: NUL names line");
 }
 
+/* lines not understood are counted; prompts, blank lines and headers are not */
+static void test_not_understood(void)
+{
+	static const char txt[] =
+		"(qemu) info mtree\n"
+		"address-space: memory\n"
+		"  0000000000000000-ffffffffffffffff (prio 0, i/o): system\n"
+		"    00000000fe000000-00000000fe000fff (prio 0, ramd): x\n"
+		"    00000000fe001000-00000000fe001fff (prio zero, ramd): y\n"
+		"\n"
+		"memory-region: pc.ram\n"
+		"  0000000000000000-0000000007ffffff (prio 0, ram): pc.ram\n"
+		"Dispatch\n"
+		"(gdb)\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+	int r = im_mtree_parse(txt, sizeof(txt) - 1, "nu.txt", &t, &err);
+
+	T_OK(r == 0, "not understood: parses");
+	T_EQ_U64(t.unknown, 2, "not understood: a range with a bad prio, a dispatch line");
+	T_EQ_U64(t.first_unknown, 5, "not understood: the first is line 5");
+	T_OK(t.lines[6].kind == IM_MTL_HEADER && t.lines[7].kind == IM_MTL_RANGE &&
+	     t.lines[7].as_id < 0 && !t.lines[7].space,
+	     "memory-region: an alias target's tree is not a GPA range");
+	T_OK(t.lines[3].as_id == 0, "memory-region: the address space before it is");
+	im_mtree_free(&t);
+
+	im_model_init(&m);
+	f = open_memstream(&out, &olen);
+	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "nu.txt", false, &err);
+	fclose(f);
+	T_OK(r == 0 && strstr(out, "\n# 2 lines not understood (first: nu.txt:5)\n"),
+	     "not understood: said after the text");
+	free(out);
+	out = NULL;
+	f = open_memstream(&out, &olen);
+	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "nu.txt", true, &err);
+	fclose(f);
+	T_OK(r == 0 && strstr(out, "\"not_understood\": {\n    \"lines\": 2,\n    \"first\": \"nu.txt:5\"\n  }"),
+	     "not understood: said in JSON");
+	free(out);
+	im_model_free(&m);
+
+	r = im_mtree_parse("hello\n(gdb)\nworld\n", 18, "x.txt", &t, &err);
+	T_OK(r == -EINVAL && strstr(err.msg, "; 2 lines not understood (first: x.txt:1)"),
+	     "not understood: nothing read, the error counts them");
+}
+
 /* The seed fixture: maps, the memslot, host BAR 0 of 0000:0a:00.0. */
 static void seed_model(struct im_model *m)
 {
@@ -266,6 +318,7 @@ int main(void)
 	test_seed_parse();
 	test_hmp();
 	test_gdb_more();
+	test_not_understood();
 	test_seed_golden();
 	T_DONE();
 }
