@@ -88,7 +88,8 @@ static struct argp_option options[] = {
 	  "vfio_*; lines bare or after PID@SEC.USEC: or an ISO time); lines not understood are "
 	  "counted", 3 },
 	{ "mtree", OPT_MTREE, "FILE", 0, "annotate `info mtree [-f]` or gdb `qemu mtree` text (- for "
-	  "stdin); lines not understood are counted", 3 },
+	  "stdin); BAR regions named by host BDF, VFIO_FD<fd> or id=; lines not understood are "
+	  "counted", 3 },
 	{ NULL, 0, NULL, 0, "Capture:", 4 },
 	{ "output", 'o', "DIR", 0, "capture: the fixture directory to write", 4 },
 	{ NULL, 0, NULL, 0, "Watch:", 5 },
