@@ -15,6 +15,9 @@
  *   "PID@SEC.USEC:"		QEMU's log backend with -msg timestamp=on (7.2, 10.0)
  *   "2026-12-03T14:10:34.804898Z "	-msg timestamp=on in newer QEMU (measured: 11.1),
  *				where every qemu_log line starts with an ISO 8601 time
+ * A region's device (%s of vfio_region_setup, the start of the region names)
+ * is QEMU's name of it: a host BDF, or VFIO_FD<fd>, an id, an mdev UUID, tied
+ * to a host device as mtree.c does (im_vfio_name_device), never guessed.
  * Other lines are skipped but counted: lines of other trace events (an
  * event-like name, then a blank) and lines not understood, the first of
  * which is named; a line not understood that names one of the events
@@ -28,6 +31,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "iommu-map.h"
+#include "mtree.h"
 #include "trace.h"
 
 struct tstate {
@@ -670,6 +674,70 @@ static bool hva_to_bar(const struct im_model *m, uint64_t hva, int *dev, int *ba
 	return false;
 }
 
+/*
+ * The devices QEMU names other than by their host BDF (VFIO_FD<fd>, an id,
+ * an mdev UUID), each once, with what ties it to a host device: "; QEMU
+ * names devices other than by host BDF: VFIO_FD13 (fd 13 of ...: host ...)".
+ */
+static char *other_names(const struct im_model *m, const struct im_trace *t)
+{
+	char *s = NULL;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < t->nregions; i++) {
+		const char *dev = t->regions[i].dev;
+		char how[400], *ns;
+		int d;
+
+		if (im_vfio_name_kind(dev, NULL) == IM_VN_BDF)
+			continue;
+		for (j = 0; j < i; j++)
+			if (!strcmp(t->regions[j].dev, dev))
+				break;
+		if (j < i)
+			continue;
+		d = im_vfio_name_device(m, dev, how, sizeof(how));
+		if (d >= 0)
+			ns = im_asprintf("%s%s %s (host %s, by %s)", s ? s : "", n ? "," : "", dev,
+					 m->devices[d].bdf, how);
+		else
+			ns = im_asprintf("%s%s %s (known only by this name here%s%s)", s ? s : "",
+					 n ? "," : "", dev, how[0] ? ": " : "", how);
+		free(s);
+		if (!ns)
+			return NULL;
+		s = ns;
+		n++;
+	}
+	if (!n)
+		return im_strdup("");
+	{
+		char *out = im_asprintf("; QEMU names %zu device%s other than by host BDF:%s", n,
+					n == 1 ? "" : "s", s);
+
+		free(s);
+		return out;
+	}
+}
+
+/* regions[] index of BAR bar of model device dev, by the name QEMU gave it */
+static long region_of(const struct im_model *m, const struct im_trace *t, int dev, int bar)
+{
+	size_t j;
+
+	for (j = 0; j < t->nregions; j++) {
+		char how[400];
+
+		if (t->regions[j].index != bar)
+			continue;
+		if (!strcmp(t->regions[j].dev, m->devices[dev].bdf) ||
+		    (im_vfio_name_kind(t->regions[j].dev, NULL) != IM_VN_BDF &&
+		     im_vfio_name_device(m, t->regions[j].dev, how, sizeof(how)) == dev))
+			return (long)j;
+	}
+	return -1;
+}
+
 int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *file)
 {
 	unsigned int nbars = 0;
@@ -718,10 +786,12 @@ int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *fil
 			qb.have_hva = true;
 			qb.hva = d->hva;
 		}
-		for (j = 0; j < t->nregions; j++)
-			if (!strcmp(t->regions[j].dev, qb.host_bdf) &&
-			    t->regions[j].index == bar)
-				qb.size = t->regions[j].size;
+		{
+			long rg = region_of(m, t, dev, bar);
+
+			if (rg >= 0)
+				qb.size = t->regions[rg].size;
+		}
 		r = im_add_qemu_bar(m, &qb);
 		if (r)
 			return r;
@@ -729,6 +799,7 @@ int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *fil
 	}
 	{
 		char other[64] = "", unknown[640] = "", lost[96] = "";
+		char *names = other_names(m, t);
 
 		if (t->other_events)
 			snprintf(other, sizeof(other), "; %u line%s of other events skipped",
@@ -739,13 +810,16 @@ int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *fil
 		if (t->unknown)
 			snprintf(unknown, sizeof(unknown), "; %u line%s not understood (first: %s:%u%s)",
 				 t->unknown, t->unknown == 1 ? "" : "s", file, t->first_unknown, lost);
+		if (!names)
+			return -ENOMEM;
 		r = im_add_source(m, "qemu-trace", t->lost_events ? IM_SRC_PARTIAL : IM_SRC_OK,
-				  "%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed%s%s",
+				  "%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed%s%s%s",
 				  file, t->nevents, t->nslots,
 				  t->fmt == IM_TRACE_FMT_AS ? "QEMU >= 9.0 format" :
 				  t->fmt == IM_TRACE_FMT_SLOT ? "QEMU <= 8.2 format" :
 				  "no kvm_set_user_memory lines",
-				  t->nregions, t->nmmaps, t->ndma, nbars, other, unknown);
+				  t->nregions, t->nmmaps, t->ndma, nbars, names, other, unknown);
+		free(names);
 		return r;
 	}
 }

@@ -32,7 +32,8 @@ struct im_trace_slot {
 
 /* vfio_region_setup: one region of a vfio device. */
 struct im_trace_region {
-	char dev[64];			/* vbasedev->name: the HOST BDF */
+	char dev[64];			/* vbasedev->name: the host BDF, or VFIO_FD<fd>,
+					 * an id, an mdev UUID (see im_vfio_name_kind) */
 	int index;
 	char name[128];			/* "0000:00:03.0 BAR 0" */
 	uint64_t flags, offset, size;	/* offset: the fd offset (index << 40) */
@@ -42,7 +43,8 @@ struct im_trace_region {
 /* vfio_region_mmap: one mmap of a region, as offsets inside the region. */
 struct im_trace_mmap {
 	char name[128];			/* "0000:00:03.0 BAR 0 mmaps[0]" */
-	char dev[64];			/* "0000:00:03.0", "" if the name has no " BAR " */
+	char dev[64];			/* "0000:00:03.0", "VFIO_FD12", "hostdev0"; ""
+					 * if the name has no " BAR " */
 	int bar, index;			/* -1: not in the name */
 	uint64_t start, end;		/* inclusive, inside the region */
 	unsigned int line;

@@ -329,6 +329,52 @@ static void test_apply(void)
 	free(buf);
 }
 
+/*
+ * BAR regions QEMU names after VFIO_FD<fd> or an id, not a BDF: the fd ties
+ * the device (fd 13 of the target is the cdev of 0000:00:03.0), the id does
+ * not, and the BAR's size still comes from the region.
+ */
+static void test_names_apply(void)
+{
+	static const char txt[] =
+		"vfio_region_setup Device VFIO_FD13, region 0 \"VFIO_FD13 BAR 0\", flags: 0x7, offset: 0x0, size: 0x20000\n"
+		"vfio_region_mmap Region VFIO_FD13 BAR 0 mmaps[0] [0x0 - 0x1ffff]\n"
+		"vfio_region_setup Device hostdev1, region 0 \"hostdev1 BAR 0\", flags: 0x7, offset: 0x0, size: 0x100000\n"
+		"vfio_listener_region_add_ram region_add [ram] 0xfeb00000 - 0xfeb1ffff [0x7fb29d882000]\n"
+		"vfio_listener_region_add_ram region_add [ram] 0xfea00000 - 0xfeafffff [0x7fb29d700000]\n";
+	struct im_model m;
+	struct im_trace t;
+	struct im_err err = { 0 };
+	const struct im_qemu_bar *q;
+	int r;
+
+	lab_model(&m);
+	m.devices[0].vfio_cdev = 0;
+	m.devices[1].vfio_cdev = m.devices[2].vfio_cdev = -1;
+	m.nfds = 2;
+	m.fds = calloc(2, sizeof(*m.fds));
+	m.fds[0] = (struct im_fd){ .fd = 12, .target = strdup("/dev/iommu"), .dev = -1 };
+	m.fds[1] = (struct im_fd){ .fd = 13, .target = strdup("/dev/vfio/devices/vfio0"), .dev = -1 };
+	r = im_trace_parse(txt, sizeof(txt) - 1, "names.log", &t, &err);
+	T_OK(r == 0 && t.nregions == 2 && t.nmmaps == 1, "names: parses");
+	T_OK(t.nmmaps == 1 && !strcmp(t.mmaps[0].dev, "VFIO_FD13") && t.mmaps[0].bar == 0,
+	     "names: mmap of VFIO_FD13 BAR 0");
+	r = im_trace_apply(&m, &t, "names.log");
+	T_OK(r == 0, "names: apply");
+	q = find_qbar(&m, "0000:00:03.0", 0);
+	T_OK(q && q->gpa == 0xfeb00000 && q->size == 0x20000,
+	     "names: the size of VFIO_FD13's BAR 0 reaches 0000:00:03.0 through fd 13");
+	q = find_qbar(&m, "0000:00:04.0", 0);
+	T_OK(q && q->gpa == 0xfea00000 && q->size == 0,
+	     "names: an id nothing ties gives no size to a device");
+	T_OK(m.nsources && strstr(m.sources[0].detail,
+				  "QEMU names 2 devices other than by host BDF: VFIO_FD13 (host 0000:00:03.0, by fd 13 of the target, /dev/vfio/devices/vfio0), hostdev1 (known only by this name here)"),
+	     "names: the detail names both");
+	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
+	im_trace_free(&t);
+	im_model_free(&m);
+}
+
 int main(void)
 {
 	test_lab_kvm();
@@ -338,5 +384,6 @@ int main(void)
 	test_skipped();
 	test_errors();
 	test_apply();
+	test_names_apply();
 	T_DONE();
 }
