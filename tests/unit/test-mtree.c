@@ -275,6 +275,37 @@ static void test_names(void)
 	     im_vfio_name_kind("a/b", NULL) == IM_VN_NONE, "kind: not names");
 }
 
+/* the QEMU 10.0 and 11.1 trees made for the synthetic fixture (tests/data/qemu/README.md) */
+static void test_qemu_10_11(void)
+{
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	const struct im_mtree_line *l;
+	size_t len;
+	char *buf = slurp("mtree-10.0-vfio-fd.hmp-info-mtree-f.txt", &len);
+	int r = im_mtree_parse(buf, len, "10.0-f", &t, &err);
+
+	T_OK(r == 0 && t.shape == IM_MT_HMP_FLAT && t.any_kvm && !t.unknown, "10.0 -f: parses, all read");
+	l = find_name(&t, "VFIO_FD13 BAR 0 mmaps[0]", 20);
+	T_OK(l && l->dev_kind == IM_VN_FD && l->bar_part == IM_BP_MMAP && l->kvm && l->as_id == 0 &&
+	     l->start == 0xc1200000, "10.0 -f: VFIO_FD13 BAR 0 mmaps[0], KVM, memory");
+	im_mtree_free(&t);
+	free(buf);
+
+	buf = slurp("mtree-11.1-id.hmp-info-mtree.txt", &len);
+	r = im_mtree_parse(buf, len, "11.1", &t, &err);
+	T_OK(r == 0 && t.shape == IM_MT_HMP && !t.unknown, "11.1: parses, the prompt is no unknown line");
+	l = find_name(&t, "nvme0 base BAR 0", 0);
+	T_OK(l && l->dev_kind == IM_VN_ID && l->bar_part == IM_BP_BASE && l->as_id == 0,
+	     "11.1: nvme0 base BAR 0");
+	l = find_name(&t, "0000:03:00.0 BAR 2 mmaps[0]", 0);
+	T_OK(l && l->dev_kind == IM_VN_BDF && l->start == 0x380000000000, "11.1: a BDF beside it");
+	l = find_name(&t, "pc.ram", 0);
+	T_OK(l && l->as_id < 0, "11.1: pc.ram under memory-region: is no GPA");
+	im_mtree_free(&t);
+	free(buf);
+}
+
 /*
  * A model where fd 12 of QEMU is the cdev of 0000:0a:00.0 (BAR 0 mmapped at
  * 0x7f0000000000, in memslot 3 at GPA 0xfebf0000), fd 14 is /dev/null, and
@@ -481,6 +512,7 @@ int main(void)
 	test_not_understood();
 	test_names();
 	test_name_ties();
+	test_qemu_10_11();
 	test_seed_golden();
 	T_DONE();
 }

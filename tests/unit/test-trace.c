@@ -238,6 +238,49 @@ static void test_skipped(void)
 	     "skip: nothing read, the error counts the lines not understood");
 }
 
+/* the QEMU 10.0 and 11.1 logs made for the synthetic fixture (tests/data/qemu/README.md) */
+static void test_qemu_10_11(void)
+{
+	static const char *const files[] = { "trace-10.0-pid.log", "trace-11.1-iso.log" };
+	static const char *const nvme[] = { "VFIO_FD13", "nvme0" };
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		struct im_trace t;
+		struct im_err err = { 0 };
+		const struct im_trace_slot *s;
+		char name[96];
+		size_t len, i;
+		char *buf = slurp(files[k], &len);
+		int r = im_trace_parse(buf, len, files[k], &t, &err);
+		bool mm = false;
+
+#define N(what) (snprintf(name, sizeof(name), "%s: %s", files[k], what), name)
+		T_OK(r == 0 && t.fmt == IM_TRACE_FMT_AS, N("parses, AddrSpace# format"));
+		T_EQ_U64(t.nevents, 51, N("events"));
+		T_EQ_U64(t.nslots, 14, N("final slots: 7 in each address space"));
+		s = find_slot(&t, 0, 10);
+		T_OK(s && s->gpa == 0xc1000000 && s->size == 0x20000 && s->line == 53,
+		     N("NIC BAR 0 deleted and added back"));
+		s = find_slot(&t, 1, 9);
+		T_OK(s && s->gpa == 0x380000000000 && s->hva == 0x7f1000000000, N("AS 1 slot 9"));
+		T_EQ_U64(t.nregions, 18, N("regions"));
+		T_EQ_STR(t.regions[0].dev, nvme[k], N("the NVMe's QEMU name"));
+		for (i = 0; i < t.nmmaps; i++)
+			if (!strcmp(t.mmaps[i].dev, nvme[k]) && t.mmaps[i].bar == 0 &&
+			    t.mmaps[i].index == 0 && t.mmaps[i].end == 0x3fff)
+				mm = true;
+		T_OK(mm, N("its mmap, split by name"));
+		T_EQ_U64(t.ndma, 7, N("DMA ranges"));
+		T_EQ_U64(t.other_events, 3, N("other events"));
+		T_OK(t.unknown == 1 && t.first_unknown == 49 && !t.lost_events,
+		     N("the guest error line is not understood"));
+#undef N
+		im_trace_free(&t);
+		free(buf);
+	}
+}
+
 /* The lab's L1 view: BAR HPAs from sysfs resource, the six vfio maps lines. */
 static void lab_model(struct im_model *m)
 {
@@ -382,6 +425,7 @@ int main(void)
 	test_90();
 	test_prefixes();
 	test_skipped();
+	test_qemu_10_11();
 	test_errors();
 	test_apply();
 	test_names_apply();
