@@ -1018,8 +1018,9 @@ static int hva_tie(const struct im_model *m, const struct im_mtree *t, const cha
 	return -1;
 }
 
+/* with_hva: also look for an HVA tie, which reads every line of the text */
 static void find_tie(const struct im_model *m, const struct im_mtree *t,
-		     const struct im_mtree_line *l, struct tie *tie)
+		     const struct im_mtree_line *l, struct tie *tie, bool with_hva)
 {
 	char hv[sizeof(tie->how)];
 	int d;
@@ -1030,7 +1031,7 @@ static void find_tie(const struct im_model *m, const struct im_mtree *t,
 	if (!l->qemu_dev[0])
 		return;
 	tie->dev = im_vfio_name_device(m, l->qemu_dev, tie->how, sizeof(tie->how));
-	if (tie->dev >= 0 || l->dev_kind == IM_VN_BDF)
+	if (tie->dev >= 0 || l->dev_kind == IM_VN_BDF || !with_hva)
 		return;
 	d = hva_tie(m, t, l->qemu_dev, hv, sizeof(hv));
 	if (d < 0)
@@ -1052,7 +1053,10 @@ static void find_tie(const struct im_model *m, const struct im_mtree *t,
 	tie->by_hva = true;
 }
 
-/* the tie of the line's device, worked out once per name (16 names kept) */
+/*
+ * The tie of the line's device, worked out once per name.  16 names are
+ * kept; past them, no HVA tie (it would read the whole text for each line).
+ */
 static void line_tie(const struct im_model *m, const struct im_mtree *t,
 		     const struct im_mtree_line *l, struct seen *seen, struct tie *tie,
 		     bool *first)
@@ -1061,7 +1065,7 @@ static void line_tie(const struct im_model *m, const struct im_mtree *t,
 
 	*first = false;
 	if (l->kind != IM_MTL_RANGE || !l->qemu_dev[0] || l->dev_kind == IM_VN_BDF) {
-		find_tie(m, t, l, tie);
+		find_tie(m, t, l, tie, false);
 		return;
 	}
 	for (i = 0; i < seen->nnames; i++)
@@ -1070,7 +1074,7 @@ static void line_tie(const struct im_model *m, const struct im_mtree *t,
 			return;
 		}
 	*first = true;
-	find_tie(m, t, l, tie);
+	find_tie(m, t, l, tie, seen->nnames < 16);
 	if (seen->nnames < 16) {
 		snprintf(seen->names[seen->nnames], sizeof(seen->names[0]), "%s", l->qemu_dev);
 		seen->ties[seen->nnames++] = *tie;
