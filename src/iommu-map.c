@@ -84,8 +84,12 @@ static struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Other sources:", 3 },
 	{ "gdb-export", OPT_GDB_EXPORT, "FILE", 0, "memslots and guest BARs from `iommu-map export` in gdb", 3 },
 	{ "qmp", OPT_QMP, "SOCKET", 0, "guest BARs from QEMU's QMP socket (query-pci, gpa2hva)", 3 },
-	{ "qemu-trace", OPT_QEMU_TRACE, "FILE", 0, "memslots from a QEMU trace log (kvm_set_user_memory)", 3 },
-	{ "mtree", OPT_MTREE, "FILE", 0, "annotate `info mtree` or gdb `qemu mtree` text (- for stdin)", 3 },
+	{ "qemu-trace", OPT_QEMU_TRACE, "FILE", 0, "memslots from a QEMU trace log (kvm_set_user_memory, "
+	  "vfio_*; lines bare or after PID@SEC.USEC: or an ISO time); lines not understood are "
+	  "counted", 3 },
+	{ "mtree", OPT_MTREE, "FILE", 0, "annotate `info mtree [-f]` or gdb `qemu mtree` text (- for "
+	  "stdin); BAR regions named by host BDF, VFIO_FD<fd> or id=; lines not understood are "
+	  "counted", 3 },
 	{ NULL, 0, NULL, 0, "Capture:", 4 },
 	{ "output", 'o', "DIR", 0, "capture: the fixture directory to write", 4 },
 	{ NULL, 0, NULL, 0, "Watch:", 5 },

@@ -7,6 +7,16 @@
  *	with "  alias: <target>@<%016x offset> (@ <ptr>)" after an alias;
  *   HMP `info mtree`:    "<indent>s-e (prio P, type): name" or "... : alias N @T s-e";
  *   HMP `info mtree -f`: "FlatView #n" blocks of "s-e (prio P, type): name[ @off][ KVM]".
+ * In `info mtree`, a "memory-region: NAME" block is an alias target's tree at
+ * its own addresses, not guest-physical ones.  Lines that are neither read,
+ * blank nor a "(gdb)" or "(qemu)" prompt are counted as not understood and
+ * said after the text (JSON: not_understood), the first by its line.
+ * vfio BAR regions are "<device> base BAR n", "<device> BAR n" and
+ * "<device> BAR n mmaps[k]", where <device> is QEMU's name of the device: the
+ * host BDF, VFIO_FD<fd> for one given to QEMU as an fd (10.0; later QEMU
+ * without id=), its id= (10.2 and later, given as an fd) or an mdev UUID.
+ * A name other than a BDF is tied to a host device on evidence only (the fd,
+ * QMP's id, a memslot's HVA in a vfio mapping), else said to be unknown.
  * The annotation reads the model (memslots, maps, devices) and never opens
  * /proc or /sys.
  */
@@ -89,42 +99,196 @@ static bool is_bdf(const char *s)
 	return true;
 }
 
-/* "<bdf> base BAR n", "<bdf> BAR n", "<bdf> BAR n mmaps[k]" */
-static void name_bar(struct im_mtree_line *l)
+static bool is_digit(char c)
 {
-	const char *n = l->name, *p;
-	char *end;
-	long v;
+	return c >= '0' && c <= '9';
+}
 
-	l->bar = l->mmap_index = -1;
-	if (!n || strlen(n) < 12 || !is_bdf(n))
-		return;
-	memcpy(l->host_bdf, n, 12);
-	l->host_bdf[12] = 0;
-	p = n + 12;
-	if (!strncmp(p, " base BAR ", 10)) {
-		l->bar_part = IM_BP_BASE;
-		p += 10;
-	} else if (!strncmp(p, " BAR ", 5)) {
-		l->bar_part = IM_BP_REGION;
-		p += 5;
-	} else {
-		return;
-	}
-	v = strtol(p, &end, 10);
-	if (end == p || v < 0 || v > 15) {
-		l->bar_part = IM_BP_NONE;
-		return;
-	}
-	l->bar = (int)v;
-	if (l->bar_part == IM_BP_REGION && !strncmp(end, " mmaps[", 7)) {
-		p = end + 7;
-		v = strtol(p, &end, 10);
-		if (end != p && *end == ']' && v >= 0 && v < 1024) {
-			l->bar_part = IM_BP_MMAP;
-			l->mmap_index = (int)v;
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* 8-4-4-4-12 hex digits */
+static bool is_uuid(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != 36)
+		return false;
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!is_hex(s[i])) {
+			return false;
 		}
 	}
+	return true;
+}
+
+enum im_vfio_name im_vfio_name_kind(const char *name, int *fd)
+{
+	size_t n = strlen(name), i;
+
+	if (fd)
+		*fd = -1;
+	if (n == 12 && is_bdf(name))
+		return IM_VN_BDF;
+	if (is_uuid(name))
+		return IM_VN_MDEV;
+	/* vfio_device_get_name(): g_strdup_printf("VFIO_FD%d", vbasedev->fd) */
+	if (n > 7 && n <= 7 + 9 && !memcmp(name, "VFIO_FD", 7)) {
+		long v = 0;
+
+		for (i = 7; i < n && is_digit(name[i]); i++)
+			v = v * 10 + (name[i] - '0');
+		if (i == n) {
+			if (fd)
+				*fd = (int)v;
+			return IM_VN_FD;
+		}
+	}
+	/* an id QEMU accepts (id_wellformed): a letter, then letters, digits, "-._" */
+	if (!n || !is_alpha(name[0]))
+		return IM_VN_NONE;
+	for (i = 1; i < n; i++)
+		if (!is_alpha(name[i]) && !is_digit(name[i]) && !strchr("-._", name[i]))
+			return IM_VN_NONE;
+	return IM_VN_ID;
+}
+
+/* the device of fd N of the target, by fdinfo, its cdev path or correlate's link */
+static int fd_device(const struct im_model *m, int fd, char *how, size_t len)
+{
+	const struct im_fd *f = NULL;
+	int cdev, d;
+	size_t i;
+
+	for (i = 0; i < m->nfds; i++)
+		if (m->fds[i].fd == fd)
+			f = &m->fds[i];
+	if (!f) {
+		if (m->nfds)
+			snprintf(how, len, "the target has no fd %d: is this text from another QEMU process or run?", fd);
+		else
+			snprintf(how, len, "give --pid of this QEMU to follow its fd %d", fd);
+		return -1;
+	}
+	if (!f->target || !im_proc_is_vfio_path(f->target, &cdev)) {
+		snprintf(how, len, "fd %d of the target is %s, not a vfio device: is this text from another QEMU process or run?",
+			 fd, f->target ? f->target : "?");
+		return -1;
+	}
+	d = f->dev;
+	for (i = 0; d < 0 && cdev >= 0 && i < m->ndevices; i++)
+		if (m->devices[i].vfio_cdev == cdev)
+			d = (int)i;
+	if (d < 0 && f->syspath) {
+		d = im_find_device(m, im_basename(f->syspath));
+		if (d >= 0) {
+			snprintf(how, len, "fd %d of the target, %s, whose fdinfo names it",
+				 fd, f->target);
+			return d;
+		}
+	}
+	if (d < 0) {
+		snprintf(how, len, "fd %d of the target is %s, whose host device no source names",
+			 fd, f->target);
+		return -1;
+	}
+	snprintf(how, len, "fd %d of the target, %s", fd, f->target);
+	return d;
+}
+
+int im_vfio_name_device(const struct im_model *m, const char *name, char *how, size_t len)
+{
+	int fd, d;
+	size_t i;
+
+	how[0] = 0;
+	switch (im_vfio_name_kind(name, &fd)) {
+	case IM_VN_BDF:
+		d = im_find_device(m, name);
+		if (d < 0 && m->ndevices)
+			snprintf(how, len, "the host sources do not list %s", name);
+		return d;
+	case IM_VN_FD:
+		return fd_device(m, fd, how, len);
+	case IM_VN_ID:
+		d = -1;
+		for (i = 0; i < m->ndevices; i++)
+			if (m->devices[i].qdev_id && !strcmp(m->devices[i].qdev_id, name))
+				d = d == -1 ? (int)i : -2;
+		if (d >= 0) {
+			snprintf(how, len, "QEMU's monitor, which gives it id %s", name);
+			return d;
+		}
+		return -1;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * "<device> base BAR n", "<device> BAR n", "<device> BAR n mmaps[k]", where
+ * <device> is a host BDF, VFIO_FD<fd>, an mdev UUID or an id.  Names other
+ * than a BDF must end there: a region of another device is not a vfio BAR.
+ */
+static void name_bar(struct im_mtree_line *l)
+{
+	const char *n = l->name, *b, *dev_end, *p;
+	enum im_bar_part part = IM_BP_REGION;
+	enum im_vfio_name kind;
+	char dev[sizeof(l->qemu_dev)];
+	char *end;
+	size_t dn;
+	long v;
+	int k = -1;
+
+	l->bar = l->mmap_index = -1;
+	if (!n)
+		return;
+	b = strstr(n, " BAR ");
+	if (!b)
+		return;
+	dev_end = b;
+	if (b - n > 5 && !memcmp(b - 5, " base", 5)) {
+		dev_end = b - 5;
+		part = IM_BP_BASE;
+	}
+	dn = (size_t)(dev_end - n);
+	if (!dn || dn >= sizeof(dev) || memchr(n, ' ', dn))
+		return;
+	memcpy(dev, n, dn);
+	dev[dn] = 0;
+	kind = im_vfio_name_kind(dev, NULL);
+	p = b + 5;
+	if (kind == IM_VN_NONE || !is_digit(*p))
+		return;
+	v = strtol(p, &end, 10);
+	if (v < 0 || v > 15)
+		return;
+	if (part == IM_BP_REGION && !strncmp(end, " mmaps[", 7)) {
+		long x;
+
+		p = end + 7;
+		x = strtol(p, &end, 10);
+		if (end != p && is_digit(*p) && *end == ']' && x >= 0 && x < 1024) {
+			part = IM_BP_MMAP;
+			k = (int)x;
+			end++;
+		}
+	}
+	if (kind != IM_VN_BDF && *end)
+		return;
+	memcpy(l->qemu_dev, dev, dn + 1);
+	l->dev_kind = kind;
+	if (kind == IM_VN_BDF)
+		memcpy(l->host_bdf, dev, dn + 1);
+	l->bar_part = part;
+	l->bar = (int)v;
+	l->mmap_index = k;
 }
 
 struct pstate {
@@ -337,6 +501,13 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 			t->shape = IM_MT_HMP;
 		return 0;
 	}
+	if (starts(p, e, "memory-region: ")) {
+		/* info mtree: the tree of an alias target, at its own addresses */
+		l->kind = IM_MTL_HEADER;
+		st->space = NULL;
+		st->as_id = -1;
+		return 0;
+	}
 	if (starts(p, e, "FlatView #")) {
 		l->kind = IM_MTL_HEADER;
 		t->shape = IM_MT_HMP_FLAT;
@@ -512,6 +683,14 @@ void im_mtree_free(struct im_mtree *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* blank, or the gdb or HMP prompt a pasted session carries */
+static bool ignorable(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return !*s || !strncmp(s, "(gdb)", 5) || !strncmp(s, "(qemu)", 6);
+}
+
 /* strip an e-mail quote prefix ("> > ") */
 static const char *unquote(const char *s, const char *e)
 {
@@ -612,10 +791,17 @@ int im_mtree_parse(const char *buf, size_t len, const char *file,
 			goto fail;
 		if (l->kind == IM_MTL_RANGE)
 			nranges++;
+		else if (l->kind == IM_MTL_TEXT && !ignorable(text) && !out->unknown++)
+			out->first_unknown = first;
 	}
 	if (!nranges) {
-		im_err_set(err, file, 0,
-			   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output");
+		if (out->unknown)
+			im_err_set(err, file, 0,
+				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output; %u lines not understood (first: %s:%u)",
+				   out->unknown, file, out->first_unknown);
+		else
+			im_err_set(err, file, 0,
+				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output");
 		r = -EINVAL;
 		goto fail;
 	}
@@ -733,18 +919,17 @@ static char *describe_hva(const struct im_model *m, uint64_t hva)
 	return im_asprintf("maps line %u %s", mp->line, mp->path && *mp->path ? mp->path : "[anon]");
 }
 
-/* An HVA for the BAR mmap named by the line, from the device's mmaps. */
-static bool bar_mmap_hva(const struct im_model *m, const struct im_mtree_line *l, uint64_t *hva)
+/* An HVA for the BAR mmap named by the line, from device d's mmaps. */
+static bool bar_mmap_hva(const struct im_model *m, const struct im_mtree_line *l, int d,
+			 uint64_t *hva)
 {
 	const struct im_bar *b;
 	const struct im_bar_mmap *best = NULL;
-	int d, k = 0;
+	int k = 0;
 	size_t i;
 
-	if (l->bar_part == IM_BP_NONE || l->bar < 0 || l->bar >= IM_NBARS)
-		return false;
-	d = im_find_device(m, l->host_bdf);
-	if (d < 0)
+	if (l->bar_part == IM_BP_NONE || l->bar < 0 || l->bar >= IM_NBARS || d < 0 ||
+	    (size_t)d >= m->ndevices)
 		return false;
 	b = &m->devices[d].bars[l->bar];
 	/* mmaps[k]: the k-th mmap by offset in the BAR; a container: mmaps[0] */
@@ -776,14 +961,162 @@ static bool ram_backed(const struct im_mtree_line *l)
 	       !strcmp(l->type, "romd") || !strcmp(l->type, "nv-ram");
 }
 
+/* What ties the vfio device a line names to a host device of the model. */
+struct tie {
+	int dev;			/* -1: nothing does */
+	bool by_hva;			/* a memslot's HVA, not the name */
+	char how[400];			/* the evidence, or why none; "": nothing to say */
+};
+
 struct seen {
 	char bdfs[16][16];
 	size_t nbdfs;
+	char names[16][64];		/* vfio device names other than a BDF */
+	struct tie ties[16];		/* ... and what ties them */
+	size_t nnames;
 	bool io_label;
 };
 
+/*
+ * A device named other than by its BDF, tied through the HVA a KVM memslot
+ * gives one of its BAR ranges: a vfio mapping of a known device.
+ */
+static int hva_tie(const struct im_model *m, const struct im_mtree *t, const char *name,
+		   char *how, size_t len)
+{
+	size_t i;
+
+	if (!m->nmemslots || !m->nmaps)
+		return -1;
+	for (i = 0; i < t->nlines; i++) {
+		const struct im_mtree_line *l = &t->lines[i];
+		uint64_t end = l->size_artefact ? l->real_end : l->end, a, hva;
+		const struct im_memslot *s;
+		const struct im_map *mp;
+		long si, mi;
+
+		if (l->kind != IM_MTL_RANGE || l->as_id < 0 || l->bar_part == IM_BP_NONE ||
+		    strcmp(l->qemu_dev, name) || (l->end_big && !l->size_artefact) || end < l->start)
+			continue;
+		si = slot_overlap(m, l->as_id, l->start, end);
+		if (si < 0)
+			continue;
+		s = &m->memslots[si];
+		a = l->start > s->gpa ? l->start : s->gpa;
+		hva = s->hva + (a - s->gpa);
+		mi = im_find_map(m, hva);
+		if (mi < 0)
+			continue;
+		mp = &m->maps[mi];
+		if (!mp->vfio || mp->dev < 0 || (size_t)mp->dev >= m->ndevices || mp->bar < 0)
+			continue;
+		snprintf(how, len, "its HVA: KVM memslot as %d slot %d puts GPA 0x%" PRIx64 " (line %u) at HVA 0x%" PRIx64 ", in maps line %u, QEMU's mmap of BAR %d of that device",
+			 s->as_id, s->slot, a, l->line, hva, mp->line, mp->bar);
+		return mp->dev;
+	}
+	return -1;
+}
+
+/* with_hva: also look for an HVA tie, which reads every line of the text */
+static void find_tie(const struct im_model *m, const struct im_mtree *t,
+		     const struct im_mtree_line *l, struct tie *tie, bool with_hva)
+{
+	char hv[sizeof(tie->how)];
+	int d;
+
+	tie->dev = -1;
+	tie->by_hva = false;
+	tie->how[0] = 0;
+	if (!l->qemu_dev[0])
+		return;
+	tie->dev = im_vfio_name_device(m, l->qemu_dev, tie->how, sizeof(tie->how));
+	if (tie->dev >= 0 || l->dev_kind == IM_VN_BDF || !with_hva)
+		return;
+	d = hva_tie(m, t, l->qemu_dev, hv, sizeof(hv));
+	if (d < 0)
+		return;
+	if (tie->how[0]) {
+		char both[2 * sizeof(tie->how) + 2];
+		size_t n;
+
+		snprintf(both, sizeof(both), "%s; %s", hv, tie->how);
+		n = strlen(both);
+		if (n >= sizeof(tie->how))
+			n = sizeof(tie->how) - 1;
+		memcpy(tie->how, both, n);
+		tie->how[n] = 0;
+	} else {
+		memcpy(tie->how, hv, sizeof(hv));
+	}
+	tie->dev = d;
+	tie->by_hva = true;
+}
+
+/*
+ * The tie of the line's device, worked out once per name.  16 names are
+ * kept; past them, no HVA tie (it would read the whole text for each line).
+ */
+static void line_tie(const struct im_model *m, const struct im_mtree *t,
+		     const struct im_mtree_line *l, struct seen *seen, struct tie *tie,
+		     bool *first)
+{
+	size_t i;
+
+	*first = false;
+	if (l->kind != IM_MTL_RANGE || !l->qemu_dev[0] || l->dev_kind == IM_VN_BDF) {
+		find_tie(m, t, l, tie, false);
+		return;
+	}
+	for (i = 0; i < seen->nnames; i++)
+		if (!strcmp(seen->names[i], l->qemu_dev)) {
+			*tie = seen->ties[i];
+			return;
+		}
+	*first = true;
+	find_tie(m, t, l, tie, seen->nnames < 16);
+	if (seen->nnames < 16) {
+		snprintf(seen->names[seen->nnames], sizeof(seen->names[0]), "%s", l->qemu_dev);
+		seen->ties[seen->nnames++] = *tie;
+	}
+}
+
+/* what a vfio device name other than a BDF is, and what ties it to a host device */
+static char *name_note(const struct im_model *m, const struct im_mtree_line *l,
+		       const struct tie *tie)
+{
+	const char *g = tie->dev >= 0 ? m->devices[tie->dev].guest_bdf : NULL;
+	char what[256], ties[600];
+	int fd;
+
+	switch (l->dev_kind) {
+	case IM_VN_FD:
+		im_vfio_name_kind(l->qemu_dev, &fd);
+		snprintf(what, sizeof(what), "%s is QEMU's name for a vfio device given to it as file descriptor %d (fd passing with iommufd, without id=), not a PCI address",
+			 l->qemu_dev, fd);
+		break;
+	case IM_VN_ID:
+		snprintf(what, sizeof(what), "%s is the id= of a vfio device given to QEMU as a file descriptor (QEMU 10.2 and later name such a device after its id=), not a PCI address",
+			 l->qemu_dev);
+		break;
+	case IM_VN_MDEV:
+		snprintf(what, sizeof(what), "%s is a mediated device's UUID (QEMU names the device after its sysfsdev=), not a PCI address",
+			 l->qemu_dev);
+		break;
+	default:
+		return NULL;
+	}
+	if (tie->dev >= 0)
+		snprintf(ties, sizeof(ties), "it is host %s, by %s%s%s", m->devices[tie->dev].bdf,
+			 tie->how, g ? "; the guest sees it as " : "", g ? g : "");
+	else
+		snprintf(ties, sizeof(ties), "the host device is known here only by this QEMU name%s%s%s",
+			 tie->how[0] ? " (" : "", tie->how, tie->how[0] ? ")" : "");
+	return im_asprintf("%s; %s", what, ties);
+}
+
 static void annotate_line(const struct im_model *m, const struct im_mtree *t,
-			  const struct im_mtree_line *l, struct seen *seen, struct notes *ns)
+			  const struct im_mtree_line *l, struct seen *seen, const struct tie *tie,
+			  bool first_name, struct notes *ns)
 {
 	uint64_t end = l->size_artefact ? l->real_end : l->end;
 	char hs[32];
@@ -861,6 +1194,8 @@ static void annotate_line(const struct im_model *m, const struct im_mtree *t,
 					 im_asprintf("%s is the HOST BDF (QEMU names vfio regions after the host device), not the guest's BDF",
 						     l->host_bdf));
 		}
+	} else if (l->qemu_dev[0] && first_name) {
+		add_note(ns, "qemu-name", name_note(m, l, tie));
 	}
 	switch (l->bar_part) {
 	case IM_BP_BASE:
@@ -907,7 +1242,7 @@ static void annotate_line(const struct im_model *m, const struct im_mtree *t,
 	{
 		uint64_t hva;
 
-		if (bar_mmap_hva(m, l, &hva)) {
+		if (bar_mmap_hva(m, l, tie->by_hva ? -1 : tie->dev, &hva)) {
 			char *where = describe_hva(m, hva);
 
 			add_note(ns, "hva",
@@ -951,8 +1286,36 @@ static const char *part_name(enum im_bar_part p)
 	return p <= IM_BP_MMAP ? n[p] : NULL;
 }
 
+static const char *vfio_name_kind_name(enum im_vfio_name k)
+{
+	static const char *const n[] = { NULL, "host-bdf", "mdev-uuid", "fd", "id" };
+
+	return k <= IM_VN_ID ? n[k] : NULL;
+}
+
+/* {name, kind, host_bdf, tied_by}: the vfio device a BAR line names, or null */
+static void qemu_device_json(struct jw *w, const struct im_model *m,
+			     const struct im_mtree_line *l, const struct tie *tie)
+{
+	const char *by = NULL;
+
+	if (!l->qemu_dev[0]) {
+		jw_null(w);
+		return;
+	}
+	if (tie->dev >= 0)
+		by = tie->by_hva ? "memslot-hva" : l->dev_kind == IM_VN_BDF ? "name" :
+		     l->dev_kind == IM_VN_FD ? "fd" : "qdev-id";
+	jw_obj_begin(w);
+	jw_kstr(w, "name", l->qemu_dev);
+	jw_kstr(w, "kind", vfio_name_kind_name(l->dev_kind));
+	jw_kstr(w, "host_bdf", tie->dev >= 0 ? m->devices[tie->dev].bdf : NULL);
+	jw_kstr(w, "tied_by", by);
+	jw_obj_end(w);
+}
+
 static void line_json(struct jw *w, const struct im_model *m, const struct im_mtree_line *l,
-		      const struct notes *ns)
+		      const struct tie *tie, const struct notes *ns)
 {
 	size_t i;
 
@@ -996,6 +1359,8 @@ static void line_json(struct jw *w, const struct im_model *m, const struct im_mt
 		else
 			jw_null(w);
 		jw_kstr(w, "host_bdf", l->host_bdf[0] ? l->host_bdf : NULL);
+		jw_key(w, "qemu_device");
+		qemu_device_json(w, m, l, tie);
 		jw_kint_or_null(w, "bar", l->bar >= 0, l->bar);
 		jw_kstr(w, "bar_part", part_name(l->bar_part));
 		jw_kint_or_null(w, "mmap_index", l->mmap_index >= 0, l->mmap_index);
@@ -1035,11 +1400,14 @@ int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
 	for (i = 0; i < t.nlines; i++) {
 		const struct im_mtree_line *l = &t.lines[i];
 		struct notes ns = { .n = 0 };
+		struct tie tie;
+		bool first;
 		size_t k;
 
-		annotate_line(m, &t, l, &seen, &ns);
+		line_tie(m, &t, l, &seen, &tie, &first);
+		annotate_line(m, &t, l, &seen, &tie, first, &ns);
 		if (json) {
-			line_json(&w, m, l, &ns);
+			line_json(&w, m, l, &tie, &ns);
 		} else {
 			fprintf(out, "%s\n", l->text);
 			for (k = 0; k < ns.n; k++)
@@ -1049,9 +1417,20 @@ int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
 	}
 	r = 0;
 	if (json) {
+		char *first = t.unknown ? im_asprintf("%s:%u", file, t.first_unknown) : NULL;
+
 		jw_arr_end(&w);
+		jw_key(&w, "not_understood");
+		jw_obj_begin(&w);
+		jw_kint(&w, "lines", (int)t.unknown);
+		jw_kstr(&w, "first", first);
 		jw_obj_end(&w);
+		jw_obj_end(&w);
+		free(first);
 		r = jw_finish(&w);
+	} else if (t.unknown) {
+		fprintf(out, "# %u line%s not understood (first: %s:%u)\n", t.unknown,
+			t.unknown == 1 ? "" : "s", file, t.first_unknown);
 	}
 	im_mtree_free(&t);
 	return r ? r : ferror(out) ? -EIO : 0;

@@ -29,6 +29,18 @@ enum im_mtree_kind {
 
 enum im_bar_part { IM_BP_NONE = 0, IM_BP_BASE, IM_BP_REGION, IM_BP_MMAP };
 
+/*
+ * What QEMU's name of a vfio device (VFIODevice.name, the start of its BAR
+ * region names "%s base BAR %d", "%s BAR %d", "%s mmaps[%d]") is made of.
+ */
+enum im_vfio_name {
+	IM_VN_NONE = 0,		/* not a vfio device name */
+	IM_VN_BDF,		/* "0000:0a:00.0": the host BDF (host=, sysfsdev=) */
+	IM_VN_MDEV,		/* a UUID: sysfsdev= of a mediated device */
+	IM_VN_FD,		/* "VFIO_FD12": given to QEMU as fd 12 (10.0; later without id=) */
+	IM_VN_ID,		/* the device's id=: given as an fd, QEMU 10.2 and later */
+};
+
 struct im_mtree_line {
 	unsigned int line;		/* 1-based line in the input */
 	enum im_mtree_kind kind;
@@ -52,8 +64,10 @@ struct im_mtree_line {
 	uint64_t offset;		/* flat: " @offset_in_region" */
 	bool kvm;			/* flat: " KVM" suffix */
 	bool disabled;
-	/* from the name: "<host bdf> [base ]BAR n[ mmaps[k]]" */
-	char host_bdf[16];
+	/* from the name: "<device> [base ]BAR n[ mmaps[k]]" */
+	char qemu_dev[64];		/* the device as QEMU names it; "": no BAR name */
+	enum im_vfio_name dev_kind;
+	char host_bdf[16];		/* qemu_dev when it is a BDF, else "" */
 	int bar, mmap_index;		/* -1: none */
 	enum im_bar_part bar_part;
 	/* context */
@@ -67,9 +81,21 @@ struct im_mtree {
 	size_t nlines;
 	bool int128_bug;		/* the file shows the gdb Int128 artefact */
 	bool any_kvm;			/* some flat range carries " KVM" */
+	unsigned int unknown;		/* non-blank lines not understood */
+	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
 	char **spaces;			/* owned strings the lines' space point into */
 	size_t nspaces;
 };
+
+/* mtree.c: QEMU's vfio device names, shared with trace.c */
+/* the kind of name; *fd: N of VFIO_FD<N>, else -1 */
+enum im_vfio_name im_vfio_name_kind(const char *name, int *fd);
+/*
+ * The model's device a vfio device name denotes, or -1.  how: the evidence
+ * (the fd it was passed as, the id QEMU's monitor ties to a host device), or
+ * why none, as a phrase; "" when there is nothing to say.  Never a guess.
+ */
+int im_vfio_name_device(const struct im_model *m, const char *name, char *how, size_t len);
 
 /* mtree.c */
 int im_mtree_parse(const char *buf, size_t len, const char *file,

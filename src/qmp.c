@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -502,7 +503,9 @@ int im_qtree_parse_vfio(const char *text, const char *file,
 			size_t vn;
 
 			if (qtree_str(s, e, "host", &val, &vn)) {
-				norm_bdf(val, vn, cur->host_bdf);
+				/* an unset host= prints as "ffff:ff:ff.f" (get_pci_host_devaddr) */
+				if (!(vn == 12 && !strncasecmp(val, "ffff:ff:ff.f", 12)))
+					norm_bdf(val, vn, cur->host_bdf);
 			} else if (qtree_str(s, e, "sysfsdev", &val, &vn) && !cur->host_bdf[0]) {
 				const char *b = val + vn;
 
@@ -523,16 +526,8 @@ int im_qtree_parse_vfio(const char *text, const char *file,
 		if (!nl)
 			break;
 	}
-	for (size_t i = 0; i < nv; i++) {
-		if (!v[i].host_bdf[0]) {
-			im_err_set(err, file, v[i].line,
-				   "vfio-pci device %s%s%s has neither host= nor sysfsdev= naming a PCI address",
-				   v[i].qdev_id[0] ? "\"" : "", v[i].qdev_id[0] ? v[i].qdev_id : "without id",
-				   v[i].qdev_id[0] ? "\"" : "");
-			free(v);
-			return -EINVAL;
-		}
-	}
+	(void)file;
+	(void)err;
 	*out = v;
 	*n = nv;
 	return 0;
@@ -570,6 +565,8 @@ struct plan {
 	struct pbar *v;
 	size_t n, cap;
 	unsigned int devices, vfio_devices;
+	unsigned int fd_devices;	/* vfio-pci without host= or sysfsdev= */
+	char fd_names[160];		/* their ids, ", "-separated */
 };
 
 static bool jget_u64(json_object *o, const char *key, uint64_t *v)
@@ -623,7 +620,16 @@ static int plan_devices(json_object *devs, const struct im_qtree_vfio *q, size_t
 			for (j = 0; j < nq; j++)
 				if (!strcmp(q[j].qdev_id, id))
 					hit = &q[j];
-		if (hit && json_object_object_get_ex(d, "regions", &regs) &&
+		if (hit && !hit->host_bdf[0]) {
+			/* given to QEMU as an fd: no host address to tie its BARs to */
+			size_t k = strlen(pl->fd_names);
+
+			pl->vfio_devices++;
+			pl->fd_devices++;
+			if (k + 3 < sizeof(pl->fd_names))
+				snprintf(pl->fd_names + k, sizeof(pl->fd_names) - k, "%s%s",
+					 k ? ", " : "", hit->qdev_id[0] ? hit->qdev_id : gbdf);
+		} else if (hit && json_object_object_get_ex(d, "regions", &regs) &&
 		    json_object_is_type(regs, json_type_array)) {
 			size_t k, nr = json_object_array_length(regs);
 
@@ -815,11 +821,21 @@ static int fill_model(struct im_model *m, const struct im_qmp_raw *raw,
 				goto out;
 		}
 	}
-	r = im_add_source(m, "qmp", IM_SRC_OK,
-			  "%s: %u PCI devices, %u vfio-pci; %zu guest BARs, %u with gpa2hva; info mtree -f %s",
-			  where, pl->devices, pl->vfio_devices, pl->n, hvas,
-			  !have_mt ? "not read" : mt.any_kvm ? "has KVM marks" :
-			  "has no KVM marks (TCG?)");
+	{
+		char fdd[320] = "", unk[600] = "";
+
+		if (pl->fd_devices)
+			snprintf(fdd, sizeof(fdd), "; %u given to QEMU as an fd, with neither host= nor sysfsdev= (%s): their BARs are tied to no host device",
+				 pl->fd_devices, pl->fd_names);
+		if (have_mt && mt.unknown)
+			snprintf(unk, sizeof(unk), ", %u line%s not understood (first: info mtree -f:%u)",
+				 mt.unknown, mt.unknown == 1 ? "" : "s", mt.first_unknown);
+		r = im_add_source(m, "qmp", IM_SRC_OK,
+				  "%s: %u PCI devices, %u vfio-pci%s; %zu guest BARs, %u with gpa2hva; info mtree -f %s%s",
+				  where, pl->devices, pl->vfio_devices, fdd, pl->n, hvas,
+				  !have_mt ? "not read" : mt.any_kvm ? "has KVM marks" :
+				  "has no KVM marks (TCG?)", unk);
+	}
 out:
 	if (have_mt)
 		im_mtree_free(&mt);

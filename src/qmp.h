@@ -36,7 +36,8 @@ struct im_qmp_raw {
 /* one vfio-pci device of `info qtree` */
 struct im_qtree_vfio {
 	char qdev_id[64];		/* "" when the device has no id */
-	char host_bdf[16];		/* from host=, else the basename of sysfsdev= */
+	char host_bdf[16];		/* from host=, else the basename of sysfsdev=; ""
+					 * for a device given to QEMU as an fd (neither) */
 	int slot, func;			/* guest "addr SS.F", -1: not seen */
 	unsigned int line;
 };

@@ -11,8 +11,17 @@
  *   vfio_region_setup Device %s, region %d "%s", flags: 0x%lx, offset: 0x%lx, size: 0x%lx
  *   vfio_region_mmap Region %s [0x%lx - 0x%lx]
  *   vfio_listener_region_add_ram region_add [ram] 0x.. - 0x.. [%p]
- * A line may start with the log backend's "PID@SEC.USEC:" prefix.  Other
- * lines and other events are skipped.
+ * A line may start with a prefix, which is skipped:
+ *   "PID@SEC.USEC:"		QEMU's log backend with -msg timestamp=on (7.2, 10.0)
+ *   "2026-12-03T14:10:34.804898Z "	-msg timestamp=on in newer QEMU (measured: 11.1),
+ *				where every qemu_log line starts with an ISO 8601 time
+ * A region's device (%s of vfio_region_setup, the start of the region names)
+ * is QEMU's name of it: a host BDF, or VFIO_FD<fd>, an id, an mdev UUID, tied
+ * to a host device as mtree.c does (im_vfio_name_device), never guessed.
+ * Other lines are skipped but counted: lines of other trace events (an
+ * event-like name, then a blank) and lines not understood, the first of
+ * which is named; a line not understood that names one of the events
+ * above means events were lost, and the source says it is partial.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +31,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "iommu-map.h"
+#include "mtree.h"
 #include "trace.h"
 
 struct tstate {
@@ -37,21 +47,122 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Skip the log backend's "PID@SEC.USEC:" prefix, if any. */
-static const char *skip_prefix(const char *s, const char *e)
+/* n digits at p, within e */
+static bool digits(const char *p, const char *e, size_t n)
+{
+	size_t i;
+
+	if ((size_t)(e - p) < n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!is_digit(p[i]))
+			return false;
+	return true;
+}
+
+/* The log backend's "PID@SEC.USEC:": past it, or NULL. */
+static const char *pid_prefix(const char *s, const char *e)
 {
 	const char *p = s;
 
 	while (p < e && is_digit(*p))
 		p++;
 	if (p == s || p >= e || *p != '@')
-		return s;
+		return NULL;
 	p++;
 	while (p < e && (is_digit(*p) || *p == '.'))
 		p++;
 	if (p < e && *p == ':')
 		return p + 1;
-	return s;
+	return NULL;
+}
+
+/*
+ * g_date_time_format_iso8601() and a blank: "YYYY-MM-DDTHH:MM:SS", a
+ * fraction when the microseconds are not 0, then "Z" (QEMU asks for UTC) or
+ * an offset "+HH:MM".  Past the blank, or NULL.
+ */
+static const char *iso_prefix(const char *s, const char *e)
+{
+	const char *p = s;
+
+	if (!digits(p, e, 4) || e - p < 20 || p[4] != '-' || !digits(p + 5, e, 2) ||
+	    p[7] != '-' || !digits(p + 8, e, 2) || p[10] != 'T' || !digits(p + 11, e, 2) ||
+	    p[13] != ':' || !digits(p + 14, e, 2) || p[16] != ':' || !digits(p + 17, e, 2))
+		return NULL;
+	p += 19;
+	if (p < e && *p == '.') {
+		const char *q = ++p;
+
+		while (p < e && is_digit(*p) && p - q < 9)
+			p++;
+		if (p == q)
+			return NULL;
+	}
+	if (p < e && *p == 'Z') {
+		p++;
+	} else if (p < e && (*p == '+' || *p == '-') && digits(p + 1, e, 2)) {
+		p += 3;
+		if (p < e && *p == ':')
+			p++;
+		if (digits(p, e, 2))
+			p += 2;
+	} else {
+		return NULL;
+	}
+	return p < e && *p == ' ' ? p + 1 : NULL;
+}
+
+/* Skip a known prefix, if any. */
+static const char *skip_prefix(const char *s, const char *e)
+{
+	const char *p = pid_prefix(s, e);
+
+	if (!p)
+		p = iso_prefix(s, e);
+	return p ? p : s;
+}
+
+static const char *const events_read[] = {
+	"kvm_set_user_memory", "vfio_region_setup", "vfio_region_mmap",
+	"vfio_listener_region_add_ram",
+};
+
+/* Does [s, e) hold one of the events read here as a word of its own? */
+static bool names_event_read(const char *s, const char *e)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(events_read) / sizeof(events_read[0]); k++) {
+		size_t n = strlen(events_read[k]);
+		const char *p;
+
+		for (p = s; p + n <= e; p++) {
+			if (memcmp(p, events_read[k], n))
+				continue;
+			if ((p == s || p[-1] == ' ' || p[-1] == ':' || p[-1] == ']') &&
+			    (p + n == e || p[n] == ' '))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A trace event's line: a lower-case name with an '_', then a blank or the end. */
+static bool event_like(const char *s, const char *e)
+{
+	const char *p = s;
+	bool us = false;
+
+	if (p == e || *p < 'a' || *p > 'z')
+		return false;
+	for (; p < e && *p != ' '; p++) {
+		if (*p == '_')
+			us = true;
+		else if (!((*p >= 'a' && *p <= 'z') || is_digit(*p)))
+			return false;
+	}
+	return us;
 }
 
 /* Does [s, e) start with word followed by a blank? Returns past the blank. */
@@ -436,6 +547,20 @@ void im_trace_free(struct im_trace *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static bool blank(const char *s, const char *e)
+{
+	for (; s < e; s++)
+		if (*s != ' ' && *s != '\t')
+			return false;
+	return true;
+}
+
+static void not_understood(struct im_trace *t, unsigned int line)
+{
+	if (!t->unknown++)
+		t->first_unknown = line;
+}
+
 int im_trace_parse(const char *buf, size_t len, const char *file,
 		   struct im_trace *out, struct im_err *err)
 {
@@ -466,7 +591,7 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 		else
 			a = NULL;
 		if (r == -EINVAL && truncated) {
-			/* a log cut off mid-line (QEMU killed): drop the stub */
+			/* a log cut off mid-line (QEMU killed): the stub is not understood */
 			r = 0;
 			a = NULL;
 		}
@@ -474,15 +599,29 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 			im_trace_free(out);
 			return r;
 		}
-		if (a)
+		if (a) {
 			out->nevents++;
+		} else if (names_event_read(p, e)) {
+			/* an event read here, cut off or behind an unknown prefix */
+			out->lost_events++;
+			not_understood(out, st.line);
+		} else if (event_like(s, e)) {
+			out->other_events++;
+		} else if (!blank(p, e)) {
+			not_understood(out, st.line);
+		}
 		p = nl ? nl + 1 : end;
 	}
 	out->nlines = st.line;
 	if (!out->nevents) {
+		if (out->unknown)
+			im_err_set(err, file, 0,
+				   "no kvm_set_user_memory or vfio_* trace events found; %u lines not understood (first: %s:%u)",
+				   out->unknown, file, out->first_unknown);
+		else
+			im_err_set(err, file, 0,
+				   "no kvm_set_user_memory or vfio_* trace events found");
 		im_trace_free(out);
-		im_err_set(err, file, 0,
-			   "no kvm_set_user_memory or vfio_* trace events found");
 		return -EINVAL;
 	}
 	if (out->nslots)
@@ -535,6 +674,70 @@ static bool hva_to_bar(const struct im_model *m, uint64_t hva, int *dev, int *ba
 	return false;
 }
 
+/*
+ * The devices QEMU names other than by their host BDF (VFIO_FD<fd>, an id,
+ * an mdev UUID), each once, with what ties it to a host device: "; QEMU
+ * names devices other than by host BDF: VFIO_FD13 (fd 13 of ...: host ...)".
+ */
+static char *other_names(const struct im_model *m, const struct im_trace *t)
+{
+	char *s = NULL;
+	size_t i, j, n = 0;
+
+	for (i = 0; i < t->nregions; i++) {
+		const char *dev = t->regions[i].dev;
+		char how[400], *ns;
+		int d;
+
+		if (im_vfio_name_kind(dev, NULL) == IM_VN_BDF)
+			continue;
+		for (j = 0; j < i; j++)
+			if (!strcmp(t->regions[j].dev, dev))
+				break;
+		if (j < i)
+			continue;
+		d = im_vfio_name_device(m, dev, how, sizeof(how));
+		if (d >= 0)
+			ns = im_asprintf("%s%s %s (host %s, by %s)", s ? s : "", n ? "," : "", dev,
+					 m->devices[d].bdf, how);
+		else
+			ns = im_asprintf("%s%s %s (known only by this name here%s%s)", s ? s : "",
+					 n ? "," : "", dev, how[0] ? ": " : "", how);
+		free(s);
+		if (!ns)
+			return NULL;
+		s = ns;
+		n++;
+	}
+	if (!n)
+		return im_strdup("");
+	{
+		char *out = im_asprintf("; QEMU names %zu device%s other than by host BDF:%s", n,
+					n == 1 ? "" : "s", s);
+
+		free(s);
+		return out;
+	}
+}
+
+/* regions[] index of BAR bar of model device dev, by the name QEMU gave it */
+static long region_of(const struct im_model *m, const struct im_trace *t, int dev, int bar)
+{
+	size_t j;
+
+	for (j = 0; j < t->nregions; j++) {
+		char how[400];
+
+		if (t->regions[j].index != bar)
+			continue;
+		if (!strcmp(t->regions[j].dev, m->devices[dev].bdf) ||
+		    (im_vfio_name_kind(t->regions[j].dev, NULL) != IM_VN_BDF &&
+		     im_vfio_name_device(m, t->regions[j].dev, how, sizeof(how)) == dev))
+			return (long)j;
+	}
+	return -1;
+}
+
 int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *file)
 {
 	unsigned int nbars = 0;
@@ -583,22 +786,42 @@ int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *fil
 			qb.have_hva = true;
 			qb.hva = d->hva;
 		}
-		for (j = 0; j < t->nregions; j++)
-			if (!strcmp(t->regions[j].dev, qb.host_bdf) &&
-			    t->regions[j].index == bar)
-				qb.size = t->regions[j].size;
+		{
+			long rg = region_of(m, t, dev, bar);
+
+			if (rg >= 0)
+				qb.size = t->regions[rg].size;
+		}
 		r = im_add_qemu_bar(m, &qb);
 		if (r)
 			return r;
 		nbars++;
 	}
-	return im_add_source(m, "qemu-trace", IM_SRC_OK,
-			     "%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed",
-			     file, t->nevents, t->nslots,
-			     t->fmt == IM_TRACE_FMT_AS ? "QEMU >= 9.0 format" :
-			     t->fmt == IM_TRACE_FMT_SLOT ? "QEMU <= 8.2 format" :
-			     "no kvm_set_user_memory lines",
-			     t->nregions, t->nmmaps, t->ndma, nbars);
+	{
+		char other[64] = "", unknown[640] = "", lost[96] = "";
+		char *names = other_names(m, t);
+
+		if (t->other_events)
+			snprintf(other, sizeof(other), "; %u line%s of other events skipped",
+				 t->other_events, t->other_events == 1 ? "" : "s");
+		if (t->lost_events)
+			snprintf(lost, sizeof(lost), "; %u of them name%s an event read here: events are missing",
+				 t->lost_events, t->lost_events == 1 ? "s" : "");
+		if (t->unknown)
+			snprintf(unknown, sizeof(unknown), "; %u line%s not understood (first: %s:%u%s)",
+				 t->unknown, t->unknown == 1 ? "" : "s", file, t->first_unknown, lost);
+		if (!names)
+			return -ENOMEM;
+		r = im_add_source(m, "qemu-trace", t->lost_events ? IM_SRC_PARTIAL : IM_SRC_OK,
+				  "%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed%s%s%s",
+				  file, t->nevents, t->nslots,
+				  t->fmt == IM_TRACE_FMT_AS ? "QEMU >= 9.0 format" :
+				  t->fmt == IM_TRACE_FMT_SLOT ? "QEMU <= 8.2 format" :
+				  "no kvm_set_user_memory lines",
+				  t->nregions, t->nmmaps, t->ndma, nbars, names, other, unknown);
+		free(names);
+		return r;
+	}
 }
 
 static int read_file(const char *file, char **buf, size_t *len)

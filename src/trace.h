@@ -32,7 +32,8 @@ struct im_trace_slot {
 
 /* vfio_region_setup: one region of a vfio device. */
 struct im_trace_region {
-	char dev[64];			/* vbasedev->name: the HOST BDF */
+	char dev[64];			/* vbasedev->name: the host BDF, or VFIO_FD<fd>,
+					 * an id, an mdev UUID (see im_vfio_name_kind) */
 	int index;
 	char name[128];			/* "0000:00:03.0 BAR 0" */
 	uint64_t flags, offset, size;	/* offset: the fd offset (index << 40) */
@@ -42,7 +43,8 @@ struct im_trace_region {
 /* vfio_region_mmap: one mmap of a region, as offsets inside the region. */
 struct im_trace_mmap {
 	char name[128];			/* "0000:00:03.0 BAR 0 mmaps[0]" */
-	char dev[64];			/* "0000:00:03.0", "" if the name has no " BAR " */
+	char dev[64];			/* "0000:00:03.0", "VFIO_FD12", "hostdev0"; ""
+					 * if the name has no " BAR " */
 	int bar, index;			/* -1: not in the name */
 	uint64_t start, end;		/* inclusive, inside the region */
 	unsigned int line;
@@ -65,6 +67,10 @@ struct im_trace {
 	struct im_trace_dma *dma;	/* final state: a later add replaces overlaps */
 	size_t ndma;
 	unsigned int nlines, nevents;	/* lines read, events understood */
+	unsigned int other_events;	/* lines of trace events not read here */
+	unsigned int unknown;		/* non-blank lines not understood */
+	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
+	unsigned int lost_events;	/* ... that name an event read here */
 	unsigned int slot_events;	/* kvm_set_user_memory lines */
 	unsigned int failed_slot_events;	/* ... with ret != 0 (ignored) */
 };

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz-mtree.c - im_mtree_parse() and the annotation view on arbitrary text,
- * against the seed model (a heap, a vfio mapping, one memslot, one device).
+ * against the seed model (a heap, a vfio mapping, one memslot, one device,
+ * and two fds of QEMU).
  * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-mtree.c src/mtree.c src/util.c src/model.c -ljson-c */
+/* seeds: tests/data/qemu/seed-mtree.txt tests/data/qemu/seed-mtree-mail.txt tests/data/qemu/lab-6.1-kvm.hmp-info-mtree.txt tests/data/qemu/lab-6.1-kvm.hmp-info-mtree-f.txt tests/data/qemu/mtree-10.0-vfio-fd.hmp-info-mtree-f.txt tests/data/qemu/mtree-11.1-id.hmp-info-mtree.txt tests/fuzz/seeds/mtree-qemu-10-11.txt */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,13 @@ static void setup(void)
 	m.maps[1] = (struct im_map){ .start = 0x7f0b5c5f4000, .end = 0x7f0b5c5f5000,
 		.offset = 0xe2c20000, .path = strdup("anon_inode:[vfio-device]"), .line = 2,
 		.vfio = true, .dev = 0, .bar = 0 };
+	/* fd 12: the device's cdev, fd 14 no vfio fd; an id from QMP (VFIO_FD<n>, id= names) */
+	m.devices[0].vfio_cdev = 0;
+	m.devices[0].qdev_id = strdup("hostdev0");
+	m.nfds = 2;
+	m.fds = calloc(2, sizeof(*m.fds));
+	m.fds[0] = (struct im_fd){ .fd = 12, .target = strdup("/dev/vfio/devices/vfio0"), .dev = -1 };
+	m.fds[1] = (struct im_fd){ .fd = 14, .target = strdup("/dev/null"), .dev = -1 };
 	im_add_memslot(&m, &s);
 	m.memslots_known = true;
 	devnull = fopen("/dev/null", "w");

@@ -165,6 +165,249 @@ static void test_gdb_more(void)
 	T_OK(r == -EINVAL && err.line == 2, "err: NUL names line");
 }
 
+/* lines not understood are counted; prompts, blank lines and headers are not */
+static void test_not_understood(void)
+{
+	static const char txt[] =
+		"(qemu) info mtree\n"
+		"address-space: memory\n"
+		"  0000000000000000-ffffffffffffffff (prio 0, i/o): system\n"
+		"    00000000fe000000-00000000fe000fff (prio 0, ramd): x\n"
+		"    00000000fe001000-00000000fe001fff (prio zero, ramd): y\n"
+		"\n"
+		"memory-region: pc.ram\n"
+		"  0000000000000000-0000000007ffffff (prio 0, ram): pc.ram\n"
+		"Dispatch\n"
+		"(gdb)\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+	int r = im_mtree_parse(txt, sizeof(txt) - 1, "nu.txt", &t, &err);
+
+	T_OK(r == 0, "not understood: parses");
+	T_EQ_U64(t.unknown, 2, "not understood: a range with a bad prio, a dispatch line");
+	T_EQ_U64(t.first_unknown, 5, "not understood: the first is line 5");
+	T_OK(t.lines[6].kind == IM_MTL_HEADER && t.lines[7].kind == IM_MTL_RANGE &&
+	     t.lines[7].as_id < 0 && !t.lines[7].space,
+	     "memory-region: an alias target's tree is not a GPA range");
+	T_OK(t.lines[3].as_id == 0, "memory-region: the address space before it is");
+	im_mtree_free(&t);
+
+	im_model_init(&m);
+	f = open_memstream(&out, &olen);
+	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "nu.txt", false, &err);
+	fclose(f);
+	T_OK(r == 0 && strstr(out, "\n# 2 lines not understood (first: nu.txt:5)\n"),
+	     "not understood: said after the text");
+	free(out);
+	out = NULL;
+	f = open_memstream(&out, &olen);
+	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "nu.txt", true, &err);
+	fclose(f);
+	T_OK(r == 0 && strstr(out, "\"not_understood\": {\n    \"lines\": 2,\n    \"first\": \"nu.txt:5\"\n  }"),
+	     "not understood: said in JSON");
+	free(out);
+	im_model_free(&m);
+
+	r = im_mtree_parse("hello\n(gdb)\nworld\n", 18, "x.txt", &t, &err);
+	T_OK(r == -EINVAL && strstr(err.msg, "; 2 lines not understood (first: x.txt:1)"),
+	     "not understood: nothing read, the error counts them");
+}
+
+/* vfio devices QEMU names other than by their host BDF (QEMU 10.0, 10.2+) */
+static void test_names(void)
+{
+	static const char txt[] =
+		"0000000000000000-ffffffffffffffff system (I/O) (@ 0x5581a8c1e0a0)\n"
+		"  00000000febf0000-00000000febf0fff VFIO_FD12 base BAR 0 (I/O) (@ 0x5581a9000000)\n"
+		"    00000000febf0000-00000000febf0fff VFIO_FD12 BAR 0 (I/O) (@ 0x5581a9000100)\n"
+		"      00000000febf0000-00000000febf0fff VFIO_FD12 BAR 0 mmaps[0] (I/O) (@ 0x5581a9000200)\n"
+		"  00000000fe000000-00000000fe3fffff VFIO_FD12 base BAR 2 (I/O) (@ 0x5581a9000300)\n"
+		"    00000000fe000000-00000000fe3fffff VFIO_FD12 BAR 2 mmaps[1] (I/O) (@ 0x5581a9000400)\n"
+		"  00000000fd000000-00000000fd000fff hostdev0 BAR 0 mmaps[0] (I/O) (@ 0x5581a9000500)\n"
+		"  00000000fd001000-00000000fd001fff 83b8f4f2-509f-382f-3c1e-e6bfe0fa1001 BAR 0 (I/O) (@ 0x1)\n"
+		"  00000000fd002000-00000000fd002fff my dev BAR 0 (I/O) (@ 0x2)\n"
+		"  00000000fd003000-00000000fd003fff hostdev0 BAR 0 extra (I/O) (@ 0x3)\n"
+		"  00000000fd004000-00000000fd004fff 1dev BAR 0 (I/O) (@ 0x4)\n"
+		"  00000000fd005000-00000000fd005fff 0000:0b:00.0 BAR 1 mmaps[0] (I/O) (@ 0x5)\n"
+		"  00000000fd006000-00000000fd006fff VFIO_FD BAR 0 (I/O) (@ 0x6)\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	const struct im_mtree_line *l;
+	int r = im_mtree_parse(txt, sizeof(txt) - 1, "names", &t, &err), fd;
+
+	T_OK(r == 0 && t.nlines == 13, "names: parses");
+	l = &t.lines[1];
+	T_OK(!strcmp(l->qemu_dev, "VFIO_FD12") && l->dev_kind == IM_VN_FD && !l->host_bdf[0] &&
+	     l->bar_part == IM_BP_BASE && l->bar == 0, "names: VFIO_FD12 base BAR 0");
+	l = &t.lines[2];
+	T_OK(l->dev_kind == IM_VN_FD && l->bar_part == IM_BP_REGION && l->bar == 0,
+	     "names: VFIO_FD12 BAR 0");
+	l = &t.lines[3];
+	T_OK(l->dev_kind == IM_VN_FD && l->bar_part == IM_BP_MMAP && l->bar == 0 &&
+	     l->mmap_index == 0, "names: VFIO_FD12 BAR 0 mmaps[0]");
+	l = &t.lines[5];
+	T_OK(l->bar_part == IM_BP_MMAP && l->bar == 2 && l->mmap_index == 1,
+	     "names: VFIO_FD12 BAR 2 mmaps[1]");
+	l = &t.lines[6];
+	T_OK(!strcmp(l->qemu_dev, "hostdev0") && l->dev_kind == IM_VN_ID &&
+	     l->bar_part == IM_BP_MMAP && l->bar == 0, "names: hostdev0 BAR 0 mmaps[0] (id=)");
+	l = &t.lines[7];
+	T_OK(l->dev_kind == IM_VN_MDEV && l->bar_part == IM_BP_REGION, "names: an mdev UUID");
+	T_OK(!t.lines[8].qemu_dev[0] && t.lines[8].bar_part == IM_BP_NONE,
+	     "names: a name with a blank is no vfio device");
+	T_OK(!t.lines[9].qemu_dev[0] && t.lines[9].bar_part == IM_BP_NONE,
+	     "names: a region named on after the BAR is not one");
+	T_OK(!t.lines[10].qemu_dev[0], "names: no id starts with a digit");
+	l = &t.lines[11];
+	T_OK(l->dev_kind == IM_VN_BDF && !strcmp(l->host_bdf, "0000:0b:00.0") &&
+	     l->bar_part == IM_BP_MMAP && l->bar == 1, "names: a BDF as before");
+	T_OK(t.lines[12].dev_kind == IM_VN_ID, "names: VFIO_FD with no number is an id");
+	im_mtree_free(&t);
+
+	T_OK(im_vfio_name_kind("VFIO_FD7", &fd) == IM_VN_FD && fd == 7, "kind: VFIO_FD7 is fd 7");
+	T_OK(im_vfio_name_kind("0000:0a:00.0", &fd) == IM_VN_BDF && fd == -1, "kind: BDF");
+	T_OK(im_vfio_name_kind("net-0.a_b", NULL) == IM_VN_ID, "kind: id with -._");
+	T_OK(im_vfio_name_kind("", NULL) == IM_VN_NONE && im_vfio_name_kind("a b", NULL) == IM_VN_NONE &&
+	     im_vfio_name_kind("a/b", NULL) == IM_VN_NONE, "kind: not names");
+}
+
+/* the QEMU 10.0 and 11.1 trees made for the synthetic fixture (tests/data/qemu/README.md) */
+static void test_qemu_10_11(void)
+{
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	const struct im_mtree_line *l;
+	size_t len;
+	char *buf = slurp("mtree-10.0-vfio-fd.hmp-info-mtree-f.txt", &len);
+	int r = im_mtree_parse(buf, len, "10.0-f", &t, &err);
+
+	T_OK(r == 0 && t.shape == IM_MT_HMP_FLAT && t.any_kvm && !t.unknown, "10.0 -f: parses, all read");
+	l = find_name(&t, "VFIO_FD13 BAR 0 mmaps[0]", 20);
+	T_OK(l && l->dev_kind == IM_VN_FD && l->bar_part == IM_BP_MMAP && l->kvm && l->as_id == 0 &&
+	     l->start == 0xc1200000, "10.0 -f: VFIO_FD13 BAR 0 mmaps[0], KVM, memory");
+	im_mtree_free(&t);
+	free(buf);
+
+	buf = slurp("mtree-11.1-id.hmp-info-mtree.txt", &len);
+	r = im_mtree_parse(buf, len, "11.1", &t, &err);
+	T_OK(r == 0 && t.shape == IM_MT_HMP && !t.unknown, "11.1: parses, the prompt is no unknown line");
+	l = find_name(&t, "nvme0 base BAR 0", 0);
+	T_OK(l && l->dev_kind == IM_VN_ID && l->bar_part == IM_BP_BASE && l->as_id == 0,
+	     "11.1: nvme0 base BAR 0");
+	l = find_name(&t, "0000:03:00.0 BAR 2 mmaps[0]", 0);
+	T_OK(l && l->dev_kind == IM_VN_BDF && l->start == 0x380000000000, "11.1: a BDF beside it");
+	l = find_name(&t, "pc.ram", 0);
+	T_OK(l && l->as_id < 0, "11.1: pc.ram under memory-region: is no GPA");
+	im_mtree_free(&t);
+	free(buf);
+}
+
+/*
+ * A model where fd 12 of QEMU is the cdev of 0000:0a:00.0 (BAR 0 mmapped at
+ * 0x7f0000000000, in memslot 3 at GPA 0xfebf0000), fd 14 is /dev/null, and
+ * QMP gave 0000:0b:00.0 the id "hostdev1".
+ */
+static void names_model(struct im_model *m)
+{
+	struct im_memslot s = { .as_id = 0, .slot = 3, .gpa = 0xfebf0000, .size = 0x1000,
+				.hva = 0x7f0000000000 };
+	struct im_bar *b;
+
+	im_model_init(m);
+	m->ndevices = 2;
+	m->devices = calloc(2, sizeof(*m->devices));
+	snprintf(m->devices[0].bdf, 16, "0000:0a:00.0");
+	snprintf(m->devices[1].bdf, 16, "0000:0b:00.0");
+	m->devices[0].vfio_cdev = 0;
+	m->devices[1].vfio_cdev = -1;
+	m->devices[1].qdev_id = strdup("hostdev1");
+	m->devices[1].guest_bdf = strdup("0000:00:05.0");
+	b = &m->devices[0].bars[0];
+	b->kind = IM_BAR_MEM32;
+	b->hpa = 0xe0000000;
+	b->size = 0x1000;
+	m->nfds = 2;
+	m->fds = calloc(2, sizeof(*m->fds));
+	m->fds[0] = (struct im_fd){ .fd = 12, .target = strdup("/dev/vfio/devices/vfio0"), .dev = -1 };
+	m->fds[1] = (struct im_fd){ .fd = 14, .target = strdup("/dev/null"), .dev = -1 };
+	m->nmaps = 1;
+	m->maps = calloc(1, sizeof(*m->maps));
+	m->maps[0] = (struct im_map){ .start = 0x7f0000000000, .end = 0x7f0000001000,
+		.perms = "rw-s", .path = strdup("/dev/vfio/devices/vfio0"), .line = 9, .vfio = true,
+		.cdev = 0, .dev = 0, .bar = 0 };
+	im_add_memslot(m, &s);
+	m->memslots_known = true;
+	m->memslot_source = "fixture";
+}
+
+static char *annotate(const struct im_model *m, const char *txt, bool json)
+{
+	struct im_err err = { 0 };
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f = open_memstream(&out, &olen);
+
+	im_mtree_annotate_buf(f, m, txt, strlen(txt), "t.txt", json, &err);
+	fclose(f);
+	return out;
+}
+
+static void test_name_ties(void)
+{
+	struct im_model m;
+	char how[400], *out;
+
+	names_model(&m);
+	T_OK(im_vfio_name_device(&m, "VFIO_FD12", how, sizeof(how)) == 0 &&
+	     !strcmp(how, "fd 12 of the target, /dev/vfio/devices/vfio0"), "tie: VFIO_FD12 by fd 12");
+	T_OK(im_vfio_name_device(&m, "VFIO_FD13", how, sizeof(how)) == -1 &&
+	     strstr(how, "the target has no fd 13"), "tie: no fd 13, said");
+	T_OK(im_vfio_name_device(&m, "VFIO_FD14", how, sizeof(how)) == -1 &&
+	     strstr(how, "fd 14 of the target is /dev/null, not a vfio device"), "tie: fd 14 is no vfio device");
+	T_OK(im_vfio_name_device(&m, "hostdev1", how, sizeof(how)) == 1 &&
+	     strstr(how, "QEMU's monitor"), "tie: an id QMP gave");
+	T_OK(im_vfio_name_device(&m, "hostdev0", how, sizeof(how)) == -1 && !how[0],
+	     "tie: an id nothing gives");
+
+	out = annotate(&m, "address-space: memory\n"
+		       "  00000000febf0000-00000000febf0fff (prio 0, ramd): VFIO_FD12 BAR 0 mmaps[0]\n"
+		       "  00000000fd000000-00000000fd000fff (prio 0, i/o): hostdev1 base BAR 2\n"
+		       "  00000000fc000000-00000000fc000fff (prio 0, ramd): VFIO_FD14 BAR 0 mmaps[0]\n", false);
+	T_OK(strstr(out, "# VFIO_FD12 is QEMU's name for a vfio device given to it as file descriptor 12 (fd passing with iommufd, without id=), not a PCI address; it is host 0000:0a:00.0, by fd 12 of the target, /dev/vfio/devices/vfio0\n") != NULL,
+	     "note: VFIO_FD12 tied by its fd");
+	T_OK(strstr(out, "# hostdev1 is the id= of a vfio device given to QEMU as a file descriptor (QEMU 10.2 and later name such a device after its id=), not a PCI address; it is host 0000:0b:00.0, by QEMU's monitor, which gives it id hostdev1; the guest sees it as 0000:00:05.0\n") != NULL,
+	     "note: hostdev1 tied by QMP, with its guest BDF");
+	T_OK(strstr(out, "the host device is known here only by this QEMU name (fd 14 of the target is /dev/null, not a vfio device: is this text from another QEMU process or run?)") != NULL,
+	     "note: VFIO_FD14 known only by its name, and why");
+	free(out);
+
+	/* an id tied only by the memslot's HVA; its mmap HVA is no guess either */
+	out = annotate(&m, "address-space: memory\n"
+		       "  00000000febf0000-00000000febf0fff (prio 1, i/o): hostdev0 base BAR 0\n"
+		       "    00000000febf0000-00000000febf0fff (prio 0, ramd): hostdev0 BAR 0 mmaps[0]\n", false);
+	T_OK(strstr(out, "it is host 0000:0a:00.0, by its HVA: KVM memslot as 0 slot 3 puts GPA 0xfebf0000 (line 2) at HVA 0x7f0000000000, in maps line 9, QEMU's mmap of BAR 0 of that device\n") != NULL,
+	     "note: hostdev0 tied by the memslot's HVA");
+	free(out);
+	out = annotate(&m, "address-space: memory\n"
+		       "  00000000febf0000-00000000febf0fff (prio 0, ramd): hostdev0 BAR 0 mmaps[0]\n", true);
+	T_OK(strstr(out, "\"qemu_device\": {\n        \"name\": \"hostdev0\",\n        \"kind\": \"id\",\n        \"host_bdf\": \"0000:0a:00.0\",\n        \"tied_by\": \"memslot-hva\"\n      }") != NULL,
+	     "json: qemu_device of hostdev0");
+	free(out);
+	im_model_free(&m);
+
+	/* without a model: known only by the name */
+	im_model_init(&m);
+	out = annotate(&m, "00000000febf0000-00000000febf0fff VFIO_FD12 BAR 0 mmaps[0] (I/O) (@ 0x1)\n", false);
+	T_OK(strstr(out, "the host device is known here only by this QEMU name (give --pid of this QEMU to follow its fd 12)") != NULL,
+	     "note: no model, VFIO_FD12 needs --pid");
+	free(out);
+	im_model_free(&m);
+}
+
 /* The seed fixture: maps, the memslot, host BAR 0 of 0000:0a:00.0. */
 static void seed_model(struct im_model *m)
 {
@@ -266,6 +509,10 @@ int main(void)
 	test_seed_parse();
 	test_hmp();
 	test_gdb_more();
+	test_not_understood();
+	test_names();
+	test_name_ties();
+	test_qemu_10_11();
 	test_seed_golden();
 	T_DONE();
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * test-trace.c - the QEMU trace log parser on real logs (lab 6.1 run, QEMU
- * 7.2 "Slot#" format) and on the >= 9.0 "AddrSpace#" format.
+ * 7.2 "Slot#" format), on the >= 9.0 "AddrSpace#" format, and on QEMU 10.0's
+ * and 11.1's line prefixes.
  * Links: src/trace.c src/util.c src/model.c
  */
 #include <errno.h>
@@ -157,6 +158,129 @@ static void test_errors(void)
 	T_OK(r == -EINVAL, "err: empty file");
 }
 
+#define KSUM(slot, gpa) "kvm_set_user_memory AddrSpace#0 Slot#" #slot " flags=0x0 gpa=" #gpa \
+	" size=0x1000 ua=0x7f3b20000000 guest_memfd=0 guest_memfd_offset=0x0 ret=0"
+
+/* the prefixes a line may carry: QEMU 11.1's ISO time, 10.0's "PID@SEC.USEC:", none */
+static void test_prefixes(void)
+{
+	static const char txt[] =
+		"2026-12-03T14:10:34.804898Z " KSUM(3, 0xfebf0000) "\n"
+		"2026-12-03T14:10:35Z " KSUM(4, 0xfebf1000) "\n"
+		"2026-12-03T15:10:35.000001+01:00 " KSUM(5, 0xfebf2000) "\n"
+		"12345@1733234567.123456:" KSUM(6, 0xfebf3000) "\r\n"
+		KSUM(7, 0xfebf4000) "\n";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	const struct im_trace_slot *s;
+	int r = im_trace_parse(txt, sizeof(txt) - 1, "prefix.log", &t, &err);
+
+	T_OK(r == 0, "prefix: parses");
+	T_EQ_U64(t.nevents, 5, "prefix: ISO, ISO without fraction, ISO with offset, pid@, none");
+	T_EQ_U64(t.nslots, 5, "prefix: five slots");
+	T_EQ_U64(t.unknown, 0, "prefix: nothing skipped");
+	s = find_slot(&t, 0, 3);
+	T_OK(s && s->gpa == 0xfebf0000 && s->size == 0x1000 && s->line == 1,
+	     "prefix: the 11.1 line of the brief");
+	im_trace_free(&t);
+}
+
+/* what is skipped is counted: other events, lines not understood, events lost */
+static void test_skipped(void)
+{
+	static const char txt[] =
+		KSUM(1, 0x1000) "\n"
+		"2026-12-03T14:10:35.001000Z Invalid read at addr 0xFED40000, size 1, region '(null)', reason: rejected\n"
+		"vfio_listener_region_skip SKIPPING region_add 0xfed00000 - 0xfed003ff\n"
+		"2026-12-03T14:10:35.001100Z vfio_listener_region_del region_del 0xc1000000 - 0xc101ffff\n"
+		"\n"
+		"2026-12-03 14:10:35 " KSUM(2, 0x2000) "\n"
+		"vfio_region_mmap_fault Region x BAR 0 mmaps[0], [0x0 - 0xfff], fault: 0\n"
+		"12345@1733234567.123456:" KSUM(3, 0x3000) "\n"
+		"12345@1733234567.123999:kvm_set_user_memory AddrSpace#0 Slot#4 flags=0x0 gpa=0x40";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	int r = im_trace_parse(txt, sizeof(txt) - 1, "skip.log", &t, &err);
+
+	T_OK(r == 0, "skip: parses");
+	T_EQ_U64(t.nevents, 2, "skip: two events");
+	T_EQ_U64(t.other_events, 3, "skip: other events (with and without a prefix)");
+	T_EQ_U64(t.unknown, 3, "skip: a guest error, an unknown prefix, a cut-off line");
+	T_EQ_U64(t.first_unknown, 2, "skip: the first is line 2");
+	T_EQ_U64(t.lost_events, 2, "skip: two of them name kvm_set_user_memory");
+	im_model_init(&m);
+	r = im_trace_apply(&m, &t, "skip.log");
+	T_OK(r == 0 && m.nsources == 1 && m.sources[0].status == IM_SRC_PARTIAL,
+	     "skip: lost events make the source partial");
+	T_OK(m.nsources == 1 && strstr(m.sources[0].detail, "; 3 lines of other events skipped; 3 lines not understood (first: skip.log:2; 2 of them name an event read here: events are missing)"),
+	     "skip: the detail says what was skipped");
+	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
+	im_model_free(&m);
+	im_trace_free(&t);
+
+	/* only a guest error not understood: the source is still ok */
+	r = im_trace_parse(txt, (size_t)(strstr(txt, "vfio_listener_region_skip") - txt), "ok.log",
+			   &t, &err);
+	im_model_init(&m);
+	T_OK(r == 0 && t.unknown == 1 && !t.lost_events && !im_trace_apply(&m, &t, "ok.log") &&
+	     m.sources[0].status == IM_SRC_OK &&
+	     strstr(m.sources[0].detail, "; 1 line not understood (first: ok.log:2)"),
+	     "skip: a line not understood alone leaves the source ok, and is said");
+	im_model_free(&m);
+	im_trace_free(&t);
+
+	/* nothing understood at all: an error that says what it skipped */
+	r = im_trace_parse("2026-12-03 14:10:35 " KSUM(2, 0x2000) "\nhello\n", 20 + strlen(KSUM(2, 0x2000)) + 7,
+			   "none.log", &t, &err);
+	T_OK(r == -EINVAL && err.line == 0 &&
+	     strstr(err.msg, "2 lines not understood (first: none.log:1)"),
+	     "skip: nothing read, the error counts the lines not understood");
+}
+
+/* the QEMU 10.0 and 11.1 logs made for the synthetic fixture (tests/data/qemu/README.md) */
+static void test_qemu_10_11(void)
+{
+	static const char *const files[] = { "trace-10.0-pid.log", "trace-11.1-iso.log" };
+	static const char *const nvme[] = { "VFIO_FD13", "nvme0" };
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		struct im_trace t;
+		struct im_err err = { 0 };
+		const struct im_trace_slot *s;
+		char name[96];
+		size_t len, i;
+		char *buf = slurp(files[k], &len);
+		int r = im_trace_parse(buf, len, files[k], &t, &err);
+		bool mm = false;
+
+#define N(what) (snprintf(name, sizeof(name), "%s: %s", files[k], what), name)
+		T_OK(r == 0 && t.fmt == IM_TRACE_FMT_AS, N("parses, AddrSpace# format"));
+		T_EQ_U64(t.nevents, 51, N("events"));
+		T_EQ_U64(t.nslots, 14, N("final slots: 7 in each address space"));
+		s = find_slot(&t, 0, 10);
+		T_OK(s && s->gpa == 0xc1000000 && s->size == 0x20000 && s->line == 53,
+		     N("NIC BAR 0 deleted and added back"));
+		s = find_slot(&t, 1, 9);
+		T_OK(s && s->gpa == 0x380000000000 && s->hva == 0x7f1000000000, N("AS 1 slot 9"));
+		T_EQ_U64(t.nregions, 18, N("regions"));
+		T_EQ_STR(t.regions[0].dev, nvme[k], N("the NVMe's QEMU name"));
+		for (i = 0; i < t.nmmaps; i++)
+			if (!strcmp(t.mmaps[i].dev, nvme[k]) && t.mmaps[i].bar == 0 &&
+			    t.mmaps[i].index == 0 && t.mmaps[i].end == 0x3fff)
+				mm = true;
+		T_OK(mm, N("its mmap, split by name"));
+		T_EQ_U64(t.ndma, 7, N("DMA ranges"));
+		T_EQ_U64(t.other_events, 3, N("other events"));
+		T_OK(t.unknown == 1 && t.first_unknown == 49 && !t.lost_events,
+		     N("the guest error line is not understood"));
+#undef N
+		im_trace_free(&t);
+		free(buf);
+	}
+}
+
 /* The lab's L1 view: BAR HPAs from sysfs resource, the six vfio maps lines. */
 static void lab_model(struct im_model *m)
 {
@@ -248,12 +372,62 @@ static void test_apply(void)
 	free(buf);
 }
 
+/*
+ * BAR regions QEMU names after VFIO_FD<fd> or an id, not a BDF: the fd ties
+ * the device (fd 13 of the target is the cdev of 0000:00:03.0), the id does
+ * not, and the BAR's size still comes from the region.
+ */
+static void test_names_apply(void)
+{
+	static const char txt[] =
+		"vfio_region_setup Device VFIO_FD13, region 0 \"VFIO_FD13 BAR 0\", flags: 0x7, offset: 0x0, size: 0x20000\n"
+		"vfio_region_mmap Region VFIO_FD13 BAR 0 mmaps[0] [0x0 - 0x1ffff]\n"
+		"vfio_region_setup Device hostdev1, region 0 \"hostdev1 BAR 0\", flags: 0x7, offset: 0x0, size: 0x100000\n"
+		"vfio_listener_region_add_ram region_add [ram] 0xfeb00000 - 0xfeb1ffff [0x7fb29d882000]\n"
+		"vfio_listener_region_add_ram region_add [ram] 0xfea00000 - 0xfeafffff [0x7fb29d700000]\n";
+	struct im_model m;
+	struct im_trace t;
+	struct im_err err = { 0 };
+	const struct im_qemu_bar *q;
+	int r;
+
+	lab_model(&m);
+	m.devices[0].vfio_cdev = 0;
+	m.devices[1].vfio_cdev = m.devices[2].vfio_cdev = -1;
+	m.nfds = 2;
+	m.fds = calloc(2, sizeof(*m.fds));
+	m.fds[0] = (struct im_fd){ .fd = 12, .target = strdup("/dev/iommu"), .dev = -1 };
+	m.fds[1] = (struct im_fd){ .fd = 13, .target = strdup("/dev/vfio/devices/vfio0"), .dev = -1 };
+	r = im_trace_parse(txt, sizeof(txt) - 1, "names.log", &t, &err);
+	T_OK(r == 0 && t.nregions == 2 && t.nmmaps == 1, "names: parses");
+	T_OK(t.nmmaps == 1 && !strcmp(t.mmaps[0].dev, "VFIO_FD13") && t.mmaps[0].bar == 0,
+	     "names: mmap of VFIO_FD13 BAR 0");
+	r = im_trace_apply(&m, &t, "names.log");
+	T_OK(r == 0, "names: apply");
+	q = find_qbar(&m, "0000:00:03.0", 0);
+	T_OK(q && q->gpa == 0xfeb00000 && q->size == 0x20000,
+	     "names: the size of VFIO_FD13's BAR 0 reaches 0000:00:03.0 through fd 13");
+	q = find_qbar(&m, "0000:00:04.0", 0);
+	T_OK(q && q->gpa == 0xfea00000 && q->size == 0,
+	     "names: an id nothing ties gives no size to a device");
+	T_OK(m.nsources && strstr(m.sources[0].detail,
+				  "QEMU names 2 devices other than by host BDF: VFIO_FD13 (host 0000:00:03.0, by fd 13 of the target, /dev/vfio/devices/vfio0), hostdev1 (known only by this name here)"),
+	     "names: the detail names both");
+	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
+	im_trace_free(&t);
+	im_model_free(&m);
+}
+
 int main(void)
 {
 	test_lab_kvm();
 	test_lab_tcg();
 	test_90();
+	test_prefixes();
+	test_skipped();
+	test_qemu_10_11();
 	test_errors();
 	test_apply();
+	test_names_apply();
 	T_DONE();
 }
