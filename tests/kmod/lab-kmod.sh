@@ -282,9 +282,17 @@ for a, b, off in maps:
 
     # the 2 GiB BAR of largebar: the leaf size itself
     if os.environ.get("SCENARIO") == "largebar" and b - a == 2 << 30:
-        if not pres:
-            out("FAIL", "largebar: no page of the 2 GiB BAR mmap %x is present (QEMU's DMA "
-                "mapping of it faults it in): its leaf size is not measured" % a)
+        if not pres and kver >= (6, 12):
+            # from 6.12 a fault maps only its own leaf, and in this scenario nothing had
+            # faulted the BAR in (seen on 6.12 and 7.3): nothing to measure, and the
+            # harness never touches device memory to make it so
+            out("INFO", "largebar: no page of the 2 GiB BAR mmap %x is present on kernel "
+                "%d.%d (nothing has faulted it in): its leaf size is not measured here" % (
+                    a, kver[0], kver[1]))
+        elif not pres:
+            out("FAIL", "largebar: no page of the 2 GiB BAR mmap %x is present (on 6.1 the "
+                "first fault, QEMU's DMA mapping, maps the whole BAR): its leaf size is not "
+                "measured" % a)
         elif kver < (6, 12):
             out("PASS" if all(x[4] == 12 for x in pres) else "FAIL",
                 "largebar: kernel %d.%d maps the 2 GiB BAR with 4K leaves (%s)" % (

@@ -620,8 +620,10 @@ def run_hooks(ck, hooks, env, odir):
         try:
             r = sh(["/bin/sh", h], timeout=300, env=env)
             out, rc = r.stdout.decode(errors="replace") + r.stderr.decode(errors="replace"), r.returncode
-        except subprocess.TimeoutExpired:
-            out, rc = "timed out after 300 s\n", 124
+        except subprocess.TimeoutExpired as e:
+            # keep what the hook printed before it was killed: it says where it stuck
+            part = b"".join(x for x in (e.stdout, e.stderr) if isinstance(x, bytes))
+            out, rc = part.decode(errors="replace") + "timed out after 300 s\n", 124
         write(os.path.join(odir, "hook-%s.log" % name), out)
         for line in out.splitlines():
             w = line.split(" ", 1)
