@@ -154,8 +154,8 @@ truncate -s 4M "$LAB_OUT/ivshmem-4m" && truncate -s 2G "$LAB_OUT/ivshmem-2g" ||
 
 # 5. Boot L1 under TCG with the emulated IOMMU and devices.
 N=${#SCEN[@]}
-LIMIT=${LAB_TIMEOUT:-$((120 + 150 * N))}
-[ "$LIMIT" -gt 840 ] && [ -z "${LAB_TIMEOUT:-}" ] && LIMIT=840
+LIMIT=${LAB_TIMEOUT:-$((120 + 240 * N))}
+[ "$LIMIT" -gt 1500 ] && [ -z "${LAB_TIMEOUT:-}" ] && LIMIT=1500
 CONSOLE="$LAB_OUT/l1-console.log"
 step "booting L1 (kernel $KVER, scenarios: ${SCEN[*]}, limit ${LIMIT}s)"
 t=$(date +%s.%N)
