@@ -191,7 +191,23 @@ static int cmp_fd(const void *a, const void *b)
 	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
-/* Lists proc/PID/fd; reads fdinfo of vfio device fds. */
+static void free_fds(struct im_model *m)
+{
+	while (m->nfds) {
+		m->nfds--;
+		free(m->fds[m->nfds].target);
+		free(m->fds[m->nfds].syspath);
+	}
+	free(m->fds);
+	m->fds = NULL;
+	m->has_kvm_vm = false;
+}
+
+/*
+ * Lists proc/PID/fd (again, from scratch, when m has its fds already: the
+ * scan for candidates reads them before the maps); reads fdinfo of vfio
+ * device fds.
+ */
 static int load_fds(struct im_model *m, int pid, int *perm)
 {
 	char rel[64], target[PATH_MAX];
@@ -200,6 +216,7 @@ static int load_fds(struct im_model *m, int pid, int *perm)
 	DIR *d;
 	int fd, r = 0;
 
+	free_fds(m);
 	snprintf(rel, sizeof(rel), "proc/%d/fd", pid);
 	fd = im_root_open(rel, O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {

@@ -85,6 +85,14 @@ hostile symlink-dotdot "symlink to '../../../../../../../..' leads outside the s
 hostile maps-link-escape "proc/2021/maps: .*(outside|Invalid cross-device link)" "rm $M && ln -s /proc/self/maps $M"
 hostile no-process "no process under .* holds a vfio" "rm -rf proc/2021"
 
+# --- live, no --pid: every process here is read twice (fds, then maps); nothing leaks
+"$BIN" -i tests/pci.ids >/dev/null 2>"$B/t/live-nopid.err" </dev/null; rc=$?
+if ! grep -q Sanitizer "$B/t/live-nopid.err" && case $rc in 0|1|2|64) true;; *) false;; esac; then
+	ok "live, no --pid: exit $rc, no sanitizer report"
+else
+	bad "live, no --pid: exit $rc: $(grep -m3 -E 'Sanitizer|iommu-map' "$B/t/live-nopid.err")"
+fi
+
 # --- leaf sizes: lab-largebar's kernel-checks with a LEAVES field written in, as
 # a 6.12+ capture has it (2 MiB leaves: the 2 GiB BAR's HVA is 2 MiB-aligned) ---
 d=$B/t/leaves
