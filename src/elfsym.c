@@ -68,9 +68,9 @@ static int open_mapped(const char *path)
 
 	if (target_pid > 0 && im_root_is_live()) {
 		snprintf(p, sizeof(p), "/proc/%d/root%s", target_pid, path);
-		fd = open(p, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 || errno != EACCES)
-			return fd < 0 ? -errno : fd;
+		fd = im_open_file(p, O_RDONLY);
+		if (fd != -EACCES)
+			return fd;
 	}
 	return im_root_open(path, O_RDONLY | O_CLOEXEC);
 }
