@@ -23,7 +23,7 @@ static int fail(struct cap *c, const char *rel, int r)
 {
 	char *p = im_asprintf("%s/%s", c->dir, rel);
 
-	im_err_set(c->err, p ? p : rel, 0, "%s", strerror(-r));
+	im_err_set(c->err, p ? p : rel, 0, "%s", im_root_strerror(r));
 	free(p);
 	return r;
 }

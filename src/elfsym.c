@@ -68,9 +68,9 @@ static int open_mapped(const char *path)
 
 	if (target_pid > 0 && im_root_is_live()) {
 		snprintf(p, sizeof(p), "/proc/%d/root%s", target_pid, path);
-		fd = open(p, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 || errno != EACCES)
-			return fd < 0 ? -errno : fd;
+		fd = im_open_file(p, O_RDONLY);
+		if (fd != -EACCES)
+			return fd;
 	}
 	return im_root_open(path, O_RDONLY | O_CLOEXEC);
 }
@@ -252,12 +252,16 @@ static int parse_elf(int fd, struct efile *f, bool main_file)
 
 		if (!gelf_getshdr(scn, &sh))
 			continue;
-		/* a .debug file's .dynsym is NOBITS; only its .symtab counts */
+		/*
+		 * a .debug file's .dynsym is NOBITS; only its .symtab counts.
+		 * The first table of each kind with symbols wins: a file may
+		 * hold several, and loading another would leak the first.
+		 */
 		if (sh.sh_type == SHT_SYMTAB && !f->symtab.n && main_file)
 			ret = load_symbols(elf, scn, &sh, &f->symtab);
-		else if (sh.sh_type == SHT_SYMTAB && !main_file)
+		else if (sh.sh_type == SHT_SYMTAB && !f->debugtab.n && !main_file)
 			ret = load_symbols(elf, scn, &sh, &f->debugtab);
-		else if (sh.sh_type == SHT_DYNSYM && main_file)
+		else if (sh.sh_type == SHT_DYNSYM && !f->dynsym.n && main_file)
 			ret = load_symbols(elf, scn, &sh, &f->dynsym);
 	}
 	elf_end(elf);

@@ -66,7 +66,10 @@ static const char doc[] =
 	"Exit status:\n"
 	"  0  EXIT_OK        everything asked for was read and correlated\n"
 	"  1  EXIT_PARTIAL   a partial picture: some source unavailable (see sources)\n"
-	"  2  EXIT_BAD       failure: bad input, target gone, nothing to report\n"
+	"  2  EXIT_BAD       failure: bad input, target gone, nothing to report;\n"
+	"                   bad input is one line naming the file: a bad line,\n"
+	"                   a FIFO or device node, a file too large, a symlink\n"
+	"                   that escapes or loops\n"
 	"  64 EXIT_USAGE     usage error\n"
 	"\n"
 	"See iommu-map(8).";
@@ -76,7 +79,8 @@ static const char args_doc[] = "[report]\nexplain ADDR\ncapture -o DIR\nwatch [-
 static struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Target selection:", 1 },
 	{ "pid", 'p', "PID", 0, "the QEMU process (default: the only one holding vfio devices)", 1 },
-	{ "sysroot", OPT_SYSROOT, "DIR", 0, "read /proc and /sys under DIR (a captured fixture)", 1 },
+	{ "sysroot", OPT_SYSROOT, "DIR", 0, "read /proc and /sys under DIR (a captured fixture); "
+	  "only regular files, no symlink out of DIR", 1 },
 	{ NULL, 0, NULL, 0, "Display options:", 2 },
 	{ "slot", 's', "BDF", 0, "show only this host device ([[domain:]bus:]dev.fn)", 2 },
 	{ "json", 'j', NULL, 0, "JSON output, schema " IM_SCHEMA " (stable)", 2 },
@@ -252,11 +256,14 @@ static int load_memslots(struct im_model *m, struct im_err *err)
 	if (!m->has_kvm_vm)
 		return im_add_source(m, "memslots", IM_SRC_OK,
 				     "the target holds no KVM VM fd (anon_inode:kvm-vm): it runs without KVM (TCG), so there are no memslots");
-	if (!im_root_read("iommu-map/memslots.status", &status, NULL)) {
+	r = im_root_read("iommu-map/memslots.status", &status, NULL);
+	if (!r) {
 		r = im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s", status);
 		free(status);
 		return r;
 	}
+	if (r != -ENOENT)
+		return im_root_err(err, "iommu-map/memslots.status", r);
 	if (!im_root_is_live())
 		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
 				     "the fixture has no iommu-map/memslots");
@@ -372,6 +379,8 @@ int main(int argc, char **argv)
 		if (fd >= 0) {
 			close(fd);
 			r = im_qmp_load_captured(&m, &err);
+		} else if (fd != -ENOENT) {
+			r = im_root_err(&err, "iommu-map/qmp/query-pci.json", fd);
 		}
 	}
 	if (!r)

@@ -40,12 +40,34 @@ int im_read_fd(int fd, size_t max, char **buf, size_t *len);
 int im_root_init(const char *sysroot);		/* "/" for live */
 const char *im_root(void);
 bool im_root_is_live(void);
-int im_root_open(const char *rel, int flags);	/* -errno; -EXDEV: escapes the root */
+/*
+ * -errno; -EXDEV: escapes the root; -ELOOP: a symlink loop.  Opened
+ * O_NONBLOCK|O_NOCTTY|O_CLOEXEC; without O_DIRECTORY or O_PATH only a regular
+ * file is opened, else -(IM_ENOTREG + (st_mode >> 12 & 15)), and a FIFO,
+ * socket or device node is never opened at all.
+ */
+#define IM_ENOTREG 0x10000
+int im_root_open(const char *rel, int flags);
+int im_open_file(const char *path, int flags);	/* the same, for a live path */
+bool im_root_not_regular(int r);
+/* not regular, too large, escaping, looping: a fixture that lies; never ignored */
+bool im_root_hostile(int r);
 int im_root_readlink(const char *rel, char *buf, size_t len);	/* len or -errno */
-/* reads a whole file into a NUL-terminated malloc'd buffer */
+/* reads a whole file into a NUL-terminated malloc'd buffer; -EFBIG past its bound */
 int im_root_read(const char *rel, char **buf, size_t *len);
+#define IM_BOUND_MAPS		((size_t)64 << 20)	/* proc/PID/maps */
+#define IM_BOUND_CMDLINE	((size_t)4 << 20)	/* proc/PID/cmdline */
+#define IM_BOUND_ATTR		((size_t)64 << 10)	/* other sys/ and proc/ files */
+#define IM_BOUND_OTHER		((size_t)64 << 20)	/* the fixture's own (memslots, QMP) */
+size_t im_root_read_bound(const char *rel);
+/* strerror, and what the codes above mean: "not a regular file (fifo)" */
+const char *im_root_strerror(int r);
+/* err = "ROOT/rel: why" for an error r of the calls above; returns r */
+int im_root_err(struct im_err *err, const char *rel, int r);
 char *im_root_path(const char *rel);		/* sysroot-joined, for messages */
-int im_root_check_tree(const char *rel, struct im_err *err);	/* no link escapes */
+/* no link escapes or loops, no FIFO, socket or device node below rel */
+int im_root_check_tree(const char *rel, struct im_err *err);
+void im_root_use_openat2(bool on);	/* tests: false walks as on a pre-5.6 kernel */
 
 /* model.c */
 void im_model_init(struct im_model *m);

@@ -174,7 +174,7 @@ int im_kchecks_load(struct im_model *m, struct im_err *err)
 	int r = im_root_read(KCHECKS_FILE, &buf, &len);
 
 	if (r)
-		return r == -ENOENT ? 0 : r;
+		return r == -ENOENT ? 0 : im_root_err(err, KCHECKS_FILE, r);
 	file = im_root_path(KCHECKS_FILE);
 	r = im_kchecks_parse(buf, len, file ? file : KCHECKS_FILE, m, err);
 	free(file);

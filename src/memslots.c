@@ -142,8 +142,8 @@ int im_memslots_load(struct im_model *m, struct im_err *err)
 	int r;
 
 	r = im_root_read(MEMSLOTS_FILE, &buf, &len);
-	if (r)
-		return r;
+	if (r)	/* ENOENT: the caller looks elsewhere */
+		return r == -ENOENT ? r : im_root_err(err, MEMSLOTS_FILE, r);
 	file = im_root_path(MEMSLOTS_FILE);
 	r = im_memslots_parse(buf, len, file ? file : MEMSLOTS_FILE, m, err);
 	free(file);

@@ -77,7 +77,8 @@ static char *link_name(const char *bdf, const char *link)
 	return strdup(im_basename(target));
 }
 
-static void fill_msix(struct im_device *dev, struct pci_dev *d)
+/* the MSI-X capability, through libpci; 0, or a hostile config file's error */
+static int fill_msix(struct im_device *dev, struct pci_dev *d, struct im_err *err)
 {
 	struct pci_cap *cap;
 	unsigned int ctrl;
@@ -89,14 +90,14 @@ static void fill_msix(struct im_device *dev, struct pci_dev *d)
 	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/config", dev->bdf);
 	fd = im_root_open(rel, O_RDONLY);
 	if (fd < 0)
-		return;
+		return im_root_hostile(fd) ? im_root_err(err, rel, fd) : 0;
 	close(fd);
 	if (!(pci_fill_info(d, PCI_FILL_CAPS) & PCI_FILL_CAPS))
-		return;
+		return 0;
 	dev->caps_known = true;
 	cap = pci_find_cap(d, PCI_CAP_ID_MSIX, PCI_CAP_NORMAL);
 	if (!cap)
-		return;
+		return 0;
 	ctrl = pci_read_word(d, cap->addr + 2 /* message control */);
 	tbl = pci_read_long(d, cap->addr + PCI_MSIX_TABLE);
 	pba = pci_read_long(d, cap->addr + PCI_MSIX_PBA);
@@ -107,6 +108,7 @@ static void fill_msix(struct im_device *dev, struct pci_dev *d)
 	dev->msix_pba_bar = pba & PCI_MSIX_BIR;
 	dev->msix_pba_off = pba & ~(uint32_t)PCI_MSIX_BIR;
 	dev->msix_pba_size = (((ctrl & PCI_MSIX_TABSIZE) + 1 + 63) / 64) * 8u;
+	return 0;
 }
 
 static int cmp_dev(const void *a, const void *b)
@@ -162,7 +164,7 @@ int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err)
 
 		if (fd < 0) {
 			im_add_source(m, "pci", IM_SRC_UNAVAILABLE, "%s/devices: %s",
-				      sysfs, strerror(-fd));
+				      sysfs, im_root_strerror(fd));
 			free(sysfs);
 			return 0;
 		}
@@ -222,7 +224,9 @@ int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err)
 		(void)s;
 		fill_bars(dev, d);
 		dev->vfio_cdev = read_cdev(dev->bdf);
-		fill_msix(dev, d);
+		r = fill_msix(dev, d, err);
+		if (r)
+			break;
 	}
 	pci_cleanup(pacc);
 	if (n)

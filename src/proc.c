@@ -191,8 +191,24 @@ static int cmp_fd(const void *a, const void *b)
 	return (x->fd > y->fd) - (x->fd < y->fd);
 }
 
-/* Lists proc/PID/fd; reads fdinfo of vfio device fds. */
-static int load_fds(struct im_model *m, int pid, int *perm)
+static void free_fds(struct im_model *m)
+{
+	while (m->nfds) {
+		m->nfds--;
+		free(m->fds[m->nfds].target);
+		free(m->fds[m->nfds].syspath);
+	}
+	free(m->fds);
+	m->fds = NULL;
+	m->has_kvm_vm = false;
+}
+
+/*
+ * Lists proc/PID/fd (again, from scratch, when m has its fds already: the
+ * scan for candidates reads them before the maps); reads fdinfo of vfio
+ * device fds.
+ */
+static int load_fds(struct im_model *m, int pid, int *perm, struct im_err *err)
 {
 	char rel[64], target[PATH_MAX];
 	struct dirent *de;
@@ -200,6 +216,7 @@ static int load_fds(struct im_model *m, int pid, int *perm)
 	DIR *d;
 	int fd, r = 0;
 
+	free_fds(m);
 	snprintf(rel, sizeof(rel), "proc/%d/fd", pid);
 	fd = im_root_open(rel, O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {
@@ -246,11 +263,17 @@ static int load_fds(struct im_model *m, int pid, int *perm)
 
 			snprintf(info, sizeof(info), "proc/%d/fdinfo/%s", pid,
 				 de->d_name);
-			if (!im_root_read(info, &buf, NULL)) {
+			r = im_root_read(info, &buf, NULL);
+			if (!r) {
 				r = im_proc_parse_fdinfo(buf, &f->syspath);
 				free(buf);
 				if (r)
 					break;
+			} else if (im_root_hostile(r)) {
+				im_root_err(err, info, r);
+				break;
+			} else {
+				r = 0;
 			}
 		}
 	}
@@ -260,17 +283,21 @@ static int load_fds(struct im_model *m, int pid, int *perm)
 	return r;
 }
 
-static char *read_small(const char *rel)
+/* *out: the file, trimmed, or NULL when it cannot be read; a hostile file is an error */
+static int read_small(const char *rel, char **out, struct im_err *err)
 {
 	char *buf;
 	size_t len, i;
+	int r = im_root_read(rel, &buf, &len);
 
-	if (im_root_read(rel, &buf, &len))
-		return NULL;
+	*out = NULL;
+	if (r)
+		return im_root_hostile(r) ? im_root_err(err, rel, r) : 0;
 	for (i = 0; i + 1 < len; i++)	/* cmdline: NULs between words */
 		if (buf[i] == '\0')
 			buf[i] = ' ';
-	return trimmed(buf);
+	*out = trimmed(buf);
+	return 0;
 }
 
 int im_proc_load(struct im_model *m, int pid, struct im_err *err)
@@ -280,28 +307,35 @@ int im_proc_load(struct im_model *m, int pid, struct im_err *err)
 	int r, perm = 0;
 
 	m->pid = pid;
-	m->kernel = read_small("proc/sys/kernel/osrelease");
+	free(m->kernel);
+	r = read_small("proc/sys/kernel/osrelease", &m->kernel, err);
+	if (r)
+		return r;
 	snprintf(rel, sizeof(rel), "proc/%d/maps", pid);
 	r = im_root_read(rel, &buf, &len);
-	file = im_root_path(rel);
 	if (r) {
-		im_err_set(err, file, 0, "%s%s",
-			   r == -EXDEV ? "a symlink on the way leads outside the sysroot; not followed" : strerror(-r),
-			   r == -ENOENT ? " (no such process)" :
-			   r == -EACCES ? " (need root or CAP_SYS_PTRACE)" : "");
-		free(file);
+		im_root_err(err, rel, r);
+		if (r == -ENOENT)
+			strncat(err->msg, " (no such process)", sizeof(err->msg) - strlen(err->msg) - 1);
 		return r;
 	}
+	file = im_root_path(rel);
 	r = im_proc_parse_maps(buf, len, file ? file : rel, &m->maps, &m->nmaps, err);
 	free(buf);
 	free(file);
 	if (r)
 		return r;
 	snprintf(rel, sizeof(rel), "proc/%d/comm", pid);
-	m->comm = read_small(rel);
+	free(m->comm);
+	r = read_small(rel, &m->comm, err);
+	if (r)
+		return r;
 	snprintf(rel, sizeof(rel), "proc/%d/cmdline", pid);
-	m->cmdline = read_small(rel);
-	r = load_fds(m, pid, &perm);
+	free(m->cmdline);
+	r = read_small(rel, &m->cmdline, err);
+	if (r)
+		return r;
+	r = load_fds(m, pid, &perm, err);
 	if (r)
 		return r;
 	if (perm)
@@ -348,7 +382,7 @@ int im_proc_find_vmms(struct im_candidate **cp, size_t *np)
 			continue;
 		im_model_init(&pm);
 		/* fds first: a broken maps file still names its process */
-		if (load_fds(&pm, (int)pid, &perm) == 0)
+		if (load_fds(&pm, (int)pid, &perm, &e) == 0)
 			for (i = 0; i < pm.nfds; i++)
 				vf += im_proc_is_vfio_path(pm.fds[i].target, NULL);
 		if (!vf && !im_proc_load(&pm, (int)pid, &e))
@@ -358,7 +392,7 @@ int im_proc_find_vmms(struct im_candidate **cp, size_t *np)
 			char rel[64];
 
 			snprintf(rel, sizeof(rel), "proc/%d/comm", (int)pid);
-			pm.comm = read_small(rel);
+			read_small(rel, &pm.comm, &e);
 		}
 		if (vf || vm) {
 			r = im_grow(&c, &cap, n + 1, sizeof(*c));

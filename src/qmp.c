@@ -945,20 +945,19 @@ int im_qmp_load_captured(struct im_model *m, struct im_err *err)
 	int r;
 
 	r = im_root_read(CAP_PCI, &raw.query_pci, &len);
-	if (r) {
-		path = im_root_path(CAP_PCI);
-		im_err_set(err, path ? path : CAP_PCI, 0, "cannot read: %s", strerror(-r));
-		free(path);
-		return r;
-	}
+	if (r)
+		return im_root_err(err, CAP_PCI, r);
 	r = im_root_read(CAP_QTREE, &raw.info_qtree, &len);
 	if (r) {
-		path = im_root_path(CAP_QTREE);
-		im_err_set(err, path ? path : CAP_QTREE, 0, "cannot read: %s", strerror(-r));
-		free(path);
+		im_root_err(err, CAP_QTREE, r);
 		goto out;
 	}
-	if (im_root_read(CAP_MTREE, &raw.info_mtree_f, &len))
+	r = im_root_read(CAP_MTREE, &raw.info_mtree_f, &len);
+	if (r && im_root_hostile(r)) {
+		im_root_err(err, CAP_MTREE, r);
+		goto out;
+	}
+	if (r)
 		raw.info_mtree_f = NULL;
 	{
 		char *pp = im_root_path(CAP_PCI), *qp = im_root_path(CAP_QTREE);
@@ -973,7 +972,14 @@ int im_qmp_load_captured(struct im_model *m, struct im_err *err)
 		char rel[96], *text;
 
 		snprintf(rel, sizeof(rel), CAP_GPA2HVA, pl.v[i].gpa);
-		if (raw_gpa2hva(&raw, pl.v[i].gpa) || im_root_read(rel, &text, &len))
+		if (raw_gpa2hva(&raw, pl.v[i].gpa))
+			continue;
+		r = im_root_read(rel, &text, &len);
+		if (r && im_root_hostile(r)) {
+			im_root_err(err, rel, r);
+			goto out;
+		}
+		if (r)
 			continue;
 		r = add_gpa2hva(&raw, pl.v[i].gpa, text);
 		if (r) {

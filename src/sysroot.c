@@ -3,9 +3,13 @@
  * sysroot.c - every open of /proc, /sys and fixture files goes through here,
  * rooted at --sysroot (default "/"), as util-linux's lscpu --sysroot does.
  *
- * Under a sysroot other than "/", resolution uses openat2(RESOLVE_BENEATH):
- * a symlink that leads out of the fixture is an error (-EXDEV), never
- * followed.  The live root "/" opens paths as they are.
+ * Under a sysroot other than "/", resolution uses openat2(RESOLVE_BENEATH),
+ * or a walk with O_NOFOLLOW where the kernel has no openat2: a symlink that
+ * leads out of the fixture is an error (-EXDEV), never followed.  The live
+ * root "/" opens paths as they are.  Live or not, only a regular file is
+ * opened to be read (its type is checked on an O_PATH fd first, so a FIFO
+ * never blocks us and a device's driver is never asked), non-blocking, and
+ * read up to a bound for its kind of file.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,8 +22,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "iommu-map.h"
-
-#define IM_READ_MAX (512u << 20)
 
 static struct {
 	char path[PATH_MAX];
@@ -68,6 +70,113 @@ char *im_root_path(const char *rel)
 	return im_asprintf("%s/%s", root.path, rel);
 }
 
+static bool have_openat2 = true;	/* cleared when the kernel says ENOSYS */
+
+void im_root_use_openat2(bool on)
+{
+	have_openat2 = on;
+}
+
+/*
+ * Without openat2 (before 5.6): walk rel one component at a time from the
+ * root with O_NOFOLLOW, expanding symlinks by hand.  An absolute target or a
+ * ".." above the root is -EXDEV, more than 40 links -ELOOP, as openat2's
+ * RESOLVE_BENEATH has it.
+ */
+#define WALK_MAX_DEPTH 256
+static int walk_open(const char *rel, int flags)
+{
+	int stack[WALK_MAX_DEPTH], depth = 0, links = 0, ret;
+	char *rest = strdup(rel), *p;
+
+	if (!rest)
+		return -ENOMEM;
+	p = rest;
+	for (;;) {
+		int cur = depth ? stack[depth - 1] : root.fd, fd;
+		char *comp, *next;
+		bool last;
+		struct stat st;
+
+		while (*p == '/')
+			p++;
+		if (!*p) {	/* rel named a directory already open (or the root) */
+			ret = openat(cur, ".", flags | O_CLOEXEC);
+			ret = ret < 0 ? -errno : ret;
+			break;
+		}
+		comp = p;
+		next = strchr(p, '/');
+		if (next)
+			*next++ = '\0';
+		p = next ? next : comp + strlen(comp);
+		while (*p == '/')
+			p++;
+		last = !*p;
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			if (!depth) {
+				ret = -EXDEV;
+				break;
+			}
+			close(stack[--depth]);
+			continue;
+		}
+		fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st)) {
+			ret = -errno;
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		if (S_ISLNK(st.st_mode) && (!last || !(flags & O_NOFOLLOW))) {
+			char target[PATH_MAX], *n;
+			ssize_t len = readlinkat(fd, "", target, sizeof(target) - 1);
+
+			close(fd);
+			if (len < 0) {
+				ret = -errno;
+				break;
+			}
+			target[len] = '\0';
+			if (++links > 40) {
+				ret = -ELOOP;
+				break;
+			}
+			if (target[0] == '/') {
+				ret = -EXDEV;
+				break;
+			}
+			n = im_asprintf("%s/%s", target, p);
+			if (!n) {
+				ret = -ENOMEM;
+				break;
+			}
+			free(rest);
+			rest = p = n;
+			continue;
+		}
+		if (last) {
+			close(fd);
+			ret = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+			ret = ret < 0 ? -errno : ret;
+			break;
+		}
+		if (!S_ISDIR(st.st_mode) || depth == WALK_MAX_DEPTH) {
+			close(fd);
+			ret = S_ISDIR(st.st_mode) ? -ENAMETOOLONG : -ENOTDIR;
+			break;
+		}
+		stack[depth++] = fd;
+	}
+	while (depth)
+		close(stack[--depth]);
+	free(rest);
+	return ret;
+}
+
+/* rel beneath the fixture root: openat2, else the walk above */
 static int beneath_open(const char *rel, int flags)
 {
 	struct open_how how = {
@@ -76,22 +185,102 @@ static int beneath_open(const char *rel, int flags)
 	};
 	long fd;
 
-	fd = syscall(SYS_openat2, root.fd, rel, &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
+	if (have_openat2) {
+		fd = syscall(SYS_openat2, root.fd, rel, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != ENOSYS)
+			return -errno;
+		have_openat2 = false;
+	}
+	return walk_open(rel, flags);
 }
 
-int im_root_open(const char *rel, int flags)
+/* rel under the root as it resolves: live as today, a fixture beneath it */
+static int root_resolve(const char *rel, int flags)
 {
 	int fd;
 
-	while (*rel == '/')
-		rel++;
 	if (root.live) {
 		fd = openat(root.fd == AT_FDCWD ? AT_FDCWD : root.fd, rel,
 			    flags | O_CLOEXEC);
 		return fd < 0 ? -errno : fd;
 	}
 	return beneath_open(rel, flags);
+}
+
+static int plain_resolve(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int not_regular(mode_t mode)
+{
+	return -(IM_ENOTREG + (int)((mode & S_IFMT) >> 12));
+}
+
+bool im_root_not_regular(int r)
+{
+	return r <= -IM_ENOTREG && r > -IM_ENOTREG - 16;
+}
+
+/*
+ * Open a file to read: never a FIFO, socket or device node.  Its type is
+ * checked on an O_PATH fd first (so a device's driver is never asked to open),
+ * then it is opened non-blocking, and checked again on that fd: the same
+ * regular file, or refused.  Directories only with O_DIRECTORY (the kernel
+ * checks), links only as O_PATH.
+ */
+static int open_checked(int (*resolve)(const char *, int), const char *path, int flags)
+{
+	struct stat st, st2;
+	int pfd, fd;
+
+	if (flags & O_PATH)
+		return resolve(path, (flags & (O_DIRECTORY | O_NOFOLLOW)) | O_PATH);
+	flags |= O_NONBLOCK | O_NOCTTY;
+	if (flags & O_DIRECTORY)
+		return resolve(path, flags);
+	pfd = resolve(path, O_PATH);
+	if (pfd < 0)
+		return pfd;
+	if (fstat(pfd, &st)) {
+		int e = -errno;
+
+		close(pfd);
+		return e;
+	}
+	close(pfd);
+	if (!S_ISREG(st.st_mode))
+		return not_regular(st.st_mode);
+	fd = resolve(path, flags);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st2)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(st2.st_mode) || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
+		close(fd);
+		return S_ISREG(st2.st_mode) ? -ESTALE : not_regular(st2.st_mode);
+	}
+	return fd;
+}
+
+int im_root_open(const char *rel, int flags)
+{
+	while (*rel == '/')
+		rel++;
+	return open_checked(root_resolve, rel, flags);
+}
+
+int im_open_file(const char *path, int flags)
+{
+	return open_checked(plain_resolve, path, flags);
 }
 
 int im_root_readlink(const char *rel, char *buf, size_t len)
@@ -125,18 +314,167 @@ int im_root_readlink(const char *rel, char *buf, size_t len)
 	return (int)n;
 }
 
+/* "proc/123/..." */
+static bool is_pid_dir(const char *rel)
+{
+	if (strncmp(rel, "proc/", 5))
+		return false;
+	rel += 5;
+	if (*rel < '0' || *rel > '9')
+		return false;
+	while (*rel >= '0' && *rel <= '9')
+		rel++;
+	return *rel == '/';
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), t = strlen(tail);
+
+	return n >= t && !strcmp(s + n - t, tail);
+}
+
+/*
+ * How much im_root_read reads of a file before it says "too large": maps
+ * can be long, a sysfs or /proc attribute is a few bytes, the fixture's
+ * own files (memslots, kernel-checks, QMP replies) are in between.
+ */
+size_t im_root_read_bound(const char *rel)
+{
+	while (*rel == '/')
+		rel++;
+	if (is_pid_dir(rel) && (ends_with(rel, "/maps") || ends_with(rel, "/smaps")))
+		return IM_BOUND_MAPS;
+	if (is_pid_dir(rel) && ends_with(rel, "/cmdline"))
+		return IM_BOUND_CMDLINE;
+	if (!strncmp(rel, "sys/", 4) || !strncmp(rel, "proc/", 5))
+		return IM_BOUND_ATTR;
+	return IM_BOUND_OTHER;
+}
+
 int im_root_read(const char *rel, char **bufp, size_t *lenp)
 {
+	size_t max = im_root_read_bound(rel);
+	struct stat st;
 	int fd = im_root_open(rel, O_RDONLY), r;
 
 	if (fd < 0)
 		return fd;
-	r = im_read_fd(fd, IM_READ_MAX, bufp, lenp);
+	/* a fixture's file says its size; /proc and /sys files say 0 */
+	if (!fstat(fd, &st) && st.st_size > 0 && (uint64_t)st.st_size > max)
+		r = -EFBIG;
+	else
+		r = im_read_fd(fd, max, bufp, lenp);
 	close(fd);
 	return r;
 }
 
-/* Every symlink below rel must resolve beneath the root (fixtures only). */
+const char *im_root_strerror(int r)
+{
+	static const char *const kind[16] = {
+		[S_IFIFO >> 12] = "not a regular file (fifo)",
+		[S_IFCHR >> 12] = "not a regular file (character device)",
+		[S_IFDIR >> 12] = "not a regular file (directory)",
+		[S_IFBLK >> 12] = "not a regular file (block device)",
+		[S_IFLNK >> 12] = "not a regular file (symlink)",
+		[S_IFSOCK >> 12] = "not a regular file (socket)",
+	};
+
+	if (im_root_not_regular(r)) {
+		const char *k = kind[-r - IM_ENOTREG];
+
+		return k ? k : "not a regular file";
+	}
+	switch (r) {
+	case -EXDEV:
+		return "a symlink on the way leads outside the sysroot; not followed";
+	case -ELOOP:
+		return "symlink loop (too many levels of symbolic links); not followed";
+	case -ESTALE:
+		return "changed while it was being opened";
+	default:
+		return strerror(-r);
+	}
+}
+
+int im_root_err(struct im_err *err, const char *rel, int r)
+{
+	char *path, sz[32];
+	const char *f;
+
+	while (*rel == '/')
+		rel++;
+	path = im_root_path(rel);
+	f = path ? path : rel;
+	if (r == -EFBIG)
+		im_err_set(err, f, 0, "more than %s bytes, the bound for this kind of file; not read",
+			   im_human_size(im_root_read_bound(rel), sz));
+	else if ((r == -EACCES || r == -EPERM) && is_pid_dir(rel))
+		im_err_set(err, f, 0, "%s (need root or CAP_SYS_PTRACE)", strerror(-r));
+	else
+		im_err_set(err, f, 0, "%s", im_root_strerror(r));
+	free(path);
+	return r;
+}
+
+bool im_root_hostile(int r)
+{
+	return im_root_not_regular(r) || r == -EFBIG || r == -EXDEV ||
+	       r == -ELOOP || r == -ESTALE;
+}
+
+/* what is wrong with an entry of type mode at path (a fixture's), or 0 */
+static int refuse_type(mode_t mode, const char *path, const char *via, struct im_err *err)
+{
+	char *full;
+
+	if (S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode))
+		return 0;
+	full = im_root_path(path);
+	im_err_set(err, full ? full : path, 0, "%s%s", im_root_strerror(not_regular(mode)), via);
+	free(full);
+	return not_regular(mode);
+}
+
+/* the entries of a directory a symlink leads to: no FIFO, device or socket */
+static int check_entries(const char *rel, const char *linkpath, struct im_err *err)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, ret = 0;
+
+	fd = beneath_open(rel, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
+	if (fd < 0)
+		return 0;	/* reported, if it matters, when it is opened */
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while (!ret && (de = readdir(d))) {
+		struct stat st;
+		char *path;
+
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		path = im_asprintf("%s/%s", linkpath, de->d_name);
+		if (!path) {
+			ret = -ENOMEM;
+			break;
+		}
+		ret = refuse_type(st.st_mode, path, "", err);
+		free(path);
+	}
+	closedir(d);
+	return ret;
+}
+
+/*
+ * Every symlink below rel must resolve beneath the root, and to a regular
+ * file or a directory; no FIFO, socket or device node anywhere (fixtures
+ * only).  libpci opens sysfs files itself: this is what keeps it from
+ * blocking on a FIFO.
+ */
 static int check_dir(const char *rel, int depth, struct im_err *err)
 {
 	struct dirent *de;
@@ -145,13 +483,16 @@ static int check_dir(const char *rel, int depth, struct im_err *err)
 
 	if (depth > 64)
 		return 0;
-	fd = beneath_open(rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-	if (fd < 0)
-		return fd == -ENOENT || fd == -ENOTDIR ? 0 : fd;
+	fd = beneath_open(rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (fd == -ENOENT || fd == -ENOTDIR)
+			return 0;
+		return im_root_err(err, rel, fd);
+	}
 	d = fdopendir(fd);
 	if (!d) {
 		close(fd);
-		return -errno;
+		return im_root_err(err, rel, -errno);
 	}
 	while (!ret && (de = readdir(d))) {
 		char *path;
@@ -168,25 +509,40 @@ static int check_dir(const char *rel, int depth, struct im_err *err)
 		}
 		if (S_ISLNK(st.st_mode)) {
 			int lfd = beneath_open(path, O_PATH);
+			char target[PATH_MAX] = "";
+			ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
 
+			if (n > 0)
+				target[n] = '\0';
 			if (lfd >= 0) {
+				struct stat lst;
+
+				if (!fstat(lfd, &lst)) {
+					char via[PATH_MAX + 32];
+
+					snprintf(via, sizeof(via), ", through a symlink to '%s'", target);
+					ret = refuse_type(lst.st_mode, path, via, err);
+					if (!ret && S_ISDIR(lst.st_mode))
+						ret = check_entries(path, path, err);
+				}
 				close(lfd);
 			} else if (lfd == -EXDEV || lfd == -ELOOP) {
-				char target[PATH_MAX] = "";
 				char *full = im_root_path(path);
-				ssize_t n = readlinkat(dirfd(d), de->d_name,
-						       target, sizeof(target) - 1);
 
-				if (n > 0)
-					target[n] = '\0';
-				im_err_set(err, full ? full : path, 0,
-					   "symlink to '%s' leads outside the sysroot; not followed",
-					   target);
+				if (lfd == -ELOOP)
+					im_err_set(err, full ? full : path, 0,
+						   "symlink to '%s' is a symlink loop; not followed", target);
+				else
+					im_err_set(err, full ? full : path, 0,
+						   "symlink to '%s' leads outside the sysroot; not followed",
+						   target);
 				free(full);
-				ret = -EXDEV;
+				ret = lfd;
 			}
 		} else if (S_ISDIR(st.st_mode)) {
 			ret = check_dir(path, depth + 1, err);
+		} else {
+			ret = refuse_type(st.st_mode, path, "", err);
 		}
 		free(path);
 	}

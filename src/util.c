@@ -150,12 +150,12 @@ const char *im_human_size(uint64_t size, char buf[32])
 
 /*
  * Read fd to its end into a NUL-terminated malloc'd buffer (proc files
- * report size 0, pipes have none, so no fstat).  -EFBIG once the buffer
- * would have to grow past max bytes.
+ * report size 0, pipes have none, so no fstat).  -EFBIG when there is more
+ * than max bytes to read.
  */
 int im_read_fd(int fd, size_t max, char **bufp, size_t *lenp)
 {
-	size_t cap = 65536, len = 0;
+	size_t cap = max < 65535 ? max + 1 : 65536, len = 0;
 	char *buf = malloc(cap), *n;
 
 	if (!buf)
@@ -164,17 +164,26 @@ int im_read_fd(int fd, size_t max, char **bufp, size_t *lenp)
 		ssize_t r;
 
 		if (cap - len < 2) {
-			if (cap >= max) {
+			size_t ncap = cap > max / 2 ? max + 1 : cap * 2;
+
+			if (len >= max) {	/* full: one more byte is one too many */
+				char c;
+
+				do
+					r = read(fd, &c, 1);
+				while (r < 0 && errno == EINTR);
+				if (r == 0)
+					break;
 				free(buf);
-				return -EFBIG;
+				return r < 0 ? -errno : -EFBIG;
 			}
-			n = realloc(buf, cap * 2);
+			n = realloc(buf, ncap);
 			if (!n) {
 				free(buf);
 				return -ENOMEM;
 			}
 			buf = n;
-			cap *= 2;
+			cap = ncap;
 		}
 		r = read(fd, buf + len, cap - len - 1);
 		if (r < 0) {

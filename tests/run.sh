@@ -61,12 +61,13 @@ hostile() {	# name expected-stderr-regex mutation-command...
 	local d=$B/t/hostile-$name
 	rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"
 	(cd "$d" && eval "$@")
-	"$BIN" --sysroot "$d" -i tests/pci.ids >/dev/null 2>"$d.err"; rc=$?
+	# a hang is a FAIL (exit 124), not a stuck suite
+	timeout 10 ${AS:-} "$BIN" --sysroot "$d" -i tests/pci.ids >/dev/null 2>"$d.err" </dev/null; rc=$?
 	lines=$(wc -l <"$d.err")
 	if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -Eq "$want" "$d.err"; then
 		ok "hostile $name: $(cat "$d.err")"
 	else
-		bad "hostile $name: exit $rc, $lines lines: $(head -3 "$d.err")"
+		bad "hostile $name: exit $rc$([ $rc = 124 ] && echo ' (hung: killed after 10 s)'), $lines lines: $(head -3 "$d.err")"
 	fi
 }
 M=proc/2021/maps
@@ -84,6 +85,46 @@ hostile symlink-dotdot "symlink to '../../../../../../../..' leads outside the s
 	"ln -sfn ../../../../../../../.. sys/devices/pci0000:00/0000:00:1c.0/0000:0a:00.0/iommu_group"
 hostile maps-link-escape "proc/2021/maps: .*(outside|Invalid cross-device link)" "rm $M && ln -s /proc/self/maps $M"
 hostile no-process "no process under .* holds a vfio" "rm -rf proc/2021"
+# not files at all: FIFOs and device nodes cannot live in git, so they are made here
+DEV=sys/devices/pci0000:00/0000:00:1c.0/0000:0a:00.0
+hostile fifo-maps "/$M: not a regular file \(fifo\)$" "rm $M && mkfifo $M"
+hostile fifo-memslots "/iommu-map/memslots: not a regular file \(fifo\)$" \
+	"rm iommu-map/memslots && mkfifo iommu-map/memslots"
+hostile fifo-osrelease "/proc/sys/kernel/osrelease: not a regular file \(fifo\)$" \
+	"rm proc/sys/kernel/osrelease && mkfifo proc/sys/kernel/osrelease"
+hostile fifo-config "/sys/bus/pci/devices/0000:0a:00.0/config: not a regular file \(fifo\)$" \
+	"rm -f $DEV/config && mkfifo $DEV/config"
+hostile fifo-elsewhere-in-sys "0000:0a:00.0/resource: not a regular file \(fifo\)$" "rm $DEV/resource && mkfifo $DEV/resource"
+hostile socket-memslots "/iommu-map/memslots: not a regular file \(socket\)$" \
+	"rm iommu-map/memslots && python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\"iommu-map/memslots\")'"
+if [ "$(id -u)" = 0 ]; then
+	hostile zero-node-maps "/$M: not a regular file \(character device\)$" "rm $M && mknod $M c 1 5"
+	hostile mem-node-memslots "/iommu-map/memslots: not a regular file \(character device\)$" \
+		"rm iommu-map/memslots && mknod iommu-map/memslots c 1 1"
+else
+	echo "skip hostile zero-node-maps, mem-node-memslots: mknod needs root"
+fi
+hostile symlink-loop "/$M: symlink loop" "rm $M && ln -s maps.2 $M && ln -s maps proc/2021/maps.2"
+hostile symlink-loop-in-sys "/$DEV/l1: symlink to 'l2' is a symlink loop" "ln -s l2 $DEV/l1 && ln -s l1 $DEV/l2"
+hostile huge-osrelease "/proc/sys/kernel/osrelease: more than 64K bytes" "truncate -s 65537 proc/sys/kernel/osrelease"
+hostile huge-memslots "/iommu-map/memslots: more than 64M bytes" "truncate -s 65M iommu-map/memslots"
+# EACCES names the file too: as nobody (root reads everything), where nobody can reach the tree
+nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
+if [ "$(id -u)" = 0 ] && $nobody test -x "$B/t" 2>/dev/null; then
+	AS=$nobody hostile eacces-memslots "/iommu-map/memslots: Permission denied$" "chmod 000 iommu-map/memslots"
+	AS=$nobody hostile eacces-sys "/sys/devices/pci0000:00/0000:00:1c.0: Permission denied$" \
+		"chmod 000 sys/devices/pci0000:00/0000:00:1c.0"
+else
+	echo "skip hostile eacces-memslots, eacces-sys: need root, setpriv and a build dir nobody can reach"
+fi
+
+# --- live, no --pid: every process here is read twice (fds, then maps); nothing leaks
+"$BIN" -i tests/pci.ids >/dev/null 2>"$B/t/live-nopid.err" </dev/null; rc=$?
+if ! grep -q Sanitizer "$B/t/live-nopid.err" && case $rc in 0|1|2|64) true;; *) false;; esac; then
+	ok "live, no --pid: exit $rc, no sanitizer report"
+else
+	bad "live, no --pid: exit $rc: $(grep -m3 -E 'Sanitizer|iommu-map' "$B/t/live-nopid.err")"
+fi
 
 # --- leaf sizes: lab-largebar's kernel-checks with a LEAVES field written in, as
 # a 6.12+ capture has it (2 MiB leaves: the 2 GiB BAR's HVA is 2 MiB-aligned) ---

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -45,6 +47,73 @@ static int copy_file(const char *from, const char *to)
 	close(in);
 	close(out);
 	return n == 0 ? 0 : -1;
+}
+
+/*
+ * A small ELF with two SHT_DYNSYM tables, each naming one function at
+ * vaddr 0x1000: "first", then "second".  The first wins, and the second
+ * must not leak it (the fuzz target found that).
+ */
+static int write_two_dynsym(const char *path)
+{
+	static char strs[] = "\0first\0second";
+	static Elf64_Sym syms[2][2];
+	Elf64_Ehdr *eh;
+	Elf64_Phdr *ph;
+	Elf_Scn *ss;
+	size_t strndx;
+	Elf *e;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644), k, ok = 0;
+
+	if (fd < 0 || elf_version(EV_CURRENT) == EV_NONE)
+		return -1;
+	e = elf_begin(fd, ELF_C_WRITE, NULL);
+	if (!e || !(eh = elf64_newehdr(e)) || !(ph = elf64_newphdr(e, 1)))
+		goto out;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_machine = EM_X86_64;
+	eh->e_type = ET_DYN;
+	ss = elf_newscn(e);
+	{
+		Elf_Data *d = elf_newdata(ss);
+		Elf64_Shdr *sh = elf64_getshdr(ss);
+
+		d->d_buf = strs;
+		d->d_size = sizeof(strs);
+		d->d_type = ELF_T_BYTE;
+		d->d_align = 1;
+		sh->sh_type = SHT_STRTAB;
+	}
+	strndx = elf_ndxscn(ss);
+	for (k = 0; k < 2; k++) {
+		Elf_Scn *scn = elf_newscn(e);
+		Elf_Data *d = elf_newdata(scn);
+		Elf64_Shdr *sh = elf64_getshdr(scn);
+
+		syms[k][1].st_name = k ? 7 : 1;
+		syms[k][1].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);
+		syms[k][1].st_shndx = (Elf64_Section)strndx;
+		syms[k][1].st_value = 0x1000;
+		syms[k][1].st_size = 0x100;
+		d->d_buf = syms[k];
+		d->d_size = sizeof(syms[k]);
+		d->d_type = ELF_T_SYM;
+		d->d_align = 8;
+		sh->sh_type = SHT_DYNSYM;
+		sh->sh_link = (Elf64_Word)strndx;
+		sh->sh_entsize = sizeof(Elf64_Sym);
+	}
+	if (elf_update(e, ELF_C_NULL) < 0)
+		goto out;
+	ph->p_type = PT_LOAD;
+	ph->p_filesz = ph->p_memsz = 0x10000;
+	elf_flagphdr(e, ELF_C_SET, ELF_F_DIRTY);
+	ok = elf_update(e, ELF_C_WRITE) >= 0;
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return ok ? 0 : -1;
 }
 
 int main(void)
@@ -147,6 +216,23 @@ int main(void)
 	}
 	T_EQ_U64((uint64_t)-im_sym_resolve(fake, 2, fake[1].start, &s), ESTALE,
 		 "(deleted) file: -ESTALE");
+	/* two .dynsym tables: the first one's name, and no leak (ASan) */
+	snprintf(path, sizeof(path), "%s/usr/bin/two-dynsym", root);
+	T_OK(write_two_dynsym(path) == 0, "write an ELF with two .dynsym");
+	fake[0].path = "/usr/bin/two-dynsym";
+	fake[0].offset = 0;
+	r = im_sym_resolve(fake, 1, fake[0].start + 0x1010, &s);
+	T_OK(r == 0 && s.name && !strcmp(s.name, "first") && s.offset == 0x10,
+	     "two .dynsym tables: the first wins");
+	unlink(path);
+	/* a FIFO as the mapped file: refused at once, never opened */
+	snprintf(path, sizeof(path), "%s/usr/bin/fifo-qemu", root);
+	T_OK(mkfifo(path, 0644) == 0, "mkfifo in sysroot");
+	fake[0].path = "/usr/bin/fifo-qemu";
+	T_OK(im_root_not_regular(im_sym_resolve(fake, 1, fake[0].start, &s)),
+	     "a FIFO as the mapped ELF: not a regular file, no hang");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/usr/bin/fake-qemu", root);
 	fake[0].path = "/usr/bin/not-captured";
 	T_EQ_U64((uint64_t)-im_sym_resolve(fake, 2, fake[0].start, &s), ENOENT,
 		 "file absent from sysroot: -ENOENT");
