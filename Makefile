@@ -39,8 +39,10 @@ all: $(B)/iommu-map
 deps:
 	@tests/deps.sh
 
-$(B)/%.o: src/%.c src/model.h src/iommu-map.h src/jsonw.h | $(B)
-	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+# -MMD -MP: each object (and unit test) depends on the headers it includes,
+# listed in $(B)/*.d; and on this Makefile, whose flags it was built with
+$(B)/%.o: src/%.c Makefile | $(B)
+	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B):
 	mkdir -p $(B)
@@ -51,8 +53,10 @@ $(B)/libiommu-map.a: $(LIB_OBJS)
 $(B)/iommu-map: $(B)/iommu-map.o $(B)/libiommu-map.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/test-%: tests/unit/test-%.c tests/unit/t.h $(B)/libiommu-map.a
-	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libiommu-map.a $(PKG_LIBS)
+$(B)/test-%: tests/unit/test-%.c $(B)/libiommu-map.a Makefile | $(B)
+	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(B)/libiommu-map.a $(PKG_LIBS)
+
+-include $(wildcard $(B)/*.d)
 
 demo: deps all
 	@echo '$$ iommu-map --sysroot tests/fixtures/seed-2021'
