@@ -12,12 +12,12 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 B       ?= build
 
 # the library part of the CLI: everything but main
-LIB_SRCS := src/util.c src/sysroot.c src/model.c src/json.c src/jsonw.c src/proc.c src/pci.c \
+LIB_SRCS := src/util.c src/parse.c src/sysroot.c src/model.c src/json.c src/jsonw.c src/proc.c src/pci.c \
 	    src/memslots.c src/kchecks.c src/correlate.c src/report.c src/explain.c src/capture.c \
 	    src/trace.c src/qmp.c src/mtree.c src/gdbexport.c \
 	    src/kmod.c src/elfsym.c src/uprobes.c src/unwind.c src/watch.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
-UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
+UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
 	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
 	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c \
 	     tests/unit/test-kmod.c tests/unit/test-elfsym.c tests/unit/test-watch.c \

@@ -72,6 +72,40 @@ const char *im_bar_kind_name(enum im_bar_kind k);
 const char *im_leaf_name(enum im_leaf l);
 enum im_leaf im_leaf_of_shift(unsigned int shift);
 
+/*
+ * parse.c: one parser per small format that several sources read.
+ * What a path in maps, or an fd's target, is to vfio:
+ */
+enum im_vfio_path {
+	IM_VFIO_NONE = 0,
+	IM_VFIO_GROUP,		/* /dev/vfio/N or /dev/vfio/noiommu-N: a legacy group fd */
+	IM_VFIO_CDEV,		/* /dev/vfio/devices/vfioN: a device cdev (6.6+) */
+	IM_VFIO_ANON,		/* anon_inode:[vfio-device]: a device fd from a group */
+};
+/* *n: N of the group or cdev, else -1 */
+enum im_vfio_path im_vfio_path_kind(const char *path, int *n);
+/* a device fd: what BARs are mmapped from */
+static inline bool im_vfio_path_is_device(enum im_vfio_path k)
+{
+	return k == IM_VFIO_CDEV || k == IM_VFIO_ANON;
+}
+bool im_fd_target_is_kvm_vm(const char *target);	/* anon_inode:kvm-vm */
+/*
+ * One line of /proc/PID/maps, [p, end) without its newline, into *mp: every
+ * field, path malloc'd, vfio and cdev from the path, dev and bar -1; line is
+ * the caller's.  0, -EINVAL (not a maps line), -ERANGE (end <= start) or
+ * -ENOMEM; on error mp->path is NULL.
+ */
+int im_parse_maps_line(const char *p, const char *end, struct im_map *mp);
+/* A PCI address: "[domain:]bus:dev.fn", 1-4, 1-2, 1-2 and 1 hex digits. */
+struct im_bdf {
+	uint16_t dom;
+	uint8_t bus, dev, fn;
+};
+int im_bdf_parse(const char *s, size_t len, struct im_bdf *b);	/* 0 or -EINVAL */
+void im_bdf_format(const struct im_bdf *b, char out[16]);	/* "0000:0a:00.0" */
+int im_bdf_norm(const char *s, size_t len, char out[16]);	/* parse, then format */
+
 /* proc.c */
 int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 		       struct im_map **maps, size_t *nmaps, struct im_err *err);

@@ -39,60 +39,6 @@ bool im_proc_is_vfio_path(const char *path, int *cdev)
 	return false;
 }
 
-/* field [*pp, delimiter) as hex */
-static int take_hex(const char **pp, const char *end, char delim, uint64_t *v)
-{
-	const char *p = *pp, *q = p;
-
-	while (q < end && *q != delim)
-		q++;
-	if (q == end || im_parse_hex(p, (size_t)(q - p), v))
-		return -EINVAL;
-	*pp = q + 1;
-	return 0;
-}
-
-static int parse_maps_line(const char *p, const char *end, struct im_map *mp)
-{
-	uint64_t v, maj, min;
-	const char *q;
-
-	if (take_hex(&p, end, '-', &mp->start) || take_hex(&p, end, ' ', &mp->end))
-		return -EINVAL;
-	if (end - p < 5 || p[4] != ' ')
-		return -EINVAL;
-	memcpy(mp->perms, p, 4);
-	mp->perms[4] = '\0';
-	if (!strchr("r-", p[0]) || !strchr("w-", p[1]) || !strchr("x-", p[2]) ||
-	    !strchr("sp", p[3]))
-		return -EINVAL;
-	p += 5;
-	if (take_hex(&p, end, ' ', &mp->offset) || take_hex(&p, end, ':', &maj) ||
-	    take_hex(&p, end, ' ', &min) || maj > 0xfff || min > 0xfffff)
-		return -EINVAL;
-	mp->dev_major = (unsigned int)maj;
-	mp->dev_minor = (unsigned int)min;
-	v = 0;
-	for (q = p; q < end && isdigit((unsigned char)*q); q++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*q - '0');
-	}
-	if (q == p || (q < end && *q != ' '))
-		return -EINVAL;
-	mp->inode = v;
-	while (q < end && *q == ' ')
-		q++;
-	mp->path = strndup(q, (size_t)(end - q));
-	if (!mp->path)
-		return -ENOMEM;
-	if (mp->start >= mp->end)
-		return -ERANGE;
-	mp->vfio = im_proc_is_vfio_path(mp->path, &mp->cdev);
-	mp->dev = mp->bar = -1;
-	return 0;
-}
-
 int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 		       struct im_map **mapsp, size_t *nmapsp, struct im_err *err)
 {
@@ -116,7 +62,7 @@ int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 			break;
 		memset(&maps[n], 0, sizeof(maps[n]));
 		maps[n].line = line;
-		r = parse_maps_line(p, le, &maps[n]);
+		r = im_parse_maps_line(p, le, &maps[n]);
 		if (r == -ERANGE) {
 			im_err_set(err, file, line, "mapping ends before it starts");
 			free(maps[n].path);
