@@ -112,7 +112,6 @@ int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 int im_proc_load(struct im_model *m, int pid, struct im_err *err);
 int im_proc_find_vmms(struct im_candidate **c, size_t *n);
 void im_candidates_free(struct im_candidate *c, size_t n);
-bool im_proc_is_vfio_path(const char *path, int *cdev);
 int im_proc_parse_fdinfo(const char *buf, char **syspath);
 
 /* pci.c */

@@ -285,8 +285,7 @@ static int kmod_vm_fd(const struct im_model *m, int *target_fd)
 	size_t i;
 
 	for (i = 0; i < m->nfds; i++)
-		if (m->fds[i].target &&
-		    !strcmp(m->fds[i].target, "anon_inode:kvm-vm")) {
+		if (im_fd_target_is_kvm_vm(m->fds[i].target)) {
 			tfd = m->fds[i].fd;
 			break;
 		}

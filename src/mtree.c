@@ -175,7 +175,7 @@ static int fd_device(const struct im_model *m, int fd, char *how, size_t len)
 			snprintf(how, len, "give --pid of this QEMU to follow its fd %d", fd);
 		return -1;
 	}
-	if (!f->target || !im_proc_is_vfio_path(f->target, &cdev)) {
+	if (!im_vfio_path_is_device(im_vfio_path_kind(f->target, &cdev))) {
 		snprintf(how, len, "fd %d of the target is %s, not a vfio device: is this text from another QEMU process or run?",
 			 fd, f->target ? f->target : "?");
 		return -1;

@@ -13,32 +13,6 @@
 #include <unistd.h>
 #include "iommu-map.h"
 
-#define VFIO_ANON "anon_inode:[vfio-device]"
-#define VFIO_CDEV "/dev/vfio/devices/vfio"
-
-bool im_proc_is_vfio_path(const char *path, int *cdev)
-{
-	if (cdev)
-		*cdev = -1;
-	if (!strcmp(path, VFIO_ANON))
-		return true;
-	if (!strncmp(path, VFIO_CDEV, sizeof(VFIO_CDEV) - 1)) {
-		const char *p = path + sizeof(VFIO_CDEV) - 1;
-		long n = 0;
-
-		if (!isdigit((unsigned char)*p))
-			return false;
-		for (; isdigit((unsigned char)*p) && n < INT_MAX / 10; p++)
-			n = n * 10 + (*p - '0');
-		if (*p)
-			return false;
-		if (cdev)
-			*cdev = (int)n;
-		return true;
-	}
-	return false;
-}
-
 int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 		       struct im_map **mapsp, size_t *nmapsp, struct im_err *err)
 {
@@ -185,9 +159,9 @@ static int load_fds(struct im_model *m, int pid, int *perm)
 			break;
 		}
 		m->nfds++;
-		if (!strcmp(target, "anon_inode:kvm-vm"))
+		if (im_fd_target_is_kvm_vm(target))
 			m->has_kvm_vm = true;
-		if (im_proc_is_vfio_path(target, NULL)) {
+		if (im_vfio_path_is_device(im_vfio_path_kind(target, NULL))) {
 			char info[400], *buf;
 
 			snprintf(info, sizeof(info), "proc/%d/fdinfo/%s", pid,
@@ -296,7 +270,7 @@ int im_proc_find_vmms(struct im_candidate **cp, size_t *np)
 		/* fds first: a broken maps file still names its process */
 		if (load_fds(&pm, (int)pid, &perm) == 0)
 			for (i = 0; i < pm.nfds; i++)
-				vf += im_proc_is_vfio_path(pm.fds[i].target, NULL);
+				vf += im_vfio_path_is_device(im_vfio_path_kind(pm.fds[i].target, NULL));
 		if (!vf && !im_proc_load(&pm, (int)pid, &e))
 			for (i = 0; i < pm.nmaps; i++)
 				vm += pm.maps[i].vfio;
