@@ -86,19 +86,6 @@ static bool ends_with(const char *s, size_t n, const char *suf, size_t *keep)
 	return true;
 }
 
-static bool is_bdf(const char *s)
-{
-	/* dddd:bb:dd.f */
-	static const char pat[] = "xxxx:xx:xx.x";
-	size_t i;
-
-	for (i = 0; i < sizeof(pat) - 1; i++) {
-		if (pat[i] == 'x' ? !is_hex(s[i]) : s[i] != pat[i])
-			return false;
-	}
-	return true;
-}
-
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -130,10 +117,12 @@ static bool is_uuid(const char *s)
 enum im_vfio_name im_vfio_name_kind(const char *name, int *fd)
 {
 	size_t n = strlen(name), i;
+	struct im_bdf b;
 
 	if (fd)
 		*fd = -1;
-	if (n == 12 && is_bdf(name))
+	/* QEMU prints a host BDF whole: "%04x:%02x:%02x.%1x", 12 characters */
+	if (n == 12 && !im_bdf_parse(name, n, &b))
 		return IM_VN_BDF;
 	if (is_uuid(name))
 		return IM_VN_MDEV;
@@ -285,7 +274,7 @@ static void name_bar(struct im_mtree_line *l)
 	memcpy(l->qemu_dev, dev, dn + 1);
 	l->dev_kind = kind;
 	if (kind == IM_VN_BDF)
-		memcpy(l->host_bdf, dev, dn + 1);
+		im_bdf_norm(dev, dn, l->host_bdf);
 	l->bar_part = part;
 	l->bar = (int)v;
 	l->mmap_index = k;

@@ -270,6 +270,8 @@ static void test_names(void)
 
 	T_OK(im_vfio_name_kind("VFIO_FD7", &fd) == IM_VN_FD && fd == 7, "kind: VFIO_FD7 is fd 7");
 	T_OK(im_vfio_name_kind("0000:0a:00.0", &fd) == IM_VN_BDF && fd == -1, "kind: BDF");
+	T_OK(im_vfio_name_kind("0a:00.0", NULL) == IM_VN_NONE, "kind: QEMU prints a BDF whole");
+	T_OK(im_vfio_name_kind("0000:00:ff.f", NULL) == IM_VN_NONE, "kind: no device 0xff");
 	T_OK(im_vfio_name_kind("net-0.a_b", NULL) == IM_VN_ID, "kind: id with -._");
 	T_OK(im_vfio_name_kind("", NULL) == IM_VN_NONE && im_vfio_name_kind("a b", NULL) == IM_VN_NONE &&
 	     im_vfio_name_kind("a/b", NULL) == IM_VN_NONE, "kind: not names");
