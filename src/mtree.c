@@ -197,11 +197,14 @@ int im_vfio_name_device(const struct im_model *m, const char *name, char *how, s
 
 	how[0] = 0;
 	switch (im_vfio_name_kind(name, &fd)) {
-	case IM_VN_BDF:
-		d = im_find_device(m, name);
+	case IM_VN_BDF: {
+		char bdf[16];
+
+		d = im_bdf_norm(name, strlen(name), bdf) ? -1 : im_find_device(m, bdf);
 		if (d < 0 && m->ndevices)
 			snprintf(how, len, "the host sources do not list %s", name);
 		return d;
+	}
 	case IM_VN_FD:
 		return fd_device(m, fd, how, len);
 	case IM_VN_ID:
@@ -224,23 +227,24 @@ int im_vfio_name_device(const struct im_model *m, const char *name, char *how, s
  * <device> is a host BDF, VFIO_FD<fd>, an mdev UUID or an id.  Names other
  * than a BDF must end there: a region of another device is not a vfio BAR.
  */
-static void name_bar(struct im_mtree_line *l)
+bool im_vfio_region_name_parse(const char *n, struct im_vfio_region *out)
 {
-	const char *n = l->name, *b, *dev_end, *p;
+	const char *b, *dev_end, *p;
 	enum im_bar_part part = IM_BP_REGION;
 	enum im_vfio_name kind;
-	char dev[sizeof(l->qemu_dev)];
+	char dev[sizeof(out->dev)];
 	char *end;
 	size_t dn;
 	long v;
 	int k = -1;
 
-	l->bar = l->mmap_index = -1;
+	memset(out, 0, sizeof(*out));
+	out->bar = out->mmap_index = -1;
 	if (!n)
-		return;
+		return false;
 	b = strstr(n, " BAR ");
 	if (!b)
-		return;
+		return false;
 	dev_end = b;
 	if (b - n > 5 && !memcmp(b - 5, " base", 5)) {
 		dev_end = b - 5;
@@ -248,16 +252,16 @@ static void name_bar(struct im_mtree_line *l)
 	}
 	dn = (size_t)(dev_end - n);
 	if (!dn || dn >= sizeof(dev) || memchr(n, ' ', dn))
-		return;
+		return false;
 	memcpy(dev, n, dn);
 	dev[dn] = 0;
 	kind = im_vfio_name_kind(dev, NULL);
 	p = b + 5;
 	if (kind == IM_VN_NONE || !is_digit(*p))
-		return;
+		return false;
 	v = strtol(p, &end, 10);
 	if (v < 0 || v > 15)
-		return;
+		return false;
 	if (part == IM_BP_REGION && !strncmp(end, " mmaps[", 7)) {
 		long x;
 
@@ -270,14 +274,30 @@ static void name_bar(struct im_mtree_line *l)
 		}
 	}
 	if (kind != IM_VN_BDF && *end)
-		return;
-	memcpy(l->qemu_dev, dev, dn + 1);
-	l->dev_kind = kind;
+		return false;
+	memcpy(out->dev, dev, dn + 1);
+	out->kind = kind;
 	if (kind == IM_VN_BDF)
-		im_bdf_norm(dev, dn, l->host_bdf);
-	l->bar_part = part;
-	l->bar = (int)v;
-	l->mmap_index = k;
+		im_bdf_norm(dev, dn, out->host_bdf);
+	out->part = part;
+	out->bar = (int)v;
+	out->mmap_index = k;
+	return true;
+}
+
+static void name_bar(struct im_mtree_line *l)
+{
+	struct im_vfio_region r;
+
+	l->bar = l->mmap_index = -1;
+	if (!im_vfio_region_name_parse(l->name, &r))
+		return;
+	memcpy(l->qemu_dev, r.dev, sizeof(l->qemu_dev));
+	l->dev_kind = r.kind;
+	memcpy(l->host_bdf, r.host_bdf, sizeof(l->host_bdf));
+	l->bar_part = r.part;
+	l->bar = r.bar;
+	l->mmap_index = r.mmap_index;
 }
 
 struct pstate {
