@@ -90,6 +90,8 @@ static inline bool im_vfio_path_is_device(enum im_vfio_path k)
 	return k == IM_VFIO_CDEV || k == IM_VFIO_ANON;
 }
 bool im_fd_target_is_kvm_vm(const char *target);	/* anon_inode:kvm-vm */
+/* a vfio fd's fdinfo: *syspath, malloc'd, its vfio-device-syspath: (6.18+), else NULL */
+int im_proc_parse_fdinfo(const char *buf, char **syspath);
 /*
  * One line of /proc/PID/maps, [p, end) without its newline, into *mp: every
  * field, path malloc'd, vfio and cdev from the path, dev and bar -1; line is
@@ -112,7 +114,6 @@ int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 int im_proc_load(struct im_model *m, int pid, struct im_err *err);
 int im_proc_find_vmms(struct im_candidate **c, size_t *n);
 void im_candidates_free(struct im_candidate *c, size_t n);
-int im_proc_parse_fdinfo(const char *buf, char **syspath);
 
 /* pci.c */
 int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err);

@@ -2,7 +2,7 @@
 /*
  * parse.c - one parser per small format that several sources read: a line
  * of /proc/PID/maps, what a vfio path or fd target is, the KVM VM fd's
- * target, a PCI address (BDF).  Pure: no file is opened here.
+ * target, a vfio fd's fdinfo, a PCI address (BDF).  Pure: no file is opened here.
  */
 #include <errno.h>
 #include <limits.h>
@@ -138,6 +138,29 @@ int im_parse_maps_line(const char *p, const char *end, struct im_map *mp)
 	if (!mp->vfio)
 		mp->cdev = -1;
 	mp->dev = mp->bar = -1;
+	return 0;
+}
+
+int im_proc_parse_fdinfo(const char *buf, char **syspath)
+{
+	static const char key[] = "vfio-device-syspath:";
+	const char *p = buf;
+
+	*syspath = NULL;
+	while (p && *p) {
+		if (!strncmp(p, key, sizeof(key) - 1)) {
+			const char *v = p + sizeof(key) - 1, *e;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			e = strchr(v, '\n');
+			*syspath = e ? strndup(v, (size_t)(e - v)) : strdup(v);
+			return *syspath ? 0 : -ENOMEM;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
 	return 0;
 }
 

@@ -72,29 +72,6 @@ int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 	return 0;
 }
 
-int im_proc_parse_fdinfo(const char *buf, char **syspath)
-{
-	static const char key[] = "vfio-device-syspath:";
-	const char *p = buf;
-
-	*syspath = NULL;
-	while (p && *p) {
-		if (!strncmp(p, key, sizeof(key) - 1)) {
-			const char *v = p + sizeof(key) - 1, *e;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			e = strchr(v, '\n');
-			*syspath = e ? strndup(v, (size_t)(e - v)) : strdup(v);
-			return *syspath ? 0 : -ENOMEM;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return 0;
-}
-
 static char *trimmed(char *s)
 {
 	size_t n = strlen(s);

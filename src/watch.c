@@ -384,16 +384,13 @@ static int fd_device(struct watch *w, int fd, const char *target,
 		close(fdd);
 		if (n > 0) {
 			buf[n] = '\0';
-			p = strstr(buf, "vfio-device-syspath:");
-			if (p) {
-				char *e = p + strcspn(p, "\n");
-				char *b;
+			if (!im_proc_parse_fdinfo(buf, &p) && p) {
+				int d = dev_by_bdf(w->m, im_basename(p));
 
-				*e = '\0';
-				b = strrchr(p, '/');
-				if (b && dev_by_bdf(w->m, b + 1) >= 0) {
+				free(p);
+				if (d >= 0) {
 					*ident = "fdinfo";
-					return dev_by_bdf(w->m, b + 1);
+					return d;
 				}
 			}
 		}
