@@ -29,6 +29,7 @@ const char *im_basename(const char *path);	/* after the last '/', else path */
 char *im_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int im_err_set(struct im_err *e, const char *file, unsigned int line,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int im_hex_digit(char c);			/* 0-15, or -1: not a hex digit */
 /* strict hex parse of [s, s+len): optional 0x, 1-16 digits; 0 or -EINVAL */
 int im_parse_hex(const char *s, size_t len, uint64_t *out);
 int im_parse_u64(const char *s, uint64_t *out);	/* 0x… hex or decimal */

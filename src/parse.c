@@ -20,17 +20,6 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* a decimal number, the whole of s: 0..INT_MAX, else -1 */
 static int whole_decimal(const char *s)
 {
@@ -172,7 +161,7 @@ static bool take_bdf_field(const char **pp, const char *end, size_t max, unsigne
 	int d;
 
 	*v = 0;
-	while (p < end && k <= max && (d = hexval(*p)) >= 0) {
+	while (p < end && k <= max && (d = im_hex_digit(*p)) >= 0) {
 		*v = *v << 4 | (unsigned int)d;
 		p++;
 		k++;
