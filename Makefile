@@ -12,12 +12,12 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 B       ?= build
 
 # the library part of the CLI: everything but main
-LIB_SRCS := src/util.c src/sysroot.c src/model.c src/json.c src/jsonw.c src/proc.c src/pci.c \
+LIB_SRCS := src/util.c src/parse.c src/sysroot.c src/model.c src/json.c src/jsonw.c src/proc.c src/pci.c \
 	    src/memslots.c src/kchecks.c src/correlate.c src/report.c src/explain.c src/capture.c \
 	    src/trace.c src/qmp.c src/mtree.c src/gdbexport.c \
 	    src/kmod.c src/elfsym.c src/uprobes.c src/unwind.c src/watch.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
-UNIT_SRCS := tests/unit/test-util.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
+UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
 	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
 	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c \
 	     tests/unit/test-kmod.c tests/unit/test-elfsym.c tests/unit/test-watch.c \
@@ -40,8 +40,10 @@ all: $(B)/iommu-map
 deps:
 	@tests/deps.sh
 
-$(B)/%.o: src/%.c src/model.h src/iommu-map.h src/jsonw.h | $(B)
-	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+# -MMD -MP: each object (and unit test) depends on the headers it includes,
+# listed in $(B)/*.d; and on this Makefile, whose flags it was built with
+$(B)/%.o: src/%.c Makefile | $(B)
+	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B):
 	mkdir -p $(B)
@@ -52,8 +54,10 @@ $(B)/libiommu-map.a: $(LIB_OBJS)
 $(B)/iommu-map: $(B)/iommu-map.o $(B)/libiommu-map.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(B)/test-%: tests/unit/test-%.c tests/unit/t.h $(B)/libiommu-map.a
-	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libiommu-map.a $(PKG_LIBS)
+$(B)/test-%: tests/unit/test-%.c $(B)/libiommu-map.a Makefile | $(B)
+	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(B)/libiommu-map.a $(PKG_LIBS)
+
+-include $(wildcard $(B)/*.d)
 
 demo: deps all
 	@echo '$$ iommu-map --sysroot tests/fixtures/seed-2021'

@@ -202,7 +202,7 @@ int im_capture(struct im_model *m, const char *dir, struct im_err *err)
 	for (i = 0; i < m->nfds && !r; i++) {
 		snprintf(rel, sizeof(rel), "proc/%d/fd/%d", m->pid, m->fds[i].fd);
 		r = link_as(&c, rel, m->fds[i].target);
-		if (!r && im_proc_is_vfio_path(m->fds[i].target, NULL)) {
+		if (!r && im_vfio_path_is_device(im_vfio_path_kind(m->fds[i].target, NULL))) {
 			snprintf(rel, sizeof(rel), "proc/%d/fdinfo/%d", m->pid, m->fds[i].fd);
 			r = copy(&c, rel);
 		}

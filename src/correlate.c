@@ -113,7 +113,8 @@ static int cmp_long(const void *a, const void *b)
 }
 
 /*
- * The legacy vfio group numbers the target holds open (/dev/vfio/N), sorted:
+ * The legacy vfio group numbers the target holds open (/dev/vfio/N or
+ * /dev/vfio/noiommu-N), sorted:
  * a device fd got through the group API needs its group fd, and QEMU keeps
  * it open.  (A device fd passed in by fd=, or a cdev, needs none.)
  */
@@ -126,18 +127,9 @@ static long *held_groups(const struct im_model *m, size_t *n)
 	if (!g)
 		return NULL;
 	for (i = 0; i < m->nfds; i++) {
-		const char *t = m->fds[i].target, *p;
-		char *e;
-		long v;
+		int v;
 
-		if (!t || strncmp(t, "/dev/vfio/", 10))
-			continue;
-		p = t + 10;
-		if (!isdigit((unsigned char)*p))
-			continue;
-		errno = 0;
-		v = strtol(p, &e, 10);
-		if (!*e && !errno)
+		if (im_vfio_path_kind(m->fds[i].target, &v) == IM_VFIO_GROUP)
 			g[(*n)++] = v;
 	}
 	qsort(g, *n, sizeof(long), cmp_long);
@@ -178,7 +170,7 @@ static int build_cand_index(const struct im_model *m, struct cand_index *ci)
 			continue;
 		if (f->syspath)
 			named[f->dev] = true;
-		if (im_proc_is_vfio_path(f->target, &cdev) && cdev >= 0)
+		if (im_vfio_path_kind(f->target, &cdev) == IM_VFIO_CDEV)
 			as_cdev[f->dev] = true;
 	}
 	for (c = 0; c < NCAND && !r; c++)
@@ -291,7 +283,7 @@ static void link_fds(struct im_model *m, const struct cand_index *ci)
 		f->dev = -1;
 		if (f->syspath) {
 			f->dev = im_find_device(m, im_basename(f->syspath));
-		} else if (im_proc_is_vfio_path(f->target, &cdev) && cdev >= 0) {
+		} else if (im_vfio_path_kind(f->target, &cdev) == IM_VFIO_CDEV) {
 			f->dev = cdev_device(ci, cdev);
 		}
 		if (f->dev >= 0)

@@ -545,6 +545,7 @@ int im_maps_read_live(int pid, struct im_map **mapsp, size_t *nmapsp)
 	size_t n = 0, cap = 0;
 	char path[64], *line = NULL;
 	size_t llen = 0;
+	ssize_t len;
 	unsigned int lineno = 0;
 	FILE *f;
 	int ret = 0;
@@ -553,41 +554,23 @@ int im_maps_read_live(int pid, struct im_map **mapsp, size_t *nmapsp)
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
-	while (getline(&line, &llen, f) > 0) {
-		struct im_map *m;
-		unsigned long long s, e, off, ino;
-		unsigned int maj, mnr;
-		char perms[8] = "";
-		int pos = 0;
-		char *p;
+	while ((len = getline(&line, &llen, f)) > 0) {
+		int r;
 
 		lineno++;
-		if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu %n", &s, &e,
-			   perms, &off, &maj, &mnr, &ino, &pos) < 7)
-			continue;
+		if (line[len - 1] == '\n')
+			len--;
 		if ((ret = im_grow(&maps, &cap, n + 1, sizeof(*maps))) < 0)
 			break;
-		m = &maps[n];
-		memset(m, 0, sizeof(*m));
-		m->start = s;
-		m->end = e;
-		m->offset = off;
-		memcpy(m->perms, perms, sizeof(m->perms) - 1);
-		m->dev_major = maj;
-		m->dev_minor = mnr;
-		m->inode = ino;
-		m->line = lineno;
-		m->cdev = m->dev = m->bar = -1;
-		p = line + pos;
-		p[strcspn(p, "\n")] = '\0';
-		m->path = im_strdup(p);
-		if (!m->path) {
-			ret = -ENOMEM;
+		memset(&maps[n], 0, sizeof(maps[n]));
+		r = im_parse_maps_line(line, line + len, &maps[n]);
+		if (r == -ENOMEM) {
+			ret = r;
 			break;
 		}
-		m->vfio = !strcmp(p, "anon_inode:[vfio-device]") ||
-			  !strncmp(p, "/dev/vfio/", 10);
-		n++;
+		if (r)		/* not a maps line: skipped */
+			continue;
+		maps[n++].line = lineno;
 	}
 	free(line);
 	fclose(f);

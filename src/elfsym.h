@@ -51,8 +51,9 @@ void im_sym_format(const struct im_sym *s, char *buf, size_t len);
 
 /*
  * Read the live /proc/PID/maps (not through the sysroot: watch runs live)
- * into a sorted array; only start, end, offset, perms, dev, inode, path
- * and line are filled.  Free with im_maps_free().  0 or -errno.
+ * into a sorted array, each line by im_parse_maps_line(), and its line
+ * number; a line that is not a maps line is skipped.  Free with
+ * im_maps_free().  0 or -errno.
  */
 int im_maps_read_live(int pid, struct im_map **maps, size_t *nmaps);
 void im_maps_free(struct im_map *maps, size_t nmaps);

@@ -105,22 +105,6 @@ static struct argp_option options[] = {
 	{ 0 }
 };
 
-/* "00:03.0" -> "0000:00:03.0" */
-static int norm_bdf(const char *in, char out[16])
-{
-	unsigned int dom = 0, bus, dev, fn;
-	char tail;
-
-	if (sscanf(in, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail) == 4 ||
-	    (dom = 0, sscanf(in, "%x:%x.%x%c", &bus, &dev, &fn, &tail) == 3)) {
-		if (dom > 0xffff || bus > 0xff || dev > 0x1f || fn > 7)
-			return -EINVAL;
-		snprintf(out, 16, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
-		return 0;
-	}
-	return -EINVAL;
-}
-
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct args *a = state->input;
@@ -336,7 +320,7 @@ int main(int argc, char **argv)
 	argp_err_exit_status = EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
-	if (a.slot && norm_bdf(a.slot, slot)) {
+	if (a.slot && im_bdf_norm(a.slot, strlen(a.slot), slot)) {
 		warnmsg("-s: '%s' is not a PCI address ([[domain:]bus:]dev.fn)", a.slot);
 		return EXIT_USAGE;
 	}

@@ -29,6 +29,7 @@ const char *im_basename(const char *path);	/* after the last '/', else path */
 char *im_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int im_err_set(struct im_err *e, const char *file, unsigned int line,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int im_hex_digit(char c);			/* 0-15, or -1: not a hex digit */
 /* strict hex parse of [s, s+len): optional 0x, 1-16 digits; 0 or -EINVAL */
 int im_parse_hex(const char *s, size_t len, uint64_t *out);
 int im_parse_u64(const char *s, uint64_t *out);	/* 0x… hex or decimal */
@@ -94,14 +95,48 @@ const char *im_bar_kind_name(enum im_bar_kind k);
 const char *im_leaf_name(enum im_leaf l);
 enum im_leaf im_leaf_of_shift(unsigned int shift);
 
+/*
+ * parse.c: one parser per small format that several sources read.
+ * What a path in maps, or an fd's target, is to vfio:
+ */
+enum im_vfio_path {
+	IM_VFIO_NONE = 0,
+	IM_VFIO_GROUP,		/* /dev/vfio/N or /dev/vfio/noiommu-N: a legacy group fd */
+	IM_VFIO_CDEV,		/* /dev/vfio/devices/vfioN: a device cdev (6.6+) */
+	IM_VFIO_ANON,		/* anon_inode:[vfio-device]: a device fd from a group */
+};
+/* *n: N of the group or cdev, else -1 */
+enum im_vfio_path im_vfio_path_kind(const char *path, int *n);
+/* a device fd: what BARs are mmapped from */
+static inline bool im_vfio_path_is_device(enum im_vfio_path k)
+{
+	return k == IM_VFIO_CDEV || k == IM_VFIO_ANON;
+}
+bool im_fd_target_is_kvm_vm(const char *target);	/* anon_inode:kvm-vm */
+/* a vfio fd's fdinfo: *syspath, malloc'd, its vfio-device-syspath: (6.18+), else NULL */
+int im_proc_parse_fdinfo(const char *buf, char **syspath);
+/*
+ * One line of /proc/PID/maps, [p, end) without its newline, into *mp: every
+ * field, path malloc'd, vfio and cdev from the path, dev and bar -1; line is
+ * the caller's.  0, -EINVAL (not a maps line), -ERANGE (end <= start) or
+ * -ENOMEM; on error mp->path is NULL.
+ */
+int im_parse_maps_line(const char *p, const char *end, struct im_map *mp);
+/* A PCI address: "[domain:]bus:dev.fn", 1-4, 1-2, 1-2 and 1 hex digits. */
+struct im_bdf {
+	uint16_t dom;
+	uint8_t bus, dev, fn;
+};
+int im_bdf_parse(const char *s, size_t len, struct im_bdf *b);	/* 0 or -EINVAL */
+void im_bdf_format(const struct im_bdf *b, char out[16]);	/* "0000:0a:00.0" */
+int im_bdf_norm(const char *s, size_t len, char out[16]);	/* parse, then format */
+
 /* proc.c */
 int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 		       struct im_map **maps, size_t *nmaps, struct im_err *err);
 int im_proc_load(struct im_model *m, int pid, struct im_err *err);
 int im_proc_find_vmms(struct im_candidate **c, size_t *n);
 void im_candidates_free(struct im_candidate *c, size_t n);
-bool im_proc_is_vfio_path(const char *path, int *cdev);
-int im_proc_parse_fdinfo(const char *buf, char **syspath);
 
 /* pci.c */
 int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err);

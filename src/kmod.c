@@ -285,8 +285,7 @@ static int kmod_vm_fd(const struct im_model *m, int *target_fd)
 	size_t i;
 
 	for (i = 0; i < m->nfds; i++)
-		if (m->fds[i].target &&
-		    !strcmp(m->fds[i].target, "anon_inode:kvm-vm")) {
+		if (im_fd_target_is_kvm_vm(m->fds[i].target)) {
 			tfd = m->fds[i].fd;
 			break;
 		}
@@ -587,21 +586,6 @@ static int bar_samples(const struct im_model *m, struct iommu_sample **s,
 	return r;
 }
 
-static int parse_bdf(const char *bdf, uint32_t *dom, uint32_t *bus,
-		     uint32_t *devfn)
-{
-	unsigned int d, b, s, f;
-	char tail;
-
-	if (sscanf(bdf, "%x:%x:%x.%x%c", &d, &b, &s, &f, &tail) != 4 ||
-	    d > 0xffff || b > 0xff || s > 0x1f || f > 7)
-		return -EINVAL;
-	*dom = d;
-	*bus = b;
-	*devfn = s << 3 | f;
-	return 0;
-}
-
 static bool is_vfio_device(const struct im_device *d)
 {
 	return d->held && d->driver && !strcmp(d->driver, "vfio-pci");
@@ -719,13 +703,17 @@ int im_kmod_check_iommu(struct im_model *m, struct im_err *err)
 	for (i = 0; i < m->ndevices; i++) {
 		const struct im_device *d = &m->devices[i];
 		struct iommu_map_iommu a;
+		struct im_bdf b;
 
 		if (!is_vfio_device(d))
 			continue;
 		memset(&a, 0, sizeof(a));
 		a.size = sizeof(a);
-		if (parse_bdf(d->bdf, &a.pci_domain, &a.pci_bus, &a.pci_devfn))
+		if (im_bdf_parse(d->bdf, strlen(d->bdf), &b))
 			continue;
+		a.pci_domain = b.dom;
+		a.pci_bus = b.bus;
+		a.pci_devfn = (uint32_t)(b.dev << 3 | b.fn);
 		for (j = 0; j < n; j++) {
 			memset(&v[j], 0, sizeof(v[j]));
 			v[j].iova = s[j].gpa;

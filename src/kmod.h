@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "model.h"
-#include "../include/uapi/iommu_map.h"
+#include <uapi/iommu_map.h>	/* -Iinclude, as kmod/Kbuild has it */
 
 /* What the page-table walk says of one BAR mmap. */
 /* enum im_hpa_check is in model.h: the report prints it */

@@ -86,19 +86,6 @@ static bool ends_with(const char *s, size_t n, const char *suf, size_t *keep)
 	return true;
 }
 
-static bool is_bdf(const char *s)
-{
-	/* dddd:bb:dd.f */
-	static const char pat[] = "xxxx:xx:xx.x";
-	size_t i;
-
-	for (i = 0; i < sizeof(pat) - 1; i++) {
-		if (pat[i] == 'x' ? !is_hex(s[i]) : s[i] != pat[i])
-			return false;
-	}
-	return true;
-}
-
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -130,10 +117,12 @@ static bool is_uuid(const char *s)
 enum im_vfio_name im_vfio_name_kind(const char *name, int *fd)
 {
 	size_t n = strlen(name), i;
+	struct im_bdf b;
 
 	if (fd)
 		*fd = -1;
-	if (n == 12 && is_bdf(name))
+	/* QEMU prints a host BDF whole: "%04x:%02x:%02x.%1x", 12 characters */
+	if (n == 12 && !im_bdf_parse(name, n, &b))
 		return IM_VN_BDF;
 	if (is_uuid(name))
 		return IM_VN_MDEV;
@@ -175,7 +164,7 @@ static int fd_device(const struct im_model *m, int fd, char *how, size_t len)
 			snprintf(how, len, "give --pid of this QEMU to follow its fd %d", fd);
 		return -1;
 	}
-	if (!f->target || !im_proc_is_vfio_path(f->target, &cdev)) {
+	if (!im_vfio_path_is_device(im_vfio_path_kind(f->target, &cdev))) {
 		snprintf(how, len, "fd %d of the target is %s, not a vfio device: is this text from another QEMU process or run?",
 			 fd, f->target ? f->target : "?");
 		return -1;
@@ -208,11 +197,14 @@ int im_vfio_name_device(const struct im_model *m, const char *name, char *how, s
 
 	how[0] = 0;
 	switch (im_vfio_name_kind(name, &fd)) {
-	case IM_VN_BDF:
-		d = im_find_device(m, name);
+	case IM_VN_BDF: {
+		char bdf[16];
+
+		d = im_bdf_norm(name, strlen(name), bdf) ? -1 : im_find_device(m, bdf);
 		if (d < 0 && m->ndevices)
 			snprintf(how, len, "the host sources do not list %s", name);
 		return d;
+	}
 	case IM_VN_FD:
 		return fd_device(m, fd, how, len);
 	case IM_VN_ID:
@@ -235,23 +227,24 @@ int im_vfio_name_device(const struct im_model *m, const char *name, char *how, s
  * <device> is a host BDF, VFIO_FD<fd>, an mdev UUID or an id.  Names other
  * than a BDF must end there: a region of another device is not a vfio BAR.
  */
-static void name_bar(struct im_mtree_line *l)
+bool im_vfio_region_name_parse(const char *n, struct im_vfio_region *out)
 {
-	const char *n = l->name, *b, *dev_end, *p;
+	const char *b, *dev_end, *p;
 	enum im_bar_part part = IM_BP_REGION;
 	enum im_vfio_name kind;
-	char dev[sizeof(l->qemu_dev)];
+	char dev[sizeof(out->dev)];
 	char *end;
 	size_t dn;
 	long v;
 	int k = -1;
 
-	l->bar = l->mmap_index = -1;
+	memset(out, 0, sizeof(*out));
+	out->bar = out->mmap_index = -1;
 	if (!n)
-		return;
+		return false;
 	b = strstr(n, " BAR ");
 	if (!b)
-		return;
+		return false;
 	dev_end = b;
 	if (b - n > 5 && !memcmp(b - 5, " base", 5)) {
 		dev_end = b - 5;
@@ -259,16 +252,16 @@ static void name_bar(struct im_mtree_line *l)
 	}
 	dn = (size_t)(dev_end - n);
 	if (!dn || dn >= sizeof(dev) || memchr(n, ' ', dn))
-		return;
+		return false;
 	memcpy(dev, n, dn);
 	dev[dn] = 0;
 	kind = im_vfio_name_kind(dev, NULL);
 	p = b + 5;
 	if (kind == IM_VN_NONE || !is_digit(*p))
-		return;
+		return false;
 	v = strtol(p, &end, 10);
 	if (v < 0 || v > 15)
-		return;
+		return false;
 	if (part == IM_BP_REGION && !strncmp(end, " mmaps[", 7)) {
 		long x;
 
@@ -281,14 +274,30 @@ static void name_bar(struct im_mtree_line *l)
 		}
 	}
 	if (kind != IM_VN_BDF && *end)
-		return;
-	memcpy(l->qemu_dev, dev, dn + 1);
-	l->dev_kind = kind;
+		return false;
+	memcpy(out->dev, dev, dn + 1);
+	out->kind = kind;
 	if (kind == IM_VN_BDF)
-		memcpy(l->host_bdf, dev, dn + 1);
-	l->bar_part = part;
-	l->bar = (int)v;
-	l->mmap_index = k;
+		im_bdf_norm(dev, dn, out->host_bdf);
+	out->part = part;
+	out->bar = (int)v;
+	out->mmap_index = k;
+	return true;
+}
+
+static void name_bar(struct im_mtree_line *l)
+{
+	struct im_vfio_region r;
+
+	l->bar = l->mmap_index = -1;
+	if (!im_vfio_region_name_parse(l->name, &r))
+		return;
+	memcpy(l->qemu_dev, r.dev, sizeof(l->qemu_dev));
+	l->dev_kind = r.kind;
+	memcpy(l->host_bdf, r.host_bdf, sizeof(l->host_bdf));
+	l->bar_part = r.part;
+	l->bar = r.bar;
+	l->mmap_index = r.mmap_index;
 }
 
 struct pstate {

@@ -91,6 +91,19 @@ struct im_mtree {
 /* the kind of name; *fd: N of VFIO_FD<N>, else -1 */
 enum im_vfio_name im_vfio_name_kind(const char *name, int *fd);
 /*
+ * A vfio region name, "<device> base BAR n", "<device> BAR n" or "<device>
+ * BAR n mmaps[k]" (QEMU's vfio_region_setup() and vfio_region_mmap()
+ * names), as mtree and trace lines give it: false when name is none.
+ */
+struct im_vfio_region {
+	char dev[64];			/* the device as QEMU names it */
+	enum im_vfio_name kind;
+	char host_bdf[16];		/* dev when it is a BDF, else "" */
+	enum im_bar_part part;
+	int bar, mmap_index;		/* -1: none */
+};
+bool im_vfio_region_name_parse(const char *name, struct im_vfio_region *out);
+/*
  * The model's device a vfio device name denotes, or -1.  how: the evidence
  * (the fd it was passed as, the id QEMU's monitor ties to a host device), or
  * why none, as a phrase; "" when there is nothing to say.  Never a guess.

@@ -58,7 +58,7 @@ static int read_cdev(const char *bdf)
 		char path[300];
 
 		snprintf(path, sizeof(path), "/dev/vfio/devices/%s", de->d_name);
-		if (im_proc_is_vfio_path(path, &cdev) && cdev >= 0) {
+		if (im_vfio_path_kind(path, &cdev) == IM_VFIO_CDEV) {
 			n = cdev;
 			break;
 		}

@@ -13,86 +13,6 @@
 #include <unistd.h>
 #include "iommu-map.h"
 
-#define VFIO_ANON "anon_inode:[vfio-device]"
-#define VFIO_CDEV "/dev/vfio/devices/vfio"
-
-bool im_proc_is_vfio_path(const char *path, int *cdev)
-{
-	if (cdev)
-		*cdev = -1;
-	if (!strcmp(path, VFIO_ANON))
-		return true;
-	if (!strncmp(path, VFIO_CDEV, sizeof(VFIO_CDEV) - 1)) {
-		const char *p = path + sizeof(VFIO_CDEV) - 1;
-		long n = 0;
-
-		if (!isdigit((unsigned char)*p))
-			return false;
-		for (; isdigit((unsigned char)*p) && n < INT_MAX / 10; p++)
-			n = n * 10 + (*p - '0');
-		if (*p)
-			return false;
-		if (cdev)
-			*cdev = (int)n;
-		return true;
-	}
-	return false;
-}
-
-/* field [*pp, delimiter) as hex */
-static int take_hex(const char **pp, const char *end, char delim, uint64_t *v)
-{
-	const char *p = *pp, *q = p;
-
-	while (q < end && *q != delim)
-		q++;
-	if (q == end || im_parse_hex(p, (size_t)(q - p), v))
-		return -EINVAL;
-	*pp = q + 1;
-	return 0;
-}
-
-static int parse_maps_line(const char *p, const char *end, struct im_map *mp)
-{
-	uint64_t v, maj, min;
-	const char *q;
-
-	if (take_hex(&p, end, '-', &mp->start) || take_hex(&p, end, ' ', &mp->end))
-		return -EINVAL;
-	if (end - p < 5 || p[4] != ' ')
-		return -EINVAL;
-	memcpy(mp->perms, p, 4);
-	mp->perms[4] = '\0';
-	if (!strchr("r-", p[0]) || !strchr("w-", p[1]) || !strchr("x-", p[2]) ||
-	    !strchr("sp", p[3]))
-		return -EINVAL;
-	p += 5;
-	if (take_hex(&p, end, ' ', &mp->offset) || take_hex(&p, end, ':', &maj) ||
-	    take_hex(&p, end, ' ', &min) || maj > 0xfff || min > 0xfffff)
-		return -EINVAL;
-	mp->dev_major = (unsigned int)maj;
-	mp->dev_minor = (unsigned int)min;
-	v = 0;
-	for (q = p; q < end && isdigit((unsigned char)*q); q++) {
-		if (v > (UINT64_MAX - 9) / 10)
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(*q - '0');
-	}
-	if (q == p || (q < end && *q != ' '))
-		return -EINVAL;
-	mp->inode = v;
-	while (q < end && *q == ' ')
-		q++;
-	mp->path = strndup(q, (size_t)(end - q));
-	if (!mp->path)
-		return -ENOMEM;
-	if (mp->start >= mp->end)
-		return -ERANGE;
-	mp->vfio = im_proc_is_vfio_path(mp->path, &mp->cdev);
-	mp->dev = mp->bar = -1;
-	return 0;
-}
-
 int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 		       struct im_map **mapsp, size_t *nmapsp, struct im_err *err)
 {
@@ -116,7 +36,7 @@ int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 			break;
 		memset(&maps[n], 0, sizeof(maps[n]));
 		maps[n].line = line;
-		r = parse_maps_line(p, le, &maps[n]);
+		r = im_parse_maps_line(p, le, &maps[n]);
 		if (r == -ERANGE) {
 			im_err_set(err, file, line, "mapping ends before it starts");
 			free(maps[n].path);
@@ -149,29 +69,6 @@ int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 	}
 	*mapsp = maps;
 	*nmapsp = n;
-	return 0;
-}
-
-int im_proc_parse_fdinfo(const char *buf, char **syspath)
-{
-	static const char key[] = "vfio-device-syspath:";
-	const char *p = buf;
-
-	*syspath = NULL;
-	while (p && *p) {
-		if (!strncmp(p, key, sizeof(key) - 1)) {
-			const char *v = p + sizeof(key) - 1, *e;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			e = strchr(v, '\n');
-			*syspath = e ? strndup(v, (size_t)(e - v)) : strdup(v);
-			return *syspath ? 0 : -ENOMEM;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
 	return 0;
 }
 
@@ -256,9 +153,9 @@ static int load_fds(struct im_model *m, int pid, int *perm, struct im_err *err)
 			break;
 		}
 		m->nfds++;
-		if (!strcmp(target, "anon_inode:kvm-vm"))
+		if (im_fd_target_is_kvm_vm(target))
 			m->has_kvm_vm = true;
-		if (im_proc_is_vfio_path(target, NULL)) {
+		if (im_vfio_path_is_device(im_vfio_path_kind(target, NULL))) {
 			char info[400], *buf;
 
 			snprintf(info, sizeof(info), "proc/%d/fdinfo/%s", pid,
@@ -384,7 +281,7 @@ int im_proc_find_vmms(struct im_candidate **cp, size_t *np)
 		/* fds first: a broken maps file still names its process */
 		if (load_fds(&pm, (int)pid, &perm, &e) == 0)
 			for (i = 0; i < pm.nfds; i++)
-				vf += im_proc_is_vfio_path(pm.fds[i].target, NULL);
+				vf += im_vfio_path_is_device(im_vfio_path_kind(pm.fds[i].target, NULL));
 		if (!vf && !im_proc_load(&pm, (int)pid, &e))
 			for (i = 0; i < pm.nmaps; i++)
 				vm += pm.maps[i].vfio;

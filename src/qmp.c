@@ -399,45 +399,6 @@ int im_qmp_hmp(int fd, const char *cmdline, char **out, int timeout_ms,
 
 /* ------------------------------------------------------------ parsers */
 
-static bool bdf_ok(const char *s)
-{
-	static const char pat[] = "xxxx:xx:xx.x";
-	size_t i;
-
-	if (strlen(s) != 12)
-		return false;
-	for (i = 0; i < 12; i++) {
-		char c = s[i];
-		bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-
-		if (pat[i] == 'x' ? !hex : c != pat[i])
-			return false;
-	}
-	return true;
-}
-
-/* "0000:0a:00.0" or "0a:00.0" (host= without domain) -> bdf */
-static bool norm_bdf(const char *s, size_t n, char out[16])
-{
-	char b[16];
-
-	if (n == 7) {
-		snprintf(b, sizeof(b), "0000:%.7s", s);
-	} else if (n == 12) {
-		memcpy(b, s, 12);
-		b[12] = 0;
-	} else {
-		return false;
-	}
-	for (n = 0; b[n]; n++)
-		if (b[n] >= 'A' && b[n] <= 'F')
-			b[n] = (char)(b[n] - 'A' + 'a');
-	if (!bdf_ok(b))
-		return false;
-	memcpy(out, b, 13);
-	return true;
-}
-
 /* value of `key = "..."` on a trimmed qtree line */
 static bool qtree_str(const char *p, const char *e, const char *key, const char **v, size_t *n)
 {
@@ -504,21 +465,28 @@ int im_qtree_parse_vfio(const char *text, const char *file,
 
 			if (qtree_str(s, e, "host", &val, &vn)) {
 				/* an unset host= prints as "ffff:ff:ff.f" (get_pci_host_devaddr) */
-				if (!(vn == 12 && !strncasecmp(val, "ffff:ff:ff.f", 12)))
-					norm_bdf(val, vn, cur->host_bdf);
+				if (!(vn == 12 && !strncasecmp(val, "ffff:ff:ff.f", 12)) &&
+				    im_bdf_norm(val, vn, cur->host_bdf))
+					cur->host_bdf[0] = 0;
 			} else if (qtree_str(s, e, "sysfsdev", &val, &vn) && !cur->host_bdf[0]) {
 				const char *b = val + vn;
 
 				while (b > val && b[-1] != '/')
 					b--;
-				norm_bdf(b, (size_t)(val + vn - b), cur->host_bdf);
+				if (im_bdf_norm(b, (size_t)(val + vn - b), cur->host_bdf))
+					cur->host_bdf[0] = 0;
 			} else if ((size_t)(e - s) > 6 && !memcmp(s, "class ", 6)) {
-				const char *a = strstr(s, ", addr ");
-				unsigned int bus, slot, fn;
+				const char *a = strstr(s, ", addr "), *ae;
+				struct im_bdf g;
 
-				if (a && a < e && sscanf(a + 7, "%2x:%2x.%1x", &bus, &slot, &fn) == 3) {
-					cur->slot = (int)(bus << 8 | slot);
-					cur->func = (int)fn;
+				if (a && a < e) {
+					/* "addr %02x:%02x.%x" (bus:slot.fn), then ", pci id" */
+					a += 7;
+					ae = memchr(a, ',', (size_t)(e - a));
+					if (!im_bdf_parse(a, (size_t)((ae ? ae : e) - a), &g)) {
+						cur->slot = g.bus << 8 | g.dev;
+						cur->func = g.fn;
+					}
 				}
 			}
 		}

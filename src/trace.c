@@ -418,29 +418,19 @@ static int parse_region(struct tstate *st, const char *s, const char *e)
 	return 0;
 }
 
-/* "0000:00:03.0 BAR 0 mmaps[1]" -> dev, bar, index */
+/* "0000:00:03.0 BAR 0 mmaps[1]" -> dev, bar, index, as mtree reads it */
 static void split_name(struct im_trace_mmap *mm)
 {
-	const char *b = strstr(mm->name, " BAR ");
-	const char *x;
-	long v;
-	char *end;
+	struct im_vfio_region r;
 
 	mm->bar = -1;
 	mm->index = -1;
 	mm->dev[0] = 0;
-	if (!b)
+	if (!im_vfio_region_name_parse(mm->name, &r))
 		return;
-	copy_str(mm->dev, sizeof(mm->dev), mm->name, (size_t)(b - mm->name));
-	v = strtol(b + 5, &end, 10);
-	if (end != b + 5 && v >= 0 && v < 16)
-		mm->bar = (int)v;
-	x = strstr(b, "mmaps[");
-	if (x) {
-		v = strtol(x + 6, &end, 10);
-		if (end != x + 6 && *end == ']' && v >= 0 && v < 1024)
-			mm->index = (int)v;
-	}
+	memcpy(mm->dev, r.dev, sizeof(mm->dev));
+	mm->bar = r.bar;
+	mm->index = r.mmap_index;
 }
 
 /* Region %s [0x%lx - 0x%lx] */

@@ -44,7 +44,7 @@ struct im_trace_region {
 struct im_trace_mmap {
 	char name[128];			/* "0000:00:03.0 BAR 0 mmaps[0]" */
 	char dev[64];			/* "0000:00:03.0", "VFIO_FD12", "hostdev0"; ""
-					 * if the name has no " BAR " */
+					 * if not a vfio BAR name (im_vfio_region_name_parse) */
 	int bar, index;			/* -1: not in the name */
 	uint64_t start, end;		/* inclusive, inside the region */
 	unsigned int line;

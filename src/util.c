@@ -79,7 +79,7 @@ int im_err_set(struct im_err *e, const char *file, unsigned int line,
 	return 0;
 }
 
-static int hexval(char c)
+int im_hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -98,7 +98,7 @@ int im_parse_hex(const char *s, size_t len, uint64_t *out)
 	if (len >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		i = 2;
 	for (; i < len; i++, digits++) {
-		int d = hexval(s[i]);
+		int d = im_hex_digit(s[i]);
 
 		if (d < 0 || digits >= 16)
 			return -EINVAL;

@@ -343,11 +343,10 @@ static enum fd_kind fd_classify(struct watch *w, int fd, char *target,
 			return FD_OTHER;
 		snprintf(target, len, "%s", t);
 	}
-	if (!strcmp(target, "anon_inode:kvm-vm") ||
+	if (im_fd_target_is_kvm_vm(target) ||
 	    (test_vm_match && strstr(target, test_vm_match)))
 		return FD_VM;
-	if (!strcmp(target, "anon_inode:[vfio-device]") ||
-	    !strncmp(target, "/dev/vfio/devices/", 18) ||
+	if (im_vfio_path_is_device(im_vfio_path_kind(target, NULL)) ||
 	    (test_vfio_match && strstr(target, test_vfio_match)))
 		return FD_VFIO;
 	return FD_OTHER;
@@ -385,21 +384,18 @@ static int fd_device(struct watch *w, int fd, const char *target,
 		close(fdd);
 		if (n > 0) {
 			buf[n] = '\0';
-			p = strstr(buf, "vfio-device-syspath:");
-			if (p) {
-				char *e = p + strcspn(p, "\n");
-				char *b;
+			if (!im_proc_parse_fdinfo(buf, &p) && p) {
+				int d = dev_by_bdf(w->m, im_basename(p));
 
-				*e = '\0';
-				b = strrchr(p, '/');
-				if (b && dev_by_bdf(w->m, b + 1) >= 0) {
+				free(p);
+				if (d >= 0) {
 					*ident = "fdinfo";
-					return dev_by_bdf(w->m, b + 1);
+					return d;
 				}
 			}
 		}
 	}
-	if (sscanf(target, "/dev/vfio/devices/vfio%d", &cdev) == 1) {
+	if (im_vfio_path_kind(target, &cdev) == IM_VFIO_CDEV) {
 		snprintf(path, sizeof(path), "/sys/class/vfio-dev/vfio%d/device",
 			 cdev);
 		n = readlink(path, buf, sizeof(buf) - 1);
@@ -2038,8 +2034,7 @@ int im_watch_poll(struct im_model *m, FILE *out, bool json,
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < m->nfds && tfd < 0; i++)
-		if (m->fds[i].target &&
-		    !strcmp(m->fds[i].target, "anon_inode:kvm-vm"))
+		if (im_fd_target_is_kvm_vm(m->fds[i].target))
 			tfd = m->fds[i].fd;
 	if (tfd < 0) {
 		/* not in the model: look for it */

@@ -270,6 +270,22 @@ static void test_names(void)
 
 	T_OK(im_vfio_name_kind("VFIO_FD7", &fd) == IM_VN_FD && fd == 7, "kind: VFIO_FD7 is fd 7");
 	T_OK(im_vfio_name_kind("0000:0a:00.0", &fd) == IM_VN_BDF && fd == -1, "kind: BDF");
+	T_OK(im_vfio_name_kind("0a:00.0", NULL) == IM_VN_NONE, "kind: QEMU prints a BDF whole");
+	{
+		struct im_vfio_region vr;
+
+		T_OK(im_vfio_region_name_parse("0000:0A:00.0 BAR 2 mmaps[1]", &vr) && vr.kind == IM_VN_BDF &&
+		     !strcmp(vr.dev, "0000:0A:00.0") && !strcmp(vr.host_bdf, "0000:0a:00.0") &&
+		     vr.part == IM_BP_MMAP && vr.bar == 2 && vr.mmap_index == 1, "region name: BDF, mmap");
+		T_OK(im_vfio_region_name_parse("VFIO_FD7 base BAR 0", &vr) && vr.kind == IM_VN_FD &&
+		     vr.part == IM_BP_BASE && vr.bar == 0 && vr.mmap_index == -1 && !vr.host_bdf[0],
+		     "region name: fd, base");
+		T_OK(!im_vfio_region_name_parse("hostdev0 BAR 0 extra", &vr) && vr.bar == -1 && !vr.dev[0],
+		     "region name: a name other than a BDF ends there");
+		T_OK(!im_vfio_region_name_parse("a b BAR 0", &vr) && !im_vfio_region_name_parse("x BAR 16", &vr) &&
+		     !im_vfio_region_name_parse(NULL, &vr), "region name: not vfio BARs");
+	}
+	T_OK(im_vfio_name_kind("0000:00:ff.f", NULL) == IM_VN_NONE, "kind: no device 0xff");
 	T_OK(im_vfio_name_kind("net-0.a_b", NULL) == IM_VN_ID, "kind: id with -._");
 	T_OK(im_vfio_name_kind("", NULL) == IM_VN_NONE && im_vfio_name_kind("a b", NULL) == IM_VN_NONE &&
 	     im_vfio_name_kind("a/b", NULL) == IM_VN_NONE, "kind: not names");

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * parse.c - one parser per small format that several sources read: a line
+ * of /proc/PID/maps, what a vfio path or fd target is, the KVM VM fd's
+ * target, a vfio fd's fdinfo, a PCI address (BDF).  Pure: no file is opened here.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "iommu-map.h"
+
+#define VFIO_ANON "anon_inode:[vfio-device]"
+#define VFIO_DIR "/dev/vfio/"
+#define VFIO_CDEV "/dev/vfio/devices/vfio"
+#define VFIO_NOIOMMU "/dev/vfio/noiommu-"
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* a decimal number, the whole of s: 0..INT_MAX, else -1 */
+static int whole_decimal(const char *s)
+{
+	long n = 0;
+
+	if (!is_digit(*s))
+		return -1;
+	for (; is_digit(*s) && n < INT_MAX / 10; s++)
+		n = n * 10 + (*s - '0');
+	return *s ? -1 : (int)n;
+}
+
+enum im_vfio_path im_vfio_path_kind(const char *path, int *n)
+{
+	int v;
+
+	if (n)
+		*n = -1;
+	if (!path)
+		return IM_VFIO_NONE;
+	if (!strcmp(path, VFIO_ANON))
+		return IM_VFIO_ANON;
+	if (strncmp(path, VFIO_DIR, sizeof(VFIO_DIR) - 1))
+		return IM_VFIO_NONE;
+	if (!strncmp(path, VFIO_CDEV, sizeof(VFIO_CDEV) - 1)) {
+		v = whole_decimal(path + sizeof(VFIO_CDEV) - 1);
+		if (v < 0)
+			return IM_VFIO_NONE;
+		if (n)
+			*n = v;
+		return IM_VFIO_CDEV;
+	}
+	/* /dev/vfio/N, or /dev/vfio/noiommu-N (vfio_group_alloc()'s "%s%d") */
+	path += sizeof(VFIO_DIR) - 1;
+	if (!strncmp(path, "noiommu-", 8))
+		path += 8;
+	v = whole_decimal(path);
+	if (v < 0)
+		return IM_VFIO_NONE;
+	if (n)
+		*n = v;
+	return IM_VFIO_GROUP;
+}
+
+bool im_fd_target_is_kvm_vm(const char *target)
+{
+	return target && !strcmp(target, "anon_inode:kvm-vm");
+}
+
+/* field [*pp, delimiter) as hex */
+static int take_hex(const char **pp, const char *end, char delim, uint64_t *v)
+{
+	const char *p = *pp, *q = p;
+
+	while (q < end && *q != delim)
+		q++;
+	if (q == end || im_parse_hex(p, (size_t)(q - p), v))
+		return -EINVAL;
+	*pp = q + 1;
+	return 0;
+}
+
+int im_parse_maps_line(const char *p, const char *end, struct im_map *mp)
+{
+	uint64_t v, maj, min;
+	const char *q;
+
+	mp->path = NULL;
+	if (take_hex(&p, end, '-', &mp->start) || take_hex(&p, end, ' ', &mp->end))
+		return -EINVAL;
+	if (end - p < 5 || p[4] != ' ')
+		return -EINVAL;
+	memcpy(mp->perms, p, 4);
+	mp->perms[4] = '\0';
+	if (!strchr("r-", p[0]) || !strchr("w-", p[1]) || !strchr("x-", p[2]) ||
+	    !strchr("sp", p[3]))
+		return -EINVAL;
+	p += 5;
+	if (take_hex(&p, end, ' ', &mp->offset) || take_hex(&p, end, ':', &maj) ||
+	    take_hex(&p, end, ' ', &min) || maj > 0xfff || min > 0xfffff)
+		return -EINVAL;
+	mp->dev_major = (unsigned int)maj;
+	mp->dev_minor = (unsigned int)min;
+	v = 0;
+	for (q = p; q < end && is_digit(*q); q++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	if (q == p || (q < end && *q != ' '))
+		return -EINVAL;
+	mp->inode = v;
+	while (q < end && *q == ' ')
+		q++;
+	mp->path = strndup(q, (size_t)(end - q));
+	if (!mp->path)
+		return -ENOMEM;
+	if (mp->start >= mp->end) {
+		free(mp->path);
+		mp->path = NULL;
+		return -ERANGE;
+	}
+	/* a BAR is mmapped from a device fd; a group fd has no mmap */
+	mp->vfio = im_vfio_path_is_device(im_vfio_path_kind(mp->path, &mp->cdev));
+	if (!mp->vfio)
+		mp->cdev = -1;
+	mp->dev = mp->bar = -1;
+	return 0;
+}
+
+int im_proc_parse_fdinfo(const char *buf, char **syspath)
+{
+	static const char key[] = "vfio-device-syspath:";
+	const char *p = buf;
+
+	*syspath = NULL;
+	while (p && *p) {
+		if (!strncmp(p, key, sizeof(key) - 1)) {
+			const char *v = p + sizeof(key) - 1, *e;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			e = strchr(v, '\n');
+			*syspath = e ? strndup(v, (size_t)(e - v)) : strdup(v);
+			return *syspath ? 0 : -ENOMEM;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+/* up to max hex digits at [*pp, end) into *v */
+static bool take_bdf_field(const char **pp, const char *end, size_t max, unsigned int *v)
+{
+	const char *p = *pp;
+	size_t k = 0;
+	int d;
+
+	*v = 0;
+	while (p < end && k <= max && (d = im_hex_digit(*p)) >= 0) {
+		*v = *v << 4 | (unsigned int)d;
+		p++;
+		k++;
+	}
+	if (!k || k > max)
+		return false;
+	*pp = p;
+	return true;
+}
+
+int im_bdf_parse(const char *s, size_t len, struct im_bdf *b)
+{
+	const char *p = s, *end = s + len, *colon;
+	unsigned int dom = 0, bus, dev, fn;
+	size_t ncolons = 0;
+
+	for (colon = s; colon < end; colon++)
+		ncolons += *colon == ':';
+	if (ncolons == 2) {
+		if (!take_bdf_field(&p, end, 4, &dom) || p == end || *p++ != ':')
+			return -EINVAL;
+	} else if (ncolons != 1) {
+		return -EINVAL;
+	}
+	if (!take_bdf_field(&p, end, 2, &bus) || p == end || *p++ != ':' ||
+	    !take_bdf_field(&p, end, 2, &dev) || p == end || *p++ != '.' ||
+	    !take_bdf_field(&p, end, 1, &fn) || p != end ||
+	    dev > 0x1f || fn > 7)
+		return -EINVAL;
+	b->dom = (uint16_t)dom;
+	b->bus = (uint8_t)bus;
+	b->dev = (uint8_t)dev;
+	b->fn = (uint8_t)fn;
+	return 0;
+}
+
+void im_bdf_format(const struct im_bdf *b, char out[16])
+{
+	snprintf(out, 16, "%04x:%02x:%02x.%x", b->dom, b->bus, b->dev, b->fn);
+}
+
+int im_bdf_norm(const char *s, size_t len, char out[16])
+{
+	struct im_bdf b;
+	int r = im_bdf_parse(s, len, &b);
+
+	if (!r)
+		im_bdf_format(&b, out);
+	return r;
+}
