@@ -58,7 +58,7 @@ done
 # --- hostile inputs: a broken copy of a fixture; one line naming file:line, exit 2 ---
 hostile() {	# name expected-stderr-regex mutation-command...
 	local name=$1 want=$2; shift 2
-	local d=$B/t/hostile-$name
+	local d=${HDIR:-$B/t}/hostile-$name
 	rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"
 	(cd "$d" && eval "$@")
 	# a hang is a FAIL (exit 124), not a stuck suite
@@ -109,13 +109,16 @@ hostile symlink-loop-in-sys "/$DEV/l1: symlink to 'l2' is a symlink loop" "ln -s
 hostile huge-osrelease "/proc/sys/kernel/osrelease: more than 64K bytes" "truncate -s 65537 proc/sys/kernel/osrelease"
 hostile huge-memslots "/iommu-map/memslots: more than 64M bytes" "truncate -s 65M iommu-map/memslots"
 # EACCES names the file too: as nobody (root reads everything), where nobody can reach the tree
+# (the fixtures go to a folder of their own under /tmp: the build dir may be under /root)
 nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"
-if [ "$(id -u)" = 0 ] && $nobody test -x "$B/t" 2>/dev/null; then
-	AS=$nobody hostile eacces-memslots "/iommu-map/memslots: Permission denied$" "chmod 000 iommu-map/memslots"
-	AS=$nobody hostile eacces-sys "/sys/devices/pci0000:00/0000:00:1c.0: Permission denied$" \
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && HDIR=$(mktemp -d /tmp/iommu-map-eacces.XXXXXX) &&
+   chmod 755 "$HDIR" && $nobody test -x "$HDIR" && $nobody test -r tests/pci.ids -a -x "$BIN"; then
+	HDIR=$HDIR AS=$nobody hostile eacces-memslots "/iommu-map/memslots: Permission denied$" "chmod 000 iommu-map/memslots"
+	HDIR=$HDIR AS=$nobody hostile eacces-sys "/sys/devices/pci0000:00/0000:00:1c.0: Permission denied$" \
 		"chmod 000 sys/devices/pci0000:00/0000:00:1c.0"
+	rm -rf "$HDIR"
 else
-	echo "skip hostile eacces-memslots, eacces-sys: need root, setpriv and a build dir nobody can reach"
+	echo "skip hostile eacces-memslots, eacces-sys: need root, setpriv, and the binary and tests/pci.ids readable by nobody"
 fi
 
 # --- live, no --pid: every process here is read twice (fds, then maps); nothing leaks
