@@ -112,6 +112,8 @@ if [ "$HOOKS_DEFAULT" = 1 ] && [ "$NUSER_HOOKS" = 0 ] && [ -f "$REPO/tests/gdb/l
 	HFILES+=("$REPO/gdb")
 	TYPES_O=${IM_TYPES:-$(bash "$REPO/tests/gdb/setup.sh" --cached 2>/dev/null)}
 	if [ -s "$TYPES_O" ]; then HFILES+=("$TYPES_O")
+		# which QEMU source the types came from (setup.sh writes it beside them)
+		[ -f "$(dirname "$TYPES_O")/source" ] && TYPES_SRC="$(dirname "$TYPES_O")/source"
 	else echo "lab: WARNING: no QEMU types object (make check-lab or tests/gdb/setup.sh builds it): the gdb hook will fail" >&2
 	fi
 fi
@@ -126,6 +128,7 @@ fi
 for f in "${HFILES[@]}"; do
 	cp -r "$f" "$WORK/hooks/" || die "cannot ship $f"
 done
+[ -n "${TYPES_SRC:-}" ] && { cp "$TYPES_SRC" "$WORK/hooks/types.source" || die "cannot ship $TYPES_SRC"; }
 [ "$HOOKS_DEFAULT" = 1 ] || HOOKS=()
 HJSON=""
 for h in "${HOOKS[@]}"; do
