@@ -40,11 +40,11 @@ SCENARIOS = {
                    doc="inner QEMU under TCG: no memslots"),
     # maxmem reserves hotplug space above 4 GiB, so SeaBIOS puts the 64-bit
     # window (and the 2 GiB BAR) higher in the guest than L1 has it.
-    # phys-bits=39: SeaBIOS 1.16.3+ (QEMU >= 8.2) puts the 64-bit window at the top of the
-    # guest's physical address space, as L0's firmware does for L1 (40 bits), which would
-    # give the BAR the same GPA as HPA; one bit less keeps them apart on every stack.
+    # phys-bits=39 (QEMU >= 8.2 only, see qemu_cpu()): SeaBIOS 1.16.3+ puts the 64-bit window
+    # at the top of the guest's physical address space, as L0's firmware does for L1 (40
+    # bits), which would give the BAR the same GPA as HPA; one bit less keeps them apart.
     "largebar": dict(machine="q35", accel="kvm", devs=["ivshmem2g", "edu"], rootports=True,
-                     mem="64M,slots=1,maxmem=1G", cpu="qemu64,phys-bits=39",
+                     mem="64M,slots=1,maxmem=1G", cpu_from_8_2="qemu64,phys-bits=39",
                      doc="2 GiB 64-bit prefetchable BAR above 4 GiB"),
     "barmove": dict(machine="pc", accel="kvm", devs=["edu", "ivshmem"], move=("edu", 0),
                     doc="the guest moves a BAR; report follows"),
@@ -57,6 +57,17 @@ MOVE_TO = 0xe0000000     # new guest address of the moved BAR
 SEABIOS_DONE = b"No bootable device"
 WAIT_MARK = b"IOMMU-MAP-WAIT"
 MOVED_MARK = b"IOMMU-MAP-MOVED"
+
+
+def qemu_version():
+    """L2's QEMU as (major, minor), from --version."""
+    try:
+        out = subprocess.run([QEMU, "--version"], capture_output=True, text=True,
+                             timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return (0, 0)
+    m = re.search(r"version (\d+)\.(\d+)", out)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
 def now():
@@ -164,7 +175,8 @@ class L2:
     def argv(self):
         sc = self.sc
         a = [QEMU, "-machine", sc["machine"], "-accel", sc["accel"], "-m", sc.get("mem", "64M"),
-             *(["-cpu", sc["cpu"]] if sc.get("cpu") else []),
+             *(["-cpu", sc["cpu_from_8_2"]] if sc.get("cpu_from_8_2") and
+               qemu_version() >= (8, 2) else []),
              "-nodefaults", "-no-user-config", "-display", "none", "-nic", "none",
              "-pidfile", self.pidfile,
              "-chardev", "file,id=dbgcon,path=" + self.debugcon,
