@@ -50,12 +50,11 @@ rm -rf "$out"
 mkdir -p "$out"
 for s in "$@"; do
 	t0=$(date +%s)
-	tar=$(IM_ROOT_KIND=fresh "$here/root.sh" "$s" | tail -n 1)
-	if [ ! -e "$tar" ]; then no "$s: the fresh root builds"; continue; fi
+	pristine=$(IM_ROOT_KIND=fresh "$here/root.sh" "$s" | tail -n 1)
+	if [ ! -d "$pristine" ]; then no "$s: the fresh root builds"; continue; fi
 	r=$ROOTS/fresh-$s
 	rm -rf "$r"
-	if [ -d "$tar" ]; then cp -a "$tar" "$r"; else mkdir -p "$r" && tar -C "$r" -xf "$tar"; fi ||
-		{ no "$s: unpacking $tar"; continue; }
+	cp -a "$pristine" "$r" || { no "$s: copying $pristine"; continue; }
 	# keep what apt downloads; install nothing from it by hand
 	mkdir -p "$ROOTS/apt-$s"
 	echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > "$r/etc/apt/apt.conf.d/90iommu-map-keep"
