@@ -11,11 +11,16 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 B       ?= build
 
-# the library part of the CLI: everything but main
-LIB_SRCS := src/util.c src/parse.c src/sysroot.c src/model.c src/json.c src/jsonw.c src/proc.c src/pci.c \
-	    src/memslots.c src/kchecks.c src/correlate.c src/report.c src/explain.c src/capture.c \
-	    src/trace.c src/qmp.c src/mtree.c src/gdbexport.c \
-	    src/kmod.c src/elfsym.c src/uprobes.c src/unwind.c src/watch.c
+# the library part of the CLI: everything but main.  The layout (README.md,
+# "Layout"): the model, correlate and the pipeline at the centre of src/;
+# sources/ fill the model, views/ print it, watch/ is the live tracer, lib/
+# the shared plumbing.  One include rule: every header by its path under src/
+# ("sources/qmp.h"), with -Isrc only.
+LIB_SRCS := $(addprefix src/lib/,util.c parse.c sysroot.c jsonw.c) \
+	    src/model.c src/correlate.c \
+	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c qmp.c mtree.c gdbexport.c kmod.c) \
+	    $(addprefix src/views/,json.c report.c explain.c capture.c) \
+	    $(addprefix src/watch/,elfsym.c uprobes.c unwind.c watch.c)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
 UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
 	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
@@ -43,6 +48,7 @@ deps:
 # -MMD -MP: each object (and unit test) depends on the headers it includes,
 # listed in $(B)/*.d; and on this Makefile, whose flags it was built with
 $(B)/%.o: src/%.c Makefile | $(B)
+	@mkdir -p $(@D)
 	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B):
@@ -57,7 +63,7 @@ $(B)/iommu-map: $(B)/iommu-map.o $(B)/libiommu-map.a
 $(B)/test-%: tests/unit/test-%.c $(B)/libiommu-map.a Makefile | $(B)
 	$(CC) $(WARN) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(B)/libiommu-map.a $(PKG_LIBS)
 
--include $(wildcard $(B)/*.d)
+-include $(wildcard $(B)/*.d $(B)/*/*.d)
 
 demo: deps all
 	@echo '$$ iommu-map --sysroot tests/fixtures/seed-2021'

@@ -8,7 +8,7 @@
 set -u
 N=${1:-200000}
 here=$(cd "$(dirname "$0")" && pwd)
-O=$(cd "$here/.." && pwd)/build/watch
+O=$(cd "$here/.." && pwd)/build/watch-tests
 make -s -C "$here/../tests/watch" O="$O" "$O/watch-run" >/dev/null || exit 1
 cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$O/watch-bench" "$here/watch-bench.c" || exit 1
 tmp=$(mktemp -d /tmp/im-watch-bench.XXXXXX)

@@ -20,7 +20,7 @@ Env: ACCEL (kvm if /dev/kvm exists, else tcg: TCG makes no syscalls per
 exit, so its figures only test the script), MODE (pio, default, or mmio),
 N (exits per round, default 20000), ROUNDS (default 3), WINDOW (default
 2 s), WATCH_CMD
-(default: build/watch/watch-run, built by tests/watch/Makefile; e.g.
+(default: build/watch-tests/watch-run, built by tests/watch/Makefile; e.g.
 "build/iommu-map watch --method=ptrace --pid").
 Every QEMU gets -nic none and a timeout."""
 import os

@@ -12,13 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 #include "iommu-map.h"
-#include "elfsym.h"
-#include "gdbexport.h"
-#include "kmod.h"
-#include "watch.h"
-#include "mtree.h"
-#include "qmp.h"
-#include "trace.h"
+#include "watch/elfsym.h"
+#include "sources/gdbexport.h"
+#include "sources/kmod.h"
+#include "watch/watch.h"
+#include "sources/mtree.h"
+#include "sources/qmp.h"
+#include "sources/trace.h"
 
 #ifndef IM_VERSION
 #define IM_VERSION "0.1"

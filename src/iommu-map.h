@@ -11,7 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include "model.h"
-#include "jsonw.h"
+#include "lib/jsonw.h"
 
 /* Named exit codes; documented in --help and iommu-map(8). */
 enum {

@@ -4,8 +4,8 @@
  * input goes into a memfd that a synthetic maps line names, then a few
  * addresses are resolved (segments, symbol tables, notes, build-id).
  */
-/* link: src/elfsym.c -lelf */
-/* seeds: /usr/bin/true build/watch/victim-stripped */
+/* link: src/watch/elfsym.c -lelf */
+/* seeds: /usr/bin/true build/watch-tests/victim-stripped */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "iommu-map.h"
-#include "elfsym.h"
+#include "watch/elfsym.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

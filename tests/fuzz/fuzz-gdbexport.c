@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz-gdbexport.c - libFuzzer target for im_gdbexport_parse() (the gdb
- * script's JSON export).  Links src/gdbexport.c, model.c, util.c, json-c.
+ * script's JSON export).  Links src/sources/gdbexport.c, model.c, util.c, json-c.
  * Seeds: the .json files in tests/fixtures-gdb/.
  */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gdbexport.h"
+#include "sources/gdbexport.h"
 #include "iommu-map.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -6,14 +6,14 @@
  *  odd:  the rest is a program of writer calls (begin, end, key, values);
  *        whatever it does, the writer either reports an error or writes
  *        one JSON value a line that json-c parses, all valid UTF-8.
- * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-jsonw.c src/jsonw.c -ljson-c */
+ * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-jsonw.c src/lib/jsonw.c -ljson-c */
 /* seeds: tests/expected/seed-2021/explain-heap-json.out tests/data/qemu/seed-mtree.txt */
 #include <json-c/json.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../src/jsonw.h"
+#include "lib/jsonw.h"
 
 /* a decoder of its own, not jsonw's: true if s[0..n) is well-formed UTF-8 */
 static bool utf8_ok(const unsigned char *s, size_t n)

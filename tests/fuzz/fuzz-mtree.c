@@ -2,14 +2,14 @@
 /* fuzz-mtree.c - im_mtree_parse() and the annotation view on arbitrary text,
  * against the seed model (a heap, a vfio mapping, one memslot, one device,
  * and two fds of QEMU).
- * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-mtree.c src/mtree.c src/util.c src/model.c -ljson-c */
+ * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-mtree.c src/sources/mtree.c src/lib/util.c src/model.c -ljson-c */
 /* seeds: tests/data/qemu/seed-mtree.txt tests/data/qemu/seed-mtree-mail.txt tests/data/qemu/lab-6.1-kvm.hmp-info-mtree.txt tests/data/qemu/lab-6.1-kvm.hmp-info-mtree-f.txt tests/data/qemu/mtree-10.0-vfio-fd.hmp-info-mtree-f.txt tests/data/qemu/mtree-11.1-id.hmp-info-mtree.txt tests/fuzz/seeds/mtree-qemu-10-11.txt */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../src/iommu-map.h"
-#include "../../src/mtree.h"
+#include "iommu-map.h"
+#include "sources/mtree.h"
 
 static struct im_model m;
 static FILE *devnull;

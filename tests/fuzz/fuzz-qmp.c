@@ -2,12 +2,12 @@
 /* fuzz-qmp.c - the QMP answer parsers: the input is query-pci JSON, info
  * qtree text and info mtree -f text separated by NUL bytes; a gpa2hva answer
  * is the qtree text itself.
- * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-qmp.c src/qmp.c src/mtree.c src/util.c src/model.c src/sysroot.c -ljson-c */
+ * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-qmp.c src/sources/qmp.c src/sources/mtree.c src/lib/util.c src/model.c src/lib/sysroot.c -ljson-c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../src/iommu-map.h"
-#include "../../src/qmp.h"
+#include "iommu-map.h"
+#include "sources/qmp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

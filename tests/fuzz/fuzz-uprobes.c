@@ -6,7 +6,7 @@
 /* seeds: tests/unit/data/uprobe-sample.bin */
 #include <stdint.h>
 #include <string.h>
-#include "uprobes.h"
+#include "watch/uprobes.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -410,7 +410,7 @@ src = {s["name"]: s for s in rep.get("sources", [])}
 s = src.get("memslots") or {}
 if "kvm-memslot" not in (s.get("detail") or ""):
     print("INFO iommu-map's memslots source is not the module yet (%s: %s): CLI not wired "
-          "to src/kmod.c" % (s.get("status"), s.get("detail")))
+          "to src/sources/kmod.c" % (s.get("status"), s.get("detail")))
     sys.exit()
 print("%s iommu-map memslots source: %s (%s)" % (
     "PASS" if s["status"] == "ok" else "FAIL", s["status"], s.get("detail")))

@@ -3,7 +3,7 @@
  * test-elfsym.c - elfsym.c on this very process (.symtab: our own
  * functions; .dynsym: libc), on a sysroot copy of our executable behind
  * synthetic maps, and on the error cases.  Build with -g, not stripped.
- * Links: src/elfsym.c src/sysroot.c src/util.c, libelf.
+ * Links: src/watch/elfsym.c src/lib/sysroot.c src/lib/util.c, libelf.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include "t.h"
 #include "iommu-map.h"
-#include "elfsym.h"
+#include "watch/elfsym.h"
 
 __attribute__((noinline)) int t_elfsym_target(int x);
 __attribute__((noinline)) int t_elfsym_target(int x)

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test-gdbexport.c - src/gdbexport.c on a real export (gdb on QEMU 7.2
+ * test-gdbexport.c - src/sources/gdbexport.c on a real export (gdb on QEMU 7.2
  * under TCG), a synthetic vfio/KVM one, and hostile inputs.
- * Links src/gdbexport.c + the CLI library (model.c, util.c).
+ * Links src/sources/gdbexport.c + the CLI library (model.c, util.c).
  * Run from the top of the tree (reads tests/fixtures-gdb/).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "gdbexport.h"
+#include "sources/gdbexport.h"
 #include "iommu-map.h"
 #include "t.h"
 

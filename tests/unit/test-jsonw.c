@@ -2,7 +2,7 @@
 /* test-jsonw.c - the JSON writer: layout, escaping, UTF-8, numbers, errors. */
 #include <json-c/json.h>
 #include "t.h"
-#include "jsonw.h"
+#include "lib/jsonw.h"
 
 struct mem {
 	char *buf;

@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * test-kmod.c - the pure parts of src/kmod.c: UAPI layout, grow-and-retry
+ * test-kmod.c - the pure parts of src/sources/kmod.c: UAPI layout, grow-and-retry
  * of MEMSLOTS, decoding walk runs into verified / not-faulted / mismatch
  * and into page-table leaf sizes, chunked walks, pagemap decoding.  The module itself is tested in the lab
  * (tests/kmod/lab-kmod.sh).
  *
- * Links: src/kmod.c src/model.c src/util.c src/sysroot.c
+ * Links: src/sources/kmod.c src/model.c src/lib/util.c src/lib/sysroot.c
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 
 #include "t.h"
-#include "../../src/iommu-map.h"
-#include "../../src/kmod.h"
+#include "iommu-map.h"
+#include "sources/kmod.h"
 
 /* no implicit padding: the sizes are the sums of the members */
 _Static_assert(sizeof(struct iommu_map_info) == 24, "info");

@@ -2,14 +2,14 @@
 /*
  * test-mtree.c - memory-tree text parser (gdb qemu mtree, HMP info mtree,
  * info mtree -f) on real text, and the seed golden test of the annotation.
- * Links: src/mtree.c src/util.c src/model.c, json-c.
+ * Links: src/sources/mtree.c src/lib/util.c src/model.c, json-c.
  * IM_UPDATE=1 rewrites tests/data/qemu/seed-mtree.expected.{txt,json}.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include "t.h"
-#include "../../src/iommu-map.h"
-#include "../../src/mtree.h"
+#include "iommu-map.h"
+#include "sources/mtree.h"
 
 #ifndef DATADIR
 #define DATADIR "tests/data/qemu"

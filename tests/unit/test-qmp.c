@@ -3,7 +3,7 @@
  * test-qmp.c - QMP answers from the lab 6.1 run replayed through a sysroot,
  * the cross-check, and the live client against a real QEMU (TCG, -S, no
  * network) when qemu-system-x86_64 is installed (tests/qemu/install.sh).
- * Links: src/qmp.c src/mtree.c src/sysroot.c src/util.c src/model.c, json-c.
+ * Links: src/sources/qmp.c src/sources/mtree.c src/lib/sysroot.c src/lib/util.c src/model.c, json-c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "t.h"
-#include "../../src/iommu-map.h"
-#include "../../src/qmp.h"
+#include "iommu-map.h"
+#include "sources/qmp.h"
 
 #ifndef DATADIR
 #define DATADIR "tests/data/qemu"

@@ -3,13 +3,13 @@
  * test-trace.c - the QEMU trace log parser on real logs (lab 6.1 run, QEMU
  * 7.2 "Slot#" format), on the >= 9.0 "AddrSpace#" format, and on QEMU 10.0's
  * and 11.1's line prefixes.
- * Links: src/trace.c src/util.c src/model.c
+ * Links: src/sources/trace.c src/lib/util.c src/model.c
  */
 #include <errno.h>
 #include <stdlib.h>
 #include "t.h"
-#include "../../src/iommu-map.h"
-#include "../../src/trace.h"
+#include "iommu-map.h"
+#include "sources/trace.h"
 
 #ifndef DATADIR
 #define DATADIR "tests/data/qemu"

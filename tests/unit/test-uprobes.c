@@ -18,8 +18,8 @@
 #include "t.h"
 #include <dlfcn.h>
 #include "iommu-map.h"
-#include "elfsym.h"
-#include "uprobes.h"
+#include "watch/elfsym.h"
+#include "watch/uprobes.h"
 
 /* perf's bit order of our registers: AX BX CX DX SI DI BP SP IP, R8-R15 */
 static const int order[IM_UP_NREGS] = {

@@ -4,8 +4,8 @@
  * module transport that replays memslot snapshots: adds, deletes, flag
  * changes, a reused slot id, an unchanged generation; text and JSON; the
  * target's exit seen through a pidfd.  No module, no KVM, no ptrace.
- * Links: src/watch.c src/kmod.c src/elfsym.c src/unwind.c src/model.c
- * src/util.c src/sysroot.c, libelf, libunwind-ptrace.
+ * Links: src/watch/watch.c src/sources/kmod.c src/watch/elfsym.c src/watch/unwind.c src/model.c
+ * src/lib/util.c src/lib/sysroot.c, libelf, libunwind-ptrace.
  */
 #include <errno.h>
 #include <signal.h>
@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include "t.h"
 #include "iommu-map.h"
-#include "kmod.h"
-#include "watch.h"
+#include "sources/kmod.h"
+#include "watch/watch.h"
 
 #define S(as, id, fl, gfn, np, hva) { as, id, fl, 0, gfn, np, hva }
 

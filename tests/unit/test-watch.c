@@ -7,7 +7,7 @@
  * the stacks, the exit path, the attach error paths and a stop request.
  * Needs ptrace of a child (root or ptrace_scope <= 1); prints "skip" and
  * exits 77 if not permitted.
- * Links: src/watch.c src/elfsym.c src/unwind.c src/util.c src/sysroot.c,
+ * Links: src/watch/watch.c src/watch/elfsym.c src/watch/unwind.c src/lib/util.c src/lib/sysroot.c,
  * libelf, libunwind-ptrace.  Build with -g (symbols from .symtab).
  */
 #include <errno.h>
@@ -22,8 +22,8 @@
 #include <linux/kvm.h>
 #include "t.h"
 #include "iommu-map.h"
-#include "elfsym.h"
-#include "watch.h"
+#include "watch/elfsym.h"
+#include "watch/watch.h"
 
 #define NOINLINE __attribute__((noinline))
 

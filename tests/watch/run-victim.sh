@@ -8,7 +8,7 @@
 # Prints ok/FAIL lines; exits 1 on any FAIL.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-bin=$(cd "$here/../.." && pwd)/build/watch${SAN:+-san}
+bin=$(cd "$here/../.." && pwd)/build/watch-tests${SAN:+-san}
 make -s -C "$here" O="$bin" ${SAN:+SAN=$SAN} >/dev/null || { echo "FAIL build"; exit 1; }
 tmp=$(mktemp -d /tmp/im-watch-test.XXXXXX)
 fails=0

@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../src/iommu-map.h"
-#include "../../src/elfsym.h"
-#include "../../src/watch.h"
+#include "iommu-map.h"
+#include "watch/elfsym.h"
+#include "watch/watch.h"
 
 static volatile sig_atomic_t stop;
 

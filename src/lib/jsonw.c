@@ -9,7 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "jsonw.h"
+#include "lib/jsonw.h"
 
 static const char hexdigit[] = "0123456789abcdef";
 /* a newline and the deepest indent */

@@ -21,7 +21,7 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include "iommu-map.h"
-#include "uprobes.h"
+#include "watch/uprobes.h"
 
 #define RING_PAGES	128	/* data pages per thread: 512 KiB */
 #define CLOSERS		8	/* threads closing probe fds (see closer()) */

@@ -31,8 +31,8 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "iommu-map.h"
-#include "mtree.h"
-#include "trace.h"
+#include "sources/mtree.h"
+#include "sources/trace.h"
 
 struct tstate {
 	struct im_trace *t;

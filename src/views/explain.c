@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "iommu-map.h"
-#include "elfsym.h"
+#include "watch/elfsym.h"
 
 struct reading {
 	const char *space;

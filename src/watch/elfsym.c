@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "iommu-map.h"
-#include "elfsym.h"
+#include "watch/elfsym.h"
 
 struct esym {
 	uint64_t addr, size;

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "iommu-map.h"
-#include "mtree.h"
+#include "sources/mtree.h"
 
 typedef unsigned __int128 u128;
 

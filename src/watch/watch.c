@@ -44,11 +44,11 @@
 #include <linux/kvm.h>
 #include <linux/vfio.h>
 #include "iommu-map.h"
-#include "kmod.h"
-#include "elfsym.h"
-#include "unwind.h"
-#include "uprobes.h"
-#include "watch.h"
+#include "sources/kmod.h"
+#include "watch/elfsym.h"
+#include "watch/unwind.h"
+#include "watch/uprobes.h"
+#include "watch/watch.h"
 
 #define MAX_FRAMES	32
 #define UP_RESCAN_MS	100	/* uprobes: how often to look for new threads */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gdbexport.h"
+#include "sources/gdbexport.h"
 #include "iommu-map.h"
 
 #define MAX_DEPTH 32

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "iommu-map.h"
-#include "mtree.h"
-#include "qmp.h"
+#include "sources/mtree.h"
+#include "sources/qmp.h"
 
 #define QMP_MAX_MSG (16u << 20)
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
-#include "unwind.h"
-#include "uprobes.h"
+#include "watch/unwind.h"
+#include "watch/uprobes.h"
 
 /* _UPT handles are kept per thread: each caches the ELF image it read */
 struct upt_ent {

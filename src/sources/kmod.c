@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "iommu-map.h"
-#include "kmod.h"
+#include "sources/kmod.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
