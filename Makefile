@@ -16,13 +16,13 @@ B       ?= build
 # sources/ fill the model, views/ print it, watch/ is the live tracer, lib/
 # the shared plumbing.  One include rule: every header by its path under src/
 # ("sources/qmp.h"), with -Isrc only.
-LIB_SRCS := $(addprefix src/lib/,util.c parse.c sysroot.c jsonw.c) \
+LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c) \
 	    src/model.c src/correlate.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c qmp.c mtree.c gdbexport.c kmod.c) \
 	    $(addprefix src/views/,json.c report.c explain.c capture.c) \
 	    $(addprefix src/watch/,elfsym.c uprobes.c unwind.c watch.c)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
-UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
+UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-paste.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
 	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
 	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c \
 	     tests/unit/test-kmod.c tests/unit/test-elfsym.c tests/unit/test-watch.c \

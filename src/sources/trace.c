@@ -11,10 +11,9 @@
  *   vfio_region_setup Device %s, region %d "%s", flags: 0x%lx, offset: 0x%lx, size: 0x%lx
  *   vfio_region_mmap Region %s [0x%lx - 0x%lx]
  *   vfio_listener_region_add_ram region_add [ram] 0x.. - 0x.. [%p]
- * A line may start with a prefix, which is skipped:
- *   "PID@SEC.USEC:"		QEMU's log backend with -msg timestamp=on (7.2, 10.0)
- *   "2026-12-03T14:10:34.804898Z "	-msg timestamp=on in newer QEMU (measured: 11.1),
- *				where every qemu_log line starts with an ISO 8601 time
+ * What surrounds a line's data is skipped as lib/paste.c says: blanks,
+ * mail quote markers, QEMU's "PID@SEC.USEC:" (7.2, 10.0) and ISO time
+ * (11.1) prefixes, syslog's and journald's time, host and tag.
  * A region's device (%s of vfio_region_setup, the start of the region names)
  * is QEMU's name of it: a host BDF, or VFIO_FD<fd>, an id, an mdev UUID, tied
  * to a host device as mtree.c does (im_vfio_name_device), never guessed.
@@ -31,6 +30,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "iommu-map.h"
+#include "lib/paste.h"
 #include "sources/mtree.h"
 #include "sources/trace.h"
 
@@ -45,82 +45,6 @@ struct tstate {
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-/* n digits at p, within e */
-static bool digits(const char *p, const char *e, size_t n)
-{
-	size_t i;
-
-	if ((size_t)(e - p) < n)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!is_digit(p[i]))
-			return false;
-	return true;
-}
-
-/* The log backend's "PID@SEC.USEC:": past it, or NULL. */
-static const char *pid_prefix(const char *s, const char *e)
-{
-	const char *p = s;
-
-	while (p < e && is_digit(*p))
-		p++;
-	if (p == s || p >= e || *p != '@')
-		return NULL;
-	p++;
-	while (p < e && (is_digit(*p) || *p == '.'))
-		p++;
-	if (p < e && *p == ':')
-		return p + 1;
-	return NULL;
-}
-
-/*
- * g_date_time_format_iso8601() and a blank: "YYYY-MM-DDTHH:MM:SS", a
- * fraction when the microseconds are not 0, then "Z" (QEMU asks for UTC) or
- * an offset "+HH:MM".  Past the blank, or NULL.
- */
-static const char *iso_prefix(const char *s, const char *e)
-{
-	const char *p = s;
-
-	if (!digits(p, e, 4) || e - p < 20 || p[4] != '-' || !digits(p + 5, e, 2) ||
-	    p[7] != '-' || !digits(p + 8, e, 2) || p[10] != 'T' || !digits(p + 11, e, 2) ||
-	    p[13] != ':' || !digits(p + 14, e, 2) || p[16] != ':' || !digits(p + 17, e, 2))
-		return NULL;
-	p += 19;
-	if (p < e && *p == '.') {
-		const char *q = ++p;
-
-		while (p < e && is_digit(*p) && p - q < 9)
-			p++;
-		if (p == q)
-			return NULL;
-	}
-	if (p < e && *p == 'Z') {
-		p++;
-	} else if (p < e && (*p == '+' || *p == '-') && digits(p + 1, e, 2)) {
-		p += 3;
-		if (p < e && *p == ':')
-			p++;
-		if (digits(p, e, 2))
-			p += 2;
-	} else {
-		return NULL;
-	}
-	return p < e && *p == ' ' ? p + 1 : NULL;
-}
-
-/* Skip a known prefix, if any. */
-static const char *skip_prefix(const char *s, const char *e)
-{
-	const char *p = pid_prefix(s, e);
-
-	if (!p)
-		p = iso_prefix(s, e);
-	return p ? p : s;
 }
 
 static const char *const events_read[] = {
@@ -568,7 +492,7 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 		st.line++;
 		if (e > p && e[-1] == '\r')
 			e--;
-		s = skip_prefix(p, e);
+		s = im_paste_strip(p, e);
 		r = 0;
 		if ((a = event(s, e, "kvm_set_user_memory")))
 			r = parse_slot(&st, a, e);

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * paste.c - what surrounds the data on a line that was pasted, mailed or
+ * logged, so that every reader of pasted text (the trace, mtree and maps
+ * readers) skips the same things the same way.  im_paste_strip() skips, as
+ * often as they come and in any order:
+ *   blanks and tabs			a paste indented in a mail or a forum
+ *   ">" and "> " quote markers		one per level of a quoted mail
+ *   "PID@SEC.USEC:"			QEMU's log backend, -msg timestamp=on (7.2, 10.0)
+ *   "2026-12-03T14:10:34.804898Z "	QEMU's ISO time, -msg timestamp=on (11.1);
+ *					journalctl -o short-iso ("+0000" offset)
+ *   "Dec  3 14:10:34 "			a syslog time
+ *   "HOST TAG[PID]: "			syslog's and journald's host and tag, after
+ *					a syslog or ISO time only
+ * Nothing else is skipped: a line whose data starts with one of these
+ * shapes is not a line any reader here understands.
+ */
+#include <string.h>
+#include "lib/paste.h"
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* n digits at p, within e */
+static bool digits(const char *p, const char *e, size_t n)
+{
+	size_t i;
+
+	if ((size_t)(e - p) < n)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!is_digit(p[i]))
+			return false;
+	return true;
+}
+
+/* "PID@SEC.USEC:": past it, or NULL. */
+static const char *pid_prefix(const char *s, const char *e)
+{
+	const char *p = s;
+
+	while (p < e && is_digit(*p))
+		p++;
+	if (p == s || p >= e || *p != '@')
+		return NULL;
+	p++;
+	while (p < e && (is_digit(*p) || *p == '.'))
+		p++;
+	if (p < e && *p == ':')
+		return p + 1;
+	return NULL;
+}
+
+/*
+ * g_date_time_format_iso8601() and a blank: "YYYY-MM-DDTHH:MM:SS", a
+ * fraction when the microseconds are not 0, then "Z" or an offset "+HH:MM"
+ * or "+HHMM".  Past the blank, or NULL.
+ */
+static const char *iso_prefix(const char *s, const char *e)
+{
+	const char *p = s;
+
+	if (!digits(p, e, 4) || e - p < 20 || p[4] != '-' || !digits(p + 5, e, 2) ||
+	    p[7] != '-' || !digits(p + 8, e, 2) || p[10] != 'T' || !digits(p + 11, e, 2) ||
+	    p[13] != ':' || !digits(p + 14, e, 2) || p[16] != ':' || !digits(p + 17, e, 2))
+		return NULL;
+	p += 19;
+	if (p < e && *p == '.') {
+		const char *q = ++p;
+
+		while (p < e && is_digit(*p) && p - q < 9)
+			p++;
+		if (p == q)
+			return NULL;
+	}
+	if (p < e && *p == 'Z') {
+		p++;
+	} else if (p < e && (*p == '+' || *p == '-') && digits(p + 1, e, 2)) {
+		p += 3;
+		if (p < e && *p == ':')
+			p++;
+		if (digits(p, e, 2))
+			p += 2;
+	} else {
+		return NULL;
+	}
+	return p < e && *p == ' ' ? p + 1 : NULL;
+}
+
+/* syslog's "Mmm dd hh:mm:ss " (the day padded with a blank): past it, or NULL. */
+static const char *syslog_time(const char *s, const char *e)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	const char *p = s;
+	size_t k;
+
+	if (e - p < 16)
+		return NULL;
+	for (k = 0; k < 12; k++)
+		if (!memcmp(p, months + 3 * k, 3))
+			break;
+	if (k == 12 || p[3] != ' ' || !(is_digit(p[4]) || p[4] == ' ') || !is_digit(p[5]) ||
+	    p[6] != ' ' || !digits(p + 7, e, 2) || p[9] != ':' || !digits(p + 10, e, 2) ||
+	    p[12] != ':' || !digits(p + 13, e, 2))
+		return NULL;
+	p += 15;
+	if (p < e && *p == '.')		/* rsyslog's high-precision time */
+		for (p++; p < e && is_digit(*p); p++)
+			;
+	return p < e && *p == ' ' ? p + 1 : NULL;
+}
+
+/* "HOST TAG[PID]: " or "HOST TAG: ", after a log time: past it, or NULL. */
+static const char *host_tag(const char *s, const char *e)
+{
+	const char *p = s, *t;
+
+	while (p < e && *p != ' ' && *p != ':')
+		p++;
+	if (p == s || p >= e || *p != ' ')
+		return NULL;
+	t = ++p;
+	while (p < e && *p != ' ' && *p != ':' && *p != '[')
+		p++;
+	if (p == t || p >= e)
+		return NULL;
+	if (*p == '[') {
+		for (p++; p < e && is_digit(*p); p++)
+			;
+		if (p >= e || *p != ']')
+			return NULL;
+		p++;
+	}
+	if (e - p < 2 || p[0] != ':' || p[1] != ' ')
+		return NULL;
+	return p + 2;
+}
+
+const char *im_paste_strip(const char *s, const char *e)
+{
+	for (;;) {
+		const char *p = s, *q;
+
+		while (p < e && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < e && *p == '>') {
+			s = p + 1;
+			continue;
+		}
+		if ((q = pid_prefix(p, e))) {
+			s = q;
+			continue;
+		}
+		q = iso_prefix(p, e);
+		if (!q)
+			q = syslog_time(p, e);
+		if (q) {
+			const char *h = host_tag(q, e);
+
+			s = h ? h : q;
+			continue;
+		}
+		return p;
+	}
+}
