@@ -21,9 +21,11 @@
 # WALK checks, on every kernel: each present page of each vfio BAR mmap is at
 # the sysfs HPA, and each present leaf is 4K, 2M or 1G, aligned alike in HVA
 # and HPA, inside the mmap; before 6.12 all leaves are 4K.  In largebar, the
-# 2 GiB BAR must be present (QEMU's DMA mapping faults it in), with 4K leaves
-# before 6.12 and leaves >= 2M from 6.12 when its HVA and HPA are 2M-aligned
-# (QEMU 9.2+ aligns BAR mmaps).  iommu-map's hpa_leaves must equal the walk.
+# 2 GiB BAR must be present: before 6.12 QEMU's DMA mapping faults all of it in,
+# with 4K leaves; from 6.12 a fault maps one leaf, and only the harness faults
+# it (it reads a word at a few offsets, LAB_SCEN_OUT/touched): those pages must
+# be present, in leaves >= 2M when HVA and HPA are 2M-aligned (QEMU 9.2+ aligns
+# BAR mmaps).  iommu-map's hpa_leaves must equal the walk.
 #
 # Prints one line per check (PASS/FAIL/INFO) and ends with
 # "N passed, N failed"; exit status 1 if any check failed.
@@ -282,13 +284,26 @@ for a, b, off in maps:
 
     # the 2 GiB BAR of largebar: the leaf size itself
     if os.environ.get("SCENARIO") == "largebar" and b - a == 2 << 30:
-        if not pres and kver >= (6, 12):
-            # from 6.12 a fault maps only its own leaf, and in this scenario nothing had
-            # faulted the BAR in (seen on 6.12 and 7.3): nothing to measure, and the
-            # harness never touches device memory to make it so
-            out("INFO", "largebar: no page of the 2 GiB BAR mmap %x is present on kernel "
-                "%d.%d (nothing has faulted it in): its leaf size is not measured here" % (
-                    a, kver[0], kver[1]))
+        # from 6.12 a fault maps only its own leaf, and nothing in this scenario
+        # faults the BAR in but the harness, which reads (xp) one word at a few
+        # offsets (l1.py touch_bar; LAB_SCEN_OUT/touched lists "HVA OFFSET")
+        touched = []
+        try:
+            with open(os.path.join(os.environ.get("LAB_SCEN_OUT", "/nonexistent"),
+                                   "touched")) as f:
+                touched = [int(l.split()[0], 16) for l in f if l.strip()]
+        except OSError:
+            pass
+        for t in touched:
+            leaf = next((x for x in pres if x[0] <= t < x[0] + x[1]), None)
+            out("PASS" if leaf else "FAIL",
+                "largebar: the page the harness read at HVA %x (offset %x) is present%s" % (
+                    t, t - a, " in a %s leaf" % {12: "4K", 21: "2M", 30: "1G"}.get(
+                        leaf[4], "shift-%d" % leaf[4]) if leaf else ""))
+        if not pres and kver >= (6, 12) and not touched:
+            out("FAIL", "largebar: no page of the 2 GiB BAR mmap %x is present on kernel "
+                "%d.%d and the harness touched none (no LAB_SCEN_OUT/touched): its leaf "
+                "size is not measured" % (a, kver[0], kver[1]))
         elif not pres:
             out("FAIL", "largebar: no page of the 2 GiB BAR mmap %x is present (on 6.1 the "
                 "first fault, QEMU's DMA mapping, maps the whole BAR): its leaf size is not "
