@@ -18,7 +18,7 @@ B       ?= build
 # ("sources/qmp.h"), with -Isrc only.
 LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c) \
 	    src/model.c src/correlate.c \
-	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c qmp.c mtree.c gdbexport.c kmod.c) \
+	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c qmp.c mtree.c gdbexport.c kmod.c) \
 	    $(addprefix src/views/,json.c report.c explain.c capture.c) \
 	    $(addprefix src/watch/,elfsym.c uprobes.c unwind.c watch.c)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)

@@ -36,7 +36,7 @@
 
 struct tstate {
 	struct im_trace *t;
-	size_t cap_slots, cap_regions, cap_mmaps, cap_dma;
+	size_t cap_slots, cap_regions, cap_mmaps, cap_dma, cap_fails;
 	const char *file;
 	unsigned int line;
 	struct im_err *err;
@@ -197,6 +197,68 @@ static int set_slot(struct tstate *st, const struct im_trace_slot *ns)
 	return 0;
 }
 
+static int add_fail(struct tstate *st, const struct im_trace_fail *f)
+{
+	struct im_trace *t = st->t;
+	int r = im_grow(&t->fails, &st->cap_fails, t->nfails + 1, sizeof(*t->fails));
+
+	if (r)
+		return r;
+	t->fails[t->nfails] = *f;
+	t->fails[t->nfails++].line = st->line;
+	return 0;
+}
+
+/*
+ * A failure line (trace-fail.c) at [s, e), joined to at most 3 more lines
+ * while it is incomplete and they start no line of their own: a mail cuts
+ * "vfio_dma_map(0x55a21b03a150,\n0x380000001000, ...) = -22".  Returns the
+ * lines it took beyond the first (so the caller skips them), or -errno;
+ * *found says whether it was a failure line at all.
+ */
+static int parse_fail(struct tstate *st, const char *s, const char *e,
+		      const char *next, const char *end, bool *found)
+{
+	char buf[1024];
+	size_t n = (size_t)(e - s);
+	struct im_trace_fail f;
+	int r, nr, more = 0;
+
+	*found = false;
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, n);
+	while ((r = im_tfail_parse(buf, buf + n, &f)) == -EAGAIN && more < 3 && next) {
+		const char *nl = memchr(next, '\n', (size_t)(end - next));
+		const char *ne = nl ? nl : end, *ns = im_paste_strip(next, ne);
+
+		if (ne > ns && ne[-1] == '\r')
+			ne--;
+		/* a line that is a failure of its own, or starts one when this
+		 * line already has its call, is no continuation */
+		nr = im_tfail_parse(ns, ne, &f);
+		if (ns == ne || event_like(ns, ne) || nr == 1 || nr == -EINVAL ||
+		    (nr == -EAGAIN && (memmem(buf, n, "dma_map(", 8) ||
+				       memmem(buf, n, "KVM_SET_USER_MEMORY_REGION", 26))) ||
+		    n + 1 + (size_t)(ne - ns) >= sizeof(buf))
+			break;
+		while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+			n--;
+		buf[n++] = ' ';
+		memcpy(buf + n, ns, (size_t)(ne - ns));
+		n += (size_t)(ne - ns);
+		more++;
+		next = nl ? nl + 1 : NULL;
+	}
+	if (r == 0 || r == -EAGAIN)
+		return 0;	/* not one, or cut off for good: not understood */
+	*found = true;
+	if (r < 0)
+		return bad(st, "failure");
+	r = add_fail(st, &f);
+	return r ? r : more;
+}
+
 static int parse_slot(struct tstate *st, const char *s, const char *e)
 {
 	struct im_trace_slot ns = { 0 };
@@ -234,8 +296,14 @@ static int parse_slot(struct tstate *st, const char *s, const char *e)
 		return -EINVAL;
 	}
 	if (ret) {
+		struct im_trace_fail f = {
+			.kind = IM_TFAIL_SLOT_TRACE, .as_id = ns.as_id, .slot = ns.slot,
+			.addr = ns.gpa, .size = ns.size, .have_hva = true, .hva = ns.hva,
+			.err = ret < 0 && ret > -4096 ? (int)-ret : 0,
+		};
+
 		st->t->failed_slot_events++;
-		return 0;
+		return add_fail(st, &f);
 	}
 	return set_slot(st, &ns);
 }
@@ -458,6 +526,7 @@ void im_trace_free(struct im_trace *t)
 	free(t->regions);
 	free(t->mmaps);
 	free(t->dma);
+	free(t->fails);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -504,6 +573,26 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 			r = parse_dma(&st, a, e);
 		else
 			a = NULL;
+		if (!a && !r) {
+			bool found;
+			int more = parse_fail(&st, s, e, nl ? nl + 1 : NULL, end, &found);
+
+			if (more < 0) {
+				r = more;
+			} else if (found) {
+				a = s;
+				for (; more > 0 && nl; more--) {
+					nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
+					st.line++;
+				}
+				e = nl ? nl : end;
+			} else if (im_tfail_echo(s, e)) {
+				out->echoes++;
+				out->nevents++;
+				p = nl ? nl + 1 : end;
+				continue;
+			}
+		}
 		if (r == -EINVAL && truncated) {
 			/* a log cut off mid-line (QEMU killed): the stub is not understood */
 			r = 0;
@@ -527,7 +616,7 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 		p = nl ? nl + 1 : end;
 	}
 	out->nlines = st.line;
-	if (!out->nevents) {
+	if (!out->nevents && !out->nfails) {
 		if (out->unknown)
 			im_err_set(err, file, 0,
 				   "no kvm_set_user_memory or vfio_* trace events found; %u lines not understood (first: %s:%u)",
@@ -773,6 +862,8 @@ int im_trace_load(struct im_model *m, const char *file, struct im_err *err)
 	if (r)
 		return r;
 	r = im_trace_apply(m, &t, file);
+	if (!r)
+		r = im_tfail_findings(m, &t, file);
 	im_trace_free(&t);
 	return r;
 }

@@ -56,6 +56,25 @@ struct im_trace_dma {
 	unsigned int line;
 };
 
+/* A line that says a mapping failed (trace-fail.c). */
+enum im_tfail_kind {
+	IM_TFAIL_SLOT,		/* QEMU's KVM_SET_USER_MEMORY_REGION failed error */
+	IM_TFAIL_SLOT_TRACE,	/* kvm_set_user_memory with ret < 0 */
+	IM_TFAIL_DMA,		/* vfio_dma_map(...) / vfio_container_dma_map(...) = -N */
+};
+
+struct im_trace_fail {
+	enum im_tfail_kind kind;
+	int as_id, slot;		/* -1: not said */
+	uint64_t addr, size;		/* GPA (slots) or IOVA (DMA) */
+	bool have_hva;
+	uint64_t hva;
+	int err;			/* a positive errno; 0: not named */
+	char msg[64];			/* QEMU's words for it ("Invalid argument") */
+	char what[64];			/* vfio_dma_map's "Region NAME:", or "" */
+	unsigned int line;		/* where the failure starts */
+};
+
 struct im_trace {
 	enum im_trace_fmt fmt;
 	struct im_trace_slot *slots;	/* final state, sorted by as_id, gpa */
@@ -72,8 +91,19 @@ struct im_trace {
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
 	unsigned int lost_events;	/* ... that name an event read here */
 	unsigned int slot_events;	/* kvm_set_user_memory lines */
-	unsigned int failed_slot_events;	/* ... with ret != 0 (ignored) */
+	unsigned int failed_slot_events;	/* ... with ret != 0 (also in fails[]) */
+	struct im_trace_fail *fails;	/* failures, in the order of the log */
+	size_t nfails;
+	unsigned int echoes;		/* lines that only echo a failure */
 };
+
+/* trace-fail.c */
+/* 1: [s, e) is a failure line, in *f (line not set); 0: it is not; -EAGAIN:
+ * it starts one that goes on in the next line; -EINVAL: malformed */
+int im_tfail_parse(const char *s, const char *e, struct im_trace_fail *f);
+bool im_tfail_echo(const char *s, const char *e);	/* a line that echoes one */
+void im_tfail_explain(const struct im_trace_fail *f, char *buf, size_t n);
+int im_tfail_findings(struct im_model *m, const struct im_trace *t, const char *file);
 
 /* trace.c */
 int im_trace_parse(const char *buf, size_t len, const char *file,

@@ -418,8 +418,70 @@ static void test_names_apply(void)
 	im_model_free(&m);
 }
 
+/* lines that say a mapping failed: each read, wraps joined, echoes counted */
+static void test_failures(void)
+{
+	static const char txt[] =
+		">>>    qemu-system-x86_64: vfio_container_dma_map(0x55a21b03a150,\n"
+		">>> 0x380000001000, 0x3000, 0x7fce2c28b000) = -22 (Invalid argument)\n"
+		"qemu-system-aarch64: kvm_set_user_memory_region: \n"
+		"KVM_SET_USER_MEMORY_REGION failed, slot=65541, start=0x8000000000, \n"
+		"size=0x100000: Invalid argument\n"
+		"Jun 04 07:25:13 pve1 QEMU[3989106]: kvm: VFIO_MAP_DMA failed: Invalid argument\n"
+		"\t\tRegion pc.ram: vfio_dma_map(0x55ba53e7a9d0, 0x100000000, 0xff30000000, 0x7ed243e00000) = -22 (Invalid argument)\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#3 flags=0x0 gpa=0x100000000 size=0x8ff40000000 ua=0x7f0000000000 guest_memfd=-1 guest_memfd_offset=0x0 ret=-22\n"
+		"qemu-system-x86_64: kvm_set_user_memory_region: KVM_SET_USER_MEMORY_REGION failed, slot=4, start=0xc0000, size=0xbff40000: File exists\n"
+		"vfio_dma_map(0x557b2f2736d0, 0x380000000000, 0x1000000, 0x7f98ac400000) = -22 (Invalid argument)\n"
+		"vfio_dma_map(0x557b2f2736d0, 0x380000000000, 0x1000000, 0x7f98ac400000) = -22 (Invalid argument)\n"
+		"vfio_dma_map(0x557b2f2736d0, 0x380000000000, 0x1000000\n";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	char why[400];
+	size_t i;
+	int r = im_trace_parse(txt, sizeof(txt) - 1, "fail.log", &t, &err);
+
+	T_OK(r == 0, "fail: a log of failures only is read");
+	T_EQ_U64(t.nfails, 7, "fail: seven failures (one cut off for good at the end)");
+	T_EQ_U64(t.echoes, 1, "fail: one echo line");
+	T_OK(t.nfails > 0 && t.fails[0].kind == IM_TFAIL_DMA && t.fails[0].addr == 0x380000001000 &&
+	     t.fails[0].size == 0x3000 && t.fails[0].hva == 0x7fce2c28b000 && t.fails[0].err == 22 &&
+	     t.fails[0].line == 1, "fail: a quoted, wrapped vfio_container_dma_map, at its first line");
+	T_OK(t.nfails > 1 && t.fails[1].kind == IM_TFAIL_SLOT && t.fails[1].slot == 5 &&
+	     t.fails[1].as_id == 1 && t.fails[1].addr == 0x8000000000 && t.fails[1].size == 0x100000 &&
+	     t.fails[1].err == 22 && t.fails[1].line == 3,
+	     "fail: a KVM error cut over three lines; slot=65541 is slot 5 of address space 1");
+	T_OK(t.nfails > 2 && !strcmp(t.fails[2].what, "pc.ram") && t.fails[2].line == 7,
+	     "fail: a tab-indented vfio_dma_map keeps its region's name");
+	T_OK(t.nfails > 3 && t.fails[3].kind == IM_TFAIL_SLOT_TRACE && t.fails[3].slot == 3 &&
+	     t.fails[3].err == 22 && t.failed_slot_events == 1 && t.nslots == 0,
+	     "fail: kvm_set_user_memory ret=-22 is a failure, and no slot");
+	T_EQ_U64(t.unknown, 1, "fail: the cut-off last line is not understood");
+	T_EQ_U64(t.first_unknown, 12, "fail: ... and named");
+	for (i = 0; i < t.nfails; i++)
+		if (t.fails[i].kind == IM_TFAIL_SLOT_TRACE) {
+			im_tfail_explain(&t.fails[i], why, sizeof(why));
+			T_OK(strstr(why, "2^31-1 pages (8 TiB") != NULL, "fail: EINVAL of a 9 TiB slot: KVM's page limit");
+		}
+	im_tfail_explain(&t.fails[2], why, sizeof(why));
+	T_OK(strstr(why, "41-bit") && strstr(why, "HyperTransport"),
+	     "fail: EINVAL of a DMA map: the bits it needs, and AMD's HyperTransport hole");
+	im_tfail_explain(&t.fails[4], why, sizeof(why));
+	T_OK(strstr(why, "overlaps a slot") != NULL, "fail: EEXIST of a slot: an overlap");
+	im_model_init(&m);
+	T_OK(im_tfail_findings(&m, &t, "fail.log") == 0, "fail: findings");
+	T_EQ_U64(m.nfindings, 6, "fail: one finding per distinct failure (a repeat is counted, not repeated)");
+	T_OK(m.nfindings == 6 && strstr(m.findings[5].message, "fail.log:10:") &&
+	     strstr(m.findings[5].message, "(2 times in the log)") &&
+	     strstr(m.findings[5].message, "-22 (EINVAL)"),
+	     "fail: the repeat is said at its first line, with its errno");
+	im_model_free(&m);
+	im_trace_free(&t);
+}
+
 int main(void)
 {
+	test_failures();
 	test_lab_kvm();
 	test_lab_tcg();
 	test_90();

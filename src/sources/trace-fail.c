@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * trace-fail.c - the lines of a QEMU log or paste that say a mapping FAILED,
+ * and what their errno means there.  They carry the answer to most pasted
+ * questions, so each becomes a finding that names the range and the errno.
+ *   qemu-system-x86_64: kvm_set_user_memory_region: KVM_SET_USER_MEMORY_REGION
+ *	failed, slot=1, start=0x100000000, size=0x8ff40000000: Invalid argument
+ *	(QEMU's error_report; "REGION2" and ", flags=..., guest_memfd=..." in 9.0+)
+ *   Region pc.ram: vfio_dma_map(0x55ba53e7a9d0, 0x100000000, 0xff30000000,
+ *	0x7ed243e00000) = -22 (Invalid argument)	(container, iova, size, vaddr)
+ *   vfio_container_dma_map(...) = -22 (Invalid argument)	(QEMU 8.2+, iommufd)
+ * and the trace event kvm_set_user_memory with ret < 0 (trace.c reads it).
+ * Lines that only echo such a failure (VFIO_MAP_DMA failed: ..., VFIO_MAP_DMA:
+ * -22, IOMMU_IOAS_MAP failed: ..., kvm_set_phys_mem: error registering slot:
+ * ...) carry no range: they are understood and counted, nothing more.
+ * A failure line a mail cut in two is joined to the lines after it by
+ * trace.c (im_tfail_parse() says -EAGAIN while the line is incomplete).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "iommu-map.h"
+#include "sources/trace.h"
+
+/* the first occurrence of needle in [s, e), or NULL */
+static const char *find(const char *s, const char *e, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; s + n <= e; s++)
+		if (!memcmp(s, needle, n))
+			return s;
+	return NULL;
+}
+
+static const char *blanks(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* "0x..." at p: past it, or NULL */
+static const char *hex_at(const char *p, const char *e, uint64_t *v)
+{
+	const char *q;
+
+	p = blanks(p, e);
+	if (e - p < 3 || p[0] != '0' || (p[1] != 'x' && p[1] != 'X'))
+		return NULL;
+	for (q = p + 2; q < e && ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f') ||
+				  (*q >= 'A' && *q <= 'F')); q++)
+		;
+	return im_parse_hex(p, (size_t)(q - p), v) ? NULL : q;
+}
+
+/* "key=0x..." in [s, e) */
+static int key_hex(const char *s, const char *e, const char *key, uint64_t *v)
+{
+	const char *p = find(s, e, key);
+
+	if (!p)
+		return -ENOENT;
+	return hex_at(p + strlen(key), e, v) ? 0 : -EINVAL;
+}
+
+/* the errno whose strerror() is [s, e), or 0 */
+static int errno_named(const char *s, const char *e)
+{
+	int i;
+
+	for (i = 1; i < 134; i++) {
+		const char *m = strerror(i);
+
+		if (strlen(m) == (size_t)(e - s) && !memcmp(m, s, (size_t)(e - s)))
+			return i;
+	}
+	return 0;
+}
+
+static void trim(const char **s, const char **e)
+{
+	*s = blanks(*s, *e);
+	while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+		(*e)--;
+}
+
+static int parse_slot_error(const char *s, const char *e, const char *k,
+			    struct im_trace_fail *f)
+{
+	const char *p = k + strlen("KVM_SET_USER_MEMORY_REGION"), *m;
+	long long slot = -1;
+	char num[12];
+	size_t n;
+
+	if (p < e && *p == '2')
+		p++;
+	if (!(p = find(p, e, " failed")))
+		return 0;
+	if (!find(p, e, "size=") || !(m = find(find(p, e, "size="), e, ": ")))
+		return -EAGAIN;
+	if ((k = find(p, e, "slot="))) {
+		k += 5;
+		for (n = 0; k + n < m && n + 1 < sizeof(num) && k[n] >= '0' && k[n] <= '9'; n++)
+			num[n] = k[n];
+		num[n] = 0;
+		if (!n || sscanf(num, "%lld", &slot) != 1)
+			return -EINVAL;
+	}
+	memset(f, 0, sizeof(*f));
+	f->kind = IM_TFAIL_SLOT;
+	f->as_id = (int)(slot >= 0 ? slot >> 16 : -1);
+	f->slot = (int)(slot >= 0 ? slot & 0xffff : -1);
+	if (key_hex(p, m, "start=", &f->addr) || key_hex(p, m + 2, "size=", &f->size))
+		return -EINVAL;
+	m += 2;
+	trim(&m, &e);
+	f->err = errno_named(m, e);
+	snprintf(f->msg, sizeof(f->msg), "%.*s", (int)(e - m), m);
+	(void)s;
+	return 1;
+}
+
+static int parse_dma_error(const char *s, const char *e, const char *k,
+			   struct im_trace_fail *f)
+{
+	const char *p = memchr(k, '(', (size_t)(e - k)), *r;
+	uint64_t v[4];
+	long long ret;
+	int i;
+
+	if (!p || !memchr(p, ')', (size_t)(e - p)))
+		return -EAGAIN;
+	p++;
+	for (i = 0; i < 4; i++) {
+		if (!(p = hex_at(p, e, &v[i])))
+			return -EINVAL;
+		p = blanks(p, e);
+		if (p >= e || *p != (i < 3 ? ',' : ')'))
+			return -EINVAL;
+		p++;
+	}
+	p = blanks(p, e);
+	if (p >= e || *p != '=')
+		return -EINVAL;
+	p = blanks(p + 1, e);
+	for (r = p + (p < e && *p == '-'); r < e && *r >= '0' && *r <= '9'; r++)
+		;
+	if (r == p || r - p > 11 || sscanf(p, "%lld", &ret) != 1 || ret >= 0 || ret < -4095)
+		return -EINVAL;
+	memset(f, 0, sizeof(*f));
+	f->kind = IM_TFAIL_DMA;
+	f->as_id = f->slot = -1;
+	f->addr = v[1];
+	f->size = v[2];
+	f->hva = v[3];
+	f->have_hva = true;
+	f->err = (int)-ret;
+	/* "Region pc.ram: vfio_dma_map(...)": the section QEMU was mapping */
+	if ((p = find(s, k, "Region ")) && (r = find(p, k, ": ")) && r + 2 == k)
+		snprintf(f->what, sizeof(f->what), "%.*s", (int)(r - p - 7), p + 7);
+	return 1;
+}
+
+int im_tfail_parse(const char *s, const char *e, struct im_trace_fail *f)
+{
+	const char *k;
+
+	if ((k = find(s, e, "KVM_SET_USER_MEMORY_REGION")))
+		return parse_slot_error(s, e, k, f);
+	if ((k = find(s, e, "vfio_container_dma_map(")) || (k = find(s, e, "vfio_dma_map(")))
+		return parse_dma_error(s, e, k, f);
+	/* "...: kvm_set_user_memory_region:" with the rest on the next line */
+	k = e;
+	trim(&s, &k);
+	if (k - s >= 27 && !memcmp(k - 27, "kvm_set_user_memory_region:", 27))
+		return -EAGAIN;
+	return 0;
+}
+
+bool im_tfail_echo(const char *s, const char *e)
+{
+	return find(s, e, "VFIO_MAP_DMA failed") || find(s, e, "VFIO_MAP_DMA: -") ||
+	       find(s, e, "IOMMU_IOAS_MAP failed") ||
+	       find(s, e, "kvm_set_phys_mem: error registering slot");
+}
+
+/* bits needed to address the last byte of [a, a + size) */
+static int bits_for(uint64_t a, uint64_t size)
+{
+	uint64_t last = a + (size ? size - 1 : 0);
+
+	return last ? 64 - __builtin_clzll(last) : 1;
+}
+
+/* The AMD IOMMU's reserved HyperTransport range (FACTS: amd_iommu reserves it). */
+#define HT_START 0xfd00000000ULL
+#define HT_END   0xffffffffffULL
+
+static void explain_dma(const struct im_trace_fail *f, char *b, size_t n)
+{
+	uint64_t last = f->addr + (f->size ? f->size - 1 : 0);
+	int bits = bits_for(f->addr, f->size);
+
+	switch (f->err) {
+	case EINVAL:
+		snprintf(b, n, "the host IOMMU refused the IOVA range: it lies outside the "
+			 "IOMMU's address width or in a range it reserves. It needs %d-bit IOVAs%s%s",
+			 bits, bits > 39 ? " (an IOMMU with 39-bit addressing, common on Intel "
+			 "client CPUs, cannot map it)" : "",
+			 f->addr <= HT_END && last >= HT_START ?
+			 "; it overlaps 0xfd00000000-0xffffffffff, the HyperTransport range AMD "
+			 "IOMMUs reserve" : "");
+		break;
+	case ENOMEM:
+		snprintf(b, n, "out of memory for DMA: the locked-memory limit (ulimit -l, "
+			 "RLIMIT_MEMLOCK) or vfio_iommu_type1's dma_entry_limit (65535 by default) "
+			 "was reached");
+		break;
+	case EEXIST:
+		snprintf(b, n, "part of the IOVA range was already mapped");
+		break;
+	case EFAULT:
+		snprintf(b, n, "the HVA could not be pinned: it is not mapped in QEMU, or it is "
+			 "memory the kernel cannot pin for DMA");
+		break;
+	default:
+		snprintf(b, n, "%s", strerror(f->err));
+	}
+}
+
+static void explain_slot(const struct im_trace_fail *f, char *b, size_t n)
+{
+	int bits = bits_for(f->addr, f->size);
+
+	switch (f->err) {
+	case EINVAL:
+		if ((f->size >> 12) > (1ULL << 31) - 1)
+			snprintf(b, n, "KVM refuses a slot of more than 2^31-1 pages (8 TiB "
+				 "with 4 KiB pages); this one has 0x%" PRIx64 " pages", f->size >> 12);
+		else if ((f->addr | f->size) & 0xfff)
+			snprintf(b, n, "KVM refuses a slot that is not page-aligned");
+		else
+			snprintf(b, n, "KVM refused the slot; on x86 (Linux 5.19+) it refuses one "
+				 "that ends above the host's physical address width, and this one "
+				 "needs %d bits; a bad flag or HVA gives EINVAL too", bits);
+		break;
+	case EEXIST:
+		snprintf(b, n, "the GPA range overlaps a slot that already exists in the same "
+			 "address space");
+		break;
+	default:
+		snprintf(b, n, "%s", f->err ? strerror(f->err) : f->msg[0] ? f->msg :
+			 "an error QEMU did not name");
+	}
+}
+
+void im_tfail_explain(const struct im_trace_fail *f, char *b, size_t n)
+{
+	if (f->kind == IM_TFAIL_DMA)
+		explain_dma(f, b, n);
+	else
+		explain_slot(f, b, n);
+}
+
+/* not the same failure (kind, range and errno) */
+static bool fail_differs(const struct im_trace_fail *x, const struct im_trace_fail *y)
+{
+	return x->kind != y->kind || x->addr != y->addr || x->size != y->size || x->err != y->err;
+}
+
+static int cmp_fail(const void *a, const void *b)
+{
+	const struct im_trace_fail *x = *(const struct im_trace_fail *const *)a;
+	const struct im_trace_fail *y = *(const struct im_trace_fail *const *)b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	if (x->err != y->err)
+		return x->err < y->err ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int one_finding(struct im_model *m, const struct im_trace_fail *f, size_t times,
+		       const char *file)
+{
+	char why[400], subj[64], err[96], again[48] = "", slot[48] = "";
+
+	if (times > 1)
+		snprintf(again, sizeof(again), " (%zu times in the log)", times);
+	im_tfail_explain(f, why, sizeof(why));
+	snprintf(err, sizeof(err), "%s%d (%s)", f->err ? "-" : "", f->err,
+		 f->err ? strerrorname_np(f->err) ? strerrorname_np(f->err) : "?" :
+		 f->msg[0] ? f->msg : "no errno");
+	if (f->kind == IM_TFAIL_DMA) {
+		snprintf(subj, sizeof(subj), "iova 0x%" PRIx64, f->addr);
+		return im_add_finding(m, IM_SEV_ERROR, "dma-map-failed", subj,
+				      "%s:%u: QEMU could not DMA-map IOVA 0x%" PRIx64 "-0x%" PRIx64
+				      " (HVA 0x%" PRIx64 "%s%s) for its vfio devices%s: %s: %s",
+				      file, f->line, f->addr, f->addr + f->size - 1, f->hva,
+				      f->what[0] ? ", region " : "", f->what, again, err, why);
+	}
+	if (f->slot >= 0)
+		snprintf(slot, sizeof(slot), " %d (address space %d)", f->slot, f->as_id);
+	snprintf(subj, sizeof(subj), "gpa 0x%" PRIx64, f->addr);
+	return im_add_finding(m, IM_SEV_ERROR, "memslot-failed", subj,
+			      "%s:%u: KVM did not take memslot%s for GPA 0x%" PRIx64 "-0x%" PRIx64
+			      "%s%s: %s: %s", file, f->line, slot, f->addr, f->addr + f->size - 1,
+			      f->kind == IM_TFAIL_SLOT_TRACE ? " (trace event)" : "", again, err, why);
+}
+
+/*
+ * One finding per distinct failure (kind, range, errno), at its first line,
+ * with how often the log repeats it; in the order of the log.
+ */
+int im_tfail_findings(struct im_model *m, const struct im_trace *t, const char *file)
+{
+	const struct im_trace_fail **v;
+	size_t i, j, *times;
+	int r = 0;
+
+	if (!t->nfails)
+		return 0;
+	v = calloc(t->nfails, sizeof(*v));
+	times = calloc(t->nfails, sizeof(*times));
+	if (!v || !times) {
+		free(v);
+		free(times);
+		return -ENOMEM;
+	}
+	for (i = 0; i < t->nfails; i++)
+		v[i] = &t->fails[i];
+	qsort(v, t->nfails, sizeof(*v), cmp_fail);
+	for (i = 0; i < t->nfails; i = j) {	/* times[] of each group's first, by index */
+		for (j = i + 1; j < t->nfails && !fail_differs(v[i], v[j]); j++)
+			;
+		times[v[i] - t->fails] = j - i;
+	}
+	for (i = 0; i < t->nfails && !r; i++)
+		if (times[i])
+			r = one_finding(m, &t->fails[i], times[i], file);
+	free(v);
+	free(times);
+	return r;
+}
