@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * event.c - a call the target makes, into an event: its entry (number and
+ * arguments, from a syscall stop or a uprobe sample) and its return feed
+ * on_call_entry()/on_call_exit(), whichever method saw them.  Names the fd
+ * (a KVM VM fd, a vfio device fd), the device and BAR behind it, reads the
+ * struct it passes (never inside a vfio or /dev mapping) and its stack.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* process_vm_readv, getline */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "watch/unwind.h"
+#include "watch/watch-int.h"
+
+static const char *test_vm_match, *test_vfio_match;
+
+void im_watch_test_fd_match(const char *vm_match, const char *vfio_match)
+{
+	test_vm_match = vm_match;
+	test_vfio_match = vfio_match;
+}
+
+/* ---- fds and devices --------------------------------------------------- */
+
+
+static void fd_remember(struct watch *w, int fd, const char *target)
+{
+	size_t i;
+
+	for (i = 0; i < w->nfdc && w->fdc[i].fd != fd; i++)
+		;
+	if (i == w->nfdc) {
+		if (im_grow(&w->fdc, &w->fdccap, w->nfdc + 1,
+			    sizeof(*w->fdc)) < 0)
+			return;
+		w->nfdc++;
+	}
+	w->fdc[i].fd = fd;
+	snprintf(w->fdc[i].target, sizeof(w->fdc[i].target), "%s", target);
+}
+
+static const char *fd_recall(const struct watch *w, int fd)
+{
+	for (size_t i = 0; i < w->nfdc; i++)
+		if (w->fdc[i].fd == fd)
+			return w->fdc[i].target;
+	return NULL;
+}
+
+enum fd_kind fd_classify(struct watch *w, int fd, char *target,
+			 size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	target[0] = '\0';
+	if (fd < 0)
+		return FD_OTHER;
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", w->pid, fd);
+	n = readlink(path, target, len - 1);
+	if (n >= 0) {
+		target[n] = '\0';
+		fd_remember(w, fd, target);
+	} else {
+		/*
+		 * uprobes: the call was made a little earlier; the fd (or the
+		 * process) may be gone by now.  What it was when last seen.
+		 */
+		const char *t = fd_recall(w, fd);
+
+		if (!w->uprobe || !t)
+			return FD_OTHER;
+		snprintf(target, len, "%s", t);
+	}
+	if (im_fd_target_is_kvm_vm(target) ||
+	    (test_vm_match && strstr(target, test_vm_match)))
+		return FD_VM;
+	if (im_vfio_path_is_device(im_vfio_path_kind(target, NULL)) ||
+	    (test_vfio_match && strstr(target, test_vfio_match)))
+		return FD_VFIO;
+	return FD_OTHER;
+}
+
+static int dev_by_bdf(const struct im_model *m, const char *bdf)
+{
+	for (size_t i = 0; i < m->ndevices; i++)
+		if (!strcmp(m->devices[i].bdf, bdf))
+			return (int)i;
+	return -1;
+}
+
+/* The device behind a vfio fd: model, fdinfo, cdev sysfs link. */
+static int fd_device(struct watch *w, int fd, const char *target,
+		     const char **ident)
+{
+	char path[128], buf[4096], *p;
+	int cdev, fdd;
+	ssize_t n;
+
+	for (size_t i = 0; i < w->m->nfds; i++) {
+		const struct im_fd *f = &w->m->fds[i];
+
+		if (f->fd == fd && f->target && !strcmp(f->target, target) &&
+		    f->dev >= 0) {
+			*ident = "model";
+			return f->dev;
+		}
+	}
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", w->pid, fd);
+	fdd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fdd >= 0) {
+		n = read(fdd, buf, sizeof(buf) - 1);
+		close(fdd);
+		if (n > 0) {
+			buf[n] = '\0';
+			if (!im_proc_parse_fdinfo(buf, &p) && p) {
+				int d = dev_by_bdf(w->m, im_basename(p));
+
+				free(p);
+				if (d >= 0) {
+					*ident = "fdinfo";
+					return d;
+				}
+			}
+		}
+	}
+	if (im_vfio_path_kind(target, &cdev) == IM_VFIO_CDEV) {
+		snprintf(path, sizeof(path), "/sys/class/vfio-dev/vfio%d/device",
+			 cdev);
+		n = readlink(path, buf, sizeof(buf) - 1);
+		if (n > 0) {
+			buf[n] = '\0';
+			p = strrchr(buf, '/');
+			if (p && dev_by_bdf(w->m, p + 1) >= 0) {
+				*ident = "cdev";
+				return dev_by_bdf(w->m, p + 1);
+			}
+		}
+	}
+	return -1;
+}
+
+/* Before 6.10 the maps offset of a vfio mapping is the HPA: find its BAR. */
+static bool dev_by_hpa(const struct im_model *m, uint64_t hpa, int *dev,
+		       int *bar)
+{
+	for (size_t i = 0; i < m->ndevices; i++)
+		for (int b = 0; b < IM_NBARS; b++) {
+			const struct im_bar *br = &m->devices[i].bars[b];
+
+			if (br->size && br->hpa <= hpa &&
+			    hpa - br->hpa < br->size) {
+				*dev = (int)i;
+				*bar = b;
+				return true;
+			}
+		}
+	return false;
+}
+
+/*
+ * Only one device held by the target or bound to vfio-pci has a BAR of
+ * this index large enough: a guess.
+ */
+static int dev_guess(const struct im_model *m, int bar, uint64_t end)
+{
+	int found = -1;
+
+	if (bar < 0 || bar >= IM_NBARS)
+		return -1;
+	for (size_t i = 0; i < m->ndevices; i++) {
+		const struct im_bar *br = &m->devices[i].bars[bar];
+
+		if (br->size < end || !(m->devices[i].held ||
+					(m->devices[i].driver &&
+					 !strcmp(m->devices[i].driver, "vfio-pci"))))
+			continue;
+		if (found >= 0)
+			return -1;
+		found = (int)i;
+	}
+	return found;
+}
+
+/*
+ * Track the vfio mappings of a maps array not tracked yet: device and BAR
+ * from the model's correlation, else from the maps offset (the BAR's HPA
+ * before 6.10, index << 40 | offset since), else a guess.
+ */
+void vr_from_maps(struct watch *w, const struct im_map *maps,
+		  size_t n)
+{
+	const struct im_model *m = w->m;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct im_map *mp = &maps[i];
+		int dev = mp->dev, bar = mp->bar;
+		uint64_t off = mp->bar_offset;
+
+		if (!mp->vfio || vr_find(w, mp->start))
+			continue;
+		if (dev >= 0 && bar >= 0 && (size_t)dev < m->ndevices) {
+			/* correlated by the model */
+		} else if (m->offset_mode != IM_OFF_REGION &&
+			   dev_by_hpa(m, mp->offset, &dev, &bar)) {
+			off = mp->offset - m->devices[dev].bars[bar].hpa;
+		} else if (m->offset_mode == IM_OFF_HPA) {
+			dev = bar = -1;	/* an HPA no BAR of ours holds */
+		} else {
+			bar = (int)(mp->offset >> REGION_SHIFT);
+			off = mp->offset & REGION_MASK;
+			dev = dev_guess(m, bar, off + (mp->end - mp->start));
+			if (dev < 0 || bar >= IM_NBARS)
+				bar = dev = -1;
+		}
+		vr_add(w, mp->start, mp->end, dev, bar, off);
+	}
+}
+
+/* ---- reading the tracee ------------------------------------------------ */
+
+static int read_tracee(struct watch *w, int tid, uint64_t addr, void *buf,
+		       size_t len)
+{
+	struct iovec local = { buf, len }, remote = { (void *)addr, len };
+	ssize_t n;
+
+	if (!len || addr + len < addr)
+		return -EFAULT;
+	/* a uprobe sample: its stack copy holds what was there at the call */
+	if (w->smp && w->smp->stack) {
+		uint64_t sp = w->smp->regs[IM_UP_SP], have = w->smp->stack_len;
+
+		if (addr >= sp && addr - sp <= have && have - (addr - sp) >= len) {
+			memcpy(buf, w->smp->stack + (addr - sp), len);
+			return 0;
+		}
+	}
+	if (deny_read(w, addr) || deny_read(w, addr + len - 1))
+		return -EFAULT;
+	n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+/* the stack of the call being handled: a ptrace stop's, or the sample's */
+static void take_stack(struct watch *w, struct event *e)
+{
+	if (w->smp)
+		e->nips = im_unwind_sample(w->uw, w->pid, w->smp->regs,
+					   w->smp->stack, w->smp->stack_len,
+					   e->ips, MAX_FRAMES);
+	else
+		e->nips = im_unwind_tid(w->uw, e->tid, e->ips, MAX_FRAMES);
+}
+
+/*
+ * A call's entry: nr is the syscall it makes (SYS_ioctl, SYS_mmap,
+ * SYS_munmap; others are ignored), a[] its arguments in syscall order.
+ * For kvm_vm_ioctl probes a[0] is w->vm_fd (the function takes KVMState *).
+ */
+void on_call_entry(struct watch *w, struct wthread *t, uint64_t nr,
+		   const uint64_t *a)
+{
+	struct event *e = &t->ev;
+
+	memset(e, 0, sizeof(*e));
+	e->tid = t->tid;
+	e->dev = e->bar = -1;
+	e->fd = -1;
+	if (nr == SYS_ioctl && ((unsigned int)a[1] == KVM_SET_USER_MEMORY_REGION ||
+				(unsigned int)a[1] == IM_KVM_SET_USER_MEMORY_REGION2)) {
+		e->fd = (int)a[0];
+		if (fd_classify(w, e->fd, e->fd_target, sizeof(e->fd_target)) !=
+		    FD_VM)
+			return;
+		clock_gettime(CLOCK_REALTIME, &e->ts);
+		e->kind = EV_MEMSLOT;
+		e->region2 = (unsigned int)a[1] == IM_KVM_SET_USER_MEMORY_REGION2;
+		e->r_read = !read_tracee(w, t->tid, a[2], &e->r,
+					 e->region2 ? sizeof(e->r) :
+					 sizeof(struct kvm_userspace_memory_region));
+		take_stack(w, e);
+	} else if (nr == SYS_mmap && !(a[3] & MAP_ANONYMOUS) &&
+		   (int)a[4] >= 0) {
+		e->fd = (int)a[4];
+		if (fd_classify(w, e->fd, e->fd_target, sizeof(e->fd_target)) !=
+		    FD_VFIO) {
+			/* a MAP_FIXED mapping of anything replaces vfio pages */
+			if (a[3] & MAP_FIXED) {
+				e->kind = EV_NONE;
+				e->addr = a[0];
+				e->len = a[1];
+				e->flags = a[3];
+			}
+			return;
+		}
+		clock_gettime(CLOCK_REALTIME, &e->ts);
+		e->kind = EV_MMAP;
+		e->addr = a[0];
+		e->len = a[1];
+		e->prot = a[2];
+		e->flags = a[3];
+		e->off = a[5];
+		e->bar = (int)(e->off >> REGION_SHIFT);
+		e->dev = fd_device(w, e->fd, e->fd_target, &e->ident);
+		take_stack(w, e);
+	} else if (nr == SYS_munmap) {
+		bool hit = false;
+
+		for (size_t i = 0; i < w->nvr && !hit; i++)
+			hit = w->vr[i].start < a[0] + a[1] &&
+			      a[0] < w->vr[i].end;
+		if (!hit)
+			return;
+		clock_gettime(CLOCK_REALTIME, &e->ts);
+		e->kind = EV_MUNMAP;
+		e->addr = a[0];
+		e->len = a[1];
+		for (size_t i = 0; i < w->nvr; i++)
+			if (w->vr[i].start <= a[0] && a[0] < w->vr[i].end) {
+				e->dev = w->vr[i].dev;
+				e->bar = w->vr[i].bar;
+				e->off = ((uint64_t)(e->bar < 0 ? 0 : e->bar)
+					  << REGION_SHIFT) |
+					 (w->vr[i].bar_off + a[0] - w->vr[i].start);
+			}
+		take_stack(w, e);
+	}
+}
+
+/* After a vfio mmap: name the device from the maps offset if we could not. */
+static void after_mmap(struct watch *w, struct event *e)
+{
+	uint64_t hva = (uint64_t)e->rval;
+	const struct im_map *mp;
+
+	maps_refresh(w);
+	mp = map_find(w, hva);
+	if (e->dev < 0 && mp && w->m->offset_mode != IM_OFF_REGION) {
+		int dev, bar;
+
+		/* < 6.10 rewrites vm_pgoff to the BAR's HPA (+ offset) */
+		if (dev_by_hpa(w->m, mp->offset + (hva - mp->start), &dev,
+			       &bar) && bar == e->bar) {
+			e->dev = dev;
+			e->ident = "hpa";
+		}
+	}
+	if (e->dev < 0) {
+		e->dev = dev_guess(w->m, e->bar, (e->off & REGION_MASK) + e->len);
+		if (e->dev >= 0)
+			e->ident = "guess";
+	}
+	vr_remove(w, hva, hva + e->len);
+	vr_add(w, hva, hva + e->len, e->dev, e->bar, e->off & REGION_MASK);
+}
+
+/* A call's return: rval, and whether it failed (rval -errno if known). */
+void on_call_exit(struct watch *w, struct wthread *t, int64_t rval,
+		  bool is_error, bool errno_unknown)
+{
+	struct event *e = &t->ev;
+
+	if (e->kind == EV_NONE) {
+		/* MAP_FIXED of something else over a vfio range */
+		if (e->flags & MAP_FIXED && !is_error)
+			vr_remove(w, e->addr, e->addr + e->len);
+		e->flags = 0;
+		return;
+	}
+	e->done = true;
+	e->rval = rval;
+	e->is_error = is_error;
+	e->errno_unknown = errno_unknown;
+	if (e->kind == EV_MMAP && !e->is_error)
+		after_mmap(w, e);
+	emit(w, e);
+	if (e->kind == EV_MUNMAP && !e->is_error) {
+		vr_remove(w, e->addr, e->addr + e->len);
+		maps_refresh(w);
+	}
+	e->kind = EV_NONE;
+}
