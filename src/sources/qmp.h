@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <json-c/json.h>
+#include "lib/jsonw.h"
 #include "model.h"
 
 #define IM_QMP_TIMEOUT_MS 5000
@@ -42,7 +43,7 @@ struct im_qtree_vfio {
 	unsigned int line;
 };
 
-/* qmp.c: the client */
+/* qmp-client.c: the client */
 int im_qmp_connect(const char *path, int timeout_ms, struct im_err *err);	/* fd */
 /* sends {"execute": cmd, "arguments": args}; *ret owns the "return" value */
 int im_qmp_execute(int fd, const char *cmd, json_object *args, json_object **ret,
@@ -50,6 +51,8 @@ int im_qmp_execute(int fd, const char *cmd, json_object *args, json_object **ret
 /* human-monitor-command; *out is malloc'd text.  Refuses gpa2hpa (-EPERM). */
 int im_qmp_hmp(int fd, const char *cmdline, char **out, int timeout_ms,
 	       struct im_err *err);
+/* v as text in layout; wrap: as {"wrap": v} (a capture keeps {"return": ...}) */
+int im_qmp_value_text(json_object *v, enum jw_layout layout, const char *wrap, char **out);
 
 /* qmp.c: parsers */
 int im_qtree_parse_vfio(const char *text, const char *file,
@@ -66,11 +69,17 @@ int im_qmp_parse_answers(struct im_model *m, const struct im_qmp_raw *raw,
 /* the answers kept by the last im_qmp_load() (NULL if none) */
 const struct im_qmp_raw *im_qmp_raw(void);
 void im_qmp_raw_free(void);
-/* writes dir/iommu-map/qmp/query-pci.json, dir/iommu-map/hmp/info-qtree.txt,
+/* where a capture keeps the answers, under its root */
+#define CAP_PCI "iommu-map/qmp/query-pci.json"
+#define CAP_QTREE "iommu-map/hmp/info-qtree.txt"
+#define CAP_MTREE "iommu-map/hmp/info-mtree-f.txt"
+#define CAP_GPA2HVA "iommu-map/hmp/gpa2hva-0x%" PRIx64 ".txt"
+
+/* views/capture-qmp.c: writes dir/iommu-map/qmp/query-pci.json, dir/iommu-map/hmp/info-qtree.txt,
  * info-mtree-f.txt and gpa2hva-0x<gpa>.txt; raw NULL: the kept answers */
 int im_qmp_write_capture(const char *dir, const struct im_qmp_raw *raw,
 			 struct im_err *err);
-/* after im_correlate(): error findings where QEMU disagrees with our chain */
+/* checks/qmp.c: after im_correlate(): error findings where QEMU disagrees with our chain */
 int im_qmp_crosscheck(struct im_model *m);
 
 #endif

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * checks/qmp.c - the QMP cross-check, a pass run after im_correlate(): where
+ * QEMU's own answers (the qbars of source "qmp") disagree with the chain the
+ * host-side sources built, error findings.
+ */
+#include <string.h>
+#include "iommu-map.h"
+#include "sources/qmp.h"
+
+int im_qmp_crosscheck(struct im_model *m)
+{
+	size_t i, j;
+	int r;
+
+	for (i = 0; i < m->nqbars; i++) {
+		const struct im_qemu_bar *q = &m->qbars[i];
+		const struct im_bar *b;
+		char subj[48];
+		int d;
+		bool chain = false, overlap = false;
+
+		if (!q->source || strcmp(q->source, "qmp") || q->bar < 0 || q->bar >= IM_NBARS)
+			continue;
+		snprintf(subj, sizeof(subj), "%s BAR %d", q->host_bdf, q->bar);
+		d = im_find_device(m, q->host_bdf);
+		if (d < 0) {
+			if (!m->ndevices)
+				continue;
+			r = im_add_finding(m, IM_SEV_WARNING, "qmp-host-device-unknown", subj,
+					   "QEMU passes through host device %s, which the host-side sources did not find",
+					   q->host_bdf);
+			if (r)
+				return r;
+			continue;
+		}
+		b = &m->devices[d].bars[q->bar];
+		for (j = 0; j < b->nguest; j++) {
+			const struct im_bar_guest *g = &b->guest[j];
+
+			if (g->source && !strcmp(g->source, "qmp"))
+				continue;
+			chain = true;
+			if (g->gpa < q->gpa + (q->size ? q->size : 1) && q->gpa < g->gpa + g->size)
+				overlap = true;
+			if (q->have_hva && q->gpa >= g->gpa && q->gpa - g->gpa < g->size &&
+			    g->hva + (q->gpa - g->gpa) != q->hva) {
+				r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa2hva-mismatch", subj,
+						   "QEMU's gpa2hva says GPA 0x%" PRIx64 " is HVA 0x%" PRIx64 ", but %s says HVA 0x%" PRIx64,
+						   q->gpa, q->hva, g->source ? g->source : "our chain",
+						   g->hva + (q->gpa - g->gpa));
+				if (r)
+					return r;
+			}
+		}
+		if (chain && !overlap) {
+			r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa-mismatch", subj,
+					   "query-pci puts the guest BAR at GPA 0x%" PRIx64 ", where no memslot of this BAR lies",
+					   q->gpa);
+			if (r)
+				return r;
+		}
+		if (q->have_hva && m->nmaps) {
+			long mi = im_find_map(m, q->hva);
+			const struct im_map *mp = mi >= 0 ? &m->maps[mi] : NULL;
+
+			if (!mp || !mp->vfio) {
+				r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa2hva-mismatch", subj,
+						   "QEMU's gpa2hva says GPA 0x%" PRIx64 " is HVA 0x%" PRIx64 ", which is not a vfio mapping of the target (%s)",
+						   q->gpa, q->hva, mp ? (mp->path && *mp->path ? mp->path : "[anon]") :
+						   "no mapping: another QEMU process?");
+				if (r)
+					return r;
+			} else if (mp->dev >= 0 && mp->bar >= 0 && (mp->dev != d || mp->bar != q->bar)) {
+				r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa2hva-mismatch", subj,
+						   "QEMU's gpa2hva says GPA 0x%" PRIx64 " is HVA 0x%" PRIx64 ", which maps %s BAR %d, not this BAR",
+						   q->gpa, q->hva, m->devices[mp->dev].bdf, mp->bar);
+				if (r)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
