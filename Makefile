@@ -39,6 +39,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 STACKS  := bookworm trixie trixie-backports
 STACK   ?=
 SCENARIO ?=
+LAB_ARGS ?=
 RUN_STACKS = $(if $(STACK),$(STACK),$(STACKS))
 
 all: $(B)/iommu-map
@@ -111,7 +112,7 @@ check-lab-here: deps
 	@$(MAKE) --no-print-directory all
 	@tests/kmod/build.sh >/dev/null || { echo "check-lab: the kernel module does not build"; exit 1; }
 	@bash tests/gdb/setup.sh >/dev/null || { echo "check-lab: the QEMU types object for the gdb hook does not build"; exit 1; }
-	@tests/lab/run.sh $(SCENARIO)
+	@tests/lab/run.sh $(LAB_ARGS) $(SCENARIO)
 
 check-asan: deps
 	@tests/asan-deps.sh
