@@ -341,19 +341,6 @@ static int add_gpa2hva(struct im_qmp_raw *raw, uint64_t gpa, char *text)
 	return 0;
 }
 
-static void raw_free(struct im_qmp_raw *raw)
-{
-	size_t i;
-
-	free(raw->query_pci);
-	free(raw->info_qtree);
-	free(raw->info_mtree_f);
-	for (i = 0; i < raw->ngpa2hva; i++)
-		free(raw->gpa2hva[i].text);
-	free(raw->gpa2hva);
-	memset(raw, 0, sizeof(*raw));
-}
-
 /* fill the model from the answers; where: "live SOCK" or the capture path */
 static int fill_model(struct im_model *m, const struct im_qmp_raw *raw,
 		      const struct plan *pl, const char *where)
@@ -442,18 +429,6 @@ int im_qmp_parse_answers(struct im_model *m, const struct im_qmp_raw *raw,
 	return r;
 }
 
-static struct im_qmp_raw kept;
-
-const struct im_qmp_raw *im_qmp_raw(void)
-{
-	return kept.query_pci ? &kept : NULL;
-}
-
-void im_qmp_raw_free(void)
-{
-	raw_free(&kept);
-}
-
 int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err)
 {
 	struct im_qmp_raw raw = { 0 };
@@ -503,14 +478,14 @@ int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err)
 	r = fill_model(m, &raw, &pl, where ? where : socket);
 	free(where);
 	if (!r) {
-		raw_free(&kept);
-		kept = raw;
+		im_qmp_raw_free(&m->qmp);
+		m->qmp = raw;
 		memset(&raw, 0, sizeof(raw));
 	}
 out:
 	close(fd);
 	free(pl.v);
-	raw_free(&raw);
+	im_qmp_raw_free(&raw);
 	return r;
 }
 
@@ -571,6 +546,6 @@ int im_qmp_load_captured(struct im_model *m, struct im_err *err)
 	free(path);
 out:
 	free(pl.v);
-	raw_free(&raw);
+	im_qmp_raw_free(&raw);
 	return r;
 }
