@@ -36,7 +36,7 @@
 #elif defined(__riscv) && __riscv_xlen == 64
 #define IM_AUDIT_ARCH	AUDIT_ARCH_RISCV64
 #else
-#error "watch.c: add this architecture's AUDIT_ARCH_*"
+#error "method-ptrace.c: add this architecture's AUDIT_ARCH_*"
 #endif
 
 static void on_entry(struct watch *w, struct wthread *t,
