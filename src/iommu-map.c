@@ -374,7 +374,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	r = im_correlate(&m);
-	if (!r && (a.qmp || im_qmp_raw()))
+	/* answers kept: a live --qmp run */
+	if (!r && m.qmp.query_pci)
 		r = im_qmp_crosscheck(&m);
 	if (!r && im_root_is_live() && im_kmod_available() && a.cmd != CMD_WATCH)
 		r = kmod_checks(&m, &err);
@@ -424,7 +425,7 @@ int main(int argc, char **argv)
 	case CMD_CAPTURE:
 		r = im_capture(&m, a.out, &err);
 		if (!r && a.qmp)
-			r = im_qmp_write_capture(a.out, NULL, &err);
+			r = im_qmp_write_capture(a.out, &m, &err);
 		if (r) {
 			ret = die_err(&err, r);
 			goto out;
@@ -437,7 +438,6 @@ int main(int argc, char **argv)
 	}
 out:
 	im_model_free(&m);
-	im_qmp_raw_free();
 	if (fflush(stdout) || ferror(stdout)) {
 		warnmsg("write error: %s", strerror(errno));
 		return EXIT_BAD;

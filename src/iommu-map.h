@@ -73,6 +73,7 @@ void im_root_use_openat2(bool on);	/* tests: false walks as on a pre-5.6 kernel 
 /* model.c */
 void im_model_init(struct im_model *m);
 void im_model_free(struct im_model *m);
+void im_qmp_raw_free(struct im_qmp_raw *raw);	/* and zeroes it */
 int im_add_source(struct im_model *m, const char *name, enum im_src_status st,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int im_add_finding(struct im_model *m, enum im_severity sev, const char *code,

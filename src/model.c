@@ -20,6 +20,19 @@ static void free_bar(struct im_bar *b)
 	free(b->guest);
 }
 
+void im_qmp_raw_free(struct im_qmp_raw *raw)
+{
+	size_t i;
+
+	free(raw->query_pci);
+	free(raw->info_qtree);
+	free(raw->info_mtree_f);
+	for (i = 0; i < raw->ngpa2hva; i++)
+		free(raw->gpa2hva[i].text);
+	free(raw->gpa2hva);
+	memset(raw, 0, sizeof(*raw));
+}
+
 void im_model_free(struct im_model *m)
 {
 	size_t i;
@@ -57,6 +70,7 @@ void im_model_free(struct im_model *m)
 		free(m->findings[i].message);
 	}
 	free(m->findings);
+	im_qmp_raw_free(&m->qmp);
 	for (i = 0; i < m->nqbars; i++) {
 		free(m->qbars[i].guest_bdf);
 		free(m->qbars[i].qdev_id);

@@ -166,6 +166,23 @@ struct im_qemu_bar {
 	const char *source;		/* "qmp", "gdb-export", "qemu-trace" */
 };
 
+/*
+ * QEMU's answers over QMP, as text, kept as asked (a live --qmp run) so
+ * that capture can store them and the cross-check knows they were asked.
+ */
+struct im_qmp_gpa2hva {
+	uint64_t gpa;
+	char *text;			/* HMP's answer */
+};
+
+struct im_qmp_raw {
+	char *query_pci;		/* qmp/query-pci.json: {"return": [...]}; NULL: none kept */
+	char *info_qtree;		/* hmp/info-qtree.txt */
+	char *info_mtree_f;		/* hmp/info-mtree-f.txt */
+	struct im_qmp_gpa2hva *gpa2hva;	/* hmp/gpa2hva-0x<gpa>.txt */
+	size_t ngpa2hva;
+};
+
 /* A process that looks like a VMM (used when --pid is not given). */
 struct im_candidate {
 	int pid;
@@ -195,6 +212,7 @@ struct im_model {
 	bool memslots_known;		/* a memslot source answered */
 	struct im_qemu_bar *qbars;
 	size_t nqbars;
+	struct im_qmp_raw qmp;		/* the answers of a live --qmp run */
 
 	struct im_source *sources;
 	size_t nsources;

@@ -84,6 +84,46 @@ void im_root_use_openat2(bool on)
  * RESOLVE_BENEATH has it.
  */
 #define WALK_MAX_DEPTH 256
+
+/* the next component of *p, cut in place; *last: nothing follows it */
+static char *walk_comp(char **p, bool *last)
+{
+	char *comp = *p, *next = strchr(comp, '/');
+
+	if (next)
+		*next++ = '\0';
+	*p = next ? next : comp + strlen(comp);
+	while (**p == '/')
+		(*p)++;
+	*last = !**p;
+	return comp;
+}
+
+/*
+ * A symlink (fd, closed here) met with p still to walk: the walk goes on
+ * with *rest = "target/p", in place of the *rest p points into.
+ */
+static int walk_link(int fd, const char *p, int *links, char **rest)
+{
+	char target[PATH_MAX], *n;
+	ssize_t len = readlinkat(fd, "", target, sizeof(target) - 1);
+
+	close(fd);
+	if (len < 0)
+		return -errno;
+	target[len] = '\0';
+	if (++*links > 40)
+		return -ELOOP;
+	if (target[0] == '/')
+		return -EXDEV;
+	n = im_asprintf("%s/%s", target, p);
+	if (!n)
+		return -ENOMEM;
+	free(*rest);
+	*rest = n;
+	return 0;
+}
+
 static int walk_open(const char *rel, int flags)
 {
 	int stack[WALK_MAX_DEPTH], depth = 0, links = 0, ret;
@@ -94,7 +134,7 @@ static int walk_open(const char *rel, int flags)
 	p = rest;
 	for (;;) {
 		int cur = depth ? stack[depth - 1] : root.fd, fd;
-		char *comp, *next;
+		char *comp;
 		bool last;
 		struct stat st;
 
@@ -105,14 +145,7 @@ static int walk_open(const char *rel, int flags)
 			ret = ret < 0 ? -errno : ret;
 			break;
 		}
-		comp = p;
-		next = strchr(p, '/');
-		if (next)
-			*next++ = '\0';
-		p = next ? next : comp + strlen(comp);
-		while (*p == '/')
-			p++;
-		last = !*p;
+		comp = walk_comp(&p, &last);
 		if (!strcmp(comp, "."))
 			continue;
 		if (!strcmp(comp, "..")) {
@@ -131,30 +164,10 @@ static int walk_open(const char *rel, int flags)
 			break;
 		}
 		if (S_ISLNK(st.st_mode) && (!last || !(flags & O_NOFOLLOW))) {
-			char target[PATH_MAX], *n;
-			ssize_t len = readlinkat(fd, "", target, sizeof(target) - 1);
-
-			close(fd);
-			if (len < 0) {
-				ret = -errno;
+			ret = walk_link(fd, p, &links, &rest);
+			if (ret)
 				break;
-			}
-			target[len] = '\0';
-			if (++links > 40) {
-				ret = -ELOOP;
-				break;
-			}
-			if (target[0] == '/') {
-				ret = -EXDEV;
-				break;
-			}
-			n = im_asprintf("%s/%s", target, p);
-			if (!n) {
-				ret = -ENOMEM;
-				break;
-			}
-			free(rest);
-			rest = p = n;
+			p = rest;
 			continue;
 		}
 		if (last) {

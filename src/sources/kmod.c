@@ -668,11 +668,31 @@ static int iommu_findings(struct im_model *m, const struct im_device *d,
 	return r;
 }
 
+/* how the IOMMU of device b maps the n sampled GPAs: into v, and *a */
+static int query_iommu(int *kfd, const struct im_bdf *b, const struct iommu_sample *s,
+		       struct iommu_map_iova *v, size_t n, struct iommu_map_iommu *a)
+{
+	size_t j;
+
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->pci_domain = b->dom;
+	a->pci_bus = b->bus;
+	a->pci_devfn = (uint32_t)(b->dev << 3 | b->fn);
+	for (j = 0; j < n; j++) {
+		memset(&v[j], 0, sizeof(v[j]));
+		v[j].iova = s[j].gpa;
+	}
+	a->num_iovas = (uint32_t)n;
+	a->iovas_uptr = (uintptr_t)v;
+	return kmod_ioctl(kfd, IOMMU_MAP_IOMMU, a);
+}
+
 int im_kmod_check_iommu(struct im_model *m, struct im_err *err)
 {
 	struct iommu_sample *s = NULL;
 	struct iommu_map_iova *v = NULL;
-	size_t i, j, n = 0, cap = 0, nram = 0;
+	size_t i, n = 0, cap = 0, nram = 0;
 	unsigned int devs = 0, ok = 0, bad = 0, unmapped = 0;
 	int kfd = -1, r;
 
@@ -705,22 +725,9 @@ int im_kmod_check_iommu(struct im_model *m, struct im_err *err)
 		struct iommu_map_iommu a;
 		struct im_bdf b;
 
-		if (!is_vfio_device(d))
+		if (!is_vfio_device(d) || im_bdf_parse(d->bdf, strlen(d->bdf), &b))
 			continue;
-		memset(&a, 0, sizeof(a));
-		a.size = sizeof(a);
-		if (im_bdf_parse(d->bdf, strlen(d->bdf), &b))
-			continue;
-		a.pci_domain = b.dom;
-		a.pci_bus = b.bus;
-		a.pci_devfn = (uint32_t)(b.dev << 3 | b.fn);
-		for (j = 0; j < n; j++) {
-			memset(&v[j], 0, sizeof(v[j]));
-			v[j].iova = s[j].gpa;
-		}
-		a.num_iovas = (uint32_t)n;
-		a.iovas_uptr = (uintptr_t)v;
-		r = kmod_ioctl(&kfd, IOMMU_MAP_IOMMU, &a);
+		r = query_iommu(&kfd, &b, s, v, n, &a);
 		if (r) {
 			im_add_finding(m, IM_SEV_WARNING, "iommu-query-failed", d->bdf,
 				       "IOMMU_MAP_IOMMU failed: %s", strerror(-r));

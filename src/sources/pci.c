@@ -143,6 +143,41 @@ static void fill_bars(struct im_device *dev, struct pci_dev *d)
 	}
 }
 
+/* what libpci and sysfs say of dev beyond its address and ids */
+static int fill_device(struct pci_access *pacc, struct pci_dev *d,
+		       struct im_device *dev, const char *ids_file, struct im_err *err)
+{
+	char name[256];
+
+	if (pci_lookup_name(pacc, name, sizeof(name),
+			    PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE |
+			    PCI_LOOKUP_NO_NUMBERS |
+			    (im_root_is_live() && !ids_file ? 0 : PCI_LOOKUP_NO_HWDB),
+			    d->vendor_id, d->device_id) &&
+	    strcmp(name, "<pci_lookup_name: buffer too small>"))
+		dev->name = strdup(name);
+	/* the link's last component: no need for its target to exist */
+	dev->driver = link_name(dev->bdf, "driver");
+	dev->iommu_group = link_name(dev->bdf, "iommu_group");
+	fill_bars(dev, d);
+	dev->vfio_cdev = read_cdev(dev->bdf);
+	return fill_msix(dev, d, err);
+}
+
+/* sys/bus/pci/devices can be read; else the "pci" source is unavailable */
+static bool pci_sysfs_present(struct im_model *m, const char *sysfs)
+{
+	int fd = im_root_open("sys/bus/pci/devices", O_RDONLY | O_DIRECTORY);
+
+	if (fd < 0) {
+		im_add_source(m, "pci", IM_SRC_UNAVAILABLE, "%s/devices: %s",
+			      sysfs, im_root_strerror(fd));
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err)
 {
 	struct pci_access *volatile pacc = NULL;
@@ -159,16 +194,9 @@ int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err)
 	sysfs = im_root_path("sys/bus/pci");
 	if (!sysfs)
 		return -ENOMEM;
-	{
-		int fd = im_root_open("sys/bus/pci/devices", O_RDONLY | O_DIRECTORY);
-
-		if (fd < 0) {
-			im_add_source(m, "pci", IM_SRC_UNAVAILABLE, "%s/devices: %s",
-				      sysfs, im_root_strerror(fd));
-			free(sysfs);
-			return 0;
-		}
-		close(fd);
+	if (!pci_sysfs_present(m, sysfs)) {
+		free(sysfs);
+		return 0;
 	}
 	if (setjmp(pci_fail)) {
 		/* pacc is leaked: libpci's state is unknown after its error */
@@ -197,7 +225,6 @@ int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err)
 	pci_scan_bus(pacc);
 	for (d = pacc->devices; d; d = d->next) {
 		struct im_device *dev;
-		char *s, name[256];
 
 		r = im_grow((void *)&devs, &cap, n + 1, sizeof(*devs));
 		if (r)
@@ -210,21 +237,8 @@ int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err)
 			 (unsigned int)d->domain, d->bus, d->dev, d->func);
 		dev->vendor_id = d->vendor_id;
 		dev->device_id = d->device_id;
-		n++;
-		if (pci_lookup_name(pacc, name, sizeof(name),
-				    PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE |
-				    PCI_LOOKUP_NO_NUMBERS |
-				    (im_root_is_live() && !ids_file ? 0 : PCI_LOOKUP_NO_HWDB),
-				    d->vendor_id, d->device_id) &&
-		    strcmp(name, "<pci_lookup_name: buffer too small>"))
-			dev->name = strdup(name);
-		/* the link's last component: no need for its target to exist */
-		dev->driver = link_name(dev->bdf, "driver");
-		dev->iommu_group = link_name(dev->bdf, "iommu_group");
-		(void)s;
-		fill_bars(dev, d);
-		dev->vfio_cdev = read_cdev(dev->bdf);
-		r = fill_msix(dev, d, err);
+		n++;	/* counted now: freed on libpci's error from here on */
+		r = fill_device(pacc, d, dev, ids_file, err);
 		if (r)
 			break;
 	}

@@ -31,6 +31,40 @@ static bool qtree_str(const char *p, const char *e, const char *key, const char 
 	return true;
 }
 
+/* a property line [s, e) of the vfio-pci device cur */
+static void qtree_prop(struct im_qtree_vfio *cur, const char *s, const char *e)
+{
+	const char *val;
+	size_t vn;
+
+	if (qtree_str(s, e, "host", &val, &vn)) {
+		/* an unset host= prints as "ffff:ff:ff.f" (get_pci_host_devaddr) */
+		if (!(vn == 12 && !strncasecmp(val, "ffff:ff:ff.f", 12)) &&
+		    im_bdf_norm(val, vn, cur->host_bdf))
+			cur->host_bdf[0] = 0;
+	} else if (qtree_str(s, e, "sysfsdev", &val, &vn) && !cur->host_bdf[0]) {
+		const char *b = val + vn;
+
+		while (b > val && b[-1] != '/')
+			b--;
+		if (im_bdf_norm(b, (size_t)(val + vn - b), cur->host_bdf))
+			cur->host_bdf[0] = 0;
+	} else if ((size_t)(e - s) > 6 && !memcmp(s, "class ", 6)) {
+		const char *a = strstr(s, ", addr "), *ae;
+		struct im_bdf g;
+
+		if (a && a < e) {
+			/* "addr %02x:%02x.%x" (bus:slot.fn), then ", pci id" */
+			a += 7;
+			ae = memchr(a, ',', (size_t)(e - a));
+			if (!im_bdf_parse(a, (size_t)((ae ? ae : e) - a), &g)) {
+				cur->slot = g.bus << 8 | g.dev;
+				cur->func = g.fn;
+			}
+		}
+	}
+}
+
 int im_qtree_parse_vfio(const char *text, const char *file,
 			struct im_qtree_vfio **out, size_t *n, struct im_err *err)
 {
@@ -75,35 +109,7 @@ int im_qtree_parse_vfio(const char *text, const char *file,
 					memcpy(cur->qdev_id, id + 6, (size_t)(q - (id + 6)));
 			}
 		} else if (cur) {
-			const char *val;
-			size_t vn;
-
-			if (qtree_str(s, e, "host", &val, &vn)) {
-				/* an unset host= prints as "ffff:ff:ff.f" (get_pci_host_devaddr) */
-				if (!(vn == 12 && !strncasecmp(val, "ffff:ff:ff.f", 12)) &&
-				    im_bdf_norm(val, vn, cur->host_bdf))
-					cur->host_bdf[0] = 0;
-			} else if (qtree_str(s, e, "sysfsdev", &val, &vn) && !cur->host_bdf[0]) {
-				const char *b = val + vn;
-
-				while (b > val && b[-1] != '/')
-					b--;
-				if (im_bdf_norm(b, (size_t)(val + vn - b), cur->host_bdf))
-					cur->host_bdf[0] = 0;
-			} else if ((size_t)(e - s) > 6 && !memcmp(s, "class ", 6)) {
-				const char *a = strstr(s, ", addr "), *ae;
-				struct im_bdf g;
-
-				if (a && a < e) {
-					/* "addr %02x:%02x.%x" (bus:slot.fn), then ", pci id" */
-					a += 7;
-					ae = memchr(a, ',', (size_t)(e - a));
-					if (!im_bdf_parse(a, (size_t)((ae ? ae : e) - a), &g)) {
-						cur->slot = g.bus << 8 | g.dev;
-						cur->func = g.fn;
-					}
-				}
-			}
+			qtree_prop(cur, s, e);
 		}
 		p = nl ? nl + 1 : e;
 		if (!nl)
@@ -166,10 +172,81 @@ static bool jget_u64(json_object *o, const char *key, uint64_t *v)
 	return true;
 }
 
+/* the vfio-pci device of `info qtree` at guest bus:slot.fn (or with id) */
+static const struct im_qtree_vfio *qtree_match(const struct im_qtree_vfio *q, size_t nq,
+					       uint64_t bus, uint64_t slot, uint64_t fn,
+					       const char *id)
+{
+	const struct im_qtree_vfio *hit = NULL;
+	size_t j;
+
+	for (j = 0; j < nq; j++)
+		if (q[j].slot == (int)(bus << 8 | slot) && q[j].func == (int)fn &&
+		    (!*id || !q[j].qdev_id[0] || !strcmp(q[j].qdev_id, id)))
+			hit = &q[j];
+	if (!hit && *id)
+		for (j = 0; j < nq; j++)
+			if (!strcmp(q[j].qdev_id, id))
+				hit = &q[j];
+	return hit;
+}
+
+/* a vfio-pci device given to QEMU as an fd: no host address to tie its BARs to */
+static void plan_fd_device(struct plan *pl, const struct im_qtree_vfio *hit,
+			   const char *gbdf)
+{
+	size_t k = strlen(pl->fd_names);
+
+	pl->vfio_devices++;
+	pl->fd_devices++;
+	if (k + 3 < sizeof(pl->fd_names))
+		snprintf(pl->fd_names + k, sizeof(pl->fd_names) - k, "%s%s",
+			 k ? ", " : "", hit->qdev_id[0] ? hit->qdev_id : gbdf);
+}
+
+/* the memory BARs of a vfio-pci device, from its query-pci "regions" */
+static int plan_regions(json_object *regs, const struct im_qtree_vfio *hit,
+			const char *gbdf, const char *id, struct plan *pl,
+			const char *file, struct im_err *err)
+{
+	size_t k, nr = json_object_array_length(regs);
+
+	pl->vfio_devices++;
+	for (k = 0; k < nr; k++) {
+		json_object *rg = json_object_array_get_idx(regs, k), *ty;
+		struct pbar pb = { .bar = -1 };
+		uint64_t bar;
+		int r;
+
+		if (!json_object_is_type(rg, json_type_object) ||
+		    !jget_u64(rg, "bar", &bar) || bar > 6 ||
+		    !jget_u64(rg, "address", &pb.gpa) ||
+		    !jget_u64(rg, "size", &pb.size) ||
+		    !json_object_object_get_ex(rg, "type", &ty)) {
+			im_err_set(err, file, 0, "query-pci: %s region %zu is malformed",
+				   gbdf, k);
+			return -EINVAL;
+		}
+		/* I/O BARs have no HVA; unmapped BARs read as all ones */
+		if (strcmp(json_object_get_string(ty), "memory") || bar == 6 ||
+		    pb.gpa == UINT64_MAX || !pb.size)
+			continue;
+		pb.bar = (int)bar;
+		memcpy(pb.host, hit->host_bdf, sizeof(pb.host));
+		snprintf(pb.guest_bdf, sizeof(pb.guest_bdf), "%s", gbdf);
+		snprintf(pb.qdev_id, sizeof(pb.qdev_id), "%s", *id ? id : hit->qdev_id);
+		r = im_grow(&pl->v, &pl->cap, pl->n + 1, sizeof(*pl->v));
+		if (r)
+			return r;
+		pl->v[pl->n++] = pb;
+	}
+	return 0;
+}
+
 static int plan_devices(json_object *devs, const struct im_qtree_vfio *q, size_t nq,
 			struct plan *pl, const char *file, struct im_err *err, int depth)
 {
-	size_t i, j, nd;
+	size_t i, nd;
 
 	if (!json_object_is_type(devs, json_type_array) || depth > 32) {
 		im_err_set(err, file, 0, "query-pci: \"devices\" is not an array");
@@ -177,11 +254,12 @@ static int plan_devices(json_object *devs, const struct im_qtree_vfio *q, size_t
 	}
 	nd = json_object_array_length(devs);
 	for (i = 0; i < nd; i++) {
-		json_object *d = json_object_array_get_idx(devs, i), *regs, *br, *idv;
+		json_object *d = json_object_array_get_idx(devs, i), *regs, *br, *idv, *sub;
 		uint64_t bus, slot, fn;
-		const struct im_qtree_vfio *hit = NULL;
+		const struct im_qtree_vfio *hit;
 		const char *id = "";
 		char gbdf[16];
+		int r = 0;
 
 		if (!json_object_is_type(d, json_type_object) || !jget_u64(d, "bus", &bus) ||
 		    !jget_u64(d, "slot", &slot) || !jget_u64(d, "function", &fn) ||
@@ -195,69 +273,18 @@ static int plan_devices(json_object *devs, const struct im_qtree_vfio *q, size_t
 			id = json_object_get_string(idv);
 		snprintf(gbdf, sizeof(gbdf), "0000:%02x:%02x.%x", (unsigned int)bus,
 			 (unsigned int)slot, (unsigned int)fn);
-		for (j = 0; j < nq; j++)
-			if (q[j].slot == (int)(bus << 8 | slot) && q[j].func == (int)fn &&
-			    (!*id || !q[j].qdev_id[0] || !strcmp(q[j].qdev_id, id)))
-				hit = &q[j];
-		if (!hit && *id)
-			for (j = 0; j < nq; j++)
-				if (!strcmp(q[j].qdev_id, id))
-					hit = &q[j];
-		if (hit && !hit->host_bdf[0]) {
-			/* given to QEMU as an fd: no host address to tie its BARs to */
-			size_t k = strlen(pl->fd_names);
-
-			pl->vfio_devices++;
-			pl->fd_devices++;
-			if (k + 3 < sizeof(pl->fd_names))
-				snprintf(pl->fd_names + k, sizeof(pl->fd_names) - k, "%s%s",
-					 k ? ", " : "", hit->qdev_id[0] ? hit->qdev_id : gbdf);
-		} else if (hit && json_object_object_get_ex(d, "regions", &regs) &&
-		    json_object_is_type(regs, json_type_array)) {
-			size_t k, nr = json_object_array_length(regs);
-
-			pl->vfio_devices++;
-			for (k = 0; k < nr; k++) {
-				json_object *rg = json_object_array_get_idx(regs, k), *ty;
-				struct pbar pb = { .bar = -1 };
-				uint64_t bar;
-				int r;
-
-				if (!json_object_is_type(rg, json_type_object) ||
-				    !jget_u64(rg, "bar", &bar) || bar > 6 ||
-				    !jget_u64(rg, "address", &pb.gpa) ||
-				    !jget_u64(rg, "size", &pb.size) ||
-				    !json_object_object_get_ex(rg, "type", &ty)) {
-					im_err_set(err, file, 0, "query-pci: %s region %zu is malformed",
-						   gbdf, k);
-					return -EINVAL;
-				}
-				/* I/O BARs have no HVA; unmapped BARs read as all ones */
-				if (strcmp(json_object_get_string(ty), "memory") || bar == 6 ||
-				    pb.gpa == UINT64_MAX || !pb.size)
-					continue;
-				pb.bar = (int)bar;
-				memcpy(pb.host, hit->host_bdf, sizeof(pb.host));
-				memcpy(pb.guest_bdf, gbdf, sizeof(gbdf));
-				snprintf(pb.qdev_id, sizeof(pb.qdev_id), "%s",
-					 *id ? id : hit->qdev_id);
-				r = im_grow(&pl->v, &pl->cap, pl->n + 1, sizeof(*pl->v));
-				if (r)
-					return r;
-				pl->v[pl->n++] = pb;
-			}
-		}
-		if (json_object_object_get_ex(d, "pci_bridge", &br) &&
-		    json_object_is_type(br, json_type_object)) {
-			json_object *sub;
-
-			if (json_object_object_get_ex(br, "devices", &sub)) {
-				int r = plan_devices(sub, q, nq, pl, file, err, depth + 1);
-
-				if (r)
-					return r;
-			}
-		}
+		hit = qtree_match(q, nq, bus, slot, fn, id);
+		if (hit && !hit->host_bdf[0])
+			plan_fd_device(pl, hit, gbdf);
+		else if (hit && json_object_object_get_ex(d, "regions", &regs) &&
+			 json_object_is_type(regs, json_type_array))
+			r = plan_regions(regs, hit, gbdf, id, pl, file, err);
+		if (!r && json_object_object_get_ex(d, "pci_bridge", &br) &&
+		    json_object_is_type(br, json_type_object) &&
+		    json_object_object_get_ex(br, "devices", &sub))
+			r = plan_devices(sub, q, nq, pl, file, err, depth + 1);
+		if (r)
+			return r;
 	}
 	return 0;
 }
@@ -339,19 +366,6 @@ static int add_gpa2hva(struct im_qmp_raw *raw, uint64_t gpa, char *text)
 	n[raw->ngpa2hva].text = text;
 	raw->ngpa2hva++;
 	return 0;
-}
-
-static void raw_free(struct im_qmp_raw *raw)
-{
-	size_t i;
-
-	free(raw->query_pci);
-	free(raw->info_qtree);
-	free(raw->info_mtree_f);
-	for (i = 0; i < raw->ngpa2hva; i++)
-		free(raw->gpa2hva[i].text);
-	free(raw->gpa2hva);
-	memset(raw, 0, sizeof(*raw));
 }
 
 /* fill the model from the answers; where: "live SOCK" or the capture path */
@@ -442,18 +456,6 @@ int im_qmp_parse_answers(struct im_model *m, const struct im_qmp_raw *raw,
 	return r;
 }
 
-static struct im_qmp_raw kept;
-
-const struct im_qmp_raw *im_qmp_raw(void)
-{
-	return kept.query_pci ? &kept : NULL;
-}
-
-void im_qmp_raw_free(void)
-{
-	raw_free(&kept);
-}
-
 int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err)
 {
 	struct im_qmp_raw raw = { 0 };
@@ -503,14 +505,14 @@ int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err)
 	r = fill_model(m, &raw, &pl, where ? where : socket);
 	free(where);
 	if (!r) {
-		raw_free(&kept);
-		kept = raw;
+		im_qmp_raw_free(&m->qmp);
+		m->qmp = raw;
 		memset(&raw, 0, sizeof(raw));
 	}
 out:
 	close(fd);
 	free(pl.v);
-	raw_free(&raw);
+	im_qmp_raw_free(&raw);
 	return r;
 }
 
@@ -571,6 +573,6 @@ int im_qmp_load_captured(struct im_model *m, struct im_err *err)
 	free(path);
 out:
 	free(pl.v);
-	raw_free(&raw);
+	im_qmp_raw_free(&raw);
 	return r;
 }

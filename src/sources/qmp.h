@@ -20,20 +20,6 @@
 
 #define IM_QMP_TIMEOUT_MS 5000
 
-/* The raw answers, as stored in a capture. */
-struct im_qmp_gpa2hva {
-	uint64_t gpa;
-	char *text;			/* HMP's answer */
-};
-
-struct im_qmp_raw {
-	char *query_pci;		/* qmp/query-pci.json: {"return": [...]} */
-	char *info_qtree;		/* hmp/info-qtree.txt */
-	char *info_mtree_f;		/* hmp/info-mtree-f.txt */
-	struct im_qmp_gpa2hva *gpa2hva;	/* hmp/gpa2hva-0x<gpa>.txt */
-	size_t ngpa2hva;
-};
-
 /* one vfio-pci device of `info qtree` */
 struct im_qtree_vfio {
 	char qdev_id[64];		/* "" when the device has no id */
@@ -60,24 +46,23 @@ int im_qtree_parse_vfio(const char *text, const char *file,
 /* "Host virtual address for 0x.. (name) is 0x..": 0, or -ENOENT for an error answer */
 int im_qmp_parse_gpa2hva(const char *text, uint64_t *hva);
 
-/* qmp.c: sources.  Both fill m->qbars (source "qmp") and the "qmp" source. */
+/* qmp.c: sources.  Both fill m->qbars (source "qmp") and the "qmp" source;
+ * im_qmp_load() also keeps its answers in m->qmp. */
 int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err);
 int im_qmp_load_captured(struct im_model *m, struct im_err *err);
 /* the parsers behind both, on answers already in memory */
 int im_qmp_parse_answers(struct im_model *m, const struct im_qmp_raw *raw,
 			 const char *where, struct im_err *err);
-/* the answers kept by the last im_qmp_load() (NULL if none) */
-const struct im_qmp_raw *im_qmp_raw(void);
-void im_qmp_raw_free(void);
 /* where a capture keeps the answers, under its root */
 #define CAP_PCI "iommu-map/qmp/query-pci.json"
 #define CAP_QTREE "iommu-map/hmp/info-qtree.txt"
 #define CAP_MTREE "iommu-map/hmp/info-mtree-f.txt"
 #define CAP_GPA2HVA "iommu-map/hmp/gpa2hva-0x%" PRIx64 ".txt"
 
-/* views/capture-qmp.c: writes dir/iommu-map/qmp/query-pci.json, dir/iommu-map/hmp/info-qtree.txt,
- * info-mtree-f.txt and gpa2hva-0x<gpa>.txt; raw NULL: the kept answers */
-int im_qmp_write_capture(const char *dir, const struct im_qmp_raw *raw,
+/* views/capture-qmp.c: writes m->qmp to dir/iommu-map/qmp/query-pci.json,
+ * dir/iommu-map/hmp/info-qtree.txt, info-mtree-f.txt and
+ * gpa2hva-0x<gpa>.txt; -ENOENT when the model keeps no answers */
+int im_qmp_write_capture(const char *dir, const struct im_model *m,
 			 struct im_err *err);
 /* checks/qmp.c: after im_correlate(): error findings where QEMU disagrees with our chain */
 int im_qmp_crosscheck(struct im_model *m);

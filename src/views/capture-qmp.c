@@ -65,15 +65,14 @@ static int write_text(const char *dir, const char *rel, const char *text, struct
 	return r;
 }
 
-int im_qmp_write_capture(const char *dir, const struct im_qmp_raw *raw, struct im_err *err)
+int im_qmp_write_capture(const char *dir, const struct im_model *m, struct im_err *err)
 {
+	const struct im_qmp_raw *raw = &m->qmp;
 	char *d;
 	size_t i;
 	int r;
 
-	if (!raw)
-		raw = im_qmp_raw();
-	if (!raw || !raw->query_pci || !raw->info_qtree) {
+	if (!raw->query_pci || !raw->info_qtree) {
 		im_err_set(err, dir, 0, "no QMP answers to store");
 		return -ENOENT;
 	}

@@ -221,12 +221,67 @@ static void json_bar(struct jw *w, const struct im_bar *b)
 	jw_obj_end(w);
 }
 
+static void json_device(struct jw *w, const struct im_device *d)
+{
+	char buf[16];
+	int b;
+
+	jw_obj_begin(w);
+	jw_kstr(w, "bdf", d->bdf);
+	snprintf(buf, sizeof(buf), "0x%04x", d->vendor_id);
+	jw_kstr(w, "vendor_id", buf);
+	snprintf(buf, sizeof(buf), "0x%04x", d->device_id);
+	jw_kstr(w, "device_id", buf);
+	jw_kstr(w, "name", d->name);
+	jw_kstr(w, "driver", d->driver);
+	jw_kstr(w, "iommu_group", d->iommu_group);
+	jw_key(w, "guest");
+	if (d->guest_bdf || d->qdev_id) {
+		jw_obj_begin(w);
+		jw_kstr(w, "bdf", d->guest_bdf);
+		jw_kstr(w, "qdev_id", d->qdev_id);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "bars");
+	jw_arr_begin(w);
+	for (b = 0; b < IM_NBARS; b++)
+		if (d->bars[b].kind != IM_BAR_NONE)
+			json_bar(w, &d->bars[b]);
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+static void json_memslots(struct jw *w, const struct im_model *m)
+{
+	char buf[4200];
+	size_t i;
+
+	jw_key(w, "memslots");
+	jw_arr_begin(w);
+	for (i = 0; i < m->nmemslots; i++) {
+		const struct im_memslot *s = &m->memslots[i];
+		long mi = im_find_map(m, s->hva);
+
+		jw_obj_begin(w);
+		jw_kint(w, "as_id", s->as_id);
+		jw_kint(w, "slot", s->slot);
+		jw_khex(w, "gpa", s->gpa);
+		jw_khex(w, "size", s->size);
+		jw_khex(w, "hva", s->hva);
+		jw_khex(w, "flags", s->flags);
+		jw_kstr(w, "backing", mi < 0 ? NULL :
+			im_map_backing(m, &m->maps[mi], buf, sizeof(buf)));
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 int im_report_json(FILE *f, const struct im_model *m)
 {
 	struct jw w;
-	char buf[4200];
 	size_t i;
-	int b;
 
 	im_json_begin(&w, f);
 	jw_key(&w, "target");
@@ -251,57 +306,12 @@ int im_report_json(FILE *f, const struct im_model *m)
 
 	jw_key(&w, "devices");
 	jw_arr_begin(&w);
-	for (i = 0; i < m->ndevices; i++) {
-		const struct im_device *d = &m->devices[i];
-
-		if (!shown(m, d))
-			continue;
-		jw_obj_begin(&w);
-		jw_kstr(&w, "bdf", d->bdf);
-		snprintf(buf, sizeof(buf), "0x%04x", d->vendor_id);
-		jw_kstr(&w, "vendor_id", buf);
-		snprintf(buf, sizeof(buf), "0x%04x", d->device_id);
-		jw_kstr(&w, "device_id", buf);
-		jw_kstr(&w, "name", d->name);
-		jw_kstr(&w, "driver", d->driver);
-		jw_kstr(&w, "iommu_group", d->iommu_group);
-		jw_key(&w, "guest");
-		if (d->guest_bdf || d->qdev_id) {
-			jw_obj_begin(&w);
-			jw_kstr(&w, "bdf", d->guest_bdf);
-			jw_kstr(&w, "qdev_id", d->qdev_id);
-			jw_obj_end(&w);
-		} else {
-			jw_null(&w);
-		}
-		jw_key(&w, "bars");
-		jw_arr_begin(&w);
-		for (b = 0; b < IM_NBARS; b++)
-			if (d->bars[b].kind != IM_BAR_NONE)
-				json_bar(&w, &d->bars[b]);
-		jw_arr_end(&w);
-		jw_obj_end(&w);
-	}
+	for (i = 0; i < m->ndevices; i++)
+		if (shown(m, &m->devices[i]))
+			json_device(&w, &m->devices[i]);
 	jw_arr_end(&w);
 
-	jw_key(&w, "memslots");
-	jw_arr_begin(&w);
-	for (i = 0; i < m->nmemslots; i++) {
-		const struct im_memslot *s = &m->memslots[i];
-		long mi = im_find_map(m, s->hva);
-
-		jw_obj_begin(&w);
-		jw_kint(&w, "as_id", s->as_id);
-		jw_kint(&w, "slot", s->slot);
-		jw_khex(&w, "gpa", s->gpa);
-		jw_khex(&w, "size", s->size);
-		jw_khex(&w, "hva", s->hva);
-		jw_khex(&w, "flags", s->flags);
-		jw_kstr(&w, "backing", mi < 0 ? NULL :
-			im_map_backing(m, &m->maps[mi], buf, sizeof(buf)));
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
+	json_memslots(&w, m);
 
 	jw_key(&w, "findings");
 	jw_arr_begin(&w);

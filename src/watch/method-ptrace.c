@@ -36,7 +36,7 @@
 #elif defined(__riscv) && __riscv_xlen == 64
 #define IM_AUDIT_ARCH	AUDIT_ARCH_RISCV64
 #else
-#error "watch.c: add this architecture's AUDIT_ARCH_*"
+#error "method-ptrace.c: add this architecture's AUDIT_ARCH_*"
 #endif
 
 static void on_entry(struct watch *w, struct wthread *t,
@@ -79,7 +79,7 @@ static void on_syscall_stop(struct watch *w, struct wthread *t)
  * Next wait status of any tracee.  0: got one; -EAGAIN: nothing within
  * timeout_ms or a signal handler ran; -ECHILD: no tracee left.
  */
-int wait_next(int *tid, int *status, int timeout_ms)
+static int wait_next(int *tid, int *status, int timeout_ms)
 {
 	sigset_t chld;
 	struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
@@ -378,4 +378,30 @@ void detach_all(struct watch *w)
 			im_wstats.detached++;
 		th_del(w, tid);
 	}
+}
+
+int watch_ptrace(struct watch *w, volatile sig_atomic_t *stop,
+		 const char *why, struct im_err *err)
+{
+	int ret = attach_all(w, err);
+
+	if (ret == 0)
+		print_start(w, NULL, w->nth, why);
+	while (ret == 0 && !*stop && !w->out_err) {
+		int tid, st, r = wait_next(&tid, &st, 250);
+
+		if (r == -EAGAIN)
+			continue;
+		if (r < 0) {
+			ret = r;
+			break;
+		}
+		on_status(w, tid, st);
+		if (!w->nth) {
+			ret = -ECHILD;
+			break;
+		}
+	}
+	detach_all(w);
+	return ret;
 }

@@ -103,39 +103,14 @@ fail_libc:
 	return r;
 }
 
-static void up_on_rec(void *ctx, const struct im_uprobe_rec *r)
+/* A sample's entry or return, as the syscall's number and arguments. */
+static void up_dispatch(struct watch *w, struct wthread *t,
+			const struct im_uprobe_rec *r)
 {
-	struct watch *w = ctx;
-	struct wthread *t;
-	uint64_t a[6] = { 0 };
 	const uint64_t *g = r->regs;
-	struct timespec ts;
-	int64_t ns;
+	uint64_t a[6] = { 0 };
+	int32_t v;
 
-	if (r->id < 0) {
-		if (w->json) {
-			struct jw j;
-
-			json_event(&j, w->out, "lost");
-			jw_kint(&j, "pid", w->pid);
-			jw_key(&j, "samples");
-			jw_uint(&j, r->lost);
-			json_event_end(w, &j);
-		} else {
-			fprintf(w->out, "lost %" PRIu64 " probe samples (the "
-				"ring buffer was full): events may be missing\n",
-				r->lost);
-		}
-		im_wstats.lost += r->lost;
-		return;
-	}
-	if (!r->have_regs)
-		return;
-	t = th_add(w, r->tid);
-	if (!t)
-		return;
-	im_wstats.probe_hits++;
-	w->smp = r;
 	switch (r->id) {
 	case UP_IOCTL:
 		/* kvm_vm_ioctl(KVMState *s, int type, ...) or ioctl(fd, req, arg) */
@@ -161,15 +136,11 @@ static void up_on_rec(void *ctx, const struct im_uprobe_rec *r)
 		on_call_entry(w, t, SYS_munmap, a);
 		break;
 	case UP_IOCTL_RET:
-		if (w->uprobe_vm_ioctl) {
-			int32_t v = (int32_t)g[IM_UP_AX];	/* 0 or -errno */
-
-			on_call_exit(w, t, v, v < 0, false);
-		} else {
-			int32_t v = (int32_t)g[IM_UP_AX];	/* -1: errno unseen */
-
-			on_call_exit(w, t, v, v == -1, true);
-		}
+		v = (int32_t)g[IM_UP_AX];
+		if (w->uprobe_vm_ioctl)
+			on_call_exit(w, t, v, v < 0, false);	/* 0 or -errno */
+		else
+			on_call_exit(w, t, v, v == -1, true);	/* -1: errno unseen */
 		break;
 	case UP_MMAP_RET:
 		on_call_exit(w, t, (int64_t)g[IM_UP_AX],
@@ -182,12 +153,32 @@ static void up_on_rec(void *ctx, const struct im_uprobe_rec *r)
 	default:
 		break;
 	}
+}
+
+static void up_on_rec(void *ctx, const struct im_uprobe_rec *r)
+{
+	struct watch *w = ctx;
+	struct wthread *t;
+	int64_t ns;
+
+	if (r->id < 0) {
+		print_lost(w, r->lost);
+		im_wstats.lost += r->lost;
+		return;
+	}
+	if (!r->have_regs)
+		return;
+	t = th_add(w, r->tid);
+	if (!t)
+		return;
+	im_wstats.probe_hits++;
+	w->smp = r;
+	up_dispatch(w, t, r);
 	/* the sample's time, not ours: events may be read a little later */
 	if (t->ev.kind != EV_NONE && !t->ev.done) {
 		ns = (int64_t)r->time_ns + w->mono_to_real_ns;
-		ts.tv_sec = ns / 1000000000;
-		ts.tv_nsec = ns % 1000000000;
-		t->ev.ts = ts;
+		t->ev.ts.tv_sec = ns / 1000000000;
+		t->ev.ts.tv_nsec = ns % 1000000000;
 	}
 	w->smp = NULL;
 	/* a thread not traced (gone, never seized): kept for a call in flight */
@@ -195,146 +186,178 @@ static void up_on_rec(void *ctx, const struct im_uprobe_rec *r)
 		th_del(w, t->tid);
 }
 
+/* The poll set and what the loop of watch_uprobes() needs. */
+struct up_loop {
+	struct im_uprobes *u;
+	int *fds;
+	struct pollfd *pfd;		/* the probes' fds, pidfd, sigfd */
+	size_t n;			/* probes' fds */
+	int pidfd, sigfd;
+	bool traced;			/* new threads seen by ptrace */
+};
 
-/*
- * Watch with uprobes.  -EAGAIN when they cannot be used (why says why: the
- * caller falls back to ptrace), else as im_watch().
- */
-int watch_uprobes(struct watch *w, volatile sig_atomic_t *stop,
-		  struct im_err *err, char *why, size_t whylen)
+/* Plan and open the probes; the clocks for the samples' times. */
+static int up_open(struct watch *w, struct up_plan *pl, struct im_uprobes **u,
+		   char *why, size_t whylen)
 {
-	struct im_uprobes *u = NULL;
-	struct up_plan pl;
 	struct timespec mono, real;
-	struct pollfd *pfd = NULL;
-	struct im_err perr = { .msg = "" };
-	char follow[400];
-	int *fds = NULL, pidfd, sigfd = -1, ret = 0;
-	size_t n = 0;
-	bool traced;
 
-#if !defined(__x86_64__)
-	snprintf(why, whylen, "uprobes are implemented for x86-64 only");
-	return -EAGAIN;
-#endif
-	if (up_plan(w, &pl, why, whylen) < 0)
+	if (up_plan(w, pl, why, whylen) < 0)
 		return -EAGAIN;
-	w->uprobe_vm_ioctl = pl.vm_ioctl;
+	w->uprobe_vm_ioctl = pl->vm_ioctl;
 	find_vm_fd(w);
-	if (im_uprobes_open(w->pid, pl.defs, UP_N, &u, why, whylen) < 0)
+	if (im_uprobes_open(w->pid, pl->defs, UP_N, u, why, whylen) < 0)
 		return -EAGAIN;
 	w->uprobe = true;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	w->mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000LL +
 			     (real.tv_nsec - mono.tv_nsec);
-	/*
-	 * ptrace only to see threads being created, stopped before their
-	 * first instruction, so that their probes are open before they run:
-	 * PTRACE_CONT, never a syscall stop.  Without ptrace permission, new
-	 * threads are found by rescanning the task list.
-	 */
-	w->up = u;
+	return 0;
+}
+
+/*
+ * ptrace only to see threads being created, stopped before their first
+ * instruction, so that their probes are open before they run: PTRACE_CONT,
+ * never a syscall stop.  Without ptrace permission, new threads are found
+ * by rescanning the task list.  follow: how, for the start line.
+ */
+static void up_follow_threads(struct watch *w, struct up_loop *l,
+			      char *follow, size_t len)
+{
+	struct im_err perr = { .msg = "" };
+
+	w->up = l->u;
 	w->cont = true;
-	traced = attach_all(w, &perr) == 0;
-	if (traced) {
+	l->traced = attach_all(w, &perr) == 0;
+	if (l->traced) {
 		sigset_t chld;
 
 		sigemptyset(&chld);
 		sigaddset(&chld, SIGCHLD);
-		sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
-		snprintf(follow, sizeof(follow), "new threads are probed "
+		l->sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+		snprintf(follow, len, "new threads are probed "
 			 "before they run (ptrace, PTRACE_CONT only)");
 	} else {
 		detach_all(w);
 		w->up = NULL;
-		snprintf(follow, sizeof(follow), "new threads are probed "
+		snprintf(follow, len, "new threads are probed "
 			 "within %d ms (no ptrace: %s)", UP_RESCAN_MS, perr.msg);
 	}
-	pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
-	print_start(w, &pl, im_uprobes_threads(u), follow);
-	for (bool changed = true; !*stop && !w->out_err;) {
-		int r, tid, st;
+}
 
-		if (changed || w->up_changed) {
-			w->up_changed = false;
-			n = im_uprobes_threads(u);
-			free(fds);
-			free(pfd);
-			fds = im_calloc(n + 2, sizeof(*fds));
-			pfd = im_calloc(n + 2, sizeof(*pfd));
-			if (!fds || !pfd) {
-				ret = -ENOMEM;
-				break;
-			}
-			n = im_uprobes_pollfds(u, fds, n);
-			for (size_t i = 0; i < n; i++)
-				pfd[i] = (struct pollfd){ .fd = fds[i],
-							  .events = POLLIN };
-			pfd[n] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
-			pfd[n + 1] = (struct pollfd){ .fd = sigfd,
-						      .events = POLLIN };
-		}
-		r = poll(pfd, n + 2, im_uprobes_pending(u) ? 0 :
-			 traced ? 250 : UP_RESCAN_MS);
-		if (r < 0 && errno != EINTR) {
-			ret = -errno;
-			break;
-		}
-		if (traced) {
-			struct signalfd_siginfo ssi;
+/* The poll set, after the probed threads changed. */
+static int up_pollset(struct up_loop *l)
+{
+	size_t n = im_uprobes_threads(l->u);
 
-			while (read(sigfd, &ssi, sizeof(ssi)) > 0)
-				;
-			/* thread births (probed in on_status), signals, exits */
-			while ((tid = waitpid(-1, &st, __WALL | WNOHANG)) > 0)
-				on_status(w, tid, st);
-		}
-		ret = im_uprobes_drain(u, up_on_rec, w);
-		if (ret < 0)
-			break;
-		if ((pidfd >= 0 && pfd[n].revents) ||
-		    (pidfd < 0 && kill(w->pid, 0) < 0 && errno == ESRCH) ||
-		    (traced && !w->nth)) {
-			ret = -ECHILD;
-			break;
-		}
-		changed = false;
-		if (!traced) {
-			ret = im_uprobes_rescan(u, &changed);
-			if (ret == -ESRCH) {
-				ret = -ECHILD;
-				break;
-			}
-			if (ret < 0)
-				break;
-		}
+	free(l->fds);
+	free(l->pfd);
+	l->fds = im_calloc(n + 2, sizeof(*l->fds));
+	l->pfd = im_calloc(n + 2, sizeof(*l->pfd));
+	if (!l->fds || !l->pfd)
+		return -ENOMEM;
+	l->n = n = im_uprobes_pollfds(l->u, l->fds, n);
+	for (size_t i = 0; i < n; i++)
+		l->pfd[i] = (struct pollfd){ .fd = l->fds[i], .events = POLLIN };
+	l->pfd[n] = (struct pollfd){ .fd = l->pidfd, .events = POLLIN };
+	l->pfd[n + 1] = (struct pollfd){ .fd = l->sigfd, .events = POLLIN };
+	return 0;
+}
+
+/* One round: wait, reap thread births and exits, read the samples. */
+static int up_round(struct watch *w, struct up_loop *l, bool *changed)
+{
+	int r, tid, st;
+
+	r = poll(l->pfd, l->n + 2, im_uprobes_pending(l->u) ? 0 :
+		 l->traced ? 250 : UP_RESCAN_MS);
+	if (r < 0 && errno != EINTR)
+		return -errno;
+	if (l->traced) {
+		struct signalfd_siginfo ssi;
+
+		while (read(l->sigfd, &ssi, sizeof(ssi)) > 0)
+			;
+		/* thread births (probed in on_status), signals, exits */
+		while ((tid = waitpid(-1, &st, __WALL | WNOHANG)) > 0)
+			on_status(w, tid, st);
 	}
-	/*
-	 * What is in the buffers (all of it); then let the threads go before
-	 * the slow part, closing the probes (QEMU runs meanwhile; a probe hit
-	 * until then costs it a trap, no stop).
-	 */
+	r = im_uprobes_drain(l->u, up_on_rec, w);
+	if (r < 0)
+		return r;
+	if ((l->pidfd >= 0 && l->pfd[l->n].revents) ||
+	    (l->pidfd < 0 && kill(w->pid, 0) < 0 && errno == ESRCH) ||
+	    (l->traced && !w->nth))
+		return -ECHILD;
+	*changed = false;
+	if (l->traced)
+		return 0;
+	r = im_uprobes_rescan(l->u, changed);
+	return r == -ESRCH ? -ECHILD : r < 0 ? r : 0;
+}
+
+/*
+ * What is in the buffers (all of it); then let the threads go before the
+ * slow part, closing the probes (QEMU runs meanwhile; a probe hit until
+ * then costs it a trap, no stop).  Calls entered but not returned are
+ * printed as they are.
+ */
+static void up_finish(struct watch *w, struct up_loop *l, int ret)
+{
 	if (ret != -ENOMEM)
-		while (im_uprobes_drain(u, up_on_rec, w) == 0 &&
-		       im_uprobes_pending(u) && !w->out_err)
+		while (im_uprobes_drain(l->u, up_on_rec, w) == 0 &&
+		       im_uprobes_pending(l->u) && !w->out_err)
 			;
 	w->up = NULL;
-	if (traced)
+	if (l->traced)
 		detach_all(w);
-	im_uprobes_close(u);
-	if (pidfd >= 0)
-		close(pidfd);
-	if (sigfd >= 0)
-		close(sigfd);
-	/* calls entered but not returned when we stopped */
+	im_uprobes_close(l->u);
+	if (l->pidfd >= 0)
+		close(l->pidfd);
+	if (l->sigfd >= 0)
+		close(l->sigfd);
 	for (size_t i = 0; i < w->nth; i++)
 		if (w->th[i].ev.kind != EV_NONE) {
 			emit(w, &w->th[i].ev);
 			w->th[i].ev.kind = EV_NONE;
 		}
-	free(fds);
-	free(pfd);
-	(void)err;
+	free(l->fds);
+	free(l->pfd);
+}
+
+/*
+ * Watch with uprobes.  -EAGAIN when they cannot be used (why says why: the
+ * caller falls back to ptrace), else as im_watch().
+ */
+int watch_uprobes(struct watch *w, volatile sig_atomic_t *stop,
+		  char *why, size_t whylen)
+{
+	struct up_loop l = { .sigfd = -1 };
+	struct up_plan pl;
+	char follow[400];
+	int ret = 0;
+
+#if !defined(__x86_64__)
+	snprintf(why, whylen, "uprobes are implemented for x86-64 only");
+	return -EAGAIN;
+#endif
+	if (up_open(w, &pl, &l.u, why, whylen) < 0)
+		return -EAGAIN;
+	up_follow_threads(w, &l, follow, sizeof(follow));
+	l.pidfd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+	print_start(w, &pl, im_uprobes_threads(l.u), follow);
+	for (bool changed = true; !*stop && !w->out_err;) {
+		if (changed || w->up_changed) {
+			w->up_changed = false;
+			ret = up_pollset(&l);
+			if (ret < 0)
+				break;
+		}
+		ret = up_round(w, &l, &changed);
+		if (ret < 0)
+			break;
+	}
+	up_finish(w, &l, ret);
 	return ret;
 }

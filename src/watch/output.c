@@ -26,7 +26,7 @@ void json_event_end(struct watch *w, struct jw *j)
 		w->out_err = true;
 }
 
-void json_detached(struct watch *w, const char *reason)
+static void json_detached(struct watch *w, const char *reason)
 {
 	struct jw j;
 
@@ -34,6 +34,16 @@ void json_detached(struct watch *w, const char *reason)
 	jw_kint(&j, "pid", w->pid);
 	jw_kstr(&j, "reason", reason);
 	json_event_end(w, &j);
+}
+
+void print_end(struct watch *w, int ret, const char *what)
+{
+	if (w->json)
+		json_detached(w, ret ? "target-exited" : "stopped");
+	else
+		fprintf(w->out, "%s PID %d (%s)\n", what, w->pid,
+			ret ? "it exited" : "stopped");
+	fflush(w->out);
 }
 
 void fmt_time(const struct timespec *ts, char *buf, size_t len,
@@ -338,6 +348,23 @@ void emit(struct watch *w, const struct event *e)
 		print_mmap(w, e);
 	if (fflush(w->out) == EOF || ferror(w->out))
 		w->out_err = true;
+}
+
+/* Samples the ring buffers dropped: events may be missing. */
+void print_lost(struct watch *w, uint64_t lost)
+{
+	if (w->json) {
+		struct jw j;
+
+		json_event(&j, w->out, "lost");
+		jw_kint(&j, "pid", w->pid);
+		jw_key(&j, "samples");
+		jw_uint(&j, lost);
+		json_event_end(w, &j);
+	} else {
+		fprintf(w->out, "lost %" PRIu64 " probe samples (the "
+			"ring buffer was full): events may be missing\n", lost);
+	}
 }
 
 /* A thread we could not probe: say so, its calls go unseen. */

@@ -105,27 +105,96 @@ static void diff_slots(struct watch *w, uint64_t gen,
 		w->out_err = true;
 }
 
+/* The VM's memslots as last read, sorted by as_id, id. */
+struct slots {
+	struct iommu_map_memslot *v;
+	size_t n;
+	uint64_t gen;
+};
+
+/* Where the memslots come from. */
+struct slot_src {
+	im_watch_ioctl_fn fn;
+	void *ctx;
+	int vm_fd;
+};
+
+static int fetch_slots(const struct slot_src *src, struct slots *s,
+		       struct im_err *err)
+{
+	int ret = im_kmod_fetch_memslots(src->fn, src->ctx, src->vm_fd, &s->v,
+					 &s->n, &s->gen);
+
+	if (ret < 0) {
+		im_err_set(err, "", 0, "IOMMU_MAP_MEMSLOTS: %s", strerror(-ret));
+		return ret;
+	}
+	qsort(s->v, s->n, sizeof(*s->v), slot_cmp);
+	return 0;
+}
+
+static void print_polling(struct watch *w, const struct slots *s,
+			  unsigned int interval_ms)
+{
+	if (w->json) {
+		struct jw j;
+
+		json_event(&j, w->out, "polling");
+		jw_kint(&j, "pid", w->pid);
+		jw_key(&j, "slots");
+		jw_uint(&j, s->n);
+		jw_khex(&j, "generation", s->gen);
+		jw_kint(&j, "interval_ms", interval_ms);
+		json_event_end(w, &j);
+	} else {
+		fprintf(w->out, "polling the memslots of PID %d every %u ms (%zu "
+			"slots, generation 0x%" PRIx64 "); interrupt to stop\n",
+			w->pid, interval_ms, s->n, s->gen);
+	}
+	if (fflush(w->out) == EOF)
+		w->out_err = true;
+}
+
+/* Read the memslots again; when their generation moved, print the change. */
+static int poll_round(struct watch *w, const struct slot_src *src,
+		      struct slots *old, struct im_err *err)
+{
+	struct slots cur = { 0 };
+	int ret = fetch_slots(src, &cur, err);
+
+	if (ret < 0)
+		return ret;
+	im_wstats.syscall_stops++;	/* here: polls */
+	if (cur.gen == old->gen) {
+		free(cur.v);
+		return 0;
+	}
+	if (w->pid > 0)
+		maps_refresh(w);
+	vr_from_maps(w, w->maps, w->nmaps);
+	diff_slots(w, cur.gen, old->v, old->n, cur.v, cur.n);
+	free(old->v);
+	*old = cur;
+	return 0;
+}
+
 int im_watch_poll_with(struct im_model *m, FILE *out, bool json,
 		       unsigned int interval_ms, volatile sig_atomic_t *stop,
 		       im_watch_ioctl_fn fn, void *ctx, int vm_fd, int pidfd,
 		       struct im_err *err)
 {
 	struct watch w = { .m = m, .out = out, .json = json, .pid = m->pid };
-	struct iommu_map_memslot *old = NULL, *cur = NULL;
-	size_t nold = 0, ncur = 0;
-	uint64_t gen = 0, ngen = 0;
+	const struct slot_src src = { fn, ctx, vm_fd };
+	struct slots old = { 0 };
 	sigset_t pipe_set, oldmask;
 	int ret;
 
 	memset(&im_wstats, 0, sizeof(im_wstats));
 	if (!interval_ms)
 		interval_ms = 100;
-	ret = im_kmod_fetch_memslots(fn, ctx, vm_fd, &old, &nold, &gen);
-	if (ret < 0) {
-		im_err_set(err, "", 0, "IOMMU_MAP_MEMSLOTS: %s", strerror(-ret));
+	ret = fetch_slots(&src, &old, err);
+	if (ret < 0)
 		return ret;
-	}
-	qsort(old, nold, sizeof(*old), slot_cmp);
 	if (m->pid > 0 && im_maps_read_live(m->pid, &w.maps, &w.nmaps) == 0) {
 		vr_from_maps(&w, m->maps, m->nmaps);
 		vr_from_maps(&w, w.maps, w.nmaps);
@@ -133,23 +202,7 @@ int im_watch_poll_with(struct im_model *m, FILE *out, bool json,
 	sigemptyset(&pipe_set);
 	sigaddset(&pipe_set, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &pipe_set, &oldmask);
-	if (json) {
-		struct jw j;
-
-		json_event(&j, out, "polling");
-		jw_kint(&j, "pid", m->pid);
-		jw_key(&j, "slots");
-		jw_uint(&j, nold);
-		jw_khex(&j, "generation", gen);
-		jw_kint(&j, "interval_ms", interval_ms);
-		json_event_end(&w, &j);
-	} else {
-		fprintf(out, "polling the memslots of PID %d every %u ms (%zu "
-			"slots, generation 0x%" PRIx64 "); interrupt to stop\n",
-			m->pid, interval_ms, nold, gen);
-	}
-	if (fflush(out) == EOF)
-		w.out_err = true;
+	print_polling(&w, &old, interval_ms);
 	while (!*stop && !w.out_err) {
 		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 		int r = poll(&pfd, pidfd >= 0 ? 1 : 0, (int)interval_ms);
@@ -161,49 +214,16 @@ int im_watch_poll_with(struct im_model *m, FILE *out, bool json,
 		}
 		if (*stop)
 			break;
-		ret = im_kmod_fetch_memslots(fn, ctx, vm_fd, &cur, &ncur, &ngen);
-		if (ret < 0) {
-			im_err_set(err, "", 0, "IOMMU_MAP_MEMSLOTS: %s",
-				   strerror(-ret));
+		ret = poll_round(&w, &src, &old, err);
+		if (ret < 0)
 			break;
-		}
-		im_wstats.syscall_stops++;	/* here: polls */
-		if (ngen != gen) {
-			qsort(cur, ncur, sizeof(*cur), slot_cmp);
-			if (m->pid > 0)
-				maps_refresh(&w);
-			vr_from_maps(&w, w.maps, w.nmaps);
-			diff_slots(&w, ngen, old, nold, cur, ncur);
-			free(old);
-			old = cur;
-			nold = ncur;
-			gen = ngen;
-		} else {
-			free(cur);
-		}
-		cur = NULL;
 	}
 	if (!ret && w.out_err)
 		ret = -EIO;
-	if (ret == 0 || ret == -ECHILD) {
-		if (json)
-			json_detached(&w, ret ? "target-exited" : "stopped");
-		else
-			fprintf(out, "stopped polling PID %d (%s)\n", m->pid,
-				ret ? "it exited" : "stopped");
-		fflush(out);
-	}
-	if (w.out_err) {
-		sigset_t pend;
-		struct timespec zero = { 0, 0 };
-
-		sigpending(&pend);
-		if (sigismember(&pend, SIGPIPE) &&
-		    !sigismember(&oldmask, SIGPIPE))
-			sigtimedwait(&pipe_set, NULL, &zero);
-	}
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	free(old);
+	if (ret == 0 || ret == -ECHILD)
+		print_end(&w, ret, "stopped polling");
+	watch_unblock(&w, &oldmask);
+	free(old.v);
 	im_maps_free(w.maps, w.nmaps);
 	free(w.vr);
 	return ret;

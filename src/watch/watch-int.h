@@ -133,6 +133,8 @@ const struct vrange *vr_find(const struct watch *w, uint64_t addr);
 const struct im_map *map_find(const struct watch *w, uint64_t addr);
 bool deny_read(void *ctx, uint64_t addr);
 void maps_refresh(struct watch *w);
+/* restore the caller's signal mask, consuming a SIGPIPE our writes raised */
+void watch_unblock(const struct watch *w, const sigset_t *old);
 
 /* event.c */
 enum fd_kind fd_classify(struct watch *w, int fd, char *target, size_t len);
@@ -145,16 +147,20 @@ void on_call_exit(struct watch *w, struct wthread *t, int64_t rval,
 /* output.c */
 void json_event(struct jw *j, FILE *f, const char *ev);
 void json_event_end(struct watch *w, struct jw *j);
-void json_detached(struct watch *w, const char *reason);
 void fmt_time(const struct timespec *ts, char *buf, size_t len, bool iso);
 void describe_hva(struct watch *w, uint64_t hva, char *buf, size_t len);
 void emit(struct watch *w, const struct event *e);
+/* the last line, after *stop (ret 0) or the target's exit (-ECHILD) */
+void print_end(struct watch *w, int ret, const char *what);
+void print_lost(struct watch *w, uint64_t lost);
 void warn_unprobed(struct watch *w, int tid, int err);
 void print_start(struct watch *w, const struct up_plan *pl, size_t nthreads,
 		 const char *why);
 
 /* method-ptrace.c */
-int wait_next(int *tid, int *status, int timeout_ms);
+/* as im_watch(), with syscall stops; why: for the start line */
+int watch_ptrace(struct watch *w, volatile sig_atomic_t *stop,
+		 const char *why, struct im_err *err);
 void on_status(struct watch *w, int tid, int st);
 void explain_eperm(struct watch *w, struct im_err *err);
 int attach_all(struct watch *w, struct im_err *err);
@@ -162,6 +168,6 @@ void detach_all(struct watch *w);
 
 /* method-uprobe.c */
 int watch_uprobes(struct watch *w, volatile sig_atomic_t *stop,
-		  struct im_err *err, char *why, size_t whylen);
+		  char *why, size_t whylen);
 
 #endif

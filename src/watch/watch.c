@@ -155,6 +155,57 @@ void maps_refresh(struct watch *w)
 		im_unwind_flush(w->uw);	/* its cached unwind info may be stale */
 }
 
+/* What a watch needs: the unwinder, the target's maps, its vfio ranges. */
+static int watch_open(struct watch *w, struct im_err *err)
+{
+	int ret;
+
+	w->uw = im_unwind_new(deny_read, w);
+	if (!w->uw)
+		return -ENOMEM;
+	im_elfsym_set_pid(w->pid);
+	ret = im_maps_read_live(w->pid, &w->maps, &w->nmaps);
+	if (ret == -EACCES || ret == -EPERM) {
+		/* maps needs the same access as ptrace: same explanation */
+		explain_eperm(w, err);
+		return -EPERM;
+	}
+	if (ret < 0) {
+		im_err_set(err, "", 0, "cannot read /proc/%d/maps: %s", w->pid,
+			   strerror(-ret));
+		return ret == -ENOENT ? -ESRCH : ret;
+	}
+	/* vfio mappings already there: from the correlated model */
+	vr_from_maps(w, w->m->maps, w->m->nmaps);
+	vr_from_maps(w, w->maps, w->nmaps);
+	return 0;
+}
+
+static void watch_close(struct watch *w)
+{
+	im_unwind_free(w->uw);
+	im_maps_free(w->maps, w->nmaps);
+	free(w->fdc);
+	free(w->th);
+	free(w->vr);
+}
+
+void watch_unblock(const struct watch *w, const sigset_t *old)
+{
+	if (w->out_err) {
+		/* consume the SIGPIPE our own writes raised */
+		sigset_t pipe_set, pend;
+		struct timespec zero = { 0, 0 };
+
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
+		sigpending(&pend);
+		if (sigismember(&pend, SIGPIPE) && !sigismember(old, SIGPIPE))
+			sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 int im_watch(struct im_model *m, FILE *out, bool json,
 	     enum im_watch_method method, volatile sig_atomic_t *stop,
 	     struct im_err *err)
@@ -169,27 +220,11 @@ int im_watch(struct im_model *m, FILE *out, bool json,
 		im_err_set(err, "", 0, "watch needs --pid");
 		return -EINVAL;
 	}
-	w.uw = im_unwind_new(deny_read, &w);
-	if (!w.uw)
-		return -ENOMEM;
-	im_elfsym_set_pid(w.pid);
-	ret = im_maps_read_live(w.pid, &w.maps, &w.nmaps);
-	if (ret == -EACCES || ret == -EPERM) {
-		/* maps needs the same access as ptrace: same explanation */
-		explain_eperm(&w, err);
-		im_unwind_free(w.uw);
-		return -EPERM;
-	}
+	ret = watch_open(&w, err);
 	if (ret < 0) {
-		im_err_set(err, "", 0, "cannot read /proc/%d/maps: %s", w.pid,
-			   strerror(-ret));
-		im_unwind_free(w.uw);
-		return ret == -ENOENT ? -ESRCH : ret;
+		watch_close(&w);
+		return ret;
 	}
-	/* vfio mappings already there: from the correlated model */
-	vr_from_maps(&w, m->maps, m->nmaps);
-	vr_from_maps(&w, w.maps, w.nmaps);
-
 	/*
 	 * SIGCHLD: waited for with sigtimedwait().  SIGPIPE: a closed output
 	 * must not kill us while threads are stopped; writes fail with EPIPE
@@ -200,65 +235,23 @@ int im_watch(struct im_model *m, FILE *out, bool json,
 	sigaddset(&chld, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &chld, &old);
 
-	if (method != IM_WATCH_PTRACE) {
-		ret = watch_uprobes(&w, stop, err, why, sizeof(why));
-		if (ret == -EAGAIN && method == IM_WATCH_UPROBE) {
-			im_err_set(err, "", 0, "watch --method=uprobe: %s", why);
-			ret = -ENOTSUP;
-			goto out_mask;
-		}
-		if (ret != -EAGAIN)
-			goto done;
+	ret = -EAGAIN;	/* -EAGAIN: uprobes not tried, or not usable */
+	if (method != IM_WATCH_PTRACE)
+		ret = watch_uprobes(&w, stop, why, sizeof(why));
+	if (ret == -EAGAIN && method == IM_WATCH_UPROBE) {
+		im_err_set(err, "", 0, "watch --method=uprobe: %s", why);
+		ret = -ENOTSUP;
+	} else {
+		if (ret == -EAGAIN)
+			ret = watch_ptrace(&w, stop, why, err);
+		if (ret == -ECHILD)
+			im_err_set(err, "", 0, "PID %d exited", w.pid);
+		else if (ret == 0 && w.out_err)
+			ret = -EIO;
+		if (ret == 0 || ret == -ECHILD)
+			print_end(&w, ret, "detached from");
 	}
-	ret = attach_all(&w, err);
-	if (ret == 0)
-		print_start(&w, NULL, w.nth, why);
-	while (ret == 0 && !*stop && !w.out_err) {
-		int tid, st, r = wait_next(&tid, &st, 250);
-
-		if (r == -EAGAIN)
-			continue;
-		if (r < 0) {
-			ret = r;
-			break;
-		}
-		on_status(&w, tid, st);
-		if (!w.nth) {
-			ret = -ECHILD;
-			break;
-		}
-	}
-	detach_all(&w);
-done:
-	if (ret == -ECHILD)
-		im_err_set(err, "", 0, "PID %d exited", w.pid);
-	else if (ret == 0 && w.out_err)
-		ret = -EIO;
-	if (ret == 0 || ret == -ECHILD) {
-		if (json)
-			json_detached(&w, ret ? "target-exited" : "stopped");
-		else
-			fprintf(out, "detached from PID %d (%s)\n", w.pid,
-				ret ? "it exited" : "stopped");
-		fflush(out);
-	}
-out_mask:
-	if (w.out_err) {
-		/* consume the SIGPIPE our own writes raised */
-		sigset_t pipe_set, pend;
-		struct timespec zero = { 0, 0 };
-
-		sigemptyset(&pipe_set);
-		sigaddset(&pipe_set, SIGPIPE);
-		sigpending(&pend);
-		if (sigismember(&pend, SIGPIPE) && !sigismember(&old, SIGPIPE))
-			sigtimedwait(&pipe_set, NULL, &zero);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	im_unwind_free(w.uw);
-	im_maps_free(w.maps, w.nmaps);
-	free(w.fdc);
-	free(w.th);
-	free(w.vr);
+	watch_unblock(&w, &old);
+	watch_close(&w);
 	return ret;
 }

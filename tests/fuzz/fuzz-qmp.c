@@ -2,7 +2,7 @@
 /* fuzz-qmp.c - the QMP answer parsers: the input is query-pci JSON, info
  * qtree text and info mtree -f text separated by NUL bytes; a gpa2hva answer
  * is the qtree text itself.
- * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-qmp.c src/sources/qmp.c src/sources/mtree.c src/lib/util.c src/model.c src/lib/sysroot.c -ljson-c */
+ * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-qmp.c src/sources/qmp.c src/sources/qmp-client.c src/checks/qmp.c src/sources/mtree.c src/lib/util.c src/model.c src/lib/sysroot.c -ljson-c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,8 @@
  * test-qmp.c - QMP answers from the lab 6.1 run replayed through a sysroot,
  * the cross-check, and the live client against a real QEMU (TCG, -S, no
  * network) when qemu-system-x86_64 is installed (tests/qemu/install.sh).
- * Links: src/sources/qmp.c src/sources/mtree.c src/lib/sysroot.c src/lib/util.c src/model.c, json-c.
+ * Links: src/sources/qmp.c src/sources/qmp-client.c src/views/capture-qmp.c
+ * src/checks/qmp.c src/sources/mtree.c src/lib/sysroot.c src/lib/util.c src/model.c, json-c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -279,9 +280,9 @@ static void test_live(void)
 	T_OK(r == 0, "live: im_qmp_load (query-pci, info qtree, info mtree -f)");
 	T_OK(m.nqbars == 0, "live: no vfio-pci device, no BARs");
 	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
-	T_OK(im_qmp_raw() && strstr(im_qmp_raw()->info_qtree, "ivshmem-plain") &&
-	     strstr(im_qmp_raw()->info_mtree_f, "FlatView"), "live: raw answers kept");
-	r = im_qmp_write_capture(dir, NULL, &err);
+	T_OK(m.qmp.query_pci && strstr(m.qmp.info_qtree, "ivshmem-plain") &&
+	     strstr(m.qmp.info_mtree_f, "FlatView"), "live: raw answers kept in the model");
+	r = im_qmp_write_capture(dir, &m, &err);
 	T_OK(r == 0, "live: capture written");
 	im_model_free(&m);
 	r = im_root_init(dir);
@@ -289,7 +290,6 @@ static void test_live(void)
 	r = r ? r : im_qmp_load_captured(&m, &err);
 	T_OK(r == 0 && m.nsources == 1, "live: capture replays");
 	im_model_free(&m);
-	im_qmp_raw_free();
 	kill(pid, SIGTERM);
 	waitpid(pid, &st, 0);
 	snprintf(cap, sizeof(cap), "rm -rf '%s'", dir);

@@ -4,7 +4,8 @@
  * module transport that replays memslot snapshots: adds, deletes, flag
  * changes, a reused slot id, an unchanged generation; text and JSON; the
  * target's exit seen through a pidfd.  No module, no KVM, no ptrace.
- * Links: src/watch/watch.c src/sources/kmod.c src/watch/elfsym.c src/watch/unwind.c src/model.c
+ * Links: src/watch/{watch,event,output,method-ptrace,method-uprobe,poll}.c
+ * src/watch/uprobes.c src/sources/kmod.c src/watch/elfsym.c src/watch/unwind.c src/model.c
  * src/lib/util.c src/lib/sysroot.c, libelf, libunwind-ptrace.
  */
 #include <errno.h>

@@ -7,7 +7,8 @@
  * the stacks, the exit path, the attach error paths and a stop request.
  * Needs ptrace of a child (root or ptrace_scope <= 1); prints "skip" and
  * exits 77 if not permitted.
- * Links: src/watch/watch.c src/watch/elfsym.c src/watch/unwind.c src/lib/util.c src/lib/sysroot.c,
+ * Links: src/watch/{watch,event,output,method-ptrace,method-uprobe,poll}.c
+ * src/watch/uprobes.c src/watch/elfsym.c src/watch/unwind.c src/lib/util.c src/lib/sysroot.c,
  * libelf, libunwind-ptrace.  Build with -g (symbols from .symtab).
  */
 #include <errno.h>
