@@ -5,7 +5,7 @@
   (gdb) help iommu-map
 
 With Debian's stripped qemu-system-x86_64, first give gdb QEMU's types:
-  (gdb) add-symbol-file /var/cache/iommu-map/qemu-types-<ver>-r3/types.o 0
+  (gdb) add-symbol-file /var/cache/iommu-map/qemu-types-<ver>-r4/types.o 0
 (tests/gdb/setup.sh builds that object; iommu-map-gdb(8) explains.)
 
 Sourcing it again reloads the modules (utils first); each reload

@@ -226,6 +226,16 @@ static int pick_pid(struct args *a)
 	return -EXIT_USAGE;
 }
 
+/* Memslots unknown: WHY, after what an earlier source (a gdb export whose
+ * slots gdb could not read) said of them. */
+static int memslots_unavailable(struct im_model *m, const char *why)
+{
+	if (m->memslots_why)
+		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s; %s",
+				     m->memslots_why, why);
+	return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s", why);
+}
+
 /* The memslot source: a fixture file, else the kmod, else say why not. */
 static int load_memslots(struct im_model *m, struct im_err *err)
 {
@@ -237,24 +247,24 @@ static int load_memslots(struct im_model *m, struct im_err *err)
 	r = im_memslots_load(m, err);
 	if (r != -ENOENT)
 		return r;
-	if (!m->has_kvm_vm)
+	if (!m->has_kvm_vm && !m->memslots_why)
 		return im_add_source(m, "memslots", IM_SRC_OK,
 				     "the target holds no KVM VM fd (anon_inode:kvm-vm): it runs without KVM (TCG), so there are no memslots");
 	r = im_root_read("iommu-map/memslots.status", &status, NULL);
 	if (!r) {
-		r = im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s", status);
+		r = memslots_unavailable(m, status);
 		free(status);
 		return r;
 	}
 	if (r != -ENOENT)
 		return im_root_err(err, "iommu-map/memslots.status", r);
 	if (!im_root_is_live())
-		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
-				     "the fixture has no iommu-map/memslots");
+		return memslots_unavailable(m, "the fixture has no iommu-map/memslots");
 	if (im_kmod_available())
 		return im_kmod_load_memslots(m, err);
-	return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
-			     "KVM memslots cannot be read from user space: load the iommu-map kernel module (kmod/, /dev/iommu-map), or pass --gdb-export or --qemu-trace");
+	return memslots_unavailable(m, m->memslots_why ?
+				    "load the iommu-map kernel module (kmod/, /dev/iommu-map), or pass --qemu-trace" :
+				    "KVM memslots cannot be read from user space: load the iommu-map kernel module (kmod/, /dev/iommu-map), or pass --gdb-export or --qemu-trace");
 }
 
 /*

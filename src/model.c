@@ -80,6 +80,7 @@ void im_model_free(struct im_model *m)
 	free(m->cmdline);
 	free(m->kernel);
 	free(m->offset_why);
+	free(m->memslots_why);
 	memset(m, 0, sizeof(*m));
 }
 

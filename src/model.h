@@ -210,6 +210,7 @@ struct im_model {
 	size_t nmemslots;
 	const char *memslot_source;	/* "kvm-memslot", "fixture", ... */
 	bool memslots_known;		/* a memslot source answered */
+	char *memslots_why;		/* a source that could not read them: why */
 	struct im_qemu_bar *qbars;
 	size_t nqbars;
 	struct im_qmp_raw qmp;		/* the answers of a live --qmp run */

@@ -88,7 +88,11 @@ def explain(addr):
                 s += ", no HVA: QEMU emulates this range"
             lines.append(s)
 
-    ss = kvm.slots()
+    try:
+        ss = kvm.slots()
+    except kvm.SlotsUnknown as e:
+        ss = None
+        utils.notes.add("KVM slots unknown: %s" % e)
     if ss:
         for s in ss:
             if s.gpa <= addr < s.gpa + s.size:

@@ -40,7 +40,10 @@ def collect():
     tree = memory.Tree()
     blocks = memory.ram_blocks()
     flat = memory.flat_view()
-    ss = kvm.slots()
+    try:
+        ss, unknown = kvm.slots(), None
+    except kvm.SlotsUnknown as e:
+        ss, unknown = None, str(e)
     inf = gdb.selected_inferior()
     pid = inf.pid if inf is not None and inf.pid else None
 
@@ -96,7 +99,7 @@ def collect():
         "schema": SCHEMA,
         "qemu": {
             "pid": pid,
-            "accel": _accel(ss is not None),
+            "accel": _accel(ss is not None or unknown is not None),
             "version": None,
             "binary": gdb.current_progspace().filename,
         },
@@ -130,6 +133,7 @@ def collect():
             "hva": _h(s.hva),
             "flags": _h(s.flags),
         } for s in ss],
+        "kvm_slots_unknown": unknown,
         "notes": utils.notes.list(),
     }
 
@@ -141,7 +145,9 @@ Usage: iommu-map export FILE
 
 Writes the region trees, RAM blocks, the flat view of
 address_space_memory, the vfio BAR containers and mmaps, and the KVM
-slots (null under TCG) as JSON, schema "iommu-map-gdb/1"; all numbers
+slots (null under TCG, and null with the reason in kvm_slots_unknown when
+the slots read cannot be KVM's: see 'help iommu-map kvm-slots') as JSON,
+schema "iommu-map-gdb/1"; all numbers
 that are addresses, sizes or offsets are "0x..." strings.  Read it with
 'iommu-map --gdb-export FILE'.  The format is in iommu-map-gdb(8)."""
 
@@ -174,7 +180,8 @@ that are addresses, sizes or offsets are "0x..." strings.  Read it with
                   "%d vfio BARs, %s KVM slots\n" % (
                       path, len(doc["regions"]), len(doc["ramblocks"]),
                       len(doc["flatview"]), len(doc["pci_bars"]),
-                      "no" if doc["kvm_slots"] is None
+                      "unknown" if doc["kvm_slots_unknown"] is not None
+                      else "no" if doc["kvm_slots"] is None
                       else len(doc["kvm_slots"])))
         utils.print_notes()
 

@@ -4,6 +4,11 @@
  * "iommu-map-gdb/1") as a source: KVM memslots ("kvm_slots") and the guest
  * addresses of vfio BARs ("pci_bars", with the HVA from "bar_mmaps").
  *
+ * "kvm_slots" null is either no KVM (TCG: nothing to know) or, with the
+ * reason in "kvm_slots_unknown", slots gdb could not read (its types do not
+ * describe that QEMU): then memslots stay unknown, with the reason in
+ * m->memslots_why, and the source is partial; never "no memslots".
+ *
  * Everything is checked before the model is touched: a bad document leaves
  * the model as it was and returns -EINVAL with a message naming the field.
  */
@@ -37,6 +42,7 @@ struct gx {
 	struct im_memslot *slots;
 	size_t nslots;
 	bool slots_known;
+	const char *slots_unknown;	/* kvm_slots_unknown, or NULL */
 	struct gx_bar *bars;
 	size_t nbars;
 	struct gx_mmap *mmaps;
@@ -282,6 +288,36 @@ static int read_qemu(struct gx *g, json_object *top)
 	return 0;
 }
 
+/* "kvm_slots_unknown": absent or null, else one line (no control
+ * character), and then "kvm_slots" must be null. */
+static int read_unknown(struct gx *g, json_object *top, bool have_slots)
+{
+	json_object *v;
+	const char *s;
+	size_t i, n;
+	int r = member(g, top, "", "kvm_slots_unknown", json_type_string, true,
+		       &v);
+
+	if (r || !v)
+		return r;
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	if (!n)
+		return bad(g, "kvm_slots_unknown: an empty reason");
+	if (n > IM_GDBEXPORT_WHY_MAX)
+		return bad(g, "kvm_slots_unknown: longer than %u bytes",
+			   IM_GDBEXPORT_WHY_MAX);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return bad(g, "kvm_slots_unknown: a control character "
+				   "at byte %zu", i);
+	if (have_slots)
+		return bad(g, "kvm_slots_unknown is set but kvm_slots is not "
+			   "null");
+	g->slots_unknown = s;
+	return 0;
+}
+
 static int read_doc(struct gx *g, json_object *top)
 {
 	json_object *v, *slots, *bars, *mmaps;
@@ -297,7 +333,8 @@ static int read_doc(struct gx *g, json_object *top)
 	if ((r = read_qemu(g, top)) ||
 	    (r = array_member(g, top, "kvm_slots", true, &slots)) ||
 	    (r = array_member(g, top, "pci_bars", false, &bars)) ||
-	    (r = array_member(g, top, "bar_mmaps", false, &mmaps)))
+	    (r = array_member(g, top, "bar_mmaps", false, &mmaps)) ||
+	    (r = read_unknown(g, top, slots != NULL)))
 		return r;
 	if ((slots && (r = read_slots(g, slots))) ||
 	    (r = read_bars(g, bars)) || (r = read_mmaps(g, mmaps)))
@@ -347,7 +384,19 @@ static int apply(struct im_model *m, struct gx *g)
 				"not the target pid %d: its addresses are not "
 				"this process's", g->pid, m->pid)))
 		return r;
-	if (g->slots_known)
+	if (g->slots_unknown) {
+		char *why = NULL;
+
+		if (asprintf(&why, "%s: KVM slots unknown: %s", g->name,
+			     g->slots_unknown) < 0)
+			return -ENOMEM;
+		free(m->memslots_why);
+		m->memslots_why = why;
+		r = im_add_source(m, "gdb-export", IM_SRC_PARTIAL,
+				  "%s: KVM slots unknown: %s; %zu vfio BARs%s",
+				  g->name, g->slots_unknown, g->nbars,
+				  g->skipped ? " (some device names too long)" : "");
+	} else if (g->slots_known)
 		r = im_add_source(m, "gdb-export", IM_SRC_OK,
 				  "%s: %zu KVM slots, %zu vfio BARs%s", g->name,
 				  g->nslots, g->nbars,

@@ -12,11 +12,14 @@
 
 #define IM_GDBEXPORT_SCHEMA "iommu-map-gdb/1"
 #define IM_GDBEXPORT_MAX (64u << 20)	/* larger files are refused */
+#define IM_GDBEXPORT_WHY_MAX 1024u	/* kvm_slots_unknown's longest reason */
 
 /*
  * Parse [buf, buf+len) (need not be NUL-terminated).  The model is changed
- * only when the whole document is valid.  Returns 0, -EINVAL (err filled,
- * file = name) or -ENOMEM.
+ * only when the whole document is valid.  kvm_slots null with a
+ * kvm_slots_unknown reason leaves memslots unknown, sets m->memslots_why
+ * ("NAME: KVM slots unknown: WHY") and makes the gdb-export source partial.
+ * Returns 0, -EINVAL (err filled, file = name) or -ENOMEM.
  */
 int im_gdbexport_parse(struct im_model *m, const char *buf, size_t len,
 		       const char *name, struct im_err *err);

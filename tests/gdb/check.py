@@ -340,6 +340,8 @@ if doc is not None:
     check(q.get("pid") == int(PID) and q.get("accel") == "tcg",
           "export: qemu pid and accel", repr(q))
     check(doc.get("kvm_slots") is None, "export: kvm_slots null under TCG")
+    check("kvm_slots_unknown" in doc and doc["kvm_slots_unknown"] is None,
+          "export: kvm_slots_unknown null under TCG (nothing unknown)")
     hexes = []
 
     def walk(v, key=""):

@@ -12,7 +12,9 @@
 #     the binary's own symbols address_space_memory and ram_list.
 #  2. The Int128 reader is tested on a tiny C program (native __int128 and
 #     {lo, hi} struct) under gdb; so are the loader (sourced three times,
-#     no event handler is left behind) and the caches' reset hook.  Every
+#     no event handler is left behind), the caches' reset hook and the KVM
+#     slot sanity check (test_kvm.py: real slots pass, each corrupt list
+#     fails with its reason; the types object names its source version).  Every
 #     module, class, command and helper in gdb/ has a docstring.
 #  3. A stock QEMU starts paused under TCG (-S -nic none -display none) with
 #     ivshmem-plain on a memory-backend-file and a VGA, both RAM-backed
@@ -103,6 +105,12 @@ if gcc -g -O0 -o "$work/int128" "$here/int128.c" &&
 		-x "$here/test_int128.py" "$work/int128"
 	subtest loader env IM_GDB_DIR="$top/gdb" IM_OBJ="$work/int128.o" timeout 60 \
 		gdb -nx -q -batch -x "$here/test_loader.py" "$work/int128"
+	# the KVM slot check, good and corrupt lists; with the types object,
+	# the version it says it comes from
+	kvmenv=(IM_GDB_DIR="$top/gdb" IM_FIXTURE="$top/tests/fixtures/lab-gdb-q35/gdb-export.json")
+	[[ -z ${IM_QEMU:-} ]] && kvmenv+=(IM_TYPES="$types" IM_TYPES_SOURCE="$tsrc")
+	subtest kvm env "${kvmenv[@]}" timeout 60 gdb -nx -q -batch \
+		-x "$here/test_kvm.py" "$work/int128"
 else
 	fail "int128: test program builds"
 fi

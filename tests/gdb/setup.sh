@@ -47,7 +47,7 @@ types_dir() {
 	srcver=$(dpkg-query -W -f='${source:Version}' qemu-system-x86)
 	key=$(echo "$ver" | tr ':~+' '_._')
 	# Bump RECIPE when types.c or the way it is built changes.
-	RECIPE=3
+	RECIPE=4
 	dir=$CACHE/qemu-types-$key-r$RECIPE
 }
 # --cached: print the cached object's path (exit 1 when there is none);

@@ -36,6 +36,21 @@ KVMState *im_t_kvm;
 KVMSlot *im_t_slot;
 KVMMemoryListener *im_t_kml;
 
+/*
+ * The version of the source these types come from, as enumerators: gdb
+ * reads them without any memory (gdb/iommu_map/kvm.py types_version), to
+ * say "the types object (from QEMU 10.2.2's source) does not match this
+ * QEMU 11.1.3" when the KVM slots it reads cannot be KVM's.
+ */
+#ifdef QEMU_VERSION_MAJOR
+enum im_types_qemu_version {
+	IM_TYPES_QEMU_MAJOR = QEMU_VERSION_MAJOR,
+	IM_TYPES_QEMU_MINOR = QEMU_VERSION_MINOR,
+	IM_TYPES_QEMU_MICRO = QEMU_VERSION_MICRO,
+};
+enum im_types_qemu_version *im_t_version;
+#endif
+
 /* Private to memory.c; setup.sh copies them from the same source tree. */
 #include "memory-private.h"
 FlatRange *im_t_flatrange;

@@ -87,6 +87,49 @@ static void test_synthetic_vfio(void)
 	im_model_free(&m);
 }
 
+#define HDR "{\"schema\":\"iommu-map-gdb/1\",\"qemu\":{\"pid\":null,\"accel\":null}," \
+	"\"pci_bars\":[],\"bar_mmaps\":[],"
+
+/* kvm_slots null with a reason: memslots unknown (why), never "none". */
+static void test_slots_unknown(void)
+{
+	struct im_model m;
+	struct im_err e = { 0 };
+	const char *src;
+	size_t i;
+	int r;
+
+	im_model_init(&m);
+	r = im_gdbexport_load(&m, "tests/fixtures-gdb/kvm-unknown.json", &e);
+	T_OK(r == 0, "unknown: export loads");
+	if (r)
+		printf("# %s:%u: %s\n", e.file, e.line, e.msg);
+	T_OK(!m.memslots_known, "unknown: memslots not known");
+	T_EQ_U64(m.nmemslots, 0, "unknown: no memslots invented");
+	T_OK(m.memslots_why && strstr(m.memslots_why, "tests/fixtures-gdb/kvm-unknown.json: "
+				       "KVM slots unknown: slot 3 has as_id 211; the types "
+				       "object (from QEMU 10.2.2's source) does not match "
+				       "this QEMU 11.1.3"),
+	     "unknown: memslots_why names the file and the reason");
+	src = find_source(&m, "gdb-export");
+	T_OK(src && strstr(src, "KVM slots unknown: slot 3 has as_id 211"),
+	     "unknown: the gdb-export source says why");
+	for (i = 0; i < m.nsources; i++)
+		if (!strcmp(m.sources[i].name, "gdb-export"))
+			T_EQ_U64(m.sources[i].status, IM_SRC_PARTIAL,
+				 "unknown: the gdb-export source is partial");
+	T_EQ_U64(m.nqbars, 2, "unknown: the vfio BARs are still read");
+	im_model_free(&m);
+
+	/* absent and null kvm_slots_unknown: TCG, nothing unknown */
+	im_model_init(&m);
+	r = parse(&m, HDR "\"kvm_slots\":null,\"kvm_slots_unknown\":null}", &e);
+	T_OK(r == 0 && !m.memslots_known && !m.memslots_why &&
+	     m.nsources == 1 && m.sources[0].status == IM_SRC_OK,
+	     "kvm_slots_unknown null: no KVM slots, source ok");
+	im_model_free(&m);
+}
+
 static void test_pid_mismatch(void)
 {
 	struct im_model m;
@@ -101,9 +144,6 @@ static void test_pid_mismatch(void)
 	     "pid mismatch: a warning finding");
 	im_model_free(&m);
 }
-
-#define HDR "{\"schema\":\"iommu-map-gdb/1\",\"qemu\":{\"pid\":null,\"accel\":null}," \
-	"\"pci_bars\":[],\"bar_mmaps\":[],"
 
 static const struct {
 	const char *name, *text, *msg;
@@ -147,6 +187,14 @@ static const struct {
 	{ "huge as_id", HDR "\"kvm_slots\":[{\"as_id\":99999999999,\"slot\":0,"
 	  "\"gpa\":\"0x0\",\"size\":\"0x1000\",\"hva\":\"0x1000\",\"flags\":\"0x0\"}]}",
 	  "out of range" },
+	{ "unknown with slots", HDR "\"kvm_slots\":[],\"kvm_slots_unknown\":\"x\"}",
+	  "kvm_slots_unknown is set but kvm_slots is not null" },
+	{ "unknown empty", HDR "\"kvm_slots\":null,\"kvm_slots_unknown\":\"\"}",
+	  "an empty reason" },
+	{ "unknown number", HDR "\"kvm_slots\":null,\"kvm_slots_unknown\":3}",
+	  "kvm_slots_unknown: expected string" },
+	{ "unknown newline", HDR "\"kvm_slots\":null,\"kvm_slots_unknown\":\"a\\nb\"}",
+	  "a control character at byte 1" },
 	{ "bar 6", "{\"schema\":\"iommu-map-gdb/1\",\"qemu\":{},\"kvm_slots\":null,"
 	  "\"bar_mmaps\":[],\"pci_bars\":[{\"host_bdf\":\"0000:00:03.0\",\"bar\":6,"
 	  "\"gpa\":\"0x0\",\"size\":\"0x1000\"}]}", "out of range" },
@@ -230,6 +278,7 @@ int main(void)
 	test_real_tcg();
 	test_synthetic_vfio();
 	test_pid_mismatch();
+	test_slots_unknown();
 	test_hostile();
 	T_DONE();
 }
