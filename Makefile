@@ -18,12 +18,12 @@ B       ?= build
 # ("sources/qmp.h"), with -Isrc only.
 LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c) \
 	    src/model.c src/correlate.c \
-	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c qmp-client.c qmp.c mtree.c gdbexport.c kmod.c) \
+	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qmp-client.c qmp.c mtree.c gdbexport.c kmod.c) \
 	    $(addprefix src/views/,json.c report.c explain.c capture.c capture-qmp.c) \
 	    src/checks/qmp.c \
 	    $(addprefix src/watch/,elfsym.c uprobes.c unwind.c watch.c event.c output.c method-ptrace.c method-uprobe.c poll.c)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
-UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-paste.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
+UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-paste.c tests/unit/test-maps-paste.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
 	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
 	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c \
 	     tests/unit/test-kmod.c tests/unit/test-elfsym.c tests/unit/test-watch.c \

@@ -117,6 +117,8 @@ struct im_map {
 	unsigned int dev_major, dev_minor;
 	uint64_t inode;
 	char *path;			/* "" for anonymous */
+	bool unnamed;			/* a pasted pmap -X row without Mapping:
+					 * the path (and so vfio) is unknown */
 	unsigned int line;		/* line number in maps */
 	/* vfio BAR mappings only: */
 	bool vfio;

@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * maps-paste.c - `--maps FILE`: a /proc/PID/maps, or `pmap -X` output, as
+ * people paste it: a grep of a few lines, inside a mail or a forum post.
+ * Each line goes through lib/paste.c (blanks, quote markers, log prefixes),
+ * then:
+ *   - a maps line ("start-end perms offset dev inode [path]"), also behind a
+ *     size column some tools print first ("256M 7f14...-7f14... rw-s ..."),
+ *     and with HTML's &nbsp; (and &lt; &gt; &amp;) where a web page kept them;
+ *   - a `pmap -X` row, read by the columns its header names (Address, Perm,
+ *     Offset, Device, Inode, Size in KiB, and Mapping when there is one);
+ *     a row without Mapping has no path, so whether it is vfio is unknown.
+ * Anything else is skipped and counted ("N lines not understood (first:
+ * FILE:LINE)"); the paste is refused only when no line could be read.
+ * The mappings are sorted by start; two that overlap are from two processes
+ * (or a torn read) and are an error naming both lines.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "iommu-map.h"
+#include "lib/paste.h"
+#include "sources/maps-paste.h"
+
+#define MAXLINE 4096
+
+/* [s, e) into buf without HTML's entities for blanks and brackets; its length */
+static size_t unhtml(const char *s, const char *e, char *buf)
+{
+	static const struct { const char *ent; char c; } ents[] = {
+		{ "&nbsp;", ' ' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&amp;", '&' },
+	};
+	size_t n = 0, k;
+
+	while (s < e) {
+		for (k = 0; k < sizeof(ents) / sizeof(ents[0]); k++) {
+			size_t l = strlen(ents[k].ent);
+
+			if ((size_t)(e - s) >= l && !memcmp(s, ents[k].ent, l))
+				break;
+		}
+		if (k < sizeof(ents) / sizeof(ents[0])) {
+			buf[n++] = ents[k].c;
+			s += strlen(ents[k].ent);
+		} else {
+			buf[n++] = *s++;
+		}
+	}
+	return n;
+}
+
+static const char *word_end(const char *p, const char *e)
+{
+	while (p < e && *p != ' ' && *p != '\t')
+		p++;
+	return p;
+}
+
+static const char *skip_blanks(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/* "256M " / "16G " / "4K ": a size column in front of a maps line */
+static const char *size_column(const char *s, const char *e)
+{
+	const char *p = s;
+
+	while (p < e && *p >= '0' && *p <= '9')
+		p++;
+	if (p == s || p + 1 >= e || !strchr("KMGT", *p) || p[1] != ' ')
+		return s;
+	return skip_blanks(p + 1, e);
+}
+
+enum { COL_ADDR, COL_PERM, COL_OFF, COL_DEV, COL_INODE, COL_SIZE, COL_MAP, NCOL };
+
+/* a pmap -X header: which column holds what; false if it is not one */
+static bool pmap_header(const char *s, const char *e, int col[NCOL], int *ncols)
+{
+	static const char *const names[NCOL] = {
+		"Address", "Perm", "Offset", "Device", "Inode", "Size", "Mapping",
+	};
+	int c[NCOL], i = 0, k;
+
+	for (k = 0; k < NCOL; k++)
+		c[k] = -1;
+	for (s = skip_blanks(s, e); s < e; s = skip_blanks(word_end(s, e), e), i++)
+		for (k = 0; k < NCOL; k++)
+			if ((size_t)(word_end(s, e) - s) == strlen(names[k]) &&
+			    !memcmp(s, names[k], strlen(names[k])))
+				c[k] = i;
+	for (k = 0; k < COL_MAP; k++)
+		if (c[k] < 0)
+			return false;
+	memcpy(col, c, sizeof(c));
+	*ncols = i;
+	return true;
+}
+
+static int hex_word(const char *s, const char *e, uint64_t *v)
+{
+	return im_parse_hex(s, (size_t)(e - s), v);
+}
+
+/* a pmap -X row by the header's columns: 0, -EINVAL (not one), -ENOMEM */
+static int pmap_row(const char *s, const char *e, const int col[NCOL], int ncols,
+		    struct im_map *mp)
+{
+	const char *w[64], *we[64];
+	uint64_t size, maj, min;
+	const char *colon;
+	int n = 0;
+
+	for (s = skip_blanks(s, e); s < e && n < 64; s = skip_blanks(we[n - 1], e)) {
+		w[n] = s;
+		we[n] = word_end(s, e);
+		n++;
+		if (col[COL_MAP] >= 0 && n == col[COL_MAP] + 1) {
+			we[n - 1] = e;	/* the mapping may hold blanks */
+			while (we[n - 1] > w[n - 1] && (we[n - 1][-1] == ' ' || we[n - 1][-1] == '\t'))
+				we[n - 1]--;
+			break;
+		}
+	}
+	if (n < (col[COL_MAP] >= 0 ? col[COL_MAP] : ncols) || n <= col[COL_SIZE] ||
+	    n <= col[COL_INODE])
+		return -EINVAL;
+	memset(mp, 0, sizeof(*mp));
+	if (hex_word(w[col[COL_ADDR]], we[col[COL_ADDR]], &mp->start) ||
+	    hex_word(w[col[COL_OFF]], we[col[COL_OFF]], &mp->offset) ||
+	    we[col[COL_PERM]] - w[col[COL_PERM]] != 4)
+		return -EINVAL;
+	memcpy(mp->perms, w[col[COL_PERM]], 4);
+	colon = memchr(w[col[COL_DEV]], ':', (size_t)(we[col[COL_DEV]] - w[col[COL_DEV]]));
+	if (!colon || hex_word(w[col[COL_DEV]], colon, &maj) ||
+	    hex_word(colon + 1, we[col[COL_DEV]], &min) || maj > 0xfff || min > 0xfffff)
+		return -EINVAL;
+	mp->dev_major = (unsigned int)maj;
+	mp->dev_minor = (unsigned int)min;
+	{
+		char num[24];
+		size_t l = (size_t)(we[col[COL_SIZE]] - w[col[COL_SIZE]]);
+		char *end;
+
+		if (!l || l >= sizeof(num))
+			return -EINVAL;
+		memcpy(num, w[col[COL_SIZE]], l);
+		num[l] = 0;
+		size = strtoull(num, &end, 10);
+		if (*end || !size || size > (UINT64_MAX >> 10) || mp->start + (size << 10) < mp->start)
+			return -EINVAL;
+		l = (size_t)(we[col[COL_INODE]] - w[col[COL_INODE]]);
+		if (!l || l >= sizeof(num))
+			return -EINVAL;
+		memcpy(num, w[col[COL_INODE]], l);
+		num[l] = 0;
+		mp->inode = strtoull(num, &end, 10);
+		if (*end)
+			return -EINVAL;
+	}
+	mp->end = mp->start + (size << 10);
+	mp->cdev = mp->dev = mp->bar = -1;
+	if (col[COL_MAP] >= 0 && n > col[COL_MAP]) {
+		/* the path decides vfio as for a maps line: let that parser say it */
+		char line[MAXLINE];
+		int r;
+
+		r = snprintf(line, sizeof(line), "%" PRIx64 "-%" PRIx64 " %s %" PRIx64 " %02x:%02x %" PRIu64 " %.*s",
+			     mp->start, mp->end, mp->perms, mp->offset, mp->dev_major, mp->dev_minor,
+			     mp->inode, (int)(we[col[COL_MAP]] - w[col[COL_MAP]]), w[col[COL_MAP]]);
+		if (r < 0 || (size_t)r >= sizeof(line))
+			return -EINVAL;
+		return im_parse_maps_line(line, line + r, mp);
+	}
+	mp->path = strdup("");
+	mp->unnamed = true;
+	return mp->path ? 0 : -ENOMEM;
+}
+
+static int cmp_map(const void *a, const void *b)
+{
+	const struct im_map *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+void im_maps_paste_free(struct im_maps_paste *mp)
+{
+	while (mp->nmaps)
+		free(mp->maps[--mp->nmaps].path);
+	free(mp->maps);
+	memset(mp, 0, sizeof(*mp));
+}
+
+/* one line [s, e), already stripped: a mapping in *m (1), not one (0), -ENOMEM */
+static int one_line(const char *s, const char *e, bool pmap, const int col[NCOL], int ncols,
+		    struct im_map *m)
+{
+	char buf[MAXLINE];
+	size_t n;
+	int r;
+
+	if ((size_t)(e - s) >= sizeof(buf))
+		return 0;
+	n = unhtml(s, e, buf);
+	s = size_column(buf, buf + n);
+	memset(m, 0, sizeof(*m));
+	r = im_parse_maps_line(s, buf + n, m);
+	if (r && r != -ENOMEM && pmap) {
+		free(m->path);
+		r = pmap_row(buf, buf + n, col, ncols, m);
+	}
+	if (r == -ENOMEM)
+		return r;
+	if (r) {
+		free(m->path);
+		m->path = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+int im_maps_paste_parse(const char *buf, size_t len, const char *file,
+			struct im_maps_paste *out, struct im_err *err)
+{
+	const char *p = buf, *end = buf + len;
+	int col[NCOL], ncols = 0, r = 0;
+	bool pmap = false;
+	size_t cap = 0, i;
+	unsigned int line = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *s;
+		struct im_map m;
+
+		line++;
+		if (le > p && le[-1] == '\r')
+			le--;
+		s = im_paste_strip(p, le);
+		p = nl ? nl + 1 : end;
+		if (s == le)
+			continue;
+		if (pmap_header(s, le, col, &ncols)) {
+			pmap = true;
+			out->pmap = true;
+			continue;
+		}
+		r = one_line(s, le, pmap, col, ncols, &m);
+		if (r < 0)
+			break;
+		if (!r) {
+			if (!out->unknown++)
+				out->first_unknown = line;
+			continue;
+		}
+		m.line = line;
+		r = im_grow(&out->maps, &cap, out->nmaps + 1, sizeof(*out->maps));
+		if (r) {
+			free(m.path);
+			break;
+		}
+		out->maps[out->nmaps++] = m;
+		r = 0;
+	}
+	out->nlines = line;
+	if (!r && !out->nmaps) {
+		if (out->unknown)
+			im_err_set(err, file, 0, "no /proc/PID/maps line or pmap -X row found; %u lines not understood (first: %s:%u)",
+				   out->unknown, file, out->first_unknown);
+		else
+			im_err_set(err, file, 0, "no /proc/PID/maps line or pmap -X row found");
+		r = -EINVAL;
+	}
+	if (!r && out->nmaps)
+		qsort(out->maps, out->nmaps, sizeof(*out->maps), cmp_map);
+	for (i = 1; !r && i < out->nmaps; i++)
+		if (out->maps[i].start < out->maps[i - 1].end) {
+			im_err_set(err, file, out->maps[i].line,
+				   "mapping overlaps the one of line %u: two processes in one paste?",
+				   out->maps[i - 1].line);
+			r = -EINVAL;
+		}
+	if (r == -ENOMEM)
+		im_err_set(err, file, line, "out of memory");
+	if (r)
+		im_maps_paste_free(out);
+	return r;
+}

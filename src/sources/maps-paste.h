@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* maps-paste.h - a pasted /proc/PID/maps or pmap -X (see maps-paste.c). */
+#ifndef IM_MAPS_PASTE_H
+#define IM_MAPS_PASTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "model.h"
+
+struct im_maps_paste {
+	struct im_map *maps;		/* sorted by start; line: of the paste */
+	size_t nmaps;
+	bool pmap;			/* a pmap -X header was read */
+	unsigned int nlines;
+	unsigned int unknown;		/* non-blank lines not understood */
+	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
+};
+
+/* 0, -EINVAL (nothing read, or overlapping mappings: err names file and
+ * line) or -ENOMEM */
+int im_maps_paste_parse(const char *buf, size_t len, const char *file,
+			struct im_maps_paste *out, struct im_err *err);
+void im_maps_paste_free(struct im_maps_paste *mp);
+
+#endif
