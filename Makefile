@@ -40,6 +40,7 @@ STACKS  := bookworm trixie trixie-backports
 STACK   ?=
 SCENARIO ?=
 LAB_ARGS ?=
+FIXTURE_TAG ?=
 RUN_STACKS = $(if $(STACK),$(STACK),$(STACKS))
 
 all: $(B)/iommu-map
@@ -103,7 +104,8 @@ check-watch:
 # The module is built first (its headers come from check-kmod's script) and
 # loaded inside L1 only, never on this machine.
 check-lab:
-	@tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-lab-here SCENARIO='$(SCENARIO)'
+	@tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-lab-here SCENARIO='$(SCENARIO)' \
+		LAB_ARGS='$(LAB_ARGS)' FIXTURE_TAG='$(FIXTURE_TAG)'
 
 # the lab on this machine's own stack (each.sh runs it inside a root)
 check-lab-here: deps
@@ -112,7 +114,7 @@ check-lab-here: deps
 	@$(MAKE) --no-print-directory all
 	@tests/kmod/build.sh >/dev/null || { echo "check-lab: the kernel module does not build"; exit 1; }
 	@bash tests/gdb/setup.sh >/dev/null || { echo "check-lab: the QEMU types object for the gdb hook does not build"; exit 1; }
-	@tests/lab/run.sh $(LAB_ARGS) $(SCENARIO)
+	@FIXTURE_TAG='$(FIXTURE_TAG)' tests/lab/run.sh $(LAB_ARGS) $(SCENARIO)
 
 check-asan: deps
 	@tests/asan-deps.sh
