@@ -464,13 +464,7 @@ static int device_fd(const struct im_model *m, int dev)
 	return n == 1 ? fd : -1;
 }
 
-/* memslots sorted by HVA, with a running maximum of ends for overlap scans */
-struct hva_index {
-	size_t *idx;
-	uint64_t *maxend;
-	size_t n;
-};
-
+/* the model's memslots by HVA, with a running maximum of ends for overlap scans */
 static const struct im_model *sort_model;
 
 static int cmp_hva(const void *a, const void *b)
@@ -483,25 +477,32 @@ static int cmp_hva(const void *a, const void *b)
 	return x->as_id - y->as_id;
 }
 
-static int build_hva_index(const struct im_model *m, struct hva_index *h)
+static int build_hva_index(struct im_model *m)
 {
-	size_t i;
+	size_t i, n = m->nmemslots;
+	size_t *idx = im_calloc(n, sizeof(*idx));
+	uint64_t *maxend = im_calloc(n, sizeof(*maxend));
 
-	h->n = m->nmemslots;
-	h->idx = im_calloc(h->n, sizeof(*h->idx));
-	h->maxend = im_calloc(h->n, sizeof(*h->maxend));
-	if (!h->idx || !h->maxend)
+	if (!idx || !maxend) {
+		free(idx);
+		free(maxend);
 		return -ENOMEM;
-	for (i = 0; i < h->n; i++)
-		h->idx[i] = i;
+	}
+	for (i = 0; i < n; i++)
+		idx[i] = i;
 	sort_model = m;
-	qsort(h->idx, h->n, sizeof(*h->idx), cmp_hva);
-	for (i = 0; i < h->n; i++) {
-		const struct im_memslot *s = &m->memslots[h->idx[i]];
+	qsort(idx, n, sizeof(*idx), cmp_hva);
+	for (i = 0; i < n; i++) {
+		const struct im_memslot *s = &m->memslots[idx[i]];
 		uint64_t e = s->hva + s->size;
 
-		h->maxend[i] = i && h->maxend[i - 1] > e ? h->maxend[i - 1] : e;
+		maxend[i] = i && maxend[i - 1] > e ? maxend[i - 1] : e;
 	}
+	free(m->by_hva.idx);
+	free(m->by_hva.maxend);
+	m->by_hva.idx = idx;
+	m->by_hva.maxend = maxend;
+	m->by_hva.n = n;
 	return 0;
 }
 
@@ -527,25 +528,26 @@ static int cmp_guest(const void *a, const void *b)
 }
 
 /* Guest pieces of one mmap: every memslot overlapping [hva, hva+size). */
-static int link_slots(struct im_model *m, const struct hva_index *h,
+static int link_slots(struct im_model *m,
 		      struct im_bar *b, const struct im_bar_mmap *mm,
 		      uint64_t *covered)
 {
 	uint64_t lo = mm->hva, hi = mm->hva + mm->size;
-	size_t a = 0, z = h->n;
+	size_t a = 0, z = m->by_hva.n;
+	const size_t *idx = m->by_hva.idx;
 	long k;
 
 	*covered = 0;
 	while (a < z) {		/* first slot starting at or after hi */
 		size_t mid = a + (z - a) / 2;
 
-		if (m->memslots[h->idx[mid]].hva < hi)
+		if (m->memslots[idx[mid]].hva < hi)
 			a = mid + 1;
 		else
 			z = mid;
 	}
-	for (k = (long)a - 1; k >= 0 && h->maxend[k] > lo; k--) {
-		const struct im_memslot *s = &m->memslots[h->idx[k]];
+	for (k = (long)a - 1; k >= 0 && m->by_hva.maxend[k] > lo; k--) {
+		const struct im_memslot *s = &m->memslots[idx[k]];
 		uint64_t s0 = s->hva, s1 = s->hva + s->size, p0, p1;
 		struct im_bar_guest *g;
 
@@ -614,7 +616,7 @@ static const char *msix_word(const struct im_device *d, int bar, uint64_t lo,
 	return "";
 }
 
-static int bar_findings(struct im_model *m, const struct hva_index *h, int di, int bi)
+static int bar_findings(struct im_model *m, int di, int bi)
 {
 	struct im_device *d = &m->devices[di];
 	struct im_bar *b = &d->bars[bi];
@@ -658,7 +660,7 @@ static int bar_findings(struct im_model *m, const struct hva_index *h, int di, i
 		uint64_t covered = 0;
 		size_t k, ng = 0;
 
-		r = link_slots(m, h, b, mm, &covered);
+		r = link_slots(m, b, mm, &covered);
 		if (r)
 			break;
 		if (!covered) {
@@ -830,37 +832,47 @@ static int guest_bars(struct im_model *m)
 	return r;
 }
 
-int im_correlate(struct im_model *m)
+static bool mem_bar(const struct im_bar *bar)
 {
-	struct bar_ref *refs = NULL;
-	struct cand_index ci;
-	struct hva_index h = { 0 };
-	size_t i, n = 0, nmirror = 0;
-	int r = 0, b;
+	return (bar->kind == IM_BAR_MEM32 || bar->kind == IM_BAR_MEM64) && bar->size;
+}
 
+/* mem BARs sorted by HPA, for the offset decoding; NULL: ENOMEM */
+static struct bar_ref *bar_refs(const struct im_model *m, size_t *n)
+{
+	struct bar_ref *refs;
+	size_t i, k = 0;
+	int b;
+
+	for (i = 0; i < m->ndevices; i++)
+		for (b = 0; b < IM_NBARS; b++)
+			k += mem_bar(&m->devices[i].bars[b]);
+	refs = im_calloc(k, sizeof(*refs));
+	if (!refs)
+		return NULL;
+	*n = 0;
 	for (i = 0; i < m->ndevices; i++)
 		for (b = 0; b < IM_NBARS; b++) {
 			const struct im_bar *bar = &m->devices[i].bars[b];
 
-			if ((bar->kind == IM_BAR_MEM32 || bar->kind == IM_BAR_MEM64) &&
-			    bar->size)
-				n++;
+			if (mem_bar(bar))
+				refs[(*n)++] = (struct bar_ref){ bar->hpa, bar->hpa + bar->size,
+								 (int)i, b };
 		}
-	refs = im_calloc(n, sizeof(*refs));
+	qsort(refs, *n, sizeof(*refs), cmp_bar_ref);
+	return refs;
+}
+
+int im_correlate_maps(struct im_model *m)
+{
+	struct cand_index ci;
+	struct bar_ref *refs;
+	size_t i, n;
+	int r;
+
+	refs = bar_refs(m, &n);
 	if (!refs)
 		return -ENOMEM;
-	n = 0;
-	for (i = 0; i < m->ndevices; i++)
-		for (b = 0; b < IM_NBARS; b++) {
-			const struct im_bar *bar = &m->devices[i].bars[b];
-
-			if ((bar->kind == IM_BAR_MEM32 || bar->kind == IM_BAR_MEM64) &&
-			    bar->size)
-				refs[n++] = (struct bar_ref){ bar->hpa, bar->hpa + bar->size,
-							      (int)i, b };
-		}
-	qsort(refs, n, sizeof(*refs), cmp_bar_ref);
-
 	/* fds name devices first; the candidate index needs those names */
 	r = build_cand_index(m, &ci);
 	if (!r) {
@@ -885,39 +897,44 @@ int im_correlate(struct im_model *m)
 			r = add_bar_mmap(m, &m->devices[mp->dev].bars[mp->bar], i,
 					 device_fd(m, mp->dev));
 	}
-	if (r)
-		return r;
+	return r;
+}
+
+/* bar_findings for each BAR of a held device, and whether it was guessed */
+static int device_findings(struct im_model *m, size_t i)
+{
+	struct im_device *d = &m->devices[i];
+	char subj[48];
+	int b, r = 0;
+
+	if (!d->held)
+		return 0;
+	for (b = 0; b < IM_NBARS && !r; b++)
+		if (d->bars[b].kind != IM_BAR_NONE)
+			r = bar_findings(m, (int)i, b);
+	for (b = 0; b < IM_NBARS && !r; b++)
+		if (d->bars[b].nmmaps && (d->bars[b].mmaps[0].ident == IM_ID_GUESS ||
+					  d->bars[b].mmaps[0].ident == IM_ID_GROUP)) {
+			subject(subj, sizeof(subj), d, -1);
+			return im_add_finding(m, IM_SEV_INFO, "device-guessed", subj,
+					      "tied to its mmaps by BAR index and size only%s: this kernel names neither the device of an anonymous vfio fd nor its HPA in maps; pass --qmp to confirm",
+					      d->bars[b].mmaps[0].ident == IM_ID_GROUP ?
+					      ", among the devices whose IOMMU group QEMU holds open" : "");
+		}
+	return r;
+}
+
+int im_correlate_join(struct im_model *m)
+{
+	size_t i, nmirror = 0;
+	int r;
+
 	im_sort_memslots(m);
-	r = build_hva_index(m, &h);
+	r = build_hva_index(m);
 	for (i = 0; i < m->nmemslots && !r; i++)
 		nmirror += smm_mirror(m, &m->memslots[i]);
-	for (i = 0; i < m->ndevices && !r; i++) {
-		struct im_device *d = &m->devices[i];
-
-		if (!d->held)
-			continue;
-		for (b = 0; b < IM_NBARS && !r; b++) {
-			struct im_bar *bar = &d->bars[b];
-
-			if (bar->kind == IM_BAR_NONE)
-				continue;
-			r = bar_findings(m, &h, (int)i, b);
-		}
-		for (b = 0; b < IM_NBARS && !r; b++)
-			if (d->bars[b].nmmaps && (d->bars[b].mmaps[0].ident == IM_ID_GUESS ||
-						  d->bars[b].mmaps[0].ident == IM_ID_GROUP)) {
-				char subj[48];
-
-				subject(subj, sizeof(subj), d, -1);
-				r = im_add_finding(m, IM_SEV_INFO, "device-guessed", subj,
-						   "tied to its mmaps by BAR index and size only%s: this kernel names neither the device of an anonymous vfio fd nor its HPA in maps; pass --qmp to confirm",
-						   d->bars[b].mmaps[0].ident == IM_ID_GROUP ?
-						   ", among the devices whose IOMMU group QEMU holds open" : "");
-				break;
-			}
-	}
-	free(h.idx);
-	free(h.maxend);
+	for (i = 0; i < m->ndevices && !r; i++)
+		r = device_findings(m, i);
 	if (!r && nmirror)
 		r = im_add_finding(m, IM_SEV_INFO, "smm-mirror", "memslots",
 				   "%zu slot%s in the SMM address space (as_id 1) mirror as_id 0 (same GPA, size and HVA); they are left out of the BAR view",
@@ -931,4 +948,243 @@ int im_correlate(struct im_model *m)
 					   "source-unavailable", m->sources[i].name,
 					   "%s", m->sources[i].detail ? m->sources[i].detail : "");
 	return r;
+}
+
+int im_correlate(struct im_model *m)
+{
+	int r = im_correlate_maps(m);
+
+	return r ? r : im_correlate_join(m);
+}
+
+/* ---------------------------------------------------------------- place */
+
+static void fact(struct im_fact *f, enum im_state s, const char *why)
+{
+	f->state = s;
+	f->why = s == IM_KNOWN ? NULL : why;
+}
+
+/* why the memslots are not known: the memslot source's own words */
+static const char *slots_why(const struct im_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsources; i++)
+		if (!strcmp(m->sources[i].name, "memslots") && m->sources[i].detail &&
+		    m->sources[i].status != IM_SRC_OK)
+			return m->sources[i].detail;
+	return "memslots unknown: no module, no fixture file and no trace";
+}
+
+/* Can a lookup (by HVA: by_hva) say "in no memslot"?  Else f says why not. */
+static bool slots_searchable(const struct im_model *m, bool by_hva, struct im_fact *f)
+{
+	if (m->memslots_known || m->nmemslots) {
+		if (!by_hva || m->by_hva.n == m->nmemslots)
+			return true;
+		fact(f, IM_UNKNOWN, "memslots not indexed: correlate has not run");
+	} else if (!m->has_kvm_vm) {
+		fact(f, IM_ABSENT, "the target holds no KVM VM (TCG): there are no memslots");
+	} else {
+		fact(f, IM_UNKNOWN, slots_why(m));
+	}
+	return false;
+}
+
+/* the slot holding hva: as_id 0 before 1, lowest GPA first; -1: none */
+static long slot_of_hva(const struct im_model *m, uint64_t hva)
+{
+	const size_t *idx = m->by_hva.idx;
+	size_t a = 0, z = m->by_hva.n;
+	long k, best = -1;
+
+	while (a < z) {		/* past the last slot starting at or before hva */
+		size_t mid = a + (z - a) / 2;
+
+		if (m->memslots[idx[mid]].hva <= hva)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	for (k = (long)a - 1; k >= 0 && m->by_hva.maxend[k] > hva; k--) {
+		const struct im_memslot *s = &m->memslots[idx[k]];
+
+		if (hva - s->hva < s->size && (best < 0 || (long)idx[k] < best))
+			best = (long)idx[k];
+	}
+	return best;
+}
+
+static void use_slot(const struct im_model *m, long si, struct im_place *p)
+{
+	const struct im_memslot *s = &m->memslots[si];
+
+	p->slot = si;
+	p->as_id = s->as_id;
+	p->smm = s->as_id == 1;
+	p->gpa_source = m->memslot_source ? m->memslot_source : "kvm-memslot";
+	fact(&p->f_slot, IM_KNOWN, NULL);
+	fact(&p->f_gpa, IM_KNOWN, NULL);
+	fact(&p->f_hva, IM_KNOWN, NULL);
+}
+
+/* mapping, device, BAR, offset and HPA of p->hva */
+static void place_map(const struct im_model *m, struct im_place *p)
+{
+	const struct im_map *mp;
+	const char *why;
+	enum im_state st;
+
+	p->map = m->nmaps ? im_find_map(m, p->hva) : -1;
+	if (p->map < 0) {
+		st = m->nmaps ? IM_ABSENT : IM_UNKNOWN;
+		why = m->nmaps ? "no mapping of the target holds it" :
+		      m->pid < 0 ? "no target process: no maps" : "the target's maps were not read";
+		fact(&p->f_map, st, why);
+		fact(&p->f_dev, st, why);
+		fact(&p->f_bar, st, why);
+		fact(&p->f_hpa, st, why);
+		return;
+	}
+	mp = &m->maps[p->map];
+	fact(&p->f_map, IM_KNOWN, NULL);
+	if (!mp->vfio) {
+		why = "not a vfio device mapping";
+		st = IM_ABSENT;
+	} else if (mp->dev < 0 || (size_t)mp->dev >= m->ndevices || mp->bar < 0 ||
+		   mp->bar >= IM_NBARS) {
+		why = "a vfio mapping whose device is not identified";
+		st = IM_UNKNOWN;
+	} else {
+		p->dev = mp->dev;
+		p->bar = mp->bar;
+		p->bar_offset = mp->bar_offset + (p->hva - mp->start);
+		p->hpa = m->devices[p->dev].bars[p->bar].hpa + p->bar_offset;
+		why = NULL;
+		st = IM_KNOWN;
+	}
+	fact(&p->f_dev, st, why);
+	fact(&p->f_bar, st, why);
+	fact(&p->f_hpa, st, why);
+}
+
+/* a guest piece QEMU told of (no memslot): the BAR's, holding hva or gpa */
+static const struct im_bar_guest *qemu_piece(const struct im_bar *b, bool by_gpa, uint64_t a)
+{
+	size_t k;
+
+	for (k = 0; k < b->nguest; k++) {
+		const struct im_bar_guest *g = &b->guest[k];
+
+		if (g->slot < 0 && (by_gpa ? a - g->gpa : a - g->hva) < g->size)
+			return g;
+	}
+	return NULL;
+}
+
+static void place_guest_bar(const struct im_model *m, struct im_place *p)
+{
+	const struct im_bar *b;
+
+	if (p->f_bar.state != IM_KNOWN) {
+		fact(&p->f_guest, p->f_bar.state, p->f_bar.why);
+		return;
+	}
+	b = &m->devices[p->dev].bars[p->bar];
+	if (b->have_guest_gpa) {
+		p->guest_bar = b->guest_gpa;
+		fact(&p->f_guest, IM_KNOWN, NULL);
+	} else {
+		fact(&p->f_guest, IM_UNKNOWN, "no memslot or QEMU source puts this BAR in the guest");
+	}
+}
+
+static void place_init(struct im_place *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->map = p->slot = -1;
+	p->dev = p->bar = p->as_id = -1;
+}
+
+void im_place_hva(const struct im_model *m, uint64_t hva, struct im_place *p)
+{
+	long si;
+
+	place_init(p);
+	p->hva = hva;
+	fact(&p->f_hva, IM_KNOWN, NULL);
+	place_map(m, p);
+	place_guest_bar(m, p);
+	if (slots_searchable(m, true, &p->f_slot)) {
+		si = slot_of_hva(m, hva);
+		if (si >= 0) {
+			use_slot(m, si, p);
+			p->gpa = m->memslots[si].gpa + (hva - m->memslots[si].hva);
+			return;
+		}
+		fact(&p->f_slot, IM_ABSENT, "in no memslot");
+	}
+	p->f_gpa = p->f_slot;
+	if (p->f_bar.state == IM_KNOWN) {
+		const struct im_bar_guest *g =
+			qemu_piece(&m->devices[p->dev].bars[p->bar], false, hva);
+
+		if (g) {
+			p->gpa = g->gpa + (hva - g->hva);
+			p->gpa_source = g->source;
+			fact(&p->f_gpa, IM_KNOWN, NULL);
+		}
+	}
+}
+
+/* Without a memslot: the BAR piece QEMU itself maps at gpa (TCG). */
+static bool place_gpa_qemu(const struct im_model *m, uint64_t gpa, struct im_place *p)
+{
+	size_t i;
+	int b;
+
+	for (i = 0; i < m->ndevices; i++)
+		for (b = 0; b < IM_NBARS; b++) {
+			const struct im_bar_guest *g = qemu_piece(&m->devices[i].bars[b], true, gpa);
+
+			if (g) {
+				p->hva = g->hva + (gpa - g->gpa);
+				p->gpa_source = g->source;
+				fact(&p->f_hva, IM_KNOWN, NULL);
+				return true;
+			}
+		}
+	return false;
+}
+
+void im_place_gpa(const struct im_model *m, int as_id, uint64_t gpa, struct im_place *p)
+{
+	long si = -1;
+
+	place_init(p);
+	p->gpa = gpa;
+	fact(&p->f_gpa, IM_KNOWN, NULL);
+	if (slots_searchable(m, false, &p->f_slot)) {
+		si = im_find_memslot_gpa(m, as_id < 0 ? 0 : as_id, gpa);
+		if (si < 0 && as_id < 0)
+			si = im_find_memslot_gpa(m, 1, gpa);
+		if (si >= 0) {
+			use_slot(m, si, p);
+			p->hva = m->memslots[si].hva + (gpa - m->memslots[si].gpa);
+		} else {
+			fact(&p->f_slot, IM_ABSENT, as_id < 0 ? "in no memslot of as_id 0 or 1" :
+			     "in no memslot of that address space");
+		}
+	}
+	if (si < 0) {
+		p->f_hva = p->f_slot;
+		if (!place_gpa_qemu(m, gpa, p)) {
+			fact(&p->f_map, p->f_hva.state, p->f_hva.why);
+			p->f_dev = p->f_bar = p->f_hpa = p->f_guest = p->f_map;
+			return;
+		}
+	}
+	place_map(m, p);
+	place_guest_bar(m, p);
 }

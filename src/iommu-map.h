@@ -88,6 +88,8 @@ long im_find_map(const struct im_model *m, uint64_t hva);
 /* the same over any array of maps sorted by start, as /proc prints them */
 long im_maps_find(const struct im_map *maps, size_t n, uint64_t addr);
 long im_find_memslot_gpa(const struct im_model *m, int as_id, uint64_t gpa);
+/* the first memslot of as_id overlapping [a, b] (inclusive) */
+long im_find_memslot_range(const struct im_model *m, int as_id, uint64_t a, uint64_t b);
 const char *im_severity_name(enum im_severity s);
 const char *im_src_status_name(enum im_src_status s);
 const char *im_offset_mode_name(enum im_offset_mode o);
@@ -157,6 +159,41 @@ int im_kchecks_write(FILE *f, const struct im_model *m);
 
 /* correlate.c: pure; model in, links and findings out */
 int im_correlate(struct im_model *m);
+/*
+ * The two halves of im_correlate, for the pipeline: what each vfio mapping
+ * is (fds, offset decoding, maps -> device and BAR, the BARs' mmaps), then
+ * the joins (memslots, guest BARs, findings).  Passes that need a map's
+ * device, such as the trace's DMA placement, run between them.
+ */
+int im_correlate_maps(struct im_model *m);
+int im_correlate_join(struct im_model *m);
+
+/*
+ * What is at an address: the only code that says so.  Each fact is known,
+ * known absent, or unknown; `why` says why when it is not known (static
+ * text, or a source's detail: valid as long as the model).
+ */
+enum im_state { IM_UNKNOWN = 0, IM_KNOWN, IM_ABSENT };
+struct im_fact {
+	enum im_state state;
+	const char *why;
+};
+struct im_place {
+	uint64_t hva, gpa;		/* the address's HVA and GPA, when known */
+	struct im_fact f_map, f_dev, f_bar, f_slot, f_hpa, f_guest;
+	struct im_fact f_hva, f_gpa;
+	long map;			/* index into maps: the mapping holding hva */
+	int dev, bar;			/* index into devices, BAR index */
+	uint64_t bar_offset, hpa;	/* offset in the BAR, its host address */
+	long slot;			/* index into memslots */
+	int as_id;			/* the slot's: 1 is SMM */
+	bool smm;			/* the address is placed only through as_id 1 */
+	const char *gpa_source;		/* "kvm-memslot", "qemu-trace", "qmp", ... */
+	uint64_t guest_bar;		/* the BAR's guest address (f_guest) */
+};
+void im_place_hva(const struct im_model *m, uint64_t hva, struct im_place *p);
+/* as_id 0 or 1; -1: as_id 0, else SMM (as_id 1) */
+void im_place_gpa(const struct im_model *m, int as_id, uint64_t gpa, struct im_place *p);
 
 /* jsonw.c: the writer of all JSON output, declared in jsonw.h */
 
@@ -164,7 +201,8 @@ int im_correlate(struct im_model *m);
 #define IM_SCHEMA "iommu-map/1"
 /* jw_init(w, f, JW_PRETTY), then { "schema": IM_SCHEMA, and the caller goes on */
 int im_json_begin(struct jw *w, FILE *f);
-const char *im_map_backing(const struct im_model *m, const struct im_map *mp,
+/* what backs a placed address: "vfio BDF BAR n", a path, "[anon]", "unmapped" */
+const char *im_map_backing(const struct im_model *m, const struct im_place *p,
 			   char *buf, size_t len);
 
 /* report.c */

@@ -59,6 +59,8 @@ void im_model_free(struct im_model *m)
 	}
 	free(m->fds);
 	free(m->memslots);
+	free(m->by_hva.idx);
+	free(m->by_hva.maxend);
 	for (i = 0; i < m->nsources; i++) {
 		free(m->sources[i].name);
 		free(m->sources[i].detail);
@@ -257,6 +259,30 @@ long im_find_memslot_gpa(const struct im_model *m, int as_id, uint64_t gpa)
 		if (s->as_id == as_id && gpa - s->gpa < s->size)
 			return (long)(lo - 1);
 	}
+	return -1;
+}
+
+long im_find_memslot_range(const struct im_model *m, int as_id, uint64_t a, uint64_t b)
+{
+	long hit = im_find_memslot_gpa(m, as_id, a);
+	size_t lo = 0, hi = m->nmemslots;
+
+	if (hit >= 0)
+		return hit;
+	/* none holds a: the first slot of as_id starting after a, if it starts by b */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct im_memslot *s = &m->memslots[mid];
+
+		if (s->as_id < as_id || (s->as_id == as_id && s->gpa <= a))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < m->nmemslots && m->memslots[lo].as_id == as_id &&
+	       m->memslots[lo].gpa <= b; lo++)
+		if (m->memslots[lo].size)
+			return (long)lo;
 	return -1;
 }
 

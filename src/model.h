@@ -216,6 +216,12 @@ struct im_model {
 	struct im_qemu_bar *qbars;
 	size_t nqbars;
 	struct im_qmp_raw qmp;		/* the answers of a live --qmp run */
+	/* memslots by HVA, for im_place_hva (correlate.c builds it) */
+	struct {
+		size_t *idx;		/* into memslots, sorted by hva */
+		uint64_t *maxend;	/* running maximum of hva + size */
+		size_t n;		/* nmemslots when it was built */
+	} by_hva;
 
 	struct im_source *sources;
 	size_t nsources;

@@ -890,41 +890,19 @@ static void free_notes(struct notes *ns)
 	ns->n = 0;
 }
 
-/* first memslot of as_id overlapping [a, b] */
-static long slot_overlap(const struct im_model *m, int as_id, uint64_t a, uint64_t b)
-{
-	size_t i;
-	long hit = im_find_memslot_gpa(m, as_id, a);
-
-	if (hit >= 0)
-		return hit;
-	for (i = 0; i < m->nmemslots; i++) {
-		const struct im_memslot *s = &m->memslots[i];
-
-		if (s->as_id == as_id && s->size && s->gpa <= b && a <= s->gpa + (s->size - 1))
-			return (long)i;
-	}
-	return -1;
-}
-
 /* "maps line N (path)" and what the mapping is, for an HVA */
 static char *describe_hva(const struct im_model *m, uint64_t hva)
 {
-	long mi = im_find_map(m, hva);
 	const struct im_map *mp;
+	struct im_place p;
 
-	if (mi < 0)
+	im_place_hva(m, hva, &p);
+	if (p.f_map.state != IM_KNOWN)
 		return m->nmaps ? im_strdup("no mapping of the target contains it") : NULL;
-	mp = &m->maps[mi];
-	if (mp->vfio && mp->dev >= 0 && (size_t)mp->dev < m->ndevices && mp->bar >= 0 &&
-	    mp->bar < IM_NBARS) {
-		const struct im_device *d = &m->devices[mp->dev];
-		const struct im_bar *b = &d->bars[mp->bar];
-		uint64_t off = mp->bar_offset + (hva - mp->start);
-
+	mp = &m->maps[p.map];
+	if (p.f_dev.state == IM_KNOWN)
 		return im_asprintf("maps line %u %s: QEMU's mmap of host %s BAR %d from the vfio device fd, HPA 0x%" PRIx64,
-				   mp->line, mp->path, d->bdf, mp->bar, b->hpa + off);
-	}
+				   mp->line, mp->path, m->devices[p.dev].bdf, p.bar, p.hpa);
 	return im_asprintf("maps line %u %s", mp->line, mp->path && *mp->path ? mp->path : "[anon]");
 }
 
@@ -999,29 +977,25 @@ static int hva_tie(const struct im_model *m, const struct im_mtree *t, const cha
 		return -1;
 	for (i = 0; i < t->nlines; i++) {
 		const struct im_mtree_line *l = &t->lines[i];
-		uint64_t end = l->size_artefact ? l->real_end : l->end, a, hva;
+		uint64_t end = l->size_artefact ? l->real_end : l->end, a;
 		const struct im_memslot *s;
-		const struct im_map *mp;
-		long si, mi;
+		struct im_place p;
+		long si;
 
 		if (l->kind != IM_MTL_RANGE || l->as_id < 0 || l->bar_part == IM_BP_NONE ||
 		    strcmp(l->qemu_dev, name) || (l->end_big && !l->size_artefact) || end < l->start)
 			continue;
-		si = slot_overlap(m, l->as_id, l->start, end);
+		si = im_find_memslot_range(m, l->as_id, l->start, end);
 		if (si < 0)
 			continue;
 		s = &m->memslots[si];
 		a = l->start > s->gpa ? l->start : s->gpa;
-		hva = s->hva + (a - s->gpa);
-		mi = im_find_map(m, hva);
-		if (mi < 0)
-			continue;
-		mp = &m->maps[mi];
-		if (!mp->vfio || mp->dev < 0 || (size_t)mp->dev >= m->ndevices || mp->bar < 0)
+		im_place_gpa(m, l->as_id, a, &p);
+		if (p.f_dev.state != IM_KNOWN)
 			continue;
 		snprintf(how, len, "its HVA: KVM memslot as %d slot %d puts GPA 0x%" PRIx64 " (line %u) at HVA 0x%" PRIx64 ", in maps line %u, QEMU's mmap of BAR %d of that device",
-			 s->as_id, s->slot, a, l->line, hva, mp->line, mp->bar);
-		return mp->dev;
+			 s->as_id, s->slot, a, l->line, p.hva, m->maps[p.map].line, p.bar);
+		return p.dev;
 	}
 	return -1;
 }
@@ -1232,7 +1206,8 @@ static void annotate_line(const struct im_model *m, const struct im_mtree *t,
 	/* the HVA behind the range */
 	if (l->as_id < 0 || (!ram_backed(l) && l->bar_part == IM_BP_NONE))
 		return;
-	si = m->memslots_known || m->nmemslots ? slot_overlap(m, l->as_id, l->start, end) : -1;
+	si = m->memslots_known || m->nmemslots ?
+	     im_find_memslot_range(m, l->as_id, l->start, end) : -1;
 	if (si >= 0) {
 		const struct im_memslot *s = &m->memslots[si];
 		uint64_t a = l->start > s->gpa ? l->start : s->gpa;

@@ -65,21 +65,13 @@ static bool bar_hva(const struct im_bar *b, uint64_t off, uint64_t *hva)
 	return false;
 }
 
-/* GPA of an HVA through an as_id 0 memslot */
-static long hva_slot(const struct im_model *m, uint64_t hva, uint64_t *gpa)
+/* "KVM slot N", and the address space when it is SMM's */
+static const char *slot_words(const struct im_model *m, const struct im_place *p,
+			      char *buf, size_t len)
 {
-	size_t i;
-
-	/* a linear scan: explain runs once, over at most 32k slots */
-	for (i = 0; i < m->nmemslots; i++) {
-		const struct im_memslot *s = &m->memslots[i];
-
-		if (s->as_id == 0 && hva - s->hva < s->size) {
-			*gpa = s->gpa + (hva - s->hva);
-			return (long)i;
-		}
-	}
-	return -1;
+	snprintf(buf, len, "KVM slot %d%s", m->memslots[p->slot].slot,
+		 p->smm ? ", in the SMM address space (as_id 1)" : "");
+	return buf;
 }
 
 static char *bar_places(const struct im_model *m)
@@ -93,12 +85,12 @@ static char *bar_places(const struct im_model *m)
 			const struct im_bar *bar = &m->devices[i].bars[b];
 
 			for (k = 0; k < bar->nmmaps && s; k++) {
-				uint64_t gpa;
-				long sl = hva_slot(m, bar->mmaps[k].hva, &gpa);
+				struct im_place p;
 				char g[40] = "no memslot";
 
-				if (sl >= 0)
-					snprintf(g, sizeof(g), "GPA 0x%" PRIx64, gpa);
+				im_place_hva(m, bar->mmaps[k].hva, &p);
+				if (p.f_slot.state == IM_KNOWN)
+					snprintf(g, sizeof(g), "GPA 0x%" PRIx64, p.gpa);
 				n = im_asprintf("%s%s%s BAR %d at HVA 0x%" PRIx64 " (%s, HPA 0x%" PRIx64 ")",
 						s, *s ? "; " : "", m->devices[i].bdf, b,
 						bar->mmaps[k].hva, g,
@@ -113,39 +105,39 @@ static char *bar_places(const struct im_model *m)
 static void explain_hva(struct ctx *c)
 {
 	const struct im_model *m = c->m;
-	long mi = im_find_map(m, c->addr);
 	const struct im_map *mp;
 	struct jw *w = c->w;
-	uint64_t off, gpa = 0;
-	char *text = NULL;
+	struct im_place p;
+	uint64_t off, gpa;
+	char *text = NULL, sw[64];
 	const char *kind;
 	char sym[512] = "";
-	long sl;
-	bool j;
+	bool j, sl;
 
-	if (mi < 0)
+	im_place_hva(m, c->addr, &p);
+	if (p.f_map.state != IM_KNOWN)
 		return;
-	mp = &m->maps[mi];
+	mp = &m->maps[p.map];
 	off = c->addr - mp->start;
-	sl = hva_slot(m, c->addr, &gpa);
-	if (mp->vfio && mp->dev >= 0) {
-		const struct im_device *d = &m->devices[mp->dev];
-		const struct im_bar *b = &d->bars[mp->bar];
-		uint64_t boff = mp->bar_offset + off;
-		char g[64] = "no memslot maps it, so the guest cannot reach it through KVM";
+	sl = p.f_slot.state == IM_KNOWN;
+	gpa = sl ? p.gpa : 0;
+	if (sl)
+		slot_words(m, &p, sw, sizeof(sw));
+	if (p.f_dev.state == IM_KNOWN) {
+		const struct im_device *d = &m->devices[p.dev];
+		char g[128] = "no memslot maps it, so the guest cannot reach it through KVM";
 
-		if (sl >= 0)
-			snprintf(g, sizeof(g), "the guest sees it at GPA 0x%" PRIx64 " (KVM slot %d)",
-				 gpa, m->memslots[sl].slot);
+		if (sl)
+			snprintf(g, sizeof(g), "the guest sees it at GPA 0x%" PRIx64 " (%s)", gpa, sw);
 		kind = "vfio-bar";
 		text = im_asprintf("QEMU's mmap of %s BAR %d, offset 0x%" PRIx64 " into the BAR: device memory at HPA 0x%" PRIx64 "; %s. Never read it through /proc/PID/mem.",
-				   d->bdf, mp->bar, boff, b->hpa + boff, g);
+				   d->bdf, p.bar, p.bar_offset, p.hpa, g);
 		j = add(c, "hva", text);
 		if (j) {
 			jw_kstr(w, "device", d->bdf);
-			jw_kint(w, "bar", mp->bar);
-			jw_khex(w, "bar_offset", boff);
-			jw_khex(w, "hpa", b->hpa + boff);
+			jw_kint(w, "bar", p.bar);
+			jw_khex(w, "bar_offset", p.bar_offset);
+			jw_khex(w, "hpa", p.hpa);
 		}
 	} else if (mp->vfio) {
 		kind = "vfio-unknown";
@@ -165,11 +157,11 @@ static void explain_hva(struct ctx *c)
 		j = add(c, "hva", text);
 	} else if (mp->path[0] == '/' || (mp->path[0] == '[' && strcmp(mp->path, "[anon]"))) {
 		kind = mp->path[0] == '/' ? "file" : "special";
-		if (sl >= 0 && mp->perms[3] == 's')
+		if (sl && mp->perms[3] == 's')
 			kind = "guest-ram";
-		if (sl >= 0)
-			text = im_asprintf("guest memory backed by %s at file offset 0x%" PRIx64 "; the guest sees it at GPA 0x%" PRIx64 " (KVM slot %d)",
-					   mp->path, mp->offset + off, gpa, m->memslots[sl].slot);
+		if (sl)
+			text = im_asprintf("guest memory backed by %s at file offset 0x%" PRIx64 "; the guest sees it at GPA 0x%" PRIx64 " (%s)",
+					   mp->path, mp->offset + off, gpa, sw);
 		else if (mp->path[0] == '/' &&
 			 !im_sym_lookup(m->maps, m->nmaps, c->addr, sym, sizeof(sym)))
 			text = im_asprintf("code or data of QEMU's image or a library: %s (%s, file offset 0x%" PRIx64 ")",
@@ -182,10 +174,10 @@ static void explain_hva(struct ctx *c)
 			text = im_asprintf("inside %s, offset 0x%" PRIx64, mp->path, off);
 		j = add(c, "hva", text);
 	} else {
-		kind = sl >= 0 ? "guest-ram" : "anon";
-		if (sl >= 0)
-			text = im_asprintf("guest RAM (anonymous memory of QEMU); the guest sees it at GPA 0x%" PRIx64 " (KVM slot %d)",
-					   gpa, m->memslots[sl].slot);
+		kind = sl ? "guest-ram" : "anon";
+		if (sl)
+			text = im_asprintf("guest RAM (anonymous memory of QEMU); the guest sees it at GPA 0x%" PRIx64 " (%s)",
+					   gpa, sw);
 		else
 			text = im_asprintf("anonymous memory of QEMU in no memslot: thread stacks, malloc arenas, or guest RAM when there is no KVM");
 		j = add(c, "hva", text);
@@ -201,83 +193,60 @@ static void explain_hva(struct ctx *c)
 	jw_khex(w, "offset", mp->offset);
 	jw_kstr(w, "path", mp->path);
 	jw_obj_end(w);
-	jw_khex_or_null(w, "gpa", sl >= 0, gpa);
+	jw_khex_or_null(w, "gpa", sl, gpa);
 	if (sym[0])
 		jw_kstr(w, "symbol", sym);
 	meaning(c, text);
 }
 
-/* Without memslots: the guest pieces QEMU itself told of (TCG). */
-static void explain_gpa_qemu(struct ctx *c)
+/* Without memslots: the guest piece QEMU itself told of (TCG). */
+static void explain_gpa_qemu(struct ctx *c, const struct im_place *p)
 {
 	const struct im_model *m = c->m;
-	size_t i, k;
-	int b;
+	char *text;
 
-	for (i = 0; i < m->ndevices; i++)
-		for (b = 0; b < IM_NBARS; b++) {
-			const struct im_bar *bar = &m->devices[i].bars[b];
-
-			for (k = 0; k < bar->nguest; k++) {
-				const struct im_bar_guest *g = &bar->guest[k];
-				uint64_t hva = g->hva + (c->addr - g->gpa), off = 0;
-				size_t j;
-				char *text;
-
-				if (g->slot >= 0 || c->addr < g->gpa || c->addr - g->gpa >= g->size)
-					continue;
-				for (j = 0; j < bar->nmmaps; j++)
-					if (hva - bar->mmaps[j].hva < bar->mmaps[j].size)
-						off = bar->mmaps[j].bar_offset + (hva - bar->mmaps[j].hva);
-				text = im_asprintf("guest-physical, with no KVM: QEMU (%s) maps it to HVA 0x%" PRIx64 ", which is %s BAR %d offset 0x%" PRIx64 ", HPA 0x%" PRIx64,
-						   g->source, hva, m->devices[i].bdf, b, off, bar->hpa + off);
-				if (add(c, "gpa", text)) {
-					jw_knull(c->w, "memslot");
-					jw_khex(c->w, "hva", hva);
-					jw_kstr(c->w, "source", g->source);
-					meaning(c, text);
-				}
-				return;
-			}
-		}
+	if (p->f_hva.state != IM_KNOWN || p->f_bar.state != IM_KNOWN)
+		return;
+	text = im_asprintf("guest-physical, with no KVM: QEMU (%s) maps it to HVA 0x%" PRIx64 ", which is %s BAR %d offset 0x%" PRIx64 ", HPA 0x%" PRIx64,
+			   p->gpa_source, p->hva, m->devices[p->dev].bdf, p->bar, p->bar_offset,
+			   p->hpa);
+	if (add(c, "gpa", text)) {
+		jw_knull(c->w, "memslot");
+		jw_khex(c->w, "hva", p->hva);
+		jw_kstr(c->w, "source", p->gpa_source);
+		meaning(c, text);
+	}
 }
 
 static void explain_gpa(struct ctx *c)
 {
 	const struct im_model *m = c->m;
-	long sl = im_find_memslot_gpa(m, 0, c->addr);
 	const struct im_memslot *s;
 	struct jw *w = c->w;
-	uint64_t hva;
-	long mi;
-	char what[4300], *text;
+	struct im_place p;
+	char what[4300], sw[64], *text;
 
-	if (sl < 0) {
-		explain_gpa_qemu(c);
+	im_place_gpa(m, -1, c->addr, &p);
+	if (p.f_slot.state != IM_KNOWN) {
+		explain_gpa_qemu(c, &p);
 		return;
 	}
-	s = &m->memslots[sl];
-	hva = s->hva + (c->addr - s->gpa);
-	mi = im_find_map(m, hva);
-	if (mi >= 0 && m->maps[mi].vfio && m->maps[mi].dev >= 0) {
-		const struct im_map *mp = &m->maps[mi];
-		const struct im_bar *b = &m->devices[mp->dev].bars[mp->bar];
-		uint64_t boff = mp->bar_offset + (hva - mp->start);
-
+	s = &m->memslots[p.slot];
+	if (p.f_dev.state == IM_KNOWN) {
 		snprintf(what, sizeof(what), "%s BAR %d offset 0x%" PRIx64 ", HPA 0x%" PRIx64,
-			 m->devices[mp->dev].bdf, mp->bar, boff, b->hpa + boff);
-	} else if (mi >= 0) {
+			 m->devices[p.dev].bdf, p.bar, p.bar_offset, p.hpa);
+	} else if (p.f_map.state == IM_KNOWN) {
 		char bk[4200];
 
-		snprintf(what, sizeof(what), "%s",
-			 im_map_backing(m, &m->maps[mi], bk, sizeof(bk)));
+		snprintf(what, sizeof(what), "%s", im_map_backing(m, &p, bk, sizeof(bk)));
 		if (!strcmp(what, "[anon]"))
 			snprintf(what, sizeof(what), "guest RAM (anonymous memory)");
 	} else {
 		snprintf(what, sizeof(what), "an HVA with no mapping in this capture");
 	}
-	text = im_asprintf("guest-physical: KVM slot %d maps it to HVA 0x%" PRIx64 ", which is %s",
-			   s->slot, hva, what);
+	slot_words(m, &p, sw, sizeof(sw));
+	text = im_asprintf("guest-physical: %s maps it to HVA 0x%" PRIx64 ", which is %s",
+			   sw, p.hva, what);
 	if (!add(c, "gpa", text))
 		return;
 	jw_key(w, "memslot");
@@ -288,7 +257,7 @@ static void explain_gpa(struct ctx *c)
 	jw_khex(w, "size", s->size);
 	jw_khex(w, "hva", s->hva);
 	jw_obj_end(w);
-	jw_khex(w, "hva", hva);
+	jw_khex(w, "hva", p.hva);
 	meaning(c, text);
 }
 
@@ -302,17 +271,20 @@ static void explain_hpa(struct ctx *c)
 		for (b = 0; b < IM_NBARS; b++) {
 			const struct im_bar *bar = &m->devices[i].bars[b];
 			uint64_t off = c->addr - bar->hpa, hva = 0, gpa = 0;
-			bool h;
-			long sl = -1;
+			struct im_place p;
+			bool h, sl = false;
 			char *text, tail[128] = "";
 
 			if (bar->kind == IM_BAR_NONE || bar->kind == IM_BAR_IO ||
 			    c->addr < bar->hpa || off >= bar->size)
 				continue;
 			h = bar_hva(bar, off, &hva);
-			if (h)
-				sl = hva_slot(m, hva, &gpa);
-			if (h && sl >= 0)
+			if (h) {
+				im_place_hva(m, hva, &p);
+				sl = p.f_slot.state == IM_KNOWN;
+				gpa = p.gpa;
+			}
+			if (h && sl)
 				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 " and the guest sees it at GPA 0x%" PRIx64,
 					 hva, gpa);
 			else if (h && !m->has_kvm_vm)
@@ -331,7 +303,7 @@ static void explain_hpa(struct ctx *c)
 			jw_kint(c->w, "bar", b);
 			jw_khex(c->w, "bar_offset", off);
 			jw_khex_or_null(c->w, "hva", h, hva);
-			jw_khex_or_null(c->w, "gpa", sl >= 0, gpa);
+			jw_khex_or_null(c->w, "gpa", sl, gpa);
 			meaning(c, text);
 		}
 }

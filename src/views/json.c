@@ -11,12 +11,16 @@ int im_json_begin(struct jw *w, FILE *f)
 	return jw_kstr(w, "schema", IM_SCHEMA);
 }
 
-/* What backs a mapping, in the words of the report: vfio BAR, file, [anon]. */
-const char *im_map_backing(const struct im_model *m, const struct im_map *mp,
+/* What backs a placed address, in the words of the report: vfio BAR, file, [anon]. */
+const char *im_map_backing(const struct im_model *m, const struct im_place *p,
 			   char *buf, size_t len)
 {
-	if (mp->vfio && mp->dev >= 0 && mp->bar >= 0)
-		snprintf(buf, len, "vfio %s BAR %d", m->devices[mp->dev].bdf, mp->bar);
+	const struct im_map *mp = p->f_map.state == IM_KNOWN ? &m->maps[p->map] : NULL;
+
+	if (!mp)
+		snprintf(buf, len, "unmapped");
+	else if (p->f_dev.state == IM_KNOWN)
+		snprintf(buf, len, "vfio %s BAR %d", m->devices[p->dev].bdf, p->bar);
 	else if (mp->vfio)
 		snprintf(buf, len, "vfio (unknown device)");
 	else if (!mp->path[0])

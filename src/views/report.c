@@ -262,8 +262,9 @@ static void json_memslots(struct jw *w, const struct im_model *m)
 	jw_arr_begin(w);
 	for (i = 0; i < m->nmemslots; i++) {
 		const struct im_memslot *s = &m->memslots[i];
-		long mi = im_find_map(m, s->hva);
+		struct im_place p;
 
+		im_place_hva(m, s->hva, &p);
 		jw_obj_begin(w);
 		jw_kint(w, "as_id", s->as_id);
 		jw_kint(w, "slot", s->slot);
@@ -271,8 +272,8 @@ static void json_memslots(struct jw *w, const struct im_model *m)
 		jw_khex(w, "size", s->size);
 		jw_khex(w, "hva", s->hva);
 		jw_khex(w, "flags", s->flags);
-		jw_kstr(w, "backing", mi < 0 ? NULL :
-			im_map_backing(m, &m->maps[mi], buf, sizeof(buf)));
+		jw_kstr(w, "backing", p.f_map.state != IM_KNOWN ? NULL :
+			im_map_backing(m, &p, buf, sizeof(buf)));
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
