@@ -19,7 +19,7 @@ B       ?= build
 LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c) \
 	    src/model.c src/correlate.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qmp-client.c qmp.c mtree.c gdbexport.c kmod.c) \
-	    $(addprefix src/views/,json.c report.c explain.c capture.c capture-qmp.c) \
+	    $(addprefix src/views/,json.c report.c explain.c capture.c capture-qmp.c mtree-view.c) \
 	    src/checks/qmp.c \
 	    $(addprefix src/watch/,elfsym.c uprobes.c unwind.c watch.c event.c output.c method-ptrace.c method-uprobe.c poll.c)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)

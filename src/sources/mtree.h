@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * mtree.h - memory-tree text from QEMU: gdb's `qemu mtree` (scripts/qemugdb/
- * mtree.py), HMP `info mtree` and HMP `info mtree -f`; and a view that
- * annotates each line with what its numbers really are.
+ * mtree.py), HMP `info mtree` and HMP `info mtree -f` (sources/mtree.c); and
+ * a view that annotates each line with what its numbers really are
+ * (views/mtree-view.c).
  */
 #ifndef IM_MTREE_H
 #define IM_MTREE_H
@@ -110,14 +111,23 @@ bool im_vfio_region_name_parse(const char *name, struct im_vfio_region *out);
  */
 int im_vfio_name_device(const struct im_model *m, const char *name, char *how, size_t len);
 
-/* mtree.c */
+/* mtree.c: the parser */
 int im_mtree_parse(const char *buf, size_t len, const char *file,
 		   struct im_mtree *out, struct im_err *err);
 void im_mtree_free(struct im_mtree *t);
-/* file: a path or "-" (stdin), read as given (not under the sysroot) */
-int im_mtree_annotate(FILE *out, const struct im_model *m, const char *file,
-		      bool json, struct im_err *err);
+/* file: a path or "-" (stdin), read as given (not under the sysroot), and
+ * parsed; *name: what messages call it ("<stdin>" for "-") */
+int im_mtree_load(const char *file, struct im_mtree *t, const char **name,
+		  struct im_err *err);
+
+/* views/mtree-view.c: the annotation */
+int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
+		  const char *file, bool json);
+/* parse, then view */
 int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
 			  size_t len, const char *file, bool json, struct im_err *err);
+/* load, then view */
+int im_mtree_annotate(FILE *out, const struct im_model *m, const char *file,
+		      bool json, struct im_err *err);
 
 #endif
