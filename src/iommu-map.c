@@ -5,20 +5,17 @@
  */
 #include <argp.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "iommu-map.h"
+#include "pipeline.h"
 #include "watch/elfsym.h"
-#include "sources/gdbexport.h"
-#include "sources/kmod.h"
 #include "watch/watch.h"
 #include "sources/mtree.h"
 #include "sources/qmp.h"
-#include "sources/trace.h"
 
 #ifndef IM_VERSION
 #define IM_VERSION "0.1"
@@ -226,74 +223,6 @@ static int pick_pid(struct args *a)
 	return -EXIT_USAGE;
 }
 
-/* Memslots unknown: WHY, after what an earlier source (a gdb export whose
- * slots gdb could not read) said of them. */
-static int memslots_unavailable(struct im_model *m, const char *why)
-{
-	if (m->memslots_why)
-		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s; %s",
-				     m->memslots_why, why);
-	return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s", why);
-}
-
-/* The memslot source: a fixture file, else the kmod, else say why not. */
-static int load_memslots(struct im_model *m, struct im_err *err)
-{
-	char *status = NULL;
-	int r;
-
-	if (m->memslots_known)
-		return 0;
-	r = im_memslots_load(m, err);
-	if (r != -ENOENT)
-		return r;
-	if (!m->has_kvm_vm && !m->memslots_why)
-		return im_add_source(m, "memslots", IM_SRC_OK,
-				     "the target holds no KVM VM fd (anon_inode:kvm-vm): it runs without KVM (TCG), so there are no memslots");
-	r = im_root_read("iommu-map/memslots.status", &status, NULL);
-	if (!r) {
-		r = memslots_unavailable(m, status);
-		free(status);
-		return r;
-	}
-	if (r != -ENOENT)
-		return im_root_err(err, "iommu-map/memslots.status", r);
-	if (!im_root_is_live())
-		return memslots_unavailable(m, "the fixture has no iommu-map/memslots");
-	if (im_kmod_available())
-		return im_kmod_load_memslots(m, err);
-	return memslots_unavailable(m, m->memslots_why ?
-				    "load the iommu-map kernel module (kmod/, /dev/iommu-map), or pass --qemu-trace" :
-				    "KVM memslots cannot be read from user space: load the iommu-map kernel module (kmod/, /dev/iommu-map), or pass --gdb-export or --qemu-trace");
-}
-
-/*
- * With the module: prove each BAR's HPA by walking its HVAs (the result
- * goes on the mmap), and compare the IOMMU's view with the CPU's.  Each
- * adds its own source entry and findings; only ENOMEM is fatal.
- */
-static int kmod_checks(struct im_model *m, struct im_err *err)
-{
-	struct im_kmod_check *c = NULL;
-	size_t n = 0, i;
-	int r = im_kmod_verify(m, &c, &n, err);
-
-	for (i = 0; !r && i < n; i++) {
-		struct im_bar_mmap *mm = &m->devices[c[i].dev].bars[c[i].bar].mmaps[c[i].mmap];
-
-		mm->hpa_check = c[i].r.check;
-		mm->hpa_present = c[i].r.present;
-		mm->hpa_pages = c[i].r.pages;
-		mm->hpa_leaves_known = c[i].r.leaves_known;
-		memcpy(mm->hpa_leaves, c[i].r.leaves, sizeof(mm->hpa_leaves));
-	}
-	free(c);
-	if (r == -ENOMEM)
-		return r;
-	r = im_kmod_check_iommu(m, err);
-	return r == -ENOMEM ? r : 0;
-}
-
 static volatile sig_atomic_t stop_watch;
 
 static void on_stop(int sig)
@@ -315,6 +244,48 @@ static int run_watch(struct im_model *m, const struct args *a, struct im_err *er
 	if (a->poll)
 		return im_watch_poll(m, stdout, a->json, a->interval_ms, &stop_watch, err);
 	return im_watch(m, stdout, a->json, (enum im_watch_method)a->method, &stop_watch, err);
+}
+
+/* The command, on the loaded model; ret: the exit code so far. */
+static int dispatch(struct im_model *m, const struct args *a, struct im_err *err, int ret)
+{
+	int r = 0;
+
+	switch (a->cmd) {
+	case CMD_REPORT:
+		if (a->mtree) {
+			r = im_mtree_annotate(stdout, m, a->mtree, a->json, err);
+			if (r)
+				return die_err(err, r);
+			break;
+		}
+		r = a->json ? im_report_json(stdout, m) : im_report_text(stdout, m);
+		break;
+	case CMD_EXPLAIN:
+		r = im_explain(stdout, m, a->addr, a->json);
+		break;
+	case CMD_WATCH:
+		r = run_watch(m, a, err);
+		if (r == -ECHILD) {
+			warnmsg("%s", err->msg[0] ? err->msg : "the target exited");
+			return EXIT_OK;
+		}
+		if (r)
+			return die_err(err, r);
+		break;
+	case CMD_CAPTURE:
+		r = im_capture(m, a->out, err);
+		if (!r && a->qmp)
+			r = im_qmp_write_capture(a->out, m, err);
+		if (r)
+			return die_err(err, r);
+		break;
+	}
+	if (r) {
+		warnmsg("output: %s", strerror(-r));
+		ret = EXIT_BAD;
+	}
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -357,47 +328,12 @@ int main(int argc, char **argv)
 	if (im_root_is_live())
 		im_elfsym_set_pid(a.pid);
 	m.filter_bdf = a.slot ? slot : NULL;
-	r = im_proc_load(&m, a.pid, &err);
-	if (!r)
-		r = im_pci_load(&m, a.ids, &err);
-	/* QEMU-side sources: after proc and pci, before the memslot fallback */
-	if (!r && a.gdb_export)
-		r = im_gdbexport_load(&m, a.gdb_export, &err);
-	if (!r && a.qemu_trace)
-		r = im_trace_load(&m, a.qemu_trace, &err);
-	if (!r && a.qmp)
-		r = im_qmp_load(&m, a.qmp, &err);
-	else if (!r && !im_root_is_live()) {
-		int fd = im_root_open("iommu-map/qmp/query-pci.json", O_RDONLY);
-
-		if (fd >= 0) {
-			close(fd);
-			r = im_qmp_load_captured(&m, &err);
-		} else if (fd != -ENOENT) {
-			r = im_root_err(&err, "iommu-map/qmp/query-pci.json", fd);
-		}
-	}
-	if (!r)
-		r = load_memslots(&m, &err);
+	r = im_pipeline_run(&m, &(struct im_load_opts){
+				    .pid = a.pid, .ids = a.ids, .gdb_export = a.gdb_export,
+				    .qemu_trace = a.qemu_trace, .qmp = a.qmp,
+				    .kmod_checks = a.cmd != CMD_WATCH }, &err);
 	if (r) {
 		ret = die_err(&err, r);
-		goto out;
-	}
-	r = im_correlate(&m);
-	/* answers kept: a live --qmp run */
-	if (!r && m.qmp.query_pci)
-		r = im_qmp_crosscheck(&m);
-	if (!r && im_root_is_live() && im_kmod_available() && a.cmd != CMD_WATCH)
-		r = kmod_checks(&m, &err);
-	else if (!r && !im_root_is_live())
-		r = im_kchecks_load(&m, &err);
-	if (r && err.msg[0]) {
-		ret = die_err(&err, r);
-		goto out;
-	}
-	if (r) {
-		warnmsg("correlate: %s", strerror(-r));
-		ret = EXIT_BAD;
 		goto out;
 	}
 	for (i = 0; i < m.nsources; i++)
@@ -407,45 +343,7 @@ int main(int argc, char **argv)
 				m.sources[i].detail ? m.sources[i].detail : "");
 			ret = EXIT_PARTIAL;
 		}
-	switch (a.cmd) {
-	case CMD_REPORT:
-		if (a.mtree) {
-			r = im_mtree_annotate(stdout, &m, a.mtree, a.json, &err);
-			if (r) {
-				ret = die_err(&err, r);
-				goto out;
-			}
-			break;
-		}
-		r = a.json ? im_report_json(stdout, &m) : im_report_text(stdout, &m);
-		break;
-	case CMD_EXPLAIN:
-		r = im_explain(stdout, &m, a.addr, a.json);
-		break;
-	case CMD_WATCH:
-		r = run_watch(&m, &a, &err);
-		if (r) {
-			ret = r == -ECHILD ? EXIT_OK : die_err(&err, r);
-			if (r == -ECHILD)
-				warnmsg("%s", err.msg[0] ? err.msg : "the target exited");
-			r = 0;
-			goto out;
-		}
-		break;
-	case CMD_CAPTURE:
-		r = im_capture(&m, a.out, &err);
-		if (!r && a.qmp)
-			r = im_qmp_write_capture(a.out, &m, &err);
-		if (r) {
-			ret = die_err(&err, r);
-			goto out;
-		}
-		break;
-	}
-	if (r) {
-		warnmsg("output: %s", strerror(-r));
-		ret = EXIT_BAD;
-	}
+	ret = dispatch(&m, &a, &err, ret);
 out:
 	im_model_free(&m);
 	if (fflush(stdout) || ferror(stdout)) {

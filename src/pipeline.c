@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * pipeline.c - the load order as data: the sources, correlate in its two
+ * halves, and the passes after it, each with what it needs and fills.
+ * Library code: returns -errno with err filled, never prints.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "iommu-map.h"
+#include "pipeline.h"
+#include "sources/gdbexport.h"
+#include "sources/kmod.h"
+#include "sources/qmp.h"
+#include "sources/trace.h"
+
+static int run_proc(struct im_load *l)
+{
+	return im_proc_load(l->m, l->o->pid, l->err);
+}
+
+static int run_pci(struct im_load *l)
+{
+	return im_pci_load(l->m, l->o->ids, l->err);
+}
+
+static bool want_gdb_export(const struct im_load *l)
+{
+	return l->o->gdb_export;
+}
+
+static int run_gdb_export(struct im_load *l)
+{
+	return im_gdbexport_load(l->m, l->o->gdb_export, l->err);
+}
+
+static bool want_trace(const struct im_load *l)
+{
+	return l->o->qemu_trace;
+}
+
+static int run_trace(struct im_load *l)
+{
+	return im_trace_load(l->m, l->o->qemu_trace, l->err);
+}
+
+/* --qmp, or the answers a fixture kept */
+static bool want_qmp(const struct im_load *l)
+{
+	return l->o->qmp || !im_root_is_live();
+}
+
+static int run_qmp(struct im_load *l)
+{
+	static const char kept[] = "iommu-map/qmp/query-pci.json";
+	int fd;
+
+	if (l->o->qmp)
+		return im_qmp_load(l->m, l->o->qmp, l->err);
+	fd = im_root_open(kept, O_RDONLY);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return im_root_err(l->err, kept, fd);
+	close(fd);
+	return im_qmp_load_captured(l->m, l->err);
+}
+
+/* Memslots unknown: WHY, after what an earlier source (a gdb export whose
+ * slots gdb could not read) said of them. */
+static int memslots_unavailable(struct im_model *m, const char *why)
+{
+	if (m->memslots_why)
+		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s; %s",
+				     m->memslots_why, why);
+	return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s", why);
+}
+
+/*
+ * The memslot fallback, when no QEMU-side source gave them: the fixture's
+ * file, else none without KVM, else the fixture's word why not, else the
+ * module, else say what would give them.
+ */
+static bool want_memslots(const struct im_load *l)
+{
+	return !l->m->memslots_known;
+}
+
+static int run_memslots(struct im_load *l)
+{
+	struct im_model *m = l->m;
+	char *status = NULL;
+	int r = im_memslots_load(m, l->err);
+
+	if (r != -ENOENT)
+		return r;
+	if (!m->has_kvm_vm && !m->memslots_why)
+		return im_add_source(m, "memslots", IM_SRC_OK,
+				     "the target holds no KVM VM fd (anon_inode:kvm-vm): it runs without KVM (TCG), so there are no memslots");
+	r = im_root_read("iommu-map/memslots.status", &status, NULL);
+	if (!r) {
+		r = memslots_unavailable(m, status);
+		free(status);
+		return r;
+	}
+	if (r != -ENOENT)
+		return im_root_err(l->err, "iommu-map/memslots.status", r);
+	if (!im_root_is_live())
+		return memslots_unavailable(m, "the fixture has no iommu-map/memslots");
+	if (im_kmod_available())
+		return im_kmod_load_memslots(m, l->err);
+	return memslots_unavailable(m, m->memslots_why ?
+				    "load the iommu-map kernel module (kmod/, /dev/iommu-map), or pass --qemu-trace" :
+				    "KVM memslots cannot be read from user space: load the iommu-map kernel module (kmod/, /dev/iommu-map), or pass --gdb-export or --qemu-trace");
+}
+
+static int run_correlate_maps(struct im_load *l)
+{
+	return im_correlate_maps(l->m);
+}
+
+static int run_correlate_join(struct im_load *l)
+{
+	return im_correlate_join(l->m);
+}
+
+/* answers kept: a live --qmp run */
+static bool want_qmp_check(const struct im_load *l)
+{
+	return l->m->qmp.query_pci;
+}
+
+static int run_qmp_check(struct im_load *l)
+{
+	return im_qmp_crosscheck(l->m);
+}
+
+static bool want_kmod_checks(const struct im_load *l)
+{
+	return l->o->kmod_checks && im_root_is_live() && im_kmod_available();
+}
+
+/*
+ * With the module: prove each BAR's HPA by walking its HVAs (the result
+ * goes on the mmap), and compare the IOMMU's view with the CPU's.  Each
+ * adds its own source entry and findings; only ENOMEM is fatal.
+ */
+static int run_kmod_checks(struct im_load *l)
+{
+	struct im_model *m = l->m;
+	struct im_kmod_check *c = NULL;
+	size_t n = 0, i;
+	int r = im_kmod_verify(m, &c, &n, l->err);
+
+	for (i = 0; !r && i < n; i++) {
+		struct im_bar_mmap *mm = &m->devices[c[i].dev].bars[c[i].bar].mmaps[c[i].mmap];
+
+		mm->hpa_check = c[i].r.check;
+		mm->hpa_present = c[i].r.present;
+		mm->hpa_pages = c[i].r.pages;
+		mm->hpa_leaves_known = c[i].r.leaves_known;
+		memcpy(mm->hpa_leaves, c[i].r.leaves, sizeof(mm->hpa_leaves));
+	}
+	free(c);
+	if (r == -ENOMEM)
+		return r;
+	r = im_kmod_check_iommu(m, l->err);
+	return r == -ENOMEM ? r : 0;
+}
+
+/* a fixture: the module's checks as they were captured */
+static bool want_kchecks(const struct im_load *l)
+{
+	(void)l;
+	return !im_root_is_live();
+}
+
+static int run_kchecks(struct im_load *l)
+{
+	return im_kchecks_load(l->m, l->err);
+}
+
+#define SRC (IM_FILL_MAPS | IM_FILL_DEVICES)
+
+static const struct im_stage stages[] = {
+	{ "proc", 0, IM_FILL_MAPS, false, NULL, run_proc },
+	{ "pci", 0, IM_FILL_DEVICES, false, NULL, run_pci },
+	/* QEMU-side sources: after proc and pci, before the memslot fallback */
+	{ "gdb-export", SRC, IM_FILL_QBARS | IM_FILL_MEMSLOTS, false, want_gdb_export,
+	  run_gdb_export },
+	{ "qemu-trace", SRC, IM_FILL_MEMSLOTS, false, want_trace, run_trace },
+	{ "qmp", SRC, IM_FILL_QBARS, false, want_qmp, run_qmp },
+	{ "memslots", IM_FILL_MAPS, IM_FILL_MEMSLOTS, false, want_memslots, run_memslots },
+	{ "correlate-maps", SRC, IM_FILL_IDENT, true, NULL, run_correlate_maps },
+	{ "correlate-join", SRC | IM_FILL_IDENT | IM_FILL_QBARS | IM_FILL_MEMSLOTS,
+	  IM_FILL_JOINED, true, NULL, run_correlate_join },
+	{ "qmp-crosscheck", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_qmp_check, run_qmp_check },
+	{ "kmod-checks", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_kmod_checks, run_kmod_checks },
+	{ "kernel-checks", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_kchecks, run_kchecks },
+};
+
+const struct im_stage *im_pipeline_stages(size_t *n)
+{
+	*n = sizeof(stages) / sizeof(stages[0]);
+	return stages;
+}
+
+int im_pipeline_check(const struct im_stage *st, size_t n, size_t *bad)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		for (j = i; j < n; j++)
+			if (st[i].needs & st[j].fills) {
+				*bad = i;
+				return -EINVAL;
+			}
+	return 0;
+}
+
+int im_pipeline_run_stages(struct im_load *l, const struct im_stage *st, size_t n)
+{
+	size_t i, bad;
+	int r = im_pipeline_check(st, n, &bad);
+
+	if (r) {
+		im_err_set(l->err, "", 0, "pipeline: stage %s needs what a later stage fills",
+			   st[bad].name);
+		return r;
+	}
+	for (i = 0; i < n; i++) {
+		if (st[i].wanted && !st[i].wanted(l))
+			continue;
+		r = st[i].run(l);
+		if (r) {
+			if (st[i].correlate && !l->err->msg[0])
+				im_err_set(l->err, "", 0, "correlate: %s", strerror(-r));
+			return r;
+		}
+		l->filled |= st[i].fills;
+	}
+	return 0;
+}
+
+int im_pipeline_run(struct im_model *m, const struct im_load_opts *o, struct im_err *err)
+{
+	struct im_load l = { .m = m, .o = o, .err = err };
+	size_t n;
+	const struct im_stage *st = im_pipeline_stages(&n);
+
+	return im_pipeline_run_stages(&l, st, n);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * pipeline.h - the load order as data.
+ *
+ * A table of stages: the sources, the two halves of correlate, and the
+ * passes that need what correlate found.  Each stage says what it needs and
+ * what it fills; the loop runs the wanted ones in table order, and refuses a
+ * table where a stage comes before one that fills what it needs.
+ */
+#ifndef IM_PIPELINE_H
+#define IM_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "model.h"
+
+/* What a stage fills in the model (and what a later stage may need). */
+enum im_fill {
+	IM_FILL_MAPS = 1u << 0,		/* proc: the target, its maps and fds */
+	IM_FILL_DEVICES = 1u << 1,	/* pci: devices and their BARs */
+	IM_FILL_QBARS = 1u << 2,	/* guest BARs a QEMU-side source tells of */
+	IM_FILL_MEMSLOTS = 1u << 3,	/* memslots, or the word why there are none */
+	IM_FILL_IDENT = 1u << 4,	/* each vfio mapping's device and BAR */
+	IM_FILL_JOINED = 1u << 5,	/* memslots joined to BARs, guest BARs, findings */
+	IM_FILL_CHECKS = 1u << 6,	/* checks on the joined picture */
+};
+
+/* What main parsed, as far as loading goes. */
+struct im_load_opts {
+	int pid;
+	const char *ids;		/* pci.ids, or NULL: the system's */
+	const char *gdb_export, *qemu_trace, *qmp;	/* or NULL */
+	bool kmod_checks;		/* live, with the module: walk the BAR mmaps */
+};
+
+/* One run of the pipeline. */
+struct im_load {
+	struct im_model *m;
+	const struct im_load_opts *o;
+	struct im_err *err;
+	unsigned int filled;		/* enum im_fill of the stages run */
+};
+
+struct im_stage {
+	const char *name;
+	unsigned int needs, fills;	/* enum im_fill */
+	bool correlate;			/* an error without words is "correlate: ..." */
+	bool (*wanted)(const struct im_load *l);	/* NULL: always */
+	int (*run)(struct im_load *l);
+};
+
+/* pipeline.c */
+const struct im_stage *im_pipeline_stages(size_t *n);
+/* 0, or -EINVAL: stage i needs what a stage at or after i fills (*bad = i) */
+int im_pipeline_check(const struct im_stage *st, size_t n, size_t *bad);
+/* runs a table (tests give their own); stops at the first error */
+int im_pipeline_run_stages(struct im_load *l, const struct im_stage *st, size_t n);
+/* load every source into m, correlate, and run the passes after it */
+int im_pipeline_run(struct im_model *m, const struct im_load_opts *o, struct im_err *err);
+
+#endif
