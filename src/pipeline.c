@@ -14,7 +14,6 @@
 #include "sources/gdbexport.h"
 #include "sources/kmod.h"
 #include "sources/qmp.h"
-#include "sources/trace.h"
 
 static int run_proc(struct im_load *l)
 {
@@ -43,7 +42,10 @@ static bool want_trace(const struct im_load *l)
 
 static int run_trace(struct im_load *l)
 {
-	return im_trace_load(l->m, l->o->qemu_trace, l->err);
+	int r = im_trace_load(l->m, l->o->qemu_trace, &l->trace, l->err);
+
+	l->have_trace = !r;
+	return r;
 }
 
 /* --qmp, or the answers a fixture kept */
@@ -121,6 +123,17 @@ static int run_correlate_maps(struct im_load *l)
 	return im_correlate_maps(l->m);
 }
 
+/* the trace's DMA ranges, placed on BARs by what correlate tied each HVA to */
+static bool want_trace_dma(const struct im_load *l)
+{
+	return l->have_trace;
+}
+
+static int run_trace_dma(struct im_load *l)
+{
+	return im_trace_place(l->m, &l->trace, l->o->qemu_trace);
+}
+
 static int run_correlate_join(struct im_load *l)
 {
 	return im_correlate_join(l->m);
@@ -194,6 +207,7 @@ static const struct im_stage stages[] = {
 	{ "qmp", SRC, IM_FILL_QBARS, false, want_qmp, run_qmp },
 	{ "memslots", IM_FILL_MAPS, IM_FILL_MEMSLOTS, false, want_memslots, run_memslots },
 	{ "correlate-maps", SRC, IM_FILL_IDENT, true, NULL, run_correlate_maps },
+	{ "qemu-trace-dma", IM_FILL_IDENT, IM_FILL_QBARS, true, want_trace_dma, run_trace_dma },
 	{ "correlate-join", SRC | IM_FILL_IDENT | IM_FILL_QBARS | IM_FILL_MEMSLOTS,
 	  IM_FILL_JOINED, true, NULL, run_correlate_join },
 	{ "qmp-crosscheck", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_qmp_check, run_qmp_check },
@@ -249,6 +263,8 @@ int im_pipeline_run(struct im_model *m, const struct im_load_opts *o, struct im_
 	struct im_load l = { .m = m, .o = o, .err = err };
 	size_t n;
 	const struct im_stage *st = im_pipeline_stages(&n);
+	int r = im_pipeline_run_stages(&l, st, n);
 
-	return im_pipeline_run_stages(&l, st, n);
+	im_trace_free(&l.trace);
+	return r;
 }

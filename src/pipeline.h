@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "model.h"
+#include "sources/trace.h"
 
 /* What a stage fills in the model (and what a later stage may need). */
 enum im_fill {
@@ -38,6 +39,8 @@ struct im_load {
 	struct im_model *m;
 	const struct im_load_opts *o;
 	struct im_err *err;
+	struct im_trace trace;		/* kept from its load to its DMA placement */
+	bool have_trace;
 	unsigned int filled;		/* enum im_fill of the stages run */
 };
 

@@ -635,49 +635,6 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 }
 
 /*
- * Which BAR of which device does the vfio mapping at hva belong to?  Uses
- * the link correlate made, else the pre-6.10 offset (= HPA inside a BAR).
- */
-static bool hva_to_bar(const struct im_model *m, uint64_t hva, int *dev, int *bar,
-		       uint64_t *bar_off)
-{
-	long mi = im_find_map(m, hva);
-	const struct im_map *mp;
-	uint64_t hpa;
-	size_t d;
-	int b;
-
-	if (mi < 0)
-		return false;
-	mp = &m->maps[mi];
-	if (!mp->vfio)
-		return false;
-	if (mp->dev >= 0 && mp->bar >= 0) {
-		*dev = mp->dev;
-		*bar = mp->bar;
-		*bar_off = mp->bar_offset + (hva - mp->start);
-		return true;
-	}
-	if (m->offset_mode == IM_OFF_REGION)
-		return false;
-	hpa = mp->offset + (hva - mp->start);
-	for (d = 0; d < m->ndevices; d++)
-		for (b = 0; b < IM_NBARS; b++) {
-			const struct im_bar *br = &m->devices[d].bars[b];
-
-			if (br->kind == IM_BAR_NONE || br->kind == IM_BAR_IO || !br->size)
-				continue;
-			if (hpa >= br->hpa && hpa - br->hpa < br->size) {
-				*dev = (int)d;
-				*bar = b;
-				*bar_off = hpa - br->hpa;
-				return true;
-			}
-		}
-	return false;
-}
-
-/*
  * The devices QEMU names other than by their host BDF (VFIO_FD<fd>, an id,
  * an mdev UUID), each once, with what ties it to a host device: "; QEMU
  * names devices other than by host BDF: VFIO_FD13 (fd 13 of ...: host ...)".
@@ -741,10 +698,52 @@ static long region_of(const struct im_model *m, const struct im_trace *t, int de
 	return -1;
 }
 
+/* the source's detail: what the log holds, and how many BARs it placed */
+static char *trace_detail(const struct im_model *m, const struct im_trace *t,
+			  const char *file, unsigned int nbars)
+{
+	char other[64] = "", unknown[640] = "", lost[96] = "";
+	char *names = other_names(m, t), *s;
+
+	if (t->other_events)
+		snprintf(other, sizeof(other), "; %u line%s of other events skipped",
+			 t->other_events, t->other_events == 1 ? "" : "s");
+	if (t->lost_events)
+		snprintf(lost, sizeof(lost), "; %u of them name%s an event read here: events are missing",
+			 t->lost_events, t->lost_events == 1 ? "s" : "");
+	if (t->unknown)
+		snprintf(unknown, sizeof(unknown), "; %u line%s not understood (first: %s:%u%s)",
+			 t->unknown, t->unknown == 1 ? "" : "s", file, t->first_unknown, lost);
+	if (!names)
+		return NULL;
+	s = im_asprintf("%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed%s%s%s",
+			file, t->nevents, t->nslots,
+			t->fmt == IM_TRACE_FMT_AS ? "QEMU >= 9.0 format" :
+			t->fmt == IM_TRACE_FMT_SLOT ? "QEMU <= 8.2 format" :
+			"no kvm_set_user_memory lines",
+			t->nregions, t->nmmaps, t->ndma, nbars, names, other, unknown);
+	free(names);
+	return s;
+}
+
+/* the source entry (im_add_source replaces one of the same name in place) */
+static int trace_source(struct im_model *m, const struct im_trace *t, const char *file,
+			unsigned int nbars)
+{
+	char *detail = trace_detail(m, t, file, nbars);
+	int r;
+
+	if (!detail)
+		return -ENOMEM;
+	r = im_add_source(m, "qemu-trace", t->lost_events ? IM_SRC_PARTIAL : IM_SRC_OK,
+			  "%s", detail);
+	free(detail);
+	return r;
+}
+
 int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *file)
 {
-	unsigned int nbars = 0;
-	size_t i, j;
+	size_t i;
 	int r;
 
 	for (i = 0; i < t->nslots; i++) {
@@ -763,68 +762,54 @@ int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *fil
 		m->memslots_known = true;
 		m->memslot_source = "qemu-trace";
 	}
+	return trace_source(m, t, file, 0);
+}
+
+/* a qemu-trace guest BAR of host_bdf's BAR bar is already known */
+static bool placed(const struct im_model *m, const char *host_bdf, int bar)
+{
+	size_t j;
+
+	for (j = 0; j < m->nqbars; j++)
+		if (!strcmp(m->qbars[j].host_bdf, host_bdf) && m->qbars[j].bar == bar &&
+		    m->qbars[j].source && !strcmp(m->qbars[j].source, "qemu-trace"))
+			return true;
+	return false;
+}
+
+int im_trace_place(struct im_model *m, const struct im_trace *t, const char *file)
+{
+	unsigned int nbars = 0;
+	size_t i;
+	int r;
+
 	for (i = 0; i < t->ndma; i++) {
 		const struct im_trace_dma *d = &t->dma[i];
 		struct im_qemu_bar qb = { .source = "qemu-trace" };
-		uint64_t off;
-		int dev, bar;
-		bool dup = false;
+		struct im_place p;
+		long rg;
 
-		if (!d->hva || !hva_to_bar(m, d->hva, &dev, &bar, &off) ||
-		    off > d->iova)
+		if (!d->hva)
 			continue;
-		snprintf(qb.host_bdf, sizeof(qb.host_bdf), "%s", m->devices[dev].bdf);
-		qb.bar = bar;
-		qb.gpa = d->iova - off;
-		qb.size = 0;
-		qb.have_hva = false;
-		for (j = 0; j < m->nqbars; j++)
-			if (!strcmp(m->qbars[j].host_bdf, qb.host_bdf) &&
-			    m->qbars[j].bar == bar && m->qbars[j].source &&
-			    !strcmp(m->qbars[j].source, "qemu-trace"))
-				dup = true;
-		if (dup)
+		im_place_hva(m, d->hva, &p);
+		if (p.f_bar.state != IM_KNOWN || p.bar_offset > d->iova)
 			continue;
-		if (!off) {
-			qb.have_hva = true;
-			qb.hva = d->hva;
-		}
-		{
-			long rg = region_of(m, t, dev, bar);
-
-			if (rg >= 0)
-				qb.size = t->regions[rg].size;
-		}
+		snprintf(qb.host_bdf, sizeof(qb.host_bdf), "%s", m->devices[p.dev].bdf);
+		if (placed(m, qb.host_bdf, p.bar))
+			continue;
+		qb.bar = p.bar;
+		qb.gpa = d->iova - p.bar_offset;
+		qb.have_hva = !p.bar_offset;
+		qb.hva = p.bar_offset ? 0 : d->hva;
+		rg = region_of(m, t, p.dev, p.bar);
+		qb.size = rg >= 0 ? t->regions[rg].size : 0;
 		r = im_add_qemu_bar(m, &qb);
 		if (r)
 			return r;
 		nbars++;
 	}
-	{
-		char other[64] = "", unknown[640] = "", lost[96] = "";
-		char *names = other_names(m, t);
-
-		if (t->other_events)
-			snprintf(other, sizeof(other), "; %u line%s of other events skipped",
-				 t->other_events, t->other_events == 1 ? "" : "s");
-		if (t->lost_events)
-			snprintf(lost, sizeof(lost), "; %u of them name%s an event read here: events are missing",
-				 t->lost_events, t->lost_events == 1 ? "s" : "");
-		if (t->unknown)
-			snprintf(unknown, sizeof(unknown), "; %u line%s not understood (first: %s:%u%s)",
-				 t->unknown, t->unknown == 1 ? "" : "s", file, t->first_unknown, lost);
-		if (!names)
-			return -ENOMEM;
-		r = im_add_source(m, "qemu-trace", t->lost_events ? IM_SRC_PARTIAL : IM_SRC_OK,
-				  "%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed%s%s%s",
-				  file, t->nevents, t->nslots,
-				  t->fmt == IM_TRACE_FMT_AS ? "QEMU >= 9.0 format" :
-				  t->fmt == IM_TRACE_FMT_SLOT ? "QEMU <= 8.2 format" :
-				  "no kvm_set_user_memory lines",
-				  t->nregions, t->nmmaps, t->ndma, nbars, names, other, unknown);
-		free(names);
-		return r;
-	}
+	/* the same entry, in its place among the sources: now with the count */
+	return trace_source(m, t, file, nbars);
 }
 
 static int read_file(const char *file, char **buf, size_t *len)
@@ -845,25 +830,27 @@ static int read_file(const char *file, char **buf, size_t *len)
 	return r;
 }
 
-int im_trace_load(struct im_model *m, const char *file, struct im_err *err)
+int im_trace_load(struct im_model *m, const char *file, struct im_trace *t,
+		  struct im_err *err)
 {
-	struct im_trace t;
 	size_t len = 0;
 	char *buf = NULL;
 	int r;
 
+	memset(t, 0, sizeof(*t));
 	r = read_file(file, &buf, &len);
 	if (r) {
 		im_err_set(err, file, 0, "cannot read: %s", strerror(-r));
 		return r;
 	}
-	r = im_trace_parse(buf, len, file, &t, err);
+	r = im_trace_parse(buf, len, file, t, err);
 	free(buf);
 	if (r)
 		return r;
-	r = im_trace_apply(m, &t, file);
+	r = im_trace_apply(m, t, file);
 	if (!r)
-		r = im_tfail_findings(m, &t, file);
-	im_trace_free(&t);
+		r = im_tfail_findings(m, t, file);
+	if (r)
+		im_trace_free(t);
 	return r;
 }

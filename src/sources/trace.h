@@ -4,9 +4,11 @@
  * -trace vfio_region_mmap -trace vfio_listener_region_add_ram -D FILE).
  *
  * im_trace_parse() reads the text into the final state of what the log says;
- * im_trace_load() puts that into the model.  Call im_trace_load() after the
- * proc and pci sources and before im_correlate(): the DMA ranges are tied to
- * BARs through the vfio lines of /proc/PID/maps when those are known.
+ * im_trace_load() puts its memslots and its source into the model, before
+ * im_correlate().  im_trace_place() then places the DMA ranges on BARs: it
+ * asks im_place_hva() what each range's HVA is, so it runs after
+ * im_correlate_maps() has tied the vfio mappings to their devices, and before
+ * im_correlate_join() puts the guest BARs it finds in place (pipeline.c).
  */
 #ifndef IM_TRACE_H
 #define IM_TRACE_H
@@ -109,10 +111,13 @@ int im_tfail_findings(struct im_model *m, const struct im_trace *t, const char *
 int im_trace_parse(const char *buf, size_t len, const char *file,
 		   struct im_trace *out, struct im_err *err);
 void im_trace_free(struct im_trace *t);
-/* adds the final memslots (memslots_known, "qemu-trace"), the qemu bars the
- * DMA ranges prove, and the source; file is read as given (not sysroot) */
-int im_trace_load(struct im_model *m, const char *file, struct im_err *err);
-/* the same, from a buffer already read */
+/* parses file into *t (the caller frees it with im_trace_free) and applies it;
+ * file is read as given (not sysroot) */
+int im_trace_load(struct im_model *m, const char *file, struct im_trace *t,
+		  struct im_err *err);
+/* adds the final memslots (memslots_known, "qemu-trace") and the source */
 int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *file);
+/* adds the qemu bars the DMA ranges prove, and says how many in the source */
+int im_trace_place(struct im_model *m, const struct im_trace *t, const char *file);
 
 #endif

@@ -32,12 +32,14 @@ static void test_table(void)
 	     stage_at("qemu-trace") < stage_at("memslots"),
 	     "order: QEMU-side memslots before the memslot fallback");
 	T_OK(stage_at("memslots") < stage_at("correlate-maps") &&
-	     stage_at("correlate-maps") < stage_at("correlate-join"),
-	     "order: the sources, then correlate's two halves");
+	     stage_at("correlate-maps") < stage_at("qemu-trace-dma") &&
+	     stage_at("qemu-trace-dma") < stage_at("correlate-join"),
+	     "order: the trace's DMA ranges are placed after the maps are tied, before the join");
 	T_OK(stage_at("correlate-join") < stage_at("qmp-crosscheck") &&
 	     stage_at("correlate-join") < stage_at("kmod-checks") &&
 	     stage_at("correlate-join") < stage_at("kernel-checks"),
 	     "order: the checks after the join");
+	T_OK(st[stage_at("qemu-trace-dma")].needs & IM_FILL_IDENT, "needs: DMA placement needs the ties");
 }
 
 /* a table of stages that say they ran */
@@ -148,6 +150,9 @@ static void test_memslot_fallback(void)
 		  "tests/data/qemu/trace-10.0-pid.log") == 0 &&
 	     !strcmp(m.memslot_source, "qemu-trace"),
 	     "fallback: a trace's memslots before the fixture's file");
+	s = source(&m, "qemu-trace");
+	T_OK(m.nqbars == 5 && s && strstr(s->detail, "; 5 BARs placed;"),
+	     "6.18: the trace's DMA ranges are placed on BARs (after correlate ties the maps)");
 	im_model_free(&m);
 
 	T_OK(load(&m, "tests/fixtures/lab-pc-tcg", 390, NULL) == 0 && !m.memslots_known &&

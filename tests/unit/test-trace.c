@@ -354,6 +354,9 @@ static void test_apply(void)
 	T_OK(r == 0, "apply: parse");
 	r = im_trace_apply(&m, &t, "kvm.log");
 	T_OK(r == 0, "apply: ok");
+	T_EQ_U64(m.nqbars, 0, "apply: no BAR placed before correlate");
+	T_OK(im_correlate_maps(&m) == 0, "apply: correlate ties the maps");
+	T_OK(im_trace_place(&m, &t, "kvm.log") == 0, "apply: place");
 	T_OK(m.memslots_known && !strcmp(m.memslot_source, "qemu-trace"), "apply: memslots known");
 	T_EQ_U64(m.nmemslots, 24, "apply: memslots added");
 	T_OK(im_find_memslot_gpa(&m, 0, 0xfeb00010) >= 0, "apply: memslot lookup");
@@ -403,7 +406,8 @@ static void test_names_apply(void)
 	T_OK(t.nmmaps == 1 && !strcmp(t.mmaps[0].dev, "VFIO_FD13") && t.mmaps[0].bar == 0,
 	     "names: mmap of VFIO_FD13 BAR 0");
 	r = im_trace_apply(&m, &t, "names.log");
-	T_OK(r == 0, "names: apply");
+	T_OK(r == 0 && !im_correlate_maps(&m) && !im_trace_place(&m, &t, "names.log"),
+	     "names: apply, correlate, place");
 	q = find_qbar(&m, "0000:00:03.0", 0);
 	T_OK(q && q->gpa == 0xfeb00000 && q->size == 0x20000,
 	     "names: the size of VFIO_FD13's BAR 0 reaches 0000:00:03.0 through fd 13");
