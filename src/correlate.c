@@ -16,35 +16,11 @@
 #define REGION_SHIFT 40
 #define REGION_MASK ((1ull << REGION_SHIFT) - 1)
 
-/* mem BARs sorted by HPA */
-struct bar_ref {
-	uint64_t start, end;
-	int dev, bar;
-};
-
 static int cmp_bar_ref(const void *a, const void *b)
 {
-	const struct bar_ref *x = a, *y = b;
+	const struct im_bar_ref *x = a, *y = b;
 
 	return (x->start > y->start) - (x->start < y->start);
-}
-
-static long find_bar_ref(const struct bar_ref *r, size_t n, uint64_t a)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r[mid].start <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* BARs do not overlap, but a zero-sized gap may: check the nearest */
-	if (lo && a < r[lo - 1].end)
-		return (long)(lo - 1);
-	return -1;
 }
 
 static void subject(char *buf, size_t len, const struct im_device *d, int bar)
@@ -301,8 +277,7 @@ static bool any_fdinfo(const struct im_model *m)
 	return false;
 }
 
-static int decide_offset_mode(struct im_model *m, const struct cand_index *ci,
-			      const struct bar_ref *refs, size_t nrefs)
+static int decide_offset_mode(struct im_model *m, const struct cand_index *ci)
 {
 	unsigned int hpa_hits = 0, region_hits = 0, nvfio = 0;
 	enum im_offset_mode by_kernel = IM_OFF_UNKNOWN;
@@ -318,7 +293,7 @@ static int decide_offset_mode(struct im_model *m, const struct cand_index *ci,
 		if (!mp->vfio)
 			continue;
 		nvfio++;
-		if (find_bar_ref(refs, nrefs, mp->offset) >= 0)
+		if (im_find_bar_hpa(m, mp->offset) >= 0)
 			hpa_hits++;
 		if (region_candidates(ci, mp, CAND_VFIO_PCI, false, &dummy) ||
 		    (mp->cdev >= 0 && (mp->offset >> REGION_SHIFT) < IM_NBARS))
@@ -363,8 +338,7 @@ static int decide_offset_mode(struct im_model *m, const struct cand_index *ci,
 	return 0;
 }
 
-static void identify_maps(struct im_model *m, const struct cand_index *ci,
-			  const struct bar_ref *refs, size_t nrefs)
+static void identify_maps(struct im_model *m, const struct cand_index *ci)
 {
 	bool fdinfo = any_fdinfo(m);
 	size_t i;
@@ -378,12 +352,12 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci,
 		mp->dev = mp->bar = -1;
 		mp->ident = IM_ID_NONE;
 		if (m->offset_mode == IM_OFF_HPA) {
-			long r = find_bar_ref(refs, nrefs, mp->offset);
+			long r = im_find_bar_hpa(m, mp->offset);
 
 			if (r >= 0) {
-				mp->dev = refs[r].dev;
-				mp->bar = refs[r].bar;
-				mp->bar_offset = mp->offset - refs[r].start;
+				mp->dev = m->by_hpa.v[r].dev;
+				mp->bar = m->by_hpa.v[r].bar;
+				mp->bar_offset = mp->offset - m->by_hpa.v[r].start;
 				mp->ident = IM_ID_HPA;
 			}
 		} else if (m->offset_mode == IM_OFF_REGION) {
@@ -837,10 +811,11 @@ static bool mem_bar(const struct im_bar *bar)
 	return (bar->kind == IM_BAR_MEM32 || bar->kind == IM_BAR_MEM64) && bar->size;
 }
 
-/* mem BARs sorted by HPA, for the offset decoding; NULL: ENOMEM */
-static struct bar_ref *bar_refs(const struct im_model *m, size_t *n)
+/* the model's mem BARs by HPA (by_hpa), for the offset decoding and watch */
+static int build_hpa_index(struct im_model *m)
 {
-	struct bar_ref *refs;
+	struct im_bar_ref *refs;
+	size_t *n = &m->by_hpa.n;
 	size_t i, k = 0;
 	int b;
 
@@ -849,30 +824,31 @@ static struct bar_ref *bar_refs(const struct im_model *m, size_t *n)
 			k += mem_bar(&m->devices[i].bars[b]);
 	refs = im_calloc(k, sizeof(*refs));
 	if (!refs)
-		return NULL;
+		return -ENOMEM;
+	free(m->by_hpa.v);
+	m->by_hpa.v = refs;
 	*n = 0;
 	for (i = 0; i < m->ndevices; i++)
 		for (b = 0; b < IM_NBARS; b++) {
 			const struct im_bar *bar = &m->devices[i].bars[b];
 
 			if (mem_bar(bar))
-				refs[(*n)++] = (struct bar_ref){ bar->hpa, bar->hpa + bar->size,
-								 (int)i, b };
+				refs[(*n)++] = (struct im_bar_ref){ bar->hpa, bar->hpa + bar->size,
+								    (int)i, b };
 		}
 	qsort(refs, *n, sizeof(*refs), cmp_bar_ref);
-	return refs;
+	return 0;
 }
 
 int im_correlate_maps(struct im_model *m)
 {
 	struct cand_index ci;
-	struct bar_ref *refs;
-	size_t i, n;
+	size_t i;
 	int r;
 
-	refs = bar_refs(m, &n);
-	if (!refs)
-		return -ENOMEM;
+	r = build_hpa_index(m);
+	if (r)
+		return r;
 	/* fds name devices first; the candidate index needs those names */
 	r = build_cand_index(m, &ci);
 	if (!r) {
@@ -881,13 +857,11 @@ int im_correlate_maps(struct im_model *m)
 		r = build_cand_index(m, &ci);
 	}
 	if (r) {
-		free(refs);
 		free_cand_index(&ci);
 		return r;
 	}
-	decide_offset_mode(m, &ci, refs, n);
-	identify_maps(m, &ci, refs, n);
-	free(refs);
+	decide_offset_mode(m, &ci);
+	identify_maps(m, &ci);
 	free_cand_index(&ci);
 
 	for (i = 0; i < m->nmaps && !r; i++) {

@@ -84,6 +84,8 @@ int im_add_qemu_bar(struct im_model *m, const struct im_qemu_bar *qb);
 void im_sort_memslots(struct im_model *m);
 int im_find_device(const struct im_model *m, const char *bdf);	/* index or -1 */
 /* interval lookups over sorted arrays: index or -1 */
+/* the memory BAR holding hpa: index into by_hpa (built by im_correlate_maps) */
+long im_find_bar_hpa(const struct im_model *m, uint64_t hpa);
 long im_find_map(const struct im_model *m, uint64_t hva);
 /* the same over any array of maps sorted by start, as /proc prints them */
 long im_maps_find(const struct im_map *maps, size_t n, uint64_t addr);

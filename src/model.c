@@ -59,6 +59,7 @@ void im_model_free(struct im_model *m)
 	}
 	free(m->fds);
 	free(m->memslots);
+	free(m->by_hpa.v);
 	free(m->by_hva.idx);
 	free(m->by_hva.maxend);
 	for (i = 0; i < m->nsources; i++) {
@@ -231,6 +232,25 @@ long im_maps_find(const struct im_map *maps, size_t n, uint64_t addr)
 			hi = mid;
 	}
 	if (lo && addr < maps[lo - 1].end)
+		return (long)(lo - 1);
+	return -1;
+}
+
+long im_find_bar_hpa(const struct im_model *m, uint64_t hpa)
+{
+	const struct im_bar_ref *r = m->by_hpa.v;
+	size_t lo = 0, hi = m->by_hpa.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].start <= hpa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* BARs do not overlap, but a zero-sized gap may: check the nearest */
+	if (lo && hpa < r[lo - 1].end)
 		return (long)(lo - 1);
 	return -1;
 }

@@ -136,6 +136,12 @@ struct im_fd {
 	int dev;			/* index into model.devices, or -1 */
 };
 
+/* A memory BAR's host range [start, end), in the model's index by HPA. */
+struct im_bar_ref {
+	uint64_t start, end;
+	int dev, bar;
+};
+
 /* A KVM memslot. */
 struct im_memslot {
 	int as_id, slot;
@@ -216,6 +222,11 @@ struct im_model {
 	struct im_qemu_bar *qbars;
 	size_t nqbars;
 	struct im_qmp_raw qmp;		/* the answers of a live --qmp run */
+	/* memory BARs sorted by HPA (correlate.c builds it) */
+	struct {
+		struct im_bar_ref *v;
+		size_t n;
+	} by_hpa;
 	/* memslots by HVA, for im_place_hva (correlate.c builds it) */
 	struct {
 		size_t *idx;		/* into memslots, sorted by hva */

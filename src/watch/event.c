@@ -89,14 +89,6 @@ enum fd_kind fd_classify(struct watch *w, int fd, char *target,
 	return FD_OTHER;
 }
 
-static int dev_by_bdf(const struct im_model *m, const char *bdf)
-{
-	for (size_t i = 0; i < m->ndevices; i++)
-		if (!strcmp(m->devices[i].bdf, bdf))
-			return (int)i;
-	return -1;
-}
-
 /* The device behind a vfio fd: model, fdinfo, cdev sysfs link. */
 static int fd_device(struct watch *w, int fd, const char *target,
 		     const char **ident)
@@ -122,7 +114,7 @@ static int fd_device(struct watch *w, int fd, const char *target,
 		if (n > 0) {
 			buf[n] = '\0';
 			if (!im_proc_parse_fdinfo(buf, &p) && p) {
-				int d = dev_by_bdf(w->m, im_basename(p));
+				int d = im_find_device(w->m, im_basename(p));
 
 				free(p);
 				if (d >= 0) {
@@ -139,31 +131,29 @@ static int fd_device(struct watch *w, int fd, const char *target,
 		if (n > 0) {
 			buf[n] = '\0';
 			p = strrchr(buf, '/');
-			if (p && dev_by_bdf(w->m, p + 1) >= 0) {
+			if (p && im_find_device(w->m, p + 1) >= 0) {
 				*ident = "cdev";
-				return dev_by_bdf(w->m, p + 1);
+				return im_find_device(w->m, p + 1);
 			}
 		}
 	}
 	return -1;
 }
 
-/* Before 6.10 the maps offset of a vfio mapping is the HPA: find its BAR. */
+/*
+ * Before 6.10 the maps offset of a vfio mapping is the HPA: its BAR, by
+ * the model's index of memory BARs by HPA (the one correlate decodes with).
+ */
 static bool dev_by_hpa(const struct im_model *m, uint64_t hpa, int *dev,
 		       int *bar)
 {
-	for (size_t i = 0; i < m->ndevices; i++)
-		for (int b = 0; b < IM_NBARS; b++) {
-			const struct im_bar *br = &m->devices[i].bars[b];
+	long r = im_find_bar_hpa(m, hpa);
 
-			if (br->size && br->hpa <= hpa &&
-			    hpa - br->hpa < br->size) {
-				*dev = (int)i;
-				*bar = b;
-				return true;
-			}
-		}
-	return false;
+	if (r < 0)
+		return false;
+	*dev = m->by_hpa.v[r].dev;
+	*bar = m->by_hpa.v[r].bar;
+	return true;
 }
 
 /*
