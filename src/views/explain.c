@@ -102,11 +102,53 @@ static char *bar_places(const struct im_model *m)
 	return s;
 }
 
+/* the reading of an HVA in a BAR mmap; sw: its slot's words, NULL: none */
+static bool hva_vfio_bar(struct ctx *c, const struct im_place *p, const char *sw, char **text)
+{
+	const struct im_device *d = &c->m->devices[p->dev];
+	char g[128] = "no memslot maps it, so the guest cannot reach it through KVM";
+	bool j;
+
+	if (sw)
+		snprintf(g, sizeof(g), "the guest sees it at GPA 0x%" PRIx64 " (%s)", p->gpa, sw);
+	*text = im_asprintf("QEMU's mmap of %s BAR %d, offset 0x%" PRIx64 " into the BAR: device memory at HPA 0x%" PRIx64 "; %s. Never read it through /proc/PID/mem.",
+			    d->bdf, p->bar, p->bar_offset, p->hpa, g);
+	j = add(c, "hva", *text);
+	if (j) {
+		jw_kstr(c->w, "device", d->bdf);
+		jw_kint(c->w, "bar", p->bar);
+		jw_khex(c->w, "bar_offset", p->bar_offset);
+		jw_khex(c->w, "hpa", p->hpa);
+	}
+	return j;
+}
+
+/* --json: the rest of an HVA reading's object */
+static void hva_json(struct ctx *c, const struct im_place *p, const char *kind,
+		     const char *sym, const char *text)
+{
+	const struct im_map *mp = &c->m->maps[p->map];
+	struct jw *w = c->w;
+
+	jw_kstr(w, "kind", kind);
+	jw_key(w, "mapping");
+	jw_obj_begin(w);
+	jw_khex(w, "start", mp->start);
+	jw_khex(w, "end", mp->end);
+	jw_kstr(w, "perms", mp->perms);
+	jw_khex(w, "offset", mp->offset);
+	jw_kstr(w, "path", mp->path);
+	jw_obj_end(w);
+	jw_khex_or_null(w, "gpa", p->f_slot.state == IM_KNOWN, p->gpa);
+	if (sym[0])
+		jw_kstr(w, "symbol", sym);
+	meaning(c, text);
+}
+
 static void explain_hva(struct ctx *c)
 {
 	const struct im_model *m = c->m;
 	const struct im_map *mp;
-	struct jw *w = c->w;
 	struct im_place p;
 	uint64_t off, gpa;
 	char *text = NULL, sw[64];
@@ -124,21 +166,8 @@ static void explain_hva(struct ctx *c)
 	if (sl)
 		slot_words(m, &p, sw, sizeof(sw));
 	if (p.f_dev.state == IM_KNOWN) {
-		const struct im_device *d = &m->devices[p.dev];
-		char g[128] = "no memslot maps it, so the guest cannot reach it through KVM";
-
-		if (sl)
-			snprintf(g, sizeof(g), "the guest sees it at GPA 0x%" PRIx64 " (%s)", gpa, sw);
 		kind = "vfio-bar";
-		text = im_asprintf("QEMU's mmap of %s BAR %d, offset 0x%" PRIx64 " into the BAR: device memory at HPA 0x%" PRIx64 "; %s. Never read it through /proc/PID/mem.",
-				   d->bdf, p.bar, p.bar_offset, p.hpa, g);
-		j = add(c, "hva", text);
-		if (j) {
-			jw_kstr(w, "device", d->bdf);
-			jw_kint(w, "bar", p.bar);
-			jw_khex(w, "bar_offset", p.bar_offset);
-			jw_khex(w, "hpa", p.hpa);
-		}
+		j = hva_vfio_bar(c, &p, sl ? sw : NULL, &text);
 	} else if (mp->vfio) {
 		kind = "vfio-unknown";
 		text = im_asprintf("a vfio device mapping (maps line %u) whose device is not known; offset 0x%" PRIx64 " into it",
@@ -182,21 +211,8 @@ static void explain_hva(struct ctx *c)
 			text = im_asprintf("anonymous memory of QEMU in no memslot: thread stacks, malloc arenas, or guest RAM when there is no KVM");
 		j = add(c, "hva", text);
 	}
-	if (!j)
-		return;
-	jw_kstr(w, "kind", kind);
-	jw_key(w, "mapping");
-	jw_obj_begin(w);
-	jw_khex(w, "start", mp->start);
-	jw_khex(w, "end", mp->end);
-	jw_kstr(w, "perms", mp->perms);
-	jw_khex(w, "offset", mp->offset);
-	jw_kstr(w, "path", mp->path);
-	jw_obj_end(w);
-	jw_khex_or_null(w, "gpa", sl, gpa);
-	if (sym[0])
-		jw_kstr(w, "symbol", sym);
-	meaning(c, text);
+	if (j)
+		hva_json(c, &p, kind, sym, text);
 }
 
 /* Without memslots: the guest piece QEMU itself told of (TCG). */
