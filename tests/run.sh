@@ -188,6 +188,32 @@ for _ in $(seq 500); do [ "$(cat /proc/$tailer/comm 2>/dev/null)" = tail ] && br
 live_vs_replay tail $tailer
 kill $tailer 2>/dev/null; wait $tailer 2>/dev/null
 if [ -n "${QEMU_PID:-}" ]; then live_vs_replay qemu "$QEMU_PID"; fi
+
+# --- capture writes only inside -o: a planted link, a non-empty -o, --force ---
+cap_case() {	# name want-exit want-stderr-regex check-command [capture args...]
+	local name=$1 want=$2 re=$3 check=$4; shift 4
+	timeout 10 "$BIN" capture --pid $sleeper -i tests/pci.ids "$@" >/dev/null 2>"$c-$name.err" </dev/null; rc=$?
+	# no regex: stderr must be empty
+	if [ $rc -eq "$want" ] && { [ -z "$re" ] && [ ! -s "$c-$name.err" ] || { [ -n "$re" ] && grep -Eq "$re" "$c-$name.err"; }; } &&
+	   (eval "$check"); then
+		ok "capture -o $name: exit $rc${re:+, $(head -1 "$c-$name.err")}"
+	else
+		bad "capture -o $name: exit $rc (want $want): $(head -3 "$c-$name.err"); check: $check"
+	fi
+}
+c=$B/t/capture-o; rm -rf "$c"; mkdir -p "$c/away" "$c/evil"; ln -s ../away "$c/evil/proc"
+cap_case planted-proc-link 2 "evil: exists and is not empty" '[ -z "$(ls -A $c/away)" ] && [ -L $c/evil/proc ]' -o "$c/evil"
+cap_case planted-proc-link-force 0 "" \
+	'[ -z "$(ls -A $c/away)" ] && [ ! -L $c/evil/proc ] && [ -d $c/evil/proc/$sleeper ] && [ $(ls -A $c | wc -l) = 2 ]' \
+	-o "$c/evil" --force
+mkdir "$c/notes"; echo keep >"$c/notes/todo"
+cap_case non-empty 2 "notes: exists and is not empty" '[ "$(ls -A $c/notes)" = todo ]' -o "$c/notes"
+cap_case non-empty-force 2 "notes: holds 'todo', which capture does not write" '[ "$(ls -A $c/notes)" = todo ]' -o "$c/notes" --force
+ln -s away "$c/link"
+cap_case symlink 2 "link: is a symlink" '[ -z "$(ls -A $c/away)" ]' -o "$c/link"
+mkdir "$c/empty"
+cap_case empty 0 "" '[ -d $c/empty/proc/$sleeper ]' -o "$c/empty"
+cap_case gone-target 2 "no such process" '[ ! -e $c/gone ]' -o "$c/gone" --pid 999999999
 kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
 
 # --- the man page ---
