@@ -811,7 +811,7 @@ static int guest_bars(struct im_model *m)
 			bar->guest_gpa = qb->gpa;
 			bar->guest_size = qb->size;
 		}
-		if (!r && !bar->nguest && !m->has_kvm_vm)
+		if (!r && !bar->nguest && m->kvm_vm == IM_TRI_NO)
 			r = qemu_guest_pieces(d, bar, qb);
 		if (qb->have_hva && m->memslots_known) {
 			long s = im_find_memslot_gpa(m, 0, qb->gpa);

@@ -72,7 +72,9 @@ static const char doc[] =
 	"  2  EXIT_BAD       failure: bad input, target gone, nothing to report;\n"
 	"                   bad input is one line naming the file: a bad line,\n"
 	"                   a FIFO or device node, a file too large, a symlink\n"
-	"                   that escapes or loops\n"
+	"                   that escapes or loops; \"the target exited\": a\n"
+	"                   zombie, or gone while it was read; capture: -o not\n"
+	"                   empty (or not a previous capture, with --force)\n"
 	"  64 EXIT_USAGE     usage error\n"
 	"\n"
 	"See iommu-map(8).";
@@ -208,13 +210,17 @@ static int die_err(const struct im_err *e, int r)
 static int pick_pid(struct args *a)
 {
 	struct im_candidate *c = NULL;
-	size_t n = 0, i;
-	int r = im_proc_find_vmms(&c, &n);
+	size_t n = 0, i, unreadable = 0;
+	int why = 0, r = im_proc_find_vmms(&c, &n, &unreadable, &why);
 
 	if (r) {
 		warnmsg("%s/proc: %s", im_root(), strerror(-r));
 		return -EXIT_BAD;
 	}
+	if (unreadable)	/* one line, like a partial source: a VMM may be among them */
+		warnmsg("%zu processes could not be read (%s%s): a VMM among them is not seen; give --pid",
+			unreadable, strerror(-why),
+			why == -EACCES || why == -EPERM ? ": need root or CAP_SYS_PTRACE" : "");
 	if (n == 1) {
 		a->pid = c[0].pid;
 		im_candidates_free(c, n);
@@ -254,7 +260,7 @@ static int load_memslots(struct im_model *m, struct im_err *err)
 	r = im_memslots_load(m, err);
 	if (r != -ENOENT)
 		return r;
-	if (!m->has_kvm_vm && !m->memslots_why)
+	if (m->kvm_vm == IM_TRI_NO && !m->memslots_why)
 		return im_add_source(m, "memslots", IM_SRC_OK,
 				     "the target holds no KVM VM fd (anon_inode:kvm-vm): it runs without KVM (TCG), so there are no memslots");
 	r = im_root_read("iommu-map/memslots.status", &status, NULL);
@@ -390,6 +396,13 @@ int main(int argc, char **argv)
 	}
 	if (!r)
 		r = load_memslots(&m, &err);
+	/* a target that exited while the sources were read: that, not what failed after */
+	if (r != -ENOMEM && r != -ESRCH) {
+		int gone = im_proc_check_running(&m, &err);
+
+		if (gone)
+			r = gone;
+	}
 	if (r) {
 		ret = die_err(&err, r);
 		goto out;

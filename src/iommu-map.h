@@ -157,8 +157,12 @@ int im_bdf_norm(const char *s, size_t len, char out[16]);	/* parse, then format 
 /* proc.c */
 int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 		       struct im_map **maps, size_t *nmaps, struct im_err *err);
+/* -ESRCH, err "ROOT/proc/PID: the target exited ...": a zombie, or gone while read */
 int im_proc_load(struct im_model *m, int pid, struct im_err *err);
-int im_proc_find_vmms(struct im_candidate **c, size_t *n);
+/* 0: the target im_proc_load saw running still runs (or was not seen so); else as above */
+int im_proc_check_running(const struct im_model *m, struct im_err *err);
+/* *unreadable: processes whose fds could not be listed, *why: the first error */
+int im_proc_find_vmms(struct im_candidate **c, size_t *n, size_t *unreadable, int *why);
 void im_candidates_free(struct im_candidate *c, size_t n);
 
 /* pci.c */
