@@ -16,7 +16,7 @@ B       ?= build
 # sources/ fill the model, views/ print it, watch/ is the live tracer, lib/
 # the shared plumbing.  One include rule: every header by its path under src/
 # ("sources/qmp.h"), with -Isrc only.
-LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c) \
+LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c outdir.c) \
 	    src/model.c src/correlate.c src/pipeline.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qmp-client.c qmp.c mtree.c gdbexport.c kmod.c) \
 	    $(addprefix src/views/,json.c report.c explain.c capture.c capture-qmp.c mtree-view.c) \
@@ -28,7 +28,7 @@ UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-past
 	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c \
 	     tests/unit/test-kmod.c tests/unit/test-elfsym.c tests/unit/test-watch.c \
 	     tests/unit/test-watch-poll.c tests/unit/test-uprobes.c tests/unit/test-jsonw.c \
-	     tests/unit/test-sysroot.c tests/unit/test-place.c tests/unit/test-pipeline.c
+	     tests/unit/test-sysroot.c tests/unit/test-place.c tests/unit/test-pipeline.c tests/unit/test-outdir.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \

@@ -787,7 +787,7 @@ static int guest_bars(struct im_model *m)
 			bar->guest_gpa = qb->gpa;
 			bar->guest_size = qb->size;
 		}
-		if (!r && !bar->nguest && !m->has_kvm_vm)
+		if (!r && !bar->nguest && m->kvm_vm == IM_TRI_NO)
 			r = qemu_guest_pieces(d, bar, qb);
 		if (qb->have_hva && m->memslots_known) {
 			long s = im_find_memslot_gpa(m, 0, qb->gpa);
@@ -958,7 +958,7 @@ static bool slots_searchable(const struct im_model *m, bool by_hva, struct im_fa
 		if (!by_hva || m->by_hva.n == m->nmemslots)
 			return true;
 		fact(f, IM_UNKNOWN, "memslots not indexed: correlate has not run");
-	} else if (!m->has_kvm_vm) {
+	} else if (m->kvm_vm == IM_TRI_NO) {
 		fact(f, IM_ABSENT, "the target holds no KVM VM (TCG): there are no memslots");
 	} else {
 		fact(f, IM_UNKNOWN, slots_why(m));

@@ -35,6 +35,7 @@ enum {
 	OPT_POLL,
 	OPT_INTERVAL,
 	OPT_METHOD,
+	OPT_FORCE,
 };
 
 struct args {
@@ -42,7 +43,7 @@ struct args {
 	int pid;
 	const char *sysroot, *slot, *ids, *out;
 	const char *gdb_export, *qmp, *qemu_trace, *mtree;
-	bool json, poll;
+	bool json, poll, force;
 	unsigned int interval_ms;
 	int method;			/* enum im_watch_method */
 	bool method_set;
@@ -57,7 +58,9 @@ static const char doc[] =
 	"Commands:\n"
 	"  report             the picture per BAR (the default)\n"
 	"  explain ADDR       every reading of a number: as an HVA, a GPA, an HPA\n"
-	"  capture -o DIR     snapshot the files read into a fixture for --sysroot\n"
+	"  capture -o DIR     snapshot the files read into a fixture for --sysroot;\n"
+	"                     DIR must not exist or be empty (--force: or hold a\n"
+	"                     previous capture, which is replaced, never merged)\n"
 	"  watch              follow memslot and vfio mmap changes live, with QEMU's stack\n"
 	"\n"
 	"Exit status:\n"
@@ -66,7 +69,9 @@ static const char doc[] =
 	"  2  EXIT_BAD       failure: bad input, target gone, nothing to report;\n"
 	"                   bad input is one line naming the file: a bad line,\n"
 	"                   a FIFO or device node, a file too large, a symlink\n"
-	"                   that escapes or loops\n"
+	"                   that escapes or loops; \"the target exited\": a\n"
+	"                   zombie, or gone while it was read; capture: -o not\n"
+	"                   empty (or not a previous capture, with --force)\n"
 	"  64 EXIT_USAGE     usage error\n"
 	"\n"
 	"See iommu-map(8).";
@@ -92,7 +97,10 @@ static struct argp_option options[] = {
 	  "stdin); BAR regions named by host BDF, VFIO_FD<fd> or id=; lines not understood are "
 	  "counted", 3 },
 	{ NULL, 0, NULL, 0, "Capture:", 4 },
-	{ "output", 'o', "DIR", 0, "capture: the fixture directory to write", 4 },
+	{ "output", 'o', "DIR", 0, "capture: the fixture directory to create (absent or empty); "
+	  "nothing is written outside it or through a link in it", 4 },
+	{ "force", OPT_FORCE, NULL, 0, "capture: replace a DIR that holds a previous capture "
+	  "(only proc, sys, iommu-map): the new one is written beside it and swapped in", 4 },
 	{ NULL, 0, NULL, 0, "Watch:", 5 },
 	{ "poll", OPT_POLL, NULL, 0, "watch: poll the kernel module's memslots, no ptrace", 5 },
 	{ "interval", OPT_INTERVAL, "MS", 0, "watch --poll: the polling interval (default 100)", 5 },
@@ -118,6 +126,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'j': a->json = true; break;
 	case 'i': a->ids = arg; break;
 	case 'o': a->out = arg; break;
+	case OPT_FORCE: a->force = true; break;
 	case OPT_GDB_EXPORT: a->gdb_export = arg; break;
 	case OPT_QMP: a->qmp = arg; break;
 	case OPT_QEMU_TRACE: a->qemu_trace = arg; break;
@@ -160,8 +169,8 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "explain needs an ADDR");
 		if (a->cmd == CMD_CAPTURE && !a->out)
 			argp_error(state, "capture needs -o DIR");
-		if (a->cmd != CMD_CAPTURE && a->out)
-			argp_error(state, "-o goes with capture");
+		if (a->cmd != CMD_CAPTURE && (a->out || a->force))
+			argp_error(state, "-o and --force go with capture");
 		if (a->cmd != CMD_WATCH && (a->poll || a->interval_ms || a->method_set))
 			argp_error(state, "--poll, --interval and --method go with watch");
 		if (a->poll && a->method_set)
@@ -198,13 +207,17 @@ static int die_err(const struct im_err *e, int r)
 static int pick_pid(struct args *a)
 {
 	struct im_candidate *c = NULL;
-	size_t n = 0, i;
-	int r = im_proc_find_vmms(&c, &n);
+	size_t n = 0, i, unreadable = 0;
+	int why = 0, r = im_proc_find_vmms(&c, &n, &unreadable, &why);
 
 	if (r) {
 		warnmsg("%s/proc: %s", im_root(), strerror(-r));
 		return -EXIT_BAD;
 	}
+	if (unreadable)	/* one line, like a partial source: a VMM may be among them */
+		warnmsg("%zu processes could not be read (%s%s): a VMM among them is not seen; give --pid",
+			unreadable, strerror(-why),
+			why == -EACCES || why == -EPERM ? ": need root or CAP_SYS_PTRACE" : "");
 	if (n == 1) {
 		a->pid = c[0].pid;
 		im_candidates_free(c, n);
@@ -247,7 +260,8 @@ static int run_watch(struct im_model *m, const struct args *a, struct im_err *er
 }
 
 /* The command, on the loaded model; ret: the exit code so far. */
-static int dispatch(struct im_model *m, const struct args *a, struct im_err *err, int ret)
+static int dispatch(struct im_model *m, const struct args *a, struct im_outdir *out,
+		    struct im_err *err, int ret)
 {
 	int r = 0;
 
@@ -274,9 +288,11 @@ static int dispatch(struct im_model *m, const struct args *a, struct im_err *err
 			return die_err(err, r);
 		break;
 	case CMD_CAPTURE:
-		r = im_capture(m, a->out, err);
+		r = im_capture(m, out, err);
 		if (!r && a->qmp)
-			r = im_qmp_write_capture(a->out, m, err);
+			r = im_qmp_write_capture(out, m, err);
+		if (!r)
+			r = im_outdir_close(out, true, err);
 		if (r)
 			return die_err(err, r);
 		break;
@@ -293,6 +309,7 @@ int main(int argc, char **argv)
 	struct args a = { .cmd = CMD_REPORT, .pid = -1 };
 	struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
 	struct im_model m;
+	struct im_outdir out = { .parent = -1, .fd = -1 };
 	struct im_err err = { 0 };
 	char slot[16];
 	int r, ret = EXIT_OK;
@@ -323,6 +340,9 @@ int main(int argc, char **argv)
 		if (r)
 			return -r;
 	}
+	/* -o first: a DIR that cannot be used is refused before the target is read */
+	if (a.cmd == CMD_CAPTURE && (r = im_outdir_open(&out, a.out, a.force, &err)))
+		return die_err(&err, r);
 	im_model_init(&m);
 	m.sysroot = im_root();
 	if (im_root_is_live())
@@ -332,6 +352,13 @@ int main(int argc, char **argv)
 				    .pid = a.pid, .ids = a.ids, .gdb_export = a.gdb_export,
 				    .qemu_trace = a.qemu_trace, .qmp = a.qmp,
 				    .kmod_checks = a.cmd != CMD_WATCH }, &err);
+	/* a target that exited while the sources were read: that, not what failed after */
+	if (r != -ENOMEM && r != -ESRCH) {
+		int gone = im_proc_check_running(&m, &err);
+
+		if (gone)
+			r = gone;
+	}
 	if (r) {
 		ret = die_err(&err, r);
 		goto out;
@@ -343,8 +370,10 @@ int main(int argc, char **argv)
 				m.sources[i].detail ? m.sources[i].detail : "");
 			ret = EXIT_PARTIAL;
 		}
-	ret = dispatch(&m, &a, &err, ret);
+	ret = dispatch(&m, &a, &out, &err, ret);
 out:
+	if (out.path)
+		im_outdir_close(&out, false, &err);	/* a failed capture leaves DIR as it was */
 	im_model_free(&m);
 	if (fflush(stdout) || ferror(stdout)) {
 		warnmsg("write error: %s", strerror(errno));

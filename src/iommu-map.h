@@ -70,6 +70,28 @@ char *im_root_path(const char *rel);		/* sysroot-joined, for messages */
 int im_root_check_tree(const char *rel, struct im_err *err);
 void im_root_use_openat2(bool on);	/* tests: false walks as on a pre-5.6 kernel */
 
+/*
+ * outdir.c: the directory capture writes, and nothing outside it.  DIR must
+ * not exist or be empty (with force: or hold a previous capture, which is
+ * replaced whole, never merged).  rel is relative to DIR, without "." or
+ * ".." components; no call follows a link or reuses a file.  Each returns
+ * -errno; close(ok false) leaves DIR as open found it.
+ */
+struct im_outdir {
+	const char *path;		/* DIR as given, for messages */
+	char *parent_path, *name;	/* DIR split */
+	int parent, fd;			/* DIR's parent; the directory written */
+	char *tmp;			/* force over a capture: the fresh one beside it */
+	bool created;			/* DIR did not exist */
+	bool ours;			/* what fd holds is ours to remove on failure */
+};
+int im_outdir_open(struct im_outdir *o, const char *path, bool force, struct im_err *err);
+int im_outdir_mkdirs(struct im_outdir *o, const char *rel);
+int im_outdir_put(struct im_outdir *o, const char *rel, const char *buf, size_t len);
+int im_outdir_symlink(struct im_outdir *o, const char *rel, const char *target);
+int im_outdir_close(struct im_outdir *o, bool ok, struct im_err *err);
+char *im_outdir_path(const struct im_outdir *o, const char *rel);	/* "DIR/rel" */
+
 /* model.c */
 void im_model_init(struct im_model *m);
 void im_model_free(struct im_model *m);
@@ -139,8 +161,12 @@ int im_bdf_norm(const char *s, size_t len, char out[16]);	/* parse, then format 
 /* proc.c */
 int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 		       struct im_map **maps, size_t *nmaps, struct im_err *err);
+/* -ESRCH, err "ROOT/proc/PID: the target exited ...": a zombie, or gone while read */
 int im_proc_load(struct im_model *m, int pid, struct im_err *err);
-int im_proc_find_vmms(struct im_candidate **c, size_t *n);
+/* 0: the target im_proc_load saw running still runs (or was not seen so); else as above */
+int im_proc_check_running(const struct im_model *m, struct im_err *err);
+/* *unreadable: processes whose fds could not be listed, *why: the first error */
+int im_proc_find_vmms(struct im_candidate **c, size_t *n, size_t *unreadable, int *why);
 void im_candidates_free(struct im_candidate *c, size_t n);
 
 /* pci.c */
@@ -215,6 +241,6 @@ int im_report_json(FILE *f, const struct im_model *m);
 int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json);
 
 /* capture.c */
-int im_capture(struct im_model *m, const char *dir, struct im_err *err);
+int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err);
 
 #endif

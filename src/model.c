@@ -84,6 +84,7 @@ void im_model_free(struct im_model *m)
 	free(m->kernel);
 	free(m->offset_why);
 	free(m->memslots_why);
+	free(m->kvm_vm_why);
 	memset(m, 0, sizeof(*m));
 }
 

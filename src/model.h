@@ -38,6 +38,9 @@ enum im_severity { IM_SEV_INFO = 0, IM_SEV_WARNING, IM_SEV_ERROR };
 
 enum im_src_status { IM_SRC_OK = 0, IM_SRC_PARTIAL, IM_SRC_UNAVAILABLE };
 
+/* a yes/no fact: known yes, known no, or unknown (with a why beside it) */
+enum im_tri { IM_TRI_UNKNOWN = 0, IM_TRI_NO, IM_TRI_YES };
+
 /* What the kernel module's page-table walk found behind a BAR mmap. */
 enum im_hpa_check {
 	IM_HPA_UNCHECKED = 0,	/* not walked: no module, replay, no VM fd */
@@ -206,7 +209,9 @@ struct im_model {
 	char *comm, *cmdline, *kernel;
 	enum im_offset_mode offset_mode;
 	char *offset_why;		/* how the decoding was chosen */
-	bool has_kvm_vm;		/* an anon_inode:kvm-vm fd is held */
+	enum im_tri kvm_vm;		/* an anon_inode:kvm-vm fd is held; unknown: */
+	char *kvm_vm_why;		/* the fds were not (all) read, and why */
+	bool running;			/* proc/PID/stat said it ran when first read */
 
 	struct im_device *devices;	/* sorted by bdf */
 	size_t ndevices;

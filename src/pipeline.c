@@ -98,7 +98,7 @@ static int run_memslots(struct im_load *l)
 
 	if (r != -ENOENT)
 		return r;
-	if (!m->has_kvm_vm && !m->memslots_why)
+	if (m->kvm_vm == IM_TRI_NO && !m->memslots_why)
 		return im_add_source(m, "memslots", IM_SRC_OK,
 				     "the target holds no KVM VM fd (anon_inode:kvm-vm): it runs without KVM (TCG), so there are no memslots");
 	r = im_root_read("iommu-map/memslots.status", &status, NULL);

@@ -129,6 +129,60 @@ else
 	bad "live, no --pid: exit $rc: $(grep -m3 -E 'Sanitizer|iommu-map' "$B/t/live-nopid.err")"
 fi
 
+# --- live, no --pid, as nobody: the processes it cannot read are counted, with why
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$BIN"; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" >/dev/null 2>"$B/t/live-nobody.err" </dev/null; rc=$?
+	if grep -Eq "^iommu-map: [0-9]+ processes could not be read \(Permission denied: need root or CAP_SYS_PTRACE\)" "$B/t/live-nobody.err"; then
+		ok "live, no --pid, as nobody: exit $rc, $(grep -o '[0-9]* processes could not be read' "$B/t/live-nobody.err")"
+	else
+		bad "live, no --pid, as nobody: exit $rc: $(head -3 "$B/t/live-nobody.err")"
+	fi
+else
+	echo "skip live, no --pid, as nobody: needs root, setpriv and a binary nobody can run"
+fi
+
+# --- the target's life: a zombie, and one that exits while it is read: exit 2, "the target exited"
+target_gone() {	# name pid [args...]
+	local name=$1 pid=$2; shift 2
+	timeout 10 "$BIN" --pid "$pid" -i tests/pci.ids "$@" >"$B/t/gone-$name.out" 2>"$B/t/gone-$name.err" </dev/null; rc=$?
+	if [ $rc -eq 2 ] && [ "$(wc -l <"$B/t/gone-$name.err")" -eq 1 ] &&
+	   grep -q "^iommu-map: /proc/$pid: the target exited" "$B/t/gone-$name.err" && [ ! -s "$B/t/gone-$name.out" ]; then
+		ok "target $name: exit 2, $(cat "$B/t/gone-$name.err")"
+	else
+		bad "target $name: exit $rc: $(head -3 "$B/t/gone-$name.err") $(head -3 "$B/t/gone-$name.out")"
+	fi
+}
+# a child that exits and is never reaped: its parent sleeps, holding the zombie
+exec 9< <(python3 -c 'import os, sys, time
+pid = os.fork()
+if pid == 0:
+    os._exit(0)
+print(pid, flush=True)
+time.sleep(30)')
+read -r zombie <&9
+for _ in $(seq 500); do grep -q '^State:.Z' /proc/$zombie/status 2>/dev/null && break; sleep 0.01; done
+target_gone zombie "$zombie"
+exec 9<&-
+# a target that exits when we talk to it: a QMP socket whose server exits on connect,
+# so it exits after its maps and fds were read and before the report
+sock=$B/t/exit-on-connect.sock; rm -f "$sock"
+python3 -c 'import os, socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
+c = s.accept(); os._exit(0)' "$sock" & exiter=$!	# c: closed by the exit, not before
+for _ in $(seq 500); do [ -S "$sock" ] && break; sleep 0.01; done
+target_gone exit-mid-run "$exiter" --qmp "$sock"
+wait $exiter 2>/dev/null
+# and without fds to read: the KVM state is unknown, never "TCG"
+d=$B/t/no-fd; rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"; rm -rf "$d/proc/2021/fd" "$d/iommu-map/memslots"
+"$BIN" --sysroot "$d" -i tests/pci.ids >"$d.out" 2>&1; rc=$?
+"$BIN" --sysroot "$d" -i tests/pci.ids explain 0xe2c20010 >>"$d.out" 2>&1
+if [ $rc -eq 1 ] && ! grep -q TCG "$d.out" && grep -q "whether it uses KVM is unknown" "$d.out" &&
+   grep -q "whether KVM maps it is unknown" "$d.out"; then
+	ok "no proc/PID/fd: exit 1, KVM unknown, no TCG in report or explain"
+else
+	bad "no proc/PID/fd: exit $rc: $(grep -m3 -E 'TCG|unknown' "$d.out")"
+fi
+
 # --- leaf sizes: lab-largebar's kernel-checks with a LEAVES field written in, as
 # a 6.12+ capture has it (2 MiB leaves: the 2 GiB BAR's HVA is 2 MiB-aligned) ---
 d=$B/t/leaves
@@ -188,6 +242,32 @@ for _ in $(seq 500); do [ "$(cat /proc/$tailer/comm 2>/dev/null)" = tail ] && br
 live_vs_replay tail $tailer
 kill $tailer 2>/dev/null; wait $tailer 2>/dev/null
 if [ -n "${QEMU_PID:-}" ]; then live_vs_replay qemu "$QEMU_PID"; fi
+
+# --- capture writes only inside -o: a planted link, a non-empty -o, --force ---
+cap_case() {	# name want-exit want-stderr-regex check-command [capture args...]
+	local name=$1 want=$2 re=$3 check=$4; shift 4
+	timeout 10 "$BIN" capture --pid $sleeper -i tests/pci.ids "$@" >/dev/null 2>"$c-$name.err" </dev/null; rc=$?
+	# no regex: stderr must be empty
+	if [ $rc -eq "$want" ] && { [ -z "$re" ] && [ ! -s "$c-$name.err" ] || { [ -n "$re" ] && grep -Eq "$re" "$c-$name.err"; }; } &&
+	   (eval "$check"); then
+		ok "capture -o $name: exit $rc${re:+, $(head -1 "$c-$name.err")}"
+	else
+		bad "capture -o $name: exit $rc (want $want): $(head -3 "$c-$name.err"); check: $check"
+	fi
+}
+c=$B/t/capture-o; rm -rf "$c"; mkdir -p "$c/away" "$c/evil"; ln -s ../away "$c/evil/proc"
+cap_case planted-proc-link 2 "evil: exists and is not empty" '[ -z "$(ls -A $c/away)" ] && [ -L $c/evil/proc ]' -o "$c/evil"
+cap_case planted-proc-link-force 0 "" \
+	'[ -z "$(ls -A $c/away)" ] && [ ! -L $c/evil/proc ] && [ -d $c/evil/proc/$sleeper ] && [ $(ls -A $c | wc -l) = 2 ]' \
+	-o "$c/evil" --force
+mkdir "$c/notes"; echo keep >"$c/notes/todo"
+cap_case non-empty 2 "notes: exists and is not empty" '[ "$(ls -A $c/notes)" = todo ]' -o "$c/notes"
+cap_case non-empty-force 2 "notes: holds 'todo', which capture does not write" '[ "$(ls -A $c/notes)" = todo ]' -o "$c/notes" --force
+ln -s away "$c/link"
+cap_case symlink 2 "link: is a symlink" '[ -z "$(ls -A $c/away)" ]' -o "$c/link"
+mkdir "$c/empty"
+cap_case empty 0 "" '[ -d $c/empty/proc/$sleeper ]' -o "$c/empty"
+cap_case gone-target 2 "no such process" '[ ! -e $c/gone ]' -o "$c/gone" --pid 999999999
 kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
 
 # --- the man page ---

@@ -97,7 +97,21 @@ static void free_fds(struct im_model *m)
 	}
 	free(m->fds);
 	m->fds = NULL;
-	m->has_kvm_vm = false;
+	m->kvm_vm = IM_TRI_UNKNOWN;
+	free(m->kvm_vm_why);
+	m->kvm_vm_why = NULL;
+}
+
+/* after the fd listing: a KVM VM fd seen, none among all, or unknown (why) */
+static int set_kvm_vm(struct im_model *m, const char *rel, bool seen, int perm)
+{
+	char *path = im_root_path(rel);
+
+	m->kvm_vm = seen ? IM_TRI_YES : perm ? IM_TRI_UNKNOWN : IM_TRI_NO;
+	if (m->kvm_vm == IM_TRI_UNKNOWN)
+		m->kvm_vm_why = im_asprintf("%s: %s", path ? path : rel, strerror(-perm));
+	free(path);
+	return m->kvm_vm == IM_TRI_UNKNOWN && !m->kvm_vm_why ? -ENOMEM : 0;
 }
 
 /*
@@ -110,6 +124,7 @@ static int load_fds(struct im_model *m, int pid, int *perm, struct im_err *err)
 	char rel[64], target[PATH_MAX];
 	struct dirent *de;
 	size_t cap = 0;
+	bool kvm = false;
 	DIR *d;
 	int fd, r = 0;
 
@@ -118,7 +133,7 @@ static int load_fds(struct im_model *m, int pid, int *perm, struct im_err *err)
 	fd = im_root_open(rel, O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {
 		*perm = fd;
-		return 0;
+		return set_kvm_vm(m, rel, false, fd);
 	}
 	d = fdopendir(fd);
 	if (!d) {
@@ -153,8 +168,7 @@ static int load_fds(struct im_model *m, int pid, int *perm, struct im_err *err)
 			break;
 		}
 		m->nfds++;
-		if (im_fd_target_is_kvm_vm(target))
-			m->has_kvm_vm = true;
+		kvm |= im_fd_target_is_kvm_vm(target);
 		if (im_vfio_path_is_device(im_vfio_path_kind(target, NULL))) {
 			char info[400], *buf;
 
@@ -177,7 +191,7 @@ static int load_fds(struct im_model *m, int pid, int *perm, struct im_err *err)
 	closedir(d);
 	if (m->nfds)
 		qsort(m->fds, m->nfds, sizeof(*m->fds), cmp_fd);
-	return r;
+	return r ? r : set_kvm_vm(m, rel, kvm, *perm);
 }
 
 /* *out: the file, trimmed, or NULL when it cannot be read; a hostile file is an error */
@@ -197,19 +211,99 @@ static int read_small(const char *rel, char **out, struct im_err *err)
 	return 0;
 }
 
+#define PF_EXITING 0x4	/* include/linux/sched.h: in do_exit(), before the mm goes */
+
+/*
+ * proc/PID/stat: 1 the process runs; 0 it exited or is exiting (*state 'Z'
+ * zombie, 'X' dead, or PF_EXITING in its flags); -errno (-ENOENT: no such
+ * process, or a fixture without stat).
+ */
+static int proc_state(int pid, char *state, struct im_err *err)
+{
+	char rel[64], *buf, *p;
+	unsigned long flags;
+	int r;
+
+	snprintf(rel, sizeof(rel), "proc/%d/stat", pid);
+	r = im_root_read(rel, &buf, NULL);
+	if (r == -ESRCH)
+		r = -ENOENT;
+	if (r)
+		return im_root_hostile(r) ? im_root_err(err, rel, r) : r;
+	/* "pid (comm) S ppid pgrp session tty tpgid flags ...": comm may hold ") " */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", state, &flags) != 2) {
+		char *path = im_root_path(rel);
+
+		im_err_set(err, path ? path : rel, 1, "not a stat line (want 'pid (comm) state ppid ... flags')");
+		free(path);
+		free(buf);
+		return -EINVAL;
+	}
+	free(buf);
+	return *state == 'Z' || *state == 'X' || *state == 'x' || (flags & PF_EXITING) ? 0 : 1;
+}
+
+static int exited(struct im_err *err, int pid, char state, const char *when)
+{
+	char rel[32], *path;
+
+	snprintf(rel, sizeof(rel), "proc/%d", pid);
+	path = im_root_path(rel);
+	im_err_set(err, path ? path : rel, 0, "the target exited%s%s", when,
+		   state == 'Z' ? " (a zombie, not yet reaped by its parent)" : "");
+	free(path);
+	return -ESRCH;
+}
+
+static int check_running(int pid, struct im_err *err)
+{
+	char state = '?';
+	int r = proc_state(pid, &state, err);
+
+	if (r == 1)
+		return 0;
+	if (r == 0 || r == -ENOENT)
+		return exited(err, pid, r ? '?' : state, " while it was read");
+	return r;
+}
+
+int im_proc_check_running(const struct im_model *m, struct im_err *err)
+{
+	return m->running ? check_running(m->pid, err) : 0;
+}
+
 int im_proc_load(struct im_model *m, int pid, struct im_err *err)
 {
-	char rel[64], *buf, *file;
+	char rel[64], *buf, *file, state = '?';
 	size_t len;
-	int r, perm = 0;
+	int r, perm = 0, running;
 
 	m->pid = pid;
+	m->running = false;
 	free(m->kernel);
 	r = read_small("proc/sys/kernel/osrelease", &m->kernel, err);
 	if (r)
 		return r;
+	/* a zombie reads as a process with no maps and no fds: never a picture */
+	running = proc_state(pid, &state, err);
+	if (running == 0)
+		return exited(err, pid, state, "");
+	if (running < 0 && running != -ENOENT)
+		return running;
+	m->running = running == 1;
 	snprintf(rel, sizeof(rel), "proc/%d/maps", pid);
 	r = im_root_read(rel, &buf, &len);
+	if (r == 0 && len == 0 && running == 1) {
+		int c = check_running(pid, err);	/* exited after stat? */
+
+		if (c) {
+			free(buf);
+			return c;
+		}
+	}
+	if (running == 1 && (r == -ENOENT || r == -ESRCH))
+		return exited(err, pid, '?', " while it was read");
 	if (r) {
 		im_root_err(err, rel, r);
 		if (r == -ENOENT)
@@ -235,10 +329,14 @@ int im_proc_load(struct im_model *m, int pid, struct im_err *err)
 	r = load_fds(m, pid, &perm, err);
 	if (r)
 		return r;
+	/* read all of it before it exited (or while it was exiting): no picture */
+	if (running == 1 && (r = check_running(pid, err)))
+		return r;
 	if (perm)
 		return im_add_source(m, "proc", IM_SRC_PARTIAL,
-				     "maps: %zu lines; fd: %s (need root or CAP_SYS_PTRACE): devices are known only from maps offsets",
-				     m->nmaps, strerror(-perm));
+				     "maps: %zu lines; fd: %s%s: devices are known only from maps offsets, and whether it uses KVM is unknown",
+				     m->nmaps, strerror(-perm),
+				     perm == -EACCES || perm == -EPERM ? " (need root or CAP_SYS_PTRACE)" : "");
 	return im_add_source(m, "proc", IM_SRC_OK, "maps: %zu lines, fds: %zu",
 			     m->nmaps, m->nfds);
 }
@@ -250,8 +348,11 @@ void im_candidates_free(struct im_candidate *c, size_t n)
 	free(c);
 }
 
-/* Processes under the root that hold vfio device fds or vfio mmaps. */
-int im_proc_find_vmms(struct im_candidate **cp, size_t *np)
+/*
+ * Processes under the root that hold vfio device fds or vfio mmaps; and how
+ * many could not be told (fds and maps unreadable: EACCES, EPERM), with why.
+ */
+int im_proc_find_vmms(struct im_candidate **cp, size_t *np, size_t *unreadable, int *why)
 {
 	struct im_candidate *c = NULL;
 	size_t n = 0, cap = 0;
@@ -259,6 +360,8 @@ int im_proc_find_vmms(struct im_candidate **cp, size_t *np)
 	DIR *d;
 	int fd, r = 0;
 
+	*unreadable = 0;
+	*why = 0;
 	fd = im_root_open("proc", O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
@@ -285,6 +388,10 @@ int im_proc_find_vmms(struct im_candidate **cp, size_t *np)
 		if (!vf && !im_proc_load(&pm, (int)pid, &e))
 			for (i = 0; i < pm.nmaps; i++)
 				vm += pm.maps[i].vfio;
+		if (!vf && !vm && (perm == -EACCES || perm == -EPERM)) {
+			(*unreadable)++;	/* a VMM among these is not seen */
+			*why = *why ? *why : perm;
+		}
 		if (!pm.comm) {
 			char rel[64];
 

@@ -59,10 +59,11 @@ int im_qmp_parse_answers(struct im_model *m, const struct im_qmp_raw *raw,
 #define CAP_MTREE "iommu-map/hmp/info-mtree-f.txt"
 #define CAP_GPA2HVA "iommu-map/hmp/gpa2hva-0x%" PRIx64 ".txt"
 
-/* views/capture-qmp.c: writes m->qmp to dir/iommu-map/qmp/query-pci.json,
- * dir/iommu-map/hmp/info-qtree.txt, info-mtree-f.txt and
- * gpa2hva-0x<gpa>.txt; -ENOENT when the model keeps no answers */
-int im_qmp_write_capture(const char *dir, const struct im_model *m,
+/* views/capture-qmp.c: writes m->qmp to DIR/iommu-map/qmp/query-pci.json,
+ * DIR/iommu-map/hmp/info-qtree.txt, info-mtree-f.txt and
+ * gpa2hva-0x<gpa>.txt (through outdir.c); -ENOENT when the model keeps no answers */
+struct im_outdir;
+int im_qmp_write_capture(struct im_outdir *o, const struct im_model *m,
 			 struct im_err *err);
 /* checks/qmp.c: after im_correlate(): error findings where QEMU disagrees with our chain */
 int im_qmp_crosscheck(struct im_model *m);

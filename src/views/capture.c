@@ -3,213 +3,191 @@
  * capture.c - `capture -o DIR`: the DESIGN.md fixture layout, holding only
  * the files iommu-map reads, so that `--sysroot DIR` replays the same
  * report.  Symlinks are written with the targets read; never followed.
+ * Every write goes through outdir.c: inside DIR, never through a link.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "iommu-map.h"
 
 struct cap {
-	const char *dir;
+	struct im_outdir *o;
 	struct im_err *err;
 };
 
 static int fail(struct cap *c, const char *rel, int r)
 {
-	char *p = im_asprintf("%s/%s", c->dir, rel);
+	char *p = im_outdir_path(c->o, rel);
 
-	im_err_set(c->err, p ? p : rel, 0, "%s", im_root_strerror(r));
+	im_err_set(c->err, p ? p : rel, 0, "%s", r == -ELOOP || r == -EEXIST || r == -ENOTDIR ?
+		   "is in the way (a link or file that capture did not write): nothing written through it" :
+		   im_root_strerror(r));
 	free(p);
 	return r;
 }
 
-/* mkdir -p of the directory part of rel (or all of rel when whole) */
-static int mkdirs(struct cap *c, const char *rel, bool whole)
+static int mkdirs(struct cap *c, const char *rel)
 {
-	char path[PATH_MAX], *s;
-	int n = snprintf(path, sizeof(path), "%s/%s", c->dir, rel);
+	int r = im_outdir_mkdirs(c->o, rel);
 
-	if (n < 0 || (size_t)n >= sizeof(path))
-		return fail(c, rel, -ENAMETOOLONG);
-	if (!whole) {
-		s = strrchr(path, '/');
-		if (s)
-			*s = '\0';
-	}
-	for (s = path + strlen(c->dir) + 1; ; s++) {
-		if (*s == '/' || !*s) {
-			char ch = *s;
-
-			*s = '\0';
-			if (mkdir(path, 0755) && errno != EEXIST)
-				return fail(c, rel, -errno);
-			*s = ch;
-			if (!ch)
-				break;
-		}
-	}
-	return 0;
+	return r ? fail(c, rel, r) : 0;
 }
 
 static int put(struct cap *c, const char *rel, const char *buf, size_t len)
 {
-	char path[PATH_MAX];
-	int fd, r;
+	int r = im_outdir_put(c->o, rel, buf, len);
 
-	r = mkdirs(c, rel, false);
-	if (r)
-		return r;
-	snprintf(path, sizeof(path), "%s/%s", c->dir, rel);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return fail(c, rel, -errno);
-	while (len) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			close(fd);
-			return fail(c, rel, r);
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	if (close(fd))
-		return fail(c, rel, -errno);
-	return 0;
+	return r ? fail(c, rel, r) : 0;
 }
 
-/* copy a file of the root; a missing file is not an error */
-static int copy(struct cap *c, const char *rel)
+/* copy a file of the root to `to` in DIR; a missing file is not an error */
+static int copy(struct cap *c, const char *from, const char *to)
 {
 	char *buf;
 	size_t len;
-	int r = im_root_read(rel, &buf, &len);
+	int r = im_root_read(from, &buf, &len);
 
 	if (r == -ENOENT || r == -EACCES || r == -EPERM || r == -EIO)
 		return 0;
 	if (r)
-		return fail(c, rel, r);
-	r = put(c, rel, buf, len);
+		return fail(c, to, r);
+	r = put(c, to, buf, len);
 	free(buf);
 	return r;
 }
 
 static int link_as(struct cap *c, const char *rel, const char *target)
 {
-	char path[PATH_MAX];
-	int r = mkdirs(c, rel, false);
+	int r = im_outdir_symlink(c->o, rel, target);
 
-	if (r)
-		return r;
-	snprintf(path, sizeof(path), "%s/%s", c->dir, rel);
-	unlink(path);
-	if (symlink(target, path))
-		return fail(c, rel, -errno);
-	return 0;
+	return r ? fail(c, rel, r) : 0;
 }
 
-/* copy a symlink; create its (relative) target directory when asked */
-static int copy_link(struct cap *c, const char *rel, bool mkdir_target)
+/*
+ * out = dir/target with "." and ".." resolved as text, for writing where a
+ * relative link of the root leads without following it; -EXDEV past the top.
+ */
+static int resolve(const char *dir, const char *target, char *out, size_t size)
 {
-	char target[PATH_MAX], dirrel[PATH_MAX * 2];
-	const char *slash;
-	int n = im_root_readlink(rel, target, sizeof(target));
+	char *s = im_asprintf("%s/%s", dir, target), *p, *save = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	out[0] = '\0';
+	for (p = strtok_r(s, "/", &save); p && !r; p = strtok_r(NULL, "/", &save)) {
+		if (!strcmp(p, "."))
+			continue;
+		if (!strcmp(p, "..")) {
+			char *slash = strrchr(out, '/');
+
+			if (!n)
+				r = -EXDEV;
+			n = slash ? (size_t)(slash - out) : 0;
+			out[n] = '\0';
+			continue;
+		}
+		if (n + !!n + strlen(p) + 1 > size)
+			r = -ENAMETOOLONG;
+		else
+			n += (size_t)sprintf(out + n, "%s%s", n ? "/" : "", p);
+	}
+	free(s);
+	return r ? r : (n ? 0 : -EXDEV);
+}
+
+/*
+ * copy the symlink `from` to `to` (the same link, in the real directory);
+ * with mkdir_target, make the directory a relative target names
+ */
+static int copy_link(struct cap *c, const char *from, const char *to, bool mkdir_target)
+{
+	char target[PATH_MAX], dir[PATH_MAX], where[PATH_MAX];
+	const char *slash = strrchr(to, '/');
+	int n = im_root_readlink(from, target, sizeof(target));
 
 	if (n < 0)
-		return n == -ENOENT || n == -EINVAL ? 0 : fail(c, rel, n);
-	n = link_as(c, rel, target);
-	if (n || !mkdir_target || target[0] == '/')
+		return n == -ENOENT || n == -EINVAL ? 0 : fail(c, to, n);
+	n = link_as(c, to, target);
+	if (n || !mkdir_target || target[0] == '/' || !slash)
 		return n;
-	slash = strrchr(rel, '/');
-	snprintf(dirrel, sizeof(dirrel), "%.*s/%s", (int)(slash - rel), rel, target);
-	return mkdirs(c, dirrel, true);
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - to), to);
+	n = resolve(dir, target, where, sizeof(where));
+	return n ? fail(c, to, n) : mkdirs(c, where);
 }
 
 static int capture_device(struct cap *c, const struct im_device *d)
 {
 	static const char *const files[] = { "vendor", "device", "class",
 					     "resource", "config" };
-	char rel[PATH_MAX], target[PATH_MAX], devrel[PATH_MAX * 2];
+	char rel[PATH_MAX], target[PATH_MAX], devrel[PATH_MAX];
+	char from[PATH_MAX + 64], to[PATH_MAX + 64];
 	size_t i;
-	int r, n;
+	int r = 0, n;
 
+	/* read through sys/bus/pci/devices/BDF; write in the directory it leads to */
 	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s", d->bdf);
+	snprintf(devrel, sizeof(devrel), "%s", rel);
 	n = im_root_readlink(rel, target, sizeof(target));
 	if (n > 0 && target[0] != '/') {
 		r = link_as(c, rel, target);
-		if (r)
-			return r;
-		snprintf(devrel, sizeof(devrel), "sys/bus/pci/devices/%s", target);
-	} else {
-		snprintf(devrel, sizeof(devrel), "%s", rel);
+		if (!r && resolve("sys/bus/pci/devices", target, devrel, sizeof(devrel)))
+			r = fail(c, rel, -EXDEV);
 	}
-	r = mkdirs(c, devrel, true);
+	if (!r)
+		r = mkdirs(c, devrel);
 	for (i = 0; i < sizeof(files) / sizeof(files[0]) && !r; i++) {
-		char f[PATH_MAX * 2 + 16];
-
-		snprintf(f, sizeof(f), "%s/%s", rel, files[i]);
-		r = copy(c, f);
-		if (!r && devrel[0] && strcmp(devrel, rel)) {
-			/* copy() wrote through the link's path: fine, it resolved */
-		}
+		snprintf(from, sizeof(from), "%s/%s", rel, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", devrel, files[i]);
+		r = copy(c, from, to);
 	}
-	if (!r) {
-		char f[PATH_MAX + 32];
-
-		snprintf(f, sizeof(f), "%s/driver", rel);
-		r = copy_link(c, f, true);
-		snprintf(f, sizeof(f), "%s/iommu_group", rel);
-		if (!r)
-			r = copy_link(c, f, true);
-		if (!r && d->vfio_cdev >= 0) {
-			/* a file inside, so that the directory survives in git */
-			snprintf(f, sizeof(f), "%s/vfio-dev/vfio%d/dev", rel, d->vfio_cdev);
-			r = copy(c, f);
-		}
+	snprintf(from, sizeof(from), "%s/driver", rel);
+	snprintf(to, sizeof(to), "%s/driver", devrel);
+	if (!r)
+		r = copy_link(c, from, to, true);
+	snprintf(from, sizeof(from), "%s/iommu_group", rel);
+	snprintf(to, sizeof(to), "%s/iommu_group", devrel);
+	if (!r)
+		r = copy_link(c, from, to, true);
+	if (!r && d->vfio_cdev >= 0) {
+		/* a file inside, so that the directory survives in git */
+		snprintf(from, sizeof(from), "%s/vfio-dev/vfio%d/dev", rel, d->vfio_cdev);
+		snprintf(to, sizeof(to), "%s/vfio-dev/vfio%d/dev", devrel, d->vfio_cdev);
+		r = copy(c, from, to);
 	}
 	return r;
 }
 
-int im_capture(struct im_model *m, const char *dir, struct im_err *err)
+int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err)
 {
-	struct cap c = { .dir = dir, .err = err };
+	struct cap c = { .o = o, .err = err };
 	char rel[PATH_MAX];
 	size_t i;
 	int r;
 
-	if (mkdir(dir, 0755) && errno != EEXIST) {
-		im_err_set(err, dir, 0, "%s", strerror(errno));
-		return -errno;
-	}
-	r = copy(&c, "proc/sys/kernel/osrelease");
+	r = copy(&c, "proc/sys/kernel/osrelease", "proc/sys/kernel/osrelease");
 	snprintf(rel, sizeof(rel), "proc/%d/maps", m->pid);
 	if (!r)
-		r = copy(&c, rel);
+		r = copy(&c, rel, rel);
 	snprintf(rel, sizeof(rel), "proc/%d/comm", m->pid);
 	if (!r)
-		r = copy(&c, rel);
+		r = copy(&c, rel, rel);
 	snprintf(rel, sizeof(rel), "proc/%d/cmdline", m->pid);
 	if (!r)
-		r = copy(&c, rel);
+		r = copy(&c, rel, rel);
 	for (i = 0; i < m->nfds && !r; i++) {
 		snprintf(rel, sizeof(rel), "proc/%d/fd/%d", m->pid, m->fds[i].fd);
 		r = link_as(&c, rel, m->fds[i].target);
 		if (!r && im_vfio_path_is_device(im_vfio_path_kind(m->fds[i].target, NULL))) {
 			snprintf(rel, sizeof(rel), "proc/%d/fdinfo/%d", m->pid, m->fds[i].fd);
-			r = copy(&c, rel);
+			r = copy(&c, rel, rel);
 		}
 	}
 	if (!r && !m->nfds) {
 		snprintf(rel, sizeof(rel), "proc/%d/fd", m->pid);
-		r = mkdirs(&c, rel, true);
+		r = mkdirs(&c, rel);
 	}
 	for (i = 0; i < m->ndevices && !r; i++)
 		r = capture_device(&c, &m->devices[i]);

@@ -303,8 +303,11 @@ static void explain_hpa(struct ctx *c)
 			if (h && sl)
 				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 " and the guest sees it at GPA 0x%" PRIx64,
 					 hva, gpa);
-			else if (h && !m->has_kvm_vm)
+			else if (h && m->kvm_vm == IM_TRI_NO)
 				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 " and, with no KVM (TCG), reaches it from there", hva);
+			else if (h && m->kvm_vm == IM_TRI_UNKNOWN && !m->memslots_known)
+				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 "; whether KVM maps it is unknown (fds not read)",
+					 hva);
 			else if (h)
 				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 ", in no memslot", hva);
 			else if (m->devices[i].held)
@@ -367,7 +370,7 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 				!sp[0] ? "in any mapping of the target" : "",
 				!sp[0] && (!sp[1] || !sp[2]) ? "; not " : "",
 				!sp[1] ? (m->memslots_known ? "a GPA of any memslot" :
-					  !m->has_kvm_vm ? "a GPA through KVM: the target has no KVM VM, so no memslots" :
+					  m->kvm_vm == IM_TRI_NO ? "a GPA through KVM: the target has no KVM VM, so no memslots" :
 					  "checked as a GPA: no memslots known") : "",
 				!sp[1] && !sp[2] ? "; not " : "",
 				!sp[2] ? "in any host BAR" : "");

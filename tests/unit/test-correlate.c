@@ -226,6 +226,24 @@ int main(void)
 		snprintf(qb.host_bdf, sizeof(qb.host_bdf), "0000:00:03.0");
 		im_add_qemu_bar(&m, &qb);
 	}
+	T_OK(!im_correlate(&m) && !m.devices[0].bars[3].nguest,
+	     "kvm vm unknown (fds not read): no TCG pieces");
+	setup(&m, "6.1.0");
+	d = add_dev(&m, "0000:00:03.0");
+	bar(d, 3, 0xfeb90000, 0x4000);
+	d->caps_known = true;
+	d->have_msix = true;
+	d->msix_bar = 3;
+	d->msix_table_off = 0;
+	d->msix_table_size = 0x50;
+	maps(&m, "7f0000000000-7f0000004000 rw-s feb90000 00:0e 44 anon_inode:[vfio-device]\n");
+	m.kvm_vm = IM_TRI_NO;	/* the fds were read: no anon_inode:kvm-vm */
+	{
+		struct im_qemu_bar qb = { .bar = 3, .gpa = 0xfeb40000, .size = 0x4000, .source = "qmp" };
+
+		snprintf(qb.host_bdf, sizeof(qb.host_bdf), "0000:00:03.0");
+		im_add_qemu_bar(&m, &qb);
+	}
 	T_OK(!im_correlate(&m), "tcg: correlate");
 	T_EQ_U64(m.devices[0].bars[3].nguest, 1, "tcg: one piece");
 	T_EQ_U64(m.devices[0].bars[3].guest[0].gpa, 0xfeb40050, "tcg: the piece starts after the MSI-X table");

@@ -51,7 +51,7 @@ static void model(struct im_model *m, bool join)
 
 	im_model_init(m);
 	m->pid = 1;
-	m->has_kvm_vm = true;
+	m->kvm_vm = IM_TRI_YES;
 	m->devices = calloc(1, sizeof(*m->devices));
 	m->ndevices = 1;
 	d = &m->devices[0];
@@ -152,7 +152,7 @@ static void test_unknown(void)
 	     p.f_dev.state == IM_UNKNOWN, "unknown: a GPA without memslots: all unknown");
 
 	/* no KVM: no memslots at all, known */
-	m.has_kvm_vm = false;
+	m.kvm_vm = IM_TRI_NO;
 	im_place_hva(&m, 0x7f0000000000, &p);
 	T_OK(p.f_slot.state == IM_ABSENT && strstr(p.f_slot.why, "no KVM"),
 	     "absent: no KVM VM, so no memslot");
@@ -210,7 +210,8 @@ static void test_gpa(void)
 	free(m.memslots);
 	m.memslots = NULL;
 	m.nmemslots = m.cap.memslots = 0;
-	m.memslots_known = m.has_kvm_vm = false;
+	m.memslots_known = false;
+	m.kvm_vm = IM_TRI_NO;
 	m.devices[0].bars[2].guest = calloc(1, sizeof(struct im_bar_guest));
 	m.devices[0].bars[2].guest[0] = (struct im_bar_guest){ 0xfd000000, 0x4000, 0x7f0000010000,
 								-1, -1, "qmp" };

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* Unit tests of proc.c's parsers: maps files, fdinfo (a line and vfio paths: test-parse.c). */
+/*
+ * Unit tests of proc.c's parsers: maps files, fdinfo (a line and vfio paths:
+ * test-parse.c); the KVM VM fd as known yes / known no / unknown(why); a
+ * target that exited (proc/PID/stat) on copies of the fixtures.
+ */
 #include <stdlib.h>
+#include <unistd.h>
 #include "iommu-map.h"
 #include "t.h"
 
@@ -14,6 +19,70 @@ static void free_maps(struct im_map *maps, size_t n)
 	while (n)
 		free(maps[--n].path);
 	free(maps);
+}
+
+static char tmp[] = "/tmp/test-proc-XXXXXX";
+
+/* a copy of seed-2021 changed by cmd (run in it), loaded as pid 2021 */
+static int load_copy(struct im_model *m, const char *cmd, struct im_err *e)
+{
+	char sh[4096], dir[64];
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/fx", tmp);
+	snprintf(sh, sizeof(sh), "rm -rf '%s' && cp -a tests/fixtures/seed-2021 '%s' && cd '%s' && %s",
+		 dir, dir, dir, cmd);
+	if (system(sh))
+		printf("# failed: %s\n", sh);
+	memset(e, 0, sizeof(*e));
+	im_root_init(dir);
+	im_model_init(m);
+	r = im_proc_load(m, 2021, e);
+	return r;
+}
+
+static void test_lifecycle(void)
+{
+	struct im_model m;
+	struct im_err e = { 0 };
+	int r;
+
+	if (access("tests/fixtures/seed-2021", F_OK) || !mkdtemp(tmp)) {
+		printf("skip fixture tests: run from the top of the tree\n");
+		return;
+	}
+	im_root_init("tests/fixtures/seed-2021");
+	im_model_init(&m);
+	T_OK(im_proc_load(&m, 2021, &e) == 0 && m.kvm_vm == IM_TRI_YES && !m.kvm_vm_why,
+	     "kvm vm: seed-2021 holds one: known yes");
+	im_model_free(&m);
+	im_root_init("tests/fixtures/lab-pc-tcg");
+	im_model_init(&m);
+	T_OK(im_proc_load(&m, 390, &e) == 0 && m.kvm_vm == IM_TRI_NO, "kvm vm: lab-pc-tcg: known no (TCG)");
+	im_model_free(&m);
+	r = load_copy(&m, "rm -rf proc/2021/fd", &e);
+	T_OK(r == 0 && m.kvm_vm == IM_TRI_UNKNOWN && m.kvm_vm_why &&
+	     strstr(m.kvm_vm_why, "proc/2021/fd: No such file"), "kvm vm: no proc/PID/fd: unknown, with why (not TCG)");
+	T_OK(m.nsources && m.sources[0].status == IM_SRC_PARTIAL &&
+	     !strstr(m.sources[0].detail, "need root"), "kvm vm: proc partial, not blamed on permissions");
+	im_model_free(&m);
+	r = load_copy(&m, "echo '2021 (qemu-system-x86) Z 1 2021 2021 0 -1 4227148 0' >proc/2021/stat", &e);
+	T_OK(r == -ESRCH && strstr(e.msg, "the target exited") && strstr(e.msg, "zombie"),
+	     "stat Z: the target exited (a zombie)");
+	im_model_free(&m);
+	r = load_copy(&m, "echo '2021 (qemu-system-x86) R 1 2021 2021 0 -1 4194308 0' >proc/2021/stat", &e);
+	T_OK(r == -ESRCH && strstr(e.msg, "the target exited"), "stat PF_EXITING: the target exited");
+	im_model_free(&m);
+	r = load_copy(&m, "echo '2021 (a) Z b) S 1 2021 2021 0 -1 4194560 0' >proc/2021/stat", &e);
+	T_OK(r == 0 && m.kvm_vm == IM_TRI_YES, "stat: a comm holding ') Z' is read to its last ')'; runs");
+	im_model_free(&m);
+	r = load_copy(&m, "echo 'garbage' >proc/2021/stat", &e);
+	T_OK(r == -EINVAL && strstr(e.file, "proc/2021/stat") && e.line == 1, "stat: garbage names stat:1");
+	im_model_free(&m);
+	snprintf(e.msg, sizeof(e.msg), "rm -rf '%s'", tmp);
+	if (system(e.msg))
+		printf("# could not remove %s\n", tmp);
+	im_root_init("/");
 }
 
 int main(void)
@@ -59,5 +128,6 @@ int main(void)
 	T_OK(!im_proc_parse_fdinfo("pos:\t0\nvfio-device-syspath: /sys/devices/pci0000:e0/0000:e8:00.0\n", &sp) &&
 	     sp && !strcmp(sp, "/sys/devices/pci0000:e0/0000:e8:00.0"), "fdinfo syspath (6.18)");
 	free(sp);
+	test_lifecycle();
 	T_DONE();
 }

@@ -225,7 +225,8 @@ static void test_replay(void)
 
 static void test_live(void)
 {
-	char dir[] = "/tmp/test-qmp-live-XXXXXX", sock[600], cap[700];
+	char dir[] = "/tmp/test-qmp-live-XXXXXX", sock[600], cap[700], capdir[600];
+	struct im_outdir o;
 	struct im_err err = { 0 };
 	struct im_model m;
 	char *text = NULL;
@@ -282,10 +283,13 @@ static void test_live(void)
 	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
 	T_OK(m.qmp.query_pci && strstr(m.qmp.info_qtree, "ivshmem-plain") &&
 	     strstr(m.qmp.info_mtree_f, "FlatView"), "live: raw answers kept in the model");
-	r = im_qmp_write_capture(dir, &m, &err);
+	snprintf(capdir, sizeof(capdir), "%s/cap", dir);
+	r = im_outdir_open(&o, capdir, false, &err);
+	r = r ? r : im_qmp_write_capture(&o, &m, &err);
+	r = im_outdir_close(&o, r == 0, &err) ? -EIO : r;
 	T_OK(r == 0, "live: capture written");
 	im_model_free(&m);
-	r = im_root_init(dir);
+	r = im_root_init(capdir);
 	im_model_init(&m);
 	r = r ? r : im_qmp_load_captured(&m, &err);
 	T_OK(r == 0 && m.nsources == 1, "live: capture replays");
