@@ -284,6 +284,12 @@ static int decide_offset_mode(struct im_model *m, const struct cand_index *ci)
 	int maj, min, dummy;
 	size_t i;
 
+	if (m->paste) {
+		free(m->offset_why);
+		m->offset_mode = IM_OFF_UNKNOWN;
+		m->offset_why = im_strdup("a paste: the host's kernel and BARs are not known, so each vfio offset has two readings");
+		return m->offset_why ? 0 : -ENOMEM;
+	}
 	if (!parse_release(m->kernel, &maj, &min))
 		by_kernel = maj > 6 || (maj == 6 && min >= 10) ? IM_OFF_REGION
 							   : IM_OFF_HPA;
@@ -393,7 +399,7 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 		}
 		if (mp->dev >= 0) {
 			m->devices[mp->dev].held = true;
-		} else {
+		} else if (!m->paste) {	/* a paste has no host BARs to match */
 			im_add_finding(m, IM_SEV_WARNING, "offset-matches-no-bar", mp->path,
 				       "the vfio mapping at HVA 0x%" PRIx64 "-0x%" PRIx64 " (maps line %u, offset 0x%" PRIx64 ") matches no host BAR as %s",
 				       mp->start, mp->end - 1, mp->line, mp->offset,

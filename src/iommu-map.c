@@ -32,6 +32,7 @@ enum {
 	OPT_QMP,
 	OPT_QEMU_TRACE,
 	OPT_MTREE,
+	OPT_MAPS,
 	OPT_POLL,
 	OPT_INTERVAL,
 	OPT_METHOD,
@@ -42,7 +43,7 @@ struct args {
 	int cmd;
 	int pid;
 	const char *sysroot, *slot, *ids, *out;
-	const char *gdb_export, *qmp, *qemu_trace, *mtree;
+	const char *gdb_export, *qmp, *qemu_trace, *mtree, *maps;
 	bool json, poll, force;
 	unsigned int interval_ms;
 	int method;			/* enum im_watch_method */
@@ -96,6 +97,8 @@ static struct argp_option options[] = {
 	{ "mtree", OPT_MTREE, "FILE", 0, "annotate `info mtree [-f]` or gdb `qemu mtree` text (- for "
 	  "stdin); BAR regions named by host BDF, VFIO_FD<fd> or id=; lines not understood are "
 	  "counted", 3 },
+	{ "maps", OPT_MAPS, "FILE", 0, "a pasted /proc/PID/maps or `pmap -X` (- for stdin); with "
+	  "a target, checked to be its own", 3 },
 	{ NULL, 0, NULL, 0, "Capture:", 4 },
 	{ "output", 'o', "DIR", 0, "capture: the fixture directory to create (absent or empty); "
 	  "nothing is written outside it or through a link in it", 4 },
@@ -131,6 +134,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_QMP: a->qmp = arg; break;
 	case OPT_QEMU_TRACE: a->qemu_trace = arg; break;
 	case OPT_MTREE: a->mtree = arg; break;
+	case OPT_MAPS: a->maps = arg; break;
 	case OPT_POLL: a->poll = true; break;
 	case OPT_METHOD:
 		if (!strcmp(arg, "auto"))
@@ -313,6 +317,7 @@ int main(int argc, char **argv)
 	struct im_err err = { 0 };
 	char slot[16];
 	int r, ret = EXIT_OK;
+	bool paste;
 	size_t i;
 
 	argp_err_exit_status = EXIT_USAGE;
@@ -335,7 +340,14 @@ int main(int argc, char **argv)
 		warnmsg("capture reads a live system; it does not copy a --sysroot");
 		return EXIT_USAGE;
 	}
-	if (a.pid < 0) {
+	/* paste mode: pastes and no target: nothing of this host is read */
+	paste = a.pid < 0 && !a.sysroot && !a.qmp &&
+		(a.maps || a.mtree || a.qemu_trace || a.gdb_export);
+	if (paste && (a.cmd == CMD_CAPTURE || a.cmd == CMD_WATCH)) {
+		warnmsg("%s needs a live target (--pid); a paste has none", a.cmd == CMD_WATCH ? "watch" : "capture");
+		return EXIT_USAGE;
+	}
+	if (a.pid < 0 && !paste) {
 		r = pick_pid(&a);
 		if (r)
 			return -r;
@@ -351,6 +363,7 @@ int main(int argc, char **argv)
 	r = im_pipeline_run(&m, &(struct im_load_opts){
 				    .pid = a.pid, .ids = a.ids, .gdb_export = a.gdb_export,
 				    .qemu_trace = a.qemu_trace, .qmp = a.qmp,
+				    .maps = a.maps, .paste = paste,
 				    .kmod_checks = a.cmd != CMD_WATCH }, &err);
 	/* a target that exited while the sources were read: that, not what failed after */
 	if (r != -ENOMEM && r != -ESRCH) {

@@ -203,6 +203,7 @@ struct im_candidate {
 
 struct im_model {
 	/* target */
+	bool paste;			/* no target and no host: only what pastes say */
 	const char *sysroot;
 	const char *filter_bdf;		/* -s: show only this device, or NULL */
 	int pid;			/* -1: none */

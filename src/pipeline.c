@@ -13,7 +13,14 @@
 #include "pipeline.h"
 #include "sources/gdbexport.h"
 #include "sources/kmod.h"
+#include "sources/maps-paste.h"
 #include "sources/qmp.h"
+
+/* the target and the host: not in paste mode, where nothing of them is read */
+static bool want_host(const struct im_load *l)
+{
+	return !l->o->paste;
+}
 
 static int run_proc(struct im_load *l)
 {
@@ -23,6 +30,16 @@ static int run_proc(struct im_load *l)
 static int run_pci(struct im_load *l)
 {
 	return im_pci_load(l->m, l->o->ids, l->err);
+}
+
+static bool want_maps_paste(const struct im_load *l)
+{
+	return l->o->maps;
+}
+
+static int run_maps_paste(struct im_load *l)
+{
+	return im_maps_paste_load(l->m, l->o->maps, l->err);
 }
 
 static bool want_gdb_export(const struct im_load *l)
@@ -51,7 +68,7 @@ static int run_trace(struct im_load *l)
 /* --qmp, or the answers a fixture kept */
 static bool want_qmp(const struct im_load *l)
 {
-	return l->o->qmp || !im_root_is_live();
+	return l->o->qmp || (!l->o->paste && !im_root_is_live());
 }
 
 static int run_qmp(struct im_load *l)
@@ -94,8 +111,11 @@ static int run_memslots(struct im_load *l)
 {
 	struct im_model *m = l->m;
 	char *status = NULL;
-	int r = im_memslots_load(m, l->err);
+	int r;
 
+	if (m->paste)
+		return memslots_unavailable(m, "no target and no host: only a pasted kvm_set_user_memory trace (--qemu-trace) or gdb export gives memslots");
+	r = im_memslots_load(m, l->err);
 	if (r != -ENOENT)
 		return r;
 	if (m->kvm_vm == IM_TRI_NO && !m->memslots_why)
@@ -152,7 +172,7 @@ static int run_qmp_check(struct im_load *l)
 
 static bool want_kmod_checks(const struct im_load *l)
 {
-	return l->o->kmod_checks && im_root_is_live() && im_kmod_available();
+	return l->o->kmod_checks && !l->o->paste && im_root_is_live() && im_kmod_available();
 }
 
 /*
@@ -186,8 +206,7 @@ static int run_kmod_checks(struct im_load *l)
 /* a fixture: the module's checks as they were captured */
 static bool want_kchecks(const struct im_load *l)
 {
-	(void)l;
-	return !im_root_is_live();
+	return !l->o->paste && !im_root_is_live();
 }
 
 static int run_kchecks(struct im_load *l)
@@ -198,8 +217,9 @@ static int run_kchecks(struct im_load *l)
 #define SRC (IM_FILL_MAPS | IM_FILL_DEVICES)
 
 static const struct im_stage stages[] = {
-	{ "proc", 0, IM_FILL_MAPS, false, NULL, run_proc },
-	{ "pci", 0, IM_FILL_DEVICES, false, NULL, run_pci },
+	{ "proc", 0, IM_FILL_MAPS, false, want_host, run_proc },
+	{ "pci", 0, IM_FILL_DEVICES, false, want_host, run_pci },
+	{ "maps-paste", 0, IM_FILL_MAPS, false, want_maps_paste, run_maps_paste },
 	/* QEMU-side sources: after proc and pci, before the memslot fallback */
 	{ "gdb-export", SRC, IM_FILL_QBARS | IM_FILL_MEMSLOTS, false, want_gdb_export,
 	  run_gdb_export },
@@ -263,8 +283,12 @@ int im_pipeline_run(struct im_model *m, const struct im_load_opts *o, struct im_
 	struct im_load l = { .m = m, .o = o, .err = err };
 	size_t n;
 	const struct im_stage *st = im_pipeline_stages(&n);
-	int r = im_pipeline_run_stages(&l, st, n);
+	int r;
 
+	m->paste = o->paste;
+	if (o->paste)
+		m->pid = -1;
+	r = im_pipeline_run_stages(&l, st, n);
 	im_trace_free(&l.trace);
 	return r;
 }

@@ -55,6 +55,49 @@ for cases in tests/expected/*/cases; do
 	done <"$cases"
 done
 
+# --- pastes: tests/pastes/<paste>/cases, read in paste mode (no target, no host);
+# the output goes to tests/pastes/<paste>/expected/<name>.{out,err} ---
+paste_golden() {	# paste name args...
+	local pd=tests/pastes/$1 name=$2; shift 2
+	local exp=$pd/expected/$name out=$B/t/paste-$(basename "$pd")-$name
+	"$BIN" "$@" >"$out.out" 2>"$out.err"
+	echo "[exit $?]" >>"$out.err"
+	if [ $UPDATE = 1 ]; then
+		mkdir -p "$pd/expected"
+		cp "$out.out" "$exp.out"; cp "$out.err" "$exp.err"
+		ok "paste $(basename "$pd")/$name (updated)"; return
+	fi
+	if diff -u "$exp.out" "$out.out" >"tests/diff/paste-$(basename "$pd")-$name.diff" &&
+	   diff -u "$exp.err" "$out.err" >>"tests/diff/paste-$(basename "$pd")-$name.diff"; then
+		rm -f "tests/diff/paste-$(basename "$pd")-$name.diff"; ok "paste $(basename "$pd")/$name"
+	else
+		bad "paste $(basename "$pd")/$name (see tests/diff/paste-$(basename "$pd")-$name.diff)"
+		head -20 "tests/diff/paste-$(basename "$pd")-$name.diff"
+	fi
+}
+for cases in tests/pastes/*/cases; do
+	pd=$(basename "$(dirname "$cases")")
+	while IFS=$'\t' read -r name args; do
+		case "$name" in ''|'#'*) continue;; esac
+		# shellcheck disable=SC2086
+		paste_golden "$pd" "$name" $args
+	done <"$cases"
+done
+# stdin: "-" reads the paste from standard input, as `xclip -o | iommu-map --maps -` does
+out=$("$BIN" --maps - <tests/pastes/04-maps-grep-vfio-three-regions/paste.txt 2>&1)
+case "$out" in *"region 4 (BAR 4)"*"<stdin>: 3 mappings, 3 of them vfio BAR mmaps"*) ok "paste: --maps - reads stdin";;
+*) bad "paste: --maps - reads stdin: $out";; esac
+# a paste from another process, with a target: said, and kept apart
+out=$("$BIN" --sysroot tests/fixtures/seed-2021 --maps tests/pastes/04-maps-grep-vfio-three-regions/paste.txt 2>&1)
+case "$out" in *"none of its 3 mappings is one of the target's"*"[paste-other-process]"*) ok "paste: another process's maps are said to be so";;
+*) bad "paste: another process's maps: $out";; esac
+out=$("$BIN" --sysroot tests/fixtures/seed-2021 --maps tests/pastes/01-seed-gdb-mtree-maps-lfdr/paste.txt 2>&1)
+case "$out" in *"1 of its 1 mappings are the target's"*) ok "paste: the seed's own maps line matches the seed fixture";;
+*) bad "paste: the seed's own maps line: $out";; esac
+# paste mode needs a live target for watch and capture
+"$BIN" --maps tests/pastes/04-maps-grep-vfio-three-regions/paste.txt watch >/dev/null 2>&1
+[ $? = 64 ] && ok "paste: watch without a target is a usage error" || bad "paste: watch without a target"
+
 # --- hostile inputs: a broken copy of a fixture; one line naming file:line, exit 2 ---
 hostile() {	# name expected-stderr-regex mutation-command...
 	local name=$1 want=$2; shift 2

@@ -15,7 +15,12 @@
  * Nothing else is skipped: a line whose data starts with one of these
  * shapes is not a line any reader here understands.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "iommu-map.h"
 #include "lib/paste.h"
 
 static bool is_digit(char c)
@@ -164,4 +169,38 @@ const char *im_paste_strip(const char *s, const char *e)
 		}
 		return p;
 	}
+}
+
+/*
+ * A file the user names on the command line (a paste, a trace), read as
+ * given, not under the sysroot: "-" is standard input.  Regular files,
+ * pipes (`<(xclip -o)`) and sockets only, at most max bytes.
+ */
+int im_paste_read(const char *file, size_t max, const char **name, char **buf, size_t *len,
+		  struct im_err *err)
+{
+	bool in = !strcmp(file, "-");
+	struct stat sb;
+	int fd, r;
+
+	*name = in ? "<stdin>" : file;
+	fd = in ? 0 : open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		r = -errno;
+		im_err_set(err, file, 0, "cannot open: %s", strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &sb) || (!S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode) &&
+			       !S_ISSOCK(sb.st_mode) && !(in && S_ISCHR(sb.st_mode)))) {
+		if (!in)
+			close(fd);
+		im_err_set(err, *name, 0, "not a regular file or a pipe");
+		return -EINVAL;
+	}
+	r = im_read_fd(fd, max, buf, len);
+	if (!in)
+		close(fd);
+	if (r)
+		im_err_set(err, *name, 0, "cannot read: %s", strerror(-r));
+	return r;
 }

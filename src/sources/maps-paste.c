@@ -293,3 +293,74 @@ int im_maps_paste_parse(const char *buf, size_t len, const char *file,
 		im_maps_paste_free(out);
 	return r;
 }
+
+/* pasted mappings that are the target's own (same start and end): a match */
+static size_t matching(const struct im_model *m, const struct im_maps_paste *mp)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < mp->nmaps; i++) {
+		long k = im_find_map(m, mp->maps[i].start);
+
+		if (k >= 0 && m->maps[k].start == mp->maps[i].start &&
+		    m->maps[k].end == mp->maps[i].end)
+			n++;
+	}
+	return n;
+}
+
+static size_t count_vfio(const struct im_maps_paste *mp)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < mp->nmaps; i++)
+		n += mp->maps[i].vfio;
+	return n;
+}
+
+int im_maps_paste_load(struct im_model *m, const char *file, struct im_err *err)
+{
+	struct im_maps_paste mp;
+	char skipped[160] = "";
+	size_t len = 0, same;
+	char *buf = NULL;
+	int r = im_paste_read(file, (size_t)64 << 20, &file, &buf, &len, err);
+
+	if (r)
+		return r;
+	r = im_maps_paste_parse(buf, len, file, &mp, err);
+	free(buf);
+	if (r)
+		return r;
+	if (mp.unknown)
+		snprintf(skipped, sizeof(skipped), "; %u line%s not understood (first: %s:%u)",
+			 mp.unknown, mp.unknown == 1 ? "" : "s", file, mp.first_unknown);
+	if (m->paste) {
+		/* no target: the paste is the maps */
+		r = im_add_source(m, "maps-paste", IM_SRC_OK, "%s: %zu mappings%s, %zu of them vfio BAR mmaps%s",
+				  file, mp.nmaps, mp.pmap ? " (pmap -X)" : "", count_vfio(&mp), skipped);
+		if (!r) {
+			m->maps = mp.maps;
+			m->nmaps = mp.nmaps;
+			mp.maps = NULL;
+			mp.nmaps = 0;
+		}
+		im_maps_paste_free(&mp);
+		return r;
+	}
+	same = matching(m, &mp);
+	if (same)
+		r = im_add_source(m, "maps-paste", IM_SRC_OK,
+				  "%s: %zu of its %zu mappings are the target's (pid %d), so it is this process's; the report uses the target's own maps%s",
+				  file, same, mp.nmaps, m->pid, skipped);
+	else
+		r = im_add_source(m, "maps-paste", IM_SRC_PARTIAL,
+				  "%s: none of its %zu mappings is one of the target's (pid %d): the paste comes from another process or another run, and is kept apart%s",
+				  file, mp.nmaps, m->pid, skipped);
+	if (!r && !same)
+		r = im_add_finding(m, IM_SEV_WARNING, "paste-other-process", file,
+				   "none of the %zu pasted mappings is one of the target's (pid %d): the paste describes another process (or an earlier run of it); its addresses are not this target's",
+				   mp.nmaps, m->pid);
+	im_maps_paste_free(&mp);
+	return r;
+}

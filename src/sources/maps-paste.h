@@ -21,5 +21,11 @@ struct im_maps_paste {
 int im_maps_paste_parse(const char *buf, size_t len, const char *file,
 			struct im_maps_paste *out, struct im_err *err);
 void im_maps_paste_free(struct im_maps_paste *mp);
+/*
+ * --maps FILE ("-": stdin).  With no target (m->paste) the paste becomes the
+ * model's maps; with a target it is compared with the target's maps, and is
+ * said to match or to be another process's (kept apart, a finding).
+ */
+int im_maps_paste_load(struct im_model *m, const char *file, struct im_err *err);
 
 #endif

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "iommu-map.h"
+#include "lib/paste.h"
 #include "sources/mtree.h"
 
 typedef unsigned __int128 u128;
@@ -663,7 +664,9 @@ static void apply_int128(struct im_mtree *t, const u128 *ends)
 		struct im_mtree_line *l = &t->lines[i];
 		u128 sz, d;
 
-		if (l->kind != IM_MTL_RANGE || ends[i] < l->start)
+		/* only lines gdb's mtree.py printed ("(I/O)", "(@ 0x..)"): a
+		 * maps line or an HMP line in the same paste is not its output */
+		if (l->kind != IM_MTL_RANGE || ends[i] < l->start || (!l->ptr && !l->klass[0]))
 			continue;
 		sz = ends[i] - l->start + 1;
 		if (!hex_as_dec(sz, &d) || !d || d == sz)
@@ -839,7 +842,8 @@ int im_mtree_parse(const char *buf, size_t len, const char *file,
 			const struct im_mtree_line *l = &out->lines[i];
 			u128 sz, d;
 
-			if (out->shape != IM_MT_GDB || l->kind != IM_MTL_RANGE || ends[i] < l->start)
+			if (out->shape != IM_MT_GDB || l->kind != IM_MTL_RANGE || ends[i] < l->start ||
+			    (!l->ptr && !l->klass[0]))
 				continue;
 			sz = ends[i] - l->start + 1;
 			if (!pow2(sz) && hex_as_dec(sz, &d) && pow2(d))
@@ -859,25 +863,12 @@ fail:
 int im_mtree_load(const char *file, struct im_mtree *t, const char **name,
 		  struct im_err *err)
 {
-	bool in = !strcmp(file, "-");
 	size_t len = 0;
 	char *buf = NULL;
-	int fd, r;
+	int r = im_paste_read(file, (size_t)256 << 20, name, &buf, &len, err);
 
-	*name = in ? "<stdin>" : file;
-	fd = in ? 0 : open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		im_err_set(err, file, 0, "cannot open: %s", strerror(-r));
+	if (r)
 		return r;
-	}
-	r = im_read_fd(fd, (size_t)256 << 20, &buf, &len);
-	if (!in)
-		close(fd);
-	if (r) {
-		im_err_set(err, *name, 0, "cannot read: %s", strerror(-r));
-		return r;
-	}
 	r = im_mtree_parse(buf, len, *name, t, err);
 	free(buf);
 	return r;

@@ -812,24 +812,6 @@ int im_trace_place(struct im_model *m, const struct im_trace *t, const char *fil
 	return trace_source(m, t, file, nbars);
 }
 
-static int read_file(const char *file, char **buf, size_t *len)
-{
-	struct stat sb;
-	int fd, r;
-
-	fd = open(file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &sb) || (!S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode) &&
-			       !S_ISCHR(sb.st_mode))) {
-		close(fd);
-		return -EINVAL;
-	}
-	r = im_read_fd(fd, (size_t)2 << 30, buf, len);
-	close(fd);
-	return r;
-}
-
 int im_trace_load(struct im_model *m, const char *file, struct im_trace *t,
 		  struct im_err *err)
 {
@@ -838,11 +820,9 @@ int im_trace_load(struct im_model *m, const char *file, struct im_trace *t,
 	int r;
 
 	memset(t, 0, sizeof(*t));
-	r = read_file(file, &buf, &len);
-	if (r) {
-		im_err_set(err, file, 0, "cannot read: %s", strerror(-r));
+	r = im_paste_read(file, (size_t)2 << 30, &file, &buf, &len, err);
+	if (r)
 		return r;
-	}
 	r = im_trace_parse(buf, len, file, t, err);
 	free(buf);
 	if (r)

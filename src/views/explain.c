@@ -258,7 +258,9 @@ static void explain_gpa(struct ctx *c)
 		if (!strcmp(what, "[anon]"))
 			snprintf(what, sizeof(what), "guest RAM (anonymous memory)");
 	} else {
-		snprintf(what, sizeof(what), "an HVA with no mapping in this capture");
+		snprintf(what, sizeof(what), "%s", !m->paste ? "an HVA with no mapping in this capture" :
+			 m->nmaps ? "an HVA in no pasted mapping (the paste may hold only part of the maps)" :
+			 "an HVA whose mapping is unknown (no maps pasted: --maps)");
 	}
 	slot_words(m, &p, sw, sizeof(sw));
 	text = im_asprintf("guest-physical: %s maps it to HVA 0x%" PRIx64 ", which is %s",
@@ -357,7 +359,11 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 			c.r[i].text ? c.r[i].text : "");
 		free(c.r[i].text);
 	}
-	if (!c.n)
+	if (!c.n && m->paste)
+		fprintf(f, "  no reading from the pastes: %s; %s; as an HPA unknown (no host: give --pid or --sysroot)\n",
+			m->nmaps ? "in no pasted mapping" : "as an HVA unknown (no maps pasted: --maps)",
+			m->memslots_known ? "not a GPA of any pasted memslot" : "as a GPA unknown (no memslots pasted)");
+	else if (!c.n)
 		fprintf(f, "  no reading: not in any mapping of pid %d, not a GPA of any memslot, not in any host BAR\n",
 			m->pid);
 	else {
@@ -367,13 +373,16 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 			sp[!strcmp(c.r[i].space, "hva") ? 0 : !strcmp(c.r[i].space, "gpa") ? 1 : 2] = true;
 		if (!sp[0] || !sp[1] || !sp[2])
 			fprintf(f, "  not %s%s%s%s%s\n",
-				!sp[0] ? "in any mapping of the target" : "",
+				!sp[0] ? (!m->paste ? "in any mapping of the target" :
+					  m->nmaps ? "in any pasted mapping" :
+					  "checked as an HVA: no maps pasted") : "",
 				!sp[0] && (!sp[1] || !sp[2]) ? "; not " : "",
 				!sp[1] ? (m->memslots_known ? "a GPA of any memslot" :
 					  m->kvm_vm == IM_TRI_NO ? "a GPA through KVM: the target has no KVM VM, so no memslots" :
 					  "checked as a GPA: no memslots known") : "",
 				!sp[1] && !sp[2] ? "; not " : "",
-				!sp[2] ? "in any host BAR" : "");
+				!sp[2] ? (m->paste ? "checked as an HPA: no host (give --pid or --sysroot)" :
+					  "in any host BAR") : "");
 	}
 	r = ferror(f) ? -EIO : 0;
 	return r;

@@ -113,15 +113,118 @@ static void text_bar(FILE *f, const struct im_model *m, const struct im_device *
 	(void)d;
 }
 
+
+/* ---- paste mode: what each pasted number is, with no host ---- */
+
+#define VFIO_REGION_SHIFT 40	/* vfio-pci's region offset: index << 40 | offset */
+
+/* a mapping the report explains in paste mode: vfio, or a shared device
+ * mapping whose path the paste does not give (pmap -X without Mapping) */
+static bool paste_shown(const struct im_map *mp)
+{
+	return mp->vfio || (mp->unnamed && mp->perms[3] == 's' && mp->dev_major == 0 && mp->inode);
+}
+
+/* the offset's reading on 6.10+ (index << 40 | offset), if it has one */
+static bool region_reading(uint64_t off, unsigned int *index, uint64_t *in)
+{
+	*index = (unsigned int)(off >> VFIO_REGION_SHIFT);
+	*in = off & ((1ULL << VFIO_REGION_SHIFT) - 1);
+	return *index < 9;	/* BAR0-5, ROM, config, VGA */
+}
+
+static const char *region_word(unsigned int index)
+{
+	static const char *const w[] = { "BAR 0", "BAR 1", "BAR 2", "BAR 3", "BAR 4", "BAR 5",
+					 "ROM", "config space", "VGA" };
+	return index < 9 ? w[index] : "?";
+}
+
+/* memslots not read: "none" when the memslots source knows there are none
+ * (no KVM), else "unknown"; and its words why */
+static void text_no_memslots(FILE *f, const struct im_model *m)
+{
+	const struct im_source *src = NULL;
+	size_t i;
+
+	for (i = m->nsources; i-- > 0 && !src;)
+		if (!strcmp(m->sources[i].name, "memslots"))
+			src = &m->sources[i];
+	fprintf(f, "%s (%s)\n", src && src->status == IM_SRC_OK ? "none" : "unknown",
+		src && src->detail ? src->detail :
+		m->memslots_why ? m->memslots_why : "no memslot source answered");
+}
+
+static void text_paste_map(FILE *f, const struct im_model *m, const struct im_map *mp)
+{
+	unsigned int index;
+	uint64_t in;
+	struct im_place p;
+
+	fprintf(f, "  HVA 0x%" PRIx64 "-0x%" PRIx64 " (0x%" PRIx64 " bytes, line %u) %s, maps offset 0x%" PRIx64 "\n",
+		mp->start, mp->end - 1, mp->end - mp->start, mp->line,
+		mp->unnamed ? "a shared mapping of an unnamed file (the paste has no path: vfio not known)" :
+		mp->path, mp->offset);
+	if (region_reading(mp->offset, &index, &in))
+		fprintf(f, "    Linux 6.10+: region %u (%s), at offset 0x%" PRIx64 " in it\n",
+			index, region_word(index), in);
+	else
+		fprintf(f, "    Linux 6.10+: no reading (region index %u does not exist)\n", index);
+	if (mp->offset)
+		fprintf(f, "    before 6.10: HPA 0x%" PRIx64 " (the BAR's host address plus the mmap's offset in it)\n",
+			mp->offset);
+	else
+		fprintf(f, "    before 6.10: no reading (0 is no BAR's host address), so the host runs 6.10+\n");
+	im_place_hva(m, mp->start, &p);
+	if (p.f_slot.state == IM_KNOWN)
+		fprintf(f, "    GPA 0x%" PRIx64 ": KVM slot %d (as_id %d) maps its first byte\n",
+			p.gpa, m->memslots[p.slot].slot, p.as_id);
+	else
+		fprintf(f, "    GPA %s: %s\n", p.f_slot.state == IM_ABSENT ? "none" : "unknown",
+			p.f_slot.why ? p.f_slot.why : "no memslots");
+}
+
+static void text_paste(FILE *f, const struct im_model *m)
+{
+	size_t i, n = 0;
+
+	fprintf(f, "paste: no target and no host (give --pid or --sysroot for them): the HPA, the "
+		"host's devices and the kernel's maps offset format are unknown\n");
+	for (i = 0; i < m->nmaps; i++)
+		if (paste_shown(&m->maps[i])) {
+			if (!n++)
+				fprintf(f, "\npasted vfio mappings:\n");
+			text_paste_map(f, m, &m->maps[i]);
+		}
+	if (m->nmemslots) {
+		fprintf(f, "\npasted memslots (GPA -> HVA):\n");
+		for (i = 0; i < m->nmemslots; i++) {
+			const struct im_memslot *ms = &m->memslots[i];
+
+			fprintf(f, "  as_id %d slot %-3d GPA 0x%" PRIx64 "-0x%" PRIx64 " -> HVA 0x%" PRIx64 "%s\n",
+				ms->as_id, ms->slot, ms->gpa, ms->gpa + ms->size - 1, ms->hva,
+				ms->as_id == 1 ? " (SMM)" : "");
+		}
+	}
+	for (i = 0; i < m->nqbars; i++)
+		fprintf(f, "%s  %s BAR %d: guest address 0x%" PRIx64 " (from %s)\n",
+			i ? "" : "\nguest BARs the pastes name:\n", m->qbars[i].host_bdf,
+			m->qbars[i].bar, m->qbars[i].gpa, m->qbars[i].source);
+}
+
 int im_report_text(FILE *f, const struct im_model *m)
 {
 	size_t i, nshown = 0;
 	int b;
 
-	fprintf(f, "target: pid %d (%s), kernel %s, root %s\n", m->pid,
-		m->comm ? m->comm : "?", m->kernel ? m->kernel : "unknown", m->sysroot);
-	fprintf(f, "maps offset: %s (%s)\n", im_offset_mode_name(m->offset_mode),
-		m->offset_why ? m->offset_why : "");
+	if (m->paste) {
+		text_paste(f, m);
+	} else {
+		fprintf(f, "target: pid %d (%s), kernel %s, root %s\n", m->pid,
+			m->comm ? m->comm : "?", m->kernel ? m->kernel : "unknown", m->sysroot);
+		fprintf(f, "maps offset: %s (%s)\n", im_offset_mode_name(m->offset_mode),
+			m->offset_why ? m->offset_why : "");
+	}
 	for (i = 0; i < m->ndevices; i++) {
 		const struct im_device *d = &m->devices[i];
 
@@ -141,12 +244,12 @@ int im_report_text(FILE *f, const struct im_model *m)
 			if (d->bars[b].kind != IM_BAR_NONE)
 				text_bar(f, m, d, &d->bars[b]);
 	}
-	if (!nshown)
+	if (!nshown && !m->paste)
 		fprintf(f, "\nno passed-through device found%s%s\n",
 			m->filter_bdf ? " matching " : "", m->filter_bdf ? m->filter_bdf : "");
 	fprintf(f, "\nmemslots: ");
 	if (!m->memslots_known)
-		fprintf(f, "not known\n");
+		text_no_memslots(f, m);
 	else
 		fprintf(f, "%zu from %s\n", m->nmemslots, m->memslot_source);
 	fprintf(f, "\nsources:\n");
@@ -162,6 +265,41 @@ int im_report_text(FILE *f, const struct im_model *m)
 }
 
 /* ---- json ---- */
+
+/* paste mode: each pasted vfio mapping, its two offset readings, its GPA */
+static void json_paste_maps(struct jw *w, const struct im_model *m)
+{
+	size_t i;
+
+	jw_key(w, "pasted_mappings");
+	jw_arr_begin(w);
+	for (i = 0; i < m->nmaps; i++) {
+		const struct im_map *mp = &m->maps[i];
+		unsigned int index;
+		uint64_t in;
+		struct im_place p;
+		bool rr;
+
+		if (!paste_shown(mp))
+			continue;
+		rr = region_reading(mp->offset, &index, &in);
+		im_place_hva(m, mp->start, &p);
+		jw_obj_begin(w);
+		jw_khex(w, "hva", mp->start);
+		jw_khex(w, "size", mp->end - mp->start);
+		jw_kint(w, "line", mp->line);
+		jw_kstr(w, "path", mp->unnamed ? NULL : mp->path);
+		jw_khex(w, "maps_offset", mp->offset);
+		jw_kint_or_null(w, "region_if_6_10", rr, index);
+		jw_khex_or_null(w, "region_offset_if_6_10", rr, in);
+		jw_khex_or_null(w, "hpa_if_before_6_10", mp->offset != 0, mp->offset);
+		jw_khex_or_null(w, "gpa", p.f_slot.state == IM_KNOWN, p.gpa);
+		jw_kstr(w, "gpa_unknown", p.f_slot.state == IM_KNOWN ? NULL :
+			p.f_slot.why ? p.f_slot.why : "no memslots");
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
 
 static void json_bar(struct jw *w, const struct im_bar *b)
 {
@@ -292,7 +430,11 @@ int im_report_json(FILE *f, const struct im_model *m)
 	jw_kstr(&w, "sysroot", m->sysroot);
 	jw_kstr(&w, "kernel", m->kernel);
 	jw_kstr(&w, "maps_offset", im_offset_mode_name(m->offset_mode));
+	if (m->paste)
+		jw_kbool(&w, "paste", true);
 	jw_obj_end(&w);
+	if (m->paste)
+		json_paste_maps(&w, m);
 
 	jw_key(&w, "sources");
 	jw_arr_begin(&w);
