@@ -278,6 +278,17 @@ static bool any_fdinfo(const struct im_model *m)
 	return false;
 }
 
+/* the source answered nothing: what it would have said is unknown */
+static bool source_unavailable(const struct im_model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsources; i++)
+		if (!strcmp(m->sources[i].name, name))
+			return m->sources[i].status == IM_SRC_UNAVAILABLE;
+	return false;
+}
+
 static int decide_offset_mode(struct im_model *m, const struct cand_index *ci)
 {
 	unsigned int hpa_hits = 0, region_hits = 0, nvfio = 0;
@@ -388,7 +399,7 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 		}
 		if (mp->dev >= 0) {
 			m->devices[mp->dev].held = true;
-		} else {
+		} else if (!source_unavailable(m, "pci")) {	/* no BARs read: unknown */
 			IM_FINDING(m, IM_F_OFFSET_MATCHES_NO_BAR, mp->path,
 				   mp->start, mp->end - 1, mp->line, mp->offset,
 				   m->offset_mode == IM_OFF_HPA ? "an HPA" :
