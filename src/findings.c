@@ -106,19 +106,3 @@ int im_finding_replay(struct im_model *m, enum im_fsection sect, enum im_severit
 	}
 	return -EINVAL;
 }
-
-int im_add_finding(struct im_model *m, enum im_severity sev, const char *code,
-		   const char *subject, const char *fmt, ...)
-{
-	const struct im_finding_def *def = im_finding_lookup(code);
-	va_list ap;
-	char *msg;
-
-	if (!def)
-		return -EINVAL;
-	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		msg = NULL;
-	va_end(ap);
-	return push(m, def, sev, subject, msg);
-}
