@@ -44,7 +44,7 @@ const struct im_finding_def *im_finding_lookup(const char *code)
 
 /* takes message, which may be NULL (then -ENOMEM) */
 static int push(struct im_model *m, const struct im_finding_def *def, enum im_severity sev,
-		const char *subject, char *message)
+		const char *subject, unsigned int line, char *message)
 {
 	struct im_finding *f;
 	int r;
@@ -61,6 +61,7 @@ static int push(struct im_model *m, const struct im_finding_def *def, enum im_se
 	f->code = def->code;
 	f->subject = strdup(subject ? subject : "");
 	f->message = message;
+	f->line = line;
 	if (!f->subject) {
 		free(message);
 		return -ENOMEM;
@@ -69,7 +70,8 @@ static int push(struct im_model *m, const struct im_finding_def *def, enum im_se
 	return 0;
 }
 
-int im_finding_vadd(struct im_model *m, enum im_fid id, const char *subject, va_list ap)
+int im_finding_vadd(struct im_model *m, enum im_fid id, const char *subject,
+		    unsigned int line, va_list ap)
 {
 	const struct im_finding_def *def;
 	char *msg;
@@ -79,16 +81,17 @@ int im_finding_vadd(struct im_model *m, enum im_fid id, const char *subject, va_
 	def = &im_finding_defs[id];
 	if (vasprintf(&msg, def->tmpl, ap) < 0)
 		msg = NULL;
-	return push(m, def, def->severity, subject, msg);
+	return push(m, def, def->severity, subject, line, msg);
 }
 
-int im_finding_add(struct im_model *m, enum im_fid id, const char *subject, ...)
+int im_finding_add(struct im_model *m, enum im_fid id, const char *subject,
+		   unsigned int line, ...)
 {
 	va_list ap;
 	int r;
 
-	va_start(ap, subject);
-	r = im_finding_vadd(m, id, subject, ap);
+	va_start(ap, line);
+	r = im_finding_vadd(m, id, subject, line, ap);
 	va_end(ap);
 	return r;
 }
@@ -102,7 +105,7 @@ int im_finding_replay(struct im_model *m, enum im_fsection sect, enum im_severit
 		const struct im_finding_def *def = &im_finding_defs[i];
 
 		if (def->section == sect && def->severity == sev && !strcmp(def->code, code))
-			return push(m, def, sev, subject, strdup(message));
+			return push(m, def, sev, subject, 0, strdup(message));
 	}
 	return -EINVAL;
 }

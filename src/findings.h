@@ -50,12 +50,15 @@ const char *im_fsection_name(enum im_fsection s);	/* the .Ss title */
 const struct im_finding_def *im_finding_lookup(const char *code);
 
 /*
- * Add finding id about subject ("" for none), its sentence the row's
+ * Add finding id about subject ("" for none) and, for a note on a line of
+ * an annotated text, that line (else 0); its sentence is the row's
  * template filled with the arguments, which must match the row's
  * parameters (IM_FINDING checks them).  -EINVAL: no such id; -ENOMEM.
  */
-int im_finding_add(struct im_model *m, enum im_fid id, const char *subject, ...);
-int im_finding_vadd(struct im_model *m, enum im_fid id, const char *subject, va_list ap);
+int im_finding_add(struct im_model *m, enum im_fid id, const char *subject,
+		   unsigned int line, ...);
+int im_finding_vadd(struct im_model *m, enum im_fid id, const char *subject,
+		    unsigned int line, va_list ap);
 /*
  * Add a finding written before (a capture's kernel-checks file): code must
  * be in the table, in section sect, with this severity.  -EINVAL if not.
@@ -63,16 +66,24 @@ int im_finding_vadd(struct im_model *m, enum im_fid id, const char *subject, va_
 int im_finding_replay(struct im_model *m, enum im_fsection sect, enum im_severity sev,
 		      const char *code, const char *subject, const char *message);
 
-/* the checked entry point of each row: IM_FINDING(m, IM_F_ID, subject, args...) */
-#define IM_FINDING(m, id, subject, ...) im_finding_##id(m, subject, ##__VA_ARGS__)
+/*
+ * The checked entry points of each row: IM_FINDING(m, IM_F_ID, subject,
+ * args...), and IM_FINDING_AT(m, IM_F_ID, subject, line, args...) for a
+ * note on a line of an annotated text.
+ */
+#define IM_FINDING(m, id, subject, ...) im_finding_##id(m, subject, 0, ##__VA_ARGS__)
+#define IM_FINDING_AT(m, id, subject, line, ...)					\
+	im_finding_##id(m, subject, line, ##__VA_ARGS__)
 #define IM_FLIST_(...) , ##__VA_ARGS__
 #define X(id, code, sev, sect, params, args, tmpl)					\
-	static inline int im_finding_IM_F_##id(struct im_model *m, const char *subject	\
-					       IM_FLIST_ params)			\
+	static inline int im_finding_IM_F_##id(struct im_model *im_m_,			\
+					       const char *im_subject_,			\
+					       unsigned int im_line_ IM_FLIST_ params)	\
 	{										\
 		if (0)	/* the compiler checks the template against the parameters */	\
 			(void)printf(tmpl IM_FLIST_ args);				\
-		return im_finding_add(m, IM_F_##id, subject IM_FLIST_ args);		\
+		return im_finding_add(im_m_, IM_F_##id, im_subject_, im_line_		\
+				      IM_FLIST_ args);					\
 	}
 #include "findings.def"
 #undef X

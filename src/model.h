@@ -163,6 +163,7 @@ struct im_finding {
 	enum im_severity severity;
 	const char *code;		/* the row's, in the table */
 	char *subject, *message;
+	unsigned int line;		/* of the text it annotates (--mtree), or 0 */
 };
 
 /*

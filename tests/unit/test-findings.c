@@ -157,14 +157,20 @@ static void test_add(void)
 	     !strncmp(m.findings[1].message, "2 slots in the SMM", 18),
 	     "add: no subject is \"\", %zu and %s filled");
 	T_OK(!IM_FINDING(&m, IM_F_IO_BAR, "x") && m.findings[2].severity == IM_SEV_INFO &&
+	     m.findings[2].line == 0 &&
 	     !strcmp(m.findings[2].message, im_finding_defs[IM_F_IO_BAR].tmpl),
 	     "add: a row without arguments");
-	T_OK(!im_finding_add(&m, IM_F_GDB_EXPORT_OTHER_PID, "f", 12, 34) &&
+	T_OK(!im_finding_add(&m, IM_F_GDB_EXPORT_OTHER_PID, "f", 0, 12, 34) &&
 	     !strcmp(m.findings[3].message, "the gdb export was taken from pid 12, not the target pid 34: its addresses are not this process's"),
 	     "add: im_finding_add by id");
-	r = im_finding_add(&m, IM_NFINDING_IDS, "x");
+	T_OK(!IM_FINDING_AT(&m, IM_F_GDB_EXPORT_OTHER_PID, "f", 7, 1, 2) && m.findings[4].line == 7,
+	     "add: a note on line 7 of a text");
+	m.nfindings--;
+	free(m.findings[4].subject);
+	free(m.findings[4].message);
+	r = im_finding_add(&m, IM_NFINDING_IDS, "x", 0);
 	T_OK(r == -EINVAL && m.nfindings == 4, "add: an unknown id is -EINVAL, nothing added");
-	r = im_finding_add(&m, (enum im_fid)-1, "x");
+	r = im_finding_add(&m, (enum im_fid)-1, "x", 0);
 	T_OK(r == -EINVAL && m.nfindings == 4, "add: a negative id is -EINVAL");
 
 	/* a replay: the sentence as written, checked against the table */
