@@ -22,6 +22,8 @@ LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c outdir
 	    $(addprefix src/views/,json.c report.c explain.c capture.c capture-qmp.c mtree-view.c) \
 	    src/checks/qmp.c \
 	    $(addprefix src/watch/,elfsym.c uprobes.c unwind.c watch.c event.c output.c method-ptrace.c method-uprobe.c poll.c)
+# the table of findings and the one way to add one (src/findings.def)
+LIB_SRCS += src/findings.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
 UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-paste.c tests/unit/test-maps-paste.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
 	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
@@ -29,6 +31,7 @@ UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-past
 	     tests/unit/test-kmod.c tests/unit/test-elfsym.c tests/unit/test-watch.c \
 	     tests/unit/test-watch-poll.c tests/unit/test-uprobes.c tests/unit/test-jsonw.c \
 	     tests/unit/test-sysroot.c tests/unit/test-place.c tests/unit/test-pipeline.c tests/unit/test-outdir.c
+UNIT_SRCS += tests/unit/test-findings.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \

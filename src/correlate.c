@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "findings.h"
 #include "iommu-map.h"
 
 #define PAGE 4096ull
@@ -277,6 +278,17 @@ static bool any_fdinfo(const struct im_model *m)
 	return false;
 }
 
+/* the source answered nothing: what it would have said is unknown */
+static bool source_unavailable(const struct im_model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsources; i++)
+		if (!strcmp(m->sources[i].name, name))
+			return m->sources[i].status == IM_SRC_UNAVAILABLE;
+	return false;
+}
+
 static int decide_offset_mode(struct im_model *m, const struct cand_index *ci)
 {
 	unsigned int hpa_hits = 0, region_hits = 0, nvfio = 0;
@@ -326,17 +338,13 @@ static int decide_offset_mode(struct im_model *m, const struct cand_index *ci)
 		m->offset_why = im_asprintf("%u of %u vfio offsets fall in a host BAR: read as HPA (kernel %s)",
 					    hpa_hits, nvfio, m->kernel ? m->kernel : "unknown");
 		if (by_kernel == IM_OFF_REGION)
-			im_add_finding(m, IM_SEV_WARNING, "offset-format-unexpected", "kernel",
-				       "kernel %s is 6.10 or later, but the vfio maps offsets are HPAs: an older vfio-pci (a vendor backport?) is in use; decoded as HPA",
-				       m->kernel);
+			IM_FINDING(m, IM_F_OFFSET_FORMAT_HPA, "kernel", m->kernel);
 	} else if (region_hits) {
 		m->offset_mode = IM_OFF_REGION;
 		m->offset_why = im_asprintf("%u of %u vfio offsets read as index << 40 | offset; none is a host BAR address (kernel %s)",
 					    region_hits, nvfio, m->kernel ? m->kernel : "unknown");
 		if (by_kernel == IM_OFF_HPA)
-			im_add_finding(m, IM_SEV_WARNING, "offset-format-unexpected", "kernel",
-				       "kernel %s is older than 6.10, but the vfio maps offsets are region offsets (index << 40): a backport of 'vfio/pci: Use unmap_mapping_range()'? decoded as region offsets",
-				       m->kernel);
+			IM_FINDING(m, IM_F_OFFSET_FORMAT_REGION, "kernel", m->kernel);
 	} else {
 		m->offset_mode = IM_OFF_UNKNOWN;
 		m->offset_why = im_strdup("no vfio offset decodes either as a host BAR address or as a region offset");
@@ -388,10 +396,8 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 				mp->dev = dev;
 				mp->ident = IM_ID_GROUP;
 			} else if (n > 1) {
-				im_add_finding(m, IM_SEV_WARNING, "mmap-device-ambiguous",
-					       mp->path,
-					       "the mapping at HVA 0x%" PRIx64 " (BAR %d, offset 0x%" PRIx64 ") fits %d vfio-pci devices; the kernel does not say which (fdinfo vfio-device-syspath arrives in 6.18); pass --qmp to tell them apart",
-					       mp->start, mp->bar, mp->bar_offset, n);
+				IM_FINDING(m, IM_F_MMAP_DEVICE_AMBIGUOUS, mp->path,
+					   mp->start, mp->bar, mp->bar_offset, n);
 				mp->bar = -1;
 			}
 			if (mp->dev < 0)
@@ -399,13 +405,12 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 		}
 		if (mp->dev >= 0) {
 			m->devices[mp->dev].held = true;
-		} else if (!m->paste) {	/* a paste has no host BARs to match */
-			im_add_finding(m, IM_SEV_WARNING, "offset-matches-no-bar", mp->path,
-				       "the vfio mapping at HVA 0x%" PRIx64 "-0x%" PRIx64 " (maps line %u, offset 0x%" PRIx64 ") matches no host BAR as %s",
-				       mp->start, mp->end - 1, mp->line, mp->offset,
-				       m->offset_mode == IM_OFF_HPA ? "an HPA" :
-				       m->offset_mode == IM_OFF_REGION ? "a region offset" :
-				       "either an HPA or a region offset");
+		} else if (!m->paste && !source_unavailable(m, "pci")) {	/* no BARs read: unknown */
+			IM_FINDING(m, IM_F_OFFSET_MATCHES_NO_BAR, mp->path,
+				   mp->start, mp->end - 1, mp->line, mp->offset,
+				   m->offset_mode == IM_OFF_HPA ? "an HPA" :
+				   m->offset_mode == IM_OFF_REGION ? "a region offset" :
+				   "either an HPA or a region offset");
 		}
 	}
 }
@@ -608,16 +613,15 @@ static int bar_findings(struct im_model *m, int di, int bi)
 
 	subject(subj, sizeof(subj), d, bi);
 	if (b->kind == IM_BAR_IO)
-		return im_add_finding(m, IM_SEV_INFO, "io-bar", subj,
-				      "an I/O port BAR cannot be mmapped: every guest access traps to QEMU, which forwards it through the vfio device fd");
+		return IM_FINDING(m, IM_F_IO_BAR, subj);
 	if (b->kind == IM_BAR_NONE || !b->size)
 		return 0;
 	if (!b->nmmaps)
-		return im_add_finding(m, IM_SEV_WARNING, "bar-not-mmapped", subj,
-				      "memory BAR of %s has no mmap in the target: every guest access traps to QEMU (%s)",
-				      im_human_size(b->size, (char[32]){ 0 }),
-				      b->size < PAGE ? "a sub-page BAR that shares its page, so vfio refuses to mmap it" :
-				      "mmap refused or disabled, e.g. x-no-mmap=on, or QEMU failed to mmap it");
+		return b->size < PAGE ?
+		       IM_FINDING(m, IM_F_BAR_NOT_MMAPPED_SUBPAGE, subj,
+				  im_human_size(b->size, (char[32]){ 0 })) :
+		       IM_FINDING(m, IM_F_BAR_NOT_MMAPPED, subj,
+				  im_human_size(b->size, (char[32]){ 0 }));
 	pieces = im_calloc(b->nmmaps, sizeof(*pieces));
 	if (!pieces)
 		return -ENOMEM;
@@ -627,10 +631,8 @@ static int bar_findings(struct im_model *m, int di, int bi)
 	nh = holes(pieces, b->nmmaps, mapped_len < b->size ? b->size : mapped_len,
 		   hole, 8);
 	for (i = 0; i < nh && !r; i++)
-		r = im_add_finding(m, IM_SEV_INFO, "bar-partly-mmapped", subj,
-				   "BAR offsets 0x%" PRIx64 "-0x%" PRIx64 " are not mmapped: guest accesses there trap to QEMU (a sparse mmap, usually around the MSI-X table).%s",
-				   hole[i].lo, hole[i].hi - 1,
-				   msix_word(d, bi, hole[i].lo, hole[i].hi));
+		r = IM_FINDING(m, IM_F_BAR_PARTLY_MMAPPED, subj, hole[i].lo, hole[i].hi - 1,
+			       msix_word(d, bi, hole[i].lo, hole[i].hi));
 	free(pieces);
 	if (r || !m->memslots_known)
 		return r;
@@ -644,9 +646,7 @@ static int bar_findings(struct im_model *m, int di, int bi)
 		if (r)
 			break;
 		if (!covered) {
-			r = im_add_finding(m, IM_SEV_WARNING, "mmap-no-memslot", subj,
-					   "mmapped at HVA 0x%" PRIx64 " but no KVM memslot maps it: the guest has not enabled the BAR (memory decode off, or the BAR not yet assigned), so guest accesses cannot reach the device through KVM",
-					   mm->hva);
+			r = IM_FINDING(m, IM_F_MMAP_NO_MEMSLOT, subj, mm->hva);
 			continue;
 		}
 		if (covered == mm->size)
@@ -664,10 +664,9 @@ static int bar_findings(struct im_model *m, int di, int bi)
 		for (k = 0; k < nh && !r; k++) {
 			uint64_t o0 = mm->bar_offset + hole[k].lo, o1 = mm->bar_offset + hole[k].hi;
 
-			r = im_add_finding(m, IM_SEV_INFO, "mmap-partly-in-memslots", subj,
-					   "HVA 0x%" PRIx64 "-0x%" PRIx64 " (BAR offsets 0x%" PRIx64 "-0x%" PRIx64 ") is mmapped but in no memslot: guest accesses there trap to QEMU, because QEMU overlays an emulated region or the guest mapped only part of the BAR.%s",
-					   mm->hva + hole[k].lo, mm->hva + hole[k].hi - 1,
-					   o0, o1 - 1, msix_word(d, bi, o0, o1));
+			r = IM_FINDING(m, IM_F_MMAP_PARTLY_IN_MEMSLOTS, subj,
+				       mm->hva + hole[k].lo, mm->hva + hole[k].hi - 1,
+				       o0, o1 - 1, msix_word(d, bi, o0, o1));
 		}
 	}
 	if (b->nguest > 1)
@@ -785,9 +784,8 @@ static int guest_bars(struct im_model *m)
 		bar = &d->bars[qb->bar];
 		subject(subj, sizeof(subj), d, qb->bar);
 		if (bar->have_guest_gpa && qb->gpa != bar->guest_gpa)
-			r = im_add_finding(m, IM_SEV_ERROR, "guest-gpa-mismatch", subj,
-					   "%s puts the guest BAR at GPA 0x%" PRIx64 ", but the memslots put it at 0x%" PRIx64 ": one of the two is stale (the guest moved the BAR?); re-run",
-					   qb->source, qb->gpa, bar->guest_gpa);
+			r = IM_FINDING(m, IM_F_GUEST_GPA_MISMATCH, subj, qb->source, qb->gpa,
+				       bar->guest_gpa);
 		if (!bar->have_guest_gpa) {
 			bar->have_guest_gpa = true;
 			bar->guest_gpa = qb->gpa;
@@ -802,10 +800,8 @@ static int guest_bars(struct im_model *m)
 				uint64_t hva = m->memslots[s].hva + (qb->gpa - m->memslots[s].gpa);
 
 				if (hva != qb->hva && !r)
-					r = im_add_finding(m, IM_SEV_ERROR, "gpa2hva-mismatch", subj,
-							   "%s says GPA 0x%" PRIx64 " is at HVA 0x%" PRIx64 ", but memslot %d says 0x%" PRIx64,
-							   qb->source, qb->gpa, qb->hva,
-							   m->memslots[s].slot, hva);
+					r = IM_FINDING(m, IM_F_GPA2HVA_MISMATCH, subj, qb->source,
+						       qb->gpa, qb->hva, m->memslots[s].slot, hva);
 			}
 		}
 	}
@@ -896,10 +892,9 @@ static int device_findings(struct im_model *m, size_t i)
 		if (d->bars[b].nmmaps && (d->bars[b].mmaps[0].ident == IM_ID_GUESS ||
 					  d->bars[b].mmaps[0].ident == IM_ID_GROUP)) {
 			subject(subj, sizeof(subj), d, -1);
-			return im_add_finding(m, IM_SEV_INFO, "device-guessed", subj,
-					      "tied to its mmaps by BAR index and size only%s: this kernel names neither the device of an anonymous vfio fd nor its HPA in maps; pass --qmp to confirm",
-					      d->bars[b].mmaps[0].ident == IM_ID_GROUP ?
-					      ", among the devices whose IOMMU group QEMU holds open" : "");
+			return d->bars[b].mmaps[0].ident == IM_ID_GROUP ?
+			       IM_FINDING(m, IM_F_DEVICE_GUESSED_GROUP, subj) :
+			       IM_FINDING(m, IM_F_DEVICE_GUESSED, subj);
 		}
 	return r;
 }
@@ -916,17 +911,16 @@ int im_correlate_join(struct im_model *m)
 	for (i = 0; i < m->ndevices && !r; i++)
 		r = device_findings(m, i);
 	if (!r && nmirror)
-		r = im_add_finding(m, IM_SEV_INFO, "smm-mirror", "memslots",
-				   "%zu slot%s in the SMM address space (as_id 1) mirror as_id 0 (same GPA, size and HVA); they are left out of the BAR view",
-				   nmirror, nmirror == 1 ? "" : "s");
+		r = IM_FINDING(m, IM_F_SMM_MIRROR, "memslots", nmirror, nmirror == 1 ? "" : "s");
 	if (!r)
 		r = guest_bars(m);
 	for (i = 0; i < m->nsources && !r; i++)
 		if (m->sources[i].status != IM_SRC_OK)
-			r = im_add_finding(m, m->sources[i].status == IM_SRC_PARTIAL ?
-					   IM_SEV_WARNING : IM_SEV_INFO,
-					   "source-unavailable", m->sources[i].name,
-					   "%s", m->sources[i].detail ? m->sources[i].detail : "");
+			r = m->sources[i].status == IM_SRC_PARTIAL ?
+			    IM_FINDING(m, IM_F_SOURCE_PARTIAL, m->sources[i].name,
+				       m->sources[i].detail ? m->sources[i].detail : "") :
+			    IM_FINDING(m, IM_F_SOURCE_UNAVAILABLE, m->sources[i].name,
+				       m->sources[i].detail ? m->sources[i].detail : "");
 	return r;
 }
 

@@ -98,10 +98,8 @@ void im_model_free(struct im_model *m);
 void im_qmp_raw_free(struct im_qmp_raw *raw);	/* and zeroes it */
 int im_add_source(struct im_model *m, const char *name, enum im_src_status st,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-int im_add_finding(struct im_model *m, enum im_severity sev, const char *code,
-		   const char *subject, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
 int im_add_memslot(struct im_model *m, const struct im_memslot *s);
+/* findings: only through findings.h, by a row of the table findings.def */
 int im_add_qemu_bar(struct im_model *m, const struct im_qemu_bar *qb);
 void im_sort_memslots(struct im_model *m);
 int im_find_device(const struct im_model *m, const char *bdf);	/* index or -1 */

@@ -68,7 +68,6 @@ void im_model_free(struct im_model *m)
 	}
 	free(m->sources);
 	for (i = 0; i < m->nfindings; i++) {
-		free(m->findings[i].code);
 		free(m->findings[i].subject);
 		free(m->findings[i].message);
 	}
@@ -120,36 +119,6 @@ int im_add_source(struct im_model *m, const char *name, enum im_src_status st,
 		s->detail = NULL;
 		return -ENOMEM;
 	}
-	return 0;
-}
-
-int im_add_finding(struct im_model *m, enum im_severity sev, const char *code,
-		   const char *subject, const char *fmt, ...)
-{
-	struct im_finding *f;
-	va_list ap;
-	int r;
-
-	r = im_grow(&m->findings, &m->cap.findings, m->nfindings + 1,
-		    sizeof(*m->findings));
-	if (r)
-		return r;
-	f = &m->findings[m->nfindings];
-	f->severity = sev;
-	f->code = strdup(code);
-	f->subject = strdup(subject ? subject : "");
-	va_start(ap, fmt);
-	r = vasprintf(&f->message, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		f->message = NULL;
-	if (!f->code || !f->subject || !f->message) {
-		free(f->code);
-		free(f->subject);
-		free(f->message);
-		return -ENOMEM;
-	}
-	m->nfindings++;
 	return 0;
 }
 

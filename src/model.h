@@ -158,9 +158,12 @@ struct im_source {
 	char *detail;
 };
 
+/* Made only through findings.h, by a row of findings.def. */
 struct im_finding {
 	enum im_severity severity;
-	char *code, *subject, *message;
+	const char *code;		/* the row's, in the table */
+	char *subject, *message;
+	unsigned int line;		/* of the text it annotates (--mtree), or 0 */
 };
 
 /*

@@ -5,6 +5,7 @@
  * host-side sources built, error findings.
  */
 #include <string.h>
+#include "findings.h"
 #include "iommu-map.h"
 #include "sources/qmp.h"
 
@@ -27,9 +28,7 @@ int im_qmp_crosscheck(struct im_model *m)
 		if (d < 0) {
 			if (!m->ndevices)
 				continue;
-			r = im_add_finding(m, IM_SEV_WARNING, "qmp-host-device-unknown", subj,
-					   "QEMU passes through host device %s, which the host-side sources did not find",
-					   q->host_bdf);
+			r = IM_FINDING(m, IM_F_QMP_HOST_DEVICE_UNKNOWN, subj, q->host_bdf);
 			if (r)
 				return r;
 			continue;
@@ -45,18 +44,15 @@ int im_qmp_crosscheck(struct im_model *m)
 				overlap = true;
 			if (q->have_hva && q->gpa >= g->gpa && q->gpa - g->gpa < g->size &&
 			    g->hva + (q->gpa - g->gpa) != q->hva) {
-				r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa2hva-mismatch", subj,
-						   "QEMU's gpa2hva says GPA 0x%" PRIx64 " is HVA 0x%" PRIx64 ", but %s says HVA 0x%" PRIx64,
-						   q->gpa, q->hva, g->source ? g->source : "our chain",
-						   g->hva + (q->gpa - g->gpa));
+				r = IM_FINDING(m, IM_F_QMP_GPA2HVA_OTHER_SOURCE, subj, q->gpa, q->hva,
+					       g->source ? g->source : "our chain",
+					       g->hva + (q->gpa - g->gpa));
 				if (r)
 					return r;
 			}
 		}
 		if (chain && !overlap) {
-			r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa-mismatch", subj,
-					   "query-pci puts the guest BAR at GPA 0x%" PRIx64 ", where no memslot of this BAR lies",
-					   q->gpa);
+			r = IM_FINDING(m, IM_F_QMP_GPA_MISMATCH, subj, q->gpa);
 			if (r)
 				return r;
 		}
@@ -65,16 +61,14 @@ int im_qmp_crosscheck(struct im_model *m)
 			const struct im_map *mp = mi >= 0 ? &m->maps[mi] : NULL;
 
 			if (!mp || !mp->vfio) {
-				r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa2hva-mismatch", subj,
-						   "QEMU's gpa2hva says GPA 0x%" PRIx64 " is HVA 0x%" PRIx64 ", which is not a vfio mapping of the target (%s)",
-						   q->gpa, q->hva, mp ? (mp->path && *mp->path ? mp->path : "[anon]") :
-						   "no mapping: another QEMU process?");
+				r = IM_FINDING(m, IM_F_QMP_GPA2HVA_NOT_VFIO, subj, q->gpa, q->hva,
+					       mp ? (mp->path && *mp->path ? mp->path : "[anon]") :
+					       "no mapping: another QEMU process?");
 				if (r)
 					return r;
 			} else if (mp->dev >= 0 && mp->bar >= 0 && (mp->dev != d || mp->bar != q->bar)) {
-				r = im_add_finding(m, IM_SEV_ERROR, "qmp-gpa2hva-mismatch", subj,
-						   "QEMU's gpa2hva says GPA 0x%" PRIx64 " is HVA 0x%" PRIx64 ", which maps %s BAR %d, not this BAR",
-						   q->gpa, q->hva, m->devices[mp->dev].bdf, mp->bar);
+				r = IM_FINDING(m, IM_F_QMP_GPA2HVA_OTHER_BAR, subj, q->gpa, q->hva,
+					       m->devices[mp->dev].bdf, mp->bar);
 				if (r)
 					return r;
 			}

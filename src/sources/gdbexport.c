@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "sources/gdbexport.h"
+#include "findings.h"
 #include "iommu-map.h"
 
 #define MAX_DEPTH 32
@@ -379,10 +380,7 @@ static int apply(struct im_model *m, struct gx *g)
 			return r;
 	}
 	if (m->pid >= 0 && g->pid >= 0 && g->pid != m->pid &&
-	    (r = im_add_finding(m, IM_SEV_WARNING, "gdb-export-other-pid",
-				g->name, "the gdb export was taken from pid %d, "
-				"not the target pid %d: its addresses are not "
-				"this process's", g->pid, m->pid)))
+	    (r = IM_FINDING(m, IM_F_GDB_EXPORT_OTHER_PID, g->name, g->pid, m->pid)))
 		return r;
 	if (g->slots_unknown) {
 		char *why = NULL;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "findings.h"
 #include "iommu-map.h"
 
 #define KCHECKS_FILE "iommu-map/kernel-checks"
@@ -31,8 +32,9 @@ static bool kernel_source(const char *name)
 
 static bool kernel_finding(const char *code)
 {
-	return !strncmp(code, "iommu-", 6) || !strncmp(code, "p2p-", 4) ||
-	       !strcmp(code, "bar-hpa-mismatch") || !strcmp(code, "bar-mmap-not-pfnmap");
+	const struct im_finding_def *def = im_finding_lookup(code);
+
+	return def && def->section == IM_FS_KMOD;
 }
 
 static int lookup(const char *s, const char *const *names, int n)
@@ -156,8 +158,11 @@ int im_kchecks_parse(const char *buf, size_t len, const char *file,
 					  "%s", f[3]);
 		} else if (!strcmp(f[0], "finding") && n == 5 && lookup(f[1], sev, 3) >= 0 &&
 			   kernel_finding(f[2])) {
-			r = im_add_finding(m, (enum im_severity)lookup(f[1], sev, 3), f[2], f[3],
-					   "%s", f[4]);
+			r = im_finding_replay(m, IM_FS_KMOD, (enum im_severity)lookup(f[1], sev, 3),
+					      f[2], f[3], f[4]);
+			if (r == -EINVAL)
+				im_err_set(err, file, line, "finding %s is not of severity %s",
+					   f[2], f[1]);
 		} else {
 			im_err_set(err, file, line, "not a kernel-checks line (mmap, source or finding)");
 			r = -EINVAL;

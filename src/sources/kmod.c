@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "findings.h"
 #include "iommu-map.h"
 #include "sources/kmod.h"
 
@@ -413,16 +414,12 @@ int im_kmod_verify(struct im_model *m, struct im_kmod_check **out,
 						   &ck->r);
 				snprintf(subj, sizeof(subj), "%s BAR %d", d->bdf, b);
 				if (ck->r.check == IM_HPA_MISMATCH)
-					r = im_add_finding(m, IM_SEV_ERROR,
-						"bar-hpa-mismatch", subj,
-						"QEMU's page table maps HVA 0x%" PRIx64 " to HPA 0x%" PRIx64 ", not this BAR's 0x%" PRIx64 ": the mmap is not backed by this BAR",
-						ck->r.bad_hva, ck->r.bad_pfn << 12,
-						ck->r.want_pfn << 12);
+					r = IM_FINDING(m, IM_F_BAR_HPA_MISMATCH, subj,
+						       ck->r.bad_hva, ck->r.bad_pfn << 12,
+						       ck->r.want_pfn << 12);
 				else if (ck->r.check == IM_HPA_NOT_PFNMAP)
-					r = im_add_finding(m, IM_SEV_WARNING,
-						"bar-mmap-not-pfnmap", subj,
-						"part of HVA 0x%" PRIx64 "+0x%" PRIx64 " is not a VM_IO/VM_PFNMAP mapping: it is not (or no longer) the BAR's mmap",
-						mm->hva, mm->size);
+					r = IM_FINDING(m, IM_F_BAR_MMAP_NOT_PFNMAP, subj,
+						       mm->hva, mm->size);
 				if (r)
 					goto out;
 			}
@@ -629,41 +626,34 @@ static int iommu_findings(struct im_model *m, const struct im_device *d,
 	}
 	if (cnt[0]) {
 		j = first[0];
-		r = im_add_finding(m, IM_SEV_WARNING, "iommu-ram-unmapped", d->bdf,
-			"%u sampled guest RAM page(s) are not mapped in the device's IOMMU domain, first GPA 0x%" PRIx64 ": DMA to them will fault",
-			cnt[0], s[j].gpa);
+		r = IM_FINDING(m, IM_F_IOMMU_RAM_UNMAPPED, d->bdf, cnt[0], s[j].gpa);
 	}
 	if (!r && cnt[1]) {
 		j = first[1];
-		r = im_add_finding(m, IM_SEV_ERROR, "iommu-cpu-mismatch", d->bdf,
-			"%u sampled guest RAM page(s) differ: the IOMMU maps GPA 0x%" PRIx64 " to HPA 0x%" PRIx64 " but the CPU side (HVA 0x%" PRIx64 ") is at HPA 0x%" PRIx64 ": device DMA and the guest see different memory",
-			cnt[1], s[j].gpa, (uint64_t)v[j].phys, s[j].hva, s[j].want);
+		r = IM_FINDING(m, IM_F_IOMMU_CPU_MISMATCH, d->bdf, cnt[1], s[j].gpa,
+			       (uint64_t)v[j].phys, s[j].hva, s[j].want);
 	}
 	if (!r && cnt[4]) {
 		j = first[4];
 		zero = zero_page_hpa();
-		r = im_add_finding(m, IM_SEV_WARNING, "iommu-rom-stale", d->bdf,
-			"%u sampled page(s) of a read-only memslot (ROM) differ: the IOMMU maps GPA 0x%" PRIx64 " to HPA 0x%" PRIx64 "%s, the CPU side is at HPA 0x%" PRIx64 ": the DMA mapping was most likely made before QEMU wrote the ROM, so device reads of it see %s",
-			cnt[4], s[j].gpa, (uint64_t)v[j].phys,
-			zero && v[j].phys == zero ? " (the kernel's zero page)" : "",
-			s[j].want,
-			zero && v[j].phys == zero ? "zeros" : "stale data");
+		r = zero && v[j].phys == zero ?
+		    IM_FINDING(m, IM_F_IOMMU_ROM_ZERO, d->bdf, cnt[4], s[j].gpa,
+			       (uint64_t)v[j].phys, s[j].want) :
+		    IM_FINDING(m, IM_F_IOMMU_ROM_STALE, d->bdf, cnt[4], s[j].gpa,
+			       (uint64_t)v[j].phys, s[j].want);
 	}
 	if (!r && cnt[2]) {
 		j = first[2];
 		snprintf(subj, sizeof(subj), "%s BAR %d", m->devices[s[j].dev].bdf,
 			 s[j].bar);
-		r = im_add_finding(m, IM_SEV_INFO, "p2p-bar-unmapped", subj,
-			"GPA 0x%" PRIx64 " of this BAR (and %u more BAR page(s)) is not mapped for DMA from %s: peer-to-peer to it will fault",
-			s[j].gpa, cnt[2] - 1, d->bdf);
+		r = IM_FINDING(m, IM_F_P2P_BAR_UNMAPPED, subj, s[j].gpa, cnt[2] - 1, d->bdf);
 	}
 	if (!r && cnt[3]) {
 		j = first[3];
 		snprintf(subj, sizeof(subj), "%s BAR %d", m->devices[s[j].dev].bdf,
 			 s[j].bar);
-		r = im_add_finding(m, IM_SEV_ERROR, "p2p-bar-mismatch", subj,
-			"the IOMMU of %s maps GPA 0x%" PRIx64 " to HPA 0x%" PRIx64 ", not to this BAR's 0x%" PRIx64 " (%u BAR page(s) differ)",
-			d->bdf, s[j].gpa, (uint64_t)v[j].phys, s[j].want, cnt[3]);
+		r = IM_FINDING(m, IM_F_P2P_BAR_MISMATCH, subj, d->bdf, s[j].gpa,
+			       (uint64_t)v[j].phys, s[j].want, cnt[3]);
 	}
 	return r;
 }
@@ -729,16 +719,14 @@ int im_kmod_check_iommu(struct im_model *m, struct im_err *err)
 			continue;
 		r = query_iommu(&kfd, &b, s, v, n, &a);
 		if (r) {
-			im_add_finding(m, IM_SEV_WARNING, "iommu-query-failed", d->bdf,
-				       "IOMMU_MAP_IOMMU failed: %s", strerror(-r));
+			IM_FINDING(m, IM_F_IOMMU_QUERY_FAILED, d->bdf, strerror(-r));
 			r = 0;
 			continue;
 		}
 		devs++;
 		if (a.domain_type != IOMMU_MAP_DOMAIN_UNMANAGED) {
-			im_add_finding(m, IM_SEV_WARNING, "iommu-domain-not-vfio", d->bdf,
-				       "the device's IOMMU domain is %s, not the unmanaged domain vfio type1 gives a guest",
-				       im_kmod_domain_name(a.domain_type));
+			IM_FINDING(m, IM_F_IOMMU_DOMAIN_NOT_VFIO, d->bdf,
+				   im_kmod_domain_name(a.domain_type));
 			continue;
 		}
 		r = iommu_findings(m, d, s, v, n, nram, &ok, &bad, &unmapped);

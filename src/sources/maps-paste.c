@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "iommu-map.h"
+#include "findings.h"
 #include "lib/paste.h"
 #include "sources/maps-paste.h"
 
@@ -358,9 +359,7 @@ int im_maps_paste_load(struct im_model *m, const char *file, struct im_err *err)
 				  "%s: none of its %zu mappings is one of the target's (pid %d): the paste comes from another process or another run, and is kept apart%s",
 				  file, mp.nmaps, m->pid, skipped);
 	if (!r && !same)
-		r = im_add_finding(m, IM_SEV_WARNING, "paste-other-process", file,
-				   "none of the %zu pasted mappings is one of the target's (pid %d): the paste describes another process (or an earlier run of it); its addresses are not this target's",
-				   mp.nmaps, m->pid);
+		r = IM_FINDING(m, IM_F_PASTE_OTHER_PROCESS, file, mp.nmaps, m->pid);
 	im_maps_paste_free(&mp);
 	return r;
 }

@@ -121,13 +121,16 @@ int im_mtree_load(const char *file, struct im_mtree *t, const char **name,
 		  struct im_err *err);
 
 /* views/mtree-view.c: the annotation */
+/* the notes on t's lines, added to m's findings with their line; -ENOMEM */
+int im_mtree_notes(struct im_model *m, const struct im_mtree *t, const char *file);
+/* t's lines, each with its notes: the findings from m->findings[from] */
 int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
-		  const char *file, bool json);
-/* parse, then view */
-int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
+		  const char *file, size_t from, bool json);
+/* parse, notes, then view */
+int im_mtree_annotate_buf(FILE *out, struct im_model *m, const char *buf,
 			  size_t len, const char *file, bool json, struct im_err *err);
-/* load, then view */
-int im_mtree_annotate(FILE *out, const struct im_model *m, const char *file,
+/* load, notes, then view */
+int im_mtree_annotate(FILE *out, struct im_model *m, const char *file,
 		      bool json, struct im_err *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+#include "findings.h"
 #include "iommu-map.h"
 #include "sources/mtree.h"
 #include "sources/qmp.h"
@@ -411,9 +412,7 @@ static int fill_model(struct im_model *m, const struct im_qmp_raw *raw,
 			if (!l->space || strcmp(l->space, "memory"))
 				continue;
 			snprintf(subj, sizeof(subj), "%s BAR %d", pb->host, pb->bar);
-			r = im_add_finding(m, IM_SEV_INFO, "qmp-no-kvm-slot", subj,
-					   "info mtree -f: guest range 0x%" PRIx64 "-0x%" PRIx64 " (%s) has no KVM memslot of its exact extent; guest accesses outside a page-aligned slot trap to QEMU",
-					   l->start, l->end, l->name);
+			r = IM_FINDING(m, IM_F_QMP_NO_KVM_SLOT, subj, l->start, l->end, l->name);
 			if (r)
 				goto out;
 		}

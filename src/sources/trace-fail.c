@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "findings.h"
 #include "iommu-map.h"
 #include "sources/trace.h"
 
@@ -299,19 +300,16 @@ static int one_finding(struct im_model *m, const struct im_trace_fail *f, size_t
 		 f->msg[0] ? f->msg : "no errno");
 	if (f->kind == IM_TFAIL_DMA) {
 		snprintf(subj, sizeof(subj), "iova 0x%" PRIx64, f->addr);
-		return im_add_finding(m, IM_SEV_ERROR, "dma-map-failed", subj,
-				      "%s:%u: QEMU could not DMA-map IOVA 0x%" PRIx64 "-0x%" PRIx64
-				      " (HVA 0x%" PRIx64 "%s%s) for its vfio devices%s: %s: %s",
-				      file, f->line, f->addr, f->addr + f->size - 1, f->hva,
-				      f->what[0] ? ", region " : "", f->what, again, err, why);
+		return IM_FINDING(m, IM_F_DMA_MAP_FAILED, subj,
+				  file, f->line, f->addr, f->addr + f->size - 1, f->hva,
+				  f->what[0] ? ", region " : "", f->what, again, err, why);
 	}
 	if (f->slot >= 0)
 		snprintf(slot, sizeof(slot), " %d (address space %d)", f->slot, f->as_id);
 	snprintf(subj, sizeof(subj), "gpa 0x%" PRIx64, f->addr);
-	return im_add_finding(m, IM_SEV_ERROR, "memslot-failed", subj,
-			      "%s:%u: KVM did not take memslot%s for GPA 0x%" PRIx64 "-0x%" PRIx64
-			      "%s%s: %s: %s", file, f->line, slot, f->addr, f->addr + f->size - 1,
-			      f->kind == IM_TFAIL_SLOT_TRACE ? " (trace event)" : "", again, err, why);
+	return IM_FINDING(m, IM_F_MEMSLOT_FAILED, subj,
+			  file, f->line, slot, f->addr, f->addr + f->size - 1,
+			  f->kind == IM_TFAIL_SLOT_TRACE ? " (trace event)" : "", again, err, why);
 }
 
 /*

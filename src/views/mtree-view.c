@@ -3,45 +3,16 @@
  * mtree-view.c - QEMU's memory-tree text, each line with what its numbers
  * are: the HVA behind a range (im_place_gpa), what a "(@ 0x...)" pointer
  * is, which host device a vfio region name is.  Reads the model and the
- * parsed text (sources/mtree.c); opens nothing.
+ * parsed text (sources/mtree.c); opens nothing.  im_mtree_notes() makes
+ * the notes: findings of the model (findings.def, section MTREE), each
+ * with its line; the view prints them under their lines.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "findings.h"
 #include "iommu-map.h"
 #include "sources/mtree.h"
-
-struct note {
-	const char *code;
-	char *msg;
-};
-
-struct notes {
-	struct note v[12];
-	size_t n;
-};
-
-static void add_note(struct notes *ns, const char *code, char *msg)
-{
-	if (!msg)
-		return;
-	if (ns->n == sizeof(ns->v) / sizeof(ns->v[0])) {
-		free(msg);
-		return;
-	}
-	ns->v[ns->n].code = code;
-	ns->v[ns->n].msg = msg;
-	ns->n++;
-}
-
-static void free_notes(struct notes *ns)
-{
-	size_t i;
-
-	for (i = 0; i < ns->n; i++)
-		free(ns->v[i].msg);
-	ns->n = 0;
-}
 
 /* "maps line N (path)" and what the mapping is, for an HVA */
 static char *describe_hva(const struct im_model *m, uint64_t hva)
@@ -109,6 +80,7 @@ struct tie {
 };
 
 struct seen {
+	const char *file;		/* the text's name, for the notes' subject */
 	char bdfs[16][16];
 	size_t nbdfs;
 	char names[16][64];		/* vfio device names other than a BDF */
@@ -217,66 +189,59 @@ static void line_tie(const struct im_model *m, const struct im_mtree *t,
 }
 
 /* what a vfio device name other than a BDF is, and what ties it to a host device */
-static char *name_note(const struct im_model *m, const struct im_mtree_line *l,
-		       const struct tie *tie)
+static int name_note(struct im_model *m, const struct im_mtree_line *l, const struct tie *tie,
+		     const char *subj)
 {
 	const char *g = tie->dev >= 0 ? m->devices[tie->dev].guest_bdf : NULL;
-	char what[256], ties[600];
+	char ties[600];
 	int fd;
 
-	switch (l->dev_kind) {
-	case IM_VN_FD:
-		im_vfio_name_kind(l->qemu_dev, &fd);
-		snprintf(what, sizeof(what), "%s is QEMU's name for a vfio device given to it as file descriptor %d (fd passing with iommufd, without id=), not a PCI address",
-			 l->qemu_dev, fd);
-		break;
-	case IM_VN_ID:
-		snprintf(what, sizeof(what), "%s is the id= of a vfio device given to QEMU as a file descriptor (QEMU 10.2 and later name such a device after its id=), not a PCI address",
-			 l->qemu_dev);
-		break;
-	case IM_VN_MDEV:
-		snprintf(what, sizeof(what), "%s is a mediated device's UUID (QEMU names the device after its sysfsdev=), not a PCI address",
-			 l->qemu_dev);
-		break;
-	default:
-		return NULL;
-	}
 	if (tie->dev >= 0)
 		snprintf(ties, sizeof(ties), "it is host %s, by %s%s%s", m->devices[tie->dev].bdf,
 			 tie->how, g ? "; the guest sees it as " : "", g ? g : "");
 	else
 		snprintf(ties, sizeof(ties), "the host device is known here only by this QEMU name%s%s%s",
 			 tie->how[0] ? " (" : "", tie->how, tie->how[0] ? ")" : "");
-	return im_asprintf("%s; %s", what, ties);
+	switch (l->dev_kind) {
+	case IM_VN_FD:
+		im_vfio_name_kind(l->qemu_dev, &fd);
+		return IM_FINDING_AT(m, IM_F_QEMU_NAME_FD, subj, l->line, l->qemu_dev, fd, ties);
+	case IM_VN_ID:
+		return IM_FINDING_AT(m, IM_F_QEMU_NAME_ID, subj, l->line, l->qemu_dev, ties);
+	case IM_VN_MDEV:
+		return IM_FINDING_AT(m, IM_F_QEMU_NAME_MDEV, subj, l->line, l->qemu_dev, ties);
+	default:
+		return 0;
+	}
 }
 
-static void annotate_line(const struct im_model *m, const struct im_mtree *t,
-			  const struct im_mtree_line *l, struct seen *seen, const struct tie *tie,
-			  bool first_name, struct notes *ns)
+/* the notes on one line: findings of the model, about that line */
+#define NOTE(id, ...) (r = r ? r : IM_FINDING_AT(m, id, subj, l->line, ##__VA_ARGS__))
+
+static int annotate_line(struct im_model *m, const struct im_mtree *t,
+			 const struct im_mtree_line *l, struct seen *seen, const struct tie *tie,
+			 bool first_name)
 {
 	uint64_t end = l->size_artefact ? l->real_end : l->end;
-	char hs[32];
+	char hs[32], subj[600];
 	long si;
 	size_t i;
+	int r = 0;
 
+	snprintf(subj, sizeof(subj), "%s:%u", seen->file, l->line);
 	if (l->kind == IM_MTL_ALIAS) {
 		if (l->have_ptr)
-			add_note(ns, "mr-pointer",
-				 im_asprintf("(@ 0x%" PRIx64 ") is the address of the alias target's MemoryRegion struct, not an address of its memory",
-					     l->ptr));
-		return;
+			NOTE(IM_F_MR_POINTER_ALIAS, l->ptr);
+		return r;
 	}
 	if (l->kind != IM_MTL_RANGE)
-		return;
+		return r;
 	if (l->size_artefact) {
 		uint64_t sz = end - l->start + 1;
 
-		add_note(ns, "int128-size",
-			 im_asprintf("real range 0x%" PRIx64 "-0x%" PRIx64 " (size 0x%" PRIx64 ", %s): the printed end 0x%" PRIx64 " is wrong, mtree.py read gdb's decimal size %" PRIu64 " as hex 0x%" PRIu64,
-				     l->start, end, sz, im_human_size(sz, hs), l->end, sz, sz));
+		NOTE(IM_F_INT128_SIZE, l->start, end, sz, im_human_size(sz, hs), l->end, sz, sz);
 	} else if (l->end_big && t->int128_bug) {
-		add_note(ns, "int128-size",
-			 im_asprintf("the printed end does not fit 64 bits: mtree.py read gdb's decimal size as hex"));
+		NOTE(IM_F_INT128_BIG);
 	}
 	if (l->have_ptr) {
 		long mi = im_find_map(m, l->ptr);
@@ -287,27 +252,18 @@ static void annotate_line(const struct im_model *m, const struct im_mtree *t,
 
 			where = mp->path && *mp->path ? mp->path : "[anon]";
 			if (!strcmp(where, "[heap]"))
-				add_note(ns, "mr-pointer",
-					 im_asprintf("(@ 0x%" PRIx64 ") is the address of this MemoryRegion struct on QEMU's heap (maps line %u [heap] 0x%" PRIx64 "-0x%" PRIx64 "), not an HVA of the memory it describes",
-						     l->ptr, mp->line, mp->start, mp->end));
+				NOTE(IM_F_MR_POINTER_HEAP, l->ptr, mp->line, mp->start, mp->end);
 			else
-				add_note(ns, "mr-pointer",
-					 im_asprintf("(@ 0x%" PRIx64 ") is the address of this MemoryRegion struct (in maps line %u %s), not an HVA of the memory it describes",
-						     l->ptr, mp->line, where));
+				NOTE(IM_F_MR_POINTER_MAP, l->ptr, mp->line, where);
 		} else if (m->nmaps) {
-			add_note(ns, "mr-pointer",
-				 im_asprintf("(@ 0x%" PRIx64 ") is the address of this MemoryRegion struct in QEMU, not an HVA of the memory it describes (no mapping of this target contains it: another QEMU process or run?)",
-					     l->ptr));
+			NOTE(IM_F_MR_POINTER_NO_MAP, l->ptr);
 		} else {
-			add_note(ns, "mr-pointer",
-				 im_asprintf("(@ 0x%" PRIx64 ") is the address of this MemoryRegion struct on QEMU's heap, not an HVA of the memory it describes",
-					     l->ptr));
+			NOTE(IM_F_MR_POINTER, l->ptr);
 		}
 	}
 	if (!strcmp(l->klass, "I/O") && !seen->io_label) {
 		seen->io_label = true;
-		add_note(ns, "io-label",
-			 im_strdup("(I/O) is mtree.py's label for every non-alias region (mr->ops is never NULL), RAM included: it says nothing about the region's kind"));
+		NOTE(IM_F_IO_LABEL);
 	}
 	if (l->host_bdf[0]) {
 		bool first = true;
@@ -322,43 +278,35 @@ static void annotate_line(const struct im_model *m, const struct im_mtree *t,
 			if (seen->nbdfs < 16)
 				snprintf(seen->bdfs[seen->nbdfs++], 16, "%s", l->host_bdf);
 			if (g)
-				add_note(ns, "host-bdf",
-					 im_asprintf("%s is the HOST BDF (QEMU names vfio regions after the host device); the guest sees this device as %s",
-						     l->host_bdf, g));
+				NOTE(IM_F_HOST_BDF_GUEST, l->host_bdf, g);
 			else
-				add_note(ns, "host-bdf",
-					 im_asprintf("%s is the HOST BDF (QEMU names vfio regions after the host device), not the guest's BDF",
-						     l->host_bdf));
+				NOTE(IM_F_HOST_BDF, l->host_bdf);
 		}
 	} else if (l->qemu_dev[0] && first_name) {
-		add_note(ns, "qemu-name", name_note(m, l, tie));
+		r = r ? r : name_note(m, l, tie, subj);
 	}
 	switch (l->bar_part) {
 	case IM_BP_BASE:
-		add_note(ns, "bar-container",
-			 im_asprintf("container QEMU registers as BAR %d of the guest device: its range is the guest's BAR address (GPA)", l->bar));
+		NOTE(IM_F_BAR_CONTAINER, l->bar);
 		break;
 	case IM_BP_REGION:
-		add_note(ns, "bar-region",
-			 im_asprintf("the slow path of BAR %d: guest accesses that land here trap to QEMU, which reads or writes the vfio device fd", l->bar));
+		NOTE(IM_F_BAR_REGION, l->bar);
 		break;
 	case IM_BP_MMAP:
-		add_note(ns, "bar-mmap",
-			 im_asprintf("RAM device region: QEMU's mmap of BAR %d from the vfio device fd, which KVM maps into the guest", l->bar));
+		NOTE(IM_F_BAR_MMAP, l->bar);
 		break;
 	default:
 		break;
 	}
 	if (t->shape == IM_MT_HMP_FLAT && t->any_kvm && ram_backed(l)) {
 		if (l->kvm)
-			add_note(ns, "kvm-slot", im_strdup("KVM marks this range: a memslot maps exactly it"));
+			NOTE(IM_F_KVM_SLOT);
 		else
-			add_note(ns, "no-kvm-slot",
-				 im_strdup("no KVM memslot matches this range exactly (not page-aligned, or shares a page with MMIO): guest accesses outside a page-aligned slot trap to QEMU"));
+			NOTE(IM_F_NO_KVM_SLOT);
 	}
 	/* the HVA behind the range */
 	if (l->as_id < 0 || (!ram_backed(l) && l->bar_part == IM_BP_NONE))
-		return;
+		return r;
 	si = m->memslots_known || m->nmemslots ?
 	     im_find_memslot_range(m, l->as_id, l->start, end) : -1;
 	if (si >= 0) {
@@ -369,12 +317,10 @@ static void annotate_line(const struct im_model *m, const struct im_mtree *t,
 		char *where = describe_hva(m, hva);
 		const char *lead = ram_backed(l) ? "" : "not RAM itself; its RAM subregion: ";
 
-		add_note(ns, "hva",
-			 im_asprintf("%sHVA 0x%" PRIx64 "-0x%" PRIx64 " for GPA 0x%" PRIx64 "-0x%" PRIx64 " (KVM memslot as %d slot %d: GPA 0x%" PRIx64 " -> HVA 0x%" PRIx64 ")%s%s",
-				     lead, hva, hva + (b - a), a, b, s->as_id, s->slot, s->gpa, s->hva,
-				     where ? "; " : "", where ? where : ""));
+		NOTE(IM_F_HVA_SLOT, lead, hva, hva + (b - a), a, b, s->as_id, s->slot, s->gpa, s->hva,
+		     where ? "; " : "", where ? where : "");
 		free(where);
-		return;
+		return r;
 	}
 	{
 		uint64_t hva;
@@ -382,17 +328,35 @@ static void annotate_line(const struct im_model *m, const struct im_mtree *t,
 		if (bar_mmap_hva(m, l, tie->by_hva ? -1 : tie->dev, &hva)) {
 			char *where = describe_hva(m, hva);
 
-			add_note(ns, "hva",
-				 im_asprintf("%sHVA 0x%" PRIx64 " (from the BAR's mmap in /proc/PID/maps; no memslot source covers this GPA)%s%s",
-					     l->bar_part == IM_BP_MMAP ? "" : "not RAM itself; its RAM subregion: ",
-					     hva, where ? "; " : "", where ? where : ""));
+			NOTE(IM_F_HVA_MMAP,
+			     l->bar_part == IM_BP_MMAP ? "" : "not RAM itself; its RAM subregion: ",
+			     hva, where ? "; " : "", where ? where : "");
 			free(where);
-			return;
+			return r;
 		}
 	}
 	if (ram_backed(l) && !m->memslots_known && !m->nmaps)
-		add_note(ns, "hva",
-			 im_strdup("HVA not known here: give --pid (maps) and a memslot source (kmod, --qemu-trace, --qmp)"));
+		NOTE(IM_F_HVA_UNKNOWN);
+	return r;
+}
+
+#undef NOTE
+
+int im_mtree_notes(struct im_model *m, const struct im_mtree *t, const char *file)
+{
+	struct seen seen = { .file = file, .nbdfs = 0 };
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < t->nlines && !r; i++) {
+		const struct im_mtree_line *l = &t->lines[i];
+		struct tie tie;
+		bool first;
+
+		line_tie(m, t, l, &seen, &tie, &first);
+		r = annotate_line(m, t, l, &seen, &tie, first);
+	}
+	return r;
 }
 
 static const char *shape_name(enum im_mtree_shape s)
@@ -451,8 +415,9 @@ static void qemu_device_json(struct jw *w, const struct im_model *m,
 	jw_obj_end(w);
 }
 
+/* notes: the line's findings f[0..n) */
 static void line_json(struct jw *w, const struct im_model *m, const struct im_mtree_line *l,
-		      const struct tie *tie, const struct notes *ns)
+		      const struct tie *tie, const struct im_finding *f, size_t n)
 {
 	size_t i;
 
@@ -504,23 +469,26 @@ static void line_json(struct jw *w, const struct im_model *m, const struct im_mt
 	}
 	jw_key(w, "notes");
 	jw_arr_begin(w);
-	for (i = 0; i < ns->n; i++) {
+	for (i = 0; i < n; i++) {
 		jw_obj_begin(w);
-		jw_kstr(w, "code", ns->v[i].code);
-		jw_kstr(w, "message", ns->v[i].msg);
+		jw_kstr(w, "code", f[i].code);
+		jw_kstr(w, "message", f[i].message);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
 	jw_obj_end(w);
 }
 
-/* Each line of t, then its notes (or a JSON document of both). */
+/*
+ * Each line of t, then its notes (or a JSON document of both): the findings
+ * from m->findings[from] on that im_mtree_notes() added, in line order.
+ */
 int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
-		  const char *file, bool json)
+		  const char *file, size_t from, bool json)
 {
-	struct seen seen = { .nbdfs = 0 };
+	struct seen seen = { .file = file, .nbdfs = 0 };
+	size_t i, k = from;
 	struct jw w;
-	size_t i;
 	int r = 0;
 
 	if (json) {
@@ -533,21 +501,21 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 	}
 	for (i = 0; i < t->nlines; i++) {
 		const struct im_mtree_line *l = &t->lines[i];
-		struct notes ns = { .n = 0 };
+		size_t n = 0;
 		struct tie tie;
 		bool first;
-		size_t k;
 
+		while (k + n < m->nfindings && m->findings[k + n].line == l->line)
+			n++;
 		line_tie(m, t, l, &seen, &tie, &first);
-		annotate_line(m, t, l, &seen, &tie, first, &ns);
 		if (json) {
-			line_json(&w, m, l, &tie, &ns);
+			line_json(&w, m, l, &tie, m->findings + k, n);
 		} else {
 			fprintf(out, "%s\n", l->text);
-			for (k = 0; k < ns.n; k++)
-				fprintf(out, "%*s  # %s\n", l->depth * 2, "", ns.v[k].msg);
+			for (; n; n--, k++)
+				fprintf(out, "%*s  # %s\n", l->depth * 2, "", m->findings[k].message);
 		}
-		free_notes(&ns);
+		k += n;
 	}
 	if (json) {
 		char *first = t->unknown ? im_asprintf("%s:%u", file, t->first_unknown) : NULL;
@@ -568,29 +536,35 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 	return r ? r : ferror(out) ? -EIO : 0;
 }
 
-int im_mtree_annotate_buf(FILE *out, const struct im_model *m, const char *buf,
+int im_mtree_annotate_buf(FILE *out, struct im_model *m, const char *buf,
 			  size_t len, const char *file, bool json, struct im_err *err)
 {
 	struct im_mtree t;
+	size_t from = m->nfindings;
 	int r = im_mtree_parse(buf, len, file, &t, err);
 
 	if (r)
 		return r;
-	r = im_mtree_view(out, m, &t, file, json);
+	r = im_mtree_notes(m, &t, file);
+	if (!r)
+		r = im_mtree_view(out, m, &t, file, from, json);
 	im_mtree_free(&t);
 	return r;
 }
 
-int im_mtree_annotate(FILE *out, const struct im_model *m, const char *file,
+int im_mtree_annotate(FILE *out, struct im_model *m, const char *file,
 		      bool json, struct im_err *err)
 {
 	struct im_mtree t;
+	size_t from = m->nfindings;
 	const char *name;
 	int r = im_mtree_load(file, &t, &name, err);
 
 	if (r)
 		return r;
-	r = im_mtree_view(out, m, &t, name, json);
+	r = im_mtree_notes(m, &t, name);
+	if (!r)
+		r = im_mtree_view(out, m, &t, name, from, json);
 	im_mtree_free(&t);
 	return r;
 }

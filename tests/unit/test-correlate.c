@@ -191,6 +191,12 @@ int main(void)
 	T_OK(finding(&m, "offset-format-unexpected") != NULL, "backport: reported");
 	T_OK(finding(&m, "mmap-no-memslot") != NULL, "nomemslot: reported");
 	T_OK(finding(&m, "offset-matches-no-bar") != NULL, "stray offset: reported");
+	setup(&m, "6.12.0");
+	im_add_source(&m, "pci", IM_SRC_UNAVAILABLE, "sys/bus/pci/devices: no such directory");
+	maps(&m, "7f0000400000-7f0000401000 rw-s abc00000 00:0e 44 anon_inode:[vfio-device]\n");
+	T_OK(!im_correlate(&m) && finding(&m, "offset-matches-no-bar") == NULL &&
+	     finding(&m, "source-unavailable") != NULL,
+	     "no host BARs read: a mapping's BAR is unknown, not \"matches no host BAR\"");
 
 	/* 6. QEMU says the guest BAR is elsewhere than the memslots do */
 	setup(&m, "6.1.0");

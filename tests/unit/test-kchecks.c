@@ -72,6 +72,8 @@ int main(void)
 	     "a source the module does not give is refused");
 	T_OK(parse(&m, "finding\twarning\tio-bar\tx\ty\n", &e) == -EINVAL,
 	     "a finding the module does not give is refused");
+	T_OK(parse(&m, "\nfinding\terror\tiommu-rom-stale\tx\ty\n", &e) == -EINVAL && e.line == 2 &&
+	     strstr(e.msg, "severity"), "a finding of another severity than the table's is refused");
 	T_OK(parse(&m, "mmap 0x1 verified 0x1 0x1\n", &e) == -EINVAL, "blanks are not tabs");
 
 	/* the leaf sizes (6.12+ huge pfnmap): an optional sixth field */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "t.h"
+#include "findings.h"
 #include "iommu-map.h"
 #include "sources/mtree.h"
 
@@ -360,7 +361,7 @@ static void names_model(struct im_model *m)
 	m->memslot_source = "fixture";
 }
 
-static char *annotate(const struct im_model *m, const char *txt, bool json)
+static char *annotate(struct im_model *m, const char *txt, bool json)
 {
 	struct im_err err = { 0 };
 	char *out = NULL;
@@ -460,7 +461,7 @@ static void seed_model(struct im_model *m)
 	m->memslot_source = "fixture";
 }
 
-static void golden(const struct im_model *m, const char *in, bool json, const char *want)
+static void golden(struct im_model *m, const char *in, bool json, const char *want)
 {
 	struct im_err err = { 0 };
 	char *out = NULL, *exp;
@@ -497,9 +498,27 @@ static void test_seed_golden(void)
 	golden(&m, "seed-mtree.txt", false, "seed-mtree.expected.txt");
 	golden(&m, "seed-mtree.txt", true, "seed-mtree.expected.json");
 	/* the explanation must be right: the key facts, whatever the wording */
-	f = open_memstream(&out, &olen);
-	im_mtree_annotate(f, &m, DATADIR "/seed-mtree.txt", false, &err);
-	fclose(f);
+	{
+		size_t k, from = m.nfindings, hva = 0;
+		bool lines = true;
+
+		f = open_memstream(&out, &olen);
+		im_mtree_annotate(f, &m, DATADIR "/seed-mtree.txt", false, &err);
+		fclose(f);
+		for (k = from; k < m.nfindings; k++) {
+			const struct im_finding *fi = &m.findings[k];
+			const struct im_finding_def *def = im_finding_lookup(fi->code);
+
+			lines &= fi->line > 0 && def && def->section == IM_FS_MTREE &&
+				 !strncmp(fi->subject, DATADIR "/seed-mtree.txt:",
+					  strlen(DATADIR "/seed-mtree.txt:")) &&
+				 strstr(out, fi->message) != NULL;
+			hva += !strcmp(fi->code, "hva");
+		}
+		T_OK(m.nfindings > from && lines,
+		     "seed: each note printed is a finding of the model, with its line and section");
+		T_OK(hva > 0, "seed: the hva notes among them");
+	}
 	T_OK(strstr(out, "0x56540d8c7c30) is the address of this MemoryRegion struct on QEMU's heap") != NULL,
 	     "seed: pointer is a MemoryRegion on the heap");
 	T_OK(strstr(out, "0xfc078000-0xfc078fff") && strstr(out, "decimal size 4096 as hex 0x4096"),
