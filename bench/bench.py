@@ -5,12 +5,13 @@
 For each scale: bench/mk-host.py writes the host under WORK; one strace of
 `iommu-map --sysroot DIR --json` gives the files it opens and the
 directories it lists, which bench/floor reads back (the floor); then, REPS
-times and interleaved (A-B-C-D, A-B-C-D, ...) after one warm-up round, each
-command runs under bench/timeit: the whole `iommu-map --json` and text
-report processes, the floor, and `lspci -v` on the same sysroot with hwdb
-off.  Prints times (best, median, spread), the ratios next to the issue's
-goals, the growth exponent between the smallest and largest scale, and peak
-RSS against the input bytes.  Asserts nothing about time.  Removes every
+times and interleaved (A-B-C-D, A-B-C-D, ...; the generator and the trace
+have left the tree in the page cache), each command runs under
+bench/timeit: the whole `iommu-map --json` and text report processes, the
+floor, and `lspci -v` on the same sysroot with hwdb off.  Prints times
+(best, median, spread), the ratios next to the issue's goals, the growth
+exponent between the smallest and largest scale (and the last two), and
+peak RSS against the input bytes.  Asserts nothing about time.  Removes every
 tree it writes."""
 import argparse, math, os, re, shutil, statistics, subprocess, sys, time
 
@@ -30,8 +31,8 @@ def floor_list(tool, root, out):
     paths); the dynamic loader's opens are left out, O_PATH opens read
     nothing and are left out too"""
     trace = out + ".strace"
-    run(["strace", "-f", "-y", "-qq", "-e", "trace=open,openat,openat2,getdents64", "-o", trace,
-         tool, "--sysroot", root, "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    json_bytes = len(run(["strace", "-f", "-y", "-qq", "-e", "trace=open,openat,openat2,getdents64", "-o", trace,
+                          tool, "--sysroot", root, "--json"], capture_output=True).stdout)
     seen, entries = set(), []
     with open(trace) as f:
         for line in f:
@@ -49,6 +50,7 @@ def floor_list(tool, root, out):
     os.unlink(trace)
     with open(out, "w") as f:
         f.write("\n".join(entries) + "\n")
+    return json_bytes
 
 
 def timeit(timer, cmd):
@@ -66,13 +68,12 @@ def measure_scale(args, scale):
         desc = run([sys.executable, os.path.join(HERE, "mk-host.py"), str(scale), root],
                    capture_output=True, text=True).stdout.strip()
         gen = time.monotonic() - t0
-        floor_list(args.tool, root, lst)
+        json_bytes = floor_list(args.tool, root, lst)
         with open(lst) as f:
             outside = sum(os.path.getsize(l[2:].rstrip("\n")) for l in f
                           if l.startswith("f ") and not l[2:].startswith(root + "/"))
         nbytes, nfiles, ndirs, nfail = map(int, subprocess.run(
             [args.floor, "-c", lst], capture_output=True, text=True).stdout.split())
-        json_bytes = len(subprocess.run([args.tool, "--sysroot", root, "--json"], capture_output=True).stdout)
         cmds = {
             "json": [args.tool, "--sysroot", root, "--json"],
             "text": [args.tool, "--sysroot", root],
@@ -81,11 +82,9 @@ def measure_scale(args, scale):
                       "-O", "hwdb.disable=1"],
         }
         runs = {k: [] for k in cmds}
-        for rep in range(args.reps + 1):
+        for _rep in range(args.reps):   # the generator and the trace warmed the page cache
             for k, cmd in cmds.items():
-                r = timeit(args.timer, cmd)
-                if rep:             # round 0 warms the page cache
-                    runs[k].append(r)
+                runs[k].append(timeit(args.timer, cmd))
         for k in ("json", "text"):
             bad = [r[3] for r in runs[k] if r[3] > 1]
             if bad:
@@ -114,7 +113,7 @@ def fmt_ratio(x, goal):
 
 
 def report(res, args):
-    print("\n== whole process, %d interleaved runs after a warm-up; wall seconds (cpu = user+sys)" % args.reps)
+    print("\n== whole process, %d interleaved rounds; wall seconds (cpu = user+sys)" % args.reps)
     print("%-6s %-6s %9s %9s %7s %9s %9s %10s" % ("scale", "cmd", "best", "median", "spread", "cpu med",
                                                "peak RSS", "RSS/input"))
     for r in res:
@@ -153,6 +152,14 @@ def report(res, args):
             s, c = (math.log(med(hi["runs"][k], i) / med(lo["runs"][k], i)) / x for i in (0, 1))
             goal = "  (goal <= 1.1%s)" % ("" if b <= 1.1 else ", not met") if k in ("json", "text") else ""
             print("%-6s best %.2f%s; median %.2f; cpu %.2f" % (k, b, goal, s, c))
+    if len(res) >= 3:
+        lo, hi = res[-2], res[-1]
+        x = math.log(hi["scale"] / lo["scale"])
+        print("from scale %g to %g, without the fixed costs (start, pci.ids) that flatten the slope above:"
+              % (lo["scale"], hi["scale"]))
+        for k in lo["runs"]:
+            print("%-6s best %.2f; cpu %.2f" % (k, math.log(best(hi["runs"][k]) / best(lo["runs"][k])) / x,
+                                              math.log(med(hi["runs"][k], 1) / med(lo["runs"][k], 1)) / x))
     print("\n(not measured here: the live goal, <= 0.5x lspci -v on a TCG QEMU)")
 
 
@@ -166,6 +173,7 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
+    start = time.monotonic()
     print("bench: %d cores, load average %s; scales %s" % (os.cpu_count(), " ".join(
         "%.2f" % x for x in os.getloadavg()), args.scales))
     res = []
@@ -176,6 +184,7 @@ def main():
         res.append(r)
     os.rmdir(args.work)
     report(res, args)
+    print("\nbench: %.0f s in all" % (time.monotonic() - start))
     print("\nload average at the end: %s" % " ".join("%.2f" % x for x in os.getloadavg()))
 
 
