@@ -130,6 +130,8 @@ check-asan: deps
 fuzz:
 	@tests/fuzz/run.sh
 
+# the whole process at scales 0.1, 1 and 3 against a floor and lspci, then
+# the in-process phases (bench/bench.py; SCALES=0.1,1,3,10 REPS=N to change)
 bench: all
 	@$(MAKE) --no-print-directory -C bench B=$(abspath $(B))
 

@@ -46,7 +46,8 @@ int main(int argc, char **argv)
 	for (i = 0; i < ndev; i++) {
 		struct im_device *d = &m.devices[i];
 
-		snprintf(d->bdf, sizeof(d->bdf), "0000:%02zx:%02zx.%zx", i >> 8, (i >> 3) & 0x1f, i & 7);
+		snprintf(d->bdf, sizeof(d->bdf), "0000:%02x:%02x.%x", (unsigned)(i >> 8) & 0xff,
+			 (unsigned)(i >> 3) & 0x1f, (unsigned)i & 7);
 		d->driver = strdup("vfio-pci");
 		d->vfio_cdev = -1;
 		d->bars[0] = (struct im_bar){ .index = 0, .kind = IM_BAR_MEM32,
