@@ -230,6 +230,8 @@ int im_json_begin(struct jw *w, FILE *f);
 /* what backs a placed address: "vfio BDF BAR n", a path, "[anon]", "unmapped" */
 const char *im_map_backing(const struct im_model *m, const struct im_place *p,
 			   char *buf, size_t len);
+/* as_id, slot, gpa, size, hva: a memslot's fields inside an object */
+void im_json_memslot_fields(struct jw *w, const struct im_memslot *s);
 
 /* report.c */
 int im_report_text(FILE *f, const struct im_model *m);

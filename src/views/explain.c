@@ -269,11 +269,7 @@ static void explain_gpa(struct ctx *c)
 		return;
 	jw_key(w, "memslot");
 	jw_obj_begin(w);
-	jw_kint(w, "as_id", s->as_id);
-	jw_kint(w, "slot", s->slot);
-	jw_khex(w, "gpa", s->gpa);
-	jw_khex(w, "size", s->size);
-	jw_khex(w, "hva", s->hva);
+	im_json_memslot_fields(w, s);
 	jw_obj_end(w);
 	jw_khex(w, "hva", p.hva);
 	meaning(c, text);

@@ -29,3 +29,13 @@ const char *im_map_backing(const struct im_model *m, const struct im_place *p,
 		snprintf(buf, len, "%s", mp->path);
 	return buf;
 }
+
+/* a memslot's own fields, in the order every view writes them */
+void im_json_memslot_fields(struct jw *w, const struct im_memslot *s)
+{
+	jw_kint(w, "as_id", s->as_id);
+	jw_kint(w, "slot", s->slot);
+	jw_khex(w, "gpa", s->gpa);
+	jw_khex(w, "size", s->size);
+	jw_khex(w, "hva", s->hva);
+}

@@ -404,11 +404,7 @@ static void json_memslots(struct jw *w, const struct im_model *m)
 
 		im_place_hva(m, s->hva, &p);
 		jw_obj_begin(w);
-		jw_kint(w, "as_id", s->as_id);
-		jw_kint(w, "slot", s->slot);
-		jw_khex(w, "gpa", s->gpa);
-		jw_khex(w, "size", s->size);
-		jw_khex(w, "hva", s->hva);
+		im_json_memslot_fields(w, s);
 		jw_khex(w, "flags", s->flags);
 		jw_kstr(w, "backing", p.f_map.state != IM_KNOWN ? NULL :
 			im_map_backing(m, &p, buf, sizeof(buf)));
