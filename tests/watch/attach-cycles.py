@@ -24,7 +24,7 @@ here = os.path.dirname(os.path.abspath(__file__))
 if not shutil.which("qemu-system-x86_64"):
     print("skip: no qemu-system-x86_64 (run tests/watch/install-deps.sh)")
     sys.exit(77)
-bindir = os.path.join(os.path.dirname(os.path.dirname(here)), "build", "watch")
+bindir = os.path.join(os.path.dirname(os.path.dirname(here)), "build", "watch-tests")
 if subprocess.call(["make", "-s", "-C", here, "O=" + bindir], stdout=subprocess.DEVNULL):
     print("FAIL build")
     sys.exit(1)

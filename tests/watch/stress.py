@@ -16,7 +16,7 @@ import time
 
 cycles = int(sys.argv[1]) if len(sys.argv) > 1 else 30
 here = os.path.dirname(os.path.abspath(__file__))
-bindir = os.path.join(os.path.dirname(os.path.dirname(here)), "build", "watch")
+bindir = os.path.join(os.path.dirname(os.path.dirname(here)), "build", "watch-tests")
 if subprocess.call(["make", "-s", "-C", here, "O=" + bindir], stdout=subprocess.DEVNULL):
     print("FAIL build")
     sys.exit(1)
