@@ -10,6 +10,13 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "$here/../.." && pwd)/build/watch-tests${SAN:+-san}
 make -s -C "$here" O="$bin" ${SAN:+SAN=$SAN} >/dev/null || { echo "FAIL build"; exit 1; }
+# With SAN=1, LeakSanitizer's exit check is off for watch-run: it stops the
+# world by cloning a tracer task that ptrace-attaches to the process, and
+# watch-run is itself a ptrace tracer waiting on any child (waitpid -1,
+# __WALL).  Seen once under load: watch-run spinning at 100% CPU for 14
+# minutes at exit, traced by its own LSan task.  Leaks in the watch code
+# stay checked by check-asan's unit tests (test-watch, test-watch-poll).
+[ "${SAN:-}" = 1 ] && export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 tmp=$(mktemp -d /tmp/im-watch-test.XXXXXX)
 fails=0
 ok() { echo "ok $1"; }
@@ -41,7 +48,7 @@ for v in g stripped; do
 	go=$tmp/go-$v; rm -f "$go"
 	"$bin/victim-$v" "$go" >"$tmp/victim-$v.out" & vp=$!
 	wait_for "$tmp/victim-$v.out" '^pid' || fail "$m: victim-$v started"
-	timeout 60 "$bin/watch-run" $M --json $FAKE $DEV $vp >"$tmp/watch-$v.json" 2>"$tmp/watch-$v.err" & wp=$!
+	timeout -k 10 60 "$bin/watch-run" $M --json $FAKE $DEV $vp >"$tmp/watch-$v.json" 2>"$tmp/watch-$v.err" & wp=$!
 	wait_for "$tmp/watch-$v.json" '"attached"' || fail "$m: $v: attached"
 	for i in 1 2 3; do kill -USR1 $vp; sleep 0.02; done
 	touch "$go"
@@ -65,7 +72,7 @@ done
 go=$tmp/go-text; rm -f "$go"
 "$bin/victim-g" "$go" >"$tmp/victim-text.out" & vp=$!
 wait_for "$tmp/victim-text.out" '^pid'
-timeout 60 "$bin/watch-run" $M $FAKE $vp >"$tmp/watch-text.out" 2>&1 & wp=$!
+timeout -k 10 60 "$bin/watch-run" $M $FAKE $vp >"$tmp/watch-text.out" 2>&1 & wp=$!
 wait_for "$tmp/watch-text.out" '^watching'
 touch "$go"; wait $vp; wait $wp
 grep -q 'ioctl ← victim_vm_ioctl ← victim_set_user_memory_region ← victim_set_phys_mem ← victim_region_add ← victim_update_mappings' "$tmp/watch-text.out" &&
@@ -78,7 +85,7 @@ grep -q "KVM_SET_USER_MEMORY_REGION fd [0-9]* slot 7 as 1 add gpa 0xfeb40000 siz
 go=$tmp/go-int; rm -f "$go"
 "$bin/victim-g" "$go" >"$tmp/victim-int.out" & vp=$!
 wait_for "$tmp/victim-int.out" '^pid'
-timeout 60 "$bin/watch-run" $M $FAKE $vp >"$tmp/watch-int.out" 2>&1 & wp=$!
+timeout -k 10 60 "$bin/watch-run" $M $FAKE $vp >"$tmp/watch-int.out" 2>&1 & wp=$!
 wait_for "$tmp/watch-int.out" '^watching'
 kill -USR1 $vp; kill -INT $wp; wait $wp; wrc=$?
 [ $wrc = 0 ] && ok "$m: sigint: watch-run exit 0" || fail "$m: sigint: watch-run exit $wrc"
@@ -91,7 +98,7 @@ grep -q '^usr1 1' "$tmp/victim-int.out" && ok "$m: sigint: SIGUSR1 delivered" ||
 go=$tmp/go-stop; rm -f "$go"
 "$bin/victim-g" "$go" >"$tmp/victim-stop.out" & vp=$!
 wait_for "$tmp/victim-stop.out" '^pid'
-timeout 60 "$bin/watch-run" $M $FAKE $vp >"$tmp/watch-stop.out" 2>"$tmp/watch-stop.err" & wp=$!
+timeout -k 10 60 "$bin/watch-run" $M $FAKE $vp >"$tmp/watch-stop.out" 2>"$tmp/watch-stop.err" & wp=$!
 wait_for "$tmp/watch-stop.out" '^watching'
 kill -STOP $vp; sleep 0.3
 s=$(state $vp); [ "$s" = t ] || [ "$s" = T ] && ok "$m: stop: stopped while watched ($s)" || fail "$m: stop: state $s"
