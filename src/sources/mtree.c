@@ -483,6 +483,127 @@ static bool range_start(const char *s, const char *e)
 	return k && (s + k == e || s[k] == ' ');
 }
 
+/* A header line ("address-space: ", "FlatView #", "AS \"..\"", ...): sets the
+ * space that the range lines after it are in; 1 if it was one, else 0 or -errno */
+static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *p, const char *e)
+{
+	struct im_mtree *t = st->t;
+
+	if (starts(p, e, "address-space: ")) {
+		const char *nm = p + 15;
+
+		l->kind = IM_MTL_HEADER;
+		st->space = intern(st, nm, (size_t)(e - nm));
+		if (!st->space)
+			return -ENOMEM;
+		st->as_id = space_as_id(st->space);
+		if (t->shape == IM_MT_UNKNOWN)
+			t->shape = IM_MT_HMP;
+		return 1;
+	}
+	if (starts(p, e, "memory-region: ")) {
+		/* info mtree: the tree of an alias target, at its own addresses */
+		l->kind = IM_MTL_HEADER;
+		st->space = NULL;
+		st->as_id = -1;
+		return 1;
+	}
+	if (starts(p, e, "FlatView #")) {
+		l->kind = IM_MTL_HEADER;
+		t->shape = IM_MT_HMP_FLAT;
+		st->flat_first_as = true;
+		st->space = NULL;
+		st->as_id = -1;
+		return 1;
+	}
+	if (starts(p, e, "AS \"")) {
+		const char *q = memchr(p + 4, '"', (size_t)(e - (p + 4)));
+		const char *nm;
+		int id;
+
+		l->kind = IM_MTL_HEADER;
+		if (!q)
+			return 1;
+		nm = intern(st, p + 4, (size_t)(q - (p + 4)));
+		if (!nm)
+			return -ENOMEM;
+		id = space_as_id(nm);
+		/* a FlatView shared by memory and cpu-memory-0 is AS 0 */
+		if (st->flat_first_as || (st->as_id < 0 && id >= 0)) {
+			st->space = nm;
+			st->as_id = id;
+		}
+		st->flat_first_as = false;
+		return 1;
+	}
+	if (starts(p, e, "Root memory region: ") || starts(p, e, "No rendered FlatView")) {
+		l->kind = IM_MTL_HEADER;
+		return 1;
+	}
+	return 0;
+}
+
+/* HMP range tail "(prio P, type): ..." at p; -EINVAL if it is not one */
+static int parse_hmp_range(struct pstate *st, struct im_mtree_line *l, const char *p, const char *e)
+{
+	struct im_mtree *t = st->t;
+	char *q;
+	long prio = strtol(p + 6, &q, 10);
+	const char *c = q, *colon;
+
+	if (q == p + 6 || c + 2 > e || c[0] != ',' || c[1] != ' ')
+		return -EINVAL;
+	c += 2;
+	colon = c;
+	while (colon < e && *colon != ')')
+		colon++;
+	if (colon + 2 >= e || colon[1] != ':' || colon[2] != ' ' ||
+	    (size_t)(colon - c) >= sizeof(l->type))
+		return -EINVAL;
+	l->prio = (int)prio;
+	memcpy(l->type, c, (size_t)(colon - c));
+	l->type[colon - c] = 0;
+	if (t->shape == IM_MT_UNKNOWN)
+		t->shape = IM_MT_HMP;
+	return parse_hmp_tail(l, colon + 3, e, t->shape == IM_MT_HMP_FLAT);
+}
+
+/* gdb range tail at p; a depth-0 line is a root that sets the space */
+static int parse_gdb_range(struct pstate *st, struct im_mtree_line *l, const char *p, const char *e)
+{
+	int r;
+
+	if (st->t->shape == IM_MT_UNKNOWN)
+		st->t->shape = IM_MT_GDB;
+	r = parse_gdb_tail(l, p, e);
+	if (r || l->depth != 0 || !l->name)
+		return r;
+	/* mtree.py's roots: system, io; later roots are alias targets */
+	if (!strcmp(l->name, "system")) {
+		st->space = "memory";
+		st->as_id = 0;
+		st->gdb_root_seen = true;
+	} else if (!strcmp(l->name, "io")) {
+		st->space = "io";
+		st->as_id = -1;
+		st->gdb_root_seen = true;
+	} else if (st->gdb_root_seen) {
+		st->space = NULL;
+		st->as_id = -1;
+	}
+	return 0;
+}
+
+/* a range line that turned out not to be one: plain text */
+static void make_plain(struct im_mtree_line *l)
+{
+	free(l->name);
+	free(l->alias_target);
+	l->name = l->alias_target = NULL;
+	l->alias = false;
+	l->kind = IM_MTL_TEXT;
+}
+
 static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s, const char *e)
 {
 	struct im_mtree *t = st->t;
@@ -498,57 +619,9 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 	l->as_id = -1;
 	if (p == e)
 		return 0;
-	if (starts(p, e, "address-space: ")) {
-		const char *nm = p + 15;
-
-		l->kind = IM_MTL_HEADER;
-		st->space = intern(st, nm, (size_t)(e - nm));
-		if (!st->space)
-			return -ENOMEM;
-		st->as_id = space_as_id(st->space);
-		if (t->shape == IM_MT_UNKNOWN)
-			t->shape = IM_MT_HMP;
-		return 0;
-	}
-	if (starts(p, e, "memory-region: ")) {
-		/* info mtree: the tree of an alias target, at its own addresses */
-		l->kind = IM_MTL_HEADER;
-		st->space = NULL;
-		st->as_id = -1;
-		return 0;
-	}
-	if (starts(p, e, "FlatView #")) {
-		l->kind = IM_MTL_HEADER;
-		t->shape = IM_MT_HMP_FLAT;
-		st->flat_first_as = true;
-		st->space = NULL;
-		st->as_id = -1;
-		return 0;
-	}
-	if (starts(p, e, "AS \"")) {
-		const char *q = memchr(p + 4, '"', (size_t)(e - (p + 4)));
-		const char *nm;
-		int id;
-
-		l->kind = IM_MTL_HEADER;
-		if (!q)
-			return 0;
-		nm = intern(st, p + 4, (size_t)(q - (p + 4)));
-		if (!nm)
-			return -ENOMEM;
-		id = space_as_id(nm);
-		/* a FlatView shared by memory and cpu-memory-0 is AS 0 */
-		if (st->flat_first_as || (st->as_id < 0 && id >= 0)) {
-			st->space = nm;
-			st->as_id = id;
-		}
-		st->flat_first_as = false;
-		return 0;
-	}
-	if (starts(p, e, "Root memory region: ") || starts(p, e, "No rendered FlatView")) {
-		l->kind = IM_MTL_HEADER;
-		return 0;
-	}
+	r = parse_header(st, l, p, e);
+	if (r)
+		return r < 0 ? r : 0;
 	if (starts(p, e, "alias: ")) {
 		l->kind = IM_MTL_ALIAS;
 		l->space = st->space;
@@ -569,63 +642,21 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 	l->end = (uint64_t)b;
 	l->end_big = (b >> 64) != 0;
 	if (starts(p, e, "(prio ")) {
-		char *q;
-		long prio = strtol(p + 6, &q, 10);
-		const char *c = q, *colon;
-
-		if (q == p + 6 || c + 2 > e || c[0] != ',' || c[1] != ' ')
-			goto plain;
-		c += 2;
-		colon = c;
-		while (colon < e && *colon != ')')
-			colon++;
-		if (colon + 2 >= e || colon[1] != ':' || colon[2] != ' ' ||
-		    (size_t)(colon - c) >= sizeof(l->type))
-			goto plain;
-		l->prio = (int)prio;
-		memcpy(l->type, c, (size_t)(colon - c));
-		l->type[colon - c] = 0;
-		if (t->shape == IM_MT_UNKNOWN)
-			t->shape = IM_MT_HMP;
-		r = parse_hmp_tail(l, colon + 3, e, t->shape == IM_MT_HMP_FLAT);
-		if (r == -EINVAL)
-			goto plain;
-		if (r)
-			return r;
-	} else {
-		if (t->shape == IM_MT_UNKNOWN)
-			t->shape = IM_MT_GDB;
-		r = parse_gdb_tail(l, p, e);
-		if (r)
-			return r;
-		if (l->depth == 0 && l->name) {
-			/* mtree.py's roots: system, io; later roots are alias targets */
-			if (!strcmp(l->name, "system")) {
-				st->space = "memory";
-				st->as_id = 0;
-				st->gdb_root_seen = true;
-			} else if (!strcmp(l->name, "io")) {
-				st->space = "io";
-				st->as_id = -1;
-				st->gdb_root_seen = true;
-			} else if (st->gdb_root_seen) {
-				st->space = NULL;
-				st->as_id = -1;
-			}
+		r = parse_hmp_range(st, l, p, e);
+		if (r == -EINVAL) {
+			make_plain(l);
+			return 0;
 		}
+	} else {
+		r = parse_gdb_range(st, l, p, e);
 	}
+	if (r)
+		return r;
 	name_bar(l);
 	l->space = st->space;
 	l->as_id = st->as_id;
 	if (l->kvm)
 		t->any_kvm = true;
-	return 0;
-plain:
-	free(l->name);
-	free(l->alias_target);
-	l->name = l->alias_target = NULL;
-	l->alias = false;
-	l->kind = IM_MTL_TEXT;
 	return 0;
 }
 
