@@ -746,86 +746,154 @@ static const char *unquote(const char *s, const char *e)
 	return p;
 }
 
+/* the memory-tree text being read, a line at a time */
+struct cursor {
+	const char *p, *end;
+	unsigned int lineno;
+};
+
+/* gdb output wrapped by a mail client: join up to two continuations of the
+ * line [s, e) onto *text */
+static int join_wrapped(struct cursor *c, char **text, const char *s, const char *e)
+{
+	const char *q = s;
+	int joins = 0;
+
+	while (q < e && *q == ' ')
+		q++;
+	while (joins < 2 && range_start(q, e) && !strstr(*text, "(prio") &&
+	       (!**text || (*text)[strlen(*text) - 1] != ')') && c->p < c->end) {
+		const char *nl2 = memchr(c->p, '\n', (size_t)(c->end - c->p));
+		const char *e2 = nl2 ? nl2 : c->end, *s2 = unquote(c->p, e2), *q2;
+		char *jt;
+
+		if (e2 > s2 && e2[-1] == '\r')
+			e2--;
+		q2 = s2;
+		while (q2 < e2 && *q2 == ' ')
+			q2++;
+		if (q2 == e2 || range_start(q2, e2) || memchr(q2, 0, (size_t)(e2 - q2)))
+			break;
+		jt = im_asprintf("%s %.*s", *text, (int)(e2 - q2), q2);
+		if (!jt)
+			return -ENOMEM;
+		free(*text);
+		*text = jt;
+		c->p = nl2 ? nl2 + 1 : c->end;
+		c->lineno++;
+		joins++;
+	}
+	return 0;
+}
+
+/* the line at c (numbered c->lineno), unquoted, with wrapped continuations
+ * joined, into *text (the caller's to free) */
+static int read_line(struct pstate *st, struct cursor *c, char **text)
+{
+	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	const char *e = nl ? nl : c->end, *s;
+	int r;
+
+	if (memchr(c->p, 0, (size_t)(e - c->p))) {
+		im_err_set(st->err, st->file, c->lineno, "NUL byte in memory-tree text");
+		return -EINVAL;
+	}
+	s = unquote(c->p, e);
+	if (e > s && e[-1] == '\r')
+		e--;
+	*text = dupn(s, (size_t)(e - s));
+	if (!*text)
+		return -ENOMEM;
+	c->p = nl ? nl + 1 : c->end;
+	r = join_wrapped(c, text, s, e);
+	if (r) {
+		free(*text);
+		*text = NULL;
+	}
+	return r;
+}
+
+/* a new zeroed line at the end of st->t's lines, in *l */
+static int add_line(struct pstate *st, struct im_mtree_line **l)
+{
+	struct im_mtree *t = st->t;
+	struct im_mtree_line *nls = t->lines;
+	int r;
+
+	if (t->nlines == st->cap) {
+		r = im_grow(&nls, &st->cap, t->nlines + 1, sizeof(*nls));
+		if (r)
+			return r;
+		t->lines = nls;
+	}
+	*l = &t->lines[t->nlines++];
+	memset(*l, 0, sizeof(**l));
+	return 0;
+}
+
+/* the Int128 check needs the full printed end: re-scan the text, note
+ * mtree.py's Int128 bug and apply it */
+static int check_int128(struct im_mtree *t)
+{
+	u128 *ends = calloc(t->nlines, sizeof(*ends));
+	size_t i;
+
+	if (!ends)
+		return -ENOMEM;
+	for (i = 0; i < t->nlines; i++) {
+		struct im_mtree_line *l = &t->lines[i];
+		const char *q = l->text, *dash;
+		u128 v;
+
+		if (l->kind != IM_MTL_RANGE)
+			continue;
+		while (*q == ' ')
+			q++;
+		dash = strchr(q, '-');
+		if (dash && scan_hex128(dash + 1, dash + 1 + strlen(dash + 1), &v))
+			ends[i] = v;
+	}
+	/* a size that is no power of two but whose hex digits, read as
+	 * decimal, are one: mtree.py parsed gdb's decimal print as hex */
+	for (i = 0; i < t->nlines; i++) {
+		const struct im_mtree_line *l = &t->lines[i];
+		u128 sz, d;
+
+		if (t->shape != IM_MT_GDB || l->kind != IM_MTL_RANGE || ends[i] < l->start ||
+		    (!l->ptr && !l->klass[0]))
+			continue;
+		sz = ends[i] - l->start + 1;
+		if (!pow2(sz) && hex_as_dec(sz, &d) && pow2(d))
+			t->int128_bug = true;
+	}
+	apply_int128(t, ends);
+	free(ends);
+	return 0;
+}
+
 int im_mtree_parse(const char *buf, size_t len, const char *file,
 		   struct im_mtree *out, struct im_err *err)
 {
 	struct pstate st = { .t = out, .file = file, .err = err, .as_id = 0 };
-	const char *p = buf, *end = buf + len;
-	unsigned int lineno = 0;
-	size_t nranges = 0, i;
-	u128 *ends = NULL;
+	struct cursor c = { .p = buf, .end = buf + len };
+	size_t nranges = 0;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 	st.space = NULL;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end, *s;
+	while (c.p < c.end) {
 		struct im_mtree_line *l;
 		char *text = NULL;
-		unsigned int first = ++lineno;
+		unsigned int first = ++c.lineno;
 
-		if (memchr(p, 0, (size_t)(e - p))) {
-			im_err_set(err, file, lineno, "NUL byte in memory-tree text");
-			r = -EINVAL;
+		r = read_line(&st, &c, &text);
+		if (r)
+			goto fail;
+		r = add_line(&st, &l);
+		if (r) {
+			free(text);
 			goto fail;
 		}
-		s = unquote(p, e);
-		if (e > s && e[-1] == '\r')
-			e--;
-		text = dupn(s, (size_t)(e - s));
-		if (!text) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		p = nl ? nl + 1 : end;
-		/* gdb output wrapped by a mail client: join up to two continuations */
-		{
-			const char *q = s;
-			int joins = 0;
-
-			while (q < e && *q == ' ')
-				q++;
-			while (joins < 2 && range_start(q, e) && !strstr(text, "(prio") &&
-			       (!*text || text[strlen(text) - 1] != ')') && p < end) {
-				const char *nl2 = memchr(p, '\n', (size_t)(end - p));
-				const char *e2 = nl2 ? nl2 : end, *s2 = unquote(p, e2), *q2;
-				char *jt;
-
-				if (e2 > s2 && e2[-1] == '\r')
-					e2--;
-				q2 = s2;
-				while (q2 < e2 && *q2 == ' ')
-					q2++;
-				if (q2 == e2 || range_start(q2, e2) || memchr(q2, 0, (size_t)(e2 - q2)))
-					break;
-				jt = im_asprintf("%s %.*s", text, (int)(e2 - q2), q2);
-				if (!jt) {
-					free(text);
-					r = -ENOMEM;
-					goto fail;
-				}
-				free(text);
-				text = jt;
-				p = nl2 ? nl2 + 1 : end;
-				lineno++;
-				joins++;
-			}
-		}
-		{
-			struct im_mtree_line *nls = out->lines;
-
-			if (out->nlines == st.cap) {
-				r = im_grow(&nls, &st.cap, out->nlines + 1, sizeof(*nls));
-				if (r) {
-					free(text);
-					goto fail;
-				}
-				out->lines = nls;
-			}
-		}
-		l = &out->lines[out->nlines++];
-		memset(l, 0, sizeof(*l));
 		l->text = text;
 		l->line = first;
 		r = parse_line(&st, l, text, text + strlen(text));
@@ -847,45 +915,11 @@ int im_mtree_parse(const char *buf, size_t len, const char *file,
 		r = -EINVAL;
 		goto fail;
 	}
-	/* the Int128 check needs the full printed end: re-scan the text */
-	ends = calloc(out->nlines, sizeof(*ends));
-	if (!ends) {
-		r = -ENOMEM;
+	r = check_int128(out);
+	if (r)
 		goto fail;
-	}
-	for (i = 0; i < out->nlines; i++) {
-		struct im_mtree_line *l = &out->lines[i];
-		const char *q = l->text, *dash;
-		u128 v;
-
-		if (l->kind != IM_MTL_RANGE)
-			continue;
-		while (*q == ' ')
-			q++;
-		dash = strchr(q, '-');
-		if (dash && scan_hex128(dash + 1, dash + 1 + strlen(dash + 1), &v))
-			ends[i] = v;
-	}
-	{
-		/* a size that is no power of two but whose hex digits, read as
-		 * decimal, are one: mtree.py parsed gdb's decimal print as hex */
-		for (i = 0; i < out->nlines; i++) {
-			const struct im_mtree_line *l = &out->lines[i];
-			u128 sz, d;
-
-			if (out->shape != IM_MT_GDB || l->kind != IM_MTL_RANGE || ends[i] < l->start ||
-			    (!l->ptr && !l->klass[0]))
-				continue;
-			sz = ends[i] - l->start + 1;
-			if (!pow2(sz) && hex_as_dec(sz, &d) && pow2(d))
-				out->int128_bug = true;
-		}
-	}
-	apply_int128(out, ends);
-	free(ends);
 	return 0;
 fail:
-	free(ends);
 	im_mtree_free(out);
 	return r;
 }
