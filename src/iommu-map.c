@@ -308,6 +308,89 @@ static int dispatch(struct im_model *m, const struct args *a, struct im_outdir *
 	return ret;
 }
 
+/*
+ * The arguments checked against each other, the sysroot set and the target
+ * chosen: EXIT_OK to go on, else the exit code.  slot: -s, normalised;
+ * *paste: paste mode.
+ */
+static int prepare(struct args *a, char *slot, bool *paste)
+{
+	int r;
+
+	if (a->slot && im_bdf_norm(a->slot, strlen(a->slot), slot)) {
+		warnmsg("-s: '%s' is not a PCI address ([[domain:]bus:]dev.fn)", a->slot);
+		return EXIT_USAGE;
+	}
+	r = im_root_init(a->sysroot ? a->sysroot : "/");
+	if (r) {
+		warnmsg("%s: %s", a->sysroot, strerror(-r));
+		return EXIT_BAD;
+	}
+	if ((a->cmd == CMD_CAPTURE || a->cmd == CMD_WATCH) && !im_root_is_live()) {
+		if (a->cmd == CMD_WATCH) {
+			warnmsg("watch follows a live process; it cannot replay a --sysroot");
+			return EXIT_USAGE;
+		}
+		warnmsg("capture reads a live system; it does not copy a --sysroot");
+		return EXIT_USAGE;
+	}
+	/* paste mode: pastes and no target: nothing of this host is read */
+	*paste = a->pid < 0 && !a->sysroot && !a->qmp &&
+		 (a->maps || a->mtree || a->qemu_trace || a->gdb_export);
+	if (*paste && (a->cmd == CMD_CAPTURE || a->cmd == CMD_WATCH)) {
+		warnmsg("%s needs a live target (--pid); a paste has none", a->cmd == CMD_WATCH ? "watch" : "capture");
+		return EXIT_USAGE;
+	}
+	if (a->pid < 0 && !*paste) {
+		r = pick_pid(a);
+		if (r)
+			return -r;
+	}
+	return EXIT_OK;
+}
+
+/* The model, loaded from the target or the pastes (m is initialised even on error). */
+static int load_model(struct im_model *m, const struct args *a, const char *slot, bool paste,
+		      struct im_err *err)
+{
+	int r;
+
+	im_model_init(m);
+	m->sysroot = im_root();
+	if (im_root_is_live())
+		im_elfsym_set_pid(a->pid);
+	m->filter_bdf = a->slot ? slot : NULL;
+	r = im_pipeline_run(m, &(struct im_load_opts){
+				    .pid = a->pid, .ids = a->ids, .gdb_export = a->gdb_export,
+				    .qemu_trace = a->qemu_trace, .qmp = a->qmp,
+				    .maps = a->maps, .paste = paste,
+				    .kmod_checks = a->cmd != CMD_WATCH }, err);
+	/* a target that exited while the sources were read: that, not what failed after */
+	if (r != -ENOMEM && r != -ESRCH) {
+		int gone = im_proc_check_running(m, err);
+
+		if (gone)
+			r = gone;
+	}
+	return r;
+}
+
+/* One line per source not read in full: then EXIT_PARTIAL, else EXIT_OK. */
+static int warn_sources(const struct im_model *m)
+{
+	int ret = EXIT_OK;
+	size_t i;
+
+	for (i = 0; i < m->nsources; i++)
+		if (m->sources[i].status != IM_SRC_OK) {
+			warnmsg("%s: %s: %s", m->sources[i].name,
+				im_src_status_name(m->sources[i].status),
+				m->sources[i].detail ? m->sources[i].detail : "");
+			ret = EXIT_PARTIAL;
+		}
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a = { .cmd = CMD_REPORT, .pid = -1 };
@@ -316,74 +399,24 @@ int main(int argc, char **argv)
 	struct im_outdir out = { .parent = -1, .fd = -1 };
 	struct im_err err = { 0 };
 	char slot[16];
-	int r, ret = EXIT_OK;
+	int r, ret;
 	bool paste;
-	size_t i;
 
 	argp_err_exit_status = EXIT_USAGE;
 	if (argp_parse(&argp, argc, argv, 0, NULL, &a))
 		return EXIT_USAGE;
-	if (a.slot && im_bdf_norm(a.slot, strlen(a.slot), slot)) {
-		warnmsg("-s: '%s' is not a PCI address ([[domain:]bus:]dev.fn)", a.slot);
-		return EXIT_USAGE;
-	}
-	r = im_root_init(a.sysroot ? a.sysroot : "/");
-	if (r) {
-		warnmsg("%s: %s", a.sysroot, strerror(-r));
-		return EXIT_BAD;
-	}
-	if ((a.cmd == CMD_CAPTURE || a.cmd == CMD_WATCH) && !im_root_is_live()) {
-		if (a.cmd == CMD_WATCH) {
-			warnmsg("watch follows a live process; it cannot replay a --sysroot");
-			return EXIT_USAGE;
-		}
-		warnmsg("capture reads a live system; it does not copy a --sysroot");
-		return EXIT_USAGE;
-	}
-	/* paste mode: pastes and no target: nothing of this host is read */
-	paste = a.pid < 0 && !a.sysroot && !a.qmp &&
-		(a.maps || a.mtree || a.qemu_trace || a.gdb_export);
-	if (paste && (a.cmd == CMD_CAPTURE || a.cmd == CMD_WATCH)) {
-		warnmsg("%s needs a live target (--pid); a paste has none", a.cmd == CMD_WATCH ? "watch" : "capture");
-		return EXIT_USAGE;
-	}
-	if (a.pid < 0 && !paste) {
-		r = pick_pid(&a);
-		if (r)
-			return -r;
-	}
+	ret = prepare(&a, slot, &paste);
+	if (ret != EXIT_OK)
+		return ret;
 	/* -o first: a DIR that cannot be used is refused before the target is read */
 	if (a.cmd == CMD_CAPTURE && (r = im_outdir_open(&out, a.out, a.force, &err)))
 		return die_err(&err, r);
-	im_model_init(&m);
-	m.sysroot = im_root();
-	if (im_root_is_live())
-		im_elfsym_set_pid(a.pid);
-	m.filter_bdf = a.slot ? slot : NULL;
-	r = im_pipeline_run(&m, &(struct im_load_opts){
-				    .pid = a.pid, .ids = a.ids, .gdb_export = a.gdb_export,
-				    .qemu_trace = a.qemu_trace, .qmp = a.qmp,
-				    .maps = a.maps, .paste = paste,
-				    .kmod_checks = a.cmd != CMD_WATCH }, &err);
-	/* a target that exited while the sources were read: that, not what failed after */
-	if (r != -ENOMEM && r != -ESRCH) {
-		int gone = im_proc_check_running(&m, &err);
-
-		if (gone)
-			r = gone;
-	}
+	r = load_model(&m, &a, slot, paste, &err);
 	if (r) {
 		ret = die_err(&err, r);
 		goto out;
 	}
-	for (i = 0; i < m.nsources; i++)
-		if (m.sources[i].status != IM_SRC_OK) {
-			warnmsg("%s: %s: %s", m.sources[i].name,
-				im_src_status_name(m.sources[i].status),
-				m.sources[i].detail ? m.sources[i].detail : "");
-			ret = EXIT_PARTIAL;
-		}
-	ret = dispatch(&m, &a, &out, &err, ret);
+	ret = dispatch(&m, &a, &out, &err, warn_sources(&m));
 out:
 	if (out.path)
 		im_outdir_close(&out, false, &err);	/* a failed capture leaves DIR as it was */

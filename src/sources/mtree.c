@@ -483,6 +483,127 @@ static bool range_start(const char *s, const char *e)
 	return k && (s + k == e || s[k] == ' ');
 }
 
+/* A header line ("address-space: ", "FlatView #", "AS \"..\"", ...): sets the
+ * space that the range lines after it are in; 1 if it was one, else 0 or -errno */
+static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *p, const char *e)
+{
+	struct im_mtree *t = st->t;
+
+	if (starts(p, e, "address-space: ")) {
+		const char *nm = p + 15;
+
+		l->kind = IM_MTL_HEADER;
+		st->space = intern(st, nm, (size_t)(e - nm));
+		if (!st->space)
+			return -ENOMEM;
+		st->as_id = space_as_id(st->space);
+		if (t->shape == IM_MT_UNKNOWN)
+			t->shape = IM_MT_HMP;
+		return 1;
+	}
+	if (starts(p, e, "memory-region: ")) {
+		/* info mtree: the tree of an alias target, at its own addresses */
+		l->kind = IM_MTL_HEADER;
+		st->space = NULL;
+		st->as_id = -1;
+		return 1;
+	}
+	if (starts(p, e, "FlatView #")) {
+		l->kind = IM_MTL_HEADER;
+		t->shape = IM_MT_HMP_FLAT;
+		st->flat_first_as = true;
+		st->space = NULL;
+		st->as_id = -1;
+		return 1;
+	}
+	if (starts(p, e, "AS \"")) {
+		const char *q = memchr(p + 4, '"', (size_t)(e - (p + 4)));
+		const char *nm;
+		int id;
+
+		l->kind = IM_MTL_HEADER;
+		if (!q)
+			return 1;
+		nm = intern(st, p + 4, (size_t)(q - (p + 4)));
+		if (!nm)
+			return -ENOMEM;
+		id = space_as_id(nm);
+		/* a FlatView shared by memory and cpu-memory-0 is AS 0 */
+		if (st->flat_first_as || (st->as_id < 0 && id >= 0)) {
+			st->space = nm;
+			st->as_id = id;
+		}
+		st->flat_first_as = false;
+		return 1;
+	}
+	if (starts(p, e, "Root memory region: ") || starts(p, e, "No rendered FlatView")) {
+		l->kind = IM_MTL_HEADER;
+		return 1;
+	}
+	return 0;
+}
+
+/* HMP range tail "(prio P, type): ..." at p; -EINVAL if it is not one */
+static int parse_hmp_range(struct pstate *st, struct im_mtree_line *l, const char *p, const char *e)
+{
+	struct im_mtree *t = st->t;
+	char *q;
+	long prio = strtol(p + 6, &q, 10);
+	const char *c = q, *colon;
+
+	if (q == p + 6 || c + 2 > e || c[0] != ',' || c[1] != ' ')
+		return -EINVAL;
+	c += 2;
+	colon = c;
+	while (colon < e && *colon != ')')
+		colon++;
+	if (colon + 2 >= e || colon[1] != ':' || colon[2] != ' ' ||
+	    (size_t)(colon - c) >= sizeof(l->type))
+		return -EINVAL;
+	l->prio = (int)prio;
+	memcpy(l->type, c, (size_t)(colon - c));
+	l->type[colon - c] = 0;
+	if (t->shape == IM_MT_UNKNOWN)
+		t->shape = IM_MT_HMP;
+	return parse_hmp_tail(l, colon + 3, e, t->shape == IM_MT_HMP_FLAT);
+}
+
+/* gdb range tail at p; a depth-0 line is a root that sets the space */
+static int parse_gdb_range(struct pstate *st, struct im_mtree_line *l, const char *p, const char *e)
+{
+	int r;
+
+	if (st->t->shape == IM_MT_UNKNOWN)
+		st->t->shape = IM_MT_GDB;
+	r = parse_gdb_tail(l, p, e);
+	if (r || l->depth != 0 || !l->name)
+		return r;
+	/* mtree.py's roots: system, io; later roots are alias targets */
+	if (!strcmp(l->name, "system")) {
+		st->space = "memory";
+		st->as_id = 0;
+		st->gdb_root_seen = true;
+	} else if (!strcmp(l->name, "io")) {
+		st->space = "io";
+		st->as_id = -1;
+		st->gdb_root_seen = true;
+	} else if (st->gdb_root_seen) {
+		st->space = NULL;
+		st->as_id = -1;
+	}
+	return 0;
+}
+
+/* a range line that turned out not to be one: plain text */
+static void make_plain(struct im_mtree_line *l)
+{
+	free(l->name);
+	free(l->alias_target);
+	l->name = l->alias_target = NULL;
+	l->alias = false;
+	l->kind = IM_MTL_TEXT;
+}
+
 static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s, const char *e)
 {
 	struct im_mtree *t = st->t;
@@ -498,57 +619,9 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 	l->as_id = -1;
 	if (p == e)
 		return 0;
-	if (starts(p, e, "address-space: ")) {
-		const char *nm = p + 15;
-
-		l->kind = IM_MTL_HEADER;
-		st->space = intern(st, nm, (size_t)(e - nm));
-		if (!st->space)
-			return -ENOMEM;
-		st->as_id = space_as_id(st->space);
-		if (t->shape == IM_MT_UNKNOWN)
-			t->shape = IM_MT_HMP;
-		return 0;
-	}
-	if (starts(p, e, "memory-region: ")) {
-		/* info mtree: the tree of an alias target, at its own addresses */
-		l->kind = IM_MTL_HEADER;
-		st->space = NULL;
-		st->as_id = -1;
-		return 0;
-	}
-	if (starts(p, e, "FlatView #")) {
-		l->kind = IM_MTL_HEADER;
-		t->shape = IM_MT_HMP_FLAT;
-		st->flat_first_as = true;
-		st->space = NULL;
-		st->as_id = -1;
-		return 0;
-	}
-	if (starts(p, e, "AS \"")) {
-		const char *q = memchr(p + 4, '"', (size_t)(e - (p + 4)));
-		const char *nm;
-		int id;
-
-		l->kind = IM_MTL_HEADER;
-		if (!q)
-			return 0;
-		nm = intern(st, p + 4, (size_t)(q - (p + 4)));
-		if (!nm)
-			return -ENOMEM;
-		id = space_as_id(nm);
-		/* a FlatView shared by memory and cpu-memory-0 is AS 0 */
-		if (st->flat_first_as || (st->as_id < 0 && id >= 0)) {
-			st->space = nm;
-			st->as_id = id;
-		}
-		st->flat_first_as = false;
-		return 0;
-	}
-	if (starts(p, e, "Root memory region: ") || starts(p, e, "No rendered FlatView")) {
-		l->kind = IM_MTL_HEADER;
-		return 0;
-	}
+	r = parse_header(st, l, p, e);
+	if (r)
+		return r < 0 ? r : 0;
 	if (starts(p, e, "alias: ")) {
 		l->kind = IM_MTL_ALIAS;
 		l->space = st->space;
@@ -569,63 +642,21 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 	l->end = (uint64_t)b;
 	l->end_big = (b >> 64) != 0;
 	if (starts(p, e, "(prio ")) {
-		char *q;
-		long prio = strtol(p + 6, &q, 10);
-		const char *c = q, *colon;
-
-		if (q == p + 6 || c + 2 > e || c[0] != ',' || c[1] != ' ')
-			goto plain;
-		c += 2;
-		colon = c;
-		while (colon < e && *colon != ')')
-			colon++;
-		if (colon + 2 >= e || colon[1] != ':' || colon[2] != ' ' ||
-		    (size_t)(colon - c) >= sizeof(l->type))
-			goto plain;
-		l->prio = (int)prio;
-		memcpy(l->type, c, (size_t)(colon - c));
-		l->type[colon - c] = 0;
-		if (t->shape == IM_MT_UNKNOWN)
-			t->shape = IM_MT_HMP;
-		r = parse_hmp_tail(l, colon + 3, e, t->shape == IM_MT_HMP_FLAT);
-		if (r == -EINVAL)
-			goto plain;
-		if (r)
-			return r;
-	} else {
-		if (t->shape == IM_MT_UNKNOWN)
-			t->shape = IM_MT_GDB;
-		r = parse_gdb_tail(l, p, e);
-		if (r)
-			return r;
-		if (l->depth == 0 && l->name) {
-			/* mtree.py's roots: system, io; later roots are alias targets */
-			if (!strcmp(l->name, "system")) {
-				st->space = "memory";
-				st->as_id = 0;
-				st->gdb_root_seen = true;
-			} else if (!strcmp(l->name, "io")) {
-				st->space = "io";
-				st->as_id = -1;
-				st->gdb_root_seen = true;
-			} else if (st->gdb_root_seen) {
-				st->space = NULL;
-				st->as_id = -1;
-			}
+		r = parse_hmp_range(st, l, p, e);
+		if (r == -EINVAL) {
+			make_plain(l);
+			return 0;
 		}
+	} else {
+		r = parse_gdb_range(st, l, p, e);
 	}
+	if (r)
+		return r;
 	name_bar(l);
 	l->space = st->space;
 	l->as_id = st->as_id;
 	if (l->kvm)
 		t->any_kvm = true;
-	return 0;
-plain:
-	free(l->name);
-	free(l->alias_target);
-	l->name = l->alias_target = NULL;
-	l->alias = false;
-	l->kind = IM_MTL_TEXT;
 	return 0;
 }
 
@@ -715,86 +746,154 @@ static const char *unquote(const char *s, const char *e)
 	return p;
 }
 
+/* the memory-tree text being read, a line at a time */
+struct cursor {
+	const char *p, *end;
+	unsigned int lineno;
+};
+
+/* gdb output wrapped by a mail client: join up to two continuations of the
+ * line [s, e) onto *text */
+static int join_wrapped(struct cursor *c, char **text, const char *s, const char *e)
+{
+	const char *q = s;
+	int joins = 0;
+
+	while (q < e && *q == ' ')
+		q++;
+	while (joins < 2 && range_start(q, e) && !strstr(*text, "(prio") &&
+	       (!**text || (*text)[strlen(*text) - 1] != ')') && c->p < c->end) {
+		const char *nl2 = memchr(c->p, '\n', (size_t)(c->end - c->p));
+		const char *e2 = nl2 ? nl2 : c->end, *s2 = unquote(c->p, e2), *q2;
+		char *jt;
+
+		if (e2 > s2 && e2[-1] == '\r')
+			e2--;
+		q2 = s2;
+		while (q2 < e2 && *q2 == ' ')
+			q2++;
+		if (q2 == e2 || range_start(q2, e2) || memchr(q2, 0, (size_t)(e2 - q2)))
+			break;
+		jt = im_asprintf("%s %.*s", *text, (int)(e2 - q2), q2);
+		if (!jt)
+			return -ENOMEM;
+		free(*text);
+		*text = jt;
+		c->p = nl2 ? nl2 + 1 : c->end;
+		c->lineno++;
+		joins++;
+	}
+	return 0;
+}
+
+/* the line at c (numbered c->lineno), unquoted, with wrapped continuations
+ * joined, into *text (the caller's to free) */
+static int read_line(struct pstate *st, struct cursor *c, char **text)
+{
+	const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
+	const char *e = nl ? nl : c->end, *s;
+	int r;
+
+	if (memchr(c->p, 0, (size_t)(e - c->p))) {
+		im_err_set(st->err, st->file, c->lineno, "NUL byte in memory-tree text");
+		return -EINVAL;
+	}
+	s = unquote(c->p, e);
+	if (e > s && e[-1] == '\r')
+		e--;
+	*text = dupn(s, (size_t)(e - s));
+	if (!*text)
+		return -ENOMEM;
+	c->p = nl ? nl + 1 : c->end;
+	r = join_wrapped(c, text, s, e);
+	if (r) {
+		free(*text);
+		*text = NULL;
+	}
+	return r;
+}
+
+/* a new zeroed line at the end of st->t's lines, in *l */
+static int add_line(struct pstate *st, struct im_mtree_line **l)
+{
+	struct im_mtree *t = st->t;
+	struct im_mtree_line *nls = t->lines;
+	int r;
+
+	if (t->nlines == st->cap) {
+		r = im_grow(&nls, &st->cap, t->nlines + 1, sizeof(*nls));
+		if (r)
+			return r;
+		t->lines = nls;
+	}
+	*l = &t->lines[t->nlines++];
+	memset(*l, 0, sizeof(**l));
+	return 0;
+}
+
+/* the Int128 check needs the full printed end: re-scan the text, note
+ * mtree.py's Int128 bug and apply it */
+static int check_int128(struct im_mtree *t)
+{
+	u128 *ends = calloc(t->nlines, sizeof(*ends));
+	size_t i;
+
+	if (!ends)
+		return -ENOMEM;
+	for (i = 0; i < t->nlines; i++) {
+		struct im_mtree_line *l = &t->lines[i];
+		const char *q = l->text, *dash;
+		u128 v;
+
+		if (l->kind != IM_MTL_RANGE)
+			continue;
+		while (*q == ' ')
+			q++;
+		dash = strchr(q, '-');
+		if (dash && scan_hex128(dash + 1, dash + 1 + strlen(dash + 1), &v))
+			ends[i] = v;
+	}
+	/* a size that is no power of two but whose hex digits, read as
+	 * decimal, are one: mtree.py parsed gdb's decimal print as hex */
+	for (i = 0; i < t->nlines; i++) {
+		const struct im_mtree_line *l = &t->lines[i];
+		u128 sz, d;
+
+		if (t->shape != IM_MT_GDB || l->kind != IM_MTL_RANGE || ends[i] < l->start ||
+		    (!l->ptr && !l->klass[0]))
+			continue;
+		sz = ends[i] - l->start + 1;
+		if (!pow2(sz) && hex_as_dec(sz, &d) && pow2(d))
+			t->int128_bug = true;
+	}
+	apply_int128(t, ends);
+	free(ends);
+	return 0;
+}
+
 int im_mtree_parse(const char *buf, size_t len, const char *file,
 		   struct im_mtree *out, struct im_err *err)
 {
 	struct pstate st = { .t = out, .file = file, .err = err, .as_id = 0 };
-	const char *p = buf, *end = buf + len;
-	unsigned int lineno = 0;
-	size_t nranges = 0, i;
-	u128 *ends = NULL;
+	struct cursor c = { .p = buf, .end = buf + len };
+	size_t nranges = 0;
 	int r = 0;
 
 	memset(out, 0, sizeof(*out));
 	st.space = NULL;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *e = nl ? nl : end, *s;
+	while (c.p < c.end) {
 		struct im_mtree_line *l;
 		char *text = NULL;
-		unsigned int first = ++lineno;
+		unsigned int first = ++c.lineno;
 
-		if (memchr(p, 0, (size_t)(e - p))) {
-			im_err_set(err, file, lineno, "NUL byte in memory-tree text");
-			r = -EINVAL;
+		r = read_line(&st, &c, &text);
+		if (r)
+			goto fail;
+		r = add_line(&st, &l);
+		if (r) {
+			free(text);
 			goto fail;
 		}
-		s = unquote(p, e);
-		if (e > s && e[-1] == '\r')
-			e--;
-		text = dupn(s, (size_t)(e - s));
-		if (!text) {
-			r = -ENOMEM;
-			goto fail;
-		}
-		p = nl ? nl + 1 : end;
-		/* gdb output wrapped by a mail client: join up to two continuations */
-		{
-			const char *q = s;
-			int joins = 0;
-
-			while (q < e && *q == ' ')
-				q++;
-			while (joins < 2 && range_start(q, e) && !strstr(text, "(prio") &&
-			       (!*text || text[strlen(text) - 1] != ')') && p < end) {
-				const char *nl2 = memchr(p, '\n', (size_t)(end - p));
-				const char *e2 = nl2 ? nl2 : end, *s2 = unquote(p, e2), *q2;
-				char *jt;
-
-				if (e2 > s2 && e2[-1] == '\r')
-					e2--;
-				q2 = s2;
-				while (q2 < e2 && *q2 == ' ')
-					q2++;
-				if (q2 == e2 || range_start(q2, e2) || memchr(q2, 0, (size_t)(e2 - q2)))
-					break;
-				jt = im_asprintf("%s %.*s", text, (int)(e2 - q2), q2);
-				if (!jt) {
-					free(text);
-					r = -ENOMEM;
-					goto fail;
-				}
-				free(text);
-				text = jt;
-				p = nl2 ? nl2 + 1 : end;
-				lineno++;
-				joins++;
-			}
-		}
-		{
-			struct im_mtree_line *nls = out->lines;
-
-			if (out->nlines == st.cap) {
-				r = im_grow(&nls, &st.cap, out->nlines + 1, sizeof(*nls));
-				if (r) {
-					free(text);
-					goto fail;
-				}
-				out->lines = nls;
-			}
-		}
-		l = &out->lines[out->nlines++];
-		memset(l, 0, sizeof(*l));
 		l->text = text;
 		l->line = first;
 		r = parse_line(&st, l, text, text + strlen(text));
@@ -816,45 +915,11 @@ int im_mtree_parse(const char *buf, size_t len, const char *file,
 		r = -EINVAL;
 		goto fail;
 	}
-	/* the Int128 check needs the full printed end: re-scan the text */
-	ends = calloc(out->nlines, sizeof(*ends));
-	if (!ends) {
-		r = -ENOMEM;
+	r = check_int128(out);
+	if (r)
 		goto fail;
-	}
-	for (i = 0; i < out->nlines; i++) {
-		struct im_mtree_line *l = &out->lines[i];
-		const char *q = l->text, *dash;
-		u128 v;
-
-		if (l->kind != IM_MTL_RANGE)
-			continue;
-		while (*q == ' ')
-			q++;
-		dash = strchr(q, '-');
-		if (dash && scan_hex128(dash + 1, dash + 1 + strlen(dash + 1), &v))
-			ends[i] = v;
-	}
-	{
-		/* a size that is no power of two but whose hex digits, read as
-		 * decimal, are one: mtree.py parsed gdb's decimal print as hex */
-		for (i = 0; i < out->nlines; i++) {
-			const struct im_mtree_line *l = &out->lines[i];
-			u128 sz, d;
-
-			if (out->shape != IM_MT_GDB || l->kind != IM_MTL_RANGE || ends[i] < l->start ||
-			    (!l->ptr && !l->klass[0]))
-				continue;
-			sz = ends[i] - l->start + 1;
-			if (!pow2(sz) && hex_as_dec(sz, &d) && pow2(d))
-				out->int128_bug = true;
-		}
-	}
-	apply_int128(out, ends);
-	free(ends);
 	return 0;
 fail:
-	free(ends);
 	im_mtree_free(out);
 	return r;
 }

@@ -544,6 +544,61 @@ static void not_understood(struct im_trace *t, unsigned int line)
 		t->first_unknown = line;
 }
 
+/* the known event at s, if any, parsed: *a is its arguments, or NULL */
+static int parse_event(struct tstate *st, const char *s, const char *e, const char **a)
+{
+	if ((*a = event(s, e, "kvm_set_user_memory")))
+		return parse_slot(st, *a, e);
+	if ((*a = event(s, e, "vfio_region_setup")))
+		return parse_region(st, *a, e);
+	if ((*a = event(s, e, "vfio_region_mmap")))
+		return parse_mmap(st, *a, e);
+	if ((*a = event(s, e, "vfio_listener_region_add_ram")))
+		return parse_dma(st, *a, e);
+	return 0;
+}
+
+/* count line [p, e) (s: past its prefix) as an event read, one lost, another
+ * event or not understood */
+static void count_line(struct im_trace *t, unsigned int line, const char *p, const char *s,
+		       const char *e, bool read)
+{
+	if (read) {
+		t->nevents++;
+	} else if (names_event_read(p, e)) {
+		/* an event read here, cut off or behind an unknown prefix */
+		t->lost_events++;
+		not_understood(t, line);
+	} else if (event_like(s, e)) {
+		t->other_events++;
+	} else if (!blank(p, e)) {
+		not_understood(t, line);
+	}
+}
+
+/* after the last line: an error if nothing was read, else sort what was */
+static int finish_trace(struct tstate *st)
+{
+	struct im_trace *t = st->t;
+
+	if (!t->nevents && !t->nfails) {
+		if (t->unknown)
+			im_err_set(st->err, st->file, 0,
+				   "no kvm_set_user_memory or vfio_* trace events found; %u lines not understood (first: %s:%u)",
+				   t->unknown, st->file, t->first_unknown);
+		else
+			im_err_set(st->err, st->file, 0,
+				   "no kvm_set_user_memory or vfio_* trace events found");
+		im_trace_free(t);
+		return -EINVAL;
+	}
+	if (t->nslots)
+		qsort(t->slots, t->nslots, sizeof(*t->slots), cmp_tslot);
+	if (t->ndma)
+		qsort(t->dma, t->ndma, sizeof(*t->dma), cmp_dma);
+	return 0;
+}
+
 int im_trace_parse(const char *buf, size_t len, const char *file,
 		   struct im_trace *out, struct im_err *err)
 {
@@ -562,17 +617,7 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 		if (e > p && e[-1] == '\r')
 			e--;
 		s = im_paste_strip(p, e);
-		r = 0;
-		if ((a = event(s, e, "kvm_set_user_memory")))
-			r = parse_slot(&st, a, e);
-		else if ((a = event(s, e, "vfio_region_setup")))
-			r = parse_region(&st, a, e);
-		else if ((a = event(s, e, "vfio_region_mmap")))
-			r = parse_mmap(&st, a, e);
-		else if ((a = event(s, e, "vfio_listener_region_add_ram")))
-			r = parse_dma(&st, a, e);
-		else
-			a = NULL;
+		r = parse_event(&st, s, e, &a);
 		if (!a && !r) {
 			bool found;
 			int more = parse_fail(&st, s, e, nl ? nl + 1 : NULL, end, &found);
@@ -602,36 +647,11 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 			im_trace_free(out);
 			return r;
 		}
-		if (a) {
-			out->nevents++;
-		} else if (names_event_read(p, e)) {
-			/* an event read here, cut off or behind an unknown prefix */
-			out->lost_events++;
-			not_understood(out, st.line);
-		} else if (event_like(s, e)) {
-			out->other_events++;
-		} else if (!blank(p, e)) {
-			not_understood(out, st.line);
-		}
+		count_line(out, st.line, p, s, e, a != NULL);
 		p = nl ? nl + 1 : end;
 	}
 	out->nlines = st.line;
-	if (!out->nevents && !out->nfails) {
-		if (out->unknown)
-			im_err_set(err, file, 0,
-				   "no kvm_set_user_memory or vfio_* trace events found; %u lines not understood (first: %s:%u)",
-				   out->unknown, file, out->first_unknown);
-		else
-			im_err_set(err, file, 0,
-				   "no kvm_set_user_memory or vfio_* trace events found");
-		im_trace_free(out);
-		return -EINVAL;
-	}
-	if (out->nslots)
-		qsort(out->slots, out->nslots, sizeof(*out->slots), cmp_tslot);
-	if (out->ndma)
-		qsort(out->dma, out->ndma, sizeof(*out->dma), cmp_dma);
-	return 0;
+	return finish_trace(&st);
 }
 
 /*

@@ -215,56 +215,47 @@ static int name_note(struct im_model *m, const struct im_mtree_line *l, const st
 	}
 }
 
-/* the notes on one line: findings of the model, about that line */
-#define NOTE(id, ...) (r = r ? r : IM_FINDING_AT(m, id, subj, l->line, ##__VA_ARGS__))
+/* the notes on one line being made: NOTE() adds one; after an error, none */
+struct notes {
+	struct im_model *m;
+	const struct im_mtree_line *l;
+	char subj[600];
+	int r;
+};
 
-static int annotate_line(struct im_model *m, const struct im_mtree *t,
-			 const struct im_mtree_line *l, struct seen *seen, const struct tie *tie,
+#define NOTE(id, ...) \
+	(n->r = n->r ? n->r : IM_FINDING_AT(n->m, id, n->subj, n->l->line, ##__VA_ARGS__))
+
+/* what the line's "(@ 0x...)" MemoryRegion pointer is, by the maps */
+static void pointer_note(struct notes *n)
+{
+	const struct im_model *m = n->m;
+	const struct im_mtree_line *l = n->l;
+	long mi = im_find_map(m, l->ptr);
+	const char *where;
+
+	if (mi >= 0) {
+		const struct im_map *mp = &m->maps[mi];
+
+		where = mp->path && *mp->path ? mp->path : "[anon]";
+		if (!strcmp(where, "[heap]"))
+			NOTE(IM_F_MR_POINTER_HEAP, l->ptr, mp->line, mp->start, mp->end);
+		else
+			NOTE(IM_F_MR_POINTER_MAP, l->ptr, mp->line, where);
+	} else if (m->nmaps) {
+		NOTE(IM_F_MR_POINTER_NO_MAP, l->ptr);
+	} else {
+		NOTE(IM_F_MR_POINTER, l->ptr);
+	}
+}
+
+/* the vfio device the line names (the first time it is named) and its BAR part */
+static void device_notes(struct notes *n, struct seen *seen, const struct tie *tie,
 			 bool first_name)
 {
-	uint64_t end = l->size_artefact ? l->real_end : l->end;
-	char hs[32], subj[600];
-	long si;
+	const struct im_mtree_line *l = n->l;
 	size_t i;
-	int r = 0;
 
-	snprintf(subj, sizeof(subj), "%s:%u", seen->file, l->line);
-	if (l->kind == IM_MTL_ALIAS) {
-		if (l->have_ptr)
-			NOTE(IM_F_MR_POINTER_ALIAS, l->ptr);
-		return r;
-	}
-	if (l->kind != IM_MTL_RANGE)
-		return r;
-	if (l->size_artefact) {
-		uint64_t sz = end - l->start + 1;
-
-		NOTE(IM_F_INT128_SIZE, l->start, end, sz, im_human_size(sz, hs), l->end, sz, sz);
-	} else if (l->end_big && t->int128_bug) {
-		NOTE(IM_F_INT128_BIG);
-	}
-	if (l->have_ptr) {
-		long mi = im_find_map(m, l->ptr);
-		const char *where;
-
-		if (mi >= 0) {
-			const struct im_map *mp = &m->maps[mi];
-
-			where = mp->path && *mp->path ? mp->path : "[anon]";
-			if (!strcmp(where, "[heap]"))
-				NOTE(IM_F_MR_POINTER_HEAP, l->ptr, mp->line, mp->start, mp->end);
-			else
-				NOTE(IM_F_MR_POINTER_MAP, l->ptr, mp->line, where);
-		} else if (m->nmaps) {
-			NOTE(IM_F_MR_POINTER_NO_MAP, l->ptr);
-		} else {
-			NOTE(IM_F_MR_POINTER, l->ptr);
-		}
-	}
-	if (!strcmp(l->klass, "I/O") && !seen->io_label) {
-		seen->io_label = true;
-		NOTE(IM_F_IO_LABEL);
-	}
 	if (l->host_bdf[0]) {
 		bool first = true;
 
@@ -272,8 +263,8 @@ static int annotate_line(struct im_model *m, const struct im_mtree *t,
 			if (!strcmp(seen->bdfs[i], l->host_bdf))
 				first = false;
 		if (first) {
-			int d = im_find_device(m, l->host_bdf);
-			const char *g = d >= 0 ? m->devices[d].guest_bdf : NULL;
+			int d = im_find_device(n->m, l->host_bdf);
+			const char *g = d >= 0 ? n->m->devices[d].guest_bdf : NULL;
 
 			if (seen->nbdfs < 16)
 				snprintf(seen->bdfs[seen->nbdfs++], 16, "%s", l->host_bdf);
@@ -283,7 +274,7 @@ static int annotate_line(struct im_model *m, const struct im_mtree *t,
 				NOTE(IM_F_HOST_BDF, l->host_bdf);
 		}
 	} else if (l->qemu_dev[0] && first_name) {
-		r = r ? r : name_note(m, l, tie, subj);
+		n->r = n->r ? n->r : name_note(n->m, l, tie, n->subj);
 	}
 	switch (l->bar_part) {
 	case IM_BP_BASE:
@@ -298,46 +289,86 @@ static int annotate_line(struct im_model *m, const struct im_mtree *t,
 	default:
 		break;
 	}
-	if (t->shape == IM_MT_HMP_FLAT && t->any_kvm && ram_backed(l)) {
-		if (l->kvm)
-			NOTE(IM_F_KVM_SLOT);
-		else
-			NOTE(IM_F_NO_KVM_SLOT);
-	}
-	/* the HVA behind the range */
+}
+
+/* the HVA behind the range [l->start, end]: by a memslot, or a BAR's mmap */
+static void hva_note(struct notes *n, const struct tie *tie, uint64_t end)
+{
+	const struct im_model *m = n->m;
+	const struct im_mtree_line *l = n->l;
+	uint64_t hva;
+	long si;
+
 	if (l->as_id < 0 || (!ram_backed(l) && l->bar_part == IM_BP_NONE))
-		return r;
+		return;
 	si = m->memslots_known || m->nmemslots ?
 	     im_find_memslot_range(m, l->as_id, l->start, end) : -1;
 	if (si >= 0) {
 		const struct im_memslot *s = &m->memslots[si];
 		uint64_t a = l->start > s->gpa ? l->start : s->gpa;
 		uint64_t se = s->gpa + (s->size - 1), b = end < se ? end : se;
-		uint64_t hva = s->hva + (a - s->gpa);
-		char *where = describe_hva(m, hva);
+		char *where;
 		const char *lead = ram_backed(l) ? "" : "not RAM itself; its RAM subregion: ";
 
+		hva = s->hva + (a - s->gpa);
+		where = describe_hva(m, hva);
 		NOTE(IM_F_HVA_SLOT, lead, hva, hva + (b - a), a, b, s->as_id, s->slot, s->gpa, s->hva,
 		     where ? "; " : "", where ? where : "");
 		free(where);
-		return r;
+		return;
 	}
-	{
-		uint64_t hva;
+	if (bar_mmap_hva(m, l, tie->by_hva ? -1 : tie->dev, &hva)) {
+		char *where = describe_hva(m, hva);
 
-		if (bar_mmap_hva(m, l, tie->by_hva ? -1 : tie->dev, &hva)) {
-			char *where = describe_hva(m, hva);
-
-			NOTE(IM_F_HVA_MMAP,
-			     l->bar_part == IM_BP_MMAP ? "" : "not RAM itself; its RAM subregion: ",
-			     hva, where ? "; " : "", where ? where : "");
-			free(where);
-			return r;
-		}
+		NOTE(IM_F_HVA_MMAP,
+		     l->bar_part == IM_BP_MMAP ? "" : "not RAM itself; its RAM subregion: ",
+		     hva, where ? "; " : "", where ? where : "");
+		free(where);
+		return;
 	}
 	if (ram_backed(l) && !m->memslots_known && !m->nmaps)
 		NOTE(IM_F_HVA_UNKNOWN);
-	return r;
+}
+
+/* the notes on one line: findings of the model, about that line */
+static int annotate_line(struct im_model *m, const struct im_mtree *t,
+			 const struct im_mtree_line *l, struct seen *seen, const struct tie *tie,
+			 bool first_name)
+{
+	uint64_t end = l->size_artefact ? l->real_end : l->end;
+	struct notes notes = { .m = m, .l = l, .r = 0 }, *n = &notes;
+	char hs[32];
+
+	snprintf(n->subj, sizeof(n->subj), "%s:%u", seen->file, l->line);
+	if (l->kind == IM_MTL_ALIAS) {
+		if (l->have_ptr)
+			NOTE(IM_F_MR_POINTER_ALIAS, l->ptr);
+		return n->r;
+	}
+	if (l->kind != IM_MTL_RANGE)
+		return n->r;
+	if (l->size_artefact) {
+		uint64_t sz = end - l->start + 1;
+
+		NOTE(IM_F_INT128_SIZE, l->start, end, sz, im_human_size(sz, hs), l->end, sz, sz);
+	} else if (l->end_big && t->int128_bug) {
+		NOTE(IM_F_INT128_BIG);
+	}
+	if (l->have_ptr)
+		pointer_note(n);
+	if (!strcmp(l->klass, "I/O") && !seen->io_label) {
+		seen->io_label = true;
+		NOTE(IM_F_IO_LABEL);
+	}
+	device_notes(n, seen, tie, first_name);
+	if (t->shape == IM_MT_HMP_FLAT && t->any_kvm && ram_backed(l)) {
+		if (l->kvm)
+			NOTE(IM_F_KVM_SLOT);
+		else
+			NOTE(IM_F_NO_KVM_SLOT);
+	}
+	hva_note(n, tie, end);
+	return n->r;
 }
 
 #undef NOTE
