@@ -582,7 +582,11 @@ static int finish_trace(struct tstate *st)
 	struct im_trace *t = st->t;
 
 	if (!t->nevents && !t->nfails) {
-		if (t->unknown)
+		if (t->malformed)
+			im_err_set(st->err, st->file, t->first_malformed,
+				   "%s; nothing else in the log could be read (%u malformed lines)",
+				   t->malformed_msg, t->malformed);
+		else if (t->unknown)
 			im_err_set(st->err, st->file, 0,
 				   "no kvm_set_user_memory or vfio_* trace events found; %u lines not understood (first: %s:%u)",
 				   t->unknown, st->file, t->first_unknown);
@@ -597,6 +601,42 @@ static int finish_trace(struct tstate *st)
 	if (t->ndma)
 		qsort(t->dma, t->ndma, sizeof(*t->dma), cmp_dma);
 	return 0;
+}
+
+/*
+ * An event line that did not parse, and the line after it: if that one is
+ * no line of its own (not blank, no event, no failure), the two read as one
+ * event ("... [0xf8000000 - 0xf8005fff \n[0x7f...]").  True when they do;
+ * the event is then recorded at the first line.
+ */
+static bool join_wrapped_event(struct tstate *st, const char *s, const char *e,
+			       const char *next, const char *end, const char **a)
+{
+	const char *nl = memchr(next, '\n', (size_t)(end - next));
+	const char *ne = nl ? nl : end, *ns;
+	struct im_trace_fail f;
+	char buf[2048];
+	size_t n;
+
+	if (ne > next && ne[-1] == '\r')
+		ne--;
+	ns = im_paste_strip(next, ne);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (ns == ne || event_like(ns, ne) || names_event_read(ns, ne) ||
+	    im_tfail_parse(ns, ne, &f) || (size_t)(e - s) + 1 + (size_t)(ne - ns) >= sizeof(buf))
+		return false;
+	n = (size_t)(e - s);
+	memcpy(buf, s, n);
+	if (ns[0] != '[' || buf[n - 1] != '[')	/* "[0x7f..]" follows a blank */
+		buf[n++] = ' ';
+	memcpy(buf + n, ns, (size_t)(ne - ns));
+	n += (size_t)(ne - ns);
+	if (parse_event(st, buf, buf + n, a) || !*a)
+		return false;
+	*a = s;		/* not into buf, which is gone on return */
+	st->line++;
+	return true;
 }
 
 int im_trace_parse(const char *buf, size_t len, const char *file,
@@ -618,6 +658,13 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 			e--;
 		s = im_paste_strip(p, e);
 		r = parse_event(&st, s, e, &a);
+		if (r == -EINVAL && nl && join_wrapped_event(&st, s, e, nl + 1, end, &a)) {
+			/* a mail wrapped the event: its line and the next one read as one */
+			r = 0;
+			nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
+			e = nl ? nl : end;
+			truncated = !nl;
+		}
 		if (!a && !r) {
 			bool found;
 			int more = parse_fail(&st, s, e, nl ? nl + 1 : NULL, end, &found);
@@ -642,6 +689,16 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 			/* a log cut off mid-line (QEMU killed): the stub is not understood */
 			r = 0;
 			a = NULL;
+		}
+		if (r == -EINVAL) {
+			/* a malformed line of an event read here: skipped, counted and
+			 * named; the log is refused only when nothing else is read */
+			if (!out->malformed++) {
+				out->first_malformed = err->line ? err->line : st.line;
+				snprintf(out->malformed_msg, sizeof(out->malformed_msg), "%s", err->msg);
+			}
+			p = nl ? nl + 1 : end;
+			continue;
 		}
 		if (r) {
 			im_trace_free(out);
@@ -722,8 +779,13 @@ static long region_of(const struct im_model *m, const struct im_trace *t, int de
 static char *trace_detail(const struct im_model *m, const struct im_trace *t,
 			  const char *file, unsigned int nbars)
 {
-	char other[64] = "", unknown[640] = "", lost[96] = "";
+	char other[64] = "", unknown[640] = "", lost[96] = "", bad[640] = "";
 	char *names = other_names(m, t), *s;
+
+	if (t->malformed)
+		snprintf(bad, sizeof(bad), "; %u malformed line%s of events read here skipped (first: %s:%u: %s)",
+			 t->malformed, t->malformed == 1 ? "" : "s", file, t->first_malformed,
+			 t->malformed_msg);
 
 	if (t->other_events)
 		snprintf(other, sizeof(other), "; %u line%s of other events skipped",
@@ -736,12 +798,12 @@ static char *trace_detail(const struct im_model *m, const struct im_trace *t,
 			 t->unknown, t->unknown == 1 ? "" : "s", file, t->first_unknown, lost);
 	if (!names)
 		return NULL;
-	s = im_asprintf("%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed%s%s%s",
+	s = im_asprintf("%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed%s%s%s%s",
 			file, t->nevents, t->nslots,
 			t->fmt == IM_TRACE_FMT_AS ? "QEMU >= 9.0 format" :
 			t->fmt == IM_TRACE_FMT_SLOT ? "QEMU <= 8.2 format" :
 			"no kvm_set_user_memory lines",
-			t->nregions, t->nmmaps, t->ndma, nbars, names, other, unknown);
+			t->nregions, t->nmmaps, t->ndma, nbars, names, other, unknown, bad);
 	free(names);
 	return s;
 }
@@ -755,8 +817,8 @@ static int trace_source(struct im_model *m, const struct im_trace *t, const char
 
 	if (!detail)
 		return -ENOMEM;
-	r = im_add_source(m, "qemu-trace", t->lost_events ? IM_SRC_PARTIAL : IM_SRC_OK,
-			  "%s", detail);
+	r = im_add_source(m, "qemu-trace", t->lost_events || t->malformed ? IM_SRC_PARTIAL :
+			  IM_SRC_OK, "%s", detail);
 	free(detail);
 	return r;
 }

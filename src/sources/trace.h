@@ -97,6 +97,9 @@ struct im_trace {
 	struct im_trace_fail *fails;	/* failures, in the order of the log */
 	size_t nfails;
 	unsigned int echoes;		/* lines that only echo a failure */
+	unsigned int malformed;		/* lines of an event read here, malformed: skipped */
+	unsigned int first_malformed;	/* the first of them, 1-based; 0: none */
+	char malformed_msg[256];	/* ... and what was wrong with it */
 };
 
 /* trace-fail.c */
