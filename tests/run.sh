@@ -29,22 +29,27 @@ for t in "$B"/test-*; do
 done
 
 # --- golden tests: tests/expected/<fixture>/cases lists "name<TAB>args" ---
+# compare (or, with --update, rewrite) EXP.{out,err} with OUT.{out,err}
+check_golden() {	# label exp out diffname
+	local label=$1 exp=$2 out=$3 d=tests/diff/$4.diff
+	if [ $UPDATE = 1 ]; then
+		mkdir -p "$(dirname "$exp")"
+		cp "$out.out" "$exp.out"; cp "$out.err" "$exp.err"
+		ok "$label (updated)"; return
+	fi
+	if diff -u "$exp.out" "$out.out" >"$d" && diff -u "$exp.err" "$out.err" >>"$d"; then
+		rm -f "$d"; ok "$label"
+	else
+		bad "$label (see $d)"
+		head -20 "$d"
+	fi
+}
 golden() {	# fixture name args...
 	local fx=$1 name=$2; shift 2
-	local exp=tests/expected/$fx/$name out=$B/t/$fx-$name
+	local out=$B/t/$fx-$name
 	"$BIN" --sysroot "tests/fixtures/$fx" -i tests/pci.ids "$@" >"$out.out" 2>"$out.err"
 	echo "[exit $?]" >>"$out.err"
-	if [ $UPDATE = 1 ]; then
-		cp "$out.out" "$exp.out"; cp "$out.err" "$exp.err"
-		ok "golden $fx/$name (updated)"; return
-	fi
-	if diff -u "$exp.out" "$out.out" >"tests/diff/$fx-$name.diff" &&
-	   diff -u "$exp.err" "$out.err" >>"tests/diff/$fx-$name.diff"; then
-		rm -f "tests/diff/$fx-$name.diff"; ok "golden $fx/$name"
-	else
-		bad "golden $fx/$name (see tests/diff/$fx-$name.diff)"
-		head -20 "tests/diff/$fx-$name.diff"
-	fi
+	check_golden "golden $fx/$name" "tests/expected/$fx/$name" "$out" "$fx-$name"
 }
 for cases in tests/expected/*/cases; do
 	fx=$(basename "$(dirname "$cases")")
@@ -58,22 +63,11 @@ done
 # --- pastes: tests/pastes/<paste>/cases, read in paste mode (no target, no host);
 # the output goes to tests/pastes/<paste>/expected/<name>.{out,err} ---
 paste_golden() {	# paste name args...
-	local pd=tests/pastes/$1 name=$2; shift 2
-	local exp=$pd/expected/$name out=$B/t/paste-$(basename "$pd")-$name
+	local pd=$1 name=$2; shift 2
+	local out=$B/t/paste-$pd-$name
 	"$BIN" "$@" >"$out.out" 2>"$out.err"
 	echo "[exit $?]" >>"$out.err"
-	if [ $UPDATE = 1 ]; then
-		mkdir -p "$pd/expected"
-		cp "$out.out" "$exp.out"; cp "$out.err" "$exp.err"
-		ok "paste $(basename "$pd")/$name (updated)"; return
-	fi
-	if diff -u "$exp.out" "$out.out" >"tests/diff/paste-$(basename "$pd")-$name.diff" &&
-	   diff -u "$exp.err" "$out.err" >>"tests/diff/paste-$(basename "$pd")-$name.diff"; then
-		rm -f "tests/diff/paste-$(basename "$pd")-$name.diff"; ok "paste $(basename "$pd")/$name"
-	else
-		bad "paste $(basename "$pd")/$name (see tests/diff/paste-$(basename "$pd")-$name.diff)"
-		head -20 "tests/diff/paste-$(basename "$pd")-$name.diff"
-	fi
+	check_golden "paste $pd/$name" "tests/pastes/$pd/expected/$name" "$out" "paste-$pd-$name"
 }
 for cases in tests/pastes/*/cases; do
 	pd=$(basename "$(dirname "$cases")")
