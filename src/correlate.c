@@ -14,8 +14,6 @@
 #include "iommu-map.h"
 
 #define PAGE 4096ull
-#define REGION_SHIFT 40
-#define REGION_MASK ((1ull << REGION_SHIFT) - 1)
 
 static int cmp_bar_ref(const void *a, const void *b)
 {
@@ -224,7 +222,7 @@ static size_t lower(const struct cand *v, size_t n, uint64_t want)
 static int region_candidates(const struct cand_index *ci, const struct im_map *mp,
 			     int c, bool exact, int *dev)
 {
-	uint64_t idx = mp->offset >> REGION_SHIFT, off = mp->offset & REGION_MASK;
+	uint64_t idx = mp->offset >> IM_REGION_SHIFT, off = mp->offset & IM_REGION_MASK;
 	uint64_t len = mp->end - mp->start;
 	const struct cand *v;
 	size_t n, lo, hi;
@@ -314,7 +312,7 @@ static int decide_offset_mode(struct im_model *m, const struct cand_index *ci)
 		if (im_find_bar_hpa(m, mp->offset) >= 0)
 			hpa_hits++;
 		if (region_candidates(ci, mp, CAND_VFIO_PCI, false, &dummy) ||
-		    (mp->cdev >= 0 && (mp->offset >> REGION_SHIFT) < IM_NBARS))
+		    (mp->cdev >= 0 && (mp->offset >> IM_REGION_SHIFT) < IM_NBARS))
 			region_hits++;
 	}
 	free(m->offset_why);
@@ -375,8 +373,8 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 				mp->ident = IM_ID_HPA;
 			}
 		} else if (m->offset_mode == IM_OFF_REGION) {
-			mp->bar = (int)(mp->offset >> REGION_SHIFT);
-			mp->bar_offset = mp->offset & REGION_MASK;
+			mp->bar = (int)(mp->offset >> IM_REGION_SHIFT);
+			mp->bar_offset = mp->offset & IM_REGION_MASK;
 			if (mp->cdev >= 0) {
 				dev = cdev_device(ci, mp->cdev);
 				if (dev >= 0) {

@@ -17,6 +17,10 @@
 
 enum im_bar_kind { IM_BAR_NONE = 0, IM_BAR_MEM32, IM_BAR_MEM64, IM_BAR_IO };
 
+/* vfio-pci's region offset (VFIO_PCI_INDEX_TO_OFFSET): index << 40 | offset */
+#define IM_REGION_SHIFT	40
+#define IM_REGION_MASK	((1ULL << IM_REGION_SHIFT) - 1)
+
 /* How the maps offset column of a vfio mapping is to be read. */
 enum im_offset_mode {
 	IM_OFF_UNKNOWN = 0,

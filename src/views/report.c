@@ -116,8 +116,6 @@ static void text_bar(FILE *f, const struct im_model *m, const struct im_device *
 
 /* ---- paste mode: what each pasted number is, with no host ---- */
 
-#define VFIO_REGION_SHIFT 40	/* vfio-pci's region offset: index << 40 | offset */
-
 /* a mapping the report explains in paste mode: vfio, or a shared device
  * mapping whose path the paste does not give (pmap -X without Mapping) */
 static bool paste_shown(const struct im_map *mp)
@@ -128,8 +126,8 @@ static bool paste_shown(const struct im_map *mp)
 /* the offset's reading on 6.10+ (index << 40 | offset), if it has one */
 static bool region_reading(uint64_t off, unsigned int *index, uint64_t *in)
 {
-	*index = (unsigned int)(off >> VFIO_REGION_SHIFT);
-	*in = off & ((1ULL << VFIO_REGION_SHIFT) - 1);
+	*index = (unsigned int)(off >> IM_REGION_SHIFT);
+	*in = off & IM_REGION_MASK;
 	return *index < 9;	/* BAR0-5, ROM, config, VGA */
 }
 

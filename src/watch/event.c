@@ -205,8 +205,8 @@ void vr_from_maps(struct watch *w, const struct im_map *maps,
 		} else if (m->offset_mode == IM_OFF_HPA) {
 			dev = bar = -1;	/* an HPA no BAR of ours holds */
 		} else {
-			bar = (int)(mp->offset >> REGION_SHIFT);
-			off = mp->offset & REGION_MASK;
+			bar = (int)(mp->offset >> IM_REGION_SHIFT);
+			off = mp->offset & IM_REGION_MASK;
 			dev = dev_guess(m, bar, off + (mp->end - mp->start));
 			if (dev < 0 || bar >= IM_NBARS)
 				bar = dev = -1;
@@ -301,7 +301,7 @@ void on_call_entry(struct watch *w, struct wthread *t, uint64_t nr,
 		e->prot = a[2];
 		e->flags = a[3];
 		e->off = a[5];
-		e->bar = (int)(e->off >> REGION_SHIFT);
+		e->bar = (int)(e->off >> IM_REGION_SHIFT);
 		e->dev = fd_device(w, e->fd, e->fd_target, &e->ident);
 		take_stack(w, e);
 	} else if (nr == SYS_munmap) {
@@ -321,7 +321,7 @@ void on_call_entry(struct watch *w, struct wthread *t, uint64_t nr,
 				e->dev = w->vr[i].dev;
 				e->bar = w->vr[i].bar;
 				e->off = ((uint64_t)(e->bar < 0 ? 0 : e->bar)
-					  << REGION_SHIFT) |
+					  << IM_REGION_SHIFT) |
 					 (w->vr[i].bar_off + a[0] - w->vr[i].start);
 			}
 		take_stack(w, e);
@@ -347,12 +347,12 @@ static void after_mmap(struct watch *w, struct event *e)
 		}
 	}
 	if (e->dev < 0) {
-		e->dev = dev_guess(w->m, e->bar, (e->off & REGION_MASK) + e->len);
+		e->dev = dev_guess(w->m, e->bar, (e->off & IM_REGION_MASK) + e->len);
 		if (e->dev >= 0)
 			e->ident = "guess";
 	}
 	vr_remove(w, hva, hva + e->len);
-	vr_add(w, hva, hva + e->len, e->dev, e->bar, e->off & REGION_MASK);
+	vr_add(w, hva, hva + e->len, e->dev, e->bar, e->off & IM_REGION_MASK);
 }
 
 /* A call's return: rval, and whether it failed (rval -errno if known). */

@@ -285,7 +285,7 @@ static void print_mmap(struct watch *w, const struct event *e)
 {
 	bool mm = e->kind == EV_MMAP;
 	const struct im_device *d = e->dev >= 0 ? &w->m->devices[e->dev] : NULL;
-	uint64_t bar_off = e->off & REGION_MASK;
+	uint64_t bar_off = e->off & IM_REGION_MASK;
 	bool have_hpa = d && e->bar >= 0 && e->bar < IM_NBARS &&
 		d->bars[e->bar].size;
 	char ts[64];

@@ -29,8 +29,6 @@
 #include "watch/watch.h"
 
 #define MAX_FRAMES	32
-#define REGION_SHIFT	40	/* vfio-pci region offset: index << 40 */
-#define REGION_MASK	((1ULL << REGION_SHIFT) - 1)
 
 
 /* Newer than Debian 12's headers; layout from include/uapi/linux/kvm.h. */
