@@ -147,6 +147,8 @@ int im_proc_parse_fdinfo(const char *buf, char **syspath);
  * -ENOMEM; on error mp->path is NULL.
  */
 int im_parse_maps_line(const char *p, const char *end, struct im_map *mp);
+/* vfio and cdev from mp->path (a maps line's rule); dev and bar -1 */
+void im_map_classify(struct im_map *mp);
 /* A PCI address: "[domain:]bus:dev.fn", 1-4, 1-2, 1-2 and 1 hex digits. */
 struct im_bdf {
 	uint16_t dom;

@@ -122,12 +122,17 @@ int im_parse_maps_line(const char *p, const char *end, struct im_map *mp)
 		mp->path = NULL;
 		return -ERANGE;
 	}
+	im_map_classify(mp);
+	return 0;
+}
+
+void im_map_classify(struct im_map *mp)
+{
 	/* a BAR is mmapped from a device fd; a group fd has no mmap */
 	mp->vfio = im_vfio_path_is_device(im_vfio_path_kind(mp->path, &mp->cdev));
 	if (!mp->vfio)
 		mp->cdev = -1;
 	mp->dev = mp->bar = -1;
-	return 0;
 }
 
 int im_proc_parse_fdinfo(const char *buf, char **syspath)

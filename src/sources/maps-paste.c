@@ -165,16 +165,11 @@ static int pmap_row(const char *s, const char *e, const int col[NCOL], int ncols
 	mp->end = mp->start + (size << 10);
 	mp->cdev = mp->dev = mp->bar = -1;
 	if (col[COL_MAP] >= 0 && n > col[COL_MAP]) {
-		/* the path decides vfio as for a maps line: let that parser say it */
-		char line[MAXLINE];
-		int r;
-
-		r = snprintf(line, sizeof(line), "%" PRIx64 "-%" PRIx64 " %s %" PRIx64 " %02x:%02x %" PRIu64 " %.*s",
-			     mp->start, mp->end, mp->perms, mp->offset, mp->dev_major, mp->dev_minor,
-			     mp->inode, (int)(we[col[COL_MAP]] - w[col[COL_MAP]]), w[col[COL_MAP]]);
-		if (r < 0 || (size_t)r >= sizeof(line))
-			return -EINVAL;
-		return im_parse_maps_line(line, line + r, mp);
+		mp->path = strndup(w[col[COL_MAP]], (size_t)(we[col[COL_MAP]] - w[col[COL_MAP]]));
+		if (!mp->path)
+			return -ENOMEM;
+		im_map_classify(mp);
+		return 0;
 	}
 	mp->path = strdup("");
 	mp->unnamed = true;
