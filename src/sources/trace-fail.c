@@ -27,12 +27,7 @@
 /* the first occurrence of needle in [s, e), or NULL */
 static const char *find(const char *s, const char *e, const char *needle)
 {
-	size_t n = strlen(needle);
-
-	for (; s + n <= e; s++)
-		if (!memcmp(s, needle, n))
-			return s;
-	return NULL;
+	return s < e ? memmem(s, (size_t)(e - s), needle, strlen(needle)) : NULL;
 }
 
 static const char *blanks(const char *p, const char *e)

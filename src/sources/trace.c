@@ -210,6 +210,44 @@ static int add_fail(struct tstate *st, const struct im_trace_fail *f)
 }
 
 /*
+ * The line that starts at next: its data (no CR, nothing of what surrounds
+ * a pasted line, lib/paste.c) in [*ds, *de).  Returns where the line after
+ * it starts, or NULL at the end.
+ */
+static const char *line_data(const char *next, const char *end, const char **ds,
+			     const char **de)
+{
+	const char *nl = memchr(next, '\n', (size_t)(end - next));
+	const char *le = nl ? nl : end;
+
+	if (le > next && le[-1] == '\r')
+		le--;
+	*ds = im_paste_strip(next, le);
+	*de = le;
+	return nl ? nl + 1 : NULL;
+}
+
+/*
+ * Join [s, e) to the n bytes in buf (cap bytes), dropping buf's trailing
+ * blanks and putting one blank between, or none where a '[' meets a '['.
+ * False, with buf as it was, when it does not fit.
+ */
+static bool join_data(char *buf, size_t *n, size_t cap, const char *s, const char *e)
+{
+	size_t k = *n;
+
+	while (k && (buf[k - 1] == ' ' || buf[k - 1] == '\t'))
+		k--;
+	if (k + 1 + (size_t)(e - s) >= cap)
+		return false;
+	if (!(k && buf[k - 1] == '[' && s < e && *s == '['))
+		buf[k++] = ' ';
+	memcpy(buf + k, s, (size_t)(e - s));
+	*n = k + (size_t)(e - s);
+	return true;
+}
+
+/*
  * A failure line (trace-fail.c) at [s, e), joined to at most 3 more lines
  * while it is incomplete and they start no line of their own: a mail cuts
  * "vfio_dma_map(0x55a21b03a150,\n0x380000001000, ...) = -22".  Returns the
@@ -229,26 +267,18 @@ static int parse_fail(struct tstate *st, const char *s, const char *e,
 		return 0;
 	memcpy(buf, s, n);
 	while ((r = im_tfail_parse(buf, buf + n, &f)) == -EAGAIN && more < 3 && next) {
-		const char *nl = memchr(next, '\n', (size_t)(end - next));
-		const char *ne = nl ? nl : end, *ns = im_paste_strip(next, ne);
+		const char *ns, *ne, *after = line_data(next, end, &ns, &ne);
 
-		if (ne > ns && ne[-1] == '\r')
-			ne--;
 		/* a line that is a failure of its own, or starts one when this
 		 * line already has its call, is no continuation */
 		nr = im_tfail_parse(ns, ne, &f);
 		if (ns == ne || event_like(ns, ne) || nr == 1 || nr == -EINVAL ||
 		    (nr == -EAGAIN && (memmem(buf, n, "dma_map(", 8) ||
 				       memmem(buf, n, "KVM_SET_USER_MEMORY_REGION", 26))) ||
-		    n + 1 + (size_t)(ne - ns) >= sizeof(buf))
+		    !join_data(buf, &n, sizeof(buf), ns, ne))
 			break;
-		while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
-			n--;
-		buf[n++] = ' ';
-		memcpy(buf + n, ns, (size_t)(ne - ns));
-		n += (size_t)(ne - ns);
 		more++;
-		next = nl ? nl + 1 : NULL;
+		next = after;
 	}
 	if (r == 0 || r == -EAGAIN)
 		return 0;	/* not one, or cut off for good: not understood */
@@ -612,27 +642,17 @@ static int finish_trace(struct tstate *st)
 static bool join_wrapped_event(struct tstate *st, const char *s, const char *e,
 			       const char *next, const char *end, const char **a)
 {
-	const char *nl = memchr(next, '\n', (size_t)(end - next));
-	const char *ne = nl ? nl : end, *ns;
 	struct im_trace_fail f;
+	const char *ns, *ne;
 	char buf[2048];
-	size_t n;
+	size_t n = (size_t)(e - s);
 
-	if (ne > next && ne[-1] == '\r')
-		ne--;
-	ns = im_paste_strip(next, ne);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
+	line_data(next, end, &ns, &ne);
 	if (ns == ne || event_like(ns, ne) || names_event_read(ns, ne) ||
-	    im_tfail_parse(ns, ne, &f) || (size_t)(e - s) + 1 + (size_t)(ne - ns) >= sizeof(buf))
+	    im_tfail_parse(ns, ne, &f) || n >= sizeof(buf))
 		return false;
-	n = (size_t)(e - s);
 	memcpy(buf, s, n);
-	if (ns[0] != '[' || buf[n - 1] != '[')	/* "[0x7f..]" follows a blank */
-		buf[n++] = ' ';
-	memcpy(buf + n, ns, (size_t)(ne - ns));
-	n += (size_t)(ne - ns);
-	if (parse_event(st, buf, buf + n, a) || !*a)
+	if (!join_data(buf, &n, sizeof(buf), ns, ne) || parse_event(st, buf, buf + n, a) || !*a)
 		return false;
 	*a = s;		/* not into buf, which is gone on return */
 	st->line++;
