@@ -60,6 +60,27 @@ static void setup(struct im_model *m, const char *kernel)
 	m->pid = 1;
 }
 
+/* a BAR 3 with its MSI-X table at 0, mmapped, that QMP puts at 0xfeb40000;
+ * kvm: what the target's fds said of a KVM VM */
+static void msix_model(struct im_model *m, enum im_tri kvm)
+{
+	struct im_qemu_bar qb = { .bar = 3, .gpa = 0xfeb40000, .size = 0x4000, .source = "qmp" };
+	struct im_device *d;
+
+	setup(m, "6.1.0");
+	d = add_dev(m, "0000:00:03.0");
+	bar(d, 3, 0xfeb90000, 0x4000);
+	d->caps_known = true;
+	d->have_msix = true;
+	d->msix_bar = 3;
+	d->msix_table_off = 0;
+	d->msix_table_size = 0x50;
+	maps(m, "7f0000000000-7f0000004000 rw-s feb90000 00:0e 44 anon_inode:[vfio-device]\n");
+	m->kvm_vm = kvm;
+	snprintf(qb.host_bdf, sizeof(qb.host_bdf), "0000:00:03.0");
+	im_add_qemu_bar(m, &qb);
+}
+
 int main(void)
 {
 	struct im_model m;
@@ -217,39 +238,10 @@ int main(void)
 	T_EQ_STR(m.devices[0].guest_bdf, "0000:00:04.0", "qmp: guest BDF");
 
 	/* 7. TCG: QEMU's own pieces, without the MSI-X table QEMU overlays */
-	setup(&m, "6.1.0");
-	d = add_dev(&m, "0000:00:03.0");
-	bar(d, 3, 0xfeb90000, 0x4000);
-	d->caps_known = true;
-	d->have_msix = true;
-	d->msix_bar = 3;
-	d->msix_table_off = 0;
-	d->msix_table_size = 0x50;
-	maps(&m, "7f0000000000-7f0000004000 rw-s feb90000 00:0e 44 anon_inode:[vfio-device]\n");
-	{
-		struct im_qemu_bar qb = { .bar = 3, .gpa = 0xfeb40000, .size = 0x4000, .source = "qmp" };
-
-		snprintf(qb.host_bdf, sizeof(qb.host_bdf), "0000:00:03.0");
-		im_add_qemu_bar(&m, &qb);
-	}
+	msix_model(&m, IM_TRI_UNKNOWN);
 	T_OK(!im_correlate(&m) && !m.devices[0].bars[3].nguest,
 	     "kvm vm unknown (fds not read): no TCG pieces");
-	setup(&m, "6.1.0");
-	d = add_dev(&m, "0000:00:03.0");
-	bar(d, 3, 0xfeb90000, 0x4000);
-	d->caps_known = true;
-	d->have_msix = true;
-	d->msix_bar = 3;
-	d->msix_table_off = 0;
-	d->msix_table_size = 0x50;
-	maps(&m, "7f0000000000-7f0000004000 rw-s feb90000 00:0e 44 anon_inode:[vfio-device]\n");
-	m.kvm_vm = IM_TRI_NO;	/* the fds were read: no anon_inode:kvm-vm */
-	{
-		struct im_qemu_bar qb = { .bar = 3, .gpa = 0xfeb40000, .size = 0x4000, .source = "qmp" };
-
-		snprintf(qb.host_bdf, sizeof(qb.host_bdf), "0000:00:03.0");
-		im_add_qemu_bar(&m, &qb);
-	}
+	msix_model(&m, IM_TRI_NO);	/* the fds were read: no anon_inode:kvm-vm */
 	T_OK(!im_correlate(&m), "tcg: correlate");
 	T_EQ_U64(m.devices[0].bars[3].nguest, 1, "tcg: one piece");
 	T_EQ_U64(m.devices[0].bars[3].guest[0].gpa, 0xfeb40050, "tcg: the piece starts after the MSI-X table");
