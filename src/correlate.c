@@ -279,12 +279,9 @@ static bool any_fdinfo(const struct im_model *m)
 /* the source answered nothing: what it would have said is unknown */
 static bool source_unavailable(const struct im_model *m, const char *name)
 {
-	size_t i;
+	const struct im_source *src = im_find_source(m, name);
 
-	for (i = 0; i < m->nsources; i++)
-		if (!strcmp(m->sources[i].name, name))
-			return m->sources[i].status == IM_SRC_UNAVAILABLE;
-	return false;
+	return src && src->status == IM_SRC_UNAVAILABLE;
 }
 
 static int decide_offset_mode(struct im_model *m, const struct cand_index *ci)
@@ -940,12 +937,10 @@ static void fact(struct im_fact *f, enum im_state s, const char *why)
 /* why the memslots are not known: the memslot source's own words */
 static const char *slots_why(const struct im_model *m)
 {
-	size_t i;
+	const struct im_source *src = im_find_source(m, "memslots");
 
-	for (i = 0; i < m->nsources; i++)
-		if (!strcmp(m->sources[i].name, "memslots") && m->sources[i].detail &&
-		    m->sources[i].status != IM_SRC_OK)
-			return m->sources[i].detail;
+	if (src && src->detail && src->status != IM_SRC_OK)
+		return src->detail;
 	return "memslots unknown: no module, no fixture file and no trace";
 }
 

@@ -96,6 +96,8 @@ char *im_outdir_path(const struct im_outdir *o, const char *rel);	/* "DIR/rel" *
 void im_model_init(struct im_model *m);
 void im_model_free(struct im_model *m);
 void im_qmp_raw_free(struct im_qmp_raw *raw);	/* and zeroes it */
+/* the source entry of that name, or NULL */
+const struct im_source *im_find_source(const struct im_model *m, const char *name);
 int im_add_source(struct im_model *m, const char *name, enum im_src_status st,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int im_add_memslot(struct im_model *m, const struct im_memslot *s);

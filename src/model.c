@@ -87,6 +87,16 @@ void im_model_free(struct im_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
+const struct im_source *im_find_source(const struct im_model *m, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < m->nsources; i++)
+		if (!strcmp(m->sources[i].name, name))
+			return &m->sources[i];
+	return NULL;
+}
+
 int im_add_source(struct im_model *m, const char *name, enum im_src_status st,
 		  const char *fmt, ...)
 {
@@ -96,9 +106,8 @@ int im_add_source(struct im_model *m, const char *name, enum im_src_status st,
 	int r;
 
 	/* one entry per source: a later word on the same source replaces it */
-	for (i = 0; i < m->nsources; i++)
-		if (!strcmp(m->sources[i].name, name))
-			break;
+	s = (struct im_source *)im_find_source(m, name);
+	i = s ? (size_t)(s - m->sources) : m->nsources;
 	if (i == m->nsources) {
 		r = im_grow(&m->sources, &m->cap.sources, m->nsources + 1,
 			    sizeof(*m->sources));

@@ -163,6 +163,7 @@ static int capture_device(struct cap *c, const struct im_device *d)
 int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err)
 {
 	struct cap c = { .o = o, .err = err };
+	const struct im_source *src;
 	char rel[PATH_MAX];
 	size_t i;
 	int r;
@@ -217,10 +218,8 @@ int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err)
 			r = put(&c, "iommu-map/kernel-checks", buf, len);
 		free(buf);
 	}
-	for (i = 0; i < m->nsources && !r; i++)
-		if (!strcmp(m->sources[i].name, "memslots") &&
-		    m->sources[i].status != IM_SRC_OK && m->sources[i].detail)
-			r = put(&c, "iommu-map/memslots.status", m->sources[i].detail,
-				strlen(m->sources[i].detail));
+	src = im_find_source(m, "memslots");
+	if (!r && src && src->status != IM_SRC_OK && src->detail)
+		r = put(&c, "iommu-map/memslots.status", src->detail, strlen(src->detail));
 	return r;
 }

@@ -142,12 +142,8 @@ static const char *region_word(unsigned int index)
  * (no KVM), else "unknown"; and its words why */
 static void text_no_memslots(FILE *f, const struct im_model *m)
 {
-	const struct im_source *src = NULL;
-	size_t i;
+	const struct im_source *src = im_find_source(m, "memslots");
 
-	for (i = m->nsources; i-- > 0 && !src;)
-		if (!strcmp(m->sources[i].name, "memslots"))
-			src = &m->sources[i];
 	fprintf(f, "%s (%s)\n", src && src->status == IM_SRC_OK ? "none" : "unknown",
 		src && src->detail ? src->detail :
 		m->memslots_why ? m->memslots_why : "no memslot source answered");
