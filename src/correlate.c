@@ -347,6 +347,61 @@ static int decide_offset_mode(struct im_model *m, const struct cand_index *ci)
 	return 0;
 }
 
+/*
+ * One vfio mapping's device and BAR, by the model's offset mode: the BAR
+ * holding its HPA (< 6.10), or its region index and the device its cdev,
+ * its fd's fdinfo, the one vfio-pci device whose BAR fits, or the one
+ * in a group the target holds names (6.10+).  Returns how many devices fit
+ * when it could not tell (for the ambiguity finding), else 0.
+ */
+static int identify_map(const struct im_model *m, const struct cand_index *ci,
+			bool fdinfo, struct im_map *mp)
+{
+	int dev = -1, n = 0;
+
+	mp->dev = mp->bar = -1;
+	mp->ident = IM_ID_NONE;
+	if (m->offset_mode == IM_OFF_HPA) {
+		long r = im_find_bar_hpa(m, mp->offset);
+
+		if (r >= 0) {
+			mp->dev = m->by_hpa.v[r].dev;
+			mp->bar = m->by_hpa.v[r].bar;
+			mp->bar_offset = mp->offset - m->by_hpa.v[r].start;
+			mp->ident = IM_ID_HPA;
+		}
+		return 0;
+	}
+	if (m->offset_mode != IM_OFF_REGION)
+		return 0;
+	mp->bar = (int)(mp->offset >> IM_REGION_SHIFT);
+	mp->bar_offset = mp->offset & IM_REGION_MASK;
+	if (mp->cdev >= 0) {
+		dev = cdev_device(ci, mp->cdev);
+		if (dev >= 0) {
+			mp->dev = dev;
+			mp->ident = IM_ID_CDEV;
+		}
+	} else if (fdinfo && (region_candidates(ci, mp, CAND_FDINFO, false, &dev) == 1 ||
+			      region_candidates(ci, mp, CAND_FDINFO, true, &dev) == 1)) {
+		mp->dev = dev;
+		mp->ident = IM_ID_FDINFO;
+	} else if ((n = region_candidates(ci, mp, CAND_VFIO_PCI, false, &dev)) == 1 ||
+		   region_candidates(ci, mp, CAND_VFIO_PCI, true, &dev) == 1) {
+		mp->dev = dev;
+		mp->ident = IM_ID_GUESS;
+		n = 0;
+	} else if (region_candidates(ci, mp, CAND_HELD_GROUP, false, &dev) == 1 ||
+		   region_candidates(ci, mp, CAND_HELD_GROUP, true, &dev) == 1) {
+		mp->dev = dev;
+		mp->ident = IM_ID_GROUP;
+		n = 0;
+	}
+	if (mp->dev < 0)
+		mp->bar = -1;
+	return n > 1 ? n : 0;
+}
+
 static void identify_maps(struct im_model *m, const struct cand_index *ci)
 {
 	bool fdinfo = any_fdinfo(m);
@@ -354,50 +409,15 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 
 	for (i = 0; i < m->nmaps; i++) {
 		struct im_map *mp = &m->maps[i];
-		int dev = -1, n;
+		int n;
 
 		if (!mp->vfio)
 			continue;
-		mp->dev = mp->bar = -1;
-		mp->ident = IM_ID_NONE;
-		if (m->offset_mode == IM_OFF_HPA) {
-			long r = im_find_bar_hpa(m, mp->offset);
-
-			if (r >= 0) {
-				mp->dev = m->by_hpa.v[r].dev;
-				mp->bar = m->by_hpa.v[r].bar;
-				mp->bar_offset = mp->offset - m->by_hpa.v[r].start;
-				mp->ident = IM_ID_HPA;
-			}
-		} else if (m->offset_mode == IM_OFF_REGION) {
-			mp->bar = (int)(mp->offset >> IM_REGION_SHIFT);
-			mp->bar_offset = mp->offset & IM_REGION_MASK;
-			if (mp->cdev >= 0) {
-				dev = cdev_device(ci, mp->cdev);
-				if (dev >= 0) {
-					mp->dev = dev;
-					mp->ident = IM_ID_CDEV;
-				}
-			} else if (fdinfo && (region_candidates(ci, mp, CAND_FDINFO, false, &dev) == 1 ||
-					      region_candidates(ci, mp, CAND_FDINFO, true, &dev) == 1)) {
-				mp->dev = dev;
-				mp->ident = IM_ID_FDINFO;
-			} else if ((n = region_candidates(ci, mp, CAND_VFIO_PCI, false, &dev)) == 1 ||
-				   region_candidates(ci, mp, CAND_VFIO_PCI, true, &dev) == 1) {
-				mp->dev = dev;
-				mp->ident = IM_ID_GUESS;
-			} else if (region_candidates(ci, mp, CAND_HELD_GROUP, false, &dev) == 1 ||
-				   region_candidates(ci, mp, CAND_HELD_GROUP, true, &dev) == 1) {
-				mp->dev = dev;
-				mp->ident = IM_ID_GROUP;
-			} else if (n > 1) {
-				IM_FINDING(m, IM_F_MMAP_DEVICE_AMBIGUOUS, mp->path,
-					   mp->start, mp->bar, mp->bar_offset, n);
-				mp->bar = -1;
-			}
-			if (mp->dev < 0)
-				mp->bar = -1;
-		}
+		n = identify_map(m, ci, fdinfo, mp);
+		if (n)
+			IM_FINDING(m, IM_F_MMAP_DEVICE_AMBIGUOUS, mp->path,
+				   mp->start, (int)(mp->offset >> IM_REGION_SHIFT),
+				   mp->offset & IM_REGION_MASK, n);
 		if (mp->dev >= 0) {
 			m->devices[mp->dev].held = true;
 		} else if (!m->paste && !source_unavailable(m, "pci")) {	/* no BARs read: unknown */
@@ -408,6 +428,20 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 				   "either an HPA or a region offset");
 		}
 	}
+}
+
+int im_identify_maps(const struct im_model *m, struct im_map *maps, size_t n)
+{
+	struct cand_index ci;
+	bool fdinfo = any_fdinfo(m);
+	size_t i;
+	int r = build_cand_index(m, &ci);
+
+	for (i = 0; i < n && !r; i++)
+		if (maps[i].vfio)
+			identify_map(m, &ci, fdinfo, &maps[i]);
+	free_cand_index(&ci);
+	return r;
 }
 
 static int add_bar_mmap(struct im_model *m, struct im_bar *b, size_t mapi, int fd)
@@ -997,24 +1031,25 @@ static void use_slot(const struct im_model *m, long si, struct im_place *p)
 }
 
 /* mapping, device, BAR, offset and HPA of p->hva */
-static void place_map(const struct im_model *m, struct im_place *p)
+/* maps_why: NULL when maps[] was read, else why there are none */
+static void place_map(const struct im_model *m, const struct im_map *maps,
+		      size_t nmaps, const char *maps_why, struct im_place *p)
 {
 	const struct im_map *mp;
 	const char *why;
 	enum im_state st;
 
-	p->map = m->nmaps ? im_find_map(m, p->hva) : -1;
+	p->map = maps_why ? -1 : im_maps_find(maps, nmaps, p->hva);
 	if (p->map < 0) {
-		st = m->nmaps ? IM_ABSENT : IM_UNKNOWN;
-		why = m->nmaps ? "no mapping of the target holds it" :
-		      m->pid < 0 ? "no target process: no maps" : "the target's maps were not read";
+		st = maps_why ? IM_UNKNOWN : IM_ABSENT;
+		why = maps_why ? maps_why : "no mapping of the target holds it";
 		fact(&p->f_map, st, why);
 		fact(&p->f_dev, st, why);
 		fact(&p->f_bar, st, why);
 		fact(&p->f_hpa, st, why);
 		return;
 	}
-	mp = &m->maps[p->map];
+	mp = p->mp = &maps[p->map];
 	fact(&p->f_map, IM_KNOWN, NULL);
 	if (!mp->vfio) {
 		why = "not a vfio device mapping";
@@ -1074,14 +1109,16 @@ static void place_init(struct im_place *p)
 	p->dev = p->bar = p->as_id = -1;
 }
 
-void im_place_hva(const struct im_model *m, uint64_t hva, struct im_place *p)
+static void place_hva(const struct im_model *m, const struct im_map *maps,
+		      size_t nmaps, const char *maps_why, uint64_t hva,
+		      struct im_place *p)
 {
 	long si;
 
 	place_init(p);
 	p->hva = hva;
 	fact(&p->f_hva, IM_KNOWN, NULL);
-	place_map(m, p);
+	place_map(m, maps, nmaps, maps_why, p);
 	place_guest_bar(m, p);
 	if (slots_searchable(m, true, &p->f_slot)) {
 		si = slot_of_hva(m, hva);
@@ -1103,6 +1140,25 @@ void im_place_hva(const struct im_model *m, uint64_t hva, struct im_place *p)
 			fact(&p->f_gpa, IM_KNOWN, NULL);
 		}
 	}
+}
+
+/* NULL when the model's maps were read, else why there are none */
+static const char *maps_why(const struct im_model *m)
+{
+	if (m->nmaps)
+		return NULL;
+	return m->pid < 0 ? "no target process: no maps" : "the target's maps were not read";
+}
+
+void im_place_hva(const struct im_model *m, uint64_t hva, struct im_place *p)
+{
+	place_hva(m, m->maps, m->nmaps, maps_why(m), hva, p);
+}
+
+void im_place_hva_in(const struct im_model *m, const struct im_map *maps,
+		     size_t nmaps, uint64_t hva, struct im_place *p)
+{
+	place_hva(m, maps, nmaps, NULL, hva, p);
 }
 
 /* Without a memslot: the BAR piece QEMU itself maps at gpa (TCG). */
@@ -1152,6 +1208,6 @@ void im_place_gpa(const struct im_model *m, int as_id, uint64_t gpa, struct im_p
 			return;
 		}
 	}
-	place_map(m, p);
+	place_map(m, m->maps, m->nmaps, maps_why(m), p);
 	place_guest_bar(m, p);
 }

@@ -117,6 +117,7 @@ long im_find_memslot_range(const struct im_model *m, int as_id, uint64_t a, uint
 const char *im_severity_name(enum im_severity s);
 const char *im_src_status_name(enum im_src_status s);
 const char *im_offset_mode_name(enum im_offset_mode o);
+const char *im_ident_name(enum im_ident id);
 const char *im_bar_kind_name(enum im_bar_kind k);
 /* "4K", "2M", "1G", "other"; the leaf size of a page_shift (12, 21, 30) */
 const char *im_leaf_name(enum im_leaf l);
@@ -197,6 +198,12 @@ int im_correlate(struct im_model *m);
  */
 int im_correlate_maps(struct im_model *m);
 int im_correlate_join(struct im_model *m);
+/*
+ * Device, BAR and offset in BAR of each vfio mapping in maps[] that is not
+ * the model's own (watch: mappings made since the model was read), by the
+ * rules im_correlate_maps used, after it ran.  No findings.
+ */
+int im_identify_maps(const struct im_model *m, struct im_map *maps, size_t n);
 
 /*
  * What is at an address: the only code that says so.  Each fact is known,
@@ -213,6 +220,7 @@ struct im_place {
 	struct im_fact f_map, f_dev, f_bar, f_slot, f_hpa, f_guest;
 	struct im_fact f_hva, f_gpa;
 	long map;			/* index into maps: the mapping holding hva */
+	const struct im_map *mp;	/* that mapping (f_map known), or NULL */
 	int dev, bar;			/* index into devices, BAR index */
 	uint64_t bar_offset, hpa;	/* offset in the BAR, its host address */
 	long slot;			/* index into memslots */
@@ -222,6 +230,9 @@ struct im_place {
 	uint64_t guest_bar;		/* the BAR's guest address (f_guest) */
 };
 void im_place_hva(const struct im_model *m, uint64_t hva, struct im_place *p);
+/* the same, in maps[] (sorted by start, read in full) instead of the model's */
+void im_place_hva_in(const struct im_model *m, const struct im_map *maps,
+		     size_t nmaps, uint64_t hva, struct im_place *p);
 /* as_id 0 or 1; -1: as_id 0, else SMM (as_id 1) */
 void im_place_gpa(const struct im_model *m, int as_id, uint64_t gpa, struct im_place *p);
 

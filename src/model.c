@@ -299,6 +299,20 @@ const char *im_src_status_name(enum im_src_status s)
 	return s <= IM_SRC_UNAVAILABLE ? n[s] : "?";
 }
 
+/* how a mapping was tied to its device, as watch -j's "ident" says it */
+const char *im_ident_name(enum im_ident id)
+{
+	switch (id) {
+	case IM_ID_FDINFO: return "fdinfo";
+	case IM_ID_CDEV: return "cdev";
+	case IM_ID_HPA: return "hpa";
+	case IM_ID_GUESS: return "guess";
+	case IM_ID_GROUP: return "group";
+	case IM_ID_NONE: break;
+	}
+	return NULL;
+}
+
 const char *im_offset_mode_name(enum im_offset_mode o)
 {
 	static const char *const n[] = { "unknown", "hpa", "region" };

@@ -15,7 +15,7 @@ int im_json_begin(struct jw *w, FILE *f)
 const char *im_map_backing(const struct im_model *m, const struct im_place *p,
 			   char *buf, size_t len)
 {
-	const struct im_map *mp = p->f_map.state == IM_KNOWN ? &m->maps[p->map] : NULL;
+	const struct im_map *mp = p->f_map.state == IM_KNOWN ? p->mp : NULL;
 
 	if (!mp)
 		snprintf(buf, len, "unmapped");

@@ -141,77 +141,25 @@ static int fd_device(struct watch *w, int fd, const char *target,
 }
 
 /*
- * Before 6.10 the maps offset of a vfio mapping is the HPA: its BAR, by
- * the model's index of memory BARs by HPA (the one correlate decodes with).
+ * Track the vfio mappings of a maps array not tracked yet, with the device
+ * and BAR correlate gave them (the model's maps) or would give them
+ * (maps read since, identified here by the same rules).
  */
-static bool dev_by_hpa(const struct im_model *m, uint64_t hpa, int *dev,
-		       int *bar)
+void vr_from_maps(struct watch *w, struct im_map *maps, size_t n)
 {
-	long r = im_find_bar_hpa(m, hpa);
+	bool model = maps == w->m->maps;
 
-	if (r < 0)
-		return false;
-	*dev = m->by_hpa.v[r].dev;
-	*bar = m->by_hpa.v[r].bar;
-	return true;
-}
-
-/*
- * Only one device held by the target or bound to vfio-pci has a BAR of
- * this index large enough: a guess.
- */
-static int dev_guess(const struct im_model *m, int bar, uint64_t end)
-{
-	int found = -1;
-
-	if (bar < 0 || bar >= IM_NBARS)
-		return -1;
-	for (size_t i = 0; i < m->ndevices; i++) {
-		const struct im_bar *br = &m->devices[i].bars[bar];
-
-		if (br->size < end || !(m->devices[i].held ||
-					(m->devices[i].driver &&
-					 !strcmp(m->devices[i].driver, "vfio-pci"))))
-			continue;
-		if (found >= 0)
-			return -1;
-		found = (int)i;
-	}
-	return found;
-}
-
-/*
- * Track the vfio mappings of a maps array not tracked yet: device and BAR
- * from the model's correlation, else from the maps offset (the BAR's HPA
- * before 6.10, index << 40 | offset since), else a guess.
- */
-void vr_from_maps(struct watch *w, const struct im_map *maps,
-		  size_t n)
-{
-	const struct im_model *m = w->m;
-
+	if (!model)
+		im_identify_maps(w->m, maps, n);
 	for (size_t i = 0; i < n; i++) {
 		const struct im_map *mp = &maps[i];
-		int dev = mp->dev, bar = mp->bar;
-		uint64_t off = mp->bar_offset;
+		bool known = mp->dev >= 0 && mp->bar >= 0 &&
+			     (size_t)mp->dev < w->m->ndevices;
 
 		if (!mp->vfio || vr_find(w, mp->start))
 			continue;
-		if (dev >= 0 && bar >= 0 && (size_t)dev < m->ndevices) {
-			/* correlated by the model */
-		} else if (m->offset_mode != IM_OFF_REGION &&
-			   dev_by_hpa(m, mp->offset, &dev, &bar)) {
-			off = mp->offset - m->devices[dev].bars[bar].hpa;
-		} else if (m->offset_mode == IM_OFF_HPA) {
-			dev = bar = -1;	/* an HPA no BAR of ours holds */
-		} else {
-			bar = (int)(mp->offset >> IM_REGION_SHIFT);
-			off = mp->offset & IM_REGION_MASK;
-			dev = dev_guess(m, bar, off + (mp->end - mp->start));
-			if (dev < 0 || bar >= IM_NBARS)
-				bar = dev = -1;
-		}
-		vr_add(w, mp->start, mp->end, dev, bar, off);
+		vr_add(w, mp->start, mp->end, known ? mp->dev : -1,
+		       known ? mp->bar : -1, known ? mp->bar_offset : 0);
 	}
 }
 
@@ -309,47 +257,52 @@ void on_call_entry(struct watch *w, struct wthread *t, uint64_t nr,
 
 		for (size_t i = 0; i < w->nvr && !hit; i++)
 			hit = w->vr[i].start < a[0] + a[1] &&
-			      a[0] < w->vr[i].end;
+			      a[0] < w->vr[i].end;	/* any overlap */
 		if (!hit)
 			return;
 		clock_gettime(CLOCK_REALTIME, &e->ts);
 		e->kind = EV_MUNMAP;
 		e->addr = a[0];
 		e->len = a[1];
-		for (size_t i = 0; i < w->nvr; i++)
-			if (w->vr[i].start <= a[0] && a[0] < w->vr[i].end) {
-				e->dev = w->vr[i].dev;
-				e->bar = w->vr[i].bar;
-				e->off = ((uint64_t)(e->bar < 0 ? 0 : e->bar)
-					  << IM_REGION_SHIFT) |
-					 (w->vr[i].bar_off + a[0] - w->vr[i].start);
-			}
+		const struct im_map *v = vr_find(w, a[0]);
+
+		if (v) {
+			e->dev = v->dev;
+			e->bar = v->bar;
+			e->off = ((uint64_t)(e->bar < 0 ? 0 : e->bar)
+				  << IM_REGION_SHIFT) |
+				 (v->bar_offset + a[0] - v->start);
+		}
 		take_stack(w, e);
 	}
 }
 
-/* After a vfio mmap: name the device from the maps offset if we could not. */
+/*
+ * After a vfio mmap the fd did not name a device for: the mapping as maps
+ * shows it (its offset is the HPA before 6.10), else as the call made it,
+ * identified by correlate's rules.
+ */
 static void after_mmap(struct watch *w, struct event *e)
 {
 	uint64_t hva = (uint64_t)e->rval;
 	const struct im_map *mp;
+	struct im_map one = { .vfio = true, .cdev = -1, .dev = -1, .bar = -1 };
 
 	maps_refresh(w);
 	mp = map_find(w, hva);
-	if (e->dev < 0 && mp && w->m->offset_mode != IM_OFF_REGION) {
-		int dev, bar;
-
-		/* < 6.10 rewrites vm_pgoff to the BAR's HPA (+ offset) */
-		if (dev_by_hpa(w->m, mp->offset + (hva - mp->start), &dev,
-			       &bar) && bar == e->bar) {
-			e->dev = dev;
-			e->ident = "hpa";
-		}
-	}
 	if (e->dev < 0) {
-		e->dev = dev_guess(w->m, e->bar, (e->off & IM_REGION_MASK) + e->len);
-		if (e->dev >= 0)
-			e->ident = "guess";
+		one.start = hva;
+		one.end = hva + e->len;
+		one.offset = e->off;
+		if (mp && mp->vfio) {
+			one.offset = mp->offset + (hva - mp->start);
+			one.cdev = mp->cdev;
+		}
+		if (!im_identify_maps(w->m, &one, 1) && one.dev >= 0 &&
+		    one.bar == e->bar) {
+			e->dev = one.dev;
+			e->ident = im_ident_name(one.ident);
+		}
 	}
 	vr_remove(w, hva, hva + e->len);
 	vr_add(w, hva, hva + e->len, e->dev, e->bar, e->off & IM_REGION_MASK);

@@ -57,31 +57,26 @@ void fmt_time(const struct timespec *ts, char *buf, size_t len,
 	snprintf(buf, len, "%s.%06ld%s", t, ts->tv_nsec / 1000, iso ? "Z" : "");
 }
 
-/* "vfio 0000:00:03.0 BAR 2 +0x1000", a path, "[anon]" or "unmapped" */
+/*
+ * "vfio 0000:00:03.0 BAR 2 +0x1000", a path, "[anon]" or "unmapped": the
+ * vfio mappings as of this event first, else the maps (read again once
+ * when none holds hva), placed by correlate's im_place_hva_in.
+ */
 void describe_hva(struct watch *w, uint64_t hva, char *buf, size_t len)
 {
-	const struct vrange *v = vr_find(w, hva);
-	const struct im_map *mp;
+	struct im_place p;
+	size_t n;
 
-	if (v && v->dev >= 0 && v->bar >= 0) {
-		snprintf(buf, len, "vfio %s BAR %d +0x%" PRIx64,
-			 w->m->devices[v->dev].bdf, v->bar,
-			 v->bar_off + (hva - v->start));
-		return;
+	im_place_hva_in(w->m, w->vr, w->nvr, hva, &p);
+	if (p.f_map.state != IM_KNOWN) {
+		if (!map_find(w, hva))
+			maps_refresh(w);
+		im_place_hva_in(w->m, w->maps, w->nmaps, hva, &p);
 	}
-	if (v) {
-		snprintf(buf, len, "vfio (device unknown)");
-		return;
-	}
-	mp = map_find(w, hva);
-	if (!mp) {
-		maps_refresh(w);
-		mp = map_find(w, hva);
-	}
-	if (!mp)
-		snprintf(buf, len, "unmapped");
-	else
-		snprintf(buf, len, "%s", mp->path[0] ? mp->path : "[anon]");
+	im_map_backing(w->m, &p, buf, len);
+	n = strlen(buf);
+	if (p.f_dev.state == IM_KNOWN && n < len)
+		snprintf(buf + n, len - n, " +0x%" PRIx64, p.bar_offset);
 }
 
 static const char *errname(int e)

@@ -74,13 +74,6 @@ struct wthread {
 	struct event ev;		/* ev.kind != EV_NONE: awaiting exit */
 };
 
-/* A vfio mapping we know of: from maps at start, or mmapped since. */
-struct vrange {
-	uint64_t start, end;
-	int dev, bar;
-	uint64_t bar_off;		/* of start */
-};
-
 struct watch {
 	struct im_model *m;
 	FILE *out;
@@ -88,7 +81,13 @@ struct watch {
 	int pid;
 	struct wthread *th;
 	size_t nth, thcap;
-	struct vrange *vr;
+	/*
+	 * The vfio mappings as of the event being handled (from maps at
+	 * start, mmapped since), sorted by start: im_map with vfio, dev,
+	 * bar, bar_offset and ident set, path NULL.  The live maps below
+	 * are as of their last read, which with uprobes can be later.
+	 */
+	struct im_map *vr;
 	size_t nvr, vrcap;
 	struct im_map *maps;
 	size_t nmaps;
@@ -125,9 +124,9 @@ struct wthread *th_find(struct watch *w, int tid);
 struct wthread *th_add(struct watch *w, int tid);
 void th_del(struct watch *w, int tid);
 void vr_add(struct watch *w, uint64_t start, uint64_t end, int dev, int bar,
-	    uint64_t bar_off);
+	    uint64_t bar_offset);
 void vr_remove(struct watch *w, uint64_t start, uint64_t end);
-const struct vrange *vr_find(const struct watch *w, uint64_t addr);
+const struct im_map *vr_find(const struct watch *w, uint64_t addr);
 const struct im_map *map_find(const struct watch *w, uint64_t addr);
 bool deny_read(void *ctx, uint64_t addr);
 void maps_refresh(struct watch *w);
@@ -136,7 +135,7 @@ void watch_unblock(const struct watch *w, const sigset_t *old);
 
 /* event.c */
 enum fd_kind fd_classify(struct watch *w, int fd, char *target, size_t len);
-void vr_from_maps(struct watch *w, const struct im_map *maps, size_t n);
+void vr_from_maps(struct watch *w, struct im_map *maps, size_t n);
 void on_call_entry(struct watch *w, struct wthread *t, uint64_t nr,
 		   const uint64_t *a);
 void on_call_exit(struct watch *w, struct wthread *t, int64_t rval,

@@ -60,56 +60,72 @@ void th_del(struct watch *w, int tid)
 
 /* ---- vfio ranges and the unwinder's read filter ------------------------ */
 
+/* Add [start, end), which no range overlaps, in start order. */
 void vr_add(struct watch *w, uint64_t start, uint64_t end, int dev,
-	    int bar, uint64_t bar_off)
+	    int bar, uint64_t bar_offset)
 {
-	struct vrange *v;
+	size_t lo = 0, hi = w->nvr;
+	struct im_map *v;
 
 	if (im_grow(&w->vr, &w->vrcap, w->nvr + 1, sizeof(*w->vr)) < 0)
 		return;
-	v = &w->vr[w->nvr++];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (w->vr[mid].start < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	memmove(&w->vr[lo + 1], &w->vr[lo], (w->nvr - lo) * sizeof(*w->vr));
+	w->nvr++;
+	v = &w->vr[lo];
+	memset(v, 0, sizeof(*v));
 	v->start = start;
 	v->end = end;
+	v->vfio = true;
+	v->cdev = -1;
 	v->dev = dev;
 	v->bar = bar;
-	v->bar_off = bar_off;
+	v->bar_offset = bar_offset;
+	v->offset = bar < 0 ? bar_offset :
+		    (uint64_t)bar << IM_REGION_SHIFT | bar_offset;
 }
 
 /* Forget [start, end) of every range (munmap, MAP_FIXED over it). */
 void vr_remove(struct watch *w, uint64_t start, uint64_t end)
 {
 	for (size_t i = 0; i < w->nvr; i++) {
-		struct vrange *v = &w->vr[i];
+		struct im_map *v = &w->vr[i];
 
 		if (v->end <= start || end <= v->start)
 			continue;
 		if (v->start < start && end < v->end) {	/* split */
-			struct vrange tail = *v;
+			struct im_map tail = *v;
 
-			tail.bar_off += end - v->start;
-			tail.start = end;
 			v->end = start;
-			vr_add(w, tail.start, tail.end, tail.dev, tail.bar,
-			       tail.bar_off);
+			vr_add(w, end, tail.end, tail.dev, tail.bar,
+			       tail.bar_offset + (end - tail.start));
 			return;
 		}
 		if (v->start < start) {
 			v->end = start;
 		} else if (end < v->end) {
-			v->bar_off += end - v->start;
+			v->bar_offset += end - v->start;
+			v->offset += end - v->start;
 			v->start = end;
 		} else {
-			w->vr[i--] = w->vr[--w->nvr];
+			memmove(v, v + 1, (--w->nvr - i) * sizeof(*v));
+			i--;
 		}
 	}
 }
 
-const struct vrange *vr_find(const struct watch *w, uint64_t addr)
+const struct im_map *vr_find(const struct watch *w, uint64_t addr)
 {
-	for (size_t i = 0; i < w->nvr; i++)
-		if (w->vr[i].start <= addr && addr < w->vr[i].end)
-			return &w->vr[i];
-	return NULL;
+	long i = im_maps_find(w->vr, w->nvr, addr);
+
+	return i < 0 ? NULL : &w->vr[i];
 }
 
 /* w->maps is /proc's order: sorted by start */

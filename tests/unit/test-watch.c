@@ -112,7 +112,9 @@ static int run(bool json, char **out, int *ret, struct im_err *err,
 	memset(&dev, 0, sizeof(dev));
 	snprintf(dev.bdf, sizeof(dev.bdf), "0000:00:05.0");
 	dev.held = true;
+	dev.driver = (char *)"vfio-pci";	/* correlate's rules: a vfio-pci BAR */
 	dev.bars[1].index = 1;
+	dev.bars[1].kind = IM_BAR_MEM32;
 	dev.bars[1].hpa = 0xfe000000;
 	dev.bars[1].size = 0x1000;
 	m.devices = &dev;

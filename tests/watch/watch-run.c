@@ -68,7 +68,9 @@ int main(int argc, char **argv)
 			memset(d, 0, sizeof(*d));
 			snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
 			d->held = true;
+			d->driver = (char *)"vfio-pci";	/* correlate's rules */
 			d->bars[bar].index = bar;
+			d->bars[bar].kind = IM_BAR_MEM32;
 			d->bars[bar].hpa = hpa;
 			d->bars[bar].size = size;
 		} else {
