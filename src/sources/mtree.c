@@ -308,6 +308,8 @@ struct pstate {
 	const char *space;
 	int as_id;
 	bool flat_first_as;	/* next ` AS "..."` line names the FlatView */
+	bool tree_header;	/* an "address-space:" line: the tree view */
+	bool in_dispatch;	/* in -d's "Dispatch" block */
 	bool gdb_root_seen;	/* a gdb "system" or "io" root was seen */
 };
 
@@ -340,17 +342,63 @@ static int space_as_id(const char *s)
 	return -1;
 }
 
-/* HMP tail after "(prio P, type): " */
-static int parse_hmp_tail(struct im_mtree_line *l, const char *s, const char *e, bool flat)
+/*
+ * -o's owner text at the end of [s, s + n): " owner:{dev id=..}",
+ * " parent:{obj path=..}" or " orphan" (memory.c mtree_print_mr_owner)
+ */
+static bool owner_suffix(const char *s, size_t n, size_t *keep)
+{
+	static const char *const tag[] = { " owner:{", " parent:{" };
+	size_t i, k;
+
+	if (ends_with(s, n, " orphan", keep))
+		return true;
+	if (!n || s[n - 1] != '}')
+		return false;
+	for (i = 0; i < 2; i++) {
+		k = strlen(tag[i]);
+		for (size_t j = n - 1; j-- >= k;) {
+			if (s[j] == '{' && !memcmp(s + j + 1 - k, tag[i], k)) {
+				*keep = j + 1 - k;
+				return true;
+			}
+			if (s[j] == '}' || s[j] == '{')
+				break;
+		}
+	}
+	return false;
+}
+
+/* " @" and 16 hex digits ending [s, s + n): flat's offset in region */
+static bool flat_offset(const char *s, size_t n, uint64_t *off)
+{
+	u128 x;
+
+	if (n <= 18 || s[n - 18] != ' ' || s[n - 17] != '@' ||
+	    scan_hex128(s + n - 16, s + n, &x) != 16)
+		return false;
+	*off = (uint64_t)x;
+	return true;
+}
+
+/*
+ * HMP tail after "(prio P, type): "; *flat: the shape is -f, or turns out
+ * to be (an offset or an accelerator mark, which only -f prints)
+ */
+static int parse_hmp_tail(struct im_mtree_line *l, const char *s, const char *e, bool *flat,
+			  bool *owners)
 {
 	size_t n = (size_t)(e - s), keep;
 
 	for (;;) {
-		if (ends_with(s, n, " KVM", &keep)) {
+		if (ends_with(s, n, " KVM", &keep) || ends_with(s, n, " kvm", &keep)) {
 			l->kvm = true;
 			n = keep;
 		} else if (ends_with(s, n, " [disabled]", &keep)) {
 			l->disabled = true;
+			n = keep;
+		} else if (owner_suffix(s, n, &keep)) {
+			*owners = true;
 			n = keep;
 		} else {
 			break;
@@ -385,15 +433,12 @@ static int parse_hmp_tail(struct im_mtree_line *l, const char *s, const char *e,
 		l->alias_end = (uint64_t)y;
 		return 0;
 	}
-	if (flat && n > 18 && s[n - 18] == ' ' && s[n - 17] == '@') {
-		u128 x;
-
-		if (scan_hex128(s + n - 16, s + n, &x) == 16) {
-			l->have_offset = true;
-			l->offset = (uint64_t)x;
-			n -= 18;
-		}
+	if (flat_offset(s, n, &l->offset)) {
+		l->have_offset = true;
+		n -= 18;
 	}
+	if (l->have_offset || l->kvm)
+		*flat = true;
 	l->name = dupn(s, n);
 	return l->name ? 0 : -ENOMEM;
 }
@@ -499,6 +544,7 @@ static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *
 		st->as_id = space_as_id(st->space);
 		if (t->shape == IM_MT_UNKNOWN)
 			t->shape = IM_MT_HMP;
+		st->tree_header = true;
 		return 1;
 	}
 	if (starts(p, e, "memory-region: ")) {
@@ -510,6 +556,7 @@ static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *
 	}
 	if (starts(p, e, "FlatView #")) {
 		l->kind = IM_MTL_HEADER;
+		st->in_dispatch = false;
 		t->shape = IM_MT_HMP_FLAT;
 		st->flat_first_as = true;
 		st->space = NULL;
@@ -536,17 +583,68 @@ static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *
 		st->flat_first_as = false;
 		return 1;
 	}
-	if (starts(p, e, "Root memory region: ") || starts(p, e, "No rendered FlatView")) {
+	if (starts(p, e, "Root memory region: ")) {
+		const char *nm = p + 20;
+
 		l->kind = IM_MTL_HEADER;
+		/* only -f prints it: its "FlatView #" and AS lines were cut */
+		if (t->shape == IM_MT_UNKNOWN ||
+		    (t->shape == IM_MT_HMP && !st->tree_header)) {
+			t->shape = IM_MT_HMP_FLAT;
+			t->flat_no_header = true;
+			st->space = intern(st, nm, (size_t)(e - nm));
+			if (!st->space)
+				return -ENOMEM;
+			st->as_id = space_as_id(st->space);
+		}
+		return 1;
+	}
+	if (starts(p, e, "No rendered FlatView")) {
+		l->kind = IM_MTL_HEADER;
+		return 1;
+	}
+	if (t->shape == IM_MT_HMP_FLAT && e - p == 8 && starts(p, e, "Dispatch")) {
+		/* -d: the dispatch tree, until the blank line that ends the view */
+		l->kind = IM_MTL_HEADER;
+		st->in_dispatch = true;
+		t->dispatch = true;
 		return 1;
 	}
 	return 0;
 }
 
+/*
+ * The tail of an HMP range line, and what it says of the shape: a tree
+ * ("address-space:" seen) stays one; otherwise an offset or an accelerator
+ * mark makes it -f text whose "FlatView #" line was not pasted.
+ */
+static int hmp_tail_shape(struct pstate *st, struct im_mtree_line *l, const char *s,
+			  const char *e)
+{
+	struct im_mtree *t = st->t;
+	bool flat = t->shape == IM_MT_HMP_FLAT, owners = false;
+	int r = parse_hmp_tail(l, s, e, &flat, &owners);
+
+	if (owners)
+		t->owners = true;
+	if (t->shape == IM_MT_UNKNOWN || (t->shape == IM_MT_HMP && !st->tree_header)) {
+		if (flat && t->shape != IM_MT_HMP_FLAT) {
+			t->shape = IM_MT_HMP_FLAT;
+			t->flat_no_header = true;
+			if (!st->space) {	/* -f prints the system root first */
+				st->space = "memory";
+				st->as_id = 0;
+			}
+		} else if (t->shape == IM_MT_UNKNOWN) {
+			t->shape = IM_MT_HMP;
+		}
+	}
+	return r;
+}
+
 /* HMP range tail "(prio P, type): ..." at p; -EINVAL if it is not one */
 static int parse_hmp_range(struct pstate *st, struct im_mtree_line *l, const char *p, const char *e)
 {
-	struct im_mtree *t = st->t;
 	char *q;
 	long prio = strtol(p + 6, &q, 10);
 	const char *c = q, *colon;
@@ -554,6 +652,8 @@ static int parse_hmp_range(struct pstate *st, struct im_mtree_line *l, const cha
 	if (q == p + 6 || c + 2 > e || c[0] != ',' || c[1] != ' ')
 		return -EINVAL;
 	c += 2;
+	if (starts(c, e, "nv-"))	/* a nonvolatile region (QEMU 3.1+) */
+		c += 3;
 	colon = c;
 	while (colon < e && *colon != ')')
 		colon++;
@@ -563,9 +663,7 @@ static int parse_hmp_range(struct pstate *st, struct im_mtree_line *l, const cha
 	l->prio = (int)prio;
 	memcpy(l->type, c, (size_t)(colon - c));
 	l->type[colon - c] = 0;
-	if (t->shape == IM_MT_UNKNOWN)
-		t->shape = IM_MT_HMP;
-	return parse_hmp_tail(l, colon + 3, e, t->shape == IM_MT_HMP_FLAT);
+	return hmp_tail_shape(st, l, colon + 3, e);
 }
 
 /* gdb range tail at p; a depth-0 line is a root that sets the space */
@@ -617,9 +715,18 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 	l->depth = (int)((p - s) / 2);
 	l->bar = l->mmap_index = -1;
 	l->as_id = -1;
-	if (p == e)
+	if (p == e || *p == '\t') {
+		if (p == e)
+			st->in_dispatch = false;
+		else if (st->in_dispatch)
+			l->kind = IM_MTL_HEADER;	/* a node's entries */
 		return 0;
+	}
 	r = parse_header(st, l, p, e);
+	if (!r && st->in_dispatch) {
+		l->kind = IM_MTL_HEADER;
+		return 0;
+	}
 	if (r)
 		return r < 0 ? r : 0;
 	if (starts(p, e, "alias: ")) {
@@ -752,17 +859,36 @@ struct cursor {
 	unsigned int lineno;
 };
 
-/* gdb output wrapped by a mail client: join up to two continuations of the
- * line [s, e) onto *text */
+/*
+ * The rest of an `info mtree -f` line a mail client wrapped: its offset
+ * ("@0000000000089000[ KVM]"), the "mmaps[k]" of a BAR's name, or the
+ * accelerator mark alone.  Nothing else is taken for one.
+ */
+static bool hmp_continuation(const char *q, const char *e)
+{
+	u128 x;
+
+	if (q < e && *q == '@')
+		return scan_hex128(q + 1, e, &x) == 16 &&
+		       (q + 17 == e || q[17] == ' ');
+	return starts(q, e, "mmaps[") ||
+	       (e - q == 3 && (starts(q, e, "KVM") || starts(q, e, "kvm")));
+}
+
+/*
+ * A line a mail client wrapped: join up to two continuations of gdb's line,
+ * or one of an HMP line, [s, e) onto *text; returns the number joined
+ */
 static int join_wrapped(struct cursor *c, char **text, const char *s, const char *e)
 {
 	const char *q = s;
 	int joins = 0;
+	bool hmp = strstr(*text, "(prio") != NULL;
 
 	while (q < e && *q == ' ')
 		q++;
-	while (joins < 2 && range_start(q, e) && !strstr(*text, "(prio") &&
-	       (!**text || (*text)[strlen(*text) - 1] != ')') && c->p < c->end) {
+	while (joins < (hmp ? 1 : 2) && range_start(q, e) &&
+	       (hmp || !**text || (*text)[strlen(*text) - 1] != ')') && c->p < c->end) {
 		const char *nl2 = memchr(c->p, '\n', (size_t)(c->end - c->p));
 		const char *e2 = nl2 ? nl2 : c->end, *s2 = unquote(c->p, e2), *q2;
 		char *jt;
@@ -772,7 +898,8 @@ static int join_wrapped(struct cursor *c, char **text, const char *s, const char
 		q2 = s2;
 		while (q2 < e2 && *q2 == ' ')
 			q2++;
-		if (q2 == e2 || range_start(q2, e2) || memchr(q2, 0, (size_t)(e2 - q2)))
+		if (q2 == e2 || range_start(q2, e2) || memchr(q2, 0, (size_t)(e2 - q2)) ||
+		    (hmp && !hmp_continuation(q2, e2)))
 			break;
 		jt = im_asprintf("%s %.*s", *text, (int)(e2 - q2), q2);
 		if (!jt)
@@ -783,7 +910,7 @@ static int join_wrapped(struct cursor *c, char **text, const char *s, const char
 		c->lineno++;
 		joins++;
 	}
-	return 0;
+	return joins;
 }
 
 /* the line at c (numbered c->lineno), unquoted, with wrapped continuations
@@ -806,11 +933,13 @@ static int read_line(struct pstate *st, struct cursor *c, char **text)
 		return -ENOMEM;
 	c->p = nl ? nl + 1 : c->end;
 	r = join_wrapped(c, text, s, e);
-	if (r) {
+	if (r < 0) {
 		free(*text);
 		*text = NULL;
+		return r;
 	}
-	return r;
+	st->t->joined += (unsigned int)r;
+	return 0;
 }
 
 /* a new zeroed line at the end of st->t's lines, in *l */

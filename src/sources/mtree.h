@@ -63,7 +63,7 @@ struct im_mtree_line {
 	uint64_t alias_start, alias_end;	/* HMP alias range / gdb alias offset */
 	bool have_offset;
 	uint64_t offset;		/* flat: " @offset_in_region" */
-	bool kvm;			/* flat: " KVM" suffix */
+	bool kvm;			/* flat: " KVM" (QEMU <= 4.1: " kvm") suffix */
 	bool disabled;
 	/* from the name: "<device> [base ]BAR n[ mmaps[k]]" */
 	char qemu_dev[64];		/* the device as QEMU names it; "": no BAR name */
@@ -82,6 +82,10 @@ struct im_mtree {
 	size_t nlines;
 	bool int128_bug;		/* the file shows the gdb Int128 artefact */
 	bool any_kvm;			/* some flat range carries " KVM" */
+	bool flat_no_header;		/* -f text without its "FlatView #" line */
+	bool owners;			/* -o: " owner:{..}", " parent:{..}", " orphan" */
+	bool dispatch;			/* -d: "Dispatch" blocks (skipped) */
+	unsigned int joined;		/* lines a mail client wrapped, joined */
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
 	char **spaces;			/* owned strings the lines' space point into */

@@ -510,6 +510,21 @@ static void line_json(struct jw *w, const struct im_model *m, const struct im_mt
 	jw_obj_end(w);
 }
 
+/* what the text view says after the lines: how the text was read */
+static void text_trailer(FILE *out, const struct im_mtree *t, const char *file)
+{
+	if (t->shape == IM_MT_HMP_FLAT && t->flat_no_header)
+		fprintf(out, "# read as info mtree -f without its FlatView header: the ranges are taken as the memory address space's (as_id 0)\n");
+	if (t->dispatch)
+		fprintf(out, "# the -d Dispatch blocks were skipped\n");
+	if (t->joined)
+		fprintf(out, "# %u wrapped line%s joined to the line before\n", t->joined,
+			t->joined == 1 ? "" : "s");
+	if (t->unknown)
+		fprintf(out, "# %u line%s not understood (first: %s:%u)\n", t->unknown,
+			t->unknown == 1 ? "" : "s", file, t->first_unknown);
+}
+
 /*
  * Each line of t, then its notes (or a JSON document of both): the findings
  * from m->findings[from] on that im_mtree_notes() added, in line order.
@@ -526,6 +541,14 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		im_json_begin(&w, out);
 		jw_kstr(&w, "input", file);
 		jw_kstr(&w, "shape", shape_name(t->shape));
+		jw_key(&w, "flatview_header");	/* -f only: its "FlatView #" line */
+		if (t->shape == IM_MT_HMP_FLAT)
+			jw_bool(&w, !t->flat_no_header);
+		else
+			jw_null(&w);
+		jw_kbool(&w, "owners", t->owners);
+		jw_kbool(&w, "dispatch", t->dispatch);
+		jw_kint(&w, "joined_lines", (int)t->joined);
 		jw_kbool(&w, "int128_artefact", t->int128_bug);
 		jw_key(&w, "mtree");
 		jw_arr_begin(&w);
@@ -560,9 +583,8 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		jw_obj_end(&w);
 		free(first);
 		r = jw_finish(&w);
-	} else if (t->unknown) {
-		fprintf(out, "# %u line%s not understood (first: %s:%u)\n", t->unknown,
-			t->unknown == 1 ? "" : "s", file, t->first_unknown);
+	} else {
+		text_trailer(out, t, file);
 	}
 	return r ? r : ferror(out) ? -EIO : 0;
 }

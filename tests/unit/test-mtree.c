@@ -539,9 +539,91 @@ static void test_seed_golden(void)
 	im_model_free(&m);
 }
 
+/* the shapes of info mtree text: -f without its header, -o, -d, wraps, nv- */
+static void test_shapes(void)
+{
+	static const char headerless[] =
+		"  0000000000000000-000000000009ffff (prio 0, ram): pc.ram KVM\n"
+		"  00000000000c0000-00000000000c3fff (prio 0, rom): pc.ram @00000000000c0000 KVM\n"
+		"  00000000fd000000-00000000fd0fffff (prio 0, ramd): 0000:01:00.0 BAR 0 mmaps[0]\n";
+	static const char rootonly[] =
+		"Root memory region: system\n"
+		"  0000000080000000-0000000080087fff (prio 0, ramd): 0000:01:00.0 BAR 0 mmaps[0]\n";
+	static const char owners_d[] =
+		"FlatView #0\n"
+		" AS \"memory\", root: system\n"
+		" Root memory region: system\n"
+		"  0000000000000000-000000000009ffff (prio 0, nv-ram): pc.ram owner:{obj path=/objects/ram0} KVM\n"
+		"  00000000fd000000-00000000fd0fffff (prio 0, ramd): 0000:01:00.0 BAR 0 mmaps[0] @0000000000001000 owner:{dev id=hostdev0} parent:{dev path=/machine/peripheral/hostdev0} KVM\n"
+		"  00000000fe000000-00000000fe000fff (prio 1, i/o): orphaned orphan\n"
+		"  Dispatch\n"
+		"    Physical sections\n"
+		"      #0 @0000000000000000..ffffffffffffffff (noname) [unassigned]\n"
+		"    Nodes (9 bits per level, 6 levels) ptr=[3] skip=4\n"
+		"      [0]\n"
+		"\t  0..511   skip=1  ptr=[1]\n"
+		"\n";
+	static const char tree[] =
+		"address-space: memory\n"
+		"  0000000000000000-ffffffffffffffff (prio 0, i/o): system\n"
+		"    00000000fd000000-00000000fd0fffff (prio 0, ramd): 0000:01:00.0 BAR 0 mmaps[0]\n";
+	static const char wrapped[] =
+		"> FlatView #0\n"
+		">  Root memory region: system\n"
+		">   00000000000c0000-00000000000c0fff (prio 0, rom): pc.ram\n"
+		"> @00000000000c0000 kvm\n"
+		">   00000000febc0000-00000000febc0fff (prio 0, ramd): 0000:00:1a.0 BAR 0\n"
+		"> mmaps[0] kvm\n"
+		">   00000000febc1000-00000000febc102f (prio 0, i/o): msix-table\n"
+		"> something else\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	const struct im_mtree_line *l;
+
+	T_OK(!im_mtree_parse(headerless, sizeof(headerless) - 1, "h", &t, &err), "headerless: parses");
+	T_OK(t.shape == IM_MT_HMP_FLAT && t.flat_no_header, "headerless: -f without header");
+	l = find_name(&t, "pc.ram", 0);
+	T_OK(l && l->kvm && l->as_id == 0, "headerless: KVM mark, as_id 0");
+	l = &t.lines[1];
+	T_OK(l->have_offset && l->offset == 0xc0000 && !strcmp(l->name, "pc.ram"),
+	     "headerless: offset read");
+	im_mtree_free(&t);
+
+	T_OK(!im_mtree_parse(rootonly, sizeof(rootonly) - 1, "r", &t, &err), "root: parses");
+	T_OK(t.shape == IM_MT_HMP_FLAT && t.flat_no_header && t.lines[1].as_id == 0 &&
+	     t.lines[1].depth == 1, "root: Root memory region line means -f");
+	im_mtree_free(&t);
+
+	T_OK(!im_mtree_parse(owners_d, sizeof(owners_d) - 1, "o", &t, &err), "-o -d: parses");
+	T_OK(t.shape == IM_MT_HMP_FLAT && !t.flat_no_header && t.owners && t.dispatch,
+	     "-o -d: shape and flags");
+	T_OK(t.unknown == 0, "-o -d: dispatch lines are not 'not understood'");
+	l = find_name(&t, "pc.ram", 0);
+	T_OK(l && l->kvm && !strcmp(l->type, "ram"), "-o: owner stripped, nv- type read as ram");
+	l = find_name(&t, "0000:01:00.0 BAR 0 mmaps[0]", 0);
+	T_OK(l && l->kvm && l->have_offset && l->offset == 0x1000 && l->bar == 0,
+	     "-o: owner and parent stripped before the offset");
+	T_OK(find_name(&t, "orphaned", 0) != NULL, "-o: orphan stripped");
+	im_mtree_free(&t);
+
+	T_OK(!im_mtree_parse(tree, sizeof(tree) - 1, "t", &t, &err), "tree: parses");
+	T_OK(t.shape == IM_MT_HMP && !t.flat_no_header, "tree: stays the tree");
+	im_mtree_free(&t);
+
+	T_OK(!im_mtree_parse(wrapped, sizeof(wrapped) - 1, "w", &t, &err), "wrapped: parses");
+	T_EQ_U64(t.joined, 2, "wrapped: two continuations joined");
+	l = find_name(&t, "pc.ram", 0);
+	T_OK(l && l->have_offset && l->offset == 0xc0000 && l->kvm, "wrapped: @offset kvm joined");
+	l = find_name(&t, "0000:00:1a.0 BAR 0 mmaps[0]", 0);
+	T_OK(l && l->kvm && l->bar == 0 && l->mmap_index == 0, "wrapped: mmaps[0] joined");
+	T_EQ_U64(t.unknown, 1, "wrapped: other text is not joined");
+	im_mtree_free(&t);
+}
+
 int main(void)
 {
 	test_seed_parse();
+	test_shapes();
 	test_hmp();
 	test_gdb_more();
 	test_not_understood();
