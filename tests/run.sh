@@ -16,7 +16,9 @@ ok()   { pass=$((pass + 1)); echo "ok $*"; }
 bad()  { fail=$((fail + 1)); echo "FAIL $*"; }
 mkdir -p tests/diff "$B/t"
 
-# --- unit tests ---
+# --- unit tests (the JSON some make goes to $IM_TEST_JSON_DIR, for the schema check) ---
+export IM_TEST_JSON_DIR=$B/t/json
+rm -rf "$IM_TEST_JSON_DIR"; mkdir -p "$IM_TEST_JSON_DIR"
 for t in "$B"/test-*; do
 	[ -x "$t" ] || continue
 	# --update: the unit tests that keep goldens of their own rewrite them
@@ -307,6 +309,25 @@ mkdir "$c/empty"
 cap_case empty 0 "" '[ -d $c/empty/proc/$sleeper ]' -o "$c/empty"
 cap_case gone-target 2 "no such process" '[ ! -e $c/gone ]' -o "$c/gone" --pid 999999999
 kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
+
+# --- the JSON contract: every JSON golden, the watch events the unit tests printed,
+# the hand-written events of every kind, and the live JSON above, against
+# schema/iommu-map-1.schema.json with python3-jsonschema (Debian's: tests/deps.sh) ---
+json_files=()
+for f in tests/expected/*/*.out tests/pastes/*/expected/*.out tests/data/qemu/*.expected.json \
+	 tests/data/watch-events.jsonl "$IM_TEST_JSON_DIR"/*.jsonl "$B"/t/leaves.json "$B"/t/capture-*.json; do
+	[ -s "$f" ] && [ "$(head -c1 "$f")" = "{" ] && json_files+=("$f")
+done
+# test-watch-poll always prints events (test-watch needs ptrace and may skip)
+[ -s "$IM_TEST_JSON_DIR/watch-poll.jsonl" ] ||
+	bad "schema: test-watch-poll wrote no events to $IM_TEST_JSON_DIR/watch-poll.jsonl"
+PY=/usr/bin/python3; [ -x $PY ] || PY=python3
+out=$($PY tests/schema-check.py "${json_files[@]}" 2>&1); rc=$?
+p=$(echo "$out" | grep -c '^ok '); f=$(echo "$out" | grep -c '^FAIL ')
+pass=$((pass + p)); fail=$((fail + f))
+[ $rc -ne 0 ] && [ "$f" -eq 0 ] && bad "schema-check.py: exit $rc: $(echo "$out" | tail -3)"
+echo "$out" | grep '^FAIL '
+echo "schema: $p passed, $f failed ($(echo "$out" | grep -o '[0-9]* documents in [0-9]* files'))"
 
 # --- the man page ---
 for m in man/*.8; do

@@ -140,8 +140,7 @@ static void hva_json(struct ctx *c, const struct im_place *p, const char *kind,
 	jw_kstr(w, "path", mp->path);
 	jw_obj_end(w);
 	jw_khex_or_null(w, "gpa", p->f_slot.state == IM_KNOWN, p->gpa);
-	if (sym[0])
-		jw_kstr(w, "symbol", sym);
+	jw_kstr(w, "symbol", sym[0] ? sym : NULL);	/* null: no symbol, as every unknown */
 	meaning(c, text);
 }
 

@@ -216,8 +216,9 @@ static void json_head(struct watch *w, struct jw *j, const struct event *e, cons
 	jw_kstr(j, "time", ts);
 	jw_kint(j, "pid", w->pid);
 	jw_kint(j, "tid", e->tid);
-	jw_kint(j, "fd", e->fd);
-	jw_kstr(j, "fd_target", e->fd_target);
+	/* munmap has no fd: null, as every unknown */
+	jw_kint_or_null(j, "fd", e->fd >= 0, e->fd);
+	jw_kstr(j, "fd_target", e->fd >= 0 && e->fd_target[0] ? e->fd_target : NULL);
 }
 
 static void print_memslot(struct watch *w, const struct event *e)

@@ -394,6 +394,8 @@ class Tool:
         ck.check(r.returncode in (0, 1) and doc.get("schema") == "iommu-map/1",
                  "%s: exit status %d, schema %s" % (what, r.returncode, doc.get("schema")),
                  "%.2fs" % dt)
+        bad = lc.schema_problems([doc])
+        ck.check(not bad, "%s: valid against schema/%s" % (what, lc.SCHEMA_NAME), bad)
         return doc, r
 
 

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Oracle parsing and checks for the iommu-map lab (runs in L1 with Debian's
-/usr/bin/python3; standard library only).
+/usr/bin/python3; standard library only, but for schema_problems(), which
+needs python3-jsonschema: tests/deps.sh installs it in the root whose /usr
+L1 mounts).
 
 QEMU itself is the oracle: QMP query-pci (guest BAR addresses), HMP gpa2hva
 (HVA of a guest address), HMP `info mtree -f` (ranges KVM has as memslots),
@@ -339,6 +341,72 @@ def slot_vs_mtree(view, slots, as_id):
             problems.append("memslot %d/%d %s+%s matches no mtree range"
                             % (k[0], k[1], hx(v["gpa"]), hx(v["size"])))
     return problems, notes
+
+
+# --------------------------------------------------------------- schema
+
+SCHEMA_NAME = "iommu-map-1.schema.json"
+_schema_validator = []
+
+
+def _validator():
+    """The iommu-map/1 validator: the schema beside this file (run.sh ships
+    it to /lab/lab/), else the repository's schema/. Raises with why not."""
+    if _schema_validator:
+        return _schema_validator[0]
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = [os.path.join(here, SCHEMA_NAME),
+             os.path.join(here, "..", "..", "schema", SCHEMA_NAME)]
+    path = next((p for p in paths if os.path.isfile(p)), None)
+    if path is None:
+        raise RuntimeError("no %s (looked in %s)" % (SCHEMA_NAME, ", ".join(paths)))
+    try:
+        from jsonschema import Draft202012Validator as V
+    except ImportError as e:
+        raise RuntimeError("python3-jsonschema missing (%s): run tests/deps.sh in the root" % e)
+    with open(path) as f:
+        schema = json.load(f)
+    V.check_schema(schema)
+    _schema_validator.append(V(schema, format_checker=V.FORMAT_CHECKER))
+    return _schema_validator[0]
+
+
+def schema_problems(docs):
+    """Validate JSON documents (a report, explain, watch events) against
+    schema/iommu-map-1.schema.json. Returns "" when all are valid, else what
+    is wrong with the first invalid ones, or why they could not be checked:
+    never raises, so a hook reports a FAIL line instead of dying."""
+    try:
+        v = _validator()
+    except Exception as e:  # noqa: BLE001 - any reason becomes the FAIL's detail
+        return "cannot validate: %s" % e
+    bad = []
+    for i, doc in enumerate(docs):
+        if v.is_valid(doc):
+            continue
+        e = next(v.iter_errors(doc))
+        name = _schema_branch(doc)
+        if name in v.schema["$defs"]:   # the kind it means to be: a precise message
+            sub = dict(v.schema, **{"$ref": "#/$defs/" + name})
+            del sub["oneOf"]
+            e = next(type(v)(sub, format_checker=v.format_checker).iter_errors(doc), e)
+        bad.append("#%d at /%s: %s" % (i, "/".join(str(p) for p in e.absolute_path),
+                                       e.message[:200]))
+        if len(bad) == 3:
+            break
+    return "; ".join(bad)
+
+
+def _schema_branch(doc):
+    """The $defs entry of the schema a document means to be, or None."""
+    if not isinstance(doc, dict):
+        return None
+    if "event" in doc:
+        return "event_%s" % doc["event"]
+    for key, name in (("target", "report"), ("address", "explain"), ("input", "mtree")):
+        if key in doc:
+            return name
+    return None
 
 
 def normalize_report(rep):

@@ -73,6 +73,26 @@ static __attribute__((unused)) char *t_slurp(const char *dir, const char *name,
 	return b;
 }
 
+/*
+ * Keep JSON a test made for tests/schema-check.py: appended to
+ * $IM_TEST_JSON_DIR/name (tests/run.sh sets it; unset, nothing is written).
+ */
+static __attribute__((unused)) void t_keep_json(const char *name, const char *json)
+{
+	const char *dir = getenv("IM_TEST_JSON_DIR");
+	char path[512];
+	FILE *f;
+
+	if (!dir || !json)
+		return;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "a");
+	if (!f || fputs(json, f) == EOF || fclose(f)) {
+		t_failed++;
+		printf("FAIL keep JSON in %s\n", path);
+	}
+}
+
 #define T_DONE() do {							\
 	printf("%d passed, %d failed\n", t_passed, t_failed);		\
 	return t_failed ? 1 : 0;					\

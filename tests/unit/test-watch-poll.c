@@ -113,6 +113,7 @@ int main(void)
 	     "json: add");
 	T_OK(strstr(out, "\"op\":\"flags\"") && strstr(out, "\"old_flags\":\"0x0\""),
 	     "json: flags");
+	t_keep_json("watch-poll.jsonl", out);
 	free(out);
 
 	/* the target exits: the pidfd says so */

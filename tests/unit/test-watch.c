@@ -186,6 +186,7 @@ int main(void)
 	     strstr(out, "\"device\":\"0000:00:05.0\""), "json: mmap");
 	T_OK(strstr(out, "\"event\":\"detached\"") && strstr(out, "\"reason\":\"target-exited\""),
 	     "json: detached");
+	t_keep_json("watch.jsonl", out);
 	free(out);
 
 	/* a stop request that is already set: attach, detach, child untouched */

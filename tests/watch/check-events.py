@@ -5,6 +5,7 @@ output against what tests/watch/victim.c did.  TABLE is the symbol table
 the victim's own frames must come from (.symtab or .dynsym); DEV, if given,
 is the BDF the mmap must be attributed to.  Prints ok/FAIL lines."""
 import json
+import os
 import sys
 
 events = [json.loads(line) for line in open(sys.argv[1])]
@@ -29,6 +30,12 @@ def own_tables(e):
     return {f["table"] for f in e["stack"] if f["file"] and "victim" in f["file"]}
 
 
+# every event against the JSON schema (tests/lab/labcheck.py validates)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lab"))
+import labcheck  # noqa: E402
+bad = labcheck.schema_problems(events)
+check(not bad, "%d events valid against schema/iommu-map-1.schema.json%s" % (
+    len(events), (": " + bad) if bad else ""))
 hva = int(vout["mmap"], 16)
 kinds = [e["event"] for e in events]
 check(kinds[0] == "attached", "first event is attached")

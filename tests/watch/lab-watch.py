@@ -157,6 +157,7 @@ class Watch:
         self.p = subprocess.Popen((cmd or watch_cmd) + [str(pid)], stdout=subprocess.PIPE,
                                   stderr=subprocess.PIPE, text=True)
         watches.append(self)
+        self.tag = tag
         self.log = open(os.path.join(outdir, "%s.jsonl" % tag), "w", buffering=1) if outdir else None
         self.ev = []
         self.bad = []
@@ -484,6 +485,18 @@ if accel == "kvm" and os.path.exists("/dev/iommu-map"):
 else:
     info("--poll step skipped (accel %s, /dev/iommu-map %s)" % (
         accel, "present" if os.path.exists("/dev/iommu-map") else "absent"))
+
+# every event of every watch run against the schema (labcheck.py: /lab/lab in L1, tests/lab here)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lab"))
+try:
+    import labcheck
+except ImportError as e:
+    labcheck = None
+    check(False, "events against schema/iommu-map-1.schema.json: cannot import labcheck (%s)" % e)
+for x in watches if labcheck else []:
+    bad = labcheck.schema_problems(x.ev)
+    check(not bad, "%s: %d events valid against schema/iommu-map-1.schema.json%s" % (
+        x.tag, len(x.ev), (": " + bad) if bad else ""))
 
 kinds = {}
 for e in w.ev:
