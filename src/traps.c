@@ -158,6 +158,8 @@ static void tidy(struct im_bar *b)
 {
 	size_t i, k = 0;
 
+	if (!b->ntraps)
+		return;
 	qsort(b->traps, b->ntraps, sizeof(*b->traps), cmp_trap);
 	for (i = 0; i < b->ntraps; i++) {
 		struct im_trap *t = &b->traps[i], *p = k ? &b->traps[k - 1] : NULL;
