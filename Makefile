@@ -17,7 +17,7 @@ B       ?= build
 # the shared plumbing.  One include rule: every header by its path under src/
 # ("sources/qmp.h"), with -Isrc only.
 LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c outdir.c) \
-	    src/model.c src/correlate.c src/pipeline.c \
+	    src/model.c src/correlate.c src/traps.c src/pipeline.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qmp-client.c qmp.c mtree.c gdbexport.c kmod.c) \
 	    $(addprefix src/views/,json.c report.c explain.c capture.c capture-qmp.c mtree-view.c) \
 	    src/checks/qmp.c \
@@ -26,7 +26,7 @@ LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c outdir
 LIB_SRCS += src/findings.c
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(B)/%.o)
 UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-paste.c tests/unit/test-maps-paste.c tests/unit/test-proc.c tests/unit/test-memslots.c tests/unit/test-kchecks.c \
-	     tests/unit/test-correlate.c tests/unit/test-trace.c tests/unit/test-mtree.c \
+	     tests/unit/test-correlate.c tests/unit/test-traps.c tests/unit/test-trace.c tests/unit/test-mtree.c \
 	     tests/unit/test-qmp.c tests/unit/test-gdbexport.c \
 	     tests/unit/test-kmod.c tests/unit/test-elfsym.c tests/unit/test-watch.c \
 	     tests/unit/test-watch-poll.c tests/unit/test-uprobes.c tests/unit/test-jsonw.c \

@@ -630,76 +630,170 @@ static const char *msix_word(const struct im_device *d, int bar, uint64_t lo,
 	return "";
 }
 
-static int bar_findings(struct im_model *m, int di, int bi)
+/* each mmap's guest pieces (memslots), and a finding for an mmap in none */
+static int bar_slots(struct im_model *m, int di, int bi)
 {
 	struct im_device *d = &m->devices[di];
 	struct im_bar *b = &d->bars[bi];
-	uint64_t mapped_len = (b->size + PAGE - 1) & ~(PAGE - 1);
-	struct range *pieces, hole[8];
 	char subj[48];
-	size_t i, nh;
+	size_t i;
 	int r = 0;
 
-	subject(subj, sizeof(subj), d, bi);
-	if (b->kind == IM_BAR_IO)
-		return IM_FINDING(m, IM_F_IO_BAR, subj);
-	if (b->kind == IM_BAR_NONE || !b->size)
+	if (!m->memslots_known || b->kind == IM_BAR_NONE || b->kind == IM_BAR_IO)
 		return 0;
-	if (!b->nmmaps)
-		return b->size < PAGE ?
-		       IM_FINDING(m, IM_F_BAR_NOT_MMAPPED_SUBPAGE, subj,
-				  im_human_size(b->size, (char[32]){ 0 })) :
-		       IM_FINDING(m, IM_F_BAR_NOT_MMAPPED, subj,
-				  im_human_size(b->size, (char[32]){ 0 }));
-	pieces = im_calloc(b->nmmaps, sizeof(*pieces));
-	if (!pieces)
-		return -ENOMEM;
-	for (i = 0; i < b->nmmaps; i++)
-		pieces[i] = (struct range){ b->mmaps[i].bar_offset,
-					    b->mmaps[i].bar_offset + b->mmaps[i].size };
-	nh = holes(pieces, b->nmmaps, mapped_len < b->size ? b->size : mapped_len,
-		   hole, 8);
-	for (i = 0; i < nh && !r; i++)
-		r = IM_FINDING(m, IM_F_BAR_PARTLY_MMAPPED, subj, hole[i].lo, hole[i].hi - 1,
-			       msix_word(d, bi, hole[i].lo, hole[i].hi));
-	free(pieces);
-	if (r || !m->memslots_known)
-		return r;
+	subject(subj, sizeof(subj), d, bi);
 	for (i = 0; i < b->nmmaps && !r; i++) {
-		const struct im_bar_mmap *mm = &b->mmaps[i];
-		struct range *gp;
 		uint64_t covered = 0;
-		size_t k, ng = 0;
 
-		r = link_slots(m, b, mm, &covered);
-		if (r)
-			break;
-		if (!covered) {
-			r = IM_FINDING(m, IM_F_MMAP_NO_MEMSLOT, subj, mm->hva);
-			continue;
-		}
-		if (covered == mm->size)
-			continue;
-		gp = im_calloc(b->nguest, sizeof(*gp));
-		if (!gp)
-			return -ENOMEM;
-		for (k = 0; k < b->nguest; k++)
-			if (b->guest[k].as_id == 0 && b->guest[k].hva >= mm->hva &&
-			    b->guest[k].hva < mm->hva + mm->size)
-				gp[ng++] = (struct range){ b->guest[k].hva - mm->hva,
-							   b->guest[k].hva - mm->hva + b->guest[k].size };
-		nh = holes(gp, ng, mm->size, hole, 8);
-		free(gp);
-		for (k = 0; k < nh && !r; k++) {
-			uint64_t o0 = mm->bar_offset + hole[k].lo, o1 = mm->bar_offset + hole[k].hi;
-
-			r = IM_FINDING(m, IM_F_MMAP_PARTLY_IN_MEMSLOTS, subj,
-				       mm->hva + hole[k].lo, mm->hva + hole[k].hi - 1,
-				       o0, o1 - 1, msix_word(d, bi, o0, o1));
-		}
+		r = link_slots(m, b, &b->mmaps[i], &covered);
+		if (!r && !covered)
+			r = IM_FINDING(m, IM_F_MMAP_NO_MEMSLOT, subj, b->mmaps[i].hva);
 	}
 	if (b->nguest > 1)
 		qsort(b->guest, b->nguest, sizeof(*b->guest), cmp_guest);
+	return r;
+}
+
+/* "BAR offsets a-b (HPA ..., HVA ..., GPA ...)": HVA and GPA where known */
+static void trap_where(char *buf, size_t len, const struct im_bar *b, const struct im_trap *t)
+{
+	uint64_t last = t->off + t->size - 1, hva;
+	size_t n;
+
+	n = (size_t)snprintf(buf, len, "BAR offsets 0x%" PRIx64 "-0x%" PRIx64 " (HPA 0x%" PRIx64 "-0x%" PRIx64,
+			     t->off, last, b->hpa + t->off, b->hpa + last);
+	if (n < len && im_bar_off_hva(b, t->off, t->size, &hva))
+		n += (size_t)snprintf(buf + n, len - n, ", HVA 0x%" PRIx64 "-0x%" PRIx64,
+				      hva, hva + t->size - 1);
+	if (n < len && b->have_guest_gpa)
+		n += (size_t)snprintf(buf + n, len - n, ", GPA 0x%" PRIx64 "-0x%" PRIx64,
+				      b->guest_gpa + t->off, b->guest_gpa + last);
+	if (n < len)
+		snprintf(buf + n, len - n, ")");
+}
+
+/* why a part of a BAR QEMU did not mmap traps, in words */
+static const char *hole_words(enum im_trap_why w)
+{
+	switch (w) {
+	case IM_TRAP_MSIX_TABLE:
+		return "the MSI-X table is there, and this vfio-pci did not let QEMU mmap its pages (no VFIO_REGION_INFO_CAP_MSIX_MAPPABLE: Linux before 4.16); on a newer host kernel QEMU mmaps the whole BAR and only the table's own pages trap";
+	case IM_TRAP_MSIX_PBA:
+		return "the MSI-X PBA is there; QEMU emulates the PBA only while a masked vector is pending, so the kernel's sparse mmap left this out, or QEMU's mmap of it failed";
+	case IM_TRAP_UNKNOWN:
+		return "why is unknown: the device's config space was not read, so whether the MSI-X table is there is unknown";
+	default:
+		return "no MSI-X structure is there: the kernel's sparse mmap left it out, or QEMU's mmap of it failed";
+	}
+}
+
+/* one finding per trapped stretch of a memory BAR */
+static int trap_findings(struct im_model *m, const struct im_device *d, const struct im_bar *b,
+			 const char *subj)
+{
+	char where[320], sz[32];
+	size_t i;
+	int r = 0;
+
+	if (!b->nmmaps && b->ntraps == 1) {
+		im_human_size(b->size, sz);
+		return b->traps[0].why == IM_TRAP_SUBPAGE ?
+		       IM_FINDING(m, IM_F_BAR_NOT_MMAPPED_SUBPAGE, subj, sz) :
+		       b->traps[0].why == IM_TRAP_MSIX_TABLE ?
+		       IM_FINDING(m, IM_F_BAR_NOT_MMAPPED_MSIX, subj, sz) :
+		       IM_FINDING(m, IM_F_BAR_NOT_MMAPPED, subj, sz);
+	}
+	for (i = 0; i < b->ntraps && !r; i++) {
+		const struct im_trap *t = &b->traps[i];
+		uint64_t hva;
+
+		trap_where(where, sizeof(where), b, t);
+		if (t->why == IM_TRAP_MSIX_TABLE && im_bar_off_hva(b, t->off, t->size, &hva)) {
+			if (m->kvm_vm != IM_TRI_NO)	/* under TCG every access is QEMU's */
+				r = IM_FINDING(m, IM_F_MSIX_TABLE_TRAPPED, subj, where,
+					       d->msix_table_off,
+					       d->msix_table_off + d->msix_table_size - 1,
+					       (unsigned int)(d->msix_table_size / 16));
+		} else {
+			r = IM_FINDING(m, IM_F_BAR_PARTLY_MMAPPED, subj, where, hole_words(t->why));
+		}
+	}
+	return r;
+}
+
+/*
+ * The parts of each mmap in no memslot that no trap explains: the guest
+ * mapped only part of the BAR, or QEMU overlays some other region.
+ */
+static int slot_holes(struct im_model *m, const struct im_device *d, const struct im_bar *b,
+		      const char *subj)
+{
+	struct range hole[8];
+	size_t i, k, nh;
+	int r = 0;
+
+	for (i = 0; i < b->nmmaps && !r; i++) {
+		const struct im_bar_mmap *mm = &b->mmaps[i];
+		uint64_t m0 = mm->bar_offset, m1 = mm->bar_offset + mm->size;
+		struct range *gp = im_calloc(b->nguest + b->ntraps + 1, sizeof(*gp));
+		size_t ng = 0, nslot = 0;
+
+		if (!gp)
+			return -ENOMEM;
+		for (k = 0; k < b->nguest; k++)
+			if (b->guest[k].as_id == 0 && b->guest[k].slot >= 0 &&
+			    b->guest[k].hva - mm->hva < mm->size) {
+				gp[ng++] = (struct range){ b->guest[k].hva - mm->hva,
+							   b->guest[k].hva - mm->hva + b->guest[k].size };
+				nslot++;
+			}
+		for (k = 0; k < b->ntraps; k++) {
+			uint64_t t0 = b->traps[k].off, t1 = t0 + b->traps[k].size;
+
+			if (t0 < m1 && m0 < t1)
+				gp[ng++] = (struct range){ (t0 > m0 ? t0 : m0) - m0,
+							   (t1 < m1 ? t1 : m1) - m0 };
+		}
+		nh = nslot ? holes(gp, ng, mm->size, hole, 8) : 0;
+		free(gp);
+		for (k = 0; k < nh && !r; k++) {
+			uint64_t o0 = m0 + hole[k].lo, o1 = m0 + hole[k].hi;
+
+			r = IM_FINDING(m, IM_F_MMAP_PARTLY_IN_MEMSLOTS, subj,
+				       mm->hva + hole[k].lo, mm->hva + hole[k].hi - 1,
+				       o0, o1 - 1, msix_word(d, b->index, o0, o1));
+		}
+	}
+	return r;
+}
+
+/* the trapped stretches of each BAR of a held device, and their findings */
+static int device_traps(struct im_model *m, size_t di)
+{
+	struct im_device *d = &m->devices[di];
+	char subj[48];
+	int bi, r = 0;
+
+	for (bi = 0; bi < IM_NBARS && !r; bi++) {
+		struct im_bar *b = &d->bars[bi];
+
+		if (!d->held) {
+			b->traps_known = false;
+			b->traps_why = "the target holds no fd or mmap of this device";
+			continue;
+		}
+		r = im_bar_traps(d, b);
+		if (r || !b->traps_known)
+			continue;
+		subject(subj, sizeof(subj), d, bi);
+		if (b->kind == IM_BAR_IO) {
+			r = IM_FINDING(m, IM_F_IO_BAR, subj);
+			continue;
+		}
+		r = trap_findings(m, d, b, subj);
+		if (!r && m->memslots_known)
+			r = slot_holes(m, d, b, subj);
+	}
 	return r;
 }
 
@@ -905,7 +999,7 @@ int im_correlate_maps(struct im_model *m)
 	return r;
 }
 
-/* bar_findings for each BAR of a held device, and whether it was guessed */
+/* bar_slots for each BAR of a held device, and whether it was guessed */
 static int device_findings(struct im_model *m, size_t i)
 {
 	struct im_device *d = &m->devices[i];
@@ -915,8 +1009,7 @@ static int device_findings(struct im_model *m, size_t i)
 	if (!d->held)
 		return 0;
 	for (b = 0; b < IM_NBARS && !r; b++)
-		if (d->bars[b].kind != IM_BAR_NONE)
-			r = bar_findings(m, (int)i, b);
+		r = bar_slots(m, (int)i, b);
 	for (b = 0; b < IM_NBARS && !r; b++)
 		if (d->bars[b].nmmaps && (d->bars[b].mmaps[0].ident == IM_ID_GUESS ||
 					  d->bars[b].mmaps[0].ident == IM_ID_GROUP)) {
@@ -943,6 +1036,8 @@ int im_correlate_join(struct im_model *m)
 		r = IM_FINDING(m, IM_F_SMM_MIRROR, "memslots", nmirror, nmirror == 1 ? "" : "s");
 	if (!r)
 		r = guest_bars(m);
+	for (i = 0; i < m->ndevices && !r; i++)
+		r = device_traps(m, i);
 	for (i = 0; i < m->nsources && !r; i++)
 		if (m->sources[i].status != IM_SRC_OK)
 			r = m->sources[i].status == IM_SRC_PARTIAL ?
@@ -1102,6 +1197,57 @@ static void place_guest_bar(const struct im_model *m, struct im_place *p)
 	}
 }
 
+/* whether p's BAR offset traps to QEMU (f_trap, trap) */
+static void place_trap(const struct im_model *m, struct im_place *p)
+{
+	const struct im_bar *b;
+
+	if (p->f_bar.state != IM_KNOWN) {
+		fact(&p->f_trap, p->f_bar.state, p->f_bar.why);
+		return;
+	}
+	b = &m->devices[p->dev].bars[p->bar];
+	if (!b->traps_known) {
+		fact(&p->f_trap, IM_UNKNOWN, b->traps_why ? b->traps_why :
+		     "the trapped parts of this BAR were not worked out");
+		return;
+	}
+	p->trap = im_bar_trap_at(b, p->bar_offset);
+	if (p->trap)
+		fact(&p->f_trap, IM_KNOWN, NULL);
+	else if (b->traps_why)
+		fact(&p->f_trap, IM_UNKNOWN, b->traps_why);
+	else
+		fact(&p->f_trap, IM_ABSENT, "in no trapped part of the BAR: direct-mapped");
+}
+
+/* A GPA in no memslot and no QEMU piece: inside a guest BAR? (a trap) */
+static void place_gpa_bar(const struct im_model *m, uint64_t gpa, struct im_place *p)
+{
+	size_t i;
+	int b;
+
+	for (i = 0; i < m->ndevices; i++)
+		for (b = 0; b < IM_NBARS; b++) {
+			const struct im_bar *bar = &m->devices[i].bars[b];
+			uint64_t size = bar->guest_size ? bar->guest_size : bar->size;
+
+			if (!bar->have_guest_gpa || !m->devices[i].held ||
+			    bar->kind == IM_BAR_NONE || gpa - bar->guest_gpa >= size)
+				continue;
+			p->dev = (int)i;
+			p->bar = b;
+			p->bar_offset = gpa - bar->guest_gpa;
+			p->hpa = bar->hpa + p->bar_offset;
+			p->guest_bar = bar->guest_gpa;
+			fact(&p->f_dev, IM_KNOWN, NULL);
+			fact(&p->f_bar, IM_KNOWN, NULL);
+			fact(&p->f_hpa, IM_KNOWN, NULL);
+			fact(&p->f_guest, IM_KNOWN, NULL);
+			return;
+		}
+}
+
 static void place_init(struct im_place *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -1120,6 +1266,7 @@ static void place_hva(const struct im_model *m, const struct im_map *maps,
 	fact(&p->f_hva, IM_KNOWN, NULL);
 	place_map(m, maps, nmaps, maps_why, p);
 	place_guest_bar(m, p);
+	place_trap(m, p);
 	if (slots_searchable(m, true, &p->f_slot)) {
 		si = slot_of_hva(m, hva);
 		if (si >= 0) {
@@ -1205,9 +1352,13 @@ void im_place_gpa(const struct im_model *m, int as_id, uint64_t gpa, struct im_p
 		if (!place_gpa_qemu(m, gpa, p)) {
 			fact(&p->f_map, p->f_hva.state, p->f_hva.why);
 			p->f_dev = p->f_bar = p->f_hpa = p->f_guest = p->f_map;
+			if (p->f_slot.state == IM_ABSENT)
+				place_gpa_bar(m, gpa, p);
+			place_trap(m, p);
 			return;
 		}
 	}
 	place_map(m, m->maps, m->nmaps, maps_why(m), p);
 	place_guest_bar(m, p);
+	place_trap(m, p);
 }

@@ -121,6 +121,8 @@ const char *im_ident_name(enum im_ident id);
 const char *im_bar_kind_name(enum im_bar_kind k);
 /* "4K", "2M", "1G", "other"; the leaf size of a page_shift (12, 21, 30) */
 const char *im_leaf_name(enum im_leaf l);
+const char *im_trap_why_name(enum im_trap_why w);	/* "msix-table", ... */
+const char *im_trap_why_words(enum im_trap_why w);	/* "MSI-X table", ... */
 enum im_leaf im_leaf_of_shift(unsigned int shift);
 
 /*
@@ -188,6 +190,16 @@ int im_kchecks_load(struct im_model *m, struct im_err *err);	/* after correlate 
 bool im_kchecks_any(const struct im_model *m);
 int im_kchecks_write(FILE *f, const struct im_model *m);
 
+/*
+ * traps.c (part of correlate, pure): the stretches of b that trap to QEMU,
+ * from d's MSI-X capability, b's mmaps and its guest pieces; into b->traps.
+ */
+int im_bar_traps(const struct im_device *d, struct im_bar *b);
+/* the trap holding BAR offset off, or NULL (a binary search) */
+const struct im_trap *im_bar_trap_at(const struct im_bar *b, uint64_t off);
+/* the HVA of BAR offsets [off, off + len) when one mmap holds them all */
+bool im_bar_off_hva(const struct im_bar *b, uint64_t off, uint64_t len, uint64_t *hva);
+
 /* correlate.c: pure; model in, links and findings out */
 int im_correlate(struct im_model *m);
 /*
@@ -228,6 +240,14 @@ struct im_place {
 	bool smm;			/* the address is placed only through as_id 1 */
 	const char *gpa_source;		/* "kvm-memslot", "qemu-trace", "qmp", ... */
 	uint64_t guest_bar;		/* the BAR's guest address (f_guest) */
+	/*
+	 * Whether a guest access to the BAR offset traps to QEMU (f_trap
+	 * known: trap says why).  A GPA in no memslot but inside a guest BAR
+	 * gets dev, bar, bar_offset and hpa with no HVA: what traps has none
+	 * KVM uses.
+	 */
+	struct im_fact f_trap;
+	const struct im_trap *trap;
 };
 void im_place_hva(const struct im_model *m, uint64_t hva, struct im_place *p);
 /* the same, in maps[] (sorted by start, read in full) instead of the model's */

@@ -18,6 +18,7 @@ static void free_bar(struct im_bar *b)
 {
 	free(b->mmaps);
 	free(b->guest);
+	free(b->traps);
 }
 
 void im_qmp_raw_free(struct im_qmp_raw *raw)
@@ -325,6 +326,25 @@ const char *im_bar_kind_name(enum im_bar_kind k)
 	static const char *const n[] = { "none", "mem32", "mem64", "io" };
 
 	return k <= IM_BAR_IO ? n[k] : "?";
+}
+
+/* the JSON name of a trap's why */
+const char *im_trap_why_name(enum im_trap_why w)
+{
+	static const char *const n[] = { "msix-table", "msix-pba", "sub-page", "not-mmapped",
+					 "not-mmapped-unknown", "io-port" };
+
+	return w <= IM_TRAP_IO ? n[w] : "?";
+}
+
+/* the same in words, for text */
+const char *im_trap_why_words(enum im_trap_why w)
+{
+	static const char *const n[] = { "MSI-X table", "MSI-X PBA, not mmapped", "sub-page BAR, not mmapped",
+					 "not mmapped", "not mmapped, why unknown",
+					 "I/O port BAR" };
+
+	return w <= IM_TRAP_IO ? n[w] : "?";
 }
 
 const char *im_leaf_name(enum im_leaf l)

@@ -80,6 +80,25 @@ struct im_bar_mmap {
 	uint64_t hpa_leaves[IM_NLEAF];
 };
 
+/*
+ * Why a stretch of a BAR traps to QEMU (every guest access a KVM exit and
+ * QEMU's MMIO dispatch) instead of being direct-mapped by a memslot.
+ */
+enum im_trap_why {
+	IM_TRAP_MSIX_TABLE = 0,	/* the MSI-X table's pages: QEMU emulates the table */
+	IM_TRAP_MSIX_PBA,	/* an unmmapped part holding the MSI-X PBA */
+	IM_TRAP_SUBPAGE,	/* a BAR smaller than a page, not mmapped */
+	IM_TRAP_NO_MMAP,	/* not mmapped, and no MSI-X structure there */
+	IM_TRAP_UNKNOWN,	/* not mmapped; config space unread: MSI-X or not unknown */
+	IM_TRAP_IO,		/* an I/O port BAR: never mmapped */
+};
+
+/* One trapped stretch of a BAR, in offsets into the BAR. */
+struct im_trap {
+	uint64_t off, size;
+	enum im_trap_why why;
+};
+
 /* One stretch of a BAR as the guest sees it. */
 struct im_bar_guest {
 	uint64_t gpa, size, hva;
@@ -99,6 +118,16 @@ struct im_bar {
 	/* guest-side BAR address as reported by QEMU (QMP, gdb export, ...) */
 	bool have_guest_gpa;
 	uint64_t guest_gpa, guest_size;
+	/*
+	 * The stretches that trap to QEMU, sorted by offset, none overlapping
+	 * (traps.c, run by correlate).  traps_known false: not worked out, and
+	 * traps_why says why; traps_known with traps_why: the list holds what
+	 * is known to trap, and traps_why says what is not known.
+	 */
+	bool traps_known;
+	const char *traps_why;		/* static text, or NULL */
+	struct im_trap *traps;
+	size_t ntraps;
 };
 
 struct im_device {

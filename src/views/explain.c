@@ -51,20 +51,6 @@ static void meaning(struct ctx *c, const char *text)
 	jw_obj_end(c->w);
 }
 
-/* HVA of a BAR offset through its mmaps, or false */
-static bool bar_hva(const struct im_bar *b, uint64_t off, uint64_t *hva)
-{
-	size_t i;
-
-	for (i = 0; i < b->nmmaps; i++)
-		if (off >= b->mmaps[i].bar_offset &&
-		    off - b->mmaps[i].bar_offset < b->mmaps[i].size) {
-			*hva = b->mmaps[i].hva + off - b->mmaps[i].bar_offset;
-			return true;
-		}
-	return false;
-}
-
 /* "KVM slot N", and the address space when it is SMM's */
 static const char *slot_words(const struct im_model *m, const struct im_place *p,
 			      char *buf, size_t len)
@@ -102,15 +88,35 @@ static char *bar_places(const struct im_model *m)
 	return s;
 }
 
+/* --json: "trap" (why and where, or null) and "trap_unknown" of a placed address */
+static void trap_json(struct ctx *c, const struct im_place *p)
+{
+	jw_key(c->w, "trap");
+	if (p->f_trap.state == IM_KNOWN) {
+		jw_obj_begin(c->w);
+		jw_kstr(c->w, "why", im_trap_why_name(p->trap->why));
+		jw_khex(c->w, "bar_offset", p->trap->off);
+		jw_khex(c->w, "size", p->trap->size);
+		jw_obj_end(c->w);
+	} else {
+		jw_null(c->w);
+	}
+	jw_kstr(c->w, "trap_unknown", p->f_trap.state == IM_UNKNOWN ? p->f_trap.why : NULL);
+}
+
 /* the reading of an HVA in a BAR mmap; sw: its slot's words, NULL: none */
 static bool hva_vfio_bar(struct ctx *c, const struct im_place *p, const char *sw, char **text)
 {
 	const struct im_device *d = &c->m->devices[p->dev];
-	char g[128] = "no memslot maps it, so the guest cannot reach it through KVM";
+	char g[256] = "no memslot maps it, so the guest cannot reach it through KVM";
 	bool j;
 
 	if (sw)
 		snprintf(g, sizeof(g), "the guest sees it at GPA 0x%" PRIx64 " (%s)", p->gpa, sw);
+	else if (p->f_trap.state == IM_KNOWN)
+		snprintf(g, sizeof(g), "no memslot maps it: guest accesses to BAR offsets 0x%" PRIx64 "-0x%" PRIx64 " trap to QEMU (%s)",
+			 p->trap->off, p->trap->off + p->trap->size - 1,
+			 im_trap_why_words(p->trap->why));
 	*text = im_asprintf("QEMU's mmap of %s BAR %d, offset 0x%" PRIx64 " into the BAR: device memory at HPA 0x%" PRIx64 "; %s. Never read it through /proc/PID/mem.",
 			    d->bdf, p->bar, p->bar_offset, p->hpa, g);
 	j = add(c, "hva", *text);
@@ -119,6 +125,7 @@ static bool hva_vfio_bar(struct ctx *c, const struct im_place *p, const char *sw
 		jw_kint(c->w, "bar", p->bar);
 		jw_khex(c->w, "bar_offset", p->bar_offset);
 		jw_khex(c->w, "hpa", p->hpa);
+		trap_json(c, p);
 	}
 	return j;
 }
@@ -233,6 +240,34 @@ static void explain_gpa_qemu(struct ctx *c, const struct im_place *p)
 	}
 }
 
+/* In no memslot but inside a guest BAR: it traps, or why it is not known. */
+static void explain_gpa_trap(struct ctx *c, const struct im_place *p)
+{
+	const struct im_device *d = &c->m->devices[p->dev];
+	char how[400];
+	char *text;
+
+	if (p->f_trap.state == IM_KNOWN)
+		snprintf(how, sizeof(how), "traps to QEMU (%s): every guest access there is a KVM exit and QEMU's MMIO dispatch; the trapped part is BAR offsets 0x%" PRIx64 "-0x%" PRIx64,
+			 im_trap_why_words(p->trap->why), p->trap->off,
+			 p->trap->off + p->trap->size - 1);
+	else if (p->f_trap.state == IM_UNKNOWN)
+		snprintf(how, sizeof(how), "traps to QEMU, for a reason not known: %s", p->f_trap.why);
+	else
+		snprintf(how, sizeof(how), "traps to QEMU, yet no trapped part of the BAR holds it: the guest mapped only part of the BAR, or QEMU overlays another region");
+	text = im_asprintf("guest-physical, in no memslot: inside %s BAR %d (guest BAR at GPA 0x%" PRIx64 "), offset 0x%" PRIx64 ", HPA 0x%" PRIx64 "; it %s",
+			   d->bdf, p->bar, p->guest_bar, p->bar_offset, p->hpa, how);
+	if (add(c, "gpa", text)) {
+		jw_knull(c->w, "memslot");
+		jw_kstr(c->w, "device", d->bdf);
+		jw_kint(c->w, "bar", p->bar);
+		jw_khex(c->w, "bar_offset", p->bar_offset);
+		jw_khex(c->w, "hpa", p->hpa);
+		trap_json(c, p);
+		meaning(c, text);
+	}
+}
+
 static void explain_gpa(struct ctx *c)
 {
 	const struct im_model *m = c->m;
@@ -243,7 +278,10 @@ static void explain_gpa(struct ctx *c)
 
 	im_place_gpa(m, -1, c->addr, &p);
 	if (p.f_slot.state != IM_KNOWN) {
-		explain_gpa_qemu(c, &p);
+		if (p.f_hva.state != IM_KNOWN && p.f_dev.state == IM_KNOWN)
+			explain_gpa_trap(c, &p);
+		else
+			explain_gpa_qemu(c, &p);
 		return;
 	}
 	s = &m->memslots[p.slot];
@@ -291,7 +329,7 @@ static void explain_hpa(struct ctx *c)
 			if (bar->kind == IM_BAR_NONE || bar->kind == IM_BAR_IO ||
 			    c->addr < bar->hpa || off >= bar->size)
 				continue;
-			h = bar_hva(bar, off, &hva);
+			h = im_bar_off_hva(bar, off, 1, &hva);
 			if (h) {
 				im_place_hva(m, hva, &p);
 				sl = p.f_slot.state == IM_KNOWN;

@@ -69,6 +69,21 @@ static void text_leaves(FILE *f, const struct im_bar_mmap *mm)
 			mm->hpa_leaves[IM_LEAF_OTHER]);
 }
 
+/* the stretches of a BAR that trap to QEMU, for a device the target holds */
+static void text_traps(FILE *f, const struct im_bar *b)
+{
+	size_t i;
+
+	if (!b->traps_known || b->kind == IM_BAR_IO)
+		return;
+	for (i = 0; i < b->ntraps; i++)
+		fprintf(f, "    TRAP  BAR+0x%" PRIx64 "-0x%" PRIx64 "  guest accesses exit to QEMU: %s\n",
+			b->traps[i].off, b->traps[i].off + b->traps[i].size - 1,
+			im_trap_why_words(b->traps[i].why));
+	if (b->traps_why)
+		fprintf(f, "    TRAP  %s%s\n", b->ntraps ? "maybe more: " : "?  ", b->traps_why);
+}
+
 static void text_bar(FILE *f, const struct im_model *m, const struct im_device *d,
 		     const struct im_bar *b)
 {
@@ -109,6 +124,7 @@ static void text_bar(FILE *f, const struct im_model *m, const struct im_device *
 			fprintf(f, "  no memslot: QEMU's own mapping (TCG)");
 		fprintf(f, "  [%s]\n", g->source);
 	}
+	text_traps(f, b);
 	(void)m;
 	(void)d;
 }
@@ -295,6 +311,35 @@ static void json_paste_maps(struct jw *w, const struct im_model *m)
 	jw_arr_end(w);
 }
 
+/* "trapped": the stretches that trap to QEMU (null: not worked out), and why not known */
+static void json_traps(struct jw *w, const struct im_bar *b)
+{
+	size_t i;
+
+	jw_key(w, "trapped");
+	if (!b->traps_known) {
+		jw_null(w);
+	} else {
+		jw_arr_begin(w);
+		for (i = 0; i < b->ntraps; i++) {
+			const struct im_trap *t = &b->traps[i];
+			uint64_t hva;
+			bool h = im_bar_off_hva(b, t->off, t->size, &hva);
+
+			jw_obj_begin(w);
+			jw_khex(w, "bar_offset", t->off);
+			jw_khex(w, "size", t->size);
+			jw_kstr(w, "why", im_trap_why_name(t->why));
+			jw_khex(w, "hpa", b->hpa + t->off);
+			jw_khex_or_null(w, "hva", h, hva);
+			jw_khex_or_null(w, "gpa", b->have_guest_gpa, b->guest_gpa + t->off);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
+	}
+	jw_kstr(w, "trapped_unknown", b->traps_why);
+}
+
 static void json_bar(struct jw *w, const struct im_bar *b)
 {
 	size_t i;
@@ -350,6 +395,7 @@ static void json_bar(struct jw *w, const struct im_bar *b)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+	json_traps(w, b);
 	jw_obj_end(w);
 }
 

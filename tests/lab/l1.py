@@ -490,6 +490,15 @@ def check_report(ck, rep, o, l2, sc, tag=""):
             ck.info("%s starts with %s (not RAM to QEMU: %s); checked at the first address "
                     "QEMU maps, %s" % (subj, b["first_range"] and "an overlay" or "a hole",
                                        b["gpa2hva_text"][:60], lc.hx(b["first_mapped"])))
+        # What traps: our trapped ranges against QEMU's own flat view of the BAR.
+        view = lc.flatview_for(o["views"], "memory")
+        if view is not None:
+            probs, notes = lc.trapped_vs_mtree(view, b["gpa"], b["size"], bar.get("trapped"), kvm)
+            ck.check(not probs, subj + " trapped ranges == info mtree -f (msix-table%s)" % (
+                     ", holes of the KVM ranges" if kvm else ""),
+                     "; ".join(probs[:2]) or "; ".join(notes) or "none trap")
+            ck.check(bar.get("trapped_unknown") is None, subj + " trapped ranges fully known",
+                     str(bar.get("trapped_unknown")))
         guest = bar.get("guest") or []
         if kvm:
             if not ck.check(bool(guest), subj + " has guest[] entries"):

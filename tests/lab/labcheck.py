@@ -305,6 +305,66 @@ def first_mapped(view, start, size):
     return best
 
 
+def merge_spans(spans):
+    """Sorted, inclusive (lo, hi) spans with neighbours and overlaps joined."""
+    out = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def trapped_vs_mtree(view, gpa, size, trapped, kvm):
+    """iommu-map's trapped ranges of one guest BAR (JSON bars[].trapped) against
+    QEMU's flat view (AS memory) of [gpa, gpa + size): (problems, notes).
+
+    Under KVM, what traps is every part of the BAR QEMU gives KVM no memslot
+    for: KVM gets the RAM ranges of the flat view (ram, ramd, rom: the BAR's
+    mmaps[]), each trimmed to whole pages (kvm_align_section; info mtree -f
+    marks "KVM" only on exact slots), so where QEMU's msix-table region sits
+    the rest of its page traps too.  Those holes must equal the trapped
+    ranges, exactly.  Both accelerators: every range
+    QEMU names msix-table must lie in a trap whose why is msix-table, and each
+    such trap must hold one (unless a memslot maps it: x-msix-relocation)."""
+    end = gpa + size - 1
+    probs, notes = [], []
+    if trapped is None:
+        return ["trapped is null for a BAR the target holds"], notes
+    ours = [(gpa + num(t["bar_offset"]), gpa + num(t["bar_offset"]) + num(t["size"]) - 1,
+             t.get("why")) for t in trapped]
+    inbar = [r for r in view["ranges"] if r["start"] <= end and r["end"] >= gpa]
+    if kvm:
+        ram = [(r["start"], r["end"]) if r["kvm"] else
+               (align_up(r["start"]), ((r["end"] + 1) & ~0xfff) - 1)
+               for r in inbar if r["kvm"] or r["type"] in ("ram", "ramd", "rom")]
+        covered = merge_spans([(max(lo, gpa), min(hi, end)) for lo, hi in ram if lo <= hi])
+        holes, at = [], gpa
+        for lo, hi in covered:
+            if lo > at:
+                holes.append((at, lo - 1))
+            at = max(at, hi + 1)
+        if at <= end:
+            holes.append((at, end))
+        mine = merge_spans([(lo, hi) for lo, hi, _ in ours if lo <= end])
+        if mine != holes:
+            probs.append("trapped %s != holes of the KVM ranges %s" % (
+                [(hx(a), hx(b)) for a, b in mine], [(hx(a), hx(b)) for a, b in holes]))
+        else:
+            notes.append("%d trapped range(s) == holes of the KVM ranges" % len(holes))
+    tables = [r for r in inbar if r["name"] == "msix-table"]
+    for r in tables:
+        if not any(lo <= r["start"] and r["end"] <= hi and why == "msix-table"
+                   for lo, hi, why in ours):
+            probs.append("mtree msix-table %s-%s is in no msix-table trap" % (
+                hx(r["start"]), hx(r["end"])))
+    for lo, hi, why in ours:
+        if why == "msix-table" and not any(lo <= r["start"] <= hi for r in tables):
+            probs.append("msix-table trap %s-%s holds no mtree msix-table range" % (hx(lo), hx(hi)))
+    return probs, notes
+
+
 def slot_vs_mtree(view, slots, as_id):
     """Match memslots of one address space against the KVM-marked ranges of
     its flat view. Returns (problems, notes)."""

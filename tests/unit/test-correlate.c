@@ -252,6 +252,36 @@ int main(void)
 	m.devices[0].bars[3].guest = NULL;
 	m.devices[0].bars[3].nguest = 0;
 
+	/* KVM: the slot leaves the table's page out; it traps, and im_place says why */
+	{
+		struct im_place p;
+
+		msix_model(&m, IM_TRI_YES);
+		slot(&m, 0, 4, 0xfeb41000, 0x3000, 0x7f0000001000);
+		T_OK(!im_correlate(&m), "trap: correlate");
+		T_OK(finding(&m, "msix-table-trapped") != NULL, "trap: msix-table-trapped finding");
+		T_OK(finding(&m, "mmap-partly-in-memslots") == NULL,
+		     "trap: the table's page is not said twice (mmap-partly-in-memslots)");
+		im_place_gpa(&m, -1, 0xfeb40010, &p);
+		T_OK(p.f_slot.state == IM_ABSENT && p.f_trap.state == IM_KNOWN &&
+		     p.trap->why == IM_TRAP_MSIX_TABLE && p.bar == 3 && p.bar_offset == 0x10 &&
+		     p.hpa == 0xfeb90010, "trap: a GPA in the table's page traps (MSI-X table)");
+		im_place_gpa(&m, -1, 0xfeb41010, &p);
+		T_OK(p.f_trap.state == IM_ABSENT, "trap: a GPA in the slot does not");
+		im_place_hva(&m, 0x7f0000000010, &p);
+		T_OK(p.f_trap.state == IM_KNOWN, "trap: the HVA under the table says so too");
+		msix_model(&m, IM_TRI_YES);
+		m.devices[0].caps_known = false;
+		m.devices[0].have_msix = false;
+		slot(&m, 0, 4, 0xfeb41000, 0x3000, 0x7f0000001000);
+		T_OK(!im_correlate(&m) && !m.devices[0].bars[3].ntraps &&
+		     m.devices[0].bars[3].traps_why, "trap: config unread: unknown, with why");
+		im_place_gpa(&m, -1, 0xfeb40010, &p);
+		T_OK(p.f_trap.state == IM_UNKNOWN && p.f_trap.why, "trap: the GPA's trap is unknown (why)");
+		T_OK(finding(&m, "mmap-partly-in-memslots") != NULL,
+		     "trap: config unread: the slot's hole is still said");
+	}
+
 	im_model_free(&m);
 	T_DONE();
 }
