@@ -124,6 +124,14 @@ const char *im_leaf_name(enum im_leaf l);
 const char *im_trap_why_name(enum im_trap_why w);	/* "msix-table", ... */
 const char *im_trap_why_words(enum im_trap_why w);	/* "MSI-X table", ... */
 enum im_leaf im_leaf_of_shift(unsigned int shift);
+void im_width_free(struct im_width *w);
+/* set w known (bits > 0, and where from) or unknown (why); -ENOMEM */
+int im_width_known(struct im_width *w, unsigned int bits, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int im_width_unknown(struct im_width *w, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* the address bits needed to address the byte at last (1 for 0) */
+unsigned int im_bits_for(uint64_t last);
 
 /*
  * parse.c: one parser per small format that several sources read.
@@ -166,6 +174,8 @@ int im_bdf_norm(const char *s, size_t len, char out[16]);	/* parse, then format 
 /* proc.c */
 int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 		       struct im_map **maps, size_t *nmaps, struct im_err *err);
+/* VmPTE of a proc/PID/status text, in bytes: 0, -ENOENT (no line) or -EINVAL */
+int im_proc_parse_vmpte(const char *buf, size_t len, uint64_t *bytes);
 /* -ESRCH, err "ROOT/proc/PID: the target exited ...": a zombie, or gone while read */
 int im_proc_load(struct im_model *m, int pid, struct im_err *err);
 /* 0: the target im_proc_load saw running still runs (or was not seen so); else as above */

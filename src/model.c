@@ -85,6 +85,10 @@ void im_model_free(struct im_model *m)
 	free(m->offset_why);
 	free(m->memslots_why);
 	free(m->kvm_vm_why);
+	free(m->vmpte_why);
+	im_width_free(&m->iommu_width);
+	im_width_free(&m->cpu_width);
+	im_width_free(&m->guest_width);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -362,4 +366,53 @@ enum im_leaf im_leaf_of_shift(unsigned int shift)
 	case 30: return IM_LEAF_1G;
 	default: return IM_LEAF_OTHER;
 	}
+}
+
+void im_width_free(struct im_width *w)
+{
+	free(w->what);
+	free(w->why);
+	memset(w, 0, sizeof(*w));
+}
+
+static int width_say(struct im_width *w, unsigned int bits, const char *fmt, va_list ap)
+{
+	char *s = NULL;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		return -ENOMEM;
+	im_width_free(w);
+	w->bits = bits;
+	if (bits)
+		w->what = s;
+	else
+		w->why = s;
+	return 0;
+}
+
+int im_width_known(struct im_width *w, unsigned int bits, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = width_say(w, bits, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int im_width_unknown(struct im_width *w, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = width_say(w, 0, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+unsigned int im_bits_for(uint64_t last)
+{
+	return last ? 64 - (unsigned int)__builtin_clzll(last) : 1;
 }

@@ -63,6 +63,17 @@ enum im_hpa_check {
  */
 enum im_leaf { IM_LEAF_4K = 0, IM_LEAF_2M, IM_LEAF_1G, IM_LEAF_OTHER, IM_NLEAF };
 
+/*
+ * An address width in bits, and where it came from: known (bits > 0), or
+ * unknown, with why.  The sources of iommu-width.c, cpuinfo.c and
+ * physbits.c fill the three of the model.
+ */
+struct im_width {
+	unsigned int bits;		/* 0: unknown */
+	char *what;			/* known: "dmar0: MGAW 39, SAGAW 39/48" */
+	char *why;			/* unknown: why */
+};
+
 /* One mmap of a BAR, after correlation. */
 struct im_bar_mmap {
 	uint64_t hva, size, bar_offset, maps_offset;
@@ -249,6 +260,12 @@ struct im_model {
 	enum im_tri kvm_vm;		/* an anon_inode:kvm-vm fd is held; unknown: */
 	char *kvm_vm_why;		/* the fds were not (all) read, and why */
 	bool running;			/* proc/PID/stat said it ran when first read */
+	/* VmPTE of proc/PID/status: the target's page tables, in bytes */
+	bool vmpte_known;
+	uint64_t vmpte;
+	char *vmpte_why;		/* unknown: why */
+	/* address widths: the host IOMMU's, the host CPU's, the guest's */
+	struct im_width iommu_width, cpu_width, guest_width;
 
 	struct im_device *devices;	/* sorted by bdf */
 	size_t ndevices;

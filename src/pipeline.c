@@ -15,6 +15,8 @@
 #include "sources/kmod.h"
 #include "sources/maps-paste.h"
 #include "sources/qmp.h"
+#include "sources/widths.h"
+#include "checks/pagetables.h"
 
 /* the target and the host: not in paste mode, where nothing of them is read */
 static bool want_host(const struct im_load *l)
@@ -40,6 +42,37 @@ static bool want_maps_paste(const struct im_load *l)
 static int run_maps_paste(struct im_load *l)
 {
 	return im_maps_paste_load(l->m, l->o->maps, l->err);
+}
+
+/*
+ * The address widths: the host's from sysfs and cpuinfo, the guest's from
+ * QEMU's command line; in paste mode none is read, and each says how to get it.
+ */
+static int run_widths(struct im_load *l)
+{
+	struct im_model *m = l->m;
+	int r;
+
+	if (m->paste) {
+		r = im_width_unknown(&m->iommu_width, "paste mode: cat /sys/class/iommu/*/intel-iommu/cap");
+		if (!r)
+			r = im_width_unknown(&m->cpu_width, "paste mode: grep -m1 'address sizes' /proc/cpuinfo");
+	} else {
+		r = im_iommu_width_load(m);
+		if (!r)
+			r = im_cpuinfo_load(m);
+	}
+	return r ? r : im_physbits_load(m);
+}
+
+static int run_width_checks(struct im_load *l)
+{
+	return im_widths_check(l->m);
+}
+
+static int run_leaves_check(struct im_load *l)
+{
+	return im_leaves_check(l->m);
 }
 
 static bool want_gdb_export(const struct im_load *l)
@@ -220,10 +253,11 @@ static const struct im_stage stages[] = {
 	{ "proc", 0, IM_FILL_MAPS, false, want_host, run_proc },
 	{ "pci", 0, IM_FILL_DEVICES, false, want_host, run_pci },
 	{ "maps-paste", 0, IM_FILL_MAPS, false, want_maps_paste, run_maps_paste },
+	{ "widths", IM_FILL_MAPS, IM_FILL_WIDTHS, false, NULL, run_widths },
 	/* QEMU-side sources: after proc and pci, before the memslot fallback */
 	{ "gdb-export", SRC, IM_FILL_QBARS | IM_FILL_MEMSLOTS, false, want_gdb_export,
 	  run_gdb_export },
-	{ "qemu-trace", SRC, IM_FILL_MEMSLOTS, false, want_trace, run_trace },
+	{ "qemu-trace", SRC | IM_FILL_WIDTHS, IM_FILL_MEMSLOTS, false, want_trace, run_trace },
 	{ "qmp", SRC, IM_FILL_QBARS, false, want_qmp, run_qmp },
 	{ "memslots", IM_FILL_MAPS, IM_FILL_MEMSLOTS, false, want_memslots, run_memslots },
 	{ "correlate-maps", SRC, IM_FILL_IDENT, true, NULL, run_correlate_maps },
@@ -233,6 +267,8 @@ static const struct im_stage stages[] = {
 	{ "qmp-crosscheck", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_qmp_check, run_qmp_check },
 	{ "kmod-checks", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_kmod_checks, run_kmod_checks },
 	{ "kernel-checks", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_kchecks, run_kchecks },
+	{ "width-checks", IM_FILL_JOINED | IM_FILL_WIDTHS, 0, true, NULL, run_width_checks },
+	{ "leaves-check", IM_FILL_CHECKS, 0, true, NULL, run_leaves_check },
 };
 
 const struct im_stage *im_pipeline_stages(size_t *n)

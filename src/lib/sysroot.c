@@ -358,7 +358,8 @@ size_t im_root_read_bound(const char *rel)
 		rel++;
 	if (is_pid_dir(rel) && (ends_with(rel, "/maps") || ends_with(rel, "/smaps")))
 		return IM_BOUND_MAPS;
-	if (is_pid_dir(rel) && ends_with(rel, "/cmdline"))
+	/* cpuinfo: about 1.5 KiB a CPU */
+	if ((is_pid_dir(rel) && ends_with(rel, "/cmdline")) || !strcmp(rel, "proc/cpuinfo"))
 		return IM_BOUND_CMDLINE;
 	if (!strncmp(rel, "sys/", 4) || !strncmp(rel, "proc/", 5))
 		return IM_BOUND_ATTR;

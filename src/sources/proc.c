@@ -273,6 +273,58 @@ int im_proc_check_running(const struct im_model *m, struct im_err *err)
 	return m->running ? check_running(m->pid, err) : 0;
 }
 
+int im_proc_parse_vmpte(const char *buf, size_t len, uint64_t *bytes)
+{
+	const char *p = memmem(buf, len, "\nVmPTE:", 7), *e = buf + len;
+	uint64_t kb = 0;
+
+	if (!p && len >= 6 && !memcmp(buf, "VmPTE:", 6))
+		p = buf - 1;
+	if (!p)
+		return -ENOENT;
+	for (p += 7; p < e && (*p == ' ' || *p == '\t'); p++)
+		;
+	if (p >= e || *p < '0' || *p > '9')
+		return -EINVAL;
+	for (; p < e && *p >= '0' && *p <= '9'; p++) {
+		if (kb > UINT64_MAX / 10240)
+			return -EINVAL;
+		kb = kb * 10 + (uint64_t)(*p - '0');
+	}
+	if (e - p < 3 || memcmp(p, " kB", 3))
+		return -EINVAL;
+	*bytes = kb << 10;
+	return 0;
+}
+
+/* VmPTE of proc/PID/status: known, or why not (a kernel thread has none) */
+static int load_vmpte(struct im_model *m, int pid, struct im_err *err)
+{
+	char rel[64], *buf;
+	size_t len;
+	int r;
+
+	snprintf(rel, sizeof(rel), "proc/%d/status", pid);
+	free(m->vmpte_why);
+	m->vmpte_why = NULL;
+	m->vmpte_known = false;
+	r = im_root_read(rel, &buf, &len);
+	if (r && im_root_hostile(r))
+		return im_root_err(err, rel, r);
+	if (!r) {
+		r = im_proc_parse_vmpte(buf, len, &m->vmpte);
+		free(buf);
+		m->vmpte_known = !r;
+		if (!r)
+			return 0;
+		m->vmpte_why = im_asprintf("%s: %s", rel, r == -ENOENT ?
+					   "no VmPTE line" : "its VmPTE line is not \"N kB\"");
+	} else {
+		m->vmpte_why = im_asprintf("%s: %s", rel, im_root_strerror(r));
+	}
+	return m->vmpte_why ? 0 : -ENOMEM;
+}
+
 int im_proc_load(struct im_model *m, int pid, struct im_err *err)
 {
 	char rel[64], *buf, *file, state = '?';
@@ -327,6 +379,9 @@ int im_proc_load(struct im_model *m, int pid, struct im_err *err)
 	if (r)
 		return r;
 	r = load_fds(m, pid, &perm, err);
+	if (r)
+		return r;
+	r = load_vmpte(m, pid, err);
 	if (r)
 		return r;
 	/* read all of it before it exited (or while it was exiting): no picture */

@@ -23,6 +23,7 @@
 #include "findings.h"
 #include "iommu-map.h"
 #include "sources/trace.h"
+#include "sources/widths.h"
 
 /* the first occurrence of needle in [s, e), or NULL */
 static const char *find(const char *s, const char *e, const char *needle)
@@ -285,11 +286,21 @@ static int cmp_fail(const void *a, const void *b)
 static int one_finding(struct im_model *m, const struct im_trace_fail *f, size_t times,
 		       const char *file)
 {
-	char why[400], subj[64], err[96], again[48] = "", slot[48] = "";
+	char why[700], subj[64], err[96], again[48] = "", slot[48] = "";
 
 	if (times > 1)
 		snprintf(again, sizeof(again), " (%zu times in the log)", times);
 	im_tfail_explain(f, why, sizeof(why));
+	if (f->err == EINVAL) {		/* which width it had to fit, and whether it is known */
+		size_t k = strlen(why);
+
+		snprintf(why + k, sizeof(why) - k, "; ");
+		k = strlen(why);
+		if (f->kind == IM_TFAIL_DMA)
+			im_width_clause(&m->iommu_width, "the host IOMMU", "maps", why + k, sizeof(why) - k);
+		else
+			im_width_clause(&m->cpu_width, "the host CPU", "addresses", why + k, sizeof(why) - k);
+	}
 	snprintf(err, sizeof(err), "%s%d (%s)", f->err ? "-" : "", f->err,
 		 f->err ? strerrorname_np(f->err) ? strerrorname_np(f->err) : "?" :
 		 f->msg[0] ? f->msg : "no errno");

@@ -5,8 +5,11 @@
  * report.  Symlinks are written with the targets read; never followed.
  * Every write goes through outdir.c: inside DIR, never through a link.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include "iommu-map.h"
@@ -160,6 +163,47 @@ static int capture_device(struct cap *c, const struct im_device *d)
 	return r;
 }
 
+/*
+ * What the address widths are read from (sources/widths.h): cpuinfo and each
+ * IOMMU unit's cap (and AMD's features), as plain directories in DIR.
+ */
+static int capture_widths(struct cap *c)
+{
+	static const char *const files[] = { "intel-iommu/cap", "amd-iommu/cap",
+					     "amd-iommu/features" };
+	char rel[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+	size_t i;
+	int fd, r = copy(c, "proc/cpuinfo", "proc/cpuinfo");
+
+	fd = im_root_open("sys/class/iommu", O_RDONLY | O_DIRECTORY);
+	if (r || fd == -ENOENT)
+		return r;
+	if (fd < 0)
+		return fail(c, "sys/class/iommu", fd);
+	r = mkdirs(c, "sys/class/iommu");	/* an empty one says: no unit */
+	if (r) {
+		close(fd);
+		return r;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return fail(c, "sys/class/iommu", -errno);
+	}
+	while (!r && (de = readdir(d))) {
+		if (strncmp(de->d_name, "dmar", 4) && strncmp(de->d_name, "ivhd", 4))
+			continue;
+		for (i = 0; i < sizeof(files) / sizeof(files[0]) && !r; i++) {
+			snprintf(rel, sizeof(rel), "sys/class/iommu/%s/%s", de->d_name, files[i]);
+			r = copy(c, rel, rel);
+		}
+	}
+	closedir(d);
+	return r;
+}
+
 int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err)
 {
 	struct cap c = { .o = o, .err = err };
@@ -178,6 +222,11 @@ int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err)
 	snprintf(rel, sizeof(rel), "proc/%d/cmdline", m->pid);
 	if (!r)
 		r = copy(&c, rel, rel);
+	snprintf(rel, sizeof(rel), "proc/%d/status", m->pid);	/* VmPTE */
+	if (!r)
+		r = copy(&c, rel, rel);
+	if (!r)
+		r = capture_widths(&c);
 	for (i = 0; i < m->nfds && !r; i++) {
 		snprintf(rel, sizeof(rel), "proc/%d/fd/%d", m->pid, m->fds[i].fd);
 		r = link_as(&c, rel, m->fds[i].target);

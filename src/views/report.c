@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "checks/pagetables.h"
 #include "iommu-map.h"
 
 static bool shown(const struct im_model *m, const struct im_device *d)
@@ -84,6 +85,49 @@ static void text_traps(FILE *f, const struct im_bar *b)
 		fprintf(f, "    TRAP  %s%s\n", b->ntraps ? "maybe more: " : "?  ", b->traps_why);
 }
 
+/* "faulted in 8K of 2G; page tables at least 4K": the walk's, or why not */
+static void text_ptcost(FILE *f, const struct im_bar_mmap *mm)
+{
+	struct im_ptcost c;
+	char a[32], b[32], p[32];
+
+	im_pt_cost(mm, &c);
+	fprintf(f, "          faulted in %s of %s; page tables ", im_human_size(c.faulted, a),
+		im_human_size(mm->size, b));
+	if (c.cost_known)
+		fprintf(f, "%s (PTE/PMD/PUD pages %" PRIu64 "/%" PRIu64 "/%" PRIu64 ")\n",
+			c.bytes ? im_human_size(c.bytes, p) : "0", c.pte, c.pmd, c.pud);
+	else
+		fprintf(f, "unknown (%s)\n", c.why);
+}
+
+static void text_width(FILE *f, const char *name, const struct im_width *w, const char *sep)
+{
+	if (w->bits)
+		fprintf(f, "%s %u bits (%s)%s", name, w->bits, w->what ? w->what : "?", sep);
+	else
+		fprintf(f, "%s unknown (%s)%s", name, w->why ? w->why : "not read", sep);
+}
+
+/* the widths a GPA must fit, and the target's page tables */
+static void text_limits(FILE *f, const struct im_model *m)
+{
+	char hs[32];
+
+	fputs("address widths: ", f);
+	text_width(f, "host IOMMU", &m->iommu_width, "; ");
+	text_width(f, "host CPU", &m->cpu_width, "; ");
+	text_width(f, "guest", &m->guest_width, "\n");
+	if (m->paste)
+		return;
+	if (m->vmpte_known)
+		fprintf(f, "page tables: %s for the whole process (VmPTE)\n",
+			m->vmpte ? im_human_size(m->vmpte, hs) : "0");
+	else
+		fprintf(f, "page tables: the process total is unknown (%s)\n",
+			m->vmpte_why ? m->vmpte_why : "proc/PID/status not read");
+}
+
 static void text_bar(FILE *f, const struct im_model *m, const struct im_device *d,
 		     const struct im_bar *b)
 {
@@ -108,6 +152,7 @@ static void text_bar(FILE *f, const struct im_model *m, const struct im_device *
 				hpa_check_word(mm->hpa_check), mm->hpa_present, mm->hpa_pages);
 			text_leaves(f, mm);
 			fputs(")\n", f);
+			text_ptcost(f, mm);
 		}
 	}
 	if (b->have_guest_gpa)
@@ -235,6 +280,7 @@ int im_report_text(FILE *f, const struct im_model *m)
 		fprintf(f, "maps offset: %s (%s)\n", im_offset_mode_name(m->offset_mode),
 			m->offset_why ? m->offset_why : "");
 	}
+	text_limits(f, m);
 	for (i = 0; i < m->ndevices; i++) {
 		const struct im_device *d = &m->devices[i];
 
@@ -340,6 +386,38 @@ static void json_traps(struct jw *w, const struct im_bar *b)
 	jw_kstr(w, "trapped_unknown", b->traps_why);
 }
 
+/* faulted_bytes, page_table_bytes (null: unknown) and page_table_unknown */
+static void json_ptcost(struct jw *w, const struct im_bar_mmap *mm)
+{
+	struct im_ptcost c;
+
+	im_pt_cost(mm, &c);
+	jw_khex_or_null(w, "faulted_bytes", c.faulted_known, c.faulted);
+	jw_khex_or_null(w, "page_table_bytes", c.cost_known, c.bytes);
+	jw_kstr(w, "page_table_unknown", c.cost_known ? NULL : c.why);
+}
+
+static void json_width(struct jw *w, const char *key, const struct im_width *wd)
+{
+	jw_key(w, key);
+	jw_obj_begin(w);
+	jw_kint_or_null(w, "bits", wd->bits, (int)wd->bits);
+	jw_kstr(w, "from", wd->bits ? wd->what : NULL);
+	jw_kstr(w, "unknown", wd->bits ? NULL : wd->why);
+	jw_obj_end(w);
+}
+
+/* "address_widths" and the target's "vmpte_bytes" */
+static void json_limits(struct jw *w, const struct im_model *m)
+{
+	jw_key(w, "address_widths");
+	jw_obj_begin(w);
+	json_width(w, "host_iommu", &m->iommu_width);
+	json_width(w, "host_cpu", &m->cpu_width);
+	json_width(w, "guest", &m->guest_width);
+	jw_obj_end(w);
+}
+
 static void json_bar(struct jw *w, const struct im_bar *b)
 {
 	size_t i;
@@ -377,6 +455,7 @@ static void json_bar(struct jw *w, const struct im_bar *b)
 		} else {
 			jw_null(w);
 		}
+		json_ptcost(w, mm);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -468,7 +547,10 @@ int im_report_json(FILE *f, const struct im_model *m)
 	jw_kstr(&w, "maps_offset", im_offset_mode_name(m->offset_mode));
 	if (m->paste)
 		jw_kbool(&w, "paste", true);
+	jw_khex_or_null(&w, "vmpte_bytes", m->vmpte_known, m->vmpte);
+	jw_kstr(&w, "vmpte_unknown", m->vmpte_known || m->paste ? NULL : m->vmpte_why);
 	jw_obj_end(&w);
+	json_limits(&w, m);
 	if (m->paste)
 		json_paste_maps(&w, m);
 
