@@ -528,6 +528,25 @@ static bool range_start(const char *s, const char *e)
 	return k && (s + k == e || s[k] == ' ');
 }
 
+/*
+ * "Root memory region: NAME": only -f prints it, so without a "FlatView #"
+ * line before it (cut from the paste) the ranges after it are NAME's view
+ */
+static int root_region(struct pstate *st, const char *nm, const char *e)
+{
+	struct im_mtree *t = st->t;
+
+	if (t->shape == IM_MT_UNKNOWN || (t->shape == IM_MT_HMP && !st->tree_header)) {
+		t->shape = IM_MT_HMP_FLAT;
+		t->flat_no_header = true;
+		st->space = intern(st, nm, (size_t)(e - nm));
+		if (!st->space)
+			return -ENOMEM;
+		st->as_id = space_as_id(st->space);
+	}
+	return 1;
+}
+
 /* A header line ("address-space: ", "FlatView #", "AS \"..\"", ...): sets the
  * space that the range lines after it are in; 1 if it was one, else 0 or -errno */
 static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *p, const char *e)
@@ -584,20 +603,8 @@ static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *
 		return 1;
 	}
 	if (starts(p, e, "Root memory region: ")) {
-		const char *nm = p + 20;
-
 		l->kind = IM_MTL_HEADER;
-		/* only -f prints it: its "FlatView #" and AS lines were cut */
-		if (t->shape == IM_MT_UNKNOWN ||
-		    (t->shape == IM_MT_HMP && !st->tree_header)) {
-			t->shape = IM_MT_HMP_FLAT;
-			t->flat_no_header = true;
-			st->space = intern(st, nm, (size_t)(e - nm));
-			if (!st->space)
-				return -ENOMEM;
-			st->as_id = space_as_id(st->space);
-		}
-		return 1;
+		return root_region(st, p + 20, e);
 	}
 	if (starts(p, e, "No rendered FlatView")) {
 		l->kind = IM_MTL_HEADER;
