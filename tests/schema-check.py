@@ -20,6 +20,9 @@ import sys
 import jsonschema
 from jsonschema import Draft202012Validator as V
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab"))
+from labcheck import _schema_branch as branch  # noqa: E402  (one rule for which $defs entry a document is)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SCHEMA = os.path.join(ROOT, "schema", "iommu-map-1.schema.json")
@@ -32,18 +35,6 @@ def check(ok, what, why=""):
     print(("ok " if ok else "FAIL ") + what + ("" if ok or not why else ": " + why))
     if not ok:
         failed += 1
-
-
-def branch(doc):
-    """The $defs entry a document means to be (for a precise message)."""
-    if not isinstance(doc, dict):
-        return None
-    if "event" in doc:
-        return "event_%s" % doc["event"]
-    for key, name in (("target", "report"), ("address", "explain"), ("input", "mtree")):
-        if key in doc:
-            return name
-    return None
 
 
 def why(validator, doc):
