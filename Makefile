@@ -1,12 +1,21 @@
 # iommu-map: build, test, install.  See README.md.
 PREFIX  ?= /usr/local
 DESTDIR ?=
-VERSION := 0.1
+# The version: `git describe --tags --dirty --always` at the top of a git
+# checkout (not in a tree unpacked inside another repository), else the first
+# line of the VERSION file a release tarball or the packaging writes, else
+# "unknown".  The first word only, a tag's leading "v" off, only [A-Za-z0-9.+~_-].
+# `make VERSION=...` wins.
+ifneq ($(origin VERSION),command line)
+VERSION := $(or $(shell { { c=$$(git rev-parse --show-cdup 2>/dev/null) && [ -z "$$c" ] && \
+	git describe --tags --dirty --always 2>/dev/null; } || head -n 1 VERSION 2>/dev/null; } | \
+	sed -e 's/[[:space:]].*//' -e 's/^v\([0-9]\)/\1/' | tr -cd 'A-Za-z0-9.+~_-'),unknown)
+endif
 CC      ?= cc
 PKGS    := libpci json-c libelf libunwind-ptrace
 CFLAGS  ?= -O2 -g
 WARN    := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS += -Isrc -Iinclude -DIM_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+CPPFLAGS += -Isrc -Iinclude -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 B       ?= build
@@ -16,7 +25,7 @@ B       ?= build
 # sources/ fill the model, views/ print it, watch/ is the live tracer, lib/
 # the shared plumbing.  One include rule: every header by its path under src/
 # ("sources/qmp.h"), with -Isrc only.
-LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c outdir.c) \
+LIB_SRCS := src/version.c $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c outdir.c) \
 	    src/model.c src/correlate.c src/traps.c src/pipeline.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qmp-client.c qmp.c mtree.c gdbexport.c kmod.c iommu-width.c cpuinfo.c physbits.c) \
 	    $(addprefix src/views/,json.c report.c explain.c capture.c capture-qmp.c mtree-view.c) \
@@ -61,6 +70,14 @@ $(B)/%.o: src/%.c Makefile | $(B)
 $(B):
 	mkdir -p $(B)
 
+# version.o is the one object built with the version in it; the stamp is
+# looked at on every make (FORCE) and rewritten only when the version changed
+$(B)/version.stamp: FORCE | $(B)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+$(B)/version.o: $(B)/version.stamp
+$(B)/version.o: CPPFLAGS += -DIM_VERSION='"$(VERSION)"'
+FORCE:
+
 $(B)/libiommu-map.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
@@ -81,10 +98,10 @@ demo: deps all
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@B=$(B) tests/run.sh
+	@B=$(B) BUILD_VERSION='$(VERSION)' tests/run.sh
 
 update-golden: all
-	@B=$(B) tests/run.sh --update
+	@B=$(B) BUILD_VERSION='$(VERSION)' tests/run.sh --update
 
 roots:
 	@for s in $(RUN_STACKS); do tests/stacks/root.sh $$s || exit 1; done
