@@ -45,7 +45,7 @@ UNIT_SRCS += tests/unit/test-findings.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
-	check-asan fuzz bench clean install kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks
+	check-asan fuzz bench clean install install-dkms uninstall kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks
 
 # The stacks (tests/stacks/): check-gdb, check-kmod and check-lab run in a
 # Debian root of each, built by tests/stacks/root.sh; STACK=NAME picks one.
@@ -170,9 +170,49 @@ check-kmod:
 check-kmod-stacks:
 	@tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-kmod
 
-install: all
+# make install [PREFIX=/usr/local] [DESTDIR=]: the CLI, both man pages, the
+# gdb package, the JSON Schema, the UAPI header, the module's DKMS tree and
+# the bash completion (tests/install/expected lists every file, for PREFIX=/usr).
+# make uninstall removes those files (same PREFIX and VERSION) and the
+# directories only iommu-map uses, when empty.
+SHAREDIR := $(PREFIX)/share/iommu-map
+INCDIR   := $(PREFIX)/include/iommu-map
+DKMSDIR  := $(PREFIX)/src/iommu-map-$(VERSION)
+COMPDIR  := $(PREFIX)/share/bash-completion/completions
+GDB_PY   := $(wildcard gdb/iommu_map/*.py)
+KMOD_SRC := kmod/Kbuild kmod/Makefile $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h))
+INSTALLED = $(PREFIX)/sbin/iommu-map $(PREFIX)/share/man/man8/iommu-map.8 \
+	$(PREFIX)/share/man/man8/iommu-map-gdb.8 $(SHAREDIR)/gdb/iommu-map-gdb.py \
+	$(addprefix $(SHAREDIR)/,$(GDB_PY)) $(SHAREDIR)/schema/iommu-map-1.schema.json \
+	$(INCDIR)/iommu_map.h $(DKMSDIR)/dkms.conf \
+	$(addprefix $(DKMSDIR)/,$(KMOD_SRC)) $(DKMSDIR)/include/uapi/iommu_map.h $(COMPDIR)/iommu-map
+
+install: all install-dkms
 	install -D -m 0755 $(B)/iommu-map $(DESTDIR)$(PREFIX)/sbin/iommu-map
-	install -D -m 0644 man/iommu-map.8 $(DESTDIR)$(PREFIX)/share/man/man8/iommu-map.8
+	@# the man pages name the installed files under PREFIX, not /usr/local
+	for m in iommu-map iommu-map-gdb; do \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man8 && \
+		sed 's|/usr/local/|$(PREFIX)/|g' man/$$m.8 >$(DESTDIR)$(PREFIX)/share/man/man8/$$m.8 && \
+		chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man8/$$m.8 || exit 1; \
+	done
+	install -D -m 0644 -t $(DESTDIR)$(SHAREDIR)/gdb gdb/iommu-map-gdb.py
+	install -D -m 0644 -t $(DESTDIR)$(SHAREDIR)/gdb/iommu_map $(GDB_PY)
+	install -D -m 0644 -t $(DESTDIR)$(SHAREDIR)/schema schema/iommu-map-1.schema.json
+	install -D -m 0644 include/uapi/iommu_map.h $(DESTDIR)$(INCDIR)/iommu_map.h
+	install -D -m 0644 completion/iommu-map.bash $(DESTDIR)$(COMPDIR)/iommu-map
+
+# the module's source for DKMS alone (needs no build; check-kmod builds it with dkms)
+install-dkms:
+	install -D -m 0644 -t $(DESTDIR)$(DKMSDIR)/kmod $(KMOD_SRC)
+	install -D -m 0644 -t $(DESTDIR)$(DKMSDIR)/include/uapi include/uapi/iommu_map.h
+	sed 's/@VERSION@/$(VERSION)/' kmod/dkms.conf >$(DESTDIR)$(DKMSDIR)/dkms.conf
+	chmod 0644 $(DESTDIR)$(DKMSDIR)/dkms.conf
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir --ignore-fail-on-non-empty $(addprefix $(DESTDIR),$(SHAREDIR)/gdb/iommu_map \
+		$(SHAREDIR)/gdb $(SHAREDIR)/schema $(SHAREDIR) $(INCDIR) $(DKMSDIR)/kmod $(DKMSDIR)/include/uapi \
+		$(DKMSDIR)/include $(DKMSDIR)) 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan build-fuzz

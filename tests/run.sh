@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/run.sh [--update]: unit tests, golden tests (text and JSON) for every
-# fixture, hostile inputs, live capture vs replay, and the man page lint.
+# fixture, hostile inputs, live capture vs replay, bash completion, make
+# install's file list, and the man page lint.
 # Prints one line per check and ends with "N passed, N failed".
 # --update rewrites tests/expected/ from the current output: review the diff.
 set -u
@@ -339,6 +340,13 @@ pass=$((pass + p)); fail=$((fail + f))
 [ $rc -ne 0 ] && [ "$f" -eq 0 ] && bad "schema-check.py: exit $rc: $(echo "$out" | tail -3)"
 echo "$out" | grep '^FAIL '
 echo "schema: $p passed, $f failed ($(echo "$out" | grep -o '[0-9]* documents in [0-9]* files'))"
+
+# --- bash completion, and make install / uninstall: scripts of their own ---
+for s in tests/completion/run.sh tests/install/run.sh; do
+	if [ $UPDATE = 1 ] && [ $s = tests/install/run.sh ]; then out=$($s --update 2>&1); else out=$($s "$BIN" 2>&1); fi
+	echo "$out"
+	pass=$((pass + $(echo "$out" | grep -c '^ok '))); fail=$((fail + $(echo "$out" | grep -c '^FAIL ')))
+done
 
 # --- the man page ---
 for m in man/*.8; do
