@@ -100,7 +100,7 @@ check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
 	@B=$(B) BUILD_VERSION='$(VERSION)' tests/run.sh
 
-update-golden: all
+update-golden: all $(UNIT_BINS)
 	@B=$(B) BUILD_VERSION='$(VERSION)' tests/run.sh --update
 
 roots:
