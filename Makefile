@@ -1,12 +1,21 @@
 # iommu-map: build, test, install.  See README.md.
 PREFIX  ?= /usr/local
 DESTDIR ?=
-VERSION := 0.1
+# The version: `git describe --tags --dirty --always` at the top of a git
+# checkout (not in a tree unpacked inside another repository), else the first
+# line of the VERSION file a release tarball or the packaging writes, else
+# "unknown".  The first word only, a tag's leading "v" off, only [A-Za-z0-9.+~_-].
+# `make VERSION=...` wins.
+ifneq ($(origin VERSION),command line)
+VERSION := $(or $(shell { { c=$$(git rev-parse --show-cdup 2>/dev/null) && [ -z "$$c" ] && \
+	git describe --tags --dirty --always 2>/dev/null; } || head -n 1 VERSION 2>/dev/null; } | \
+	sed -e 's/[[:space:]].*//' -e 's/^v\([0-9]\)/\1/' | tr -cd 'A-Za-z0-9.+~_-'),unknown)
+endif
 CC      ?= cc
 PKGS    := libpci json-c libelf libunwind-ptrace
 CFLAGS  ?= -O2 -g
 WARN    := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
-CPPFLAGS += -Isrc -Iinclude -DIM_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+CPPFLAGS += -Isrc -Iinclude -D_GNU_SOURCE
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 B       ?= build
@@ -16,7 +25,7 @@ B       ?= build
 # sources/ fill the model, views/ print it, watch/ is the live tracer, lib/
 # the shared plumbing.  One include rule: every header by its path under src/
 # ("sources/qmp.h"), with -Isrc only.
-LIB_SRCS := $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c outdir.c) \
+LIB_SRCS := src/version.c $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c outdir.c) \
 	    src/model.c src/correlate.c src/traps.c src/pipeline.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qmp-client.c qmp.c mtree.c gdbexport.c kmod.c iommu-width.c cpuinfo.c physbits.c) \
 	    $(addprefix src/views/,json.c report.c explain.c capture.c capture-qmp.c mtree-view.c) \
@@ -36,7 +45,7 @@ UNIT_SRCS += tests/unit/test-findings.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
-	check-asan fuzz bench clean install kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks
+	check-asan fuzz bench clean install install-dkms uninstall kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks
 
 # The stacks (tests/stacks/): check-gdb, check-kmod and check-lab run in a
 # Debian root of each, built by tests/stacks/root.sh; STACK=NAME picks one.
@@ -61,6 +70,14 @@ $(B)/%.o: src/%.c Makefile | $(B)
 $(B):
 	mkdir -p $(B)
 
+# version.o is the one object built with the version in it; the stamp is
+# looked at on every make (FORCE) and rewritten only when the version changed
+$(B)/version.stamp: FORCE | $(B)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' >$@
+$(B)/version.o: $(B)/version.stamp
+$(B)/version.o: CPPFLAGS += -DIM_VERSION='"$(VERSION)"'
+FORCE:
+
 $(B)/libiommu-map.a: $(LIB_OBJS)
 	ar rcs $@ $^
 
@@ -81,10 +98,10 @@ demo: deps all
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@B=$(B) tests/run.sh
+	@B=$(B) BUILD_VERSION='$(VERSION)' tests/run.sh
 
-update-golden: all
-	@B=$(B) tests/run.sh --update
+update-golden: all $(UNIT_BINS)
+	@B=$(B) BUILD_VERSION='$(VERSION)' tests/run.sh --update
 
 roots:
 	@for s in $(RUN_STACKS); do tests/stacks/root.sh $$s || exit 1; done
@@ -153,9 +170,49 @@ check-kmod:
 check-kmod-stacks:
 	@tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-kmod
 
-install: all
+# make install [PREFIX=/usr/local] [DESTDIR=]: the CLI, both man pages, the
+# gdb package, the JSON Schema, the UAPI header, the module's DKMS tree and
+# the bash completion (tests/install/expected lists every file, for PREFIX=/usr).
+# make uninstall removes those files (same PREFIX and VERSION) and the
+# directories only iommu-map uses, when empty.
+SHAREDIR := $(PREFIX)/share/iommu-map
+INCDIR   := $(PREFIX)/include/iommu-map
+DKMSDIR  := $(PREFIX)/src/iommu-map-$(VERSION)
+COMPDIR  := $(PREFIX)/share/bash-completion/completions
+GDB_PY   := $(wildcard gdb/iommu_map/*.py)
+KMOD_SRC := kmod/Kbuild kmod/Makefile $(filter-out %.mod.c,$(wildcard kmod/*.c kmod/*.h))
+INSTALLED = $(PREFIX)/sbin/iommu-map $(PREFIX)/share/man/man8/iommu-map.8 \
+	$(PREFIX)/share/man/man8/iommu-map-gdb.8 $(SHAREDIR)/gdb/iommu-map-gdb.py \
+	$(addprefix $(SHAREDIR)/,$(GDB_PY)) $(SHAREDIR)/schema/iommu-map-1.schema.json \
+	$(INCDIR)/iommu_map.h $(DKMSDIR)/dkms.conf \
+	$(addprefix $(DKMSDIR)/,$(KMOD_SRC)) $(DKMSDIR)/include/uapi/iommu_map.h $(COMPDIR)/iommu-map
+
+install: all install-dkms
 	install -D -m 0755 $(B)/iommu-map $(DESTDIR)$(PREFIX)/sbin/iommu-map
-	install -D -m 0644 man/iommu-map.8 $(DESTDIR)$(PREFIX)/share/man/man8/iommu-map.8
+	@# the man pages name the installed files under PREFIX, not /usr/local
+	for m in iommu-map iommu-map-gdb; do \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man8 && \
+		sed 's|/usr/local/|$(PREFIX)/|g' man/$$m.8 >$(DESTDIR)$(PREFIX)/share/man/man8/$$m.8 && \
+		chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man8/$$m.8 || exit 1; \
+	done
+	install -D -m 0644 -t $(DESTDIR)$(SHAREDIR)/gdb gdb/iommu-map-gdb.py
+	install -D -m 0644 -t $(DESTDIR)$(SHAREDIR)/gdb/iommu_map $(GDB_PY)
+	install -D -m 0644 -t $(DESTDIR)$(SHAREDIR)/schema schema/iommu-map-1.schema.json
+	install -D -m 0644 include/uapi/iommu_map.h $(DESTDIR)$(INCDIR)/iommu_map.h
+	install -D -m 0644 completion/iommu-map.bash $(DESTDIR)$(COMPDIR)/iommu-map
+
+# the module's source for DKMS alone (needs no build; check-kmod builds it with dkms)
+install-dkms:
+	install -D -m 0644 -t $(DESTDIR)$(DKMSDIR)/kmod $(KMOD_SRC)
+	install -D -m 0644 -t $(DESTDIR)$(DKMSDIR)/include/uapi include/uapi/iommu_map.h
+	sed 's/@VERSION@/$(VERSION)/' kmod/dkms.conf >$(DESTDIR)$(DKMSDIR)/dkms.conf
+	chmod 0644 $(DESTDIR)$(DKMSDIR)/dkms.conf
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir --ignore-fail-on-non-empty $(addprefix $(DESTDIR),$(SHAREDIR)/gdb/iommu_map \
+		$(SHAREDIR)/gdb $(SHAREDIR)/schema $(SHAREDIR) $(INCDIR) $(DKMSDIR)/kmod $(DKMSDIR)/include/uapi \
+		$(DKMSDIR)/include $(DKMSDIR)) 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -5,6 +5,7 @@
  */
 #include <argp.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,11 +18,14 @@
 #include "sources/mtree.h"
 #include "sources/qmp.h"
 
-#ifndef IM_VERSION
-#define IM_VERSION "0.1"
-#endif
+/* --version: the build's version (version.c: git describe, or the VERSION file) */
+static void print_version(FILE *f, struct argp_state *state)
+{
+	(void)state;
+	fprintf(f, "iommu-map %s\n", im_version);
+}
 
-const char *argp_program_version = "iommu-map " IM_VERSION;
+void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
 const char *argp_program_bug_address = "the iommu-map issue tracker";
 
 enum { CMD_REPORT, CMD_EXPLAIN, CMD_CAPTURE, CMD_WATCH };
@@ -73,11 +77,54 @@ static const char doc[] =
 	"                   that escapes or loops; \"the target exited\": a\n"
 	"                   zombie, or gone while it was read; capture: -o not\n"
 	"                   empty (or not a previous capture, with --force)\n"
-	"  64 EXIT_USAGE     usage error\n"
-	"\n"
-	"See iommu-map(8).";
+	"  64 EXIT_USAGE     usage error";
 
 static const char args_doc[] = "[report]\nexplain ADDR\ncapture -o DIR\nwatch [--poll]";
+
+/*
+ * The gdb loader for --help: beside this binary as make install puts it
+ * (PREFIX/sbin -> PREFIX/share/iommu-map/gdb), or in the source tree it was
+ * built in (build/ -> gdb/); NULL if neither is there.
+ */
+static char *gdb_loader(void)
+{
+	static const char *const rel[] = { "/../share/iommu-map/gdb", "/../gdb" };
+	char exe[PATH_MAX], *slash, *p, *real;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	size_t i;
+
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		p = im_asprintf("%s%s/iommu-map-gdb.py", exe, rel[i]);
+		real = p ? realpath(p, NULL) : NULL;
+		free(p);
+		if (real)
+			return real;
+	}
+	return NULL;
+}
+
+/* --help's tail: where the gdb commands are, found at run time */
+static char *help_filter(int key, const char *text, void *input)
+{
+	char *t, *py;
+
+	(void)input;
+	if (key != ARGP_KEY_HELP_POST_DOC || !text)
+		return (char *)text;
+	py = gdb_loader();
+	t = im_asprintf("%s\n\nThe gdb commands, in gdb attached to QEMU:\n"
+			"  (gdb) source %s\n\nSee iommu-map(8) and iommu-map-gdb(8).", text,
+			py ? py : "PREFIX/share/iommu-map/gdb/iommu-map-gdb.py");
+	free(py);
+	return t ? t : (char *)text;
+}
 
 static struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Target selection:", 1 },
@@ -394,7 +441,7 @@ static int warn_sources(const struct im_model *m)
 int main(int argc, char **argv)
 {
 	struct args a = { .cmd = CMD_REPORT, .pid = -1 };
-	struct argp argp = { options, parse_opt, args_doc, doc, NULL, NULL, NULL };
+	struct argp argp = { options, parse_opt, args_doc, doc, NULL, help_filter, NULL };
 	struct im_model m;
 	struct im_outdir out = { .parent = -1, .fd = -1 };
 	struct im_err err = { 0 };

@@ -266,11 +266,15 @@ void im_place_hva_in(const struct im_model *m, const struct im_map *maps,
 /* as_id 0 or 1; -1: as_id 0, else SMM (as_id 1) */
 void im_place_gpa(const struct im_model *m, int as_id, uint64_t gpa, struct im_place *p);
 
+/* version.c: "git describe" of the build (or the VERSION file's, or "unknown") */
+extern const char im_version[];
+
 /* jsonw.c: the writer of all JSON output, declared in jsonw.h */
 
 /* json.c: the IM_SCHEMA conventions: hex strings, null for unknown */
 #define IM_SCHEMA "iommu-map/1"
-/* jw_init(w, f, JW_PRETTY), then { "schema": IM_SCHEMA, and the caller goes on */
+/* jw_init(w, f, JW_PRETTY), then { "schema": IM_SCHEMA, "version": im_version,
+ * and the caller goes on */
 int im_json_begin(struct jw *w, FILE *f);
 /* what backs a placed address: "vfio BDF BAR n", a path, "[anon]", "unmapped" */
 const char *im_map_backing(const struct im_model *m, const struct im_place *p,

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/run.sh [--update]: unit tests, golden tests (text and JSON) for every
-# fixture, hostile inputs, live capture vs replay, and the man page lint.
+# fixture, hostile inputs, live capture vs replay, bash completion, make
+# install's file list, and the man page lint.
 # Prints one line per check and ends with "N passed, N failed".
 # --update rewrites tests/expected/ from the current output: review the diff.
 set -u
@@ -32,9 +33,20 @@ for t in "$B"/test-*; do
 done
 
 # --- golden tests: tests/expected/<fixture>/cases lists "name<TAB>args" ---
+# The JSON's "version" is the build's (git describe): the goldens hold
+# @VERSION@ in its place, so that they do not change with every commit.  Only
+# that exact key and value are replaced; a wrong version still shows here.
+VERSION=$("$BIN" --version | sed -n 's/^iommu-map //p')
+version_esc=$(printf '%s' "$VERSION" | sed 's/[].[*^$\/]/\\&/g')
+# make check passes the version it built with
+if [ -n "${BUILD_VERSION:-}" ]; then
+	[ "$VERSION" = "$BUILD_VERSION" ] && ok "--version: iommu-map $VERSION, the Makefile's" ||
+		bad "--version says '$VERSION', the Makefile built '$BUILD_VERSION'"
+fi
 # compare (or, with --update, rewrite) EXP.{out,err} with OUT.{out,err}
 check_golden() {	# label exp out diffname
 	local label=$1 exp=$2 out=$3 d=tests/diff/$4.diff
+	sed -i "s/\"version\": \"$version_esc\"/\"version\": \"@VERSION@\"/" "$out.out"
 	if [ $UPDATE = 1 ]; then
 		mkdir -p "$(dirname "$exp")"
 		cp "$out.out" "$exp.out"; cp "$out.err" "$exp.err"
@@ -328,6 +340,13 @@ pass=$((pass + p)); fail=$((fail + f))
 [ $rc -ne 0 ] && [ "$f" -eq 0 ] && bad "schema-check.py: exit $rc: $(echo "$out" | tail -3)"
 echo "$out" | grep '^FAIL '
 echo "schema: $p passed, $f failed ($(echo "$out" | grep -o '[0-9]* documents in [0-9]* files'))"
+
+# --- bash completion, and make install / uninstall: scripts of their own ---
+for s in tests/completion/run.sh tests/install/run.sh; do
+	if [ $UPDATE = 1 ] && [ $s = tests/install/run.sh ]; then out=$($s --update 2>&1); else out=$($s "$BIN" 2>&1); fi
+	echo "$out"
+	pass=$((pass + $(echo "$out" | grep -c '^ok '))); fail=$((fail + $(echo "$out" | grep -c '^FAIL ')))
+done
 
 # --- the man page ---
 for m in man/*.8; do

@@ -3,12 +3,13 @@
 #include <stdio.h>
 #include "iommu-map.h"
 
-/* a JSON document of ours: pretty layout, an object, its schema first */
+/* a JSON document of ours: pretty layout, an object, its schema and version first */
 int im_json_begin(struct jw *w, FILE *f)
 {
 	jw_init(w, f, JW_PRETTY);
 	jw_obj_begin(w);
-	return jw_kstr(w, "schema", IM_SCHEMA);
+	jw_kstr(w, "schema", IM_SCHEMA);
+	return jw_kstr(w, "version", im_version);
 }
 
 /* What backs a placed address, in the words of the report: vfio BAR, file, [anon]. */

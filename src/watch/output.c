@@ -16,6 +16,7 @@ void json_event(struct jw *j, FILE *f, const char *ev)
 	jw_init(j, f, JW_COMPACT);
 	jw_obj_begin(j);
 	jw_kstr(j, "schema", IM_SCHEMA);
+	jw_kstr(j, "version", im_version);
 	jw_kstr(j, "event", ev);
 }
 

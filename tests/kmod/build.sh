@@ -39,6 +39,36 @@ else
 	fi
 fi
 
+# the DKMS tree `make install` writes (make install-dkms: only that tree),
+# added and built with dkms against KDIR in trees of this run (nothing in
+# /var/lib/dkms, /usr/src or /lib/modules), never installed.  sign_file names
+# no binary, so dkms neither signs nor makes a MOK key (/var/lib/dkms/mok.key).
+dkms_build() {
+	local dk kver v
+	dk=$(mktemp -d /tmp/iommu-map-dkms.XXXXXX)
+	kver=$(basename "$KDIR" | sed 's/^linux-headers-//')
+	mkdir -p "$dk/dkms" "$dk/inst"
+	if make -s -C "$top" install-dkms DESTDIR="$dk/root" PREFIX=/usr > "$log" 2>&1 &&
+	   v=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$dk"/root/usr/src/iommu-map-*/dkms.conf) &&
+	   sign_file=/nonexistent dkms add --dkmstree "$dk/dkms" --sourcetree "$dk/root/usr/src" \
+		--installtree "$dk/inst" -m iommu-map -v "$v" >> "$log" 2>&1 &&
+	   sign_file=/nonexistent dkms build --dkmstree "$dk/dkms" --sourcetree "$dk/root/usr/src" \
+		--installtree "$dk/inst" -m iommu-map -v "$v" -k "$kver" --kernelsourcedir "$KDIR" >> "$log" 2>&1 &&
+	   ls "$dk/dkms/iommu-map/$v/$kver"/*/module/iommu_map.ko* > /dev/null 2>&1; then
+		ok "dkms build of make install's tree (iommu-map/$v) against $kver"
+	else
+		no "dkms build of make install's tree against $kver" "$(grep -Ei 'error|warning' "$log" | head -3)$(tail -2 "$log")"
+	fi
+	rm -rf "$dk"
+}
+if [ ! -d "$KDIR" ]; then
+	:
+elif command -v dkms > /dev/null; then
+	dkms_build
+else
+	echo "skip dkms build (no dkms: tests/kmod/install-headers.sh installs it unless KDIR is given)"
+fi
+
 "$here/check-uapi.sh" > "$log" 2>&1 && ok "uapi: $(tail -1 "$log")" ||
 	no "uapi check" "$(grep FAIL "$log" | head -3)"
 

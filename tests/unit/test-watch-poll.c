@@ -85,7 +85,7 @@ static char *run(bool json, int *ret, int pidfd)
 
 int main(void)
 {
-	char *out;
+	char *out, head[160];
 	int ret, pidfd;
 	pid_t pid;
 
@@ -107,7 +107,9 @@ int main(void)
 	free(out);
 
 	out = run(true, &ret, -1);
-	T_OK(strstr(out, "{\"schema\":\"iommu-map/1\",\"event\":\"memslot\",\"op\":\"add\"") &&
+	snprintf(head, sizeof(head), "{\"schema\":\"iommu-map/1\",\"version\":\"%s\","
+		 "\"event\":\"memslot\",\"op\":\"add\"", im_version);
+	T_OK(strstr(out, head) &&
 	     strstr(out, "\"generation\":\"0xc\",\"as_id\":1,\"slot\":7,\"gpa\":\"0xfeb40000\","
 		    "\"size\":\"0x20000\",\"hva\":\"0x7f1000000000\",\"flags\":\"0x0\""),
 	     "json: add");
