@@ -1251,7 +1251,7 @@ static void place_gpa_bar(const struct im_model *m, uint64_t gpa, struct im_plac
 static void place_init(struct im_place *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->map = p->slot = -1;
+	p->map = p->slot = p->dma = -1;
 	p->dev = p->bar = p->as_id = -1;
 }
 
@@ -1306,6 +1306,23 @@ void im_place_hva_in(const struct im_model *m, const struct im_map *maps,
 		     size_t nmaps, uint64_t hva, struct im_place *p)
 {
 	place_hva(m, maps, nmaps, NULL, hva, p);
+}
+
+void im_place_iova(const struct im_model *m, uint64_t iova, struct im_place *p)
+{
+	long d = im_find_dma(m, iova);
+
+	if (d < 0) {
+		place_init(p);
+		fact(&p->f_dma, m->dma_source ? IM_ABSENT : IM_UNKNOWN,
+		     m->dma_source ? "in no vfio DMA map of the trace" :
+		     "the vfio DMA maps are not known (a QEMU trace with vfio_listener_region_add_ram gives them)");
+		p->f_hva = p->f_dma;
+		return;
+	}
+	place_hva(m, m->maps, m->nmaps, maps_why(m), m->dma[d].hva + (iova - m->dma[d].iova), p);
+	p->dma = d;
+	fact(&p->f_dma, IM_KNOWN, NULL);
 }
 
 /* Without a memslot: the BAR piece QEMU itself maps at gpa (TCG). */

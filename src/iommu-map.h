@@ -108,6 +108,8 @@ int im_find_device(const struct im_model *m, const char *bdf);	/* index or -1 */
 /* interval lookups over sorted arrays: index or -1 */
 /* the memory BAR holding hpa: index into by_hpa (built by im_correlate_maps) */
 long im_find_bar_hpa(const struct im_model *m, uint64_t hpa);
+/* the vfio DMA map holding iova, or -1 */
+long im_find_dma(const struct im_model *m, uint64_t iova);
 long im_find_map(const struct im_model *m, uint64_t hva);
 /* the same over any array of maps sorted by start, as /proc prints them */
 long im_maps_find(const struct im_map *maps, size_t n, uint64_t addr);
@@ -246,6 +248,8 @@ struct im_place {
 	int dev, bar;			/* index into devices, BAR index */
 	uint64_t bar_offset, hpa;	/* offset in the BAR, its host address */
 	long slot;			/* index into memslots */
+	long dma;			/* index into dma (im_place_iova), or -1 */
+	struct im_fact f_dma;
 	int as_id;			/* the slot's: 1 is SMM */
 	bool smm;			/* the address is placed only through as_id 1 */
 	const char *gpa_source;		/* "kvm-memslot", "qemu-trace", "qmp", ... */
@@ -263,6 +267,11 @@ void im_place_hva(const struct im_model *m, uint64_t hva, struct im_place *p);
 /* the same, in maps[] (sorted by start, read in full) instead of the model's */
 void im_place_hva_in(const struct im_model *m, const struct im_map *maps,
 		     size_t nmaps, uint64_t hva, struct im_place *p);
+/*
+ * iova as a device DMA address: the vfio DMA map holding it (dma, f_dma),
+ * its HVA, and what backs that HVA (guest RAM, or a BAR: peer-to-peer)
+ */
+void im_place_iova(const struct im_model *m, uint64_t iova, struct im_place *p);
 /* as_id 0 or 1; -1: as_id 0, else SMM (as_id 1) */
 void im_place_gpa(const struct im_model *m, int as_id, uint64_t gpa, struct im_place *p);
 

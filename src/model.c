@@ -79,6 +79,7 @@ void im_model_free(struct im_model *m)
 		free(m->qbars[i].qdev_id);
 	}
 	free(m->qbars);
+	free(m->dma);
 	free(m->comm);
 	free(m->cmdline);
 	free(m->kernel);
@@ -242,6 +243,23 @@ long im_find_bar_hpa(const struct im_model *m, uint64_t hpa)
 long im_find_map(const struct im_model *m, uint64_t hva)
 {
 	return im_maps_find(m->maps, m->nmaps, hva);
+}
+
+long im_find_dma(const struct im_model *m, uint64_t iova)
+{
+	size_t lo = 0, hi = m->ndma;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->dma[mid].iova <= iova)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo && iova - m->dma[lo - 1].iova < m->dma[lo - 1].size)
+		return (long)(lo - 1);
+	return -1;
 }
 
 long im_find_memslot_gpa(const struct im_model *m, int as_id, uint64_t gpa)

@@ -225,6 +225,16 @@ struct im_qemu_bar {
 };
 
 /*
+ * A vfio DMA map QEMU made for its passed-through devices, from a trace's
+ * vfio_listener_region_add_ram: IOVA [iova, iova + size) reaches HVA hva.
+ * Without a vIOMMU the IOVA is the GPA.
+ */
+struct im_dma_map {
+	uint64_t iova, size, hva;
+	unsigned int line;		/* in the trace */
+};
+
+/*
  * QEMU's answers over QMP, as text, kept as asked (a live --qmp run) so
  * that capture can store them and the cross-check knows they were asked.
  */
@@ -280,6 +290,9 @@ struct im_model {
 	char *memslots_why;		/* a source that could not read them: why */
 	struct im_qemu_bar *qbars;
 	size_t nqbars;
+	struct im_dma_map *dma;		/* sorted by iova, not overlapping */
+	size_t ndma;
+	const char *dma_source;		/* the file they came from; NULL: none read */
 	struct im_qmp_raw qmp;		/* the answers of a live --qmp run */
 	/* memory BARs sorted by HPA (correlate.c builds it) */
 	struct {

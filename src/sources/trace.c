@@ -843,6 +843,26 @@ static int trace_source(struct im_model *m, const struct im_trace *t, const char
 	return r;
 }
 
+/* the trace's final DMA maps (sorted by IOVA, a later add replaced overlaps) */
+static int dma_maps(struct im_model *m, const struct im_trace *t)
+{
+	size_t i;
+
+	if (!t->ndma)
+		return 0;
+	free(m->dma);
+	m->dma = im_calloc(t->ndma, sizeof(*m->dma));
+	if (!m->dma)
+		return -ENOMEM;
+	for (i = 0; i < t->ndma; i++)
+		m->dma[i] = (struct im_dma_map){ .iova = t->dma[i].iova,
+						 .size = t->dma[i].end - t->dma[i].iova + 1,
+						 .hva = t->dma[i].hva, .line = t->dma[i].line };
+	m->ndma = t->ndma;
+	m->dma_source = "qemu-trace";
+	return 0;
+}
+
 int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *file)
 {
 	size_t i;
@@ -864,7 +884,8 @@ int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *fil
 		m->memslots_known = true;
 		m->memslot_source = "qemu-trace";
 	}
-	return trace_source(m, t, file, 0);
+	r = dma_maps(m, t);
+	return r ? r : trace_source(m, t, file, 0);
 }
 
 /* a qemu-trace guest BAR of host_bdf's BAR bar is already known */

@@ -312,6 +312,41 @@ static void explain_gpa(struct ctx *c)
 	meaning(c, text);
 }
 
+/* as a device's DMA address: a vfio DMA map from a trace takes it to an HVA */
+static void explain_iova(struct ctx *c)
+{
+	const struct im_model *m = c->m;
+	const struct im_dma_map *d;
+	struct im_place p;
+	char bk[4200], *text;
+
+	im_place_iova(m, c->addr, &p);
+	if (p.f_dma.state != IM_KNOWN)
+		return;
+	d = &m->dma[p.dma];
+	im_map_backing(m, &p, bk, sizeof(bk));
+	if (!strcmp(bk, "[anon]"))
+		snprintf(bk, sizeof(bk), "guest RAM (anonymous memory)");
+	text = im_asprintf("a DMA address (IOVA; the GPA without a vIOMMU): QEMU's vfio DMA map of IOVA 0x%" PRIx64 "-0x%" PRIx64 " (the trace's line %u) takes a passed-through device's DMA there to HVA 0x%" PRIx64 ", which is %s%s",
+			   d->iova, d->iova + d->size - 1, d->line, p.hva,
+			   p.f_map.state == IM_KNOWN ? bk :
+			   p.f_map.state == IM_ABSENT ? "in no mapping of the target" :
+			   "a mapping not known here (no maps)", p.f_dev.state == IM_KNOWN ?
+			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "");
+	if (add(c, "iova", text)) {
+		jw_key(c->w, "dma_map");
+		jw_obj_begin(c->w);
+		jw_khex(c->w, "iova", d->iova);
+		jw_khex(c->w, "size", d->size);
+		jw_khex(c->w, "hva", d->hva);
+		jw_kint(c->w, "line", (int)d->line);
+		jw_obj_end(c->w);
+		jw_khex(c->w, "hva", p.hva);
+		jw_kstr(c->w, "backing", p.f_map.state == IM_KNOWN ? bk : NULL);
+		meaning(c, text);
+	}
+}
+
 static void explain_hpa(struct ctx *c)
 {
 	const struct im_model *m = c->m;
@@ -377,6 +412,7 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 	}
 	explain_hva(&c);
 	explain_gpa(&c);
+	explain_iova(&c);
 	explain_hpa(&c);
 	if (json) {
 		jw_arr_end(&w);
@@ -388,7 +424,8 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 	fprintf(f, "0x%" PRIx64 "\n", addr);
 	for (i = 0; i < c.n; i++) {
 		fprintf(f, "  as %s: %s\n", !strcmp(c.r[i].space, "hva") ? "an HVA" :
-			!strcmp(c.r[i].space, "gpa") ? "a GPA" : "an HPA",
+			!strcmp(c.r[i].space, "gpa") ? "a GPA" :
+			!strcmp(c.r[i].space, "iova") ? "an IOVA" : "an HPA",
 			c.r[i].text ? c.r[i].text : "");
 		free(c.r[i].text);
 	}
@@ -403,7 +440,9 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 		bool sp[3] = { false, false, false };
 
 		for (i = 0; i < c.n; i++)
-			sp[!strcmp(c.r[i].space, "hva") ? 0 : !strcmp(c.r[i].space, "gpa") ? 1 : 2] = true;
+			if (strcmp(c.r[i].space, "iova"))
+				sp[!strcmp(c.r[i].space, "hva") ? 0 :
+				   !strcmp(c.r[i].space, "gpa") ? 1 : 2] = true;
 		if (!sp[0] || !sp[1] || !sp[2])
 			fprintf(f, "  not %s%s%s%s%s\n",
 				!sp[0] ? (!m->paste ? "in any mapping of the target" :

@@ -267,6 +267,27 @@ static void text_paste(FILE *f, const struct im_model *m)
 			m->qbars[i].bar, m->qbars[i].gpa, m->qbars[i].source);
 }
 
+/* the vfio DMA maps a trace showed: IOVA -> HVA, and what the HVA is */
+static void text_dma(FILE *f, const struct im_model *m)
+{
+	char bk[4200];
+	size_t i;
+
+	if (!m->dma_source)
+		return;
+	fprintf(f, "\nvfio DMA maps (IOVA -> HVA, from the %s): %zu\n", m->dma_source, m->ndma);
+	for (i = 0; i < m->ndma; i++) {
+		const struct im_dma_map *d = &m->dma[i];
+		struct im_place p;
+
+		im_place_hva(m, d->hva, &p);
+		fprintf(f, "  IOVA 0x%" PRIx64 "-0x%" PRIx64 " -> HVA 0x%" PRIx64 "  %s  [line %u]\n",
+			d->iova, d->iova + d->size - 1, d->hva,
+			p.f_map.state == IM_KNOWN ? im_map_backing(m, &p, bk, sizeof(bk)) :
+			p.f_map.state == IM_ABSENT ? "in no mapping" : "mapping unknown", d->line);
+	}
+}
+
 int im_report_text(FILE *f, const struct im_model *m)
 {
 	size_t i, nshown = 0;
@@ -308,6 +329,7 @@ int im_report_text(FILE *f, const struct im_model *m)
 		text_no_memslots(f, m);
 	else
 		fprintf(f, "%zu from %s\n", m->nmemslots, m->memslot_source);
+	text_dma(f, m);
 	fprintf(f, "\nsources:\n");
 	for (i = 0; i < m->nsources; i++)
 		fprintf(f, "  %-12s %-12s %s\n", m->sources[i].name,
@@ -532,6 +554,35 @@ static void json_memslots(struct jw *w, const struct im_model *m)
 	jw_arr_end(w);
 }
 
+/* "dma_maps": the vfio DMA maps a trace showed, null when none was read */
+static void json_dma(struct jw *w, const struct im_model *m)
+{
+	char bk[4200];
+	size_t i;
+
+	jw_key(w, "dma_maps");
+	if (!m->dma_source) {
+		jw_null(w);
+		return;
+	}
+	jw_arr_begin(w);
+	for (i = 0; i < m->ndma; i++) {
+		const struct im_dma_map *d = &m->dma[i];
+		struct im_place p;
+
+		im_place_hva(m, d->hva, &p);
+		jw_obj_begin(w);
+		jw_khex(w, "iova", d->iova);
+		jw_khex(w, "size", d->size);
+		jw_khex(w, "hva", d->hva);
+		jw_kint(w, "line", (int)d->line);
+		jw_kstr(w, "backing", p.f_map.state == IM_KNOWN ?
+			im_map_backing(m, &p, bk, sizeof(bk)) : NULL);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 int im_report_json(FILE *f, const struct im_model *m)
 {
 	struct jw w;
@@ -573,6 +624,7 @@ int im_report_json(FILE *f, const struct im_model *m)
 	jw_arr_end(&w);
 
 	json_memslots(&w, m);
+	json_dma(&w, m);
 
 	jw_key(&w, "findings");
 	jw_arr_begin(&w);
