@@ -463,6 +463,21 @@ for d in rep.get("devices", []):
                 w = {k: want[k] for k in ("4K", "2M", "1G", "other")}
                 print("%s iommu-map %s BAR%d mmap %s: hpa_leaves %s == kmod-test walk %s" % (
                     "PASS" if g == w else "FAIL", d["bdf"], b["index"], mm["hva"], g, w))
+                # what the leaves add up to, and that a cost is given for them
+                fb = mm.get("faulted_bytes")
+                want_fb = (w["4K"] << 12) + (w["2M"] << 21) + (w["1G"] << 30)
+                print("%s iommu-map %s BAR%d mmap %s: faulted_bytes %s == the walk's leaves 0x%x" % (
+                    "PASS" if fb is not None and int(fb, 16) == want_fb else "FAIL",
+                    d["bdf"], b["index"], mm["hva"], fb, want_fb))
+                pt = mm.get("page_table_bytes")
+                ok = pt is not None and (int(pt, 16) > 0) == (want_fb > 0) and \
+                    int(pt, 16) % 4096 == 0
+                print("%s iommu-map %s BAR%d mmap %s: page_table_bytes %s (whole pages, 0 "
+                      "only with nothing faulted)" % ("PASS" if ok else "FAIL", d["bdf"],
+                                                      b["index"], mm["hva"], pt))
+vmpte = rep.get("target", {}).get("vmpte_bytes")
+print("%s iommu-map target.vmpte_bytes %s (VmPTE of a live QEMU)" % (
+    "PASS" if vmpte is not None and int(vmpte, 16) > 0 else "FAIL", vmpte))
 for f in rep.get("findings", []):
     if f["code"] in ("bar-hpa-mismatch", "iommu-cpu-mismatch", "p2p-bar-mismatch"):
         print("FAIL iommu-map finding %s: %s" % (f["code"], f["message"]))
