@@ -341,6 +341,14 @@ pass=$((pass + p)); fail=$((fail + f))
 echo "$out" | grep '^FAIL '
 echo "schema: $p passed, $f failed ($(echo "$out" | grep -o '[0-9]* documents in [0-9]* files'))"
 
+# --- three states: no golden says "no"/"not" about what a source that is
+# not ok would have told (tests/property/unknown-not-no.py) ---
+out=$($PY tests/property/unknown-not-no.py "$BIN" 2>&1); rc=$?
+p=$(echo "$out" | grep -c '^ok '); f=$(echo "$out" | grep -c '^FAIL ')
+pass=$((pass + p)); fail=$((fail + f))
+[ $rc -ne 0 ] && [ "$f" -eq 0 ] && bad "unknown-not-no.py: exit $rc: $(echo "$out" | tail -3)"
+echo "$out"
+
 # --- bash completion, and make install / uninstall: scripts of their own ---
 for s in tests/completion/run.sh tests/install/run.sh; do
 	if [ $UPDATE = 1 ] && [ $s = tests/install/run.sh ]; then out=$($s --update 2>&1); else out=$($s "$BIN" 2>&1); fi
