@@ -84,6 +84,7 @@ struct im_mtree {
 	bool any_kvm;			/* some flat range carries " KVM" */
 	bool flat_no_header;		/* -f text without its "FlatView #" line */
 	bool owners;			/* -o: " owner:{..}", " parent:{..}", " orphan" */
+	bool other_vm;			/* im_mtree_match: nothing agrees with the target */
 	bool dispatch;			/* -d: "Dispatch" blocks (skipped) */
 	unsigned int joined;		/* lines a mail client wrapped, joined */
 	unsigned int unknown;		/* non-blank lines not understood */
@@ -126,6 +127,12 @@ int im_mtree_load(const char *file, struct im_mtree *t, const char **name,
 
 /* views/mtree-view.c: the annotation */
 /* the notes on t's lines, added to m's findings with their line; -ENOMEM */
+/*
+ * Whether t is the target's: with a target, at least one vfio BAR region of
+ * a device it holds, or one range the place and size of one of its memslots;
+ * else t->other_vm and an mtree-other-vm finding on t's first range line.
+ */
+int im_mtree_match(struct im_model *m, struct im_mtree *t, const char *file);
 int im_mtree_notes(struct im_model *m, const struct im_mtree *t, const char *file);
 /* t's lines, each with its notes: the findings from m->findings[from] */
 int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,

@@ -217,7 +217,8 @@ static int name_note(struct im_model *m, const struct im_mtree_line *l, const st
 
 /* the notes on one line being made: NOTE() adds one; after an error, none */
 struct notes {
-	struct im_model *m;
+	struct im_model *m;		/* where the notes go */
+	const struct im_model *data;	/* what they read: m, or nothing (other_vm) */
 	const struct im_mtree_line *l;
 	char subj[600];
 	int r;
@@ -229,7 +230,7 @@ struct notes {
 /* what the line's "(@ 0x...)" MemoryRegion pointer is, by the maps */
 static void pointer_note(struct notes *n)
 {
-	const struct im_model *m = n->m;
+	const struct im_model *m = n->data;
 	const struct im_mtree_line *l = n->l;
 	long mi = im_find_map(m, l->ptr);
 	const char *where;
@@ -263,8 +264,8 @@ static void device_notes(struct notes *n, struct seen *seen, const struct tie *t
 			if (!strcmp(seen->bdfs[i], l->host_bdf))
 				first = false;
 		if (first) {
-			int d = im_find_device(n->m, l->host_bdf);
-			const char *g = d >= 0 ? n->m->devices[d].guest_bdf : NULL;
+			int d = im_find_device(n->data, l->host_bdf);
+			const char *g = d >= 0 ? n->data->devices[d].guest_bdf : NULL;
 
 			if (seen->nbdfs < 16)
 				snprintf(seen->bdfs[seen->nbdfs++], 16, "%s", l->host_bdf);
@@ -294,7 +295,7 @@ static void device_notes(struct notes *n, struct seen *seen, const struct tie *t
 /* the HVA behind the range [l->start, end]: by a memslot, or a BAR's mmap */
 static void hva_note(struct notes *n, const struct tie *tie, uint64_t end)
 {
-	const struct im_model *m = n->m;
+	const struct im_model *m = n->data;
 	const struct im_mtree_line *l = n->l;
 	uint64_t hva;
 	long si;
@@ -331,12 +332,12 @@ static void hva_note(struct notes *n, const struct tie *tie, uint64_t end)
 }
 
 /* the notes on one line: findings of the model, about that line */
-static int annotate_line(struct im_model *m, const struct im_mtree *t,
-			 const struct im_mtree_line *l, struct seen *seen, const struct tie *tie,
-			 bool first_name)
+static int annotate_line(struct im_model *m, const struct im_model *data,
+			 const struct im_mtree *t, const struct im_mtree_line *l, struct seen *seen,
+			 const struct tie *tie, bool first_name)
 {
 	uint64_t end = l->size_artefact ? l->real_end : l->end;
-	struct notes notes = { .m = m, .l = l, .r = 0 }, *n = &notes;
+	struct notes notes = { .m = m, .data = data, .l = l, .r = 0 }, *n = &notes;
 	char hs[32];
 
 	snprintf(n->subj, sizeof(n->subj), "%s:%u", seen->file, l->line);
@@ -373,8 +374,59 @@ static int annotate_line(struct im_model *m, const struct im_mtree *t,
 
 #undef NOTE
 
+/* what the notes of t read: the target's model, or for another VM's text nothing */
+static const struct im_model *notes_data(const struct im_model *m, const struct im_mtree *t)
+{
+	static const struct im_model none = { .pid = -1 };
+
+	return t->other_vm ? &none : m;
+}
+
+/* a line that agrees with the target: a held device's BAR, or a memslot's exact range */
+static bool line_agrees(const struct im_model *m, const struct im_mtree_line *l)
+{
+	int d;
+	long si;
+
+	if (l->kind != IM_MTL_RANGE)
+		return false;
+	if (l->host_bdf[0] && (d = im_find_device(m, l->host_bdf)) >= 0 && m->devices[d].held)
+		return true;
+	if (l->as_id < 0 || l->end_big || l->end < l->start)
+		return false;
+	si = im_find_memslot_gpa(m, l->as_id, l->start);
+	return si >= 0 && m->memslots[si].gpa == l->start &&
+	       m->memslots[si].size == l->end - l->start + 1;
+}
+
+int im_mtree_match(struct im_model *m, struct im_mtree *t, const char *file)
+{
+	const struct im_mtree_line *first = NULL;
+	bool held = false;
+	char subj[600];
+	size_t i;
+
+	for (i = 0; i < m->ndevices && !held; i++)
+		held = m->devices[i].held;
+	/* nothing to compare with: a paste, or a target with no memslots or devices */
+	if (m->paste || m->pid < 0 || (!m->nmemslots && !held))
+		return 0;
+	for (i = 0; i < t->nlines; i++) {
+		if (line_agrees(m, &t->lines[i]))
+			return 0;
+		if (!first && t->lines[i].kind == IM_MTL_RANGE)
+			first = &t->lines[i];
+	}
+	if (!first)
+		return 0;
+	t->other_vm = true;
+	snprintf(subj, sizeof(subj), "%s:%u", file, first->line);
+	return IM_FINDING_AT(m, IM_F_MTREE_OTHER_VM, subj, first->line, m->pid);
+}
+
 int im_mtree_notes(struct im_model *m, const struct im_mtree *t, const char *file)
 {
+	const struct im_model *data = notes_data(m, t);
 	struct seen seen = { .file = file, .nbdfs = 0 };
 	size_t i;
 	int r = 0;
@@ -384,8 +436,8 @@ int im_mtree_notes(struct im_model *m, const struct im_mtree *t, const char *fil
 		struct tie tie;
 		bool first;
 
-		line_tie(m, t, l, &seen, &tie, &first);
-		r = annotate_line(m, t, l, &seen, &tie, first);
+		line_tie(data, t, l, &seen, &tie, &first);
+		r = annotate_line(m, data, t, l, &seen, &tie, first);
 	}
 	return r;
 }
@@ -532,6 +584,7 @@ static void text_trailer(FILE *out, const struct im_mtree *t, const char *file)
 int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		  const char *file, size_t from, bool json)
 {
+	const struct im_model *data = notes_data(m, t);
 	struct seen seen = { .file = file, .nbdfs = 0 };
 	size_t i, k = from;
 	struct jw w;
@@ -561,9 +614,9 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 
 		while (k + n < m->nfindings && m->findings[k + n].line == l->line)
 			n++;
-		line_tie(m, t, l, &seen, &tie, &first);
+		line_tie(data, t, l, &seen, &tie, &first);
 		if (json) {
-			line_json(&w, m, l, &tie, m->findings + k, n);
+			line_json(&w, data, l, &tie, m->findings + k, n);
 		} else {
 			fprintf(out, "%s\n", l->text);
 			for (; n; n--, k++)
@@ -598,7 +651,9 @@ int im_mtree_annotate_buf(FILE *out, struct im_model *m, const char *buf,
 
 	if (r)
 		return r;
-	r = im_mtree_notes(m, &t, file);
+	r = im_mtree_match(m, &t, file);
+	if (!r)
+		r = im_mtree_notes(m, &t, file);
 	if (!r)
 		r = im_mtree_view(out, m, &t, file, from, json);
 	im_mtree_free(&t);
@@ -615,7 +670,9 @@ int im_mtree_annotate(FILE *out, struct im_model *m, const char *file,
 
 	if (r)
 		return r;
-	r = im_mtree_notes(m, &t, name);
+	r = im_mtree_match(m, &t, name);
+	if (!r)
+		r = im_mtree_notes(m, &t, name);
 	if (!r)
 		r = im_mtree_view(out, m, &t, name, from, json);
 	im_mtree_free(&t);
