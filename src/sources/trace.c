@@ -32,6 +32,7 @@
 #include "iommu-map.h"
 #include "lib/paste.h"
 #include "sources/mtree.h"
+#include "findings.h"
 #include "sources/trace.h"
 
 struct tstate {
@@ -863,10 +864,45 @@ static int dma_maps(struct im_model *m, const struct im_trace *t)
 	return 0;
 }
 
-int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *file)
+/*
+ * With a target whose maps were read: whether none of the trace's memslot
+ * and DMA-map HVAs is in one of its mappings (the trace is another
+ * process's).  *n: how many HVAs were looked up.
+ */
+static bool other_process(const struct im_model *m, const struct im_trace *t, size_t *n)
 {
 	size_t i;
+
+	*n = 0;
+	if (m->paste || m->pid < 0 || !m->nmaps)
+		return false;
+	for (i = 0; i < t->nslots; i++) {
+		if (!t->slots[i].size)
+			continue;
+		++*n;
+		if (im_find_map(m, t->slots[i].hva) >= 0)
+			return false;
+	}
+	for (i = 0; i < t->ndma; i++) {
+		++*n;
+		if (im_find_map(m, t->dma[i].hva) >= 0)
+			return false;
+	}
+	return *n > 0;
+}
+
+int im_trace_apply(struct im_model *m, struct im_trace *t, const char *file)
+{
+	size_t i, n;
 	int r;
+
+	if (other_process(m, t, &n)) {
+		t->other_process = true;
+		r = IM_FINDING(m, IM_F_TRACE_OTHER_PROCESS, file, n, m->pid);
+		return r ? r : im_add_source(m, "qemu-trace", IM_SRC_PARTIAL,
+					     "%s: another process's (no HVA of it is the target's): not used",
+					     file);
+	}
 
 	for (i = 0; i < t->nslots; i++) {
 		const struct im_trace_slot *s = &t->slots[i];
@@ -905,6 +941,9 @@ int im_trace_place(struct im_model *m, const struct im_trace *t, const char *fil
 	unsigned int nbars = 0;
 	size_t i;
 	int r;
+
+	if (t->other_process)
+		return 0;
 
 	for (i = 0; i < t->ndma; i++) {
 		const struct im_trace_dma *d = &t->dma[i];

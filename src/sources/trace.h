@@ -98,6 +98,7 @@ struct im_trace {
 	size_t nfails;
 	unsigned int echoes;		/* lines that only echo a failure */
 	unsigned int malformed;		/* lines of an event read here, malformed: skipped */
+	bool other_process;		/* im_trace_apply: no HVA of it is the target's */
 	unsigned int first_malformed;	/* the first of them, 1-based; 0: none */
 	char malformed_msg[256];	/* ... and what was wrong with it */
 };
@@ -119,7 +120,7 @@ void im_trace_free(struct im_trace *t);
 int im_trace_load(struct im_model *m, const char *file, struct im_trace *t,
 		  struct im_err *err);
 /* adds the final memslots (memslots_known, "qemu-trace") and the source */
-int im_trace_apply(struct im_model *m, const struct im_trace *t, const char *file);
+int im_trace_apply(struct im_model *m, struct im_trace *t, const char *file);
 /* adds the qemu bars the DMA ranges prove, and says how many in the source */
 int im_trace_place(struct im_model *m, const struct im_trace *t, const char *file);
 
