@@ -137,7 +137,7 @@ static struct argp_option options[] = {
 	{ "pci-ids", 'i', "FILE", 0, "use FILE as the PCI ID list (default: the system's pci.ids)", 2 },
 	{ NULL, 0, NULL, 0, "Other sources:", 3 },
 	{ "gdb-export", OPT_GDB_EXPORT, "FILE", 0, "memslots and guest BARs from `iommu-map export` in gdb", 3 },
-	{ "qmp", OPT_QMP, "SOCKET", 0, "guest BARs from QEMU's QMP socket (query-pci, gpa2hva)", 3 },
+	{ "qmp", OPT_QMP, "SOCKET", 0, "guest BARs and the MMIO windows from QEMU's QMP socket (query-pci, gpa2hva, the host bridge's pci-hole properties)", 3 },
 	{ "qemu-trace", OPT_QEMU_TRACE, "FILE", 0, "memslots, guest BARs and failed mappings from a QEMU trace log or a pasted error log (kvm_set_user_memory, "
 	  "vfio_*; lines bare or after PID@SEC.USEC: or an ISO time); lines not understood are "
 	  "counted", 3 },

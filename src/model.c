@@ -31,6 +31,7 @@ void im_qmp_raw_free(struct im_qmp_raw *raw)
 	for (i = 0; i < raw->ngpa2hva; i++)
 		free(raw->gpa2hva[i].text);
 	free(raw->gpa2hva);
+	free(raw->qom_pci_host);
 	memset(raw, 0, sizeof(*raw));
 }
 
@@ -74,6 +75,10 @@ void im_model_free(struct im_model *m)
 	}
 	free(m->findings);
 	im_qmp_raw_free(&m->qmp);
+	free(m->mmio.why);
+	free(m->mmio.host_bridge);
+	free(m->mmio.bars);
+	free(m->mmio.firmware_why);
 	for (i = 0; i < m->nqbars; i++) {
 		free(m->qbars[i].guest_bdf);
 		free(m->qbars[i].qdev_id);

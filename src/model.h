@@ -249,6 +249,54 @@ struct im_qmp_raw {
 	char *info_mtree_f;		/* hmp/info-mtree-f.txt */
 	struct im_qmp_gpa2hva *gpa2hva;	/* hmp/gpa2hva-0x<gpa>.txt */
 	size_t ngpa2hva;
+	/*
+	 * qmp/qom-pci-host.json: the PCI host bridge's window properties
+	 * (qom-get), {"path": ..., "pci-hole-start": N, ...}, or {"path":
+	 * null, "error": "..."} when QEMU answered none; NULL: not asked
+	 */
+	char *qom_pci_host;
+};
+
+/*
+ * One memory BAR of a device on the guest's PCI buses, as QMP query-pci
+ * lists it (every device, not only the passed-through ones).
+ */
+struct im_guest_pci_bar {
+	char guest_bdf[16];
+	int bar;
+	uint64_t gpa, size;		/* gpa UINT64_MAX: QEMU maps it nowhere */
+	bool mem64, prefetch;
+	int dev;			/* the model's host device (vfio-pci), or -1 */
+};
+
+/* One MMIO window of the root bus, and how full it is (checks/mmio.c). */
+struct im_mmio_window {
+	bool present;			/* false: QEMU reports none (start = end = 0) */
+	uint64_t start, end;		/* [start, end) */
+	uint64_t used, largest_gap;	/* bytes of BARs inside; the largest stretch free */
+	unsigned int nbars;
+};
+
+/* The guest firmware, from QEMU's command line (checks/mmio.c). */
+enum im_firmware { IM_FW_UNKNOWN = 0, IM_FW_SEABIOS, IM_FW_OVMF, IM_FW_OTHER };
+
+/*
+ * The root bus's 32-bit and 64-bit MMIO windows as QEMU gives them (the
+ * host bridge's pci-hole-start/-end and pci-hole64-start/-end), and the
+ * guest's BARs in them.  known false: windows unknown, and why says why.
+ */
+struct im_mmio {
+	bool known;
+	char *why;
+	char *host_bridge;		/* QOM path: "/machine/q35", "/machine/i440fx" */
+	bool hole64_size_known;
+	uint64_t hole64_size;		/* the pci-hole64-size property */
+	struct im_mmio_window w32, w64;
+	bool bars_known;		/* query-pci was read */
+	struct im_guest_pci_bar *bars;	/* sorted by gpa */
+	size_t nbars;
+	enum im_firmware firmware;
+	char *firmware_why;		/* the words of the command line it came from */
 };
 
 /* A process that looks like a VMM (used when --pid is not given). */
@@ -294,6 +342,7 @@ struct im_model {
 	size_t ndma;
 	const char *dma_source;		/* the file they came from; NULL: none read */
 	struct im_qmp_raw qmp;		/* the answers of a live --qmp run */
+	struct im_mmio mmio;		/* the MMIO windows and the guest's BARs */
 	/* memory BARs sorted by HPA (correlate.c builds it) */
 	struct {
 		struct im_bar_ref *v;

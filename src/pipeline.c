@@ -16,6 +16,7 @@
 #include "sources/maps-paste.h"
 #include "sources/qmp.h"
 #include "sources/widths.h"
+#include "checks/mmio.h"
 #include "checks/pagetables.h"
 
 /* the target and the host: not in paste mode, where nothing of them is read */
@@ -68,6 +69,11 @@ static int run_widths(struct im_load *l)
 static int run_width_checks(struct im_load *l)
 {
 	return im_widths_check(l->m);
+}
+
+static int run_mmio_check(struct im_load *l)
+{
+	return im_mmio_check(l->m);
 }
 
 static int run_leaves_check(struct im_load *l)
@@ -269,6 +275,7 @@ static const struct im_stage stages[] = {
 	{ "kernel-checks", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_kchecks, run_kchecks },
 	{ "width-checks", IM_FILL_JOINED | IM_FILL_WIDTHS, 0, true, NULL, run_width_checks },
 	{ "leaves-check", IM_FILL_CHECKS, 0, true, NULL, run_leaves_check },
+	{ "mmio-check", IM_FILL_JOINED, 0, true, NULL, run_mmio_check },
 };
 
 const struct im_stage *im_pipeline_stages(size_t *n)

@@ -2,7 +2,8 @@
 /*
  * qmp.c - QEMU's monitor as a source: query-pci for the guest BARs, info
  * qtree for the host device behind each vfio-pci device, info mtree -f for
- * the KVM-marked ranges, gpa2hva per guest BAR as a cross-check.  Asks a
+ * the KVM-marked ranges, gpa2hva per guest BAR as a cross-check, and (through
+ * qmp-windows.c) the host bridge's MMIO windows.  Asks a
  * live QEMU (through qmp-client.c) or reads a capture, and fills the model.
  */
 #include <errno.h>
@@ -432,6 +433,8 @@ static int fill_model(struct im_model *m, const struct im_qmp_raw *raw,
 				  !have_mt ? "not read" : mt.any_kvm ? "has KVM marks" :
 				  "has no KVM marks (TCG?)", unk);
 	}
+	if (!r)
+		r = im_mmio_parse(m, raw);
 out:
 	if (have_mt)
 		im_mtree_free(&mt);
@@ -480,6 +483,9 @@ int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err)
 	if (r)
 		goto out;
 	r = im_qmp_hmp(fd, "info mtree -f", &raw.info_mtree_f, IM_QMP_TIMEOUT_MS, err);
+	if (r)
+		goto out;
+	r = im_qmp_ask_windows(fd, &raw.qom_pci_host, err);
 	if (r)
 		goto out;
 	r = plan_bars(&raw, "query-pci", "info qtree", &pl, err);
@@ -539,6 +545,13 @@ int im_qmp_load_captured(struct im_model *m, struct im_err *err)
 	}
 	if (r)
 		raw.info_mtree_f = NULL;
+	r = im_root_read(CAP_QOM, &raw.qom_pci_host, &len);
+	if (r && im_root_hostile(r)) {
+		im_root_err(err, CAP_QOM, r);
+		goto out;
+	}
+	if (r)
+		raw.qom_pci_host = NULL;
 	{
 		char *pp = im_root_path(CAP_PCI), *qp = im_root_path(CAP_QTREE);
 

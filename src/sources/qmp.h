@@ -5,7 +5,8 @@
  * -f, gpa2hva) shared by live runs and replayed captures.
  *
  * Commands sent: qmp_capabilities, query-pci, human-monitor-command with
- * "info qtree", "info mtree -f" and "gpa2hva <gpa>".  Never gpa2hpa: it does
+ * "info qtree", "info mtree -f" and "gpa2hva <gpa>", and qom-get of the PCI
+ * host bridge's pci-hole properties.  Never gpa2hpa: it does
  * a read-modify-write at the target address (FACTS.md §8.1).
  */
 #ifndef IM_QMP_H
@@ -58,6 +59,15 @@ int im_qmp_parse_answers(struct im_model *m, const struct im_qmp_raw *raw,
 #define CAP_QTREE "iommu-map/hmp/info-qtree.txt"
 #define CAP_MTREE "iommu-map/hmp/info-mtree-f.txt"
 #define CAP_GPA2HVA "iommu-map/hmp/gpa2hva-0x%" PRIx64 ".txt"
+#define CAP_QOM "iommu-map/qmp/qom-pci-host.json"
+
+/* qmp-windows.c: the root bus's MMIO windows (the host bridge's pci-hole
+ * properties, by qom-get) and every guest BAR (query-pci) */
+/* asks /machine/q35, else /machine/i440fx; *out: the answers as JSON text,
+ * {"path": null, "error": ...} when neither answers; -errno on a dead socket */
+int im_qmp_ask_windows(int fd, char **out, struct im_err *err);
+/* fills m->mmio from raw: the windows known, or unknown with why; -ENOMEM */
+int im_mmio_parse(struct im_model *m, const struct im_qmp_raw *raw);
 
 /* views/capture-qmp.c: writes m->qmp to DIR/iommu-map/qmp/query-pci.json,
  * DIR/iommu-map/hmp/info-qtree.txt, info-mtree-f.txt and

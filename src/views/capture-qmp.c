@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * capture-qmp.c - `capture -o DIR` of the QMP answers: query-pci, info
- * qtree, info mtree -f and each gpa2hva, where im_qmp_load_captured() reads
+ * qtree, info mtree -f, each gpa2hva and the host bridge's windows, where im_qmp_load_captured() reads
  * them back.
  */
 #include <errno.h>
@@ -44,6 +44,8 @@ int im_qmp_write_capture(struct im_outdir *o, const struct im_model *m, struct i
 		r = write_text(o, CAP_QTREE, raw->info_qtree, err);
 	if (!r && raw->info_mtree_f)
 		r = write_text(o, CAP_MTREE, raw->info_mtree_f, err);
+	if (!r && raw->qom_pci_host)
+		r = write_text(o, CAP_QOM, raw->qom_pci_host, err);
 	for (i = 0; !r && i < raw->ngpa2hva; i++) {
 		char rel[96];
 

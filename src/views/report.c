@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include "checks/mmio.h"
 #include "checks/pagetables.h"
 #include "iommu-map.h"
 
@@ -302,6 +303,7 @@ int im_report_text(FILE *f, const struct im_model *m)
 			m->offset_why ? m->offset_why : "");
 	}
 	text_limits(f, m);
+	im_mmio_text(f, m);
 	for (i = 0; i < m->ndevices; i++) {
 		const struct im_device *d = &m->devices[i];
 
@@ -602,6 +604,7 @@ int im_report_json(FILE *f, const struct im_model *m)
 	jw_kstr(&w, "vmpte_unknown", m->vmpte_known || m->paste ? NULL : m->vmpte_why);
 	jw_obj_end(&w);
 	json_limits(&w, m);
+	im_mmio_json(&w, m);
 	if (m->paste)
 		json_paste_maps(&w, m);
 

@@ -49,8 +49,18 @@ SCENARIOS = {
                      doc="2 GiB 64-bit prefetchable BAR above 4 GiB"),
     "barmove": dict(machine="pc", accel="kvm", devs=["edu", "ivshmem"], move=("edu", 0),
                     doc="the guest moves a BAR; report follows"),
+    # largebar's 2 GiB BAR with a 64-bit window QEMU sizes to 1 GiB: iommu-map's
+    # windows must be QEMU's (qom-get), and its verdict on the BAR (placed, or
+    # bar-unassigned with the window too small) what the firmware did (query-pci).
+    # SeaBIOS reads no pci-hole64-size (src/fw/pciinit.c sizes its window to the
+    # BARs) and QEMU's pci-hole64-end then covers the BAR, so it is expected placed.
+    "smallhole": dict(machine="q35", accel="kvm", devs=["ivshmem2g"], rootports=True,
+                      mem="64M,slots=1,maxmem=1G", cpu_from_8_2="qemu64,phys-bits=39",
+                      extra=["-global", "q35-pcihost.pci-hole64-size=1G"], hole64=1 << 30,
+                      no_hooks=True,  # one L2 boot more for the lab, and nothing else
+                      doc="2 GiB BAR, pci-hole64-size=1G: windows and unassigned BARs"),
 }
-ORDER = ["pc-kvm", "q35-kvm", "pc-tcg", "largebar", "barmove"]
+ORDER = ["pc-kvm", "q35-kvm", "pc-tcg", "largebar", "barmove", "smallhole"]
 
 QEMU = "/usr/bin/qemu-system-x86_64"
 MOVE_SLOT = 5            # guest slot of the moved device (pc, bus 0)
@@ -185,7 +195,7 @@ class L2:
              "-D", self.trace, "-trace", "kvm_set_user_memory",
              "-trace", "vfio_region_setup", "-trace", "vfio_region_mmap",
              "-qmp", "unix:%s,server=on,wait=off" % self.oracle_path,
-             "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
+             "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path, *sc.get("extra", [])]
         if sc.get("move"):
             img = os.path.join(self.tmp, "boot.img")
             reg = 0x10 + 4 * sc["move"][1]
@@ -606,11 +616,13 @@ def explain_checks(ck, tool, o, l2, rep, tr):
 
 def qmp_report(ck, tool, o, l2, sc, tr):
     """With --qmp, iommu-map also asks QEMU: the guest BDF of each device
-    and (under TCG too) guest[] entries, checked against gpa2hva."""
+    and (under TCG too) guest[] entries, checked against gpa2hva; and the
+    MMIO windows (mmio_checks).  Returns the report."""
     rep, _ = tool.json(["--pid", str(l2.pid), "--json", "--qmp", l2.qmp_path] + tr,
                        "report-qmp", ck, "report --json --qmp")
     if rep is None:
-        return
+        return None
+    mmio_checks(ck, rep, o, sc)
     for qid, host in sorted(l2.ids.items()):
         dev = find_dev(rep, host) or {}
         gd = o["guestdevs"].get(qid)
@@ -635,6 +647,80 @@ def qmp_report(ck, tool, o, l2, sc, tr):
             hva, _ = lc.gpa2hva(o["qmp"], gpa)
             ck.eq(lc.num(ge.get("hva")), hva, subj + " guest[%d].hva == gpa2hva(%s) (source %s)"
                   % (i, lc.hx(gpa), ge.get("source")))
+    return rep
+
+
+def host_windows(qmp, machine):
+    """QEMU's own windows: qom-get of the host bridge's pci-hole properties."""
+    path = "/machine/q35" if machine == "q35" else "/machine/i440fx"
+    w = {"path": path}
+    for p in ("pci-hole-start", "pci-hole-end", "pci-hole64-start", "pci-hole64-end",
+              "pci-hole64-size"):
+        w[p] = qmp.cmd("qom-get", path=path, property=p)
+    return w
+
+
+def mmio_checks(ck, rep, o, sc):
+    """iommu-map's MMIO windows against QEMU's (qom-get on the oracle socket),
+    and its verdict on each passed-through BAR against what the firmware did:
+    a BAR query-pci gives no address (all ones or 0), or one outside both of
+    QEMU's windows, must have a bar-unassigned finding that names its window
+    as too small; any other must be counted inside a window, with no finding."""
+    if "mmio_windows" not in rep:
+        ck.info("this iommu-map has no mmio_windows yet: window checks skipped")
+        return
+    try:
+        qw = host_windows(o["qmp"], sc["machine"])
+    except lc.QMPError as e:
+        ck.check(False, "mmio: qom-get of the host bridge's pci-hole properties", str(e))
+        return
+    mw = rep.get("mmio_windows")
+    if not ck.check(mw is not None, "mmio: windows known with --qmp",
+                    rep.get("mmio_windows_unknown") or ""):
+        return
+    ck.eq(mw.get("host_bridge"), qw["path"], "mmio: host bridge", str)
+    ck.eq(mw.get("firmware"), "seabios", "mmio: firmware SeaBIOS (no -bios, no pflash)", str)
+    w32, w64 = mw.get("window_32") or {}, mw.get("window_64") or {}
+    ck.eq(lc.num(w32.get("start")), qw["pci-hole-start"], "mmio: 32-bit window start == pci-hole-start")
+    ck.eq(lc.num(w32.get("last")), qw["pci-hole-end"] - 1, "mmio: 32-bit window last == pci-hole-end - 1")
+    if qw["pci-hole64-end"] > qw["pci-hole64-start"]:
+        ck.eq(lc.num(w64.get("start")), qw["pci-hole64-start"],
+              "mmio: 64-bit window start == pci-hole64-start")
+        ck.eq(lc.num(w64.get("last")), qw["pci-hole64-end"] - 1,
+              "mmio: 64-bit window last == pci-hole64-end - 1")
+    else:
+        ck.check(mw.get("window_64") is None, "mmio: no 64-bit window, as QEMU says")
+    ck.eq(lc.num(mw.get("pci_hole64_size")), qw["pci-hole64-size"], "mmio: pci-hole64-size")
+    if sc.get("hole64"):
+        ck.eq(qw["pci-hole64-size"], sc["hole64"],
+              "mmio: QEMU took -global q35-pcihost.pci-hole64-size (qom-get)")
+    def inside(a, size, lo, end):
+        return lo <= a and a + size <= end
+    wins = [(qw["pci-hole-start"], qw["pci-hole-end"]), (qw["pci-hole64-start"], qw["pci-hole64-end"])]
+    unassigned = [f for f in rep.get("findings", []) if f.get("code") == "bar-unassigned"]
+    for qid, d in sorted(o["guestdevs"].items()):
+        host = o["qmp_ids"].get(qid)
+        for r in d.get("regions", []):
+            if r.get("type") != "memory" or r["bar"] > 5:
+                continue
+            a, size = r["address"], r["size"]
+            out = (a in (0, 0xffffffffffffffff) or
+                   not any(inside(a, size, lo, end) for lo, end in wins))
+            subj = "%s BAR %d" % (host, r["bar"])
+            hit = [f for f in unassigned if f.get("subject") == subj]
+            ck.info("mmio: %s at %s (size %s): the firmware %s" % (
+                subj, lc.hx(a), lc.hx(size), "left it out" if out else "placed it"))
+            if out:
+                ck.check(bool(hit) and "too small" in hit[0].get("message", ""),
+                         "mmio: %s unassigned, with the window too small" % subj,
+                         hit[0]["message"][:160] if hit else "no bar-unassigned finding")
+            else:
+                ck.check(not hit, "mmio: %s placed: no bar-unassigned" % subj,
+                         hit[0]["message"][:160] if hit else "")
+                gb = [b for b in mw.get("guest_bars", [])
+                      if b.get("host_bdf") == host and b.get("bar") == r["bar"]]
+                ck.check(bool(gb) and lc.num(gb[0].get("gpa")) == a,
+                         "mmio: %s in guest_bars at query-pci's %s" % (subj, lc.hx(a)))
 
 
 def run_hooks(ck, hooks, env, odir):
@@ -732,6 +818,7 @@ def run_scenario(name, cfg, results):
                         check_report(ck, rep2, o, l2, sc, tag="--qemu-trace:")
                 explain_checks(ck, tool, o, l2, live, tr)
                 if tool.supports("--qmp", l2.pid):
+                    o["qmp_ids"] = l2.ids
                     qmp_report(ck, tool, o, l2, sc, tr)
                 else:
                     ck.info("this iommu-map takes no --qmp yet: guest BDF checks skipped")
@@ -754,7 +841,9 @@ def run_scenario(name, cfg, results):
             times.append(("capture", now() - t0))
         if sc.get("touch") and cfg.get("hooks"):
             touch_bar(ck, qmp, o, sc, odir)
-        if cfg.get("hooks"):
+        if cfg.get("hooks") and sc.get("no_hooks"):
+            ck.info("hooks not run here: largebar runs them on the same device")
+        elif cfg.get("hooks"):
             env = dict(os.environ, IOMMU_MAP=tool.path or "", KO=cfg.get("ko") or "",
                        L2_PID=str(l2.pid), QMP=l2.qmp_path, TRACE=l2.trace,
                        SCENARIO=name, ACCEL=sc["accel"], MACHINE=sc["machine"],

@@ -84,6 +84,14 @@ static int put(const char *dir, const char *rel, const char *text)
 	return fclose(f);
 }
 
+static void unlink_at(const char *dir, const char *rel)
+{
+	char p[700];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	unlink(p);
+}
+
 static void test_replay(void)
 {
 	char dir[] = "/tmp/test-qmp-XXXXXX", sub[600];
@@ -203,6 +211,24 @@ static void test_replay(void)
 	     "fd: the detail says so");
 	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
 	im_model_free(&m);
+
+	/* the MMIO windows: unknown without the host bridge's answer, known with it
+	 * (a constructed answer of i440FX-pcihost's pci-hole properties) */
+	im_model_init(&m);
+	r = im_qmp_load_captured(&m, &err);
+	T_OK(r == 0 && !m.mmio.known && m.mmio.why && m.mmio.bars_known && m.mmio.nbars == 6,
+	     "windows: no qom-pci-host.json: unknown, the six memory BARs read");
+	im_model_free(&m);
+	put(dir, "iommu-map/qmp/qom-pci-host.json",
+	    "{\"path\": \"/machine/i440fx\", \"pci-hole-start\": 67108864, \"pci-hole-end\": 4273995776,"
+	    " \"pci-hole64-start\": 4294967296, \"pci-hole64-end\": 6442450944, \"pci-hole64-size\": 2147483648}\n");
+	im_model_init(&m);
+	r = im_qmp_load_captured(&m, &err);
+	T_OK(r == 0 && m.mmio.known && !strcmp(m.mmio.host_bridge, "/machine/i440fx") &&
+	     m.mmio.w32.start == 0x4000000 && m.mmio.w64.end == 0x180000000ULL &&
+	     m.mmio.hole64_size == 0x80000000ULL, "windows: replayed from qom-pci-host.json");
+	im_model_free(&m);
+	unlink_at(dir, "iommu-map/qmp/qom-pci-host.json");
 
 	/* a bad capture names its file */
 	put(dir, "iommu-map/qmp/query-pci.json", "{\"return\": [ {\"bus\": 0} ]}\n");
