@@ -117,6 +117,10 @@ int im_kmod_fetch_memslots(im_kmod_ioctl_fn fn, void *ctx, int vm_fd,
 		a.num_slots = (uint32_t)cap;
 		a.slots_uptr = (uintptr_t)buf;
 		r = fn(ctx, IOMMU_MAP_MEMSLOTS, &a);
+		if (r == -EMSGSIZE && a.num_slots > IM_KMOD_MAX_SLOTS) {
+			r = -EPROTO;	/* a broken module */
+			break;
+		}
 		if (r == -EMSGSIZE && a.num_slots > cap) {
 			cap = im_kmod_grow_cap(cap, a.num_slots);
 			r = -EAGAIN;

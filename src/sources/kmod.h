@@ -83,6 +83,14 @@ int im_kmod_check_iommu(struct im_model *m, struct im_err *err);
 
 /* --- the pure parts, exported for tests ---------------------------------- */
 
+/*
+ * The most memslots a VM can have: 32,768 per address space, two address
+ * spaces (x86: normal and SMM); KVM's own limit, 32,764 user slots per
+ * address space, is lower.  A module that counts more is broken: it is not
+ * given the memory for them (4G slots would be 128 GiB).
+ */
+#define IM_KMOD_MAX_SLOTS	(2 * 32768)
+
 /* the next array capacity when the module says it needs @need */
 size_t im_kmod_grow_cap(size_t cap, size_t need);
 
@@ -91,7 +99,8 @@ void im_kmod_memslot_from_uapi(const struct iommu_map_memslot *u,
 
 /*
  * MEMSLOTS with grow-and-retry: *slots (malloc'd) gets *n entries.  Gives up
- * with -EAGAIN if the VM keeps adding slots faster than we grow.
+ * with -EAGAIN if the VM keeps adding slots faster than we grow, and with
+ * -EPROTO if the module asks room for more than IM_KMOD_MAX_SLOTS.
  */
 int im_kmod_fetch_memslots(im_kmod_ioctl_fn fn, void *ctx, int vm_fd,
 			   struct iommu_map_memslot **slots, size_t *n,

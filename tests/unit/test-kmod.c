@@ -111,6 +111,20 @@ static void test_memslots(void)
 	T_OK(s == NULL, "fetch leaves nothing behind on failure");
 	T_EQ_U64(f.calls, 8, "fetch tries 8 times");
 
+	/* fuzz-kmod's crash: a module asking room for 4G slots got 128 GiB */
+	f = (struct fake_slots){ .have = 0xfffffff0 };
+	s = NULL;
+	r = im_kmod_fetch_memslots(fake_memslots, &f, 5, &s, &n, &gen);
+	T_OK(r == -EPROTO, "fetch refuses a module that counts 4G slots");
+	T_OK(s == NULL && f.calls == 1, "... at once, with nothing allocated for them");
+	f = (struct fake_slots){ .have = IM_KMOD_MAX_SLOTS + 1 };
+	r = im_kmod_fetch_memslots(fake_memslots, &f, 5, &s, &n, &gen);
+	T_OK(r == -EPROTO, "fetch refuses IM_KMOD_MAX_SLOTS + 1 slots");
+	f = (struct fake_slots){ .have = IM_KMOD_MAX_SLOTS };
+	r = im_kmod_fetch_memslots(fake_memslots, &f, 5, &s, &n, &gen);
+	T_OK(r == 0 && n == IM_KMOD_MAX_SLOTS, "fetch takes IM_KMOD_MAX_SLOTS slots");
+	free(s);
+
 	f = (struct fake_slots){ .have = 2, .fail = -EBADF };
 	r = im_kmod_fetch_memslots(fake_memslots, &f, 5, &s, &n, &gen);
 	T_OK(r == -EBADF, "fetch passes the module's errno through");
