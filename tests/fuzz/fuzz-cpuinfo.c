@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: cpuinfo.c's "address sizes" parser. */
-/* seeds: tests/fuzz/seeds/widths/cpuinfo.txt */
+/* Seeds: tests/fuzz/seeds/cpuinfo/. */
 #include "iommu-map.h"
 #include "sources/widths.h"
 

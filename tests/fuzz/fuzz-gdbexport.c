@@ -2,8 +2,8 @@
 /*
  * fuzz-gdbexport.c - libFuzzer target for im_gdbexport_parse() (the gdb
  * script's JSON export).  Links src/sources/gdbexport.c, model.c, util.c, json-c.
- * Seeds: the .json files in tests/fixtures-gdb/.
  */
+/* seeds: tests/fixtures-gdb/*.json */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: kchecks.c's parser. */
+// seeds: tests/fixtures/*/iommu-map/kernel-checks
 #include "iommu-map.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: memslots.c's parser, then correlate over the result. */
+// seeds: tests/fixtures/*/iommu-map/memslots tests/data/qemu/seed-memslots
 #include "iommu-map.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: physbits.c's reading of QEMU's argv, and proc.c's VmPTE. */
-/* seeds: tests/fuzz/seeds/widths/cmdline tests/fuzz/seeds/widths/status.txt */
+// seeds: tests/fixtures/*/proc/*/cmdline
 #include "iommu-map.h"
 #include "sources/widths.h"
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz-qmp.c - the QMP answer parsers: the input is query-pci JSON, info
  * qtree text and info mtree -f text separated by NUL bytes; a gpa2hva answer
- * is the qtree text itself.
+ * is the qtree text itself.  Seeds in tests/fuzz/seeds/qmp/: a lab run's
+ * three answers, joined so.
  * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-qmp.c src/sources/qmp.c src/sources/qmp-client.c src/checks/qmp.c src/sources/mtree.c src/lib/util.c src/model.c src/lib/sysroot.c -ljson-c */
 #include <stdint.h>
 #include <stdlib.h>

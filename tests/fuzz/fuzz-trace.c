@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* fuzz-trace.c - im_trace_parse() on arbitrary text.
  * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc tests/fuzz/fuzz-trace.c src/sources/trace.c src/lib/util.c src/model.c */
-/* seeds: tests/data/qemu/lab-6.1-kvm-trace.log tests/data/qemu/trace-9.0-as.log tests/data/qemu/trace-10.0-pid.log tests/data/qemu/trace-11.1-iso.log tests/fuzz/seeds/trace-qemu-10-11.log */
+/* seeds: tests/data/qemu/lab-6.1-kvm-trace.log tests/data/qemu/trace-9.0-as.log tests/data/qemu/trace-10.0-pid.log tests/data/qemu/trace-11.1-iso.log */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

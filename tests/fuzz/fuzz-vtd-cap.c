@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* libFuzzer target: iommu-width.c's VT-d cap parser and width. */
-/* seeds: tests/fuzz/seeds/widths/dmar-cap.txt */
+/* Seeds: tests/fuzz/seeds/vtd-cap/. */
 #include "iommu-map.h"
 #include "sources/widths.h"
 

@@ -1,37 +1,111 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/fuzz/run.sh [SECONDS]: build each tests/fuzz/fuzz-*.c with clang's
-# libFuzzer and ASan/UBSan, and run it for SECONDS (default 60) on a corpus
-# seeded from the fixtures.  Prints one line per target and exits non-zero
-# on a crash.
+# tests/fuzz/run.sh [SECONDS | --runs N [SECONDS]]: build each tests/fuzz/fuzz-*.c with
+# clang's libFuzzer and ASan/UBSan, and run it for SECONDS (default 60) or
+# for N executions (make fuzz-long: 10,000,000, or an hour, whichever comes
+# first) on a corpus of its own seeds:
+# the files its "/* seeds: ... */" line names (or "// seeds: ...", for a
+# glob holding "*/") and those in tests/fuzz/seeds/NAME/
+# (fuzz-NAME.c).  A target with no seed is an error.  FUZZ_TARGETS picks
+# targets, FUZZ_JOBS (default 2) how many run at once.  A target's
+# "/* options: ... */" line adds libFuzzer options.  Prints one line per
+# target (runs, runs/s) and "fuzz: N passed, N failed"; exits non-zero on a
+# crash, a leak or a target that does not build.  A crash leaves the input
+# in build-fuzz/crash-NAME-*: fix the parser, then keep the input as a seed
+# in tests/fuzz/seeds/NAME/ and add a unit test.
 set -u
 cd "$(dirname "$0")/../.."
-secs=${1:-60}
 B=build-fuzz
+limit=(-max_total_time="${1:-60}")
+what="${1:-60} s"
+if [ "${1:-}" = --runs ]; then	# --runs N [SECONDS]: N runs, or SECONDS first
+	limit=(-runs="${2:?--runs N [SECONDS]}")
+	what="to ${2} runs"
+	[ -n "${3:-}" ] && limit+=(-max_total_time="$3") && what+=" or ${3} s"
+fi
 mkdir -p $B
-make -s B=$B CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' $B/libiommu-map.a || exit 2
+nice -n 19 make -s -j2 B=$B CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' \
+	$B/libiommu-map.a || exit 2
 pkg="$(pkg-config --cflags --libs libpci json-c)"
-status=0
-for src in ${FUZZ_TARGETS:-tests/fuzz/fuzz-*.c}; do
+targets=(${FUZZ_TARGETS:-tests/fuzz/fuzz-*.c})
+
+# build: 0 or 1 in $B/status-NAME
+build() {
+	local src=$1 name extra
 	name=$(basename "$src" .c)
 	extra=$(sed -n 's|^/\* link: \(.*\) \*/$|\1|p' "$src")
-	if ! clang -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc -Iinclude \
-		-o $B/$name "$src" $extra $B/libiommu-map.a $pkg; then
-		echo "FAIL $name: does not build"; status=1; continue
+	if clang -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Isrc -Iinclude \
+		-o $B/$name "$src" $extra $B/libiommu-map.a $pkg 2>$B/log-$name; then
+		echo 0 >$B/status-$name
+	else
+		echo "FAIL $name: does not build"; cat $B/log-$name; echo 1 >$B/status-$name
 	fi
+}
+
+# the corpus: the target's own seeds only; an empty corpus is an error
+seed() {
+	local src=$1 name corpus f seeds n=0
+	name=$(basename "$src" .c)
 	corpus=$B/corpus-$name
 	mkdir -p "$corpus"
-	seeds=$(sed -n 's|^/\* seeds: \(.*\) \*/$|\1|p' "$src")
-	for f in ${seeds:-tests/fixtures/*/proc/*/maps tests/fixtures/*/iommu-map/memslots}; do
-		[ -f "$f" ] && cp "$f" "$corpus/$(echo "$f" | tr / _)"
+	rm -f "$corpus/.noseed"
+	seeds=$(sed -n -e 's|^/\* seeds: \(.*\) \*/$|\1|p' -e 's|^// seeds: \(.*\)$|\1|p' "$src")
+	for f in $seeds tests/fuzz/seeds/${name#fuzz-}/*; do
+		[ -f "$f" ] || continue
+		cp "$f" "$corpus/seed-$(echo "$f" | tr / _)"
+		n=$((n + 1))
 	done
-	out=$($B/$name -max_total_time="$secs" -rss_limit_mb=2048 "$corpus" 2>&1); rc=$?
-	execs=$(echo "$out" | grep -o 'stat::number_of_executed_units: [0-9]*' | grep -o '[0-9]*$')
+	[ $n -gt 0 ] && return 0
+	echo "FAIL $name: no seeds (a seeds: line or tests/fuzz/seeds/${name#fuzz-}/)"
+	touch "$corpus/.noseed"
+}
+
+run() {
+	local name=$1 out rc execs rate t0 t tmp opts
+	[ "$(cat $B/status-$name)" = 0 ] || return 0
+	opts=$(sed -n 's|^/\* options: \(.*\) \*/$|\1|p' tests/fuzz/$name.c)
+	t0=$(date +%s%N)
+	# the targets that build a sysroot per run: on tmpfs, 3 times faster
+	tmp=$(mktemp -d /dev/shm/iommu-map-$name.XXXXXX 2>/dev/null || mktemp -d "$PWD/$B/tmp-$name.XXXXXX")
+	# tests/lsan.supp: libpci's own allocations (pci.c leaves libpci's state
+	# to leak after libpci's error callback)
+	out=$(FUZZ_TMPDIR=$tmp LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 nice -n 19 $B/$name "${limit[@]}" -rss_limit_mb=2048 -print_final_stats=1 $opts \
+		-artifact_prefix=$B/crash-$name- $B/corpus-$name 2>&1); rc=$?
+	t=$(( ($(date +%s%N) - t0) / 1000000000 ))
+	rm -rf "$tmp"
+	execs=$(echo "$out" | sed -n 's/^stat::number_of_executed_units: *//p' | tail -1)
 	[ -z "$execs" ] && execs=$(echo "$out" | grep -Eo '^#[0-9]+' | tail -1 | tr -d '#')
+	rate=$(echo "$out" | sed -n 's/^stat::average_exec_per_sec: *//p' | tail -1)
 	if [ $rc -eq 0 ]; then
-		echo "ok $name: ${secs}s, ${execs:-?} runs, no crash"
+		printf 'ok %s: %s, %s runs in %d s, %s runs/s, no crash\n' "$name" "$what" "${execs:-?}" "$t" "${rate:-?}"
+		echo 0 >$B/status-$name
 	else
-		echo "FAIL $name: exit $rc"; echo "$out" | grep -E 'ERROR|SUMMARY' | head -5; status=1
+		echo "FAIL $name: exit $rc"; echo "$out" | grep -E 'ERROR|SUMMARY|Test unit written' | head -5
+		echo 1 >$B/status-$name
+	fi
+}
+export -f build run
+export B pkg what
+export limit_s="${limit[*]}"
+
+for src in "${targets[@]}"; do
+	seed "$src"
+done
+printf '%s\n' "${targets[@]}" | nice -n 19 xargs -P "${FUZZ_JOBS:-2}" -I{} bash -c 'build {}'
+# seed() may have failed a target that builds
+for src in "${targets[@]}"; do
+	name=$(basename "$src" .c)
+	[ -f "$B/corpus-$name/.noseed" ] && echo 1 >$B/status-$name
+done
+printf '%s\n' "${targets[@]}" | xargs -n1 basename | sed 's/\.c$//' |
+	xargs -P "${FUZZ_JOBS:-2}" -I{} bash -c 'limit=($limit_s); run {}'
+pass=0 fail=0
+for src in "${targets[@]}"; do
+	if [ "$(cat $B/status-$(basename "$src" .c) 2>/dev/null)" = 0 ]; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
 	fi
 done
-exit $status
+echo "fuzz: $pass passed, $fail failed"
+[ $fail = 0 ]
