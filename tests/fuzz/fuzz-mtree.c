@@ -4,6 +4,7 @@
  * and two fds of QEMU).
  * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-mtree.c src/sources/mtree.c src/lib/util.c src/model.c src/findings.c -ljson-c */
 /* seeds: tests/data/qemu/seed-mtree.txt tests/data/qemu/seed-mtree-mail.txt tests/data/qemu/lab-6.1-kvm.hmp-info-mtree.txt tests/data/qemu/lab-6.1-kvm.hmp-info-mtree-f.txt tests/data/qemu/mtree-10.0-vfio-fd.hmp-info-mtree-f.txt tests/data/qemu/mtree-11.1-id.hmp-info-mtree.txt */
+// seeds: tests/pastes/0[1239]-*/paste.txt tests/pastes/26-*/paste.txt
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
