@@ -45,7 +45,7 @@ UNIT_SRCS += tests/unit/test-findings.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
-	check-asan fuzz bench clean install install-dkms uninstall kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks
+	check-asan fuzz fuzz-long bench clean install install-dkms uninstall kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks
 
 # The stacks (tests/stacks/): check-gdb, check-kmod and check-lab run in a
 # Debian root of each, built by tests/stacks/root.sh; STACK=NAME picks one.
@@ -145,8 +145,16 @@ check-asan: deps
 		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		LDFLAGS='-fsanitize=address,undefined' check
 
-fuzz:
-	@tests/fuzz/run.sh
+# the libFuzzer targets (tests/fuzz/run.sh): 15 s each, two at a time, in CI;
+# fuzz-long: 10M runs each, or an hour, whichever comes first
+FUZZ_SECS ?= 15
+fuzz: deps
+	@tests/asan-deps.sh
+	@tests/fuzz/run.sh $(FUZZ_SECS)
+
+fuzz-long: deps
+	@tests/asan-deps.sh
+	@tests/fuzz/run.sh --runs 10000000 3600
 
 # the whole process at scales 0.1, 1 and 3 against a floor and lspci, then
 # the in-process phases (bench/bench.py; SCALES=0.1,1,3,10 REPS=N to change)
