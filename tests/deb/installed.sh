@@ -81,7 +81,8 @@ grep -qx "PACKAGE_VERSION=\"$debv\"" "/usr/src/iommu-map-$debv/dkms.conf" &&
 	ok "dkms.conf: PACKAGE_VERSION=\"$debv\"" || bad "dkms.conf's PACKAGE_VERSION"
 
 # DKMS, for the kernel of the installed headers (not this machine's)
-kver=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | sed -E 's/^linux-headers-([^ ,]+).*/\1/')
+kver=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 | tr ',' '\n' |
+	sed -nE 's/^ *linux-headers-([0-9][^ ]*).*/\1/p' | head -n 1)
 [ -d "/usr/src/linux-headers-$kver" ] && ok "headers: linux-headers-$kver" || { bad "no headers for '$kver'"; finish; }
 st=$(dkms status iommu-map 2>&1)
 echo "  dkms status: $st"
