@@ -45,7 +45,7 @@ UNIT_SRCS += tests/unit/test-findings.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
-	check-asan fuzz fuzz-long bench clean install install-dkms uninstall kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks
+	check-asan fuzz fuzz-long bench clean install install-dkms uninstall kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks deb deb-here check-deb
 
 # The stacks (tests/stacks/): check-gdb, check-kmod and check-lab run in a
 # Debian root of each, built by tests/stacks/root.sh; STACK=NAME picks one.
@@ -221,6 +221,22 @@ uninstall:
 	rmdir --ignore-fail-on-non-empty $(addprefix $(DESTDIR),$(SHAREDIR)/gdb/iommu_map \
 		$(SHAREDIR)/gdb $(SHAREDIR)/schema $(SHAREDIR) $(INCDIR) $(DKMSDIR)/kmod $(DKMSDIR)/include/uapi \
 		$(DKMSDIR)/include $(DKMSDIR)) 2>/dev/null || true
+
+# The Debian packages (debian/): the version from git as a Debian version
+# (0.1-227-gf980727 -> 0.1+git227.gf980727; a bare hash gets "0~" before it).
+# make deb builds them in a fresh minbase root of each stack (STACK=NAME
+# one) into build/deb/STACK/, with lintian; make deb-here on this system
+# into build/deb/.  make check-deb installs them in another fresh root of
+# each stack and tries them (tests/deb/run.sh).  All as root.
+DEB_VERSION = $(shell echo '$(VERSION)' | sed -e 's/-\([0-9][0-9]*\)-g/+git\1.g/' -e 's/[-_]/./g' -e 's/^[^0-9]/0~&/')
+deb:
+	@tests/deb/run.sh build '$(VERSION)' '$(DEB_VERSION)' $(RUN_STACKS)
+
+deb-here:
+	@tests/deb/build.sh $(B)/deb '$(VERSION)' '$(DEB_VERSION)'
+
+check-deb:
+	@tests/deb/run.sh check '$(VERSION)' '$(DEB_VERSION)' $(RUN_STACKS)
 
 clean:
 	rm -rf build build-asan build-fuzz
