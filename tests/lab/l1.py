@@ -752,6 +752,11 @@ def compare_replay(ck, tool, live, cap, pid, name):
     a, sa = lc.normalize_report(live)
     b, sb = lc.normalize_report(rep)
     d = lc.first_diff(a, b)
+    if d and d.startswith("/findings"):
+        fa = sorted("%s %s" % (f["code"], f["subject"]) for f in a.get("findings", []))
+        fb = sorted("%s %s" % (f["code"], f["subject"]) for f in b.get("findings", []))
+        d += "; live only: %s; replay only: %s" % (
+            [x for x in fa if x not in fb], [x for x in fb if x not in fa])
     ck.check(d is None, "capture replayed with --sysroot == live report", d or "")
     if sa != sb:
         ck.info("sources differ between live and replay: %s" % lc.first_diff(sa, sb))
