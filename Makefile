@@ -28,7 +28,7 @@ B       ?= build
 LIB_SRCS := src/version.c $(addprefix src/lib/,util.c parse.c paste.c sysroot.c jsonw.c outdir.c) \
 	    src/model.c src/correlate.c src/traps.c src/pipeline.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qmp-client.c qmp.c qmp-windows.c mtree.c gdbexport.c kmod.c iommu-width.c cpuinfo.c physbits.c) \
-	    $(addprefix src/views/,json.c report.c explain.c capture.c capture-qmp.c mtree-view.c mmio-view.c) \
+	    $(addprefix src/views/,json.c report.c svg.c explain.c capture.c capture-qmp.c mtree-view.c mmio-view.c) \
 	    $(addprefix src/checks/,qmp.c widths.c pagetables.c mmio.c) \
 	    $(addprefix src/watch/,elfsym.c uprobes.c unwind.c watch.c event.c output.c method-ptrace.c method-uprobe.c poll.c)
 # the table of findings and the one way to add one (src/findings.def)
@@ -41,7 +41,7 @@ UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-past
 	     tests/unit/test-watch-poll.c tests/unit/test-uprobes.c tests/unit/test-jsonw.c \
 	     tests/unit/test-sysroot.c tests/unit/test-place.c tests/unit/test-pipeline.c tests/unit/test-outdir.c \
 	     tests/unit/test-widths.c tests/unit/test-pagetables.c tests/unit/test-mmio.c
-UNIT_SRCS += tests/unit/test-findings.c
+UNIT_SRCS += tests/unit/test-findings.c tests/unit/test-svg.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \

@@ -41,12 +41,13 @@ enum {
 	OPT_INTERVAL,
 	OPT_METHOD,
 	OPT_FORCE,
+	OPT_SVG,
 };
 
 struct args {
 	int cmd;
 	int pid;
-	const char *sysroot, *slot, *ids, *out;
+	const char *sysroot, *slot, *ids, *out, *svg;
 	const char *gdb_export, *qmp, *qemu_trace, *mtree, *maps;
 	bool json, poll, force;
 	unsigned int interval_ms;
@@ -79,7 +80,7 @@ static const char doc[] =
 	"                   empty (or not a previous capture, with --force)\n"
 	"  64 EXIT_USAGE     usage error";
 
-static const char args_doc[] = "[report]\nexplain ADDR\ncapture -o DIR\nwatch [--poll]";
+static const char args_doc[] = "[report] [--json] [--svg FILE]\nexplain ADDR\ncapture -o DIR\nwatch [--poll]";
 
 /*
  * The gdb loader for --help: beside this binary as make install puts it
@@ -134,6 +135,9 @@ static struct argp_option options[] = {
 	{ NULL, 0, NULL, 0, "Display options:", 2 },
 	{ "slot", 's', "BDF", 0, "show only this host device ([[domain:]bus:]dev.fn)", 2 },
 	{ "json", 'j', NULL, 0, "JSON output, schema " IM_SCHEMA " (stable)", 2 },
+	{ "svg", OPT_SVG, "FILE", 0, "report: also draw the picture into FILE (SVG: GPA, HVA and HPA "
+	  "side by side; for people, --json is for programs); - for standard output, instead of "
+	  "the report", 2 },
 	{ "pci-ids", 'i', "FILE", 0, "use FILE as the PCI ID list (default: the system's pci.ids)", 2 },
 	{ NULL, 0, NULL, 0, "Other sources:", 3 },
 	{ "gdb-export", OPT_GDB_EXPORT, "FILE", 0, "memslots and guest BARs from `iommu-map export` in gdb", 3 },
@@ -176,6 +180,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case 'j': a->json = true; break;
 	case 'i': a->ids = arg; break;
 	case 'o': a->out = arg; break;
+	case OPT_SVG: a->svg = arg; break;
 	case OPT_FORCE: a->force = true; break;
 	case OPT_GDB_EXPORT: a->gdb_export = arg; break;
 	case OPT_QMP: a->qmp = arg; break;
@@ -224,6 +229,10 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-o and --force go with capture");
 		if (a->cmd != CMD_WATCH && (a->poll || a->interval_ms || a->method_set))
 			argp_error(state, "--poll, --interval and --method go with watch");
+		if (a->svg && (a->cmd != CMD_REPORT || a->mtree))
+			argp_error(state, "--svg goes with the report (not with --mtree, explain, capture or watch)");
+		if (a->svg && !strcmp(a->svg, "-") && a->json)
+			argp_error(state, "--svg - and --json both write to standard output: give --svg a FILE");
 		if (a->poll && a->method_set)
 			argp_error(state, "--method and --poll do not go together");
 		break;
@@ -310,6 +319,32 @@ static int run_watch(struct im_model *m, const struct args *a, struct im_err *er
 	return im_watch(m, stdout, a->json, (enum im_watch_method)a->method, &stop_watch, err);
 }
 
+/*
+ * --svg FILE: the picture, into FILE (main opens it; "-": standard output).
+ * 0, or an exit code after saying why.
+ */
+static int write_svg(const struct im_model *m, const char *path)
+{
+	FILE *f;
+	int r;
+
+	if (!path)
+		return 0;
+	f = strcmp(path, "-") ? fopen(path, "we") : stdout;
+	if (!f) {
+		warnmsg("--svg: %s: %s", path, strerror(errno));
+		return EXIT_BAD;
+	}
+	r = im_report_svg(f, m);
+	if (f != stdout && fclose(f) && !r)
+		r = -errno;
+	if (r) {
+		warnmsg("--svg: %s: %s", path, strerror(-r));
+		return EXIT_BAD;
+	}
+	return 0;
+}
+
 /* The command, on the loaded model; ret: the exit code so far. */
 static int dispatch(struct im_model *m, const struct args *a, struct im_outdir *out,
 		    struct im_err *err, int ret)
@@ -324,7 +359,11 @@ static int dispatch(struct im_model *m, const struct args *a, struct im_outdir *
 				return die_err(err, r);
 			break;
 		}
-		r = a->json ? im_report_json(stdout, m) : im_report_text(stdout, m);
+		r = write_svg(m, a->svg);
+		if (r > 0)
+			return r;
+		if (!a->svg || strcmp(a->svg, "-"))
+			r = a->json ? im_report_json(stdout, m) : im_report_text(stdout, m);
 		break;
 	case CMD_EXPLAIN:
 		r = im_explain(stdout, m, a->addr, a->json);

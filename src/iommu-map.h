@@ -294,6 +294,13 @@ void im_json_memslot_fields(struct jw *w, const struct im_memslot *s);
 /* report.c */
 int im_report_text(FILE *f, const struct im_model *m);
 int im_report_json(FILE *f, const struct im_model *m);
+/* the devices the report shows: -s's, else those the target holds */
+bool im_report_shown(const struct im_model *m, const struct im_device *d);
+
+/* svg.c: the report as a picture (--svg); for people, not a contract */
+int im_report_svg(FILE *f, const struct im_model *m);
+/* s as XML text or attribute: &<>"' escaped, control bytes dropped, a byte not UTF-8 U+FFFD */
+void im_xml_escape(FILE *f, const char *s);
 
 /* explain.c */
 int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json);

@@ -19,6 +19,9 @@ mkdir -p tests/diff "$B/t"
 
 # --- unit tests (the JSON some make goes to $IM_TEST_JSON_DIR, for the schema check) ---
 export IM_TEST_JSON_DIR=$B/t/json
+# test-svg writes the picture of a model with hostile names here, for xmllint below
+export IM_TEST_SVG_OUT=$B/t/svg-hostile-names.svg
+rm -f "$IM_TEST_SVG_OUT"
 rm -rf "$IM_TEST_JSON_DIR"; mkdir -p "$IM_TEST_JSON_DIR"
 for t in "$B"/test-*; do
 	[ -x "$t" ] || continue
@@ -321,6 +324,54 @@ mkdir "$c/empty"
 cap_case empty 0 "" '[ -d $c/empty/proc/$sleeper ]' -o "$c/empty"
 cap_case gone-target 2 "no such process" '[ ! -e $c/gone ]' -o "$c/gone" --pid 999999999
 kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
+
+# --- the picture (--svg): for every fixture and paste, the SVG is well-formed (xmllint),
+# renders (rsvg-convert) and its numbers are those of the JSON of the same run
+# (tests/svg-check.py); usage and write errors ---
+svg_check() {	# label out args...
+	local label=$1 o=$2; shift 2
+	"$BIN" "$@" --svg "$o.svg" --json >"$o.json" 2>"$o.err"; rc=$?
+	if [ $rc -gt 1 ] || grep -qE 'Sanitizer|runtime error' "$o.err"; then
+		bad "svg $label: exit $rc: $(head -3 "$o.err")"
+	elif ! out=$(xmllint --noout "$o.svg" 2>&1); then
+		bad "svg $label: not well-formed: $(echo "$out" | head -3)"
+	elif ! out=$(rsvg-convert -o "$o.png" "$o.svg" 2>&1); then
+		bad "svg $label: does not render: $(echo "$out" | head -3)"
+	elif ! out=$(python3 tests/svg-check.py "$o.svg" "$o.json" 2>&1); then
+		bad "svg $label: not the JSON's numbers:"; echo "$out" | head -10
+	else
+		ok "svg $label: $out"
+	fi
+}
+for fx in tests/fixtures/*/; do
+	fx=$(basename "$fx")
+	svg_check "$fx" "$B/t/svg-$fx" --sysroot "tests/fixtures/$fx" -i tests/pci.ids
+done
+# each paste by its first case, less --mtree (which annotates instead of the report);
+# not those whose case fails by design (exit 2) or is --mtree alone
+for cases in tests/pastes/*/cases; do
+	pd=$(basename "$(dirname "$cases")")
+	line=$(grep -v '^#' "$cases" | grep -m1 .)
+	args=$(echo "$line" | cut -f2 | sed -E 's/--mtree [^ ]+ ?//')
+	grep -q '^\[exit [01]\]$' "tests/pastes/$pd/expected/$(echo "$line" | cut -f1).err" && [ -n "${args// }" ] || continue
+	# shellcheck disable=SC2086
+	svg_check "paste $pd" "$B/t/svg-paste-$pd" $args
+done
+if [ -s "$IM_TEST_SVG_OUT" ] && out=$(xmllint --noout "$IM_TEST_SVG_OUT" 2>&1); then
+	ok "svg: the picture of hostile names and sentences (test-svg) is well-formed"
+else
+	bad "svg: the picture of hostile names (test-svg): ${out:-not written}"
+fi
+"$BIN" --sysroot tests/fixtures/seed-2021 -i tests/pci.ids --svg - --json >/dev/null 2>&1
+[ $? = 64 ] && ok "svg: --svg - with --json is a usage error" || bad "svg: --svg - with --json"
+"$BIN" --sysroot tests/fixtures/seed-2021 -i tests/pci.ids explain 0x1000 --svg "$B/t/x.svg" >/dev/null 2>&1
+[ $? = 64 ] && ok "svg: --svg with explain is a usage error" || bad "svg: --svg with explain"
+"$BIN" --sysroot tests/fixtures/seed-2021 -i tests/pci.ids --svg "$B/t/no-such-dir/x.svg" >"$B/t/svg-nodir.out" 2>"$B/t/svg-nodir.err"; rc=$?
+if [ $rc = 2 ] && [ "$(wc -l <"$B/t/svg-nodir.err")" = 1 ] && grep -q "^iommu-map: --svg: .*no-such-dir/x.svg: No such file or directory" "$B/t/svg-nodir.err"; then
+	ok "svg: a FILE that cannot be written: exit 2, $(cat "$B/t/svg-nodir.err")"
+else
+	bad "svg: a FILE that cannot be written: exit $rc: $(head -3 "$B/t/svg-nodir.err")"
+fi
 
 # --- the JSON contract: every JSON golden, the watch events the unit tests printed,
 # the hand-written events of every kind, and the live JSON above, against

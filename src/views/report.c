@@ -10,7 +10,7 @@
 #include "checks/pagetables.h"
 #include "iommu-map.h"
 
-static bool shown(const struct im_model *m, const struct im_device *d)
+bool im_report_shown(const struct im_model *m, const struct im_device *d)
 {
 	if (m->filter_bdf)
 		return !strcmp(d->bdf, m->filter_bdf);
@@ -307,7 +307,7 @@ int im_report_text(FILE *f, const struct im_model *m)
 	for (i = 0; i < m->ndevices; i++) {
 		const struct im_device *d = &m->devices[i];
 
-		if (!shown(m, d))
+		if (!im_report_shown(m, d))
 			continue;
 		nshown++;
 		fprintf(f, "\n%s %s [%04x:%04x]\n", d->bdf, d->name ? d->name : "Device",
@@ -622,7 +622,7 @@ int im_report_json(FILE *f, const struct im_model *m)
 	jw_key(&w, "devices");
 	jw_arr_begin(&w);
 	for (i = 0; i < m->ndevices; i++)
-		if (shown(m, &m->devices[i]))
+		if (im_report_shown(m, &m->devices[i]))
 			json_device(&w, &m->devices[i]);
 	jw_arr_end(&w);
 

@@ -68,6 +68,8 @@ expect "capture's own options" "--force --output" "$(only capture)"
 expect "watch's own options" "--interval --method --poll" "$(only watch)"
 expect "explain has none of its own" "" "$(only explain)"
 expect "no watch option for report" "" 'comp iommu-map report --poll'
+expect "--svg goes with the report" "--svg" 'comp iommu-map report --sv'
+expect "no --svg for capture" "" 'comp iommu-map capture --sv'
 
 # --pid: the processes with a vfio fd that can be read; -s: the devices bound to vfio-pci
 if [ "$(id -u)" = 0 ]; then
@@ -97,7 +99,7 @@ expect "-s in a --sysroot" "0000:0a:00.0 0000:0b:00.1" "comp iommu-map --sysroot
 # files and directories
 expect "--sysroot: directories" "$t/files/dir1 $t/files/dir2" "comp iommu-map --sysroot $t/files/"
 expect "-o: directories" "$t/files/dir1 $t/files/dir2" "comp iommu-map capture -o $t/files/"
-for o in --maps --mtree --qemu-trace --gdb-export --qmp -i; do
+for o in --maps --mtree --qemu-trace --gdb-export --qmp --svg -i; do
 	expect "$o: files" "$t/files/dir1 $t/files/dir2 $t/files/file1" "comp iommu-map $o $t/files/"
 done
 expect "--method" "auto ptrace uprobe" 'comp iommu-map watch --method ""'

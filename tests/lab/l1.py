@@ -409,6 +409,20 @@ class Tool:
         return doc, r
 
 
+def svg_checks(ck, svg, json_path):
+    """The picture of the live reading (--svg, beside its --json): well-formed,
+    and its numbers those of the JSON (tests/svg-check.py, shipped beside)."""
+    if shutil.which("xmllint"):
+        r = sh(["xmllint", "--noout", svg], timeout=60)
+        ck.check(r.returncode == 0, "report --svg: well-formed (xmllint)",
+                 r.stderr.decode(errors="replace")[-300:])
+    checker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "svg-check.py")
+    r = sh([sys.executable, checker, svg, json_path], timeout=60)
+    out = (r.stdout + r.stderr).decode(errors="replace").strip()
+    ck.check(r.returncode == 0, "report --svg: its boxes, memslots, trapped stretches and "
+             "findings are the JSON's", out[-600:])
+
+
 def find_dev(rep, bdf):
     for d in rep.get("devices") or []:
         if d.get("bdf") == bdf:
@@ -807,8 +821,12 @@ def run_scenario(name, cfg, results):
                      "captures only, in out/%s/" % name)
         else:
             tr = tool.memslot_args(l2, ck, cfg.get("memslots", "auto"))
-            live, r = tool.json(["--pid", str(l2.pid), "--json"] + tr, "report", ck,
+            svg = os.path.join(odir, "report.svg")
+            pic = ["--svg", svg] if tool.supports("--svg", l2.pid) else []
+            live, r = tool.json(["--pid", str(l2.pid), "--json"] + tr + pic, "report", ck,
                                 "report --json " + " ".join(tr[:1]))
+            if live is not None and pic:
+                svg_checks(ck, svg, os.path.join(odir, "report.out"))
             tool.run(["--pid", str(l2.pid)] + tr, "report-text")
             times.append(("report", now() - t0))
             if live is not None:

@@ -91,7 +91,7 @@ if [ -e "$WORK" ] && [ ! -f "$WORK/run.json" ] && [ -n "$(ls -A "$WORK" 2>/dev/n
 fi
 rm -rf "$WORK"
 mkdir -p "$WORK/lab" "$WORK/bin" "$WORK/hooks" "$WORK/out" || die "cannot create $WORK"
-cp "$HERE/l1.py" "$HERE/labcheck.py" "$REPO/schema/iommu-map-1.schema.json" "$WORK/lab/"
+cp "$HERE/l1.py" "$HERE/labcheck.py" "$REPO/schema/iommu-map-1.schema.json" "$REPO/tests/svg-check.py" "$WORK/lab/"
 IOMMU_MAP=${IOMMU_MAP:-$REPO/build/iommu-map}
 TOOL=null
 if [ -x "$IOMMU_MAP" ]; then
