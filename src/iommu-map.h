@@ -170,6 +170,12 @@ struct im_bdf {
 	uint8_t bus, dev, fn;
 };
 int im_bdf_parse(const char *s, size_t len, struct im_bdf *b);	/* 0 or -EINVAL */
+/*
+ * The word of a command line (NUL- or blank-separated) at *p, before e:
+ * *p moved past the separators to its start; returns its length (0: none)
+ */
+size_t im_cmdline_word(const char **p, const char *e);
+bool im_word_is(const char *w, size_t n, const char *lit);	/* w[0..n) == lit */
 void im_bdf_format(const struct im_bdf *b, char out[16]);	/* "0000:0a:00.0" */
 int im_bdf_norm(const char *s, size_t len, char out[16]);	/* parse, then format */
 

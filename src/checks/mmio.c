@@ -30,23 +30,6 @@
 #include "checks/mmio.h"
 
 /* the next word of [*p, e) split at NUL or blank: its length, 0 at the end */
-static size_t word(const char **p, const char *e)
-{
-	const char *s = *p;
-	size_t n = 0;
-
-	while (s < e && (*s == '\0' || *s == ' '))
-		s++;
-	while (s + n < e && s[n] != '\0' && s[n] != ' ')
-		n++;
-	*p = s;
-	return n;
-}
-
-static bool is(const char *w, size_t n, const char *lit)
-{
-	return n == strlen(lit) && !memcmp(w, lit, n);
-}
 
 static bool has(const char *w, size_t n, const char *lit)
 {
@@ -74,14 +57,14 @@ enum im_firmware im_firmware_parse(const char *argv, size_t len, char *how, size
 	size_t n, a;
 
 	snprintf(how, hn, "no -bios or pflash: QEMU's default, SeaBIOS");
-	for (p += word(&p, e); (n = word(&p, e)); p += n) {
-		bool bios = is(p, n, "-bios"), drive = is(p, n, "-drive"),
-		     bdev = is(p, n, "-blockdev"), mach = is(p, n, "-machine") || is(p, n, "-M");
+	for (p += im_cmdline_word(&p, e); (n = im_cmdline_word(&p, e)); p += n) {
+		bool bios = im_word_is(p, n, "-bios"), drive = im_word_is(p, n, "-drive"),
+		     bdev = im_word_is(p, n, "-blockdev"), mach = im_word_is(p, n, "-machine") || im_word_is(p, n, "-M");
 
 		if (!bios && !drive && !bdev && !mach)
 			continue;
 		arg = p + n;
-		if (!(a = word(&arg, e)))
+		if (!(a = im_cmdline_word(&arg, e)))
 			break;
 		if (bios || (drive && has(arg, a, "if=pflash")) || (bdev && edk2(arg, a))) {
 			f = edk2(arg, a) ? IM_FW_OVMF : IM_FW_OTHER;

@@ -217,3 +217,22 @@ int im_bdf_norm(const char *s, size_t len, char out[16])
 		im_bdf_format(&b, out);
 	return r;
 }
+
+/* a NUL- or blank-separated /proc/PID/cmdline (or a pasted command line) */
+size_t im_cmdline_word(const char **p, const char *e)
+{
+	const char *s = *p;
+	size_t n = 0;
+
+	while (s < e && (*s == '\0' || *s == ' '))
+		s++;
+	while (s + n < e && s[n] != '\0' && s[n] != ' ')
+		n++;
+	*p = s;
+	return n;
+}
+
+bool im_word_is(const char *w, size_t n, const char *lit)
+{
+	return n == strlen(lit) && !memcmp(w, lit, n);
+}

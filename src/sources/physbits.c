@@ -33,23 +33,6 @@ struct cpu_opts {
 };
 
 /* the next word of [*p, e) split at NUL or blank: its length, 0 at the end */
-static size_t word(const char **p, const char *e)
-{
-	const char *s = *p;
-	size_t n = 0;
-
-	while (s < e && (*s == '\0' || *s == ' '))
-		s++;
-	while (s + n < e && s[n] != '\0' && s[n] != ' ')
-		n++;
-	*p = s;
-	return n;
-}
-
-static bool is(const char *w, size_t n, const char *lit)
-{
-	return n == strlen(lit) && !memcmp(w, lit, n);
-}
 
 static bool prefix(const char *w, size_t n, const char *lit)
 {
@@ -75,7 +58,7 @@ static unsigned int number(const char *s, size_t n, bool *bad)
 
 static int onoff(const char *s, size_t n)
 {
-	return is(s, n, "on") || is(s, n, "true") || is(s, n, "yes") || !n;
+	return im_word_is(s, n, "on") || im_word_is(s, n, "true") || im_word_is(s, n, "yes") || !n;
 }
 
 /* "-cpu MODEL,key=val,...": the last -cpu wins, as in QEMU */
@@ -107,29 +90,29 @@ static void cpu_arg(struct cpu_opts *o, const char *w, size_t n)
 
 static void read_argv(struct cpu_opts *o, const char *p, const char *e)
 {
-	size_t n = word(&p, e), a;
+	size_t n = im_cmdline_word(&p, e), a;
 	const char *arg;
 
 	o->host_phys_bits = -1;
 	snprintf(o->model, sizeof(o->model), "qemu64");
 	o->x86 = n && (memmem(p, n, "x86_64", 6) || memmem(p, n, "i386", 4) ||
 		       memmem(p, n, "qemu-kvm", 8));
-	for (p += n; (n = word(&p, e)); p += n) {
-		if (is(p, n, "-enable-kvm") || is(p, n, "--enable-kvm")) {
+	for (p += n; (n = im_cmdline_word(&p, e)); p += n) {
+		if (im_word_is(p, n, "-enable-kvm") || im_word_is(p, n, "--enable-kvm")) {
 			o->kvm = true;
 			continue;
 		}
-		if (!is(p, n, "-cpu") && !is(p, n, "-accel") && !is(p, n, "-machine") &&
-		    !is(p, n, "-M") && !is(p, n, "-global") && !is(p, n, "-set"))
+		if (!im_word_is(p, n, "-cpu") && !im_word_is(p, n, "-accel") && !im_word_is(p, n, "-machine") &&
+		    !im_word_is(p, n, "-M") && !im_word_is(p, n, "-global") && !im_word_is(p, n, "-set"))
 			continue;
 		arg = p + n;
-		if (!(a = word(&arg, e)))
+		if (!(a = im_cmdline_word(&arg, e)))
 			break;
-		if (is(p, n, "-cpu"))
+		if (im_word_is(p, n, "-cpu"))
 			cpu_arg(o, arg, a);
-		else if (is(p, n, "-accel"))
+		else if (im_word_is(p, n, "-accel"))
 			o->kvm = prefix(arg, a, "kvm");
-		else if (is(p, n, "-global") || is(p, n, "-set"))
+		else if (im_word_is(p, n, "-global") || im_word_is(p, n, "-set"))
 			o->global = o->global || memmem(arg, a, "phys-bits", 9);
 		else if (memmem(arg, a, "accel=kvm", 9))
 			o->kvm = true;
