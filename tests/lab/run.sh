@@ -175,7 +175,7 @@ timeout -s KILL "$LIMIT" qemu-system-x86_64 \
 	-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on \
 	-virtfs local,path="$WORK",mount_tag=lab,security_model=none \
 	-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" \
-	-append "console=ttyS0,115200 intel_iommu=on panic=-1 loglevel=4 quiet" \
+	-append "console=ttyS0,115200 intel_iommu=on no_timer_check panic=-1 loglevel=4 quiet" \
 	-serial stdio < /dev/null 2>"$LAB_OUT/l0-qemu.stderr" |
 	tr -d '\r' | tee "$CONSOLE" |
 	if [ "$VERBOSE" = 1 ]; then cat; else
