@@ -98,19 +98,6 @@ int im_qmp_ask_windows(int fd, char **out, struct im_err *err)
 	return r;
 }
 
-static bool get_u64(json_object *o, const char *key, uint64_t *v)
-{
-	json_object *x;
-
-	if (!json_object_object_get_ex(o, key, &x) || !json_object_is_type(x, json_type_int))
-		return false;
-	if (json_object_get_int64(x) < 0)
-		*v = (uint64_t)json_object_get_int64(x);
-	else
-		*v = json_object_get_uint64(x);
-	return true;
-}
-
 static bool get_bool(json_object *o, const char *key)
 {
 	json_object *x;
@@ -148,7 +135,7 @@ static int parse_host(struct im_mmio *w, const char *text)
 		goto out;
 	}
 	for (i = 0; i < 4; i++)
-		if (!get_u64(o, props[i], &v[i])) {
+		if (!im_qmp_json_u64(o, props[i], &v[i])) {
 			r = set_why(w, "QEMU's host bridge did not give %s", props[i]);
 			goto out;
 		}
@@ -161,7 +148,7 @@ static int parse_host(struct im_mmio *w, const char *text)
 		r = -ENOMEM;
 		goto out;
 	}
-	w->hole64_size_known = get_u64(o, props[4], &w->hole64_size);
+	w->hole64_size_known = im_qmp_json_u64(o, props[4], &w->hole64_size);
 	w->w32 = (struct im_mmio_window){ .present = v[1] > v[0], .start = v[0], .end = v[1] };
 	w->w64 = (struct im_mmio_window){ .present = v[3] > v[2], .start = v[2], .end = v[3] };
 	w->known = true;
@@ -183,8 +170,8 @@ static int add_regions(struct im_mmio *w, size_t *cap, json_object *regs, const 
 		uint64_t bar;
 		int r;
 
-		if (!json_object_is_type(rg, json_type_object) || !get_u64(rg, "bar", &bar) ||
-		    bar > 5 || !get_u64(rg, "address", &b.gpa) || !get_u64(rg, "size", &b.size) ||
+		if (!json_object_is_type(rg, json_type_object) || !im_qmp_json_u64(rg, "bar", &bar) ||
+		    bar > 5 || !im_qmp_json_u64(rg, "address", &b.gpa) || !im_qmp_json_u64(rg, "size", &b.size) ||
 		    !b.size || !json_object_object_get_ex(rg, "type", &ty) ||
 		    strcmp(json_object_get_string(ty), "memory"))
 			continue;
@@ -213,8 +200,8 @@ static int add_devices(struct im_mmio *w, size_t *cap, json_object *devs, int de
 		uint64_t bus, slot, fn;
 		char gbdf[16];
 
-		if (!json_object_is_type(d, json_type_object) || !get_u64(d, "bus", &bus) ||
-		    !get_u64(d, "slot", &slot) || !get_u64(d, "function", &fn) ||
+		if (!json_object_is_type(d, json_type_object) || !im_qmp_json_u64(d, "bus", &bus) ||
+		    !im_qmp_json_u64(d, "slot", &slot) || !im_qmp_json_u64(d, "function", &fn) ||
 		    bus > 255 || slot > 31 || fn > 7)
 			continue;
 		snprintf(gbdf, sizeof(gbdf), "0000:%02x:%02x.%x", (unsigned int)bus,

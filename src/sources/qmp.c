@@ -160,7 +160,7 @@ struct plan {
 	char fd_names[160];		/* their ids, ", "-separated */
 };
 
-static bool jget_u64(json_object *o, const char *key, uint64_t *v)
+bool im_qmp_json_u64(json_object *o, const char *key, uint64_t *v)
 {
 	json_object *x;
 
@@ -221,9 +221,9 @@ static int plan_regions(json_object *regs, const struct im_qtree_vfio *hit,
 		int r;
 
 		if (!json_object_is_type(rg, json_type_object) ||
-		    !jget_u64(rg, "bar", &bar) || bar > 6 ||
-		    !jget_u64(rg, "address", &pb.gpa) ||
-		    !jget_u64(rg, "size", &pb.size) ||
+		    !im_qmp_json_u64(rg, "bar", &bar) || bar > 6 ||
+		    !im_qmp_json_u64(rg, "address", &pb.gpa) ||
+		    !im_qmp_json_u64(rg, "size", &pb.size) ||
 		    !json_object_object_get_ex(rg, "type", &ty)) {
 			im_err_set(err, file, 0, "query-pci: %s region %zu is malformed",
 				   gbdf, k);
@@ -263,8 +263,8 @@ static int plan_devices(json_object *devs, const struct im_qtree_vfio *q, size_t
 		char gbdf[16];
 		int r = 0;
 
-		if (!json_object_is_type(d, json_type_object) || !jget_u64(d, "bus", &bus) ||
-		    !jget_u64(d, "slot", &slot) || !jget_u64(d, "function", &fn) ||
+		if (!json_object_is_type(d, json_type_object) || !im_qmp_json_u64(d, "bus", &bus) ||
+		    !im_qmp_json_u64(d, "slot", &slot) || !im_qmp_json_u64(d, "function", &fn) ||
 		    bus > 255 || slot > 31 || fn > 7) {
 			im_err_set(err, file, 0, "query-pci: device %zu lacks bus/slot/function", i);
 			return -EINVAL;

@@ -40,6 +40,8 @@ int im_qmp_hmp(int fd, const char *cmdline, char **out, int timeout_ms,
 	       struct im_err *err);
 /* v as text in layout; wrap: as {"wrap": v} (a capture keeps {"return": ...}) */
 int im_qmp_value_text(json_object *v, enum jw_layout layout, const char *wrap, char **out);
+/* o's integer member key as a uint64 (json-c keeps values above INT64_MAX unsigned) */
+bool im_qmp_json_u64(json_object *o, const char *key, uint64_t *v);
 
 /* qmp.c: parsers */
 int im_qtree_parse_vfio(const char *text, const char *file,
