@@ -65,6 +65,7 @@ run() {
 	[ "$(cat $B/status-$name)" = 0 ] || return 0
 	opts=$(sed -n 's|^/\* options: \(.*\) \*/$|\1|p' tests/fuzz/$name.c)
 	t0=$(date +%s%N)
+	rm -f $B/crash-$name-*	# what this run finds, not an old run's
 	# the targets that build a sysroot per run: on tmpfs, 3 times faster
 	tmp=$(mktemp -d /dev/shm/iommu-map-$name.XXXXXX 2>/dev/null || mktemp -d "$PWD/$B/tmp-$name.XXXXXX")
 	# tests/lsan.supp: libpci's own allocations (pci.c leaves libpci's state
@@ -80,7 +81,14 @@ run() {
 		printf 'ok %s: %s, %s runs in %d s, %s runs/s, no crash\n' "$name" "$what" "${execs:-?}" "$t" "${rate:-?}"
 		echo 0 >$B/status-$name
 	else
-		echo "FAIL $name: exit $rc"; echo "$out" | grep -E 'ERROR|SUMMARY|Test unit written' | head -5
+		echo "FAIL $name: exit $rc"
+		# enough to reproduce from CI's log alone: the report's head, the
+		# first frames, and the input itself (base64, up to 8 KiB)
+		echo "$out" | grep -E 'ERROR|SUMMARY|Test unit written|^ *#[0-9]+ 0x' | grep -v -E '^#[0-9]+\s+(INITED|NEW|REDUCE|pulse|DONE|RELOAD)' | head -25
+		for f in $B/crash-$name-*; do
+			[ -f "$f" ] && [ "$(stat -c %s "$f")" -le 8192 ] || continue
+			echo "input $(basename "$f") (base64):"; base64 -w 100 "$f"
+		done
 		echo 1 >$B/status-$name
 	fi
 }
