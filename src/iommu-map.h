@@ -54,6 +54,13 @@ bool im_root_not_regular(int r);
 /* not regular, too large, escaping, looping: a fixture that lies; never ignored */
 bool im_root_hostile(int r);
 int im_root_readlink(const char *rel, char *buf, size_t len);	/* len or -errno */
+/*
+ * name (one component, no '/') in dirfd, a directory im_root_open opened:
+ * the same checks; in a fixture a symlink there stays beneath dirfd
+ */
+int im_root_openat(int dirfd, const char *name, int flags);
+/* im_root_read of name in dirfd, up to max bytes (-EFBIG past it) */
+int im_root_read_at(int dirfd, const char *name, size_t max, char **buf, size_t *len);
 /* reads a whole file into a NUL-terminated malloc'd buffer; -EFBIG past its bound */
 int im_root_read(const char *rel, char **buf, size_t *len);
 #define IM_BOUND_MAPS		((size_t)64 << 20)	/* proc/PID/maps */
@@ -66,8 +73,6 @@ const char *im_root_strerror(int r);
 /* err = "ROOT/rel: why" for an error r of the calls above; returns r */
 int im_root_err(struct im_err *err, const char *rel, int r);
 char *im_root_path(const char *rel);		/* sysroot-joined, for messages */
-/* no link escapes or loops, no FIFO, socket or device node below rel */
-int im_root_check_tree(const char *rel, struct im_err *err);
 void im_root_use_openat2(bool on);	/* tests: false walks as on a pre-5.6 kernel */
 
 /*
@@ -94,6 +99,7 @@ char *im_outdir_path(const struct im_outdir *o, const char *rel);	/* "DIR/rel" *
 
 /* model.c */
 void im_model_init(struct im_model *m);
+void im_device_free(struct im_device *d);	/* what it holds, not d itself */
 void im_model_free(struct im_model *m);
 void im_qmp_raw_free(struct im_qmp_raw *raw);	/* and zeroes it */
 /* the source entry of that name, or NULL */
@@ -193,7 +199,9 @@ int im_proc_find_vmms(struct im_candidate **c, size_t *n, size_t *unreadable, in
 void im_candidates_free(struct im_candidate *c, size_t n);
 
 /* pci.c */
-int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err);
+int im_pci_load(struct im_model *m, struct im_err *err);
+/* names from pci.ids for the devices shown (held, or --slot's) */
+int im_pci_names(struct im_model *m, const char *ids_file);
 
 /* memslots.c */
 int im_memslots_parse(const char *buf, size_t len, const char *file,

@@ -35,22 +35,25 @@ void im_qmp_raw_free(struct im_qmp_raw *raw)
 	memset(raw, 0, sizeof(*raw));
 }
 
+void im_device_free(struct im_device *d)
+{
+	int b;
+
+	free(d->name);
+	free(d->driver);
+	free(d->iommu_group);
+	free(d->guest_bdf);
+	free(d->qdev_id);
+	for (b = 0; b < IM_NBARS; b++)
+		free_bar(&d->bars[b]);
+}
+
 void im_model_free(struct im_model *m)
 {
 	size_t i;
-	int b;
 
-	for (i = 0; i < m->ndevices; i++) {
-		struct im_device *d = &m->devices[i];
-
-		free(d->name);
-		free(d->driver);
-		free(d->iommu_group);
-		free(d->guest_bdf);
-		free(d->qdev_id);
-		for (b = 0; b < IM_NBARS; b++)
-			free_bar(&d->bars[b]);
-	}
+	for (i = 0; i < m->ndevices; i++)
+		im_device_free(&m->devices[i]);
 	free(m->devices);
 	for (i = 0; i < m->nmaps; i++)
 		free(m->maps[i].path);

@@ -32,7 +32,13 @@ static int run_proc(struct im_load *l)
 
 static int run_pci(struct im_load *l)
 {
-	return im_pci_load(l->m, l->o->ids, l->err);
+	return im_pci_load(l->m, l->err);
+}
+
+/* after correlate, which says which devices are held: only those are named */
+static int run_pci_names(struct im_load *l)
+{
+	return im_pci_names(l->m, l->o->ids);
 }
 
 static bool want_maps_paste(const struct im_load *l)
@@ -276,6 +282,7 @@ static const struct im_stage stages[] = {
 	{ "width-checks", IM_FILL_JOINED | IM_FILL_WIDTHS, 0, true, NULL, run_width_checks },
 	{ "leaves-check", IM_FILL_CHECKS, 0, true, NULL, run_leaves_check },
 	{ "mmio-check", IM_FILL_JOINED, 0, true, NULL, run_mmio_check },
+	{ "pci-names", IM_FILL_JOINED, 0, false, want_host, run_pci_names },
 };
 
 const struct im_stage *im_pipeline_stages(size_t *n)

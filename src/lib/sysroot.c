@@ -210,9 +210,11 @@ static int beneath_open(const char *rel, int flags)
 }
 
 /* rel under the root as it resolves: live as today, a fixture beneath it */
-static int root_resolve(const char *rel, int flags)
+static int root_resolve(int dirfd, const char *rel, int flags)
 {
 	int fd;
+
+	(void)dirfd;
 
 	if (root.live) {
 		fd = openat(root.fd == AT_FDCWD ? AT_FDCWD : root.fd, rel,
@@ -222,11 +224,42 @@ static int root_resolve(const char *rel, int flags)
 	return beneath_open(rel, flags);
 }
 
-static int plain_resolve(const char *path, int flags)
+static int plain_resolve(int dirfd, const char *path, int flags)
 {
 	int fd = open(path, flags | O_CLOEXEC);
 
+	(void)dirfd;
 	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * One entry of a directory the root's resolution opened (a device's sysfs
+ * directory): live as it is; in a fixture beneath that directory, so a
+ * symlink there may lead to a sibling but never up and out (without
+ * openat2: not followed at all).
+ */
+static int at_resolve(int dirfd, const char *name, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd;
+
+	if (root.live) {
+		fd = openat(dirfd, name, flags | O_CLOEXEC);
+		return fd < 0 ? -errno : (int)fd;
+	}
+	if (have_openat2) {
+		fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != ENOSYS)
+			return -errno;
+		have_openat2 = false;
+	}
+	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : (int)fd;
 }
 
 static int not_regular(mode_t mode)
@@ -246,17 +279,18 @@ bool im_root_not_regular(int r)
  * regular file, or refused.  Directories only with O_DIRECTORY (the kernel
  * checks), links only as O_PATH.
  */
-static int open_checked(int (*resolve)(const char *, int), const char *path, int flags)
+static int open_checked(int (*resolve)(int, const char *, int), int dirfd, const char *path,
+			int flags)
 {
 	struct stat st, st2;
 	int pfd, fd;
 
 	if (flags & O_PATH)
-		return resolve(path, (flags & (O_DIRECTORY | O_NOFOLLOW)) | O_PATH);
+		return resolve(dirfd, path, (flags & (O_DIRECTORY | O_NOFOLLOW)) | O_PATH);
 	flags |= O_NONBLOCK | O_NOCTTY;
 	if (flags & O_DIRECTORY)
-		return resolve(path, flags);
-	pfd = resolve(path, O_PATH);
+		return resolve(dirfd, path, flags);
+	pfd = resolve(dirfd, path, O_PATH);
 	if (pfd < 0)
 		return pfd;
 	if (fstat(pfd, &st)) {
@@ -268,7 +302,7 @@ static int open_checked(int (*resolve)(const char *, int), const char *path, int
 	close(pfd);
 	if (!S_ISREG(st.st_mode))
 		return not_regular(st.st_mode);
-	fd = resolve(path, flags);
+	fd = resolve(dirfd, path, flags);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st2)) {
@@ -288,12 +322,34 @@ int im_root_open(const char *rel, int flags)
 {
 	while (*rel == '/')
 		rel++;
-	return open_checked(root_resolve, rel, flags);
+	return open_checked(root_resolve, -1, rel, flags);
 }
 
 int im_open_file(const char *path, int flags)
 {
-	return open_checked(plain_resolve, path, flags);
+	return open_checked(plain_resolve, -1, path, flags);
+}
+
+int im_root_openat(int dirfd, const char *name, int flags)
+{
+	if (!*name || strchr(name, '/'))
+		return -EINVAL;
+	return open_checked(at_resolve, dirfd, name, flags);
+}
+
+int im_root_read_at(int dirfd, const char *name, size_t max, char **bufp, size_t *lenp)
+{
+	struct stat st;
+	int fd = im_root_openat(dirfd, name, O_RDONLY), r;
+
+	if (fd < 0)
+		return fd;
+	if (!fstat(fd, &st) && st.st_size > 0 && (uint64_t)st.st_size > max)
+		r = -EFBIG;
+	else
+		r = im_read_fd(fd, max, bufp, lenp);
+	close(fd);
+	return r;
 }
 
 int im_root_readlink(const char *rel, char *buf, size_t len)
@@ -435,138 +491,4 @@ bool im_root_hostile(int r)
 {
 	return im_root_not_regular(r) || r == -EFBIG || r == -EXDEV ||
 	       r == -ELOOP || r == -ESTALE;
-}
-
-/* what is wrong with an entry of type mode at path (a fixture's), or 0 */
-static int refuse_type(mode_t mode, const char *path, const char *via, struct im_err *err)
-{
-	char *full;
-
-	if (S_ISREG(mode) || S_ISDIR(mode) || S_ISLNK(mode))
-		return 0;
-	full = im_root_path(path);
-	im_err_set(err, full ? full : path, 0, "%s%s", im_root_strerror(not_regular(mode)), via);
-	free(full);
-	return not_regular(mode);
-}
-
-/* the entries of a directory a symlink leads to: no FIFO, device or socket */
-static int check_entries(const char *rel, const char *linkpath, struct im_err *err)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd, ret = 0;
-
-	fd = beneath_open(rel, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
-	if (fd < 0)
-		return 0;	/* reported, if it matters, when it is opened */
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while (!ret && (de = readdir(d))) {
-		struct stat st;
-		char *path;
-
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-			continue;
-		path = im_asprintf("%s/%s", linkpath, de->d_name);
-		if (!path) {
-			ret = -ENOMEM;
-			break;
-		}
-		ret = refuse_type(st.st_mode, path, "", err);
-		free(path);
-	}
-	closedir(d);
-	return ret;
-}
-
-/*
- * Every symlink below rel must resolve beneath the root, and to a regular
- * file or a directory; no FIFO, socket or device node anywhere (fixtures
- * only).  libpci opens sysfs files itself: this is what keeps it from
- * blocking on a FIFO.
- */
-static int check_dir(const char *rel, int depth, struct im_err *err)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd, ret = 0;
-
-	if (depth > 64)
-		return 0;
-	fd = beneath_open(rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0) {
-		if (fd == -ENOENT || fd == -ENOTDIR)
-			return 0;
-		return im_root_err(err, rel, fd);
-	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return im_root_err(err, rel, -errno);
-	}
-	while (!ret && (de = readdir(d))) {
-		char *path;
-		struct stat st;
-
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
-			continue;
-		path = im_asprintf("%s/%s", rel, de->d_name);
-		if (!path) {
-			ret = -ENOMEM;
-			break;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			int lfd = beneath_open(path, O_PATH);
-			char target[PATH_MAX] = "";
-			ssize_t n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
-
-			if (n > 0)
-				target[n] = '\0';
-			if (lfd >= 0) {
-				struct stat lst;
-
-				if (!fstat(lfd, &lst)) {
-					char via[PATH_MAX + 32];
-
-					snprintf(via, sizeof(via), ", through a symlink to '%s'", target);
-					ret = refuse_type(lst.st_mode, path, via, err);
-					if (!ret && S_ISDIR(lst.st_mode))
-						ret = check_entries(path, path, err);
-				}
-				close(lfd);
-			} else if (lfd == -EXDEV || lfd == -ELOOP) {
-				char *full = im_root_path(path);
-
-				if (lfd == -ELOOP)
-					im_err_set(err, full ? full : path, 0,
-						   "symlink to '%s' is a symlink loop; not followed", target);
-				else
-					im_err_set(err, full ? full : path, 0,
-						   "symlink to '%s' leads outside the sysroot; not followed",
-						   target);
-				free(full);
-				ret = lfd;
-			}
-		} else if (S_ISDIR(st.st_mode)) {
-			ret = check_dir(path, depth + 1, err);
-		} else {
-			ret = refuse_type(st.st_mode, path, "", err);
-		}
-		free(path);
-	}
-	closedir(d);
-	return ret;
-}
-
-int im_root_check_tree(const char *rel, struct im_err *err)
-{
-	if (root.live)
-		return 0;
-	return check_dir(rel, 0, err);
 }

@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * pci.c - host devices and BARs through libpci's sysfs backend, with
- * sysfs.path under the root.  Gives the BAR HPA, size, kind, prefetch,
- * driver, IOMMU group and (from pci.ids, when present) names.
+ * pci.c - host devices and BARs, read from sysfs ourselves: each device's
+ * directory sys/bus/pci/devices/BDF is opened beneath the root once, and its
+ * vendor, device, resource and config files are read relative to it through
+ * sysroot.c's checked open (regular files only, non-blocking, bounded); the
+ * driver and iommu_group links are read, never followed.  Gives the BAR
+ * HPA, size, kind, prefetch, driver, IOMMU group and the MSI-X capability.
+ * libpci only names devices (pci.ids; hwdb live), and only the devices a
+ * view shows: im_pci_names(), after correlate has said which are held.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pci/pci.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,38 +20,246 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "findings.h"
 #include "iommu-map.h"
 
-static jmp_buf pci_fail;
-static char pci_msg[256];
+#define DEVICES "sys/bus/pci/devices"
+#define CFG_HEAD 256		/* the header and the capability list */
 
-/* libpci's error callback must not return: unwind to im_pci_load(). */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-pci_error(char *msg, ...)
+/* one device's directory, while it is read */
+struct sysdev {
+	int fd;
+	const char *bdf;
+	struct im_model *m;
+	struct im_err *err;
+};
+
+/* "ROOT/sys/bus/pci/devices/BDF/name[:line]: why" for error r; returns r */
+static int dev_err(const struct sysdev *sd, const char *name, int r)
 {
-	va_list ap;
+	char rel[400];
 
-	va_start(ap, msg);
-	vsnprintf(pci_msg, sizeof(pci_msg), msg, ap);
-	va_end(ap);
-	longjmp(pci_fail, 1);
+	snprintf(rel, sizeof(rel), DEVICES "/%s%s%s", sd->bdf, *name ? "/" : "", name);
+	return im_root_err(sd->err, rel, r);
 }
 
-static void __attribute__((format(printf, 1, 2))) pci_quiet(char *msg, ...)
+static int dev_bad(const struct sysdev *sd, const char *name, unsigned int line,
+		   const char *why)
 {
-	(void)msg;
+	char rel[400], *path;
+
+	snprintf(rel, sizeof(rel), DEVICES "/%s%s%s", sd->bdf, *name ? "/" : "", name);
+	path = im_root_path(rel);
+	im_err_set(sd->err, path ? path : rel, line, "%s", why);
+	free(path);
+	return -EINVAL;
+}
+
+/* one line of s[0..n) from *pos: its start, and its length without '\n' */
+static const char *next_line(const char *s, size_t n, size_t *pos, size_t *len)
+{
+	const char *l = s + *pos, *nl;
+
+	if (*pos >= n)
+		return NULL;
+	nl = memchr(l, '\n', n - *pos);
+	*len = nl ? (size_t)(nl - l) : n - *pos;
+	*pos += *len + (nl ? 1 : 0);
+	return l;
+}
+
+/* the next space-separated word of [*p, e) as hex */
+static int take_hex_word(const char **p, const char *e, uint64_t *v)
+{
+	const char *w;
+
+	while (*p < e && (**p == ' ' || **p == '\t'))
+		(*p)++;
+	w = *p;
+	while (*p < e && **p != ' ' && **p != '\t' && **p != '\r')
+		(*p)++;
+	return im_parse_hex(w, (size_t)(*p - w), v);
+}
+
+/* a sysfs attribute, whole; a fixture that lies (FIFO, link out, too large) is an error */
+static int read_attr(const struct sysdev *sd, const char *name, char **buf, size_t *len)
+{
+	int r = im_root_read_at(sd->fd, name, IM_BOUND_ATTR, buf, len);
+
+	return r && im_root_hostile(r) ? dev_err(sd, name, r) : r;
+}
+
+/* vendor, device: "0x1af4\n" */
+static int read_id(const struct sysdev *sd, const char *name, uint16_t *id)
+{
+	char *buf;
+	size_t len;
+	const char *p, *e;
+	uint64_t v;
+	int r = read_attr(sd, name, &buf, &len);
+
+	if (r)
+		return r;
+	p = buf;
+	e = buf + len;
+	while (e > p && (e[-1] == '\n' || e[-1] == ' '))
+		e--;
+	r = take_hex_word(&p, e, &v);
+	free(buf);
+	if (r || p != e || v > 0xffff)
+		return dev_bad(sd, name, 1, "not a 16-bit PCI ID (0xNNNN)");
+	*id = (uint16_t)v;
+	return 0;
+}
+
+/* one BAR from a resource line "start end flags" (the kernel's, in hex) */
+static int fill_bar(const struct sysdev *sd, struct im_bar *b, unsigned int line,
+		    uint64_t start, uint64_t end, uint64_t flags)
+{
+	uint64_t a = start | (flags & 0xf);	/* the BAR register's low bits */
+	char why[160];
+
+	if (!start && !end)
+		return 0;
+	if (end < start) {
+		snprintf(why, sizeof(why), "BAR %d ends (0x%" PRIx64 ") before it starts (0x%" PRIx64 ")",
+			 b->index, end, start);
+		return dev_bad(sd, "resource", line, why);
+	}
+	if (end - start == UINT64_MAX)
+		return dev_bad(sd, "resource", line, "a BAR that spans all of the 64-bit address space");
+	b->size = end - start + 1;
+	if (a & PCI_BASE_ADDRESS_SPACE_IO) {
+		b->kind = IM_BAR_IO;
+		b->hpa = a & PCI_ADDR_IO_MASK;
+	} else {
+		b->hpa = a & PCI_ADDR_MEM_MASK;
+		b->prefetch = !!(a & PCI_BASE_ADDRESS_MEM_PREFETCH);
+		b->kind = (a & PCI_BASE_ADDRESS_MEM_TYPE_MASK) == PCI_BASE_ADDRESS_MEM_TYPE_64 ?
+			IM_BAR_MEM64 : IM_BAR_MEM32;
+	}
+	if (b->size & (b->size - 1)) {
+		char subj[40];
+
+		snprintf(subj, sizeof(subj), "%s BAR%d", sd->bdf, b->index);
+		return IM_FINDING_AT(sd->m, IM_F_BAR_SIZE_ODD, subj, line, b->size);
+	}
+	return 0;
+}
+
+/* resource: one line a resource, BARs 0-5 first (then the ROM, bridge windows) */
+static int read_resource(const struct sysdev *sd, struct im_device *dev)
+{
+	char *buf;
+	size_t len, pos = 0, ll;
+	const char *l;
+	unsigned int line = 0;
+	int r = read_attr(sd, "resource", &buf, &len);
+
+	if (r)
+		return r;
+	while (!r && line < IM_NBARS && (l = next_line(buf, len, &pos, &ll))) {
+		const char *p = l, *e = l + ll;
+		uint64_t v[3];
+
+		line++;
+		dev->bars[line - 1].index = (int)line - 1;
+		if (take_hex_word(&p, e, &v[0]) || take_hex_word(&p, e, &v[1]) ||
+		    take_hex_word(&p, e, &v[2])) {
+			r = dev_bad(sd, "resource", line, "not a resource line (start end flags, in hex)");
+			break;
+		}
+		r = fill_bar(sd, &dev->bars[line - 1], line, v[0], v[1], v[2]);
+	}
+	free(buf);
+	return r;
+}
+
+static uint32_t le(const uint8_t *c, int bytes)
+{
+	uint32_t v = 0;
+
+	while (bytes--)
+		v = v << 8 | c[bytes];
+	return v;
+}
+
+/*
+ * The MSI-X capability from the config bytes that could be read (n: 64 for
+ * a user who is not root): caps_known only when the list was walked to its
+ * end inside them.
+ */
+static void parse_caps(struct im_device *dev, const uint8_t *c, size_t n)
+{
+	uint64_t seen = 0;
+	unsigned int p;
+
+	if (n < 64)
+		return;
+	if (!(le(c + PCI_STATUS, 2) & PCI_STATUS_CAP_LIST)) {
+		dev->caps_known = true;
+		return;
+	}
+	p = c[(c[PCI_HEADER_TYPE] & 0x7f) == PCI_HEADER_TYPE_CARDBUS ? PCI_CB_CAPABILITY_LIST :
+	      PCI_CAPABILITY_LIST] & ~3u;
+	for (; p; p = c[p + 1] & ~3u) {
+		uint32_t ctrl, tbl, pba;
+
+		if (p + 2 > n || (seen >> (p / 4) & 1))
+			return;		/* past what was read, or a loop: unknown */
+		seen |= 1ull << (p / 4);
+		if (c[p] == 0xff)
+			break;
+		if (c[p] != PCI_CAP_ID_MSIX)
+			continue;
+		if (p + 12 > n)
+			return;
+		ctrl = le(c + p + 2, 2);	/* message control */
+		tbl = le(c + p + PCI_MSIX_TABLE, 4);
+		pba = le(c + p + PCI_MSIX_PBA, 4);
+		dev->have_msix = true;
+		dev->msix_bar = (int)(tbl & PCI_MSIX_BIR);
+		dev->msix_table_off = tbl & ~(uint32_t)PCI_MSIX_BIR;
+		dev->msix_table_size = ((ctrl & PCI_MSIX_TABSIZE) + 1) * 16u;
+		dev->msix_pba_bar = (int)(pba & PCI_MSIX_BIR);
+		dev->msix_pba_off = pba & ~(uint32_t)PCI_MSIX_BIR;
+		dev->msix_pba_size = (((ctrl & PCI_MSIX_TABSIZE) + 1 + 63) / 64) * 8u;
+		break;
+	}
+	dev->caps_known = true;
+}
+
+/* config: as far as it can be read; a hostile file is an error, else unknown */
+static int read_config(const struct sysdev *sd, struct im_device *dev)
+{
+	uint8_t cfg[CFG_HEAD];
+	size_t n = 0;
+	int fd = im_root_openat(sd->fd, "config", O_RDONLY);
+
+	if (fd < 0)
+		return im_root_hostile(fd) ? dev_err(sd, "config", fd) : 0;
+	while (n < sizeof(cfg)) {
+		ssize_t r = pread(fd, cfg + n, sizeof(cfg) - n, (off_t)n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
+	parse_caps(dev, cfg, n);
+	return 0;
 }
 
 /* vfio-dev/vfioN under the device directory: the cdev that names it */
-static int read_cdev(const char *bdf)
+static int read_cdev(const struct sysdev *sd)
 {
-	char rel[96];
 	struct dirent *de;
 	DIR *d;
 	int fd, n = -1;
 
-	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/vfio-dev", bdf);
-	fd = im_root_open(rel, O_RDONLY | O_DIRECTORY);
+	fd = im_root_openat(sd->fd, "vfio-dev", O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return -1;
 	d = fdopendir(fd);
@@ -67,48 +281,71 @@ static int read_cdev(const char *bdf)
 	return n;
 }
 
-static char *link_name(const char *bdf, const char *link)
+/*
+ * The last component of the driver or iommu_group link (its target need not
+ * exist).  In a fixture the link must resolve beneath the root even though
+ * it is not followed: a name taken from a link to /etc would be a lie.
+ */
+static int link_name(const struct sysdev *sd, const char *link, char **out)
 {
-	char rel[128], target[4096];
-
-	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/%s", bdf, link);
-	if (im_root_readlink(rel, target, sizeof(target)) <= 0)
-		return NULL;
-	return strdup(im_basename(target));
-}
-
-/* the MSI-X capability, through libpci; 0, or a hostile config file's error */
-static int fill_msix(struct im_device *dev, struct pci_dev *d, struct im_err *err)
-{
-	struct pci_cap *cap;
-	unsigned int ctrl;
-	uint32_t tbl, pba;
-
-	char rel[96];
+	char target[4096], rel[128];
+	ssize_t n = readlinkat(sd->fd, link, target, sizeof(target) - 1);
 	int fd;
 
-	snprintf(rel, sizeof(rel), "sys/bus/pci/devices/%s/config", dev->bdf);
-	fd = im_root_open(rel, O_RDONLY);
-	if (fd < 0)
-		return im_root_hostile(fd) ? im_root_err(err, rel, fd) : 0;
-	close(fd);
-	if (!(pci_fill_info(d, PCI_FILL_CAPS) & PCI_FILL_CAPS))
+	if (n <= 0)
 		return 0;
-	dev->caps_known = true;
-	cap = pci_find_cap(d, PCI_CAP_ID_MSIX, PCI_CAP_NORMAL);
-	if (!cap)
-		return 0;
-	ctrl = pci_read_word(d, cap->addr + 2 /* message control */);
-	tbl = pci_read_long(d, cap->addr + PCI_MSIX_TABLE);
-	pba = pci_read_long(d, cap->addr + PCI_MSIX_PBA);
-	dev->have_msix = true;
-	dev->msix_bar = tbl & PCI_MSIX_BIR;
-	dev->msix_table_off = tbl & ~(uint32_t)PCI_MSIX_BIR;
-	dev->msix_table_size = ((ctrl & PCI_MSIX_TABSIZE) + 1) * 16u;
-	dev->msix_pba_bar = pba & PCI_MSIX_BIR;
-	dev->msix_pba_off = pba & ~(uint32_t)PCI_MSIX_BIR;
-	dev->msix_pba_size = (((ctrl & PCI_MSIX_TABSIZE) + 1 + 63) / 64) * 8u;
-	return 0;
+	target[n] = '\0';
+	if (!im_root_is_live()) {
+		snprintf(rel, sizeof(rel), DEVICES "/%s/%s", sd->bdf, link);
+		fd = im_root_open(rel, O_PATH);
+		if (fd == -EXDEV || fd == -ELOOP) {
+			char why[4200];
+
+			snprintf(why, sizeof(why), "symlink to '%s' %s; not followed", target,
+				 fd == -EXDEV ? "leads outside the sysroot" : "is a symlink loop");
+			return dev_bad(sd, link, 0, why);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	*out = strdup(im_basename(target));
+	return *out ? 0 : -ENOMEM;
+}
+
+/* a failure that makes the input unusable (err is set), not a file we may not read */
+static bool fatal(int r)
+{
+	return r == -EINVAL || r == -ENOMEM || im_root_hostile(r);
+}
+
+/*
+ * Everything of one device.  -errno with err set for a fixture that lies;
+ * another -errno (ENOENT, EACCES) for a file it could not read, which
+ * *what names.
+ */
+static int read_device(struct sysdev *sd, struct im_device *dev, const char **what)
+{
+	int r;
+
+	*what = "vendor";
+	r = read_id(sd, "vendor", &dev->vendor_id);
+	if (!r) {
+		*what = "device";
+		r = read_id(sd, "device", &dev->device_id);
+	}
+	if (!r) {
+		*what = "resource";
+		r = read_resource(sd, dev);
+	}
+	if (!r)
+		r = link_name(sd, "driver", &dev->driver);
+	if (!r)
+		r = link_name(sd, "iommu_group", &dev->iommu_group);
+	if (!r)
+		r = read_config(sd, dev);
+	if (!r)
+		dev->vfio_cdev = read_cdev(sd);
+	return r;
 }
 
 static int cmp_dev(const void *a, const void *b)
@@ -117,137 +354,163 @@ static int cmp_dev(const void *a, const void *b)
 		      ((const struct im_device *)b)->bdf);
 }
 
-static void fill_bars(struct im_device *dev, struct pci_dev *d)
+/* what the devices that could not be read were, for the source's detail */
+struct unread {
+	size_t n;
+	char first[PATH_MAX + 64];
+};
+
+/* the device whose entry is name: appended to *devs, or counted in u */
+static int load_one(struct im_model *m, const char *name, struct im_device **devs,
+		    size_t *n, size_t *cap, struct unread *u, struct im_err *err)
 {
-	int i;
-
-	for (i = 0; i < IM_NBARS; i++) {
-		struct im_bar *b = &dev->bars[i];
-		pciaddr_t a = d->base_addr[i];
-		pciaddr_t fl = (d->known_fields & PCI_FILL_IO_FLAGS) ? d->flags[i] : 0;
-
-		b->index = i;
-		b->size = (d->known_fields & PCI_FILL_SIZES) ? d->size[i] : 0;
-		if (!a && !b->size)
-			continue;
-		if (a & PCI_BASE_ADDRESS_SPACE_IO) {
-			b->kind = IM_BAR_IO;
-			b->hpa = a & PCI_ADDR_IO_MASK;
-			continue;
-		}
-		b->hpa = a & PCI_ADDR_MEM_MASK;
-		b->prefetch = !!(a & PCI_BASE_ADDRESS_MEM_PREFETCH);
-		b->kind = (a & PCI_BASE_ADDRESS_MEM_TYPE_MASK) ==
-			PCI_BASE_ADDRESS_MEM_TYPE_64 ? IM_BAR_MEM64 : IM_BAR_MEM32;
-		(void)fl;
-	}
-}
-
-/* what libpci and sysfs say of dev beyond its address and ids */
-static int fill_device(struct pci_access *pacc, struct pci_dev *d,
-		       struct im_device *dev, const char *ids_file, struct im_err *err)
-{
-	char name[256];
-
-	if (pci_lookup_name(pacc, name, sizeof(name),
-			    PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE |
-			    PCI_LOOKUP_NO_NUMBERS |
-			    (im_root_is_live() && !ids_file ? 0 : PCI_LOOKUP_NO_HWDB),
-			    d->vendor_id, d->device_id) &&
-	    strcmp(name, "<pci_lookup_name: buffer too small>"))
-		dev->name = strdup(name);
-	/* the link's last component: no need for its target to exist */
-	dev->driver = link_name(dev->bdf, "driver");
-	dev->iommu_group = link_name(dev->bdf, "iommu_group");
-	fill_bars(dev, d);
-	dev->vfio_cdev = read_cdev(dev->bdf);
-	return fill_msix(dev, d, err);
-}
-
-/* sys/bus/pci/devices can be read; else the "pci" source is unavailable */
-static bool pci_sysfs_present(struct im_model *m, const char *sysfs)
-{
-	int fd = im_root_open("sys/bus/pci/devices", O_RDONLY | O_DIRECTORY);
-
-	if (fd < 0) {
-		im_add_source(m, "pci", IM_SRC_UNAVAILABLE, "%s/devices: %s",
-			      sysfs, im_root_strerror(fd));
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
-int im_pci_load(struct im_model *m, const char *ids_file, struct im_err *err)
-{
-	struct pci_access *volatile pacc = NULL;
-	struct im_device *volatile devs = NULL;
-	volatile size_t n = 0;
-	size_t cap = 0;
-	char *sysfs = NULL, *fail_path = NULL;
-	struct pci_dev *d;
+	struct sysdev sd = { .m = m, .err = err };
+	char rel[300];
+	struct im_device *dev;
+	const char *what = "";
 	int r;
 
-	r = im_root_check_tree("sys", err);
+	r = im_grow((void *)devs, cap, *n + 1, sizeof(**devs));
 	if (r)
 		return r;
-	sysfs = im_root_path("sys/bus/pci");
-	if (!sysfs)
-		return -ENOMEM;
-	if (!pci_sysfs_present(m, sysfs)) {
-		free(sysfs);
-		return 0;
+	dev = &(*devs)[*n];
+	memset(dev, 0, sizeof(*dev));
+	dev->vfio_cdev = -1;
+	if (im_bdf_norm(name, strlen(name), dev->bdf)) {
+		sd.bdf = name;
+		return dev_bad(&sd, "", 0, "not a PCI address (DDDD:BB:DD.F)");
 	}
-	if (setjmp(pci_fail)) {
-		/* pacc is leaked: libpci's state is unknown after its error */
-		size_t i;
+	sd.bdf = dev->bdf;
+	snprintf(rel, sizeof(rel), DEVICES "/%s", name);	/* a link to sys/devices/... */
+	sd.fd = im_root_open(rel, O_RDONLY | O_DIRECTORY);
+	if (sd.fd < 0) {
+		r = sd.fd;
+		what = "";
+	} else {
+		r = read_device(&sd, dev, &what);
+		close(sd.fd);
+	}
+	if (r && (fatal(r) || (sd.fd < 0 && im_root_hostile(r)))) {
+		im_device_free(dev);
+		return sd.fd < 0 && !err->msg[0] ? dev_err(&sd, "", r) : r;
+	}
+	if (r) {	/* not readable: the device is left out, and said so */
+		if (!u->n++) {
+			char *path;
 
-		for (i = 0; i < n; i++) {
-			free(devs[i].name);
-			free(devs[i].driver);
-			free(devs[i].iommu_group);
+			snprintf(rel, sizeof(rel), DEVICES "/%s%s%s", name, *what ? "/" : "", what);
+			path = im_root_path(rel);
+			snprintf(u->first, sizeof(u->first), "%s: %s", path ? path : rel,
+				 strerror(-r));
+			free(path);
 		}
-		free(devs);
-		fail_path = sysfs;
-		im_add_source(m, "pci", IM_SRC_UNAVAILABLE, "libpci: %s", pci_msg);
-		free(fail_path);
+		im_device_free(dev);
 		return 0;
 	}
-	pacc = pci_alloc();
-	pacc->error = pci_error;
-	pacc->warning = pci_quiet;
-	pacc->debug = pci_quiet;
-	pacc->method = PCI_ACCESS_SYS_BUS_PCI;
-	pci_set_param(pacc, "sysfs.path", sysfs);
-	if (ids_file)
-		pci_set_name_list_path(pacc, (char *)ids_file, 0);
-	pci_init(pacc);
-	pci_scan_bus(pacc);
-	for (d = pacc->devices; d; d = d->next) {
-		struct im_device *dev;
+	(*n)++;
+	return 0;
+}
 
-		r = im_grow((void *)&devs, &cap, n + 1, sizeof(*devs));
-		if (r)
-			break;
-		dev = &devs[n];
-		memset(dev, 0, sizeof(*dev));
-		pci_fill_info(d, PCI_FILL_IDENT | PCI_FILL_BASES | PCI_FILL_SIZES |
-			      PCI_FILL_IO_FLAGS);
-		snprintf(dev->bdf, sizeof(dev->bdf), "%04x:%02x:%02x.%d",
-			 (unsigned int)d->domain, d->bus, d->dev, d->func);
-		dev->vendor_id = d->vendor_id;
-		dev->device_id = d->device_id;
-		n++;	/* counted now: freed on libpci's error from here on */
-		r = fill_device(pacc, d, dev, ids_file, err);
-		if (r)
-			break;
+/* every entry of sys/bus/pci/devices, sorted by BDF into the model */
+int im_pci_load(struct im_model *m, struct im_err *err)
+{
+	struct im_device *devs = NULL;
+	struct unread u = { 0 };
+	size_t n = 0, cap = 0, i;
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = im_root_open(DEVICES, O_RDONLY | O_DIRECTORY);
+	if (fd < 0) {
+		char *path;
+
+		if (im_root_hostile(fd))
+			return im_root_err(err, DEVICES, fd);
+		path = im_root_path(DEVICES);
+		im_add_source(m, "pci", IM_SRC_UNAVAILABLE, "%s: %s", path ? path : DEVICES,
+			      im_root_strerror(fd));
+		free(path);
+		return 0;
 	}
-	pci_cleanup(pacc);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while (!r && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			r = load_one(m, de->d_name, &devs, &n, &cap, &u, err);
+	closedir(d);
+	if (r) {
+		for (i = 0; i < n; i++)
+			im_device_free(&devs[i]);
+		free(devs);
+		return r;
+	}
 	if (n)
 		qsort(devs, n, sizeof(*devs), cmp_dev);
 	m->devices = devs;
 	m->ndevices = n;
-	im_add_source(m, "pci", IM_SRC_OK, "%zu devices", (size_t)n);
-	free(sysfs);
-	return r;
+	if (u.n)
+		im_add_source(m, "pci", IM_SRC_PARTIAL, "%zu devices; %zu could not be read (%s%s)",
+			      n, u.n, u.first, u.n > 1 ? ", ..." : "");
+	else
+		im_add_source(m, "pci", IM_SRC_OK, "%zu devices", n);
+	return 0;
+}
+
+static jmp_buf pci_fail;
+
+/* libpci's error callback must not return: unwind to im_pci_names() */
+static void __attribute__((noreturn, format(printf, 1, 2))) pci_error(char *msg, ...)
+{
+	(void)msg;
+	longjmp(pci_fail, 1);
+}
+
+static void __attribute__((format(printf, 1, 2))) pci_quiet(char *msg, ...)
+{
+	(void)msg;
+}
+
+/*
+ * Names from pci.ids (ids_file, else the system's; live without -i, the
+ * hwdb too) for the devices shown: those the target holds, or the one
+ * --slot picks.  No name stays NULL.  libpci reads nothing else: no bus
+ * scan, no sysfs (its sysfs method's init opens nothing).
+ */
+int im_pci_names(struct im_model *m, const char *ids_file)
+{
+	struct pci_access *volatile pacc = NULL;
+	size_t i;
+
+	if (setjmp(pci_fail))
+		return 0;	/* pacc is leaked: libpci's state is unknown after its error */
+	for (i = 0; i < m->ndevices; i++) {
+		struct im_device *dev = &m->devices[i];
+		char name[256];
+
+		if (dev->name || !(dev->held || (m->filter_bdf && !strcmp(dev->bdf, m->filter_bdf))))
+			continue;
+		if (!pacc) {
+			pacc = pci_alloc();
+			pacc->error = pci_error;
+			pacc->warning = pci_quiet;
+			pacc->debug = pci_quiet;
+			pacc->method = PCI_ACCESS_SYS_BUS_PCI;
+			if (ids_file)
+				pci_set_name_list_path(pacc, (char *)ids_file, 0);
+			pci_init(pacc);
+		}
+		if (pci_lookup_name(pacc, name, sizeof(name),
+				    PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS |
+				    (im_root_is_live() && !ids_file ? 0 : PCI_LOOKUP_NO_HWDB),
+				    dev->vendor_id, dev->device_id) &&
+		    strcmp(name, "<pci_lookup_name: buffer too small>"))
+			dev->name = strdup(name);
+	}
+	if (pacc)
+		pci_cleanup(pacc);
+	return 0;
 }

@@ -142,7 +142,7 @@ static void test_capture_fixture(void)
 	im_root_init(fx);
 	im_model_init(&m);
 	r = im_proc_load(&m, 2021, &err);
-	r = r ? r : im_pci_load(&m, "tests/pci.ids", &err);
+	r = r ? r : im_pci_load(&m, &err);
 	r = r ? r : im_outdir_open(&o, dir, false, &err);
 	r = r ? r : im_capture(&m, &o, &err);
 	if (r)
@@ -161,7 +161,7 @@ static void test_capture_fixture(void)
 	im_root_init(dir);
 	im_model_init(&m);
 	r = im_proc_load(&m, 2021, &err);
-	r = r ? r : im_pci_load(&m, "tests/pci.ids", &err);
+	r = r ? r : im_pci_load(&m, &err);
 	T_OK(r == 0 && m.ndevices == nd && nd, "capture: replays with the same devices");
 	im_model_free(&m);
 	im_root_init("/");

@@ -5,6 +5,7 @@
  * A FIFO is never opened (the test would hang), a loop is a loop, an
  * escape an escape, the read bound exact.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -79,6 +80,38 @@ static void cases(const char *how)
 #undef N
 }
 
+/* im_root_openat and im_root_read_at: one entry of a directory opened beneath the root */
+static void at_cases(const char *how)
+{
+	char what[96], *buf = NULL;
+	size_t len = 0;
+	int d = im_root_open("a", O_RDONLY | O_DIRECTORY), fd;
+
+	snprintf(what, sizeof(what), "%s: openat: the directory opens", how);
+	T_OK(d >= 0, what);
+	if (d < 0)
+		return;
+	snprintf(what, sizeof(what), "%s: read_at: a file, whole", how);
+	T_OK(im_root_read_at(d, "file", 64, &buf, &len) == 0 && len == 5 && !memcmp(buf, "hello", 5), what);
+	free(buf);
+	snprintf(what, sizeof(what), "%s: read_at: past its bound", how);
+	T_OK(im_root_read_at(d, "file", 4, &buf, &len) == -EFBIG, what);
+	snprintf(what, sizeof(what), "%s: openat: a fifo is refused, never opened", how);
+	T_OK(im_root_openat(d, "fifo", O_RDONLY) == -(IM_ENOTREG + (S_IFIFO >> 12)), what);
+	snprintf(what, sizeof(what), "%s: openat: a link up and out is refused", how);
+	fd = im_root_openat(d, "up", O_RDONLY);	/* walk: the link is not followed at all */
+	T_OK(fd == -EXDEV || fd == -ELOOP || fd == -(IM_ENOTREG + (S_IFLNK >> 12)), what);
+	snprintf(what, sizeof(what), "%s: openat: an absolute link is refused", how);
+	fd = im_root_openat(d, "abs", O_RDONLY);
+	T_OK(fd == -EXDEV || fd == -ELOOP || fd == -(IM_ENOTREG + (S_IFLNK >> 12)), what);
+	snprintf(what, sizeof(what), "%s: openat: a path with '/' is refused", how);
+	T_OK(im_root_openat(d, "../a/file", O_RDONLY) == -EINVAL, what);
+	snprintf(what, sizeof(what), "%s: openat: a loop is refused", how);
+	fd = im_root_openat(d, "loop1", O_RDONLY);
+	T_OK(fd == -ELOOP || fd == -EXDEV || fd == -(IM_ENOTREG + (S_IFLNK >> 12)), what);
+	close(d);
+}
+
 int main(void)
 {
 	struct im_err err = { 0 };
@@ -113,8 +146,10 @@ int main(void)
 	T_EQ_STR(im_root_strerror(-(IM_ENOTREG + (S_IFCHR >> 12))),
 		 "not a regular file (character device)", "strerror: device");
 	T_OK(strstr(im_root_strerror(-ELOOP), "symlink loop") != NULL, "strerror: loop");
-	T_OK(im_root_check_tree("c", &err) == -(IM_ENOTREG + (S_IFIFO >> 12)) &&
-	     strstr(err.msg, "fifo") && strstr(err.file, "/c/fifo"), "check_tree: a fifo named");
+	at_cases("openat2");
+	im_root_use_openat2(false);
+	at_cases("walk");
+	im_root_use_openat2(true);
 	im_root_err(&err, "proc/1/maps", -EACCES);
 	T_OK(strstr(err.file, "proc/1/maps") && strstr(err.msg, "CAP_SYS_PTRACE"), "err: EACCES names the file");
 	im_root_err(&err, "sys/x", -EFBIG);
