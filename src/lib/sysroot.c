@@ -279,10 +279,28 @@ bool im_root_not_regular(int r)
  * regular file, or refused.  Directories only with O_DIRECTORY (the kernel
  * checks), links only as O_PATH.
  */
+/* fd, opened as st said: still that regular file, or closed and refused */
+static int same_regular(int fd, const struct stat *st)
+{
+	struct stat st2;
+
+	if (fstat(fd, &st2)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	if (!S_ISREG(st2.st_mode) || st2.st_ino != st->st_ino || st2.st_dev != st->st_dev) {
+		close(fd);
+		return S_ISREG(st2.st_mode) ? -ESTALE : not_regular(st2.st_mode);
+	}
+	return fd;
+}
+
 static int open_checked(int (*resolve)(int, const char *, int), int dirfd, const char *path,
 			int flags)
 {
-	struct stat st, st2;
+	struct stat st;
 	int pfd, fd;
 
 	if (flags & O_PATH)
@@ -303,19 +321,7 @@ static int open_checked(int (*resolve)(int, const char *, int), int dirfd, const
 	if (!S_ISREG(st.st_mode))
 		return not_regular(st.st_mode);
 	fd = resolve(dirfd, path, flags);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st2)) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	if (!S_ISREG(st2.st_mode) || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev) {
-		close(fd);
-		return S_ISREG(st2.st_mode) ? -ESTALE : not_regular(st2.st_mode);
-	}
-	return fd;
+	return fd < 0 ? fd : same_regular(fd, &st);
 }
 
 int im_root_open(const char *rel, int flags)
@@ -330,11 +336,27 @@ int im_open_file(const char *path, int flags)
 	return open_checked(plain_resolve, -1, path, flags);
 }
 
+/*
+ * One component needs no O_PATH open to be checked: an fstatat of it that
+ * does not follow it says what it is, and only a symlink takes the long way.
+ */
 int im_root_openat(int dirfd, const char *name, int flags)
 {
+	struct stat st;
+	int fd;
+
 	if (!*name || strchr(name, '/'))
 		return -EINVAL;
-	return open_checked(at_resolve, dirfd, name, flags);
+	if (flags & (O_PATH | O_DIRECTORY))
+		return open_checked(at_resolve, dirfd, name, flags);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return open_checked(at_resolve, dirfd, name, flags);
+	if (!S_ISREG(st.st_mode))
+		return not_regular(st.st_mode);
+	fd = at_resolve(dirfd, name, flags | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+	return fd < 0 ? fd : same_regular(fd, &st);
 }
 
 int im_root_read_at(int dirfd, const char *name, size_t max, char **bufp, size_t *lenp)
