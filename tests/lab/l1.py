@@ -851,6 +851,13 @@ def run_scenario(name, cfg, results):
             times.append(("explain", now() - t0))
             if sc.get("move"):
                 live = move_bar(ck, tool, qmp, l2, sc, odir, live, times, t0, tr) or live
+            if sc.get("touch"):
+                # before the capture, so that it (and the fixture made of it)
+                # holds the leaves the kernel installed for the touched pages
+                touch_bar(ck, qmp, o, sc, odir)
+                if live is not None:	# the replay is compared with the BAR as touched
+                    live, _ = tool.json(["--pid", str(l2.pid), "--json"] + tr, "report-touched",
+                                        ck, "report --json after the touch")
             cap = os.path.join(tmp, "capture")
             r, dt = tool.run(["capture", "--pid", str(l2.pid), "-o", cap] + tr, "capture")
             ck.check(r.returncode in (0, 1) and os.path.isdir(cap),
@@ -865,7 +872,7 @@ def run_scenario(name, cfg, results):
                 sh(["tar", "-C", tmp, "-cf", os.path.join(odir, "capture.tar"), "capture"])
                 write(os.path.join(odir, "pid"), "%d\n" % l2.pid)
             times.append(("capture", now() - t0))
-        if sc.get("touch") and cfg.get("hooks"):
+        if sc.get("touch") and cfg.get("hooks") and not os.path.exists(os.path.join(odir, "touched")):
             touch_bar(ck, qmp, o, sc, odir)
         if cfg.get("hooks") and sc.get("no_hooks"):
             ck.info("hooks not run here: largebar runs them on the same device")
