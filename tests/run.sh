@@ -136,7 +136,7 @@ hostile memslot-field "iommu-map/memslots:5: bad gpa" "sed -i '5s/0xfc078000/0xf
 hostile memslot-short "iommu-map/memslots:5: missing field 'hva'" "sed -i '5s/ 0x7f0b5c5f4000 0x0\$//' iommu-map/memslots"
 hostile memslot-align "iommu-map/memslots:5: .*not page-aligned" "sed -i '5s/0xfc078000/0xfc078010/' iommu-map/memslots"
 hostile symlink-escape "symlink to '/etc' leads outside the sysroot" "ln -sfn /etc sys/devices/pci0000:00/0000:00:1c.0/0000:0a:00.0/driver"
-hostile symlink-dotdot "symlink to '../../../../../../../..' leads outside the sysroot" \
+hostile symlink-dotdot "iommu_group: symlink to '../../../../../../../..' is not the kernel's" \
 	"ln -sfn ../../../../../../../.. sys/devices/pci0000:00/0000:00:1c.0/0000:0a:00.0/iommu_group"
 hostile maps-link-escape "proc/2021/maps: .*(outside|Invalid cross-device link)" "rm $M && ln -s /proc/self/maps $M"
 hostile no-process "no process under .* holds a vfio" "rm -rf proc/2021"

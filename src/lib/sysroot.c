@@ -339,39 +339,95 @@ int im_open_file(const char *path, int flags)
 /*
  * One component needs no O_PATH open to be checked: an fstatat of it that
  * does not follow it says what it is, and only a symlink takes the long way.
+ * *st: what the open file is.
  */
-int im_root_openat(int dirfd, const char *name, int flags)
+static int openat_st(int dirfd, const char *name, int flags, struct stat *st)
 {
-	struct stat st;
 	int fd;
 
 	if (!*name || strchr(name, '/'))
 		return -EINVAL;
-	if (flags & (O_PATH | O_DIRECTORY))
-		return open_checked(at_resolve, dirfd, name, flags);
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
-		return -errno;
-	if (S_ISLNK(st.st_mode))
-		return open_checked(at_resolve, dirfd, name, flags);
-	if (!S_ISREG(st.st_mode))
-		return not_regular(st.st_mode);
-	fd = at_resolve(dirfd, name, flags | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
-	return fd < 0 ? fd : same_regular(fd, &st);
+	if (!(flags & (O_PATH | O_DIRECTORY))) {
+		if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW))
+			return -errno;
+		if (!S_ISLNK(st->st_mode)) {
+			if (!S_ISREG(st->st_mode))
+				return not_regular(st->st_mode);
+			fd = at_resolve(dirfd, name, flags | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW);
+			return fd < 0 ? fd : same_regular(fd, st);
+		}
+	}
+	fd = open_checked(at_resolve, dirfd, name, flags);
+	if (fd >= 0 && !(flags & (O_PATH | O_DIRECTORY)) && fstat(fd, st)) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
 }
 
+int im_root_openat(int dirfd, const char *name, int flags)
+{
+	struct stat st;
+
+	return openat_st(dirfd, name, flags, &st);
+}
+
+/*
+ * A sysfs attribute comes whole in one read, and a fixture's regular file
+ * ends where a read comes back short: one read of up to its size + 1 is
+ * enough, with no read of the end and no 64K buffer.  (Not for /proc's
+ * seq files, which come a page a read: im_root_read reads those.)
+ */
 int im_root_read_at(int dirfd, const char *name, size_t max, char **bufp, size_t *lenp)
 {
 	struct stat st;
-	int fd = im_root_openat(dirfd, name, O_RDONLY), r;
+	size_t cap, len = 0;
+	char *buf, *n;
+	int fd = openat_st(dirfd, name, O_RDONLY, &st), e = 0;
 
 	if (fd < 0)
 		return fd;
-	if (!fstat(fd, &st) && st.st_size > 0 && (uint64_t)st.st_size > max)
-		r = -EFBIG;
-	else
-		r = im_read_fd(fd, max, bufp, lenp);
+	if (st.st_size > 0 && (uint64_t)st.st_size > max) {
+		close(fd);
+		return -EFBIG;
+	}
+	cap = (st.st_size > 0 ? (size_t)st.st_size : 4096) + 2;
+	buf = malloc(cap);
+	while (buf) {
+		ssize_t r = read(fd, buf + len, cap - 1 - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			e = -errno;
+			break;
+		}
+		len += (size_t)r;
+		if (len > max) {
+			e = -EFBIG;
+			break;
+		}
+		if (len < cap - 1)	/* short: the end */
+			break;
+		n = realloc(buf, cap = cap * 2 > max + 2 ? max + 2 : cap * 2);
+		if (!n)
+			free(buf);
+		buf = n;
+	}
 	close(fd);
-	return r;
+	if (!buf)
+		return -ENOMEM;
+	if (e) {
+		free(buf);
+		return e;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	if (lenp)
+		*lenp = len;
+	return 0;
 }
 
 int im_root_readlink(const char *rel, char *buf, size_t len)

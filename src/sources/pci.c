@@ -282,33 +282,37 @@ static int read_cdev(const struct sysdev *sd)
 }
 
 /*
- * The last component of the driver or iommu_group link (its target need not
- * exist).  In a fixture the link must resolve beneath the root even though
- * it is not followed: a name taken from a link to /etc would be a lie.
+ * The last component of the driver or iommu_group link, which is read and
+ * never followed (its target need not exist in a fixture).  The kernel's
+ * links are relative and end in .../drivers/NAME and .../iommu_groups/N; a
+ * link that does not (to /etc, to "..") would give a name that is a lie,
+ * and is bad input.
  */
-static int link_name(const struct sysdev *sd, const char *link, char **out)
+static int link_name(const struct sysdev *sd, const char *link, const char *parent, char **out)
 {
-	char target[4096], rel[128];
+	char target[4096], why[4200];
+	const char *base, *up;
+	size_t bo, plen = strlen(parent);
 	ssize_t n = readlinkat(sd->fd, link, target, sizeof(target) - 1);
-	int fd;
 
 	if (n <= 0)
 		return 0;
 	target[n] = '\0';
-	if (!im_root_is_live()) {
-		snprintf(rel, sizeof(rel), DEVICES "/%s/%s", sd->bdf, link);
-		fd = im_root_open(rel, O_PATH);
-		if (fd == -EXDEV || fd == -ELOOP) {
-			char why[4200];
-
-			snprintf(why, sizeof(why), "symlink to '%s' %s; not followed", target,
-				 fd == -EXDEV ? "leads outside the sysroot" : "is a symlink loop");
-			return dev_bad(sd, link, 0, why);
-		}
-		if (fd >= 0)
-			close(fd);
+	base = im_basename(target);
+	bo = (size_t)(base - target);
+	up = bo > plen ? base - plen - 1 : NULL;
+	if (target[0] == '/') {
+		snprintf(why, sizeof(why), "symlink to '%s' leads outside the sysroot; not followed",
+			 target);
+		return dev_bad(sd, link, 0, why);
 	}
-	*out = strdup(im_basename(target));
+	if (!*base || !strcmp(base, ".") || !strcmp(base, "..") || !up ||
+	    strncmp(up, parent, plen) || (up > target && up[-1] != '/')) {
+		snprintf(why, sizeof(why), "symlink to '%s' is not the kernel's (.../%s/NAME)", target,
+			 parent);
+		return dev_bad(sd, link, 0, why);
+	}
+	*out = strdup(base);
 	return *out ? 0 : -ENOMEM;
 }
 
@@ -338,12 +342,12 @@ static int read_device(struct sysdev *sd, struct im_device *dev, const char **wh
 		r = read_resource(sd, dev);
 	}
 	if (!r)
-		r = link_name(sd, "driver", &dev->driver);
+		r = link_name(sd, "driver", "drivers", &dev->driver);
 	if (!r)
-		r = link_name(sd, "iommu_group", &dev->iommu_group);
+		r = link_name(sd, "iommu_group", "iommu_groups", &dev->iommu_group);
 	if (!r)
 		r = read_config(sd, dev);
-	if (!r)
+	if (!r && dev->driver && !strcmp(dev->driver, "vfio-pci"))	/* only vfio-pci has one */
 		dev->vfio_cdev = read_cdev(sd);
 	return r;
 }

@@ -237,6 +237,17 @@ static void links(void)
 	T_OK(load(&m, &err) < 0 && strstr(err.file, "0000:00:05.0/driver") &&
 	     strstr(err.msg, "outside the sysroot"), "a driver link out of the root: an error, not 'etc'");
 	im_model_free(&m);
+	sh("ln -sfn ../../../bus/pci/drivers/vfio-pci %s/sys/devices/pci0000:00/0000:00:05.0/driver", top);
+	sh("ln -sfn ../../../../.. %s/sys/devices/pci0000:00/0000:00:05.0/iommu_group", top);
+	T_OK(load(&m, &err) < 0 && strstr(err.file, "0000:00:05.0/iommu_group") &&
+	     strstr(err.msg, "not the kernel's (.../iommu_groups/NAME)"),
+	     "an IOMMU group link to '..': an error, not group '..'");
+	im_model_free(&m);
+	sh("ln -sfn ../../../kernel/iommu_groups/7 %s/sys/devices/pci0000:00/0000:00:05.0/iommu_group", top);
+	sh("ln -sfn ../../../bus/pci/vfio-pci %s/sys/devices/pci0000:00/0000:00:05.0/driver", top);
+	T_OK(load(&m, &err) < 0 && strstr(err.file, "0000:00:05.0/driver") && strstr(err.msg, "drivers/NAME"),
+	     "a driver link without drivers/: not the kernel's");
+	im_model_free(&m);
 }
 
 int main(void)
