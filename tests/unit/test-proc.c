@@ -76,6 +76,16 @@ static void test_lifecycle(void)
 	r = load_copy(&m, "echo '2021 (a) Z b) S 1 2021 2021 0 -1 4194560 0' >proc/2021/stat", &e);
 	T_OK(r == 0 && m.kvm_vm == IM_TRI_YES, "stat: a comm holding ') Z' is read to its last ')'; runs");
 	im_model_free(&m);
+	/* a fixture whose stat says it runs is still a fixture: torn maps are bad input, read once */
+	r = load_copy(&m, "sed -i '8s/^7f0a5be00000/56540e000000/' proc/2021/maps", &e);
+	T_OK(r == -EINVAL && strstr(e.file, "proc/2021/maps") && e.line == 8 &&
+	     strstr(e.msg, "overlaps or is out of order"), "fixture: torn maps are bad input, file and line named (no retry)");
+	im_model_free(&m);
+	r = load_copy(&m, "true", &e);
+	T_OK(r == 0 && m.maps_tries == 0 && m.maps_text && m.maps_len && m.nmaps,
+	     "fixture: read once; the maps text kept for capture");
+	T_OK(m.nsources && !strstr(m.sources[0].detail, "alike on try"), "fixture: no word of tries");
+	im_model_free(&m);
 	r = load_copy(&m, "echo 'garbage' >proc/2021/stat", &e);
 	T_OK(r == -EINVAL && strstr(e.file, "proc/2021/stat") && e.line == 1, "stat: garbage names stat:1");
 	im_model_free(&m);
@@ -83,6 +93,48 @@ static void test_lifecycle(void)
 	if (system(e.msg))
 		printf("# could not remove %s\n", tmp);
 	im_root_init("/");
+}
+
+/* where two reads of a maps file differ: the decision to read again */
+static void test_maps_diff(void)
+{
+	static const char a[] = "1000-2000 r--p 0 00:00 0\n2000-3000 rw-p 0 00:00 0\n3000-4000 r--p 0 00:00 0\n";
+	char b[sizeof(a)];
+
+	T_EQ_U64(im_proc_maps_diff(a, strlen(a), a, strlen(a)), 0, "maps diff: alike");
+	T_EQ_U64(im_proc_maps_diff("", 0, "", 0), 0, "maps diff: both empty: alike");
+	memcpy(b, a, sizeof(a));
+	b[strlen(a) - 3] = '1';		/* the last line's inode */
+	T_EQ_U64(im_proc_maps_diff(a, strlen(a), b, strlen(b)), 3, "maps diff: the last line changed: 3");
+	b[0] = '0';
+	T_EQ_U64(im_proc_maps_diff(a, strlen(a), b, strlen(b)), 1, "maps diff: the first byte: line 1");
+	T_EQ_U64(im_proc_maps_diff(a, strlen(a), a, 25), 2, "maps diff: a line unmapped at the end: 2");
+	T_EQ_U64(im_proc_maps_diff(a, 25, a, strlen(a)), 2, "maps diff: a line mapped at the end: 2");
+	T_EQ_U64(im_proc_maps_diff(a, strlen(a), "", 0), 1, "maps diff: all gone: 1");
+	T_EQ_U64(im_proc_maps_diff(a, 50, a + 25, 25), 1, "maps diff: the first line unmapped: 1");
+}
+
+/*
+ * this process, live: a snapshot within the tries (the reader's own first
+ * buffers may move its heap, so the first try can differ)
+ */
+static void test_self(void)
+{
+	struct im_model m;
+	struct im_err e = { 0 };
+	int r;
+
+	if (im_root_init("/")) {
+		printf("skip live self: no /\n");
+		return;
+	}
+	im_model_init(&m);
+	r = im_proc_load(&m, (int)getpid(), &e);
+	if (r)
+		printf("# %s: %s\n", e.file, e.msg);
+	T_OK(r == 0 && m.maps_tries >= 1 && m.maps_tries <= IM_PROC_TRIES && m.nmaps && m.maps_text &&
+	     strlen(m.maps_text) == m.maps_len, "live self: a snapshot, two maps reads alike");
+	im_model_free(&m);
 }
 
 int main(void)
@@ -128,6 +180,8 @@ int main(void)
 	T_OK(!im_proc_parse_fdinfo("pos:\t0\nvfio-device-syspath: /sys/devices/pci0000:e0/0000:e8:00.0\n", &sp) &&
 	     sp && !strcmp(sp, "/sys/devices/pci0000:e0/0000:e8:00.0"), "fdinfo syspath (6.18)");
 	free(sp);
+	test_maps_diff();
+	test_self();
 	test_lifecycle();
 	T_DONE();
 }
