@@ -283,10 +283,10 @@ static void warn_skips(const struct im_scan_skips *s)
 		w += (size_t)snprintf(why + w, sizeof(why) - w, "%zu %s%s", s->denied,
 				      strerror(-s->denied_why), ": need root or CAP_SYS_PTRACE");
 	if (s->exited && w < sizeof(why))
-		w += (size_t)snprintf(why + w, sizeof(why) - w, "%s%zu exited while they were read",
+		w += (size_t)snprintf(why + w, sizeof(why) - w, "%s%zu exited while read",
 				      w ? "; " : "", s->exited);
 	if (s->changing && w < sizeof(why))
-		snprintf(why + w, sizeof(why) - w, "%s%zu kept changing their mappings (%d tries)",
+		snprintf(why + w, sizeof(why) - w, "%s%zu whose maps kept changing (%d tries)",
 			 w ? "; " : "", s->changing, IM_PROC_TRIES);
 	warnmsg("%zu process%s could not be read (%s): a VMM among them is not seen; give --pid",
 		total, total == 1 ? "" : "es", why);

@@ -591,6 +591,12 @@ static int scan_one(int pid, unsigned int *vf, unsigned int *vm, char **comm)
 		r = scan_maps(pid, vm);
 	if (!*vf && !*vm && (perm == -EACCES || perm == -EPERM || perm == -ENOENT))
 		r = perm;	/* the fds said why first */
+	if (r == -EACCES || r == -EPERM) {
+		char state;
+
+		if (proc_state(pid, &state, &e) <= 0)
+			r = -ESRCH;	/* an exiting process denies what it no longer has */
+	}
 	snprintf(rel, sizeof(rel), "proc/%d/comm", pid);
 	if (*vf || *vm)
 		read_small(rel, comm, &e);
