@@ -71,7 +71,10 @@ static const char doc[] =
 	"\n"
 	"Exit status:\n"
 	"  0  EXIT_OK        everything asked for was read and correlated\n"
-	"  1  EXIT_PARTIAL   a partial picture: some source unavailable (see sources)\n"
+	"  1  EXIT_PARTIAL   a partial picture: some source unavailable (see sources);\n"
+	"                   or none: \"the target kept changing its mappings\" (a live\n"
+	"                   target's maps, read 5 times around its fds, never\n"
+	"                   alike): run again\n"
 	"  2  EXIT_BAD       failure: bad input, target gone, nothing to report;\n"
 	"                   bad input is one line naming the file: a bad line,\n"
 	"                   a FIFO or device node, a file too large, a symlink\n"
@@ -264,20 +267,43 @@ static int die_err(const struct im_err *e, int r)
 	return EXIT_BAD;
 }
 
+/*
+ * The processes the scan could not tell, on one line, like a partial source:
+ * a VMM may be among them.
+ */
+static void warn_skips(const struct im_scan_skips *s)
+{
+	size_t total = s->denied + s->exited + s->changing;
+	char why[256] = "";
+	size_t w = 0;
+
+	if (!total)
+		return;
+	if (s->denied)
+		w += (size_t)snprintf(why + w, sizeof(why) - w, "%zu %s%s", s->denied,
+				      strerror(-s->denied_why), ": need root or CAP_SYS_PTRACE");
+	if (s->exited && w < sizeof(why))
+		w += (size_t)snprintf(why + w, sizeof(why) - w, "%s%zu exited while read",
+				      w ? "; " : "", s->exited);
+	if (s->changing && w < sizeof(why))
+		snprintf(why + w, sizeof(why) - w, "%s%zu whose maps kept changing (%d tries)",
+			 w ? "; " : "", s->changing, IM_PROC_TRIES);
+	warnmsg("%zu process%s could not be read (%s): a VMM among them is not seen; give --pid",
+		total, total == 1 ? "" : "es", why);
+}
+
 static int pick_pid(struct args *a)
 {
 	struct im_candidate *c = NULL;
-	size_t n = 0, i, unreadable = 0;
-	int why = 0, r = im_proc_find_vmms(&c, &n, &unreadable, &why);
+	struct im_scan_skips skips;
+	size_t n = 0, i;
+	int r = im_proc_find_vmms(&c, &n, &skips);
 
 	if (r) {
 		warnmsg("%s/proc: %s", im_root(), strerror(-r));
 		return -EXIT_BAD;
 	}
-	if (unreadable)	/* one line, like a partial source: a VMM may be among them */
-		warnmsg("%zu processes could not be read (%s%s): a VMM among them is not seen; give --pid",
-			unreadable, strerror(-why),
-			why == -EACCES || why == -EPERM ? ": need root or CAP_SYS_PTRACE" : "");
+	warn_skips(&skips);
 	if (n == 1) {
 		a->pid = c[0].pid;
 		im_candidates_free(c, n);
@@ -500,6 +526,8 @@ int main(int argc, char **argv)
 	r = load_model(&m, &a, slot, paste, &err);
 	if (r) {
 		ret = die_err(&err, r);
+		if (r == -EAGAIN)	/* the target kept changing its mappings: a retry may do */
+			ret = EXIT_PARTIAL;
 		goto out;
 	}
 	ret = dispatch(&m, &a, &out, &err, warn_sources(&m));

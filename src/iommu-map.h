@@ -190,12 +190,24 @@ int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 		       struct im_map **maps, size_t *nmaps, struct im_err *err);
 /* VmPTE of a proc/PID/status text, in bytes: 0, -ENOENT (no line) or -EINVAL */
 int im_proc_parse_vmpte(const char *buf, size_t len, uint64_t *bytes);
-/* -ESRCH, err "ROOT/proc/PID: the target exited ...": a zombie, or gone while read */
+/*
+ * A live target is read as maps, fds and fdinfo, then maps again, until the
+ * two maps reads are alike (and the first is in order): at most this many
+ * times.  A fixture is read once.
+ */
+#define IM_PROC_TRIES 5
+/* two reads of a maps file: 0 alike, else the first line (from 1) where they differ */
+unsigned int im_proc_maps_diff(const char *a, size_t alen, const char *b, size_t blen);
+/*
+ * -ESRCH, err "ROOT/proc/PID: the target exited ...": a zombie, or gone while read;
+ * -EAGAIN, err "pid PID: the target kept changing its mappings (N tries)": live
+ * only, the maps read IM_PROC_TRIES times were never alike (a retry may do)
+ */
 int im_proc_load(struct im_model *m, int pid, struct im_err *err);
 /* 0: the target im_proc_load saw running still runs (or was not seen so); else as above */
 int im_proc_check_running(const struct im_model *m, struct im_err *err);
-/* *unreadable: processes whose fds could not be listed, *why: the first error */
-int im_proc_find_vmms(struct im_candidate **c, size_t *n, size_t *unreadable, int *why);
+/* processes holding vfio fds or mmaps; *skips: those that could not be told, by why */
+int im_proc_find_vmms(struct im_candidate **c, size_t *n, struct im_scan_skips *skips);
 void im_candidates_free(struct im_candidate *c, size_t n);
 
 /* pci.c */

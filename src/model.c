@@ -58,6 +58,7 @@ void im_model_free(struct im_model *m)
 	for (i = 0; i < m->nmaps; i++)
 		free(m->maps[i].path);
 	free(m->maps);
+	free(m->maps_text);
 	for (i = 0; i < m->nfds; i++) {
 		free(m->fds[i].target);
 		free(m->fds[i].syspath);

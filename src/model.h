@@ -306,6 +306,14 @@ struct im_candidate {
 	unsigned int vfio_fds, vfio_maps;
 };
 
+/* The processes the scan for candidates could not tell, by why: a VMM among them is not seen. */
+struct im_scan_skips {
+	size_t denied;			/* fds and maps unreadable */
+	int denied_why;			/* -EACCES or -EPERM */
+	size_t exited;			/* gone while the scan read them */
+	size_t changing;		/* maps torn IM_PROC_TRIES times */
+};
+
 struct im_model {
 	/* target */
 	bool paste;			/* no target and no host: only what pastes say */
@@ -318,6 +326,11 @@ struct im_model {
 	enum im_tri kvm_vm;		/* an anon_inode:kvm-vm fd is held; unknown: */
 	char *kvm_vm_why;		/* the fds were not (all) read, and why */
 	bool running;			/* proc/PID/stat said it ran when first read */
+	/* the maps text the model was read from (capture writes it), and on
+	 * which read of a live target two maps reads were alike (0: one read) */
+	char *maps_text;
+	size_t maps_len;
+	unsigned int maps_tries;
 	/* VmPTE of proc/PID/status: the target's page tables, in bytes */
 	bool vmpte_known;
 	uint64_t vmpte;

@@ -13,8 +13,9 @@
 #include <unistd.h>
 #include "iommu-map.h"
 
-int im_proc_parse_maps(const char *buf, size_t len, const char *file,
-		       struct im_map **mapsp, size_t *nmapsp, struct im_err *err)
+/* *torn (when not NULL): the error is a line out of order, which live is a race */
+static int parse_maps(const char *buf, size_t len, const char *file,
+		      struct im_map **mapsp, size_t *nmapsp, bool *torn, struct im_err *err)
 {
 	const char *p = buf, *end = buf + len;
 	struct im_map *maps = NULL;
@@ -55,6 +56,8 @@ int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 				   "mapping overlaps or is out of order with line %u",
 				   maps[n - 1].line);
 			free(maps[n].path);
+			if (torn)
+				*torn = true;
 			r = -EINVAL;
 			break;
 		}
@@ -70,6 +73,24 @@ int im_proc_parse_maps(const char *buf, size_t len, const char *file,
 	*mapsp = maps;
 	*nmapsp = n;
 	return 0;
+}
+
+int im_proc_parse_maps(const char *buf, size_t len, const char *file,
+		       struct im_map **mapsp, size_t *nmapsp, struct im_err *err)
+{
+	return parse_maps(buf, len, file, mapsp, nmapsp, NULL, err);
+}
+
+unsigned int im_proc_maps_diff(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t i, n = alen < blen ? alen : blen;
+	unsigned int line = 1;
+
+	if (alen == blen && !memcmp(a, b, n))
+		return 0;
+	for (i = 0; i < n && a[i] == b[i]; i++)
+		line += a[i] == '\n';
+	return line;
 }
 
 static char *trimmed(char *s)
@@ -325,25 +346,15 @@ static int load_vmpte(struct im_model *m, int pid, struct im_err *err)
 	return m->vmpte_why ? 0 : -ENOMEM;
 }
 
-int im_proc_load(struct im_model *m, int pid, struct im_err *err)
+/* proc/PID/maps as read: 0, or -errno with err set (-ESRCH: it exited) */
+static int read_maps(int pid, int running, char **bufp, size_t *lenp, struct im_err *err)
 {
-	char rel[64], *buf, *file, state = '?';
-	size_t len;
-	int r, perm = 0, running;
+	char rel[64], *buf = NULL;
+	size_t len = 0;
+	int r;
 
-	m->pid = pid;
-	m->running = false;
-	free(m->kernel);
-	r = read_small("proc/sys/kernel/osrelease", &m->kernel, err);
-	if (r)
-		return r;
-	/* a zombie reads as a process with no maps and no fds: never a picture */
-	running = proc_state(pid, &state, err);
-	if (running == 0)
-		return exited(err, pid, state, "");
-	if (running < 0 && running != -ENOENT)
-		return running;
-	m->running = running == 1;
+	*bufp = NULL;
+	*lenp = 0;
 	snprintf(rel, sizeof(rel), "proc/%d/maps", pid);
 	r = im_root_read(rel, &buf, &len);
 	if (r == 0 && len == 0 && running == 1) {
@@ -362,10 +373,124 @@ int im_proc_load(struct im_model *m, int pid, struct im_err *err)
 			strncat(err->msg, " (no such process)", sizeof(err->msg) - strlen(err->msg) - 1);
 		return r;
 	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+static void free_maps(struct im_model *m)
+{
+	while (m->nmaps)
+		free(m->maps[--m->nmaps].path);
+	free(m->maps);
+	m->maps = NULL;
+	free(m->maps_text);
+	m->maps_text = NULL;
+	m->maps_len = 0;
+}
+
+/*
+ * One try: maps into m, then the fds and fdinfo; live, a second maps read,
+ * and *diff: the first line where it differs (0: alike).  *torn: the first
+ * read was out of order (live only: a fixture's is bad input).
+ */
+static int read_once(struct im_model *m, int pid, int running, bool live, bool *torn,
+		     unsigned int *diff, int *perm, struct im_err *err)
+{
+	char rel[64], *file, *again;
+	size_t alen;
+	int r;
+
+	free_maps(m);
+	r = read_maps(pid, running, &m->maps_text, &m->maps_len, err);
+	if (r)
+		return r;
+	snprintf(rel, sizeof(rel), "proc/%d/maps", pid);
 	file = im_root_path(rel);
-	r = im_proc_parse_maps(buf, len, file ? file : rel, &m->maps, &m->nmaps, err);
-	free(buf);
+	r = parse_maps(m->maps_text, m->maps_len, file ? file : rel, &m->maps, &m->nmaps,
+		       live ? torn : NULL, err);
 	free(file);
+	if (r)
+		return r;
+	*perm = 0;
+	r = load_fds(m, pid, perm, err);
+	if (r || !live)
+		return r;
+	r = read_maps(pid, running, &again, &alen, err);
+	if (r)
+		return r;
+	*diff = im_proc_maps_diff(m->maps_text, m->maps_len, again, alen);
+	free(again);
+	return 0;
+}
+
+/*
+ * The maps, fds and fdinfo as one snapshot: live, tried until two maps reads
+ * around the fds are alike, at most IM_PROC_TRIES times, else -EAGAIN (or
+ * -ESRCH, if it exited meanwhile).  A fixture is read once.
+ */
+static int load_snapshot(struct im_model *m, int pid, int running, int *perm, struct im_err *err)
+{
+	bool live = running == 1 && im_root_is_live();
+	char who[32];
+	unsigned int t;
+	int r;
+
+	for (t = 1; t <= IM_PROC_TRIES; t++) {
+		unsigned int diff = 0;
+		bool torn = false;
+
+		r = read_once(m, pid, running, live, &torn, &diff, perm, err);
+		if (torn || (!r && diff))
+			continue;
+		m->maps_tries = live ? t : 0;
+		return r;
+	}
+	free_maps(m);
+	r = check_running(pid, err);	/* gone while it churned: that, not the churn */
+	if (r)
+		return r;
+	snprintf(who, sizeof(who), "pid %d", pid);
+	im_err_set(err, who, 0, "the target kept changing its mappings (%d tries)", IM_PROC_TRIES);
+	return -EAGAIN;
+}
+
+static int add_proc_source(struct im_model *m, int perm)
+{
+	char again[96] = "";
+
+	if (m->maps_tries > 1)
+		snprintf(again, sizeof(again), "; the maps changed while they were read, alike on try %u of %d",
+			 m->maps_tries, IM_PROC_TRIES);
+	if (perm)
+		return im_add_source(m, "proc", IM_SRC_PARTIAL,
+				     "maps: %zu lines; fd: %s%s: devices are known only from maps offsets, and whether it uses KVM is unknown%s",
+				     m->nmaps, strerror(-perm),
+				     perm == -EACCES || perm == -EPERM ? " (need root or CAP_SYS_PTRACE)" : "",
+				     again);
+	return im_add_source(m, "proc", IM_SRC_OK, "maps: %zu lines, fds: %zu%s",
+			     m->nmaps, m->nfds, again);
+}
+
+int im_proc_load(struct im_model *m, int pid, struct im_err *err)
+{
+	char rel[64], state = '?';
+	int r, perm = 0, running;
+
+	m->pid = pid;
+	m->running = false;
+	free(m->kernel);
+	r = read_small("proc/sys/kernel/osrelease", &m->kernel, err);
+	if (r)
+		return r;
+	/* a zombie reads as a process with no maps and no fds: never a picture */
+	running = proc_state(pid, &state, err);
+	if (running == 0)
+		return exited(err, pid, state, "");
+	if (running < 0 && running != -ENOENT)
+		return running;
+	m->running = running == 1;
+	r = load_snapshot(m, pid, running, &perm, err);
 	if (r)
 		return r;
 	snprintf(rel, sizeof(rel), "proc/%d/comm", pid);
@@ -378,22 +503,13 @@ int im_proc_load(struct im_model *m, int pid, struct im_err *err)
 	r = read_small(rel, &m->cmdline, err);
 	if (r)
 		return r;
-	r = load_fds(m, pid, &perm, err);
-	if (r)
-		return r;
 	r = load_vmpte(m, pid, err);
 	if (r)
 		return r;
 	/* read all of it before it exited (or while it was exiting): no picture */
 	if (running == 1 && (r = check_running(pid, err)))
 		return r;
-	if (perm)
-		return im_add_source(m, "proc", IM_SRC_PARTIAL,
-				     "maps: %zu lines; fd: %s%s: devices are known only from maps offsets, and whether it uses KVM is unknown",
-				     m->nmaps, strerror(-perm),
-				     perm == -EACCES || perm == -EPERM ? " (need root or CAP_SYS_PTRACE)" : "");
-	return im_add_source(m, "proc", IM_SRC_OK, "maps: %zu lines, fds: %zu",
-			     m->nmaps, m->nfds);
+	return add_proc_source(m, perm);
 }
 
 void im_candidates_free(struct im_candidate *c, size_t n)
@@ -404,10 +520,95 @@ void im_candidates_free(struct im_candidate *c, size_t n)
 }
 
 /*
- * Processes under the root that hold vfio device fds or vfio mmaps; and how
- * many could not be told (fds and maps unreadable: EACCES, EPERM), with why.
+ * The scan's look at a process without vfio fds: *vm, its vfio mmaps.  Live,
+ * a torn maps is read again (-EAGAIN after IM_PROC_TRIES); -errno.
  */
-int im_proc_find_vmms(struct im_candidate **cp, size_t *np, size_t *unreadable, int *why)
+static int scan_maps(int pid, unsigned int *vm)
+{
+	char rel[64], *buf;
+	struct im_map *maps;
+	struct im_err e;
+	size_t len, n;
+	unsigned int t;
+	int r = 0;
+
+	snprintf(rel, sizeof(rel), "proc/%d/maps", pid);
+	for (t = 0; t < IM_PROC_TRIES; t++) {
+		bool torn = false;
+
+		r = im_root_read(rel, &buf, &len);
+		if (r)
+			return r;
+		r = parse_maps(buf, len, rel, &maps, &n, im_root_is_live() ? &torn : NULL, &e);
+		free(buf);
+		if (torn) {
+			r = -EAGAIN;
+			continue;
+		}
+		if (r)
+			return r;
+		while (n) {
+			*vm += maps[--n].vfio;
+			free(maps[n].path);
+		}
+		free(maps);
+		return 0;
+	}
+	return r;
+}
+
+/* one process the scan could not tell, counted by why (r: its fds' or maps' error) */
+static void skipped(struct im_scan_skips *s, int r)
+{
+	if (r == -EACCES || r == -EPERM) {
+		s->denied++;
+		s->denied_why = s->denied_why ? s->denied_why : r;
+	} else if (r == -ENOENT || r == -ESRCH) {
+		s->exited++;
+	} else if (r == -EAGAIN) {
+		s->changing++;
+	}
+}
+
+/* the vfio fds, then (with none) the vfio mmaps of process pid: 0, or why not */
+static int scan_one(int pid, unsigned int *vf, unsigned int *vm, char **comm)
+{
+	struct im_model pm;
+	struct im_err e;
+	char rel[64];
+	int perm = 0, r;
+	size_t i;
+
+	im_model_init(&pm);
+	/* fds first: a broken maps file still names its process */
+	r = load_fds(&pm, pid, &perm, &e);
+	for (i = 0; !r && i < pm.nfds; i++)
+		*vf += im_vfio_path_is_device(im_vfio_path_kind(pm.fds[i].target, NULL));
+	im_model_free(&pm);
+	if (r == -ENOMEM)
+		return r;
+	if (!*vf)
+		r = scan_maps(pid, vm);
+	if (!*vf && !*vm && (perm == -EACCES || perm == -EPERM || perm == -ENOENT))
+		r = perm;	/* the fds said why first */
+	if (r == -EACCES || r == -EPERM) {
+		char state;
+
+		if (proc_state(pid, &state, &e) <= 0)
+			r = -ESRCH;	/* an exiting process denies what it no longer has */
+	}
+	snprintf(rel, sizeof(rel), "proc/%d/comm", pid);
+	if (*vf || *vm)
+		read_small(rel, comm, &e);
+	return *vf || *vm ? 0 : r;
+}
+
+/*
+ * Processes under the root that hold vfio device fds or vfio mmaps; and how
+ * many could not be told (fds and maps unreadable, gone, or maps torn), by why.
+ * Each process's fds are listed once, and its maps read only without vfio fds.
+ */
+int im_proc_find_vmms(struct im_candidate **cp, size_t *np, struct im_scan_skips *skips)
 {
 	struct im_candidate *c = NULL;
 	size_t n = 0, cap = 0;
@@ -415,8 +616,7 @@ int im_proc_find_vmms(struct im_candidate **cp, size_t *np, size_t *unreadable, 
 	DIR *d;
 	int fd, r = 0;
 
-	*unreadable = 0;
-	*why = 0;
+	memset(skips, 0, sizeof(*skips));
 	fd = im_root_open("proc", O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
@@ -426,47 +626,29 @@ int im_proc_find_vmms(struct im_candidate **cp, size_t *np, size_t *unreadable, 
 		return -errno;
 	}
 	while ((de = readdir(d))) {
-		struct im_model pm;
-		struct im_err e;
-		uint64_t pid;
 		unsigned int vf = 0, vm = 0;
-		int perm = 0;
-		size_t i;
+		char *comm = NULL;
+		uint64_t pid;
+		int s;
 
 		if (im_parse_u64(de->d_name, &pid) || pid > INT_MAX)
 			continue;
-		im_model_init(&pm);
-		/* fds first: a broken maps file still names its process */
-		if (load_fds(&pm, (int)pid, &perm, &e) == 0)
-			for (i = 0; i < pm.nfds; i++)
-				vf += im_vfio_path_is_device(im_vfio_path_kind(pm.fds[i].target, NULL));
-		if (!vf && !im_proc_load(&pm, (int)pid, &e))
-			for (i = 0; i < pm.nmaps; i++)
-				vm += pm.maps[i].vfio;
-		if (!vf && !vm && (perm == -EACCES || perm == -EPERM)) {
-			(*unreadable)++;	/* a VMM among these is not seen */
-			*why = *why ? *why : perm;
+		s = scan_one((int)pid, &vf, &vm, &comm);
+		if (s == -ENOMEM) {
+			r = s;
+			break;
 		}
-		if (!pm.comm) {
-			char rel[64];
-
-			snprintf(rel, sizeof(rel), "proc/%d/comm", (int)pid);
-			read_small(rel, &pm.comm, &e);
-		}
+		if (s)
+			skipped(skips, s);
 		if (vf || vm) {
 			r = im_grow(&c, &cap, n + 1, sizeof(*c));
-			if (!r) {
-				c[n].pid = (int)pid;
-				c[n].comm = pm.comm;
-				pm.comm = NULL;
-				c[n].vfio_fds = vf;
-				c[n].vfio_maps = vm;
-				n++;
+			if (r) {
+				free(comm);
+				break;
 			}
+			c[n++] = (struct im_candidate){ .pid = (int)pid, .comm = comm,
+							.vfio_fds = vf, .vfio_maps = vm };
 		}
-		im_model_free(&pm);
-		if (r)
-			break;
 	}
 	closedir(d);
 	if (r) {

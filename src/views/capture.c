@@ -214,8 +214,9 @@ int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err)
 
 	r = copy(&c, "proc/sys/kernel/osrelease", "proc/sys/kernel/osrelease");
 	snprintf(rel, sizeof(rel), "proc/%d/maps", m->pid);
+	/* the maps the model was read from: alike before and after its fds */
 	if (!r)
-		r = copy(&c, rel, rel);
+		r = m->maps_text ? put(&c, rel, m->maps_text, m->maps_len) : copy(&c, rel, rel);
 	snprintf(rel, sizeof(rel), "proc/%d/comm", m->pid);
 	if (!r)
 		r = copy(&c, rel, rel);

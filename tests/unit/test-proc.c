@@ -4,7 +4,9 @@
  * test-parse.c); the KVM VM fd as known yes / known no / unknown(why); a
  * target that exited (proc/PID/stat) on copies of the fixtures.
  */
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "iommu-map.h"
 #include "t.h"
@@ -76,6 +78,16 @@ static void test_lifecycle(void)
 	r = load_copy(&m, "echo '2021 (a) Z b) S 1 2021 2021 0 -1 4194560 0' >proc/2021/stat", &e);
 	T_OK(r == 0 && m.kvm_vm == IM_TRI_YES, "stat: a comm holding ') Z' is read to its last ')'; runs");
 	im_model_free(&m);
+	/* a fixture whose stat says it runs is still a fixture: torn maps are bad input, read once */
+	r = load_copy(&m, "sed -i '8s/^7f0a5be00000/56540e000000/' proc/2021/maps", &e);
+	T_OK(r == -EINVAL && strstr(e.file, "proc/2021/maps") && e.line == 8 &&
+	     strstr(e.msg, "overlaps or is out of order"), "fixture: torn maps are bad input, file and line named (no retry)");
+	im_model_free(&m);
+	r = load_copy(&m, "true", &e);
+	T_OK(r == 0 && m.maps_tries == 0 && m.maps_text && m.maps_len && m.nmaps,
+	     "fixture: read once; the maps text kept for capture");
+	T_OK(m.nsources && !strstr(m.sources[0].detail, "alike on try"), "fixture: no word of tries");
+	im_model_free(&m);
 	r = load_copy(&m, "echo 'garbage' >proc/2021/stat", &e);
 	T_OK(r == -EINVAL && strstr(e.file, "proc/2021/stat") && e.line == 1, "stat: garbage names stat:1");
 	im_model_free(&m);
@@ -83,6 +95,55 @@ static void test_lifecycle(void)
 	if (system(e.msg))
 		printf("# could not remove %s\n", tmp);
 	im_root_init("/");
+}
+
+/* where two reads of a maps file differ: the decision to read again */
+static void test_maps_diff(void)
+{
+	static const char a[] = "1000-2000 r--p 0 00:00 0\n2000-3000 rw-p 0 00:00 0\n3000-4000 r--p 0 00:00 0\n";
+	char b[sizeof(a)];
+
+	T_EQ_U64(im_proc_maps_diff(a, strlen(a), a, strlen(a)), 0, "maps diff: alike");
+	T_EQ_U64(im_proc_maps_diff("", 0, "", 0), 0, "maps diff: both empty: alike");
+	memcpy(b, a, sizeof(a));
+	b[strlen(a) - 3] = '1';		/* the last line's inode */
+	T_EQ_U64(im_proc_maps_diff(a, strlen(a), b, strlen(b)), 3, "maps diff: the last line changed: 3");
+	b[0] = '0';
+	T_EQ_U64(im_proc_maps_diff(a, strlen(a), b, strlen(b)), 1, "maps diff: the first byte: line 1");
+	T_EQ_U64(im_proc_maps_diff(a, strlen(a), a, 25), 2, "maps diff: a line unmapped at the end: 2");
+	T_EQ_U64(im_proc_maps_diff(a, 25, a, strlen(a)), 2, "maps diff: a line mapped at the end: 2");
+	T_EQ_U64(im_proc_maps_diff(a, strlen(a), "", 0), 1, "maps diff: all gone: 1");
+	T_EQ_U64(im_proc_maps_diff(a, 50, a + 25, 25), 1, "maps diff: the first line unmapped: 1");
+}
+
+/*
+ * a child that sleeps, live: one snapshot, alike on the first try (not this
+ * process: its own reads move its heap, and under ASan every time)
+ */
+static void test_live_child(void)
+{
+	struct im_model m;
+	struct im_err e = { 0 };
+	pid_t child;
+	int r, st;
+
+	if (im_root_init("/") || (child = fork()) < 0) {
+		printf("skip live child: no / or no fork\n");
+		return;
+	}
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	im_model_init(&m);
+	r = im_proc_load(&m, (int)child, &e);
+	if (r)
+		printf("# %s: %s\n", e.file, e.msg);
+	T_OK(r == 0 && m.maps_tries == 1 && m.nmaps && m.maps_text &&
+	     strlen(m.maps_text) == m.maps_len, "live child: one snapshot, alike on try 1");
+	im_model_free(&m);
+	kill(child, SIGKILL);
+	waitpid(child, &st, 0);
 }
 
 int main(void)
@@ -128,6 +189,8 @@ int main(void)
 	T_OK(!im_proc_parse_fdinfo("pos:\t0\nvfio-device-syspath: /sys/devices/pci0000:e0/0000:e8:00.0\n", &sp) &&
 	     sp && !strcmp(sp, "/sys/devices/pci0000:e0/0000:e8:00.0"), "fdinfo syspath (6.18)");
 	free(sp);
+	test_maps_diff();
+	test_live_child();
 	test_lifecycle();
 	T_DONE();
 }
