@@ -200,7 +200,7 @@ int im_proc_parse_vmpte(const char *buf, size_t len, uint64_t *bytes);
 unsigned int im_proc_maps_diff(const char *a, size_t alen, const char *b, size_t blen);
 /*
  * -ESRCH, err "ROOT/proc/PID: the target exited ...": a zombie, or gone while read;
- * -EAGAIN, err "pid PID: the target kept changing its mappings (N tries)": live
+ * -EAGAIN, err "/proc/PID/maps: the target kept changing its mappings (N tries)": live
  * only, the maps read IM_PROC_TRIES times were never alike (a retry may do)
  */
 int im_proc_load(struct im_model *m, int pid, struct im_err *err);

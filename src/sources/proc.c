@@ -432,7 +432,7 @@ static int read_once(struct im_model *m, int pid, int running, bool live, bool *
 static int load_snapshot(struct im_model *m, int pid, int running, int *perm, struct im_err *err)
 {
 	bool live = running == 1 && im_root_is_live();
-	char who[32];
+	char who[32], *path;
 	unsigned int t;
 	int r;
 
@@ -450,8 +450,11 @@ static int load_snapshot(struct im_model *m, int pid, int running, int *perm, st
 	r = check_running(pid, err);	/* gone while it churned: that, not the churn */
 	if (r)
 		return r;
-	snprintf(who, sizeof(who), "pid %d", pid);
-	im_err_set(err, who, 0, "the target kept changing its mappings (%d tries)", IM_PROC_TRIES);
+	snprintf(who, sizeof(who), "proc/%d/maps", pid);	/* named like every error: its file */
+	path = im_root_path(who);
+	im_err_set(err, path ? path : who, 0, "the target kept changing its mappings (%d tries)",
+		   IM_PROC_TRIES);
+	free(path);
 	return -EAGAIN;
 }
 

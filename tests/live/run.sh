@@ -45,7 +45,7 @@ for i in $(seq "$RUNS"); do
 	case $rc in
 	2) exit2=$((exit2 + 1)); [ $exit2 = 1 ] && bad "run $i: exit 2: $(head -2 "$t/$i.err")";;
 	1) if [ ! -s "$t/$i.json" ]; then
-		if grep -qx "iommu-map: pid $cpid: the target kept changing its mappings (5 tries)" "$t/$i.err" &&
+		if grep -qx "iommu-map: /proc/$cpid/maps: the target kept changing its mappings (5 tries)" "$t/$i.err" &&
 		   [ "$(wc -l <"$t/$i.err")" = 1 ]; then
 			changed=$((changed + 1))
 		else
