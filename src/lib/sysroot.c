@@ -189,6 +189,23 @@ static int walk_open(const char *rel, int flags)
 	return ret;
 }
 
+/*
+ * openat2, again while it says EAGAIN: with RESOLVE_BENEATH the kernel says
+ * so when a rename or mount elsewhere raced with a ".." of the walk (seen
+ * at scale 3 of make bench on a busy machine), and asks the caller to retry.
+ * The fd, or -errno.
+ */
+static long openat2_retry(int dirfd, const char *path, struct open_how *how)
+{
+	long fd;
+	int tries = 0;
+
+	do
+		fd = syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+	while (fd < 0 && errno == EAGAIN && ++tries < 64);
+	return fd < 0 ? -errno : fd;
+}
+
 /* rel beneath the fixture root: openat2, else the walk above */
 static int beneath_open(const char *rel, int flags)
 {
@@ -199,11 +216,9 @@ static int beneath_open(const char *rel, int flags)
 	long fd;
 
 	if (have_openat2) {
-		fd = syscall(SYS_openat2, root.fd, rel, &how, sizeof(how));
-		if (fd >= 0)
+		fd = openat2_retry(root.fd, rel, &how);
+		if (fd != -ENOSYS)
 			return (int)fd;
-		if (errno != ENOSYS)
-			return -errno;
 		have_openat2 = false;
 	}
 	return walk_open(rel, flags);
@@ -251,11 +266,9 @@ static int at_resolve(int dirfd, const char *name, int flags)
 		return fd < 0 ? -errno : (int)fd;
 	}
 	if (have_openat2) {
-		fd = syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-		if (fd >= 0)
+		fd = openat2_retry(dirfd, name, &how);
+		if (fd != -ENOSYS)
 			return (int)fd;
-		if (errno != ENOSYS)
-			return -errno;
 		have_openat2 = false;
 	}
 	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);

@@ -23,6 +23,13 @@ static int parse_maps(const char *buf, size_t len, const char *file,
 	unsigned int line = 0;
 	int r = 0;
 
+	/* one array of the right size: a doubled one would be zeroed, so resident, to its end */
+	for (cap = 1; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		cap++;
+	p = buf;
+	maps = im_calloc(cap, sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
@@ -444,6 +451,10 @@ static int load_snapshot(struct im_model *m, int pid, int running, int *perm, st
 		if (torn || (!r && diff))
 			continue;
 		m->maps_tries = live ? t : 0;
+		if (!live) {	/* kept for capture only live; a fixture's file is copied */
+			free(m->maps_text);
+			m->maps_text = NULL;
+		}
 		return r;
 	}
 	free_maps(m);
