@@ -163,6 +163,30 @@ hostile symlink-loop "/$M: symlink loop" "rm $M && ln -s maps.2 $M && ln -s maps
 hostile symlink-loop-in-sys "0000:0a:00.0/config: symlink loop" "rm -f $DEV/config && ln -s l2 $DEV/config && ln -s config $DEV/l2"
 hostile huge-osrelease "/proc/sys/kernel/osrelease: more than 64K bytes" "truncate -s 65537 proc/sys/kernel/osrelease"
 hostile huge-memslots "/iommu-map/memslots: more than 64M bytes" "truncate -s 65M iommu-map/memslots"
+
+# --- inputs no real host gives that can still be read: a finding in --json, the usual exit ---
+"$BIN" --sysroot tests/fixtures/seed-2021 -i tests/pci.ids >/dev/null 2>&1; seed_rc=$?
+finding_case() {	# name code severity mutation-command...
+	local name=$1 code=$2 sev=$3; shift 3
+	local d=$B/t/finding-$name
+	rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"
+	(cd "$d" && eval "$@")
+	timeout 10 "$BIN" --sysroot "$d" -i tests/pci.ids --json >"$d.json" 2>"$d.err" </dev/null; rc=$?
+	if [ $rc -eq "$seed_rc" ] && python3 -c 'import json, sys
+f = json.load(open(sys.argv[1]))["findings"]
+sys.exit(not any(x["code"] == sys.argv[2] and x["severity"] == sys.argv[3] for x in f))' \
+		"$d.json" "$code" "$sev"; then
+		ok "finding $name: $code ($sev), exit $rc as the seed's"
+	else
+		bad "finding $name: exit $rc (the seed's: $seed_rc), or no $code ($sev) in --json: $(head -3 "$d.err")"
+	fi
+}
+finding_case kernel-release-unparsed kernel-release-unparsed warning "echo garbage > proc/sys/kernel/osrelease"
+# ... and nothing compares that release with a version, in text or JSON
+out=$(cat "$B/t/finding-kernel-release-unparsed.json"; "$BIN" --sysroot "$B/t/finding-kernel-release-unparsed" -i tests/pci.ids 2>&1)
+case "$out" in *"< 6.10"*|*">= 6.10"*|*"older than"*|*"or later"*) bad "release garbage: a version comparison: $(echo "$out" | grep -m2 -E '6\.10|older|later')";;
+*"kernel release \"garbage\" unknown"*) ok "release garbage: the offset format says unknown, nothing is compared";;
+*) bad "release garbage: no 'unknown' said";; esac
 # EACCES names the file too: as nobody (root reads everything), where nobody can reach the tree
 # (the fixtures go to a folder of their own under /tmp: the build dir may be under /root)
 nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"

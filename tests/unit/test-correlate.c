@@ -81,6 +81,39 @@ static void msix_model(struct im_model *m, enum im_tri kvm)
 	im_add_qemu_bar(m, &qb);
 }
 
+/* an osrelease that is not a release: unknown, never compared with 6.10 */
+static void test_release(struct im_model *m)
+{
+	const char *rel[] = { "garbage", "", "6", "6.x", "6.1abc", "12345.1", "6.1..2" };
+	struct im_device *d;
+	size_t i;
+
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char name[64];
+
+		setup(m, rel[i]);
+		d = add_dev(m, "0000:0a:00.0");
+		bar(d, 0, 0xe2c20000, 0x1000);
+		maps(m, "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653 anon_inode:[vfio-device]\n");
+		snprintf(name, sizeof(name), "release '%s': correlate", rel[i]);
+		T_OK(!im_correlate(m), name);
+		snprintf(name, sizeof(name), "release '%s': a warning naming it", rel[i]);
+		T_OK(finding(m, "kernel-release-unparsed") &&
+		     finding(m, "kernel-release-unparsed")->severity == IM_SEV_WARNING &&
+		     strstr(finding(m, "kernel-release-unparsed")->message, rel[i]), name);
+		snprintf(name, sizeof(name), "release '%s': no version compared", rel[i]);
+		T_OK(m->offset_mode == IM_OFF_HPA && !strstr(m->offset_why, "< 6.10") &&
+		     !strstr(m->offset_why, ">= 6.10") && strstr(m->offset_why, "unknown") &&
+		     !finding(m, "offset-format-unexpected"), name);
+	}
+	setup(m, "garbage");
+	T_OK(!im_correlate(m) && m->offset_mode == IM_OFF_UNKNOWN &&
+	     !strstr(m->offset_why, "says"), "release 'garbage', no vfio mapping: unknown");
+	setup(m, "6.12.118+deb13-amd64");
+	T_OK(!im_correlate(m) && !finding(m, "kernel-release-unparsed") &&
+	     m->offset_mode == IM_OFF_REGION, "release 6.12.118+deb13-amd64: no warning, 6.10+");
+}
+
 int main(void)
 {
 	struct im_model m;
@@ -282,6 +315,7 @@ int main(void)
 		     "trap: config unread: the slot's hole is still said");
 	}
 
+	test_release(&m);
 	im_model_free(&m);
 	T_DONE();
 }
