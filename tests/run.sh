@@ -163,6 +163,11 @@ hostile symlink-loop "/$M: symlink loop" "rm $M && ln -s maps.2 $M && ln -s maps
 hostile symlink-loop-in-sys "0000:0a:00.0/config: symlink loop" "rm -f $DEV/config && ln -s l2 $DEV/config && ln -s config $DEV/l2"
 hostile huge-osrelease "/proc/sys/kernel/osrelease: more than 64K bytes" "truncate -s 65537 proc/sys/kernel/osrelease"
 hostile huge-memslots "/iommu-map/memslots: more than 64M bytes" "truncate -s 65M iommu-map/memslots"
+hostile memslot-as-id "iommu-map/memslots:5: as_id 7: x86 KVM has address spaces 0 and 1 \(SMM\) only" \
+	"sed -i '5s/^0 5 /7 5 /' iommu-map/memslots"
+# the seed has 3 slots in as_id 0 on lines 3-5 and 2 in as_id 1: 32,766 more make line 32,773 the 32,769th
+hostile memslot-too-many "iommu-map/memslots:32773: more than 32768 slots in address space 0" \
+	"python3 -c 'import sys; sys.stdout.write(\"\".join(\"0 %d 0x%x 0x1000 0x7e0000000000 0x0\\n\" % (10 + k, 0x200000000 + k * 4096) for k in range(32766)))' >> iommu-map/memslots"
 
 # --- inputs no real host gives that can still be read: a finding in --json, the usual exit ---
 "$BIN" --sysroot tests/fixtures/seed-2021 -i tests/pci.ids >/dev/null 2>&1; seed_rc=$?
