@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "checks/overlaps.h"
 #include "findings.h"
 #include "iommu-map.h"
 
@@ -957,6 +958,27 @@ static bool mem_bar(const struct im_bar *bar)
 	return (bar->kind == IM_BAR_MEM32 || bar->kind == IM_BAR_MEM64) && bar->size;
 }
 
+/*
+ * mmap-larger-than-bar: a mapping tied to a BAR that reaches past the
+ * BAR's end rounded up to a page.  vfio mmaps are page-granular, so one
+ * page of a BAR smaller than a page is normal; vfio-pci refuses more
+ * (EINVAL).  A BAR of unknown size (0) is not compared.
+ */
+static int mmap_past_bar(struct im_model *m, const struct im_map *mp)
+{
+	const struct im_device *d = &m->devices[mp->dev];
+	const struct im_bar *b = &d->bars[mp->bar];
+	uint64_t len = mp->end - mp->start;
+	uint64_t lim = b->size > UINT64_MAX - PAGE ? b->size : page_up(b->size);
+	char subj[48];
+
+	if (!b->size || (mp->bar_offset <= lim && len <= lim - mp->bar_offset))
+		return 0;
+	subject(subj, sizeof(subj), d, mp->bar);
+	return IM_FINDING(m, IM_F_MMAP_LARGER_THAN_BAR, subj, mp->start, mp->end - 1, mp->line,
+			  mp->bar_offset, mp->bar_offset + len - 1, lim);
+}
+
 /* the model's mem BARs by HPA (by_hpa), for the offset decoding and watch */
 static int build_hpa_index(struct im_model *m)
 {
@@ -993,6 +1015,8 @@ int im_correlate_maps(struct im_model *m)
 	int r;
 
 	r = build_hpa_index(m);
+	if (!r)
+		r = im_check_bar_overlap(m);
 	if (r)
 		return r;
 	/* fds name devices first; the candidate index needs those names */
@@ -1014,9 +1038,12 @@ int im_correlate_maps(struct im_model *m)
 	for (i = 0; i < m->nmaps && !r; i++) {
 		const struct im_map *mp = &m->maps[i];
 
-		if (mp->vfio && mp->dev >= 0 && mp->bar >= 0)
+		if (mp->vfio && mp->dev >= 0 && mp->bar >= 0) {
 			r = add_bar_mmap(m, &m->devices[mp->dev].bars[mp->bar], i,
 					 device_fd(m, mp->dev));
+			if (!r)
+				r = mmap_past_bar(m, mp);
+		}
 	}
 	return r;
 }
@@ -1049,7 +1076,9 @@ int im_correlate_join(struct im_model *m)
 	int r;
 
 	im_sort_memslots(m);
-	r = build_hva_index(m);
+	r = im_check_memslots(m);
+	if (!r)
+		r = build_hva_index(m);
 	for (i = 0; i < m->nmemslots && !r; i++)
 		nmirror += smm_mirror(m, &m->memslots[i]);
 	for (i = 0; i < m->ndevices && !r; i++)
