@@ -29,7 +29,7 @@ LIB_SRCS := src/version.c $(addprefix src/lib/,util.c parse.c paste.c sysroot.c 
 	    src/model.c src/correlate.c src/traps.c src/pipeline.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qmp-client.c qmp.c qmp-windows.c mtree.c gdbexport.c kmod.c iommu-width.c cpuinfo.c physbits.c) \
 	    $(addprefix src/views/,json.c report.c svg.c explain.c capture.c capture-qmp.c mtree-view.c mmio-view.c) \
-	    $(addprefix src/checks/,qmp.c widths.c pagetables.c mmio.c) \
+	    $(addprefix src/checks/,qmp.c widths.c pagetables.c mmio.c overlaps.c) \
 	    $(addprefix src/watch/,elfsym.c uprobes.c unwind.c watch.c event.c output.c method-ptrace.c method-uprobe.c poll.c)
 # the table of findings and the one way to add one (src/findings.def)
 LIB_SRCS += src/findings.c

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "checks/overlaps.h"
 #include "findings.h"
 #include "iommu-map.h"
 
@@ -30,9 +31,16 @@ static void subject(char *buf, size_t len, const struct im_device *d, int bar)
 		snprintf(buf, len, "%s BAR %d", d->bdf, bar);
 }
 
-static int parse_release(const char *k, int *maj, int *min)
+/*
+ * The kernel release in words for a sentence that cannot go by it: "kernel
+ * unknown" (not read), or that it is not a release (never a comparison).
+ */
+static const char *kernel_words(const struct im_model *m, char *buf, size_t len)
 {
-	return k && sscanf(k, "%d.%d", maj, min) == 2 ? 0 : -EINVAL;
+	if (!m->kernel)
+		return "kernel unknown";
+	snprintf(buf, len, "kernel release \"%.60s\" unknown: not N.N[.N]...", m->kernel);
+	return buf;
 }
 
 /* Which device and BAR a region-format offset names, among candidates. */
@@ -284,67 +292,81 @@ static bool source_unavailable(const struct im_model *m, const char *name)
 	return src && src->status == IM_SRC_UNAVAILABLE;
 }
 
-static int decide_offset_mode(struct im_model *m, const struct cand_index *ci)
+/* how many vfio mappings read as an HPA in a BAR, and as a region offset */
+static void offset_hits(const struct im_model *m, const struct cand_index *ci,
+			unsigned int *nvfio, unsigned int *hpa_hits, unsigned int *region_hits)
 {
-	unsigned int hpa_hits = 0, region_hits = 0, nvfio = 0;
-	enum im_offset_mode by_kernel = IM_OFF_UNKNOWN;
-	int maj, min, dummy;
 	size_t i;
+	int dummy;
 
-	if (m->paste) {
-		free(m->offset_why);
-		m->offset_mode = IM_OFF_UNKNOWN;
-		m->offset_why = im_strdup("a paste: the host's kernel and BARs are not known, so each vfio offset has two readings");
-		return m->offset_why ? 0 : -ENOMEM;
-	}
-	if (!parse_release(m->kernel, &maj, &min))
-		by_kernel = maj > 6 || (maj == 6 && min >= 10) ? IM_OFF_REGION
-							   : IM_OFF_HPA;
+	*nvfio = *hpa_hits = *region_hits = 0;
 	for (i = 0; i < m->nmaps; i++) {
 		const struct im_map *mp = &m->maps[i];
 
 		if (!mp->vfio)
 			continue;
-		nvfio++;
+		(*nvfio)++;
 		if (im_find_bar_hpa(m, mp->offset) >= 0)
-			hpa_hits++;
+			(*hpa_hits)++;
 		if (region_candidates(ci, mp, CAND_VFIO_PCI, false, &dummy) ||
 		    (mp->cdev >= 0 && (mp->offset >> IM_REGION_SHIFT) < IM_NBARS))
-			region_hits++;
+			(*region_hits)++;
 	}
+}
+
+/*
+ * The maps offset format: by the kernel release when the mappings agree,
+ * else by what the mappings fit.  A release that is not known (not read,
+ * or not a release) decides nothing and is never compared with 6.10.
+ */
+static int decide_offset_mode(struct im_model *m, const struct cand_index *ci)
+{
+	unsigned int hpa_hits, region_hits, nvfio;
+	enum im_tri new = im_kernel_at_least(m->kernel, 6, 10);
+	enum im_offset_mode by_kernel = new == IM_TRI_YES ? IM_OFF_REGION :
+					new == IM_TRI_NO ? IM_OFF_HPA : IM_OFF_UNKNOWN;
+	char kbuf[128];
+	const char *kw = by_kernel == IM_OFF_UNKNOWN ? kernel_words(m, kbuf, sizeof(kbuf)) : NULL;
+
 	free(m->offset_why);
+	if (m->paste) {
+		m->offset_mode = IM_OFF_UNKNOWN;
+		m->offset_why = im_strdup("a paste: the host's kernel and BARs are not known, so each vfio offset has two readings");
+		return m->offset_why ? 0 : -ENOMEM;
+	}
+	offset_hits(m, ci, &nvfio, &hpa_hits, &region_hits);
 	if (!nvfio) {
 		m->offset_mode = by_kernel;
-		m->offset_why = im_asprintf("no vfio mappings; kernel %s says %s",
-					    m->kernel ? m->kernel : "unknown",
-					    im_offset_mode_name(by_kernel));
-		return 0;
-	}
-	if (by_kernel == IM_OFF_REGION ? region_hits && region_hits >= hpa_hits
-				       : hpa_hits && hpa_hits >= region_hits) {
-		m->offset_mode = by_kernel == IM_OFF_UNKNOWN ? IM_OFF_HPA : by_kernel;
-		m->offset_why = by_kernel == IM_OFF_REGION ?
-			im_asprintf("kernel %s >= 6.10: offset is index << 40 | offset in BAR; %u of %u vfio mappings fit a BAR so",
-				    m->kernel, region_hits, nvfio) :
-			im_asprintf("kernel %s < 6.10: offset is the BAR's HPA; %u of %u vfio mappings fall in a BAR",
-				    m->kernel ? m->kernel : "unknown", hpa_hits, nvfio);
-	} else if (hpa_hits > region_hits) {
+		m->offset_why = kw ? im_asprintf("no vfio mappings; %s", kw) :
+			im_asprintf("no vfio mappings; kernel %s says %s", m->kernel,
+				    im_offset_mode_name(by_kernel));
+	} else if (by_kernel == IM_OFF_REGION && region_hits && region_hits >= hpa_hits) {
+		m->offset_mode = IM_OFF_REGION;
+		m->offset_why = im_asprintf("kernel %s >= 6.10: offset is index << 40 | offset in BAR; %u of %u vfio mappings fit a BAR so",
+					    m->kernel, region_hits, nvfio);
+	} else if (by_kernel == IM_OFF_HPA && hpa_hits && hpa_hits >= region_hits) {
 		m->offset_mode = IM_OFF_HPA;
-		m->offset_why = im_asprintf("%u of %u vfio offsets fall in a host BAR: read as HPA (kernel %s)",
-					    hpa_hits, nvfio, m->kernel ? m->kernel : "unknown");
+		m->offset_why = im_asprintf("kernel %s < 6.10: offset is the BAR's HPA; %u of %u vfio mappings fall in a BAR",
+					    m->kernel, hpa_hits, nvfio);
+	} else if (hpa_hits > region_hits || (kw && hpa_hits && hpa_hits == region_hits)) {
+		m->offset_mode = IM_OFF_HPA;
+		m->offset_why = im_asprintf("%u of %u vfio offsets fall in a host BAR: read as HPA (%s%s)",
+					    hpa_hits, nvfio, kw ? "" : "kernel ", kw ? kw : m->kernel);
 		if (by_kernel == IM_OFF_REGION)
 			IM_FINDING(m, IM_F_OFFSET_FORMAT_HPA, "kernel", m->kernel);
 	} else if (region_hits) {
 		m->offset_mode = IM_OFF_REGION;
-		m->offset_why = im_asprintf("%u of %u vfio offsets read as index << 40 | offset; none is a host BAR address (kernel %s)",
-					    region_hits, nvfio, m->kernel ? m->kernel : "unknown");
+		m->offset_why = im_asprintf("%u of %u vfio offsets read as index << 40 | offset; none is a host BAR address (%s%s)",
+					    region_hits, nvfio, kw ? "" : "kernel ", kw ? kw : m->kernel);
 		if (by_kernel == IM_OFF_HPA)
 			IM_FINDING(m, IM_F_OFFSET_FORMAT_REGION, "kernel", m->kernel);
 	} else {
 		m->offset_mode = IM_OFF_UNKNOWN;
 		m->offset_why = im_strdup("no vfio offset decodes either as a host BAR address or as a region offset");
 	}
-	return 0;
+	if (!m->offset_why)
+		return -ENOMEM;
+	return kw && m->kernel ? IM_FINDING(m, IM_F_KERNEL_RELEASE_UNPARSED, "kernel", m->kernel) : 0;
 }
 
 /*
@@ -936,6 +958,27 @@ static bool mem_bar(const struct im_bar *bar)
 	return (bar->kind == IM_BAR_MEM32 || bar->kind == IM_BAR_MEM64) && bar->size;
 }
 
+/*
+ * mmap-larger-than-bar: a mapping tied to a BAR that reaches past the
+ * BAR's end rounded up to a page.  vfio mmaps are page-granular, so one
+ * page of a BAR smaller than a page is normal; vfio-pci refuses more
+ * (EINVAL).  A BAR of unknown size (0) is not compared.
+ */
+static int mmap_past_bar(struct im_model *m, const struct im_map *mp)
+{
+	const struct im_device *d = &m->devices[mp->dev];
+	const struct im_bar *b = &d->bars[mp->bar];
+	uint64_t len = mp->end - mp->start;
+	uint64_t lim = b->size > UINT64_MAX - PAGE ? b->size : page_up(b->size);
+	char subj[48];
+
+	if (!b->size || (mp->bar_offset <= lim && len <= lim - mp->bar_offset))
+		return 0;
+	subject(subj, sizeof(subj), d, mp->bar);
+	return IM_FINDING(m, IM_F_MMAP_LARGER_THAN_BAR, subj, mp->start, mp->end - 1, mp->line,
+			  mp->bar_offset, mp->bar_offset + len - 1, lim);
+}
+
 /* the model's mem BARs by HPA (by_hpa), for the offset decoding and watch */
 static int build_hpa_index(struct im_model *m)
 {
@@ -972,6 +1015,8 @@ int im_correlate_maps(struct im_model *m)
 	int r;
 
 	r = build_hpa_index(m);
+	if (!r)
+		r = im_check_bar_overlap(m);
 	if (r)
 		return r;
 	/* fds name devices first; the candidate index needs those names */
@@ -985,16 +1030,20 @@ int im_correlate_maps(struct im_model *m)
 		free_cand_index(&ci);
 		return r;
 	}
-	decide_offset_mode(m, &ci);
-	identify_maps(m, &ci);
+	r = decide_offset_mode(m, &ci);
+	if (!r)
+		identify_maps(m, &ci);
 	free_cand_index(&ci);
 
 	for (i = 0; i < m->nmaps && !r; i++) {
 		const struct im_map *mp = &m->maps[i];
 
-		if (mp->vfio && mp->dev >= 0 && mp->bar >= 0)
+		if (mp->vfio && mp->dev >= 0 && mp->bar >= 0) {
 			r = add_bar_mmap(m, &m->devices[mp->dev].bars[mp->bar], i,
 					 device_fd(m, mp->dev));
+			if (!r)
+				r = mmap_past_bar(m, mp);
+		}
 	}
 	return r;
 }
@@ -1027,7 +1076,9 @@ int im_correlate_join(struct im_model *m)
 	int r;
 
 	im_sort_memslots(m);
-	r = build_hva_index(m);
+	r = im_check_memslots(m);
+	if (!r)
+		r = build_hva_index(m);
 	for (i = 0; i < m->nmemslots && !r; i++)
 		nmirror += smm_mirror(m, &m->memslots[i]);
 	for (i = 0; i < m->ndevices && !r; i++)

@@ -18,6 +18,16 @@
 #include "sources/mtree.h"
 #include "sources/qmp.h"
 
+/* GCC says -fsanitize=address with __SANITIZE_ADDRESS__; clang before 15 only by __has_feature */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IM_ASAN_CLANG 1
+#endif
+#endif
+#ifndef IM_ASAN_CLANG
+#define IM_ASAN_CLANG 0
+#endif
+
 /* --version: the build's version (version.c: git describe, or the VERSION file) */
 static void print_version(FILE *f, struct argp_state *state)
 {
@@ -539,7 +549,7 @@ out:
 	 * a tenth of the run (issue 15).  Sanitizer builds still free it, so
 	 * the frees are tested and LeakSanitizer sees real leaks only.
 	 */
-#if defined(__SANITIZE_ADDRESS__) || IM_FREE_AT_EXIT
+#if defined(__SANITIZE_ADDRESS__) || IM_ASAN_CLANG || IM_FREE_AT_EXIT
 	im_model_free(&m);
 #endif
 	if (fflush(stdout) || ferror(stdout)) {

@@ -170,6 +170,18 @@ int im_proc_parse_fdinfo(const char *buf, char **syspath);
 int im_parse_maps_line(const char *p, const char *end, struct im_map *mp);
 /* vfio and cdev from mp->path (a maps line's rule); dev and bar -1 */
 void im_map_classify(struct im_map *mp);
+/*
+ * A kernel release (/proc/sys/kernel/osrelease): N.N, any more .N, then the
+ * end or a suffix that starts with neither a digit, a dot nor a letter
+ * ("6.12.118+deb13-amd64", "6.1.0-57-amd64", "4.18.0-513.el8.x86_64").
+ * *major and *minor, each at most 9999; 0 or -EINVAL (not a release).
+ */
+int im_kernel_release(const char *rel, unsigned int *major, unsigned int *minor);
+/*
+ * Whether release rel is at least major.minor: IM_TRI_YES, IM_TRI_NO, or
+ * IM_TRI_UNKNOWN when rel is NULL or not a release.
+ */
+enum im_tri im_kernel_at_least(const char *rel, unsigned int major, unsigned int minor);
 /* A PCI address: "[domain:]bus:dev.fn", 1-4, 1-2, 1-2 and 1 hex digits. */
 struct im_bdf {
 	uint16_t dom;

@@ -189,7 +189,13 @@ struct im_bar_ref {
 	int dev, bar;
 };
 
-/* A KVM memslot. */
+/*
+ * The most memslots one address space may hold, in every memslot source:
+ * KVM's own limit is lower (x86 KVM_USER_MEM_SLOTS, 32764).
+ */
+#define IM_MAX_SLOTS_PER_AS	32768
+
+/* A KVM memslot: as_id 0, or 1 for x86's SMM address space. */
 struct im_memslot {
 	int as_id, slot;
 	uint64_t gpa, size, hva;

@@ -163,6 +163,47 @@ hostile symlink-loop "/$M: symlink loop" "rm $M && ln -s maps.2 $M && ln -s maps
 hostile symlink-loop-in-sys "0000:0a:00.0/config: symlink loop" "rm -f $DEV/config && ln -s l2 $DEV/config && ln -s config $DEV/l2"
 hostile huge-osrelease "/proc/sys/kernel/osrelease: more than 64K bytes" "truncate -s 65537 proc/sys/kernel/osrelease"
 hostile huge-memslots "/iommu-map/memslots: more than 64M bytes" "truncate -s 65M iommu-map/memslots"
+hostile memslot-as-id "iommu-map/memslots:5: as_id 7: x86 KVM has address spaces 0 and 1 \(SMM\) only" \
+	"sed -i '5s/^0 5 /7 5 /' iommu-map/memslots"
+# the seed has 3 slots in as_id 0 on lines 3-5 and 2 in as_id 1: 32,766 more make line 32,773 the 32,769th
+hostile memslot-too-many "iommu-map/memslots:32773: more than 32768 slots in address space 0" \
+	"python3 -c 'import sys; sys.stdout.write(\"\".join(\"0 %d 0x%x 0x1000 0x7e0000000000 0x0\\n\" % (10 + k, 0x200000000 + k * 4096) for k in range(32766)))' >> iommu-map/memslots"
+
+# --- inputs no real host gives that can still be read: a finding in --json, the usual exit ---
+"$BIN" --sysroot tests/fixtures/seed-2021 -i tests/pci.ids >/dev/null 2>&1; seed_rc=$?
+finding_case() {	# name code severity mutation-command...
+	local name=$1 code=$2 sev=$3; shift 3
+	local d=$B/t/finding-$name
+	rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"
+	(cd "$d" && eval "$@")
+	timeout 10 "$BIN" --sysroot "$d" -i tests/pci.ids --json >"$d.json" 2>"$d.err" </dev/null; rc=$?
+	if [ $rc -eq "$seed_rc" ] && python3 -c 'import json, sys
+f = json.load(open(sys.argv[1]))["findings"]
+sys.exit(not any(x["code"] == sys.argv[2] and x["severity"] == sys.argv[3] for x in f))' \
+		"$d.json" "$code" "$sev"; then
+		ok "finding $name: $code ($sev), exit $rc as the seed's"
+	else
+		bad "finding $name: exit $rc (the seed's: $seed_rc), or no $code ($sev) in --json: $(head -3 "$d.err")"
+	fi
+}
+finding_case memslot-duplicate-id memslot-duplicate-id error "sed -i '4s/^0 1 /0 0 /' iommu-map/memslots"
+finding_case memslot-overlap memslot-overlap error "sed -i '4s/ 0xc0000 / 0x80000 /' iommu-map/memslots"
+finding_case bar-overlap bar-overlap error \
+	"sed -i '1s/.*/0x00000000e2c20000 0x00000000e2c2ffff 0x0000000000040200/' sys/devices/pci0000:00/0000:00:1c.0/resource"
+finding_case mmap-larger-than-bar mmap-larger-than-bar error "sed -i '9s/^7f0b5c5f4000-7f0b5c5f5000/7f0b5c5f4000-7f0b5c5f6000/' $M"
+finding_case kernel-release-unparsed kernel-release-unparsed warning "echo garbage > proc/sys/kernel/osrelease"
+# ... and nothing compares that release with a version, in text or JSON
+out=$(cat "$B/t/finding-kernel-release-unparsed.json"; "$BIN" --sysroot "$B/t/finding-kernel-release-unparsed" -i tests/pci.ids 2>&1)
+case "$out" in *"< 6.10"*|*">= 6.10"*|*"older than"*|*"or later"*) bad "release garbage: a version comparison: $(echo "$out" | grep -m2 -E '6\.10|older|later')";;
+*"kernel release \"garbage\" unknown"*) ok "release garbage: the offset format says unknown, nothing is compared";;
+*) bad "release garbage: no 'unknown' said";; esac
+# a sub-page BAR mapped with one page is normal: the seed's own 4K BAR gets no such finding
+if python3 -c 'import json, sys; sys.exit(any(x["code"] == "mmap-larger-than-bar" for x in json.load(sys.stdin)["findings"]))' \
+	< <("$BIN" --sysroot tests/fixtures/seed-2021 -i tests/pci.ids --json 2>/dev/null); then
+	ok "finding: the seed's one-page mmap of its 4K BAR gets no mmap-larger-than-bar"
+else
+	bad "finding: the seed's one-page mmap got mmap-larger-than-bar"
+fi
 # EACCES names the file too: as nobody (root reads everything), where nobody can reach the tree
 # (the fixtures go to a folder of their own under /tmp: the build dir may be under /root)
 nobody="setpriv --reuid=65534 --regid=65534 --clear-groups"

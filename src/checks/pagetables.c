@@ -44,30 +44,20 @@ void im_pt_cost(const struct im_bar_mmap *mm, struct im_ptcost *c)
 	c->bytes = (c->pte + c->pmd + c->pud) << 12;
 }
 
-/* kernel release "6.12.118+deb13-amd64" at least major.minor; -1: not known */
-static int kernel_at_least(const char *rel, int major, int minor)
-{
-	int a, b;
-
-	if (!rel || sscanf(rel, "%d.%d", &a, &b) != 2)
-		return -1;
-	return a > major || (a == major && b >= minor);
-}
-
 static void why_small(const struct im_model *m, const struct im_bar *b,
 		      const struct im_bar_mmap *mm, char *w, size_t n)
 {
 	uint64_t leaf = mm->size >= SZ_1G ? SZ_1G : SZ_2M;
 	uint64_t hpa = b->hpa + mm->bar_offset;
-	int k = kernel_at_least(m->kernel, 6, 12);
+	enum im_tri k = im_kernel_at_least(m->kernel, 6, 12);
 
-	if (k == 0)
+	if (k == IM_TRI_NO)
 		snprintf(w, n, "kernel %s is older than 6.12, whose vfio-pci maps BARs with 4K pages only (no huge_fault): Linux 6.12 and later map them with 2M and 1G leaves",
 			 m->kernel);
 	else if ((mm->hva ^ hpa) & (leaf - 1))
 		snprintf(w, n, "HVA 0x%" PRIx64 " and HPA 0x%" PRIx64 " are not aligned alike to %s, so the kernel cannot use %s leaves: QEMU 9.2 and later align BAR mmaps to min(size, 1G); an older QEMU does not",
 			 mm->hva, hpa, leaf == SZ_1G ? "1G" : "2M", leaf == SZ_1G ? "1G" : "2M");
-	else if (k < 0)
+	else if (k == IM_TRI_UNKNOWN)
 		snprintf(w, n, "the kernel release is not known (vfio-pci uses 2M and 1G leaves from Linux 6.12)");
 	else
 		snprintf(w, n, "HVA and HPA are aligned alike and the kernel is 6.12 or later: why it used small leaves is not known (no PMD/PUD pfnmap in this kernel's configuration?)");

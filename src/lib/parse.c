@@ -203,6 +203,45 @@ int im_bdf_parse(const char *s, size_t len, struct im_bdf *b)
 	return 0;
 }
 
+/* one decimal group of a kernel release at *p, at most 9999; false: none */
+static bool release_group(const char **p, unsigned int *v)
+{
+	const char *s = *p;
+
+	*v = 0;
+	while (is_digit(**p) && *p - s < 4)
+		*v = *v * 10 + (unsigned int)(*(*p)++ - '0');
+	return *p > s && !is_digit(**p);
+}
+
+int im_kernel_release(const char *rel, unsigned int *major, unsigned int *minor)
+{
+	const char *p = rel;
+	unsigned int maj, min, more;
+	char c;
+
+	if (!p || !release_group(&p, &maj) || *p++ != '.' || !release_group(&p, &min))
+		return -EINVAL;
+	while (*p == '.')
+		if (p++, !release_group(&p, &more))
+			return -EINVAL;
+	c = *p;
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+		return -EINVAL;
+	*major = maj;
+	*minor = min;
+	return 0;
+}
+
+enum im_tri im_kernel_at_least(const char *rel, unsigned int major, unsigned int minor)
+{
+	unsigned int a, b;
+
+	if (im_kernel_release(rel, &a, &b))
+		return IM_TRI_UNKNOWN;
+	return a > major || (a == major && b >= minor) ? IM_TRI_YES : IM_TRI_NO;
+}
+
 void im_bdf_format(const struct im_bdf *b, char out[16])
 {
 	snprintf(out, 16, "%04x:%02x:%02x.%x", b->dom, b->bus, b->dev, b->fn);

@@ -182,7 +182,7 @@ static int read_slots(struct gx *g, json_object *a)
 		snprintf(where, sizeof(where), "kvm_slots[%zu]", i);
 		if (!json_object_is_type(o, json_type_object))
 			return bad(g, "%s: expected an object", where);
-		if ((r = int_member(g, o, where, "as_id", 0, 0xffff, &s->as_id)) ||
+		if ((r = int_member(g, o, where, "as_id", 0, 1, &s->as_id)) ||
 		    (r = int_member(g, o, where, "slot", 0, 0xffff, &s->slot)) ||
 		    (r = hex_member(g, o, where, "gpa", &s->gpa)) ||
 		    (r = hex_member(g, o, where, "size", &s->size)) ||

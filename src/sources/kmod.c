@@ -89,6 +89,25 @@ void im_kmod_memslot_from_uapi(const struct iommu_map_memslot *u,
 	s->flags = u->flags;
 }
 
+int im_kmod_check_memslots(const struct iommu_map_memslot *u, size_t n, char *why, size_t len)
+{
+	size_t i, per_as[2] = { 0, 0 };
+
+	for (i = 0; i < n; i++) {
+		if (u[i].as_id > 1) {
+			snprintf(why, len, "slot %u has as_id %u: x86 KVM has address spaces 0 and 1 (SMM) only",
+				 (unsigned int)u[i].id, (unsigned int)u[i].as_id);
+			return -EPROTO;
+		}
+		if (++per_as[u[i].as_id] > IM_MAX_SLOTS_PER_AS) {
+			snprintf(why, len, "more than %d slots in address space %u",
+				 IM_MAX_SLOTS_PER_AS, (unsigned int)u[i].as_id);
+			return -EPROTO;
+		}
+	}
+	return 0;
+}
+
 int im_kmod_fetch_memslots(im_kmod_ioctl_fn fn, void *ctx, int vm_fd,
 			   struct iommu_map_memslot **slots, size_t *n,
 			   uint64_t *generation)
@@ -314,6 +333,7 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 	uint64_t gen = 0;
 	int kfd, vmfd, tfd = -1, r;
 	size_t i, n = 0;
+	char why[160];
 
 	if (!im_root_is_live()) {
 		return im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
@@ -356,6 +376,13 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 			      strerror(-r));
 		im_err_set(err, IOMMU_MAP_DEVICE, 0, "IOMMU_MAP_MEMSLOTS: %s",
 			   strerror(-r));
+		return 0;
+	}
+	if (im_kmod_check_memslots(slots, n, why, sizeof(why))) {
+		free(slots);
+		im_add_source(m, "memslots", IM_SRC_UNAVAILABLE,
+			      "IOMMU_MAP_MEMSLOTS on pid %d fd %d: %s (a broken module?)", m->pid, tfd, why);
+		im_err_set(err, IOMMU_MAP_DEVICE, 0, "IOMMU_MAP_MEMSLOTS: %s", why);
 		return 0;
 	}
 	m->nmemslots = 0;

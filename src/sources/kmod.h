@@ -89,7 +89,13 @@ int im_kmod_check_iommu(struct im_model *m, struct im_err *err);
  * address space, is lower.  A module that counts more is broken: it is not
  * given the memory for them (4G slots would be 128 GiB).
  */
-#define IM_KMOD_MAX_SLOTS	(2 * 32768)
+#define IM_KMOD_MAX_SLOTS	(2 * IM_MAX_SLOTS_PER_AS)
+
+/*
+ * Whether the module's slots are ones KVM can have: as_id 0 or 1, at most
+ * IM_MAX_SLOTS_PER_AS in each.  0, or -EPROTO with why in @why.
+ */
+int im_kmod_check_memslots(const struct iommu_map_memslot *u, size_t n, char *why, size_t len);
 
 /* the next array capacity when the module says it needs @need */
 size_t im_kmod_grow_cap(size_t cap, size_t need);

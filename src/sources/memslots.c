@@ -3,6 +3,7 @@
  * memslots.c - the fixture memslot file, iommu-map/memslots:
  *   # as_id slot gpa size hva flags
  *   0 7 0xfeb40000 0x20000 0x7fdafdd58000 0x0
+ * as_id is 0 or 1 (x86: SMM is 1), at most IM_MAX_SLOTS_PER_AS slots each.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -72,7 +73,7 @@ int im_memslots_parse(const char *buf, size_t len, const char *file,
 	static const char *const names[] = { "as_id", "slot", "gpa", "size",
 					     "hva", "flags" };
 	const char *p = buf, *end = buf + len;
-	unsigned int line = 0;
+	unsigned int line = 0, per_as[2] = { 0, 0 };
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -115,6 +116,16 @@ int im_memslots_parse(const char *buf, size_t len, const char *file,
 			    v[5] > 0xffffffff) {
 				im_err_set(err, file, line,
 					   "slot %" PRIu64 " is not page-aligned, is empty or wraps", v[1]);
+				return -EINVAL;
+			}
+			if (v[0] > 1) {
+				im_err_set(err, file, line,
+					   "as_id %" PRIu64 ": x86 KVM has address spaces 0 and 1 (SMM) only", v[0]);
+				return -EINVAL;
+			}
+			if (++per_as[v[0]] > IM_MAX_SLOTS_PER_AS) {
+				im_err_set(err, file, line, "more than %d slots in address space %" PRIu64,
+					   IM_MAX_SLOTS_PER_AS, v[0]);
 				return -EINVAL;
 			}
 			s.as_id = (int)v[0];

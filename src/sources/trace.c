@@ -299,7 +299,7 @@ static int parse_slot(struct tstate *st, const char *s, const char *e)
 
 	if (!int_field(s, e, "AddrSpace#", &as)) {
 		fmt = IM_TRACE_FMT_AS;
-		if (as < 0 || as > 0xffff)
+		if (as < 0 || as > 1)	/* x86 KVM: 0, and 1 for SMM */
 			return bad(st, "kvm_set_user_memory");
 	}
 	if (int_field(s, e, "Slot#", &id) || id < 0 || id > 0xffffffffLL ||
@@ -313,6 +313,8 @@ static int parse_slot(struct tstate *st, const char *s, const char *e)
 		ns.as_id = (int)as;
 		ns.slot = (int)id;
 	} else {
+		if (id >> 16 > 1)
+			return bad(st, "kvm_set_user_memory");
 		ns.as_id = (int)(id >> 16);
 		ns.slot = (int)(id & 0xffff);
 	}

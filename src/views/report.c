@@ -164,8 +164,12 @@ static void text_bar(FILE *f, const struct im_model *m, const struct im_device *
 
 		fprintf(f, "      0x%" PRIx64 "-0x%" PRIx64 " -> HVA 0x%" PRIx64, g->gpa,
 			g->gpa + g->size - 1, g->hva);
-		if (g->slot >= 0)
-			fprintf(f, "  KVM slot %d%s", g->slot, g->as_id ? " (as_id 1, SMM)" : "");
+		if (g->slot >= 0 && g->as_id == 1)
+			fprintf(f, "  KVM slot %d (as_id 1, SMM)", g->slot);
+		else if (g->slot >= 0 && g->as_id)	/* no source gives one: never say SMM */
+			fprintf(f, "  KVM slot %d (as_id %d)", g->slot, g->as_id);
+		else if (g->slot >= 0)
+			fprintf(f, "  KVM slot %d", g->slot);
 		else
 			fprintf(f, "  no memslot: QEMU's own mapping (TCG)");
 		fprintf(f, "  [%s]\n", g->source);

@@ -490,7 +490,7 @@ static int bands_guest(struct svg *s, int di, const struct im_bar *b)
 		band(s, COL_GPA, a0, a1, b0, b1, di);
 		fputs("</g>\n", s->f);
 		r = g->slot >= 0 ? add_label(s, 0, (int)((a0 + a1) / 2), di, "slot %d%s", g->slot,
-					     g->as_id > 0 ? " (SMM)" : "")
+					     g->as_id == 1 ? " (SMM)" : "")
 				 : add_label(s, 0, (int)((a0 + a1) / 2), di, "QEMU's own (TCG)");
 		if (r)
 			return r;

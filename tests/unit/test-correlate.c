@@ -81,6 +81,135 @@ static void msix_model(struct im_model *m, enum im_tri kvm)
 	im_add_qemu_bar(m, &qb);
 }
 
+/* a count of findings of a code */
+static size_t nfindings(const struct im_model *m, const char *code)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < m->nfindings; i++)
+		n += !strcmp(m->findings[i].code, code);
+	return n;
+}
+
+/* an osrelease that is not a release: unknown, never compared with 6.10 */
+static void test_release(struct im_model *m)
+{
+	const char *rel[] = { "garbage", "", "6", "6.x", "6.1abc", "12345.1", "6.1..2" };
+	struct im_device *d;
+	size_t i;
+
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char name[64];
+
+		setup(m, rel[i]);
+		d = add_dev(m, "0000:0a:00.0");
+		bar(d, 0, 0xe2c20000, 0x1000);
+		maps(m, "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653 anon_inode:[vfio-device]\n");
+		snprintf(name, sizeof(name), "release '%s': correlate", rel[i]);
+		T_OK(!im_correlate(m), name);
+		snprintf(name, sizeof(name), "release '%s': a warning naming it", rel[i]);
+		T_OK(finding(m, "kernel-release-unparsed") &&
+		     finding(m, "kernel-release-unparsed")->severity == IM_SEV_WARNING &&
+		     strstr(finding(m, "kernel-release-unparsed")->message, rel[i]), name);
+		snprintf(name, sizeof(name), "release '%s': no version compared", rel[i]);
+		T_OK(m->offset_mode == IM_OFF_HPA && !strstr(m->offset_why, "< 6.10") &&
+		     !strstr(m->offset_why, ">= 6.10") && strstr(m->offset_why, "unknown") &&
+		     !finding(m, "offset-format-unexpected"), name);
+	}
+	setup(m, "garbage");
+	T_OK(!im_correlate(m) && m->offset_mode == IM_OFF_UNKNOWN &&
+	     !strstr(m->offset_why, "says"), "release 'garbage', no vfio mapping: unknown");
+	setup(m, "6.12.118+deb13-amd64");
+	T_OK(!im_correlate(m) && !finding(m, "kernel-release-unparsed") &&
+	     m->offset_mode == IM_OFF_REGION, "release 6.12.118+deb13-amd64: no warning, 6.10+");
+}
+
+/* two devices' BARs at one HPA: bar-overlap for the later one only */
+static void test_bar_overlap(struct im_model *m)
+{
+	struct im_device *a, *b, *c;
+
+	setup(m, "6.1.0");
+	add_dev(m, "0000:01:00.0");
+	add_dev(m, "0000:02:00.0");
+	a = &m->devices[0];	/* add_dev moves the array */
+	b = &m->devices[1];
+	bar(a, 0, 0xe0000000, 0x100000);
+	bar(b, 2, 0xe0080000, 0x1000);
+	bar(b, 0, 0xe0100000, 0x1000);		/* adjacent: no overlap */
+	T_OK(!im_correlate(m) && nfindings(m, "bar-overlap") == 1, "bar-overlap: one BAR inside another");
+	T_OK(finding(m, "bar-overlap") && finding(m, "bar-overlap")->severity == IM_SEV_ERROR &&
+	     !strcmp(finding(m, "bar-overlap")->subject, "0000:02:00.0 BAR 2") &&
+	     strstr(finding(m, "bar-overlap")->message, "0000:01:00.0 BAR 0"),
+	     "bar-overlap: names both BARs, an error");
+	setup(m, "6.1.0");
+	add_dev(m, "0000:01:00.0");
+	add_dev(m, "0000:02:00.0");
+	add_dev(m, "0000:03:00.0");
+	a = &m->devices[0];
+	b = &m->devices[1];
+	c = &m->devices[2];
+	bar(a, 0, 0, 0x1000);			/* unassigned: never compared */
+	bar(b, 0, 0, 0x1000);
+	bar(c, 0, 0xe0000000, 0x1000);
+	bar(c, 1, 0xe0001000, 0x1000);
+	T_OK(!im_correlate(m) && !finding(m, "bar-overlap"), "bar-overlap: none for HPA 0 or adjacent BARs");
+}
+
+/* an mmap past its BAR's page-rounded end; one page of a small BAR is normal */
+static void test_mmap_size(struct im_model *m)
+{
+	struct im_device *d;
+
+	setup(m, "6.1.0");
+	d = add_dev(m, "0000:0a:00.0");
+	bar(d, 0, 0xe2c00000, 0x20000);		/* 128K, mapped with 1M */
+	bar(d, 2, 0xe2d00000, 0x100);		/* 256 bytes, mapped with a page */
+	maps(m, "7f0000000000-7f0000100000 rw-s e2c00000 00:0e 1 anon_inode:[vfio-device]\n"
+		"7f0000200000-7f0000201000 rw-s e2d00000 00:0e 1 anon_inode:[vfio-device]\n");
+	T_OK(!im_correlate(m) && nfindings(m, "mmap-larger-than-bar") == 1,
+	     "mmap-larger-than-bar: 1M of a 128K BAR, and only that");
+	T_OK(finding(m, "mmap-larger-than-bar") &&
+	     !strcmp(finding(m, "mmap-larger-than-bar")->subject, "0000:0a:00.0 BAR 0") &&
+	     finding(m, "mmap-larger-than-bar")->severity == IM_SEV_ERROR &&
+	     strstr(finding(m, "mmap-larger-than-bar")->message, "0x0-0xfffff"),
+	     "mmap-larger-than-bar: its BAR and offsets");
+	setup(m, "6.1.0");
+	d = add_dev(m, "0000:0a:00.0");
+	bar(d, 0, 0xe2c00000, 0x20000);
+	maps(m, "7f0000000000-7f0000010000 rw-s e2c10000 00:0e 1 anon_inode:[vfio-device]\n"
+		"7f0000020000-7f0000031000 rw-s e2c10000 00:0e 1 anon_inode:[vfio-device]\n");
+	T_OK(!im_correlate(m) && nfindings(m, "mmap-larger-than-bar") == 1,
+	     "mmap-larger-than-bar: the end of the BAR is fine, a page past it is not");
+}
+
+/* duplicate ids and overlapping GPAs, per address space */
+static void test_slots(struct im_model *m)
+{
+	setup(m, "6.1.0");
+	slot(m, 0, 1, 0x0, 0x80000000, 0x7f0000000000);
+	slot(m, 0, 2, 0x100000000, 0x1000, 0x7e0000000000);
+	slot(m, 1, 1, 0x0, 0x80000000, 0x7f0000000000);	/* SMM: its own ids and GPAs */
+	slot(m, 1, 2, 0x100000000, 0x1000, 0x7e0000000000);
+	T_OK(!im_correlate(m) && !finding(m, "memslot-duplicate-id") && !finding(m, "memslot-overlap"),
+	     "slots: a sane table, in two address spaces, has no finding");
+	slot(m, 0, 2, 0x200000000, 0x1000, 0x7d0000000000);	/* id 2 again */
+	slot(m, 0, 2, 0x300000000, 0x1000, 0x7c0000000000);	/* and again: one id */
+	slot(m, 0, 5, 0x7fff0000, 0x20000, 0x7b0000000000);	/* over slot 1's end */
+	slot(m, 0, 6, 0x10000, 0x1000, 0x7a0000000000);	/* inside slot 1 */
+	T_OK(!im_correlate(m) && nfindings(m, "memslot-duplicate-id") == 1 &&
+	     nfindings(m, "memslot-overlap") == 1, "slots: one finding of each");
+	T_OK(finding(m, "memslot-duplicate-id") &&
+	     finding(m, "memslot-duplicate-id")->severity == IM_SEV_ERROR &&
+	     strstr(finding(m, "memslot-duplicate-id")->message, "1 slot id of address space 0") &&
+	     strstr(finding(m, "memslot-duplicate-id")->message, "slot 2 "),
+	     "slots: the duplicate id counted once and named");
+	T_OK(finding(m, "memslot-overlap") && finding(m, "memslot-overlap")->severity == IM_SEV_ERROR &&
+	     strstr(finding(m, "memslot-overlap")->message, "2 slots of address space 0") &&
+	     strstr(finding(m, "memslot-overlap")->message, "slot 1 (GPA 0x0-0x7fffffff) and slot 6"),
+	     "slots: the overlaps counted, the first pair named");
+}
+
 int main(void)
 {
 	struct im_model m;
@@ -282,6 +411,10 @@ int main(void)
 		     "trap: config unread: the slot's hole is still said");
 	}
 
+	test_release(&m);
+	test_bar_overlap(&m);
+	test_mmap_size(&m);
+	test_slots(&m);
 	im_model_free(&m);
 	T_DONE();
 }

@@ -184,6 +184,9 @@ static const struct {
 	  "more than 32 bits" },
 	{ "negative slot", HDR "\"kvm_slots\":[{\"as_id\":0,\"slot\":-1,\"gpa\":\"0x0\","
 	  "\"size\":\"0x1000\",\"hva\":\"0x1000\",\"flags\":\"0x0\"}]}", "out of range" },
+	{ "as_id 2", HDR "\"kvm_slots\":[{\"as_id\":2,\"slot\":0,"
+	  "\"gpa\":\"0x0\",\"size\":\"0x1000\",\"hva\":\"0x1000\",\"flags\":\"0x0\"}]}",
+	  "kvm_slots[0].as_id: 2 is out of range 0..1" },
 	{ "huge as_id", HDR "\"kvm_slots\":[{\"as_id\":99999999999,\"slot\":0,"
 	  "\"gpa\":\"0x0\",\"size\":\"0x1000\",\"hva\":\"0x1000\",\"flags\":\"0x0\"}]}",
 	  "out of range" },

@@ -335,9 +335,35 @@ static void test_misc(void)
 		 "MEMSLOTS encodes its struct size");
 }
 
+/* the module's slots: as_id 0 or 1, at most 32,768 an address space */
+static void test_check_memslots(void)
+{
+	struct iommu_map_memslot *u = calloc(IM_MAX_SLOTS_PER_AS + 2, sizeof(*u));
+	char why[160];
+	size_t i;
+
+	for (i = 0; i < IM_MAX_SLOTS_PER_AS + 2; i++) {
+		u[i].id = (uint32_t)i;
+		u[i].as_id = i == IM_MAX_SLOTS_PER_AS + 1;
+	}
+	T_OK(!im_kmod_check_memslots(u, IM_MAX_SLOTS_PER_AS, why, sizeof(why)),
+	     "check memslots: 32,768 in as_id 0");
+	u[IM_MAX_SLOTS_PER_AS].as_id = 0;
+	T_OK(im_kmod_check_memslots(u, IM_MAX_SLOTS_PER_AS + 2, why, sizeof(why)) == -EPROTO &&
+	     strstr(why, "more than 32768 slots in address space 0"), "check memslots: a 32,769th refused");
+	u[IM_MAX_SLOTS_PER_AS].as_id = 1;
+	T_OK(!im_kmod_check_memslots(u, IM_MAX_SLOTS_PER_AS + 2, why, sizeof(why)),
+	     "check memslots: and 2 in as_id 1");
+	u[7].as_id = 7;
+	T_OK(im_kmod_check_memslots(u, 10, why, sizeof(why)) == -EPROTO &&
+	     strstr(why, "slot 7 has as_id 7"), "check memslots: as_id 7 refused, named");
+	free(u);
+}
+
 int main(void)
 {
 	test_memslots();
+	test_check_memslots();
 	test_fold();
 	test_walk_range();
 	test_leaves();

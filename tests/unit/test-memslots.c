@@ -10,6 +10,41 @@ static int parse(struct im_model *m, const char *s, struct im_err *e)
 	return im_memslots_parse(s, strlen(s), "memslots", m, e);
 }
 
+/* n slots of address space as, then one of as_id 1: the text, malloc'd */
+static char *many(size_t n, int as)
+{
+	char *buf = malloc(n * 48 + 64), *p = buf;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%d %zu 0x%zx 0x1000 0x7f0000000000 0x0\n", as, i % 30000, i << 12);
+	sprintf(p, "1 0 0x0 0x1000 0x7f0000000000 0x0\n");
+	return buf;
+}
+
+/* as_id 0 and 1 only; at most 32,768 slots an address space */
+static void test_bounds(struct im_model *m)
+{
+	struct im_err e = { 0 };
+	char *t;
+
+	T_OK(parse(m, "0 1 0 0x1000 0x1000 0\n2 1 0 0x1000 0x1000 0\n", &e) == -EINVAL &&
+	     e.line == 2 && strstr(e.msg, "as_id 2") && !strcmp(e.file, "memslots"),
+	     "as_id 2 refused, naming file and line");
+	T_OK(parse(m, "7 0 0 0x1000 0x1000 0\n", &e) == -EINVAL && e.line == 1 &&
+	     strstr(e.msg, "as_id 7"), "as_id 7 refused");
+	t = many(IM_MAX_SLOTS_PER_AS, 0);
+	T_OK(!parse(m, t, &e) && m->nmemslots == IM_MAX_SLOTS_PER_AS + 1,
+	     "32,768 slots in as_id 0 (and one in 1) read");
+	free(t);
+	t = many(IM_MAX_SLOTS_PER_AS + 1, 0);
+	T_OK(parse(m, t, &e) == -EINVAL && e.line == IM_MAX_SLOTS_PER_AS + 1 &&
+	     strstr(e.msg, "more than 32768 slots in address space 0"), "a 32,769th slot refused at its line");
+	free(t);
+	T_OK(!parse(m, "0 1 0 0x2000 0x1000 0\n0 1 0x1000 0x1000 0x1000 0\n", &e) && m->nmemslots == 2,
+	     "a duplicate, overlapping slot is read (correlate's findings say it)");
+}
+
 int main(void)
 {
 	struct im_model m;
@@ -50,6 +85,7 @@ int main(void)
 	T_OK(!parse(&m, "# as_id slot gpa size hva flags  (source: qemu-traceX)\n"
 		    "0 1 0x0 0x1000 0x7f0000000000 0x0\n", &e), "parse an unknown source name");
 	T_EQ_STR(m.memslot_source, "kvm-memslot", "an unknown source name is not taken");
+	test_bounds(&m);
 	im_model_free(&m);
 	T_DONE();
 }

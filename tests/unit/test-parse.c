@@ -19,6 +19,43 @@ static bool norm(const char *s, const char *want)
 	return want && !strcmp(out, want);
 }
 
+/* kernel releases: N.N[.N]... and a suffix that starts with no digit or letter */
+static void test_release(void)
+{
+	static const struct {
+		const char *rel;
+		int ok;
+		unsigned int maj, min;
+	} t[] = {
+		{ "6.12.118+deb13-amd64", 1, 6, 12 }, { "6.1.0-57-amd64", 1, 6, 1 },
+		{ "4.18.0-513.el8.x86_64", 1, 4, 18 }, { "6.10", 1, 6, 10 },
+		{ "6.10-rc1", 1, 6, 10 }, { "7.3.4\n", 1, 7, 3 }, { "9999.0", 1, 9999, 0 },
+		{ "garbage", 0, 0, 0 }, { "", 0, 0, 0 }, { "6", 0, 0, 0 }, { "6.", 0, 0, 0 },
+		{ "6.x", 0, 0, 0 }, { "6.1abc", 0, 0, 0 }, { "6.1.x", 0, 0, 0 },
+		{ "10000.1", 0, 0, 0 }, { " 6.1", 0, 0, 0 }, { "-6.1", 0, 0, 0 },
+		{ "6.1..2", 0, 0, 0 }, { "6.99999999999999999999", 0, 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		unsigned int a = 0, b = 0;
+		char name[80];
+		int r = im_kernel_release(t[i].rel, &a, &b);
+
+		snprintf(name, sizeof(name), "release '%s'", t[i].rel);
+		if (strchr(name, '\n'))
+			*strchr(name, '\n') = '~';
+		T_OK(t[i].ok ? !r && a == t[i].maj && b == t[i].min : r == -EINVAL, name);
+	}
+	T_OK(im_kernel_release(NULL, &(unsigned int){ 0 }, &(unsigned int){ 0 }) == -EINVAL,
+	     "release NULL");
+	T_OK(im_kernel_at_least("6.10.0", 6, 10) == IM_TRI_YES, "at least: 6.10.0 >= 6.10");
+	T_OK(im_kernel_at_least("7.0", 6, 10) == IM_TRI_YES, "at least: 7.0 >= 6.10");
+	T_OK(im_kernel_at_least("6.9.12", 6, 10) == IM_TRI_NO, "at least: 6.9 < 6.10");
+	T_OK(im_kernel_at_least("garbage", 6, 10) == IM_TRI_UNKNOWN, "at least: garbage is unknown");
+	T_OK(im_kernel_at_least(NULL, 6, 10) == IM_TRI_UNKNOWN, "at least: none is unknown");
+}
+
 int main(void)
 {
 	struct im_map mp;
@@ -90,5 +127,6 @@ int main(void)
 	     b.dev == 0 && b.fn == 0, "bdf: parse within a length");
 	T_OK(!im_bdf_parse("1234:56:1e.5", 12, &b) && b.dom == 0x1234 && b.bus == 0x56 &&
 	     b.dev == 0x1e && b.fn == 5, "bdf: fields");
+	test_release();
 	T_DONE();
 }

@@ -140,6 +140,10 @@ static void test_errors(void)
 			  "kvm_set_user_memory Slot#1 flags=0x0 gpa=zz size=0x1000 ua=0x1000 ret=0\n";
 	const char *mixed = "kvm_set_user_memory Slot#0 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 ret=0\n"
 			    "kvm_set_user_memory AddrSpace#0 Slot#1 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 guest_memfd=-1 guest_memfd_offset=0x0 ret=0\n";
+	const char *as7 = "kvm_set_user_memory AddrSpace#0 Slot#0 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 guest_memfd=-1 guest_memfd_offset=0x0 ret=0\n"
+			  "kvm_set_user_memory AddrSpace#7 Slot#1 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 guest_memfd=-1 guest_memfd_offset=0x0 ret=0\n";
+	const char *old7 = "kvm_set_user_memory Slot#0 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 ret=0\n"
+			   "kvm_set_user_memory Slot#458753 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 ret=0\n";
 	const char *cut = "kvm_set_user_memory Slot#0 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 ret=0\n"
 			  "kvm_set_user_memory Slot#1 flags=0x0 gpa=0x10";
 	int r;
@@ -153,6 +157,14 @@ static void test_errors(void)
 	T_OK(r == -EINVAL && err.line == 1 && strstr(err.msg, "nothing else in the log could be read"),
 	     "err: a log of one malformed line is refused, naming its line");
 	T_EQ_STR(err.file, "bad.log", "err: names the file");
+	r = im_trace_parse(as7, strlen(as7), "as7.log", &t, &err);
+	T_OK(r == 0 && t.nslots == 1 && t.malformed == 1 && t.first_malformed == 2,
+	     "err: AddrSpace#7 is a malformed line, skipped");
+	im_trace_free(&t);
+	r = im_trace_parse(old7, strlen(old7), "old7.log", &t, &err);
+	T_OK(r == 0 && t.nslots == 1 && t.malformed == 1 && t.first_malformed == 2,
+	     "err: Slot#458753 (slot 1 | as_id 7 << 16) is a malformed line, skipped");
+	im_trace_free(&t);
 	r = im_trace_parse(mixed, strlen(mixed), "mixed.log", &t, &err);
 	T_OK(r == 0 && t.malformed == 1 && t.first_malformed == 2 &&
 	     strstr(t.malformed_msg, "two QEMU versions"), "err: two formats in one log: the second skipped, named");
