@@ -224,7 +224,12 @@ void im_candidates_free(struct im_candidate *c, size_t n);
 
 /* pci.c */
 int im_pci_load(struct im_model *m, struct im_err *err);
-/* names from pci.ids for the devices shown (held, or --slot's) */
+/*
+ * For the devices shown (held, named by a QEMU-side source, or --slot's),
+ * after correlate has tied the maps: the MSI-X capability from config
+ * space, and names from pci.ids.
+ */
+int im_pci_caps(struct im_model *m, struct im_err *err);
 int im_pci_names(struct im_model *m, const char *ids_file);
 
 /* memslots.c */

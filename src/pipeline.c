@@ -35,6 +35,12 @@ static int run_pci(struct im_load *l)
 	return im_pci_load(l->m, l->err);
 }
 
+/* after correlate has tied the maps: only the devices it says are held are read further */
+static int run_pci_caps(struct im_load *l)
+{
+	return im_pci_caps(l->m, l->err);
+}
+
 /* after correlate, which says which devices are held: only those are named */
 static int run_pci_names(struct im_load *l)
 {
@@ -274,7 +280,8 @@ static const struct im_stage stages[] = {
 	{ "memslots", IM_FILL_MAPS, IM_FILL_MEMSLOTS, false, want_memslots, run_memslots },
 	{ "correlate-maps", SRC, IM_FILL_IDENT, true, NULL, run_correlate_maps },
 	{ "qemu-trace-dma", IM_FILL_IDENT, IM_FILL_QBARS, true, want_trace_dma, run_trace_dma },
-	{ "correlate-join", SRC | IM_FILL_IDENT | IM_FILL_QBARS | IM_FILL_MEMSLOTS,
+	{ "pci-caps", IM_FILL_IDENT | IM_FILL_QBARS, IM_FILL_CAPS, false, want_host, run_pci_caps },
+	{ "correlate-join", SRC | IM_FILL_IDENT | IM_FILL_QBARS | IM_FILL_MEMSLOTS | IM_FILL_CAPS,
 	  IM_FILL_JOINED, true, NULL, run_correlate_join },
 	{ "qmp-crosscheck", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_qmp_check, run_qmp_check },
 	{ "kmod-checks", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_kmod_checks, run_kmod_checks },

@@ -25,6 +25,7 @@ enum im_fill {
 	IM_FILL_JOINED = 1u << 5,	/* memslots joined to BARs, guest BARs, findings */
 	IM_FILL_CHECKS = 1u << 6,	/* checks on the joined picture */
 	IM_FILL_WIDTHS = 1u << 7,	/* the host IOMMU's, host CPU's and guest's widths */
+	IM_FILL_CAPS = 1u << 8,		/* the shown devices' capabilities (MSI-X) */
 };
 
 /* What main parsed, as far as loading goes. */

@@ -5,9 +5,11 @@
  * vendor, device, resource and config files are read relative to it through
  * sysroot.c's checked open (regular files only, non-blocking, bounded); the
  * driver and iommu_group links are read, never followed.  Gives the BAR
- * HPA, size, kind, prefetch, driver, IOMMU group and the MSI-X capability.
- * libpci only names devices (pci.ids; hwdb live), and only the devices a
- * view shows: im_pci_names(), after correlate has said which are held.
+ * HPA, size, kind, prefetch, driver and IOMMU group.  After correlate has
+ * said which devices the target holds, only theirs are read further:
+ * config space for the MSI-X capability (im_pci_caps: a config read of a
+ * real device is slow, a millisecond each here) and names, through libpci
+ * (im_pci_names: pci.ids; hwdb live).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -345,8 +347,6 @@ static int read_device(struct sysdev *sd, struct im_device *dev, const char **wh
 		r = link_name(sd, "driver", "drivers", &dev->driver);
 	if (!r)
 		r = link_name(sd, "iommu_group", "iommu_groups", &dev->iommu_group);
-	if (!r)
-		r = read_config(sd, dev);
 	if (!r && dev->driver && !strcmp(dev->driver, "vfio-pci"))	/* only vfio-pci has one */
 		dev->vfio_cdev = read_cdev(sd);
 	return r;
@@ -464,6 +464,57 @@ int im_pci_load(struct im_model *m, struct im_err *err)
 	return 0;
 }
 
+/* a device the views will show: held by the target, picked by --slot, or a QEMU source's */
+static bool wanted(const struct im_model *m, const struct im_device *dev, const bool *named)
+{
+	return dev->held || named[dev - m->devices] ||
+	       (m->filter_bdf && !strcmp(dev->bdf, m->filter_bdf));
+}
+
+/* which devices a QEMU-side source names as passed through: *named, one per device */
+static int qemu_named(const struct im_model *m, bool **named)
+{
+	size_t q;
+
+	*named = im_calloc(m->ndevices, sizeof(**named));
+	if (!*named)
+		return -ENOMEM;
+	for (q = 0; q < m->nqbars; q++) {
+		int di = im_find_device(m, m->qbars[q].host_bdf);
+
+		if (di >= 0)
+			(*named)[di] = true;
+	}
+	return 0;
+}
+
+int im_pci_caps(struct im_model *m, struct im_err *err)
+{
+	struct sysdev sd = { .m = m, .err = err };
+	char rel[64];
+	bool *named;
+	size_t i;
+	int r = qemu_named(m, &named);
+
+	for (i = 0; !r && i < m->ndevices; i++) {
+		struct im_device *dev = &m->devices[i];
+
+		if (!wanted(m, dev, named))
+			continue;
+		sd.bdf = dev->bdf;
+		snprintf(rel, sizeof(rel), DEVICES "/%s", dev->bdf);
+		sd.fd = im_root_open(rel, O_RDONLY | O_DIRECTORY);
+		if (sd.fd < 0) {
+			r = im_root_hostile(sd.fd) ? dev_err(&sd, "", sd.fd) : 0;
+			continue;	/* else the capabilities stay unknown */
+		}
+		r = read_config(&sd, dev);
+		close(sd.fd);
+	}
+	free(named);
+	return r;
+}
+
 static jmp_buf pci_fail;
 
 /* libpci's error callback must not return: unwind to im_pci_names() */
@@ -487,15 +538,20 @@ static void __attribute__((format(printf, 1, 2))) pci_quiet(char *msg, ...)
 int im_pci_names(struct im_model *m, const char *ids_file)
 {
 	struct pci_access *volatile pacc = NULL;
+	bool *volatile named = NULL;
 	size_t i;
 
-	if (setjmp(pci_fail))
+	if (setjmp(pci_fail)) {
+		free(named);
 		return 0;	/* pacc is leaked: libpci's state is unknown after its error */
+	}
+	if (qemu_named(m, (bool **)&named))
+		return -ENOMEM;
 	for (i = 0; i < m->ndevices; i++) {
 		struct im_device *dev = &m->devices[i];
 		char name[256];
 
-		if (dev->name || !(dev->held || (m->filter_bdf && !strcmp(dev->bdf, m->filter_bdf))))
+		if (dev->name || !wanted(m, dev, named))
 			continue;
 		if (!pacc) {
 			pacc = pci_alloc();
@@ -516,5 +572,6 @@ int im_pci_names(struct im_model *m, const char *ids_file)
 	}
 	if (pacc)
 		pci_cleanup(pacc);
+	free(named);
 	return 0;
 }

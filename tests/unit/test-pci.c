@@ -60,12 +60,19 @@ static void device(const char *bdf, const char *resource, const uint8_t *cfg, si
 	}
 }
 
+/* the pci source as the pipeline runs it, every device held (config read for it) */
 static int load(struct im_model *m, struct im_err *err)
 {
+	size_t i;
+	int r;
+
 	memset(err, 0, sizeof(*err));
 	im_model_init(m);
 	im_root_init(top);
-	return im_pci_load(m, err);
+	r = im_pci_load(m, err);
+	for (i = 0; !r && i < m->ndevices; i++)
+		m->devices[i].held = true;
+	return r ? r : im_pci_caps(m, err);
 }
 
 static bool has_finding(const struct im_model *m, const char *code)
@@ -125,6 +132,7 @@ static void bars(void)
 	T_OK(m.nsources == 1 && m.sources[0].status == IM_SRC_OK, "pci: ok");
 	T_OK(!has_finding(&m, "bar-size-odd"), "no bar-size-odd");
 	T_OK(d->name == NULL, "no name before names are asked for");
+	m.devices[0].held = false;
 	im_pci_names(&m, "tests/pci.ids");
 	T_OK(d->name == NULL, "not held, not --slot: not named");
 	m.devices[0].held = true;
@@ -153,6 +161,14 @@ static void bars(void)
 	sh("rm -f %s/sys/devices/pci0000:00/0000:00:03.0/config", top);
 	load(&m, &err);
 	T_OK(m.ndevices == 1 && !m.devices[0].caps_known, "no config file: unknown");
+	im_model_free(&m);
+	cfg[0x06] = 0x10, cfg[0x40] = 0x11, cfg[0x41] = 0;
+	device("0000:00:03.0", res, cfg, sizeof(cfg));
+	im_model_init(&m);
+	im_pci_load(&m, &err);
+	im_pci_caps(&m, &err);
+	T_OK(m.ndevices == 1 && !m.devices[0].caps_known,
+	     "a device nobody holds: its config space is not read (caps unknown)");
 	im_model_free(&m);
 }
 
