@@ -246,6 +246,21 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 }
 
 /*
+ * An ASan build (make check-asan): gcc defines __SANITIZE_ADDRESS__, clang
+ * (Debian 12's 14) answers only __has_feature(address_sanitizer)
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define IM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IM_ASAN 1
+#endif
+#endif
+#ifndef IM_ASAN
+#define IM_ASAN 0
+#endif
+
+/*
  * "iommu-map: MESSAGE", one line: the message names files and holds what
  * was read from them, so all of it is escaped for the terminal (escape.h)
  */
@@ -550,7 +565,7 @@ out:
 	 * a tenth of the run (issue 15).  Sanitizer builds still free it, so
 	 * the frees are tested and LeakSanitizer sees real leaks only.
 	 */
-#if defined(__SANITIZE_ADDRESS__) || IM_FREE_AT_EXIT
+#if IM_ASAN || IM_FREE_AT_EXIT
 	im_model_free(&m);
 #endif
 	if (fflush(stdout) || ferror(stdout)) {
