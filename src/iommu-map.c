@@ -255,14 +255,26 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+
+/*
+ * "iommu-map: MESSAGE", one line: the message names files and holds what
+ * was read from them, so all of it is escaped for the terminal (escape.h)
+ */
 static void __attribute__((format(printf, 1, 2))) warnmsg(const char *fmt, ...)
 {
 	va_list ap;
+	char *msg = NULL;
+	int n;
 
-	fputs("iommu-map: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fputs("iommu-map: ", stderr);
+	if (n >= 0)
+		im_term_fputn(stderr, msg, (size_t)n);
+	else
+		fputs(strerror(ENOMEM), stderr);
+	free(msg);
 	fputc('\n', stderr);
 }
 
@@ -327,7 +339,7 @@ static int pick_pid(struct args *a)
 	warnmsg("%zu processes hold vfio devices; choose one with --pid:", n);
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "  %7d  %-16s %u vfio fds, %u vfio mmaps\n", c[i].pid,
-			c[i].comm ? c[i].comm : "?", c[i].vfio_fds, c[i].vfio_maps);
+			IM_TERM(c[i].comm ? c[i].comm : "?"), c[i].vfio_fds, c[i].vfio_maps);
 	im_candidates_free(c, n);
 	return -EXIT_USAGE;
 }

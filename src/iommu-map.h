@@ -11,6 +11,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include "model.h"
+#include "lib/escape.h"
 #include "lib/jsonw.h"
 
 /* Named exit codes; documented in --help and iommu-map(8). */
@@ -320,6 +321,9 @@ void im_place_gpa(const struct im_model *m, int as_id, uint64_t gpa, struct im_p
 
 /* version.c: "git describe" of the build (or the VERSION file's, or "unknown") */
 extern const char im_version[];
+
+/* escape.c: every string from the input that text or stderr shows goes through
+ * IM_TERM or im_term_fputs (escape.h); JSON keeps it, as valid UTF-8 (jsonw.h) */
 
 /* jsonw.c: the writer of all JSON output, declared in jsonw.h */
 

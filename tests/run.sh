@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/run.sh [--update]: unit tests, golden tests (text and JSON) for every
-# fixture, hostile inputs, live capture vs replay, bash completion, make
-# install's file list, and the man page lint.
+# fixture, hostile inputs, hostile names (terminal escapes), live capture vs
+# replay, bash completion, make install's file list, and the man page lint.
 # Prints one line per check and ends with "N passed, N failed".
 # --update rewrites tests/expected/ from the current output: review the diff.
 set -u
@@ -223,6 +223,64 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && HDIR=$(mktemp -d /tmp/
 else
 	echo "skip hostile eacces-memslots, eacces-sys: need root, setpriv, and the binary and tests/pci.ids readable by nobody"
 fi
+
+# --- hostile names: strings from the input that hold terminal escapes (ESC, CSI,
+# OSC, BEL, CR, LF, C1) or bytes that are not UTF-8 reach text and stderr escaped
+# as \xNN (like ls -b), never raw; --json keeps them as valid UTF-8 (U+FFFD for
+# a byte that is not UTF-8).  tests/term-safe.py checks the bytes ---
+PY=/usr/bin/python3; [ -x $PY ] || PY=python3
+# shellcheck disable=SC2034 # top: used by the mutations, which esc_case evals
+E=$'\033' top=$PWD
+term_check() {	# want-exit rc out err json out|err escaped-form json-has: why, or nothing
+	local want=$1 rc=$2 out=$3 err=$4 json=$5 where=$6 form=$7 has=$8 f
+	[ "$where" = out ] && f=$out || f=$err
+	if [ "$rc" -ne "$want" ]; then echo "exit $rc, want $want"
+	elif ! $PY tests/term-safe.py text "$out" "$err"; then :
+	elif ! grep -qF -- "$form" "$f"; then echo "no '$form' in std$where: $(head -c 400 "$f")"
+	elif [ "$want" -le 1 ] && ! $PY tests/term-safe.py text "$json.err"; then :
+	elif [ "$want" -le 1 ] && ! $PY tests/term-safe.py json "$json" ${has:+"$has"}; then :
+	elif [ "$want" -gt 1 ] && [ "$(wc -l <"$err")" != 1 ]; then echo "$(wc -l <"$err") lines on stderr"
+	fi
+}
+esc_case() {	# name want-exit out|err escaped-form json-has mutation [args...]
+	local name=$1 want=$2 where=$3 form=$4 has=$5 mut=$6; shift 6
+	local d=$B/t/esc-$name why
+	rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"; cp tests/pci.ids "$d.ids"
+	(cd "$d" && eval "$mut")
+	timeout 10 "$BIN" --sysroot "$d" -i "$d.ids" "$@" >"$d.out" 2>"$d.err" </dev/null; rc=$?
+	timeout 10 "$BIN" --sysroot "$d" -i "$d.ids" "$@" --json >"$d.json" 2>"$d.json.err" </dev/null
+	why=$(term_check "$want" $rc "$d.out" "$d.err" "$d.json" "$where" "$form" "$has")
+	[ -z "$why" ] && ok "hostile name $name: exit $rc, std$where has $form" || bad "hostile name $name: $why"
+}
+esc_case comm 0 out 'pid 2021 (qemu\x1b[31mRED\x1b]0;t\x07)' 'qemu\x1b[31mRED\x1b]0;t\x07' \
+	"printf 'qemu${E}[31mRED${E}]0;t\\a\\n' >proc/2021/comm"
+esc_case comm-not-utf8 0 out 'pid 2021 (qemu\xff\xfe\xc0\xaf\\x)' 'qemu\ufffd\ufffd\ufffd\ufffd\\x' \
+	"printf 'qemu\\377\\376\\300\\257\\\\x\\n' >proc/2021/comm"
+esc_case maps-name 0 out 'inside /usr/lib/libc\x1b[2J\x1b]0;pwned\x07.so' '/usr/lib/libc\x1b[2J\x1b]0;pwned\x07.so' \
+	"sed -i 's|/usr/lib/x86_64-linux-gnu/libc.so.6|/usr/lib/libc${E}[2J${E}]0;pwned\\a.so|' $M" explain 0x7f0b5c600010
+esc_case driver-link 0 out 'driver vfio\x1b[31m-pci, IOMMU group 12\x1b[5m' '12\x1b[5m' \
+	"ln -sfn '../../../../bus/pci/drivers/vfio${E}[31m-pci' $DEV/driver &&
+	 ln -sfn '../../../../kernel/iommu_groups/12${E}[5m' $DEV/iommu_group"
+esc_case pci-ids-name 0 out 'Red Hat, Inc. QEMU\x1b[1m Test\x07Device\xc2\x9b\x9b [1b36:0005]' 'QEMU\x1b[1m Test\x07Device\u009b\ufffd' \
+	"sed -i 's/QEMU PCI Test Device/QEMU${E}[1m Test\\x07Device\\xc2\\x9b\\x9b/' ../esc-pci-ids-name.ids"
+esc_case osrelease 0 out 'kernel 5.11.0-38-generic\x1b[41m, root' '5.11.0-38-generic\x1b[41m' \
+	"printf '5.11.0-38-generic${E}[41m\\n' >proc/sys/kernel/osrelease"
+esc_case cmdline-word 0 out '(-cpu Skylake\x1b[31m\x08-Server without phys-bits' 'Skylake\x1b[31m\x08-Server' \
+	"printf -- '-cpu\\0Skylake${E}[31m\\b-Server\\0' >>proc/2021/cmdline"
+esc_case mtree-line 0 out 'BAR 0 mmaps[0]\x1b[31m\x08 (I/O)' 'mmaps[0]\x1b[31m\x08' \
+	"sed 's/BAR 0 mmaps\\[0\\]/&${E}[31m\\x08/' \"\$top/tests/data/qemu/seed-mtree.txt\" >../esc-mtree-line.mtree" \
+	--mtree "$B/t/esc-mtree-line.mtree"
+esc_case link-target-err 2 err "symlink to '/etc/\\x1b[31mevil\\x0a' leads outside the sysroot" '' \
+	"ln -sfn '/etc/${E}[31mevil
+' $DEV/driver"
+# a file name in an error: the root's own name holds ESC and a newline
+d="$B/t/esc-root${E}[7m
+x"
+rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"; rm "$d/$M"; mkfifo "$d/$M"
+timeout 10 "$BIN" --sysroot "$d" -i tests/pci.ids >"$B/t/esc-root.out" 2>"$B/t/esc-root.err" </dev/null; rc=$?
+why=$(term_check 2 $rc "$B/t/esc-root.out" "$B/t/esc-root.err" - err 'esc-root\x1b[7m\x0ax/proc/2021/maps: not a regular file (fifo)' '')
+[ -z "$why" ] && ok "hostile name in the root: exit 2, $(cat "$B/t/esc-root.err")" || bad "hostile name in the root: $why"
+rm -rf "$d"
 
 # --- live, no --pid: each process's fds are listed once, its maps read only without vfio fds,
 # the one chosen read in full; nothing leaks

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/escape.h"
 #include "lib/jsonw.h"
 
 static const char hexdigit[] = "0123456789abcdef";
@@ -77,42 +78,6 @@ static void put1(struct jw *w, char c)
 		w->buf[w->len++] = c;
 }
 
-/*
- * The length of the well-formed UTF-8 sequence at s (Unicode table 3-7: no
- * overlong form, no surrogate, nothing past U+10FFFF), or minus the length
- * of its maximal ill-formed subpart, which becomes one U+FFFD.
- */
-static int utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	int need, i;
-
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return -1;
-	}
-	for (i = 1; i <= need; i++) {
-		if ((size_t)i >= n || s[i] < lo || s[i] > hi)
-			return -i;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need + 1;
-}
-
 static void put_string(struct jw *w, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -130,7 +95,7 @@ static void put_string(struct jw *w, const char *str, size_t n)
 				run++;
 				continue;
 			}
-			if (c < 0x80 || (k = utf8_seq(s + run, n - run)) < 0)
+			if (c < 0x80 || (k = im_utf8_seq(s + run, n - run)) < 0)
 				break;
 			run += (size_t)k;
 		}
@@ -143,7 +108,7 @@ static void put_string(struct jw *w, const char *str, size_t n)
 		c = s[i];
 		if (c >= 0x80) {
 			put(w, "\xef\xbf\xbd", 3);	/* U+FFFD */
-			i += (size_t)-utf8_seq(s + i, n - i);
+			i += (size_t)-im_utf8_seq(s + i, n - i);
 			continue;
 		}
 		i++;

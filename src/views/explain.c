@@ -423,10 +423,12 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 	}
 	fprintf(f, "0x%" PRIx64 "\n", addr);
 	for (i = 0; i < c.n; i++) {
-		fprintf(f, "  as %s: %s\n", !strcmp(c.r[i].space, "hva") ? "an HVA" :
+		/* the reading names files and devices of the input: escaped */
+		fprintf(f, "  as %s: ", !strcmp(c.r[i].space, "hva") ? "an HVA" :
 			!strcmp(c.r[i].space, "gpa") ? "a GPA" :
-			!strcmp(c.r[i].space, "iova") ? "an IOVA" : "an HPA",
-			c.r[i].text ? c.r[i].text : "");
+			!strcmp(c.r[i].space, "iova") ? "an IOVA" : "an HPA");
+		im_term_fputs(f, c.r[i].text);
+		fputc('\n', f);
 		free(c.r[i].text);
 	}
 	if (!c.n && m->paste)

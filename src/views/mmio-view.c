@@ -29,14 +29,14 @@ void im_mmio_text(FILE *f, const struct im_model *m)
 	char hs[32];
 
 	if (!w->known) {
-		fprintf(f, "MMIO windows: unknown (%s)\n", w->why ? w->why : "not read");
+		fprintf(f, "MMIO windows: unknown (%s)\n", IM_TERM(w->why ? w->why : "not read"));
 		return;
 	}
-	fprintf(f, "MMIO windows: root bus of %s", w->host_bridge);
+	fprintf(f, "MMIO windows: root bus of %s", IM_TERM(w->host_bridge));
 	if (w->hole64_size_known)
 		fprintf(f, ", pci-hole64-size %s", im_human_size(w->hole64_size, hs));
 	fprintf(f, "; firmware %s (%s)\n", w->firmware ? im_firmware_name(w->firmware) : "unknown",
-		w->firmware_why ? w->firmware_why : "QEMU's command line was not read");
+		IM_TERM(w->firmware_why ? w->firmware_why : "QEMU's command line was not read"));
 	text_window(f, 32, &w->w32);
 	text_window(f, 64, &w->w64);
 }

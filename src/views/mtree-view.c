@@ -574,7 +574,7 @@ static void text_trailer(FILE *out, const struct im_mtree *t, const char *file)
 			t->joined == 1 ? "" : "s");
 	if (t->unknown)
 		fprintf(out, "# %u line%s not understood (first: %s:%u)\n", t->unknown,
-			t->unknown == 1 ? "" : "s", file, t->first_unknown);
+			t->unknown == 1 ? "" : "s", IM_TERM(file), t->first_unknown);
 }
 
 /*
@@ -618,9 +618,12 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		if (json) {
 			line_json(&w, data, l, &tie, m->findings + k, n);
 		} else {
-			fprintf(out, "%s\n", l->text);
+			/* the pasted line, and notes naming what it holds: escaped */
+			im_term_fputs(out, l->text);
+			fputc('\n', out);
 			for (; n; n--, k++)
-				fprintf(out, "%*s  # %s\n", l->depth * 2, "", m->findings[k].message);
+				fprintf(out, "%*s  # %s\n", l->depth * 2, "",
+					IM_TERM(m->findings[k].message));
 		}
 		k += n;
 	}

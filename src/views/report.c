@@ -83,7 +83,7 @@ static void text_traps(FILE *f, const struct im_bar *b)
 			b->traps[i].off, b->traps[i].off + b->traps[i].size - 1,
 			im_trap_why_words(b->traps[i].why));
 	if (b->traps_why)
-		fprintf(f, "    TRAP  %s%s\n", b->ntraps ? "maybe more: " : "?  ", b->traps_why);
+		fprintf(f, "    TRAP  %s%s\n", b->ntraps ? "maybe more: " : "?  ", IM_TERM(b->traps_why));
 }
 
 /* "faulted in 8K of 2G; page tables at least 4K": the walk's, or why not */
@@ -99,15 +99,15 @@ static void text_ptcost(FILE *f, const struct im_bar_mmap *mm)
 		fprintf(f, "%s (PTE/PMD/PUD pages %" PRIu64 "/%" PRIu64 "/%" PRIu64 ")\n",
 			c.bytes ? im_human_size(c.bytes, p) : "0", c.pte, c.pmd, c.pud);
 	else
-		fprintf(f, "unknown (%s)\n", c.why);
+		fprintf(f, "unknown (%s)\n", IM_TERM(c.why));
 }
 
 static void text_width(FILE *f, const char *name, const struct im_width *w, const char *sep)
 {
 	if (w->bits)
-		fprintf(f, "%s %u bits (%s)%s", name, w->bits, w->what ? w->what : "?", sep);
+		fprintf(f, "%s %u bits (%s)%s", name, w->bits, IM_TERM(w->what ? w->what : "?"), sep);
 	else
-		fprintf(f, "%s unknown (%s)%s", name, w->why ? w->why : "not read", sep);
+		fprintf(f, "%s unknown (%s)%s", name, IM_TERM(w->why ? w->why : "not read"), sep);
 }
 
 /* the widths a GPA must fit, and the target's page tables */
@@ -126,7 +126,7 @@ static void text_limits(FILE *f, const struct im_model *m)
 			m->vmpte ? im_human_size(m->vmpte, hs) : "0");
 	else
 		fprintf(f, "page tables: the process total is unknown (%s)\n",
-			m->vmpte_why ? m->vmpte_why : "proc/PID/status not read");
+			IM_TERM(m->vmpte_why ? m->vmpte_why : "proc/PID/status not read"));
 }
 
 static void text_bar(FILE *f, const struct im_model *m, const struct im_device *d,
@@ -172,7 +172,7 @@ static void text_bar(FILE *f, const struct im_model *m, const struct im_device *
 			fprintf(f, "  KVM slot %d", g->slot);
 		else
 			fprintf(f, "  no memslot: QEMU's own mapping (TCG)");
-		fprintf(f, "  [%s]\n", g->source);
+		fprintf(f, "  [%s]\n", IM_TERM(g->source));
 	}
 	text_traps(f, b);
 	(void)m;
@@ -211,8 +211,8 @@ static void text_no_memslots(FILE *f, const struct im_model *m)
 	const struct im_source *src = im_find_source(m, "memslots");
 
 	fprintf(f, "%s (%s)\n", src && src->status == IM_SRC_OK ? "none" : "unknown",
-		src && src->detail ? src->detail :
-		m->memslots_why ? m->memslots_why : "no memslot source answered");
+		IM_TERM(src && src->detail ? src->detail :
+			m->memslots_why ? m->memslots_why : "no memslot source answered"));
 }
 
 static void text_paste_map(FILE *f, const struct im_model *m, const struct im_map *mp)
@@ -224,7 +224,7 @@ static void text_paste_map(FILE *f, const struct im_model *m, const struct im_ma
 	fprintf(f, "  HVA 0x%" PRIx64 "-0x%" PRIx64 " (0x%" PRIx64 " bytes, line %u) %s, maps offset 0x%" PRIx64 "\n",
 		mp->start, mp->end - 1, mp->end - mp->start, mp->line,
 		mp->unnamed ? "a shared mapping of an unnamed file (the paste has no path: vfio not known)" :
-		mp->path, mp->offset);
+		IM_TERM(mp->path), mp->offset);
 	if (region_reading(mp->offset, &index, &in))
 		fprintf(f, "    Linux 6.10+: region %u (%s), at offset 0x%" PRIx64 " in it\n",
 			index, region_word(index), in);
@@ -241,7 +241,7 @@ static void text_paste_map(FILE *f, const struct im_model *m, const struct im_ma
 			p.gpa, m->memslots[p.slot].slot, p.as_id);
 	else
 		fprintf(f, "    GPA %s: %s\n", p.f_slot.state == IM_ABSENT ? "none" : "unknown",
-			p.f_slot.why ? p.f_slot.why : "no memslots");
+			IM_TERM(p.f_slot.why ? p.f_slot.why : "no memslots"));
 }
 
 static void text_paste(FILE *f, const struct im_model *m)
@@ -268,8 +268,8 @@ static void text_paste(FILE *f, const struct im_model *m)
 	}
 	for (i = 0; i < m->nqbars; i++)
 		fprintf(f, "%s  %s BAR %d: guest address 0x%" PRIx64 " (from %s)\n",
-			i ? "" : "\nguest BARs the pastes name:\n", m->qbars[i].host_bdf,
-			m->qbars[i].bar, m->qbars[i].gpa, m->qbars[i].source);
+			i ? "" : "\nguest BARs the pastes name:\n", IM_TERM(m->qbars[i].host_bdf),
+			m->qbars[i].bar, m->qbars[i].gpa, IM_TERM(m->qbars[i].source));
 }
 
 /* the vfio DMA maps a trace showed: IOVA -> HVA, and what the HVA is */
@@ -280,7 +280,7 @@ static void text_dma(FILE *f, const struct im_model *m)
 
 	if (!m->dma_source)
 		return;
-	fprintf(f, "\nvfio DMA maps (IOVA -> HVA, from the %s): %zu\n", m->dma_source, m->ndma);
+	fprintf(f, "\nvfio DMA maps (IOVA -> HVA, from the %s): %zu\n", IM_TERM(m->dma_source), m->ndma);
 	for (i = 0; i < m->ndma; i++) {
 		const struct im_dma_map *d = &m->dma[i];
 		struct im_place p;
@@ -288,7 +288,7 @@ static void text_dma(FILE *f, const struct im_model *m)
 		im_place_hva(m, d->hva, &p);
 		fprintf(f, "  IOVA 0x%" PRIx64 "-0x%" PRIx64 " -> HVA 0x%" PRIx64 "  %s  [line %u]\n",
 			d->iova, d->iova + d->size - 1, d->hva,
-			p.f_map.state == IM_KNOWN ? im_map_backing(m, &p, bk, sizeof(bk)) :
+			p.f_map.state == IM_KNOWN ? IM_TERM(im_map_backing(m, &p, bk, sizeof(bk))) :
 			p.f_map.state == IM_ABSENT ? "in no mapping" : "mapping unknown", d->line);
 	}
 }
@@ -302,9 +302,10 @@ int im_report_text(FILE *f, const struct im_model *m)
 		text_paste(f, m);
 	} else {
 		fprintf(f, "target: pid %d (%s), kernel %s, root %s\n", m->pid,
-			m->comm ? m->comm : "?", m->kernel ? m->kernel : "unknown", m->sysroot);
+			IM_TERM(m->comm ? m->comm : "?"), IM_TERM(m->kernel ? m->kernel : "unknown"),
+			IM_TERM(m->sysroot));
 		fprintf(f, "maps offset: %s (%s)\n", im_offset_mode_name(m->offset_mode),
-			m->offset_why ? m->offset_why : "");
+			IM_TERM(m->offset_why ? m->offset_why : ""));
 	}
 	text_limits(f, m);
 	im_mmio_text(f, m);
@@ -314,13 +315,13 @@ int im_report_text(FILE *f, const struct im_model *m)
 		if (!im_report_shown(m, d))
 			continue;
 		nshown++;
-		fprintf(f, "\n%s %s [%04x:%04x]\n", d->bdf, d->name ? d->name : "Device",
+		fprintf(f, "\n%s %s [%04x:%04x]\n", IM_TERM(d->bdf), IM_TERM(d->name ? d->name : "Device"),
 			d->vendor_id, d->device_id);
-		fprintf(f, "  driver %s, IOMMU group %s", d->driver ? d->driver : "none",
-			d->iommu_group ? d->iommu_group : "none");
+		fprintf(f, "  driver %s, IOMMU group %s", IM_TERM(d->driver ? d->driver : "none"),
+			IM_TERM(d->iommu_group ? d->iommu_group : "none"));
 		if (d->guest_bdf || d->qdev_id)
-			fprintf(f, "; guest %s%s%s%s", d->guest_bdf ? d->guest_bdf : "?",
-				d->qdev_id ? " (" : "", d->qdev_id ? d->qdev_id : "",
+			fprintf(f, "; guest %s%s%s%s", IM_TERM(d->guest_bdf ? d->guest_bdf : "?"),
+				d->qdev_id ? " (" : "", IM_TERM(d->qdev_id ? d->qdev_id : ""),
 				d->qdev_id ? ")" : "");
 		fputc('\n', f);
 		for (b = 0; b < IM_NBARS; b++)
@@ -329,22 +330,23 @@ int im_report_text(FILE *f, const struct im_model *m)
 	}
 	if (!nshown && !m->paste)
 		fprintf(f, "\nno passed-through device found%s%s\n",
-			m->filter_bdf ? " matching " : "", m->filter_bdf ? m->filter_bdf : "");
+			m->filter_bdf ? " matching " : "", IM_TERM(m->filter_bdf ? m->filter_bdf : ""));
 	fprintf(f, "\nmemslots: ");
 	if (!m->memslots_known)
 		text_no_memslots(f, m);
 	else
-		fprintf(f, "%zu from %s\n", m->nmemslots, m->memslot_source);
+		fprintf(f, "%zu from %s\n", m->nmemslots, IM_TERM(m->memslot_source));
 	text_dma(f, m);
 	fprintf(f, "\nsources:\n");
 	for (i = 0; i < m->nsources; i++)
-		fprintf(f, "  %-12s %-12s %s\n", m->sources[i].name,
+		fprintf(f, "  %-12s %-12s %s\n", IM_TERM(m->sources[i].name),
 			im_src_status_name(m->sources[i].status),
-			m->sources[i].detail ? m->sources[i].detail : "");
+			IM_TERM(m->sources[i].detail ? m->sources[i].detail : ""));
 	fprintf(f, "\nfindings:%s\n", m->nfindings ? "" : " none");
 	for (i = 0; i < m->nfindings; i++)
 		fprintf(f, "  %-7s %s: %s [%s]\n", im_severity_name(m->findings[i].severity),
-			m->findings[i].subject, m->findings[i].message, m->findings[i].code);
+			IM_TERM(m->findings[i].subject), IM_TERM(m->findings[i].message),
+			m->findings[i].code);
 	return ferror(f) ? -EIO : 0;
 }
 

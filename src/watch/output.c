@@ -158,7 +158,9 @@ static void print_stack(struct watch *w, struct jw *j, const struct event *e)
 		} else {
 			snprintf(name, sizeof(name), "0x%" PRIx64, e->ips[i]);
 		}
-		fprintf(f, "%s%s", i ? " \u2190 " : "", name);
+		/* symbol and file names are the target's: escaped */
+		fputs(i ? " \u2190 " : "", f);
+		im_term_fputs(f, name);
 	}
 	if (j)
 		jw_arr_end(j);
@@ -272,8 +274,11 @@ static void print_memslot(struct watch *w, const struct event *e)
 		fprintf(w->out, " guest_memfd %d@0x%" PRIx64,
 			(int)r->guest_memfd, (uint64_t)r->guest_memfd_offset);
 	print_result(w, NULL, e);
-	if (backing[0])
-		fprintf(w->out, " [%s]", backing);
+	if (backing[0]) {
+		fputs(" [", w->out);
+		im_term_fputs(w->out, backing);
+		fputc(']', w->out);
+	}
 	fputc('\n', w->out);
 	print_stack(w, NULL, e);
 }
@@ -316,7 +321,7 @@ static void print_mmap(struct watch *w, const struct event *e)
 	fmt_time(&e->ts, ts, sizeof(ts), false);
 	if (mm)
 		fprintf(w->out, "%s tid %d mmap fd %d (%s) size 0x%" PRIx64
-			" offset 0x%" PRIx64, ts, e->tid, e->fd, e->fd_target,
+			" offset 0x%" PRIx64, ts, e->tid, e->fd, IM_TERM(e->fd_target),
 			e->len, e->off);
 	else
 		fprintf(w->out, "%s tid %d munmap hva 0x%" PRIx64 " size 0x%"
@@ -324,12 +329,12 @@ static void print_mmap(struct watch *w, const struct event *e)
 	print_result(w, NULL, e);
 	if (d || e->bar >= 0) {
 		fprintf(w->out, " [vfio %s BAR %d +0x%" PRIx64,
-			d ? d->bdf : "(device unknown)", e->bar, bar_off);
+			d ? IM_TERM(d->bdf) : "(device unknown)", e->bar, bar_off);
 		if (have_hpa)
 			fprintf(w->out, " hpa 0x%" PRIx64,
 				d->bars[e->bar].hpa + bar_off);
 		if (e->ident && strcmp(e->ident, "model"))
-			fprintf(w->out, ", by %s", e->ident);
+			fprintf(w->out, ", by %s", IM_TERM(e->ident));
 		fputc(']', w->out);
 	}
 	fputc('\n', w->out);
@@ -410,12 +415,12 @@ void print_start(struct watch *w, const struct up_plan *pl,
 	} else if (pl) {
 		fprintf(out, "watching PID %d (%zu threads) with uprobes at %s, "
 			"%s, %s; the target does not stop; %s; interrupt to "
-			"stop\n", w->pid, nthreads, pl->where[0], pl->where[1],
-			pl->where[2], why);
+			"stop\n", w->pid, nthreads, IM_TERM(pl->where[0]), IM_TERM(pl->where[1]),
+			IM_TERM(pl->where[2]), IM_TERM(why));
 	} else {
 		fprintf(out, "watching PID %d (%zu threads) with ptrace: every "
 			"syscall stops (%s); interrupt to stop\n", w->pid,
-			nthreads, why);
+			nthreads, IM_TERM(why));
 	}
 	fflush(out);
 }

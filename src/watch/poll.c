@@ -64,8 +64,11 @@ static void print_slot(struct watch *w, const struct timespec *ts,
 			sl.as_id, sl.slot, sl.gpa, sl.size, sl.hva, sl.flags);
 		if (!strcmp(op, "flags"))
 			fprintf(w->out, " (was 0x%x)", old_flags);
-		if (backing[0])
-			fprintf(w->out, " [%s]", backing);
+		if (backing[0]) {	/* a path of the target's: escaped */
+			fputs(" [", w->out);
+			im_term_fputs(w->out, backing);
+			fputc(']', w->out);
+		}
 		fprintf(w->out, " gen 0x%" PRIx64 "\n", gen);
 	}
 }

@@ -6,7 +6,7 @@
  *  odd:  the rest is a program of writer calls (begin, end, key, values);
  *        whatever it does, the writer either reports an error or writes
  *        one JSON value a line that json-c parses, all valid UTF-8.
- * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-jsonw.c src/lib/jsonw.c -ljson-c */
+ * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-jsonw.c src/lib/jsonw.c src/lib/escape.c -ljson-c */
 /* seeds: tests/expected/seed-2021/explain-heap-json.out tests/data/qemu/seed-mtree.txt */
 #include <json-c/json.h>
 #include <stdint.h>
