@@ -94,11 +94,6 @@ static bool msix_pages(const struct im_device *d, const struct im_bar *b, bool p
 	return true;
 }
 
-static bool overlaps(const struct span *s, uint64_t lo, uint64_t hi)
-{
-	return s->lo < hi && lo < s->hi;
-}
-
 /*
  * A memslot maps the table's first byte: QEMU emulates no table there
  * (x-msix-relocation moved it to another BAR, or the machine's
@@ -118,6 +113,16 @@ static bool table_direct(const struct im_device *d, const struct im_bar *b)
 	return false;
 }
 
+static bool within(const struct span *s, uint64_t lo, uint64_t hi)
+{
+	return s->lo <= lo && hi <= s->hi;
+}
+
+/*
+ * Why the hole [lo, hi) traps.  The MSI-X table (or PBA) is the reason only
+ * for a hole inside its pages, as the sparse mmap of a kernel before 4.16
+ * leaves: a larger hole (x-no-mmap=on, a failed mmap) is not its doing.
+ */
 static enum im_trap_why hole_why(const struct im_device *d, const struct im_bar *b,
 				 uint64_t lo, uint64_t hi)
 {
@@ -125,9 +130,9 @@ static enum im_trap_why hole_why(const struct im_device *d, const struct im_bar 
 
 	if (!b->nmmaps && b->size < PAGE)
 		return IM_TRAP_SUBPAGE;
-	if (msix_pages(d, b, false, &s) && overlaps(&s, lo, hi))
+	if (msix_pages(d, b, false, &s) && within(&s, lo, hi))
 		return IM_TRAP_MSIX_TABLE;
-	if (msix_pages(d, b, true, &s) && overlaps(&s, lo, hi))
+	if (msix_pages(d, b, true, &s) && within(&s, lo, hi))
 		return IM_TRAP_MSIX_PBA;
 	return d->caps_known ? IM_TRAP_NO_MMAP : IM_TRAP_UNKNOWN;
 }

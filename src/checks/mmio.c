@@ -66,7 +66,10 @@ enum im_firmware im_firmware_parse(const char *argv, size_t len, char *how, size
 		arg = p + n;
 		if (!(a = im_cmdline_word(&arg, e)))
 			break;
-		if (bios || (drive && has(arg, a, "if=pflash")) || (bdev && edk2(arg, a))) {
+		/* a later pflash drive (OVMF's variable store: libvirt's nvram/VM_VARS.fd,
+		 * Proxmox's efidisk) does not make OVMF's code something else */
+		if ((bios || (drive && has(arg, a, "if=pflash")) || (bdev && edk2(arg, a))) &&
+		    (f != IM_FW_OVMF || edk2(arg, a))) {
 			f = edk2(arg, a) ? IM_FW_OVMF : IM_FW_OTHER;
 			snprintf(how, hn, "%.*s %.*s", (int)n, p, (int)(a > 160 ? 160 : a), arg);
 		} else if (mach && has(arg, a, "pflash0=") && f == IM_FW_SEABIOS) {

@@ -95,8 +95,10 @@ static void read_argv(struct cpu_opts *o, const char *p, const char *e)
 
 	o->host_phys_bits = -1;
 	snprintf(o->model, sizeof(o->model), "qemu64");
+	/* Proxmox runs QEMU as /usr/bin/kvm, its link to qemu-system-x86_64 */
 	o->x86 = n && (memmem(p, n, "x86_64", 6) || memmem(p, n, "i386", 4) ||
-		       memmem(p, n, "qemu-kvm", 8));
+		       memmem(p, n, "qemu-kvm", 8) || (n >= 3 && !memcmp(p + n - 3, "kvm", 3) &&
+						      (n == 3 || p[n - 4] == '/')));
 	for (p += n; (n = im_cmdline_word(&p, e)); p += n) {
 		if (im_word_is(p, n, "-enable-kvm") || im_word_is(p, n, "--enable-kvm")) {
 			o->kvm = true;

@@ -114,9 +114,13 @@ static bool hva_vfio_bar(struct ctx *c, const struct im_place *p, const char *sw
 	if (sw)
 		snprintf(g, sizeof(g), "the guest sees it at GPA 0x%" PRIx64 " (%s)", p->gpa, sw);
 	else if (p->f_trap.state == IM_KNOWN)
-		snprintf(g, sizeof(g), "no memslot maps it: guest accesses to BAR offsets 0x%" PRIx64 "-0x%" PRIx64 " trap to QEMU (%s)",
+		snprintf(g, sizeof(g), "%sguest accesses to BAR offsets 0x%" PRIx64 "-0x%" PRIx64 " trap to QEMU (%s)",
+			 p->f_slot.state == IM_UNKNOWN ? "" : "no memslot maps it: ",
 			 p->trap->off, p->trap->off + p->trap->size - 1,
 			 im_trap_why_words(p->trap->why));
+	else if (p->f_slot.state == IM_UNKNOWN)	/* memslots not read: neither yes nor no */
+		snprintf(g, sizeof(g), "whether a memslot maps it, and so whether the guest reaches it through KVM, is unknown (%s)",
+			 p->f_slot.why ? p->f_slot.why : "memslots not read");
 	*text = im_asprintf("QEMU's mmap of %s BAR %d, offset 0x%" PRIx64 " into the BAR: device memory at HPA 0x%" PRIx64 "; %s. Never read it through /proc/PID/mem.",
 			    d->bdf, p->bar, p->bar_offset, p->hpa, g);
 	j = add(c, "hva", *text);

@@ -63,6 +63,12 @@ static void firmware(void)
 	T_OK(FW("qemu-system-x86_64 -blockdev node-name=fw,driver=file,"
 		"filename=/usr/share/qemu/edk2-x86_64-code.fd -machine q35,pflash0=fw") == IM_FW_OVMF,
 	     "-blockdev edk2 + pflash0: OVMF");
+	T_OK(FW("qemu-system-x86_64 -drive if=pflash,format=raw,readonly=on,"
+		"file=/usr/share/OVMF/OVMF_CODE_4M.fd -drive if=pflash,format=raw,"
+		"file=/var/lib/libvirt/qemu/nvram/win11_VARS.fd") == IM_FW_OVMF &&
+	     strstr(how, "OVMF_CODE_4M.fd"), "OVMF's code, then its variable store: OVMF, named by the code");
+	T_OK(FW("qemu-system-x86_64 -drive if=pflash,file=/srv/fw/code.fd "
+		"-drive if=pflash,file=/srv/fw/vars.fd") == IM_FW_OTHER, "two pflash of no OVMF path: other");
 	T_OK(FW("qemu-system-x86_64 -machine q35,pflash0=fw") == IM_FW_OTHER,
 	     "pflash0 of no OVMF path: other");
 	T_OK(FW("qemu-system-x86_64 -bios /tmp/my.rom") == IM_FW_OTHER, "-bios other: other");

@@ -128,6 +128,11 @@ int main(void)
 	mem_bar(&b, 0, 0x1000, 0);
 	T_OK(!im_bar_traps(&d, &b) && b.ntraps == 1 && trap_is(&b, 0, 0, 0x1000, IM_TRAP_MSIX_TABLE),
 	     "unmapped BAR the table covers: msix-table");
+	/* x-no-mmap=on: the 82574L's 16K BAR with the table at 0 and the PBA at 0x2000 */
+	msix(&d, 0, 0, 5, 0x2000);
+	mem_bar(&b, 0, 0x4000, 0);
+	T_OK(!im_bar_traps(&d, &b) && b.ntraps == 1 && trap_is(&b, 0, 0, 0x4000, IM_TRAP_NO_MMAP),
+	     "unmapped BAR larger than the table's page: not-mmapped, not the table's doing");
 	msix(&d, 2, 0, 8, 0x800);
 	mem_bar(&b, 0, 0x4000, 0);
 	T_OK(!im_bar_traps(&d, &b) && b.ntraps == 1 && trap_is(&b, 0, 0, 0x4000, IM_TRAP_NO_MMAP),

@@ -56,6 +56,9 @@ static void parsers(void)
 	T_EQ_U64(phys("/usr/bin/qemu-system-x86_64 -m 1G", 46, &w), 40, "no -cpu: qemu64's 40");
 	T_EQ_U64(phys("/usr/bin/qemu-system-x86_64 -cpu max", 46, &w), 0, "max without KVM: unknown");
 	T_EQ_U64(phys("/usr/bin/qemu-system-aarch64 -cpu max", 46, &w), 0, "not x86: unknown");
+	T_EQ_U64(phys("/usr/bin/kvm -id 100 -cpu Cascadelake-Server,phys-bits=48", 46, &w), 48,
+		 "Proxmox's /usr/bin/kvm: x86");
+	T_EQ_U64(phys("/usr/bin/lkvm -cpu qemu64,phys-bits=48", 46, &w), 0, "lkvm: not QEMU's x86");
 	T_EQ_U64(phys("/usr/bin/qemu-system-x86_64 -cpu qemu64,phys-bits=x", 46, &w), 0,
 		 "bad phys-bits: unknown");
 	T_EQ_U64(phys("/usr/bin/qemu-system-x86_64 -cpu qemu64 -global cpu.phys-bits=44", 46, &w), 0,
