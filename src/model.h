@@ -167,6 +167,8 @@ struct im_map {
 	bool unnamed;			/* a pasted pmap -X row without Mapping:
 					 * the path (and so vfio) is unknown */
 	unsigned int line;		/* line number in maps */
+	bool offset_lost;		/* a paste's offset that maps cannot have printed
+					 * (under 8 digits, not page-aligned): unknown */
 	/* vfio BAR mappings only: */
 	bool vfio;
 	int cdev;			/* N of /dev/vfio/devices/vfioN, or -1 */

@@ -221,6 +221,61 @@ static int one_line(const char *s, const char *e, bool pmap, const int col[NCOL]
 	return 1;
 }
 
+/* the offset field of a maps line [s, e): its digits, fewer than the 8 maps prints? */
+static bool offset_short(const char *s, const char *e)
+{
+	int w;
+
+	for (w = 0; w < 2 && s < e; w++) {	/* past "start-end perms " */
+		while (s < e && *s != ' ')
+			s++;
+		while (s < e && *s == ' ')
+			s++;
+	}
+	return s < e && (size_t)(word_end(s, e) - s) < 8;
+}
+
+/*
+ * A maps line with no path whose path a mail wrapped onto the next line:
+ * that line, stripped, is one word that reads as a path (/..., [..],
+ * anon_inode:...).  Its end, or NULL.
+ */
+static const char *wrapped_path(const char *p, const char *end, const char **ws)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end, *s;
+
+	if (le > p && le[-1] == '\r')
+		le--;
+	s = im_paste_strip(p, le);
+	while (le > s && (le[-1] == ' ' || le[-1] == '\t'))
+		le--;
+	if (s == le || word_end(s, le) != le ||
+	    !(*s == '/' || *s == '[' || (le - s > 11 && !memcmp(s, "anon_inode:", 11))))
+		return NULL;
+	*ws = s;
+	return le;
+}
+
+/* m's path, when it has none, from a wrapped next line at *p (then consumed) */
+static int join_path(struct im_map *m, const char **p, const char *end, unsigned int *line,
+		     unsigned int *joined)
+{
+	const char *ws, *we = *p < end ? wrapped_path(*p, end, &ws) : NULL, *nl;
+
+	if (!we || (m->path && *m->path))
+		return 0;
+	free(m->path);
+	m->path = strndup(ws, (size_t)(we - ws));
+	if (!m->path)
+		return -ENOMEM;
+	im_map_classify(m);
+	nl = memchr(*p, '\n', (size_t)(end - *p));
+	*p = nl ? nl + 1 : end;
+	(*line)++;
+	(*joined)++;
+	return 0;
+}
+
 int im_maps_paste_parse(const char *buf, size_t len, const char *file,
 			struct im_maps_paste *out, struct im_err *err)
 {
@@ -257,7 +312,15 @@ int im_maps_paste_parse(const char *buf, size_t len, const char *file,
 			continue;
 		}
 		m.line = line;
-		r = im_grow(&out->maps, &cap, out->nmaps + 1, sizeof(*out->maps));
+		/* maps prints an offset as %08lx, and it is pgoff << PAGE_SHIFT */
+		if (!pmap && (offset_short(size_column(s, le), le) || (m.offset & 0xfff))) {
+			m.offset_lost = true;
+			if (!out->short_offset++)
+				out->first_short = line;
+		}
+		r = pmap ? 0 : join_path(&m, &p, end, &line, &out->joined);
+		if (!r)
+			r = im_grow(&out->maps, &cap, out->nmaps + 1, sizeof(*out->maps));
 		if (r) {
 			free(m.path);
 			break;
@@ -317,7 +380,7 @@ static size_t count_vfio(const struct im_maps_paste *mp)
 int im_maps_paste_load(struct im_model *m, const char *file, struct im_err *err)
 {
 	struct im_maps_paste mp;
-	char skipped[160] = "";
+	char skipped[512] = "";
 	size_t len = 0, same;
 	char *buf = NULL;
 	int r = im_paste_read(file, (size_t)64 << 20, &file, &buf, &len, err);
@@ -331,6 +394,14 @@ int im_maps_paste_load(struct im_model *m, const char *file, struct im_err *err)
 	if (mp.unknown)
 		snprintf(skipped, sizeof(skipped), "; %u line%s not understood (first: %s:%u)",
 			 mp.unknown, mp.unknown == 1 ? "" : "s", file, mp.first_unknown);
+	if (mp.joined)
+		snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped),
+			 "; %u path%s wrapped onto the next line, joined", mp.joined,
+			 mp.joined == 1 ? "" : "s");
+	if (mp.short_offset)
+		snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped),
+			 "; %u offset%s not as maps prints one (under 8 digits, or not page-aligned; first: line %u): zeros lost on the way (a mail archive strips runs of them)? not read",
+			 mp.short_offset, mp.short_offset == 1 ? "" : "s", mp.first_short);
 	if (m->paste) {
 		/* no target: the paste is the maps */
 		r = im_add_source(m, "maps-paste", IM_SRC_OK, "%s: %zu mappings%s, %zu of them vfio BAR mmaps%s",

@@ -14,6 +14,9 @@ struct im_maps_paste {
 	unsigned int nlines;
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
+	unsigned int joined;		/* paths wrapped onto the next line, joined */
+	unsigned int short_offset;	/* offsets maps cannot have printed (offset_lost) */
+	unsigned int first_short;	/* the first of them, 1-based; 0: none */
 };
 
 /* 0, -EINVAL (nothing read, or overlapping mappings: err names file and

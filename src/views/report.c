@@ -225,16 +225,20 @@ static void text_paste_map(FILE *f, const struct im_model *m, const struct im_ma
 		mp->start, mp->end - 1, mp->end - mp->start, mp->line,
 		mp->unnamed ? "a shared mapping of an unnamed file (the paste has no path: vfio not known)" :
 		IM_TERM(mp->path), mp->offset);
-	if (region_reading(mp->offset, &index, &in))
-		fprintf(f, "    Linux 6.10+: region %u (%s), at offset 0x%" PRIx64 " in it\n",
-			index, region_word(index), in);
-	else
-		fprintf(f, "    Linux 6.10+: no reading (region index %u does not exist)\n", index);
-	if (mp->offset)
-		fprintf(f, "    before 6.10: HPA 0x%" PRIx64 " (the BAR's host address plus the mmap's offset in it)\n",
-			mp->offset);
-	else
-		fprintf(f, "    before 6.10: no reading (0 is no BAR's host address), so the host runs 6.10+\n");
+	if (mp->offset_lost) {
+		fprintf(f, "    the offset is not one maps prints (under 8 digits, or not page-aligned): zeros lost on the way? the region, BAR and HPA are unknown\n");
+	} else {
+		if (region_reading(mp->offset, &index, &in))
+			fprintf(f, "    Linux 6.10+: region %u (%s), at offset 0x%" PRIx64 " in it\n",
+				index, region_word(index), in);
+		else
+			fprintf(f, "    Linux 6.10+: no reading (region index %u does not exist)\n", index);
+		if (mp->offset)
+			fprintf(f, "    before 6.10: HPA 0x%" PRIx64 " (the BAR's host address plus the mmap's offset in it)\n",
+				mp->offset);
+		else
+			fprintf(f, "    before 6.10: no reading (0 is no BAR's host address), so the host runs 6.10+\n");
+	}
 	im_place_hva(m, mp->start, &p);
 	if (p.f_slot.state == IM_KNOWN)
 		fprintf(f, "    GPA 0x%" PRIx64 ": KVM slot %d (as_id %d) maps its first byte\n",
@@ -361,14 +365,14 @@ static void json_paste_maps(struct jw *w, const struct im_model *m)
 	jw_arr_begin(w);
 	for (i = 0; i < m->nmaps; i++) {
 		const struct im_map *mp = &m->maps[i];
-		unsigned int index;
-		uint64_t in;
+		unsigned int index = 0;
+		uint64_t in = 0;
 		struct im_place p;
 		bool rr;
 
 		if (!paste_shown(mp))
 			continue;
-		rr = region_reading(mp->offset, &index, &in);
+		rr = !mp->offset_lost && region_reading(mp->offset, &index, &in);
 		im_place_hva(m, mp->start, &p);
 		jw_obj_begin(w);
 		jw_khex(w, "hva", mp->start);
@@ -378,7 +382,7 @@ static void json_paste_maps(struct jw *w, const struct im_model *m)
 		jw_khex(w, "maps_offset", mp->offset);
 		jw_kint_or_null(w, "region_if_6_10", rr, index);
 		jw_khex_or_null(w, "region_offset_if_6_10", rr, in);
-		jw_khex_or_null(w, "hpa_if_before_6_10", mp->offset != 0, mp->offset);
+		jw_khex_or_null(w, "hpa_if_before_6_10", mp->offset && !mp->offset_lost, mp->offset);
 		jw_khex_or_null(w, "gpa", p.f_slot.state == IM_KNOWN, p.gpa);
 		jw_kstr(w, "gpa_unknown", p.f_slot.state == IM_KNOWN ? NULL :
 			p.f_slot.why ? p.f_slot.why : "no memslots");

@@ -79,5 +79,19 @@ int main(void)
 	     "nothing read: refused, with the count");
 	r = parse("", &mp, &err);
 	T_OK(r == -EINVAL, "empty: refused");
+	/* tests/pastes/02: a mail archive wrapped the path and stripped runs of zeros */
+	r = parse("#\n7f0b5c5f4000-7f0b5c5f5000 rw-s e2c2 00:0e 13653\n  anon_inode:[vfio-device]\n#\n"
+		  "7f0b5c600000-7f0b5c601000 rw-s 00000000 00:0e 13653\n#\n", &mp, &err);
+	T_OK(r == 0 && mp.nmaps == 2 && mp.joined == 1, "archive: the wrapped path joined, once");
+	T_OK(mp.nmaps == 2 && mp.maps[0].vfio && mp.maps[0].line == 2 && mp.maps[0].offset_lost,
+	     "archive: the vfio mapping, its line, its offset lost (4 digits, not page-aligned)");
+	T_OK(mp.nmaps == 2 && !mp.maps[1].vfio && mp.maps[1].path && !*mp.maps[1].path &&
+	     !mp.maps[1].offset_lost, "archive: a '#' line is not a path; 00000000 is an offset maps prints");
+	T_OK(mp.short_offset == 1 && mp.first_short == 2, "archive: the lost offset counted, its line named");
+	im_maps_paste_free(&mp);
+	r = parse("7f0b5c5f4000-7f0b5c5f5000 rw-s 0000e2c2 00:0e 13653 anon_inode:[vfio-device]\n", &mp, &err);
+	T_OK(r == 0 && mp.nmaps == 1 && mp.maps[0].offset_lost, "8 digits, not page-aligned: still lost");
+	im_maps_paste_free(&mp);
+
 	T_DONE();
 }
