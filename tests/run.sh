@@ -515,6 +515,14 @@ for s in tests/completion/run.sh tests/install/run.sh tests/live/run.sh; do
 	pass=$((pass + $(echo "$out" | grep -c '^ok '))); fail=$((fail + $(echo "$out" | grep -c '^FAIL ')))
 done
 
+# --- check-watch's own build (tests/watch/Makefile lists the sources it links): it must
+# still link after a change to them, or check-watch fails only in CI
+if out=$(make -s -C tests/watch O="$PWD/$B/watch-build" 2>&1); then
+	ok "tests/watch builds (its list of sources is whole)"
+else
+	bad "tests/watch does not build: $(echo "$out" | grep -m3 -E 'error|undefined')"
+fi
+
 # --- the man page ---
 for m in man/*.8; do
 	if out=$(mandoc -Tlint -W warning "$m" 2>&1) && [ -z "$out" ]; then
