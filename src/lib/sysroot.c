@@ -206,8 +206,11 @@ static long openat2_retry(int dirfd, const char *path, struct open_how *how)
 	return fd < 0 ? -errno : fd;
 }
 
-/* rel beneath the fixture root: openat2, else the walk above */
-static int beneath_open(const char *rel, int flags)
+/*
+ * path beneath dirfd by openat2 (no magic links), or -ENOSYS where the
+ * kernel has none (and from then on, without asking it again)
+ */
+static long beneath_openat2(int dirfd, const char *path, int flags)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
@@ -215,13 +218,20 @@ static int beneath_open(const char *rel, int flags)
 	};
 	long fd;
 
-	if (have_openat2) {
-		fd = openat2_retry(root.fd, rel, &how);
-		if (fd != -ENOSYS)
-			return (int)fd;
+	if (!have_openat2)
+		return -ENOSYS;
+	fd = openat2_retry(dirfd, path, &how);
+	if (fd == -ENOSYS)
 		have_openat2 = false;
-	}
-	return walk_open(rel, flags);
+	return fd;
+}
+
+/* rel beneath the fixture root: openat2, else the walk above */
+static int beneath_open(const char *rel, int flags)
+{
+	long fd = beneath_openat2(root.fd, rel, flags);
+
+	return fd != -ENOSYS ? (int)fd : walk_open(rel, flags);
 }
 
 /* rel under the root as it resolves: live as today, a fixture beneath it */
@@ -255,22 +265,15 @@ static int plain_resolve(int dirfd, const char *path, int flags)
  */
 static int at_resolve(int dirfd, const char *name, int flags)
 {
-	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
-	};
 	long fd;
 
 	if (root.live) {
 		fd = openat(dirfd, name, flags | O_CLOEXEC);
 		return fd < 0 ? -errno : (int)fd;
 	}
-	if (have_openat2) {
-		fd = openat2_retry(dirfd, name, &how);
-		if (fd != -ENOSYS)
-			return (int)fd;
-		have_openat2 = false;
-	}
+	fd = beneath_openat2(dirfd, name, flags);
+	if (fd != -ENOSYS)
+		return (int)fd;
 	fd = openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? -errno : (int)fd;
 }
@@ -285,13 +288,6 @@ bool im_root_not_regular(int r)
 	return r <= -IM_ENOTREG && r > -IM_ENOTREG - 16;
 }
 
-/*
- * Open a file to read: never a FIFO, socket or device node.  Its type is
- * checked on an O_PATH fd first (so a device's driver is never asked to open),
- * then it is opened non-blocking, and checked again on that fd: the same
- * regular file, or refused.  Directories only with O_DIRECTORY (the kernel
- * checks), links only as O_PATH.
- */
 /* fd, opened as st said: still that regular file, or closed and refused */
 static int same_regular(int fd, const struct stat *st)
 {
@@ -310,6 +306,13 @@ static int same_regular(int fd, const struct stat *st)
 	return fd;
 }
 
+/*
+ * Open a file to read: never a FIFO, socket or device node.  Its type is
+ * checked on an O_PATH fd first (so a device's driver is never asked to open),
+ * then it is opened non-blocking, and checked again on that fd: the same
+ * regular file, or refused.  Directories only with O_DIRECTORY (the kernel
+ * checks), links only as O_PATH.
+ */
 static int open_checked(int (*resolve)(int, const char *, int), int dirfd, const char *path,
 			int flags)
 {
