@@ -389,12 +389,11 @@ static int load_one(struct im_model *m, const char *name, struct im_device **dev
 	sd.fd = im_root_open(rel, O_RDONLY | O_DIRECTORY);
 	if (sd.fd < 0) {
 		r = sd.fd;
-		what = "";
 	} else {
 		r = read_device(&sd, dev, &what);
 		close(sd.fd);
 	}
-	if (r && (fatal(r) || (sd.fd < 0 && im_root_hostile(r)))) {
+	if (r && fatal(r)) {
 		im_device_free(dev);
 		return sd.fd < 0 && !err->msg[0] ? dev_err(&sd, "", r) : r;
 	}
