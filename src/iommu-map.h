@@ -24,6 +24,7 @@ enum {
 
 /* util.c */
 void *im_calloc(size_t n, size_t size);		/* NULL on overflow/ENOMEM */
+void im_hint_huge(void *p, size_t len);		/* THP over a large block's interior */
 int im_grow(void *arrayp, size_t *cap, size_t need, size_t elem);
 char *im_strdup(const char *s);
 const char *im_basename(const char *path);	/* after the last '/', else path */
@@ -37,6 +38,7 @@ int im_parse_u64(const char *s, uint64_t *out);	/* 0x… hex or decimal */
 const char *im_human_size(uint64_t size, char buf[32]);	/* "4K", "2G", "0x1234" */
 /* read fd to EOF into a NUL-terminated malloc'd buffer; -EFBIG past max */
 int im_read_fd(int fd, size_t max, char **buf, size_t *len);
+int im_read_fd_sized(int fd, size_t max, size_t size, char **buf, size_t *len);
 
 /* sysroot.c: every open of /proc, /sys and fixture files goes through here */
 int im_root_init(const char *sysroot);		/* "/" for live */
@@ -171,6 +173,9 @@ int im_proc_parse_fdinfo(const char *buf, char **syspath);
 int im_parse_maps_line(const char *p, const char *end, struct im_map *mp);
 /* vfio and cdev from mp->path (a maps line's rule); dev and bar -1 */
 void im_map_classify(struct im_map *mp);
+/* an anonymous mapping's path: this one shared "", not a copy each */
+extern char im_map_anon[1];
+void im_map_path_free(struct im_map *mp);	/* frees a copied path; sets NULL */
 /*
  * A kernel release (/proc/sys/kernel/osrelease): N.N, any more .N, then the
  * end or a suffix that starts with neither a digit, a dot nor a letter

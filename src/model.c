@@ -56,7 +56,7 @@ void im_model_free(struct im_model *m)
 		im_device_free(&m->devices[i]);
 	free(m->devices);
 	for (i = 0; i < m->nmaps; i++)
-		free(m->maps[i].path);
+		im_map_path_free(&m->maps[i]);
 	free(m->maps);
 	free(m->maps_text);
 	for (i = 0; i < m->nfds; i++) {

@@ -114,16 +114,24 @@ int im_parse_maps_line(const char *p, const char *end, struct im_map *mp)
 	mp->inode = v;
 	while (q < end && *q == ' ')
 		q++;
-	mp->path = strndup(q, (size_t)(end - q));
+	mp->path = q == end ? im_map_anon : strndup(q, (size_t)(end - q));
 	if (!mp->path)
 		return -ENOMEM;
 	if (mp->start >= mp->end) {
-		free(mp->path);
-		mp->path = NULL;
+		im_map_path_free(mp);
 		return -ERANGE;
 	}
 	im_map_classify(mp);
 	return 0;
+}
+
+char im_map_anon[1];
+
+void im_map_path_free(struct im_map *mp)
+{
+	if (mp->path != im_map_anon)
+		free(mp->path);
+	mp->path = NULL;
 }
 
 void im_map_classify(struct im_map *mp)

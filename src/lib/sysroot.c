@@ -528,7 +528,7 @@ int im_root_read(const char *rel, char **bufp, size_t *lenp)
 	if (!fstat(fd, &st) && st.st_size > 0 && (uint64_t)st.st_size > max)
 		r = -EFBIG;
 	else
-		r = im_read_fd(fd, max, bufp, lenp);
+		r = im_read_fd_sized(fd, max, st.st_size > 0 ? (size_t)st.st_size : 0, bufp, lenp);
 	close(fd);
 	return r;
 }

@@ -5,14 +5,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include "iommu-map.h"
 
+/*
+ * Ask for transparent huge pages over the 2 MiB-aligned interior of a block
+ * of len bytes at p, when it holds two or more: on a virtual machine a page
+ * fault can cost 15 us, and a 10 MB array takes 2,500 of them (the maps and
+ * their text on a large host).  A hint only: nothing changes when THP is off.
+ */
+void im_hint_huge(void *p, size_t len)
+{
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t s = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t e = ((uintptr_t)p + len) & ~(huge - 1);
+
+	if (p && len >= 2 * huge && e > s)
+		(void)madvise((void *)s, e - s, MADV_HUGEPAGE);
+}
+
 void *im_calloc(size_t n, size_t size)
 {
+	void *p;
+
 	if (size && n > SIZE_MAX / size)
 		return NULL;
-	return calloc(n ? n : 1, size ? size : 1);
+	p = calloc(n ? n : 1, size ? size : 1);
+	im_hint_huge(p, n * size);
+	return p;
 }
 
 /* Make *arrayp hold at least need elements; doubles the capacity. */
@@ -34,6 +55,7 @@ int im_grow(void *arrayp, size_t *cap, size_t need, size_t elem)
 	n = realloc(*p, ncap * elem);
 	if (!n)
 		return -ENOMEM;
+	im_hint_huge(n, ncap * elem);
 	memset((char *)n + *cap * elem, 0, (ncap - *cap) * elem);
 	*p = n;
 	*cap = ncap;
@@ -155,11 +177,21 @@ const char *im_human_size(uint64_t size, char buf[32])
  */
 int im_read_fd(int fd, size_t max, char **bufp, size_t *lenp)
 {
-	size_t cap = max < 65535 ? max + 1 : 65536, len = 0;
+	return im_read_fd_sized(fd, max, 0, bufp, lenp);
+}
+
+/*
+ * im_read_fd of a file that said its size (a regular file's st_size, 0 when
+ * it says none): one buffer of that size, not a doubled and copied one.
+ */
+int im_read_fd_sized(int fd, size_t max, size_t size, char **bufp, size_t *lenp)
+{
+	size_t cap = size && size < max ? size + 2 : max < 65535 ? max + 1 : 65536, len = 0;
 	char *buf = malloc(cap), *n;
 
 	if (!buf)
 		return -ENOMEM;
+	im_hint_huge(buf, cap);
 	for (;;) {
 		ssize_t r;
 

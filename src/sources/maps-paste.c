@@ -188,7 +188,7 @@ static int cmp_map(const void *a, const void *b)
 void im_maps_paste_free(struct im_maps_paste *mp)
 {
 	while (mp->nmaps)
-		free(mp->maps[--mp->nmaps].path);
+		im_map_path_free(&mp->maps[--mp->nmaps]);
 	free(mp->maps);
 	memset(mp, 0, sizeof(*mp));
 }
@@ -208,13 +208,13 @@ static int one_line(const char *s, const char *e, bool pmap, const int col[NCOL]
 	memset(m, 0, sizeof(*m));
 	r = im_parse_maps_line(s, buf + n, m);
 	if (r && r != -ENOMEM && pmap) {
-		free(m->path);
+		im_map_path_free(m);
 		r = pmap_row(buf, buf + n, col, ncols, m);
 	}
 	if (r == -ENOMEM)
 		return r;
 	if (r) {
-		free(m->path);
+		im_map_path_free(m);
 		m->path = NULL;
 		return 0;
 	}
@@ -264,7 +264,7 @@ static int join_path(struct im_map *m, const char **p, const char *end, unsigned
 
 	if (!we || (m->path && *m->path))
 		return 0;
-	free(m->path);
+	im_map_path_free(m);
 	m->path = strndup(ws, (size_t)(we - ws));
 	if (!m->path)
 		return -ENOMEM;
@@ -322,7 +322,7 @@ int im_maps_paste_parse(const char *buf, size_t len, const char *file,
 		if (!r)
 			r = im_grow(&out->maps, &cap, out->nmaps + 1, sizeof(*out->maps));
 		if (r) {
-			free(m.path);
+			im_map_path_free(&m);
 			break;
 		}
 		out->maps[out->nmaps++] = m;

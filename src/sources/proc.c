@@ -47,7 +47,7 @@ static int parse_maps(const char *buf, size_t len, const char *file,
 		r = im_parse_maps_line(p, le, &maps[n]);
 		if (r == -ERANGE) {
 			im_err_set(err, file, line, "mapping ends before it starts");
-			free(maps[n].path);
+			im_map_path_free(&maps[n]);
 			r = -EINVAL;
 			break;
 		}
@@ -55,14 +55,14 @@ static int parse_maps(const char *buf, size_t len, const char *file,
 			if (r == -EINVAL)
 				im_err_set(err, file, line,
 					   "not a maps line (want 'start-end perms offset dev inode [path]')");
-			free(maps[n].path);
+			im_map_path_free(&maps[n]);
 			break;
 		}
 		if (n && maps[n].start < maps[n - 1].end) {
 			im_err_set(err, file, line,
 				   "mapping overlaps or is out of order with line %u",
 				   maps[n - 1].line);
-			free(maps[n].path);
+			im_map_path_free(&maps[n]);
 			if (torn)
 				*torn = true;
 			r = -EINVAL;
@@ -73,7 +73,7 @@ static int parse_maps(const char *buf, size_t len, const char *file,
 	}
 	if (r) {
 		while (n)
-			free(maps[--n].path);
+			im_map_path_free(&maps[--n]);
 		free(maps);
 		return r;
 	}
@@ -388,7 +388,7 @@ static int read_maps(int pid, int running, char **bufp, size_t *lenp, struct im_
 static void free_maps(struct im_model *m)
 {
 	while (m->nmaps)
-		free(m->maps[--m->nmaps].path);
+		im_map_path_free(&m->maps[--m->nmaps]);
 	free(m->maps);
 	m->maps = NULL;
 	free(m->maps_text);
@@ -563,7 +563,7 @@ static int scan_maps(int pid, unsigned int *vm)
 			return r;
 		while (n) {
 			*vm += maps[--n].vfio;
-			free(maps[n].path);
+			im_map_path_free(&maps[n]);
 		}
 		free(maps);
 		return 0;

@@ -535,7 +535,7 @@ int im_sym_locate(const struct im_map *maps, size_t nmaps, const char *file,
 void im_maps_free(struct im_map *maps, size_t nmaps)
 {
 	for (size_t i = 0; i < nmaps; i++)
-		free(maps[i].path);
+		im_map_path_free(&maps[i]);
 	free(maps);
 }
 

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf[size] = '\0';
 	if (!im_proc_parse_maps(buf, size, "fuzz", &maps, &n, &e)) {
 		while (n)
-			free(maps[--n].path);
+			im_map_path_free(&maps[--n]);
 		free(maps);
 	}
 	free(buf);

@@ -69,20 +69,20 @@ int main(void)
 	T_EQ_U64(mp.offset, 0xe2c20000, "maps line: offset");
 	T_EQ_U64(mp.inode, 13653, "maps line: inode");
 	T_EQ_STR(mp.perms, "rw-s", "maps line: perms");
-	free(mp.path);
+	im_map_path_free(&mp);
 	T_OK(!line("7f0000000000-7f0000001000 rw-s 20000000000 00:05 9 /dev/vfio/devices/vfio3", &mp) &&
 	     mp.vfio && mp.cdev == 3, "maps line: cdev mapping, its N");
-	free(mp.path);
+	im_map_path_free(&mp);
 	T_OK(!line("1000-2000 rw-s 0 00:05 9 /dev/vfio/7", &mp) && !mp.vfio && mp.cdev == -1,
 	     "maps line: a group path is no BAR mapping");
-	free(mp.path);
+	im_map_path_free(&mp);
 	T_OK(!line("1000-2000 rw-p 0 fd:01 0 ", &mp) && !strcmp(mp.path, "") && !mp.vfio,
 	     "maps line: anonymous, empty path");
 	T_EQ_U64(mp.dev_major, 0xfd, "maps line: dev major hex");
-	free(mp.path);
+	im_map_path_free(&mp);
 	T_OK(!line("1000-2000 r--p 0 00:01 77   /memfd:a b (deleted)", &mp) &&
 	     !strcmp(mp.path, "/memfd:a b (deleted)"), "maps line: path with spaces");
-	free(mp.path);
+	im_map_path_free(&mp);
 	T_OK(line("1000-2000 rw-s 0 00:0e", &mp) == -EINVAL && !mp.path, "maps line: truncated");
 	T_OK(line("1000-2000 rwxq 0 00:0e 1 a", &mp) == -EINVAL, "maps line: bad perms");
 	T_OK(line("1000-2000 rw-s 0 00:00 1x", &mp) == -EINVAL, "maps line: garbage inode");

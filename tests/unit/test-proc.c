@@ -19,7 +19,7 @@ static int parse(const char *text, struct im_map **maps, size_t *n, struct im_er
 static void free_maps(struct im_map *maps, size_t n)
 {
 	while (n)
-		free(maps[--n].path);
+		im_map_path_free(&maps[--n]);
 	free(maps);
 }
 
