@@ -110,17 +110,33 @@ case "$out" in *"1 of its 1 mappings are the target's"*) ok "paste: the seed's o
 "$BIN" --maps tests/pastes/04-maps-grep-vfio-three-regions/paste.txt watch >/dev/null 2>&1
 [ $? = 64 ] && ok "paste: watch without a target is a usage error" || bad "paste: watch without a target"
 
-# --- hostile inputs: a broken copy of a fixture; one line naming file:line, exit 2 ---
+# --- hostile inputs: a broken copy of a fixture; one line naming file:line, exit 2,
+# and (strace, tests/strace-audit.py) nothing read outside the copy ---
+AUDIT_TRACE=trace=open,openat,openat2,readlink,readlinkat,newfstatat,statx,getdents64,execve
+# the audit first proves it flags a read outside the root, and a read through a dir fd
+printf '%s\n' "1 execve(\"$BIN\", [], []) = 0" \
+	'1 openat(AT_FDCWD</x>, "/etc/passwd", O_RDONLY) = 3</etc/passwd>' >"$B/t/audit-bad.tr"
+printf '%s\n' "1 execve(\"$BIN\", [], []) = 0" \
+	'1 readlinkat(4</etc>, "x", "y", 4095) = 1' >"$B/t/audit-bad2.tr"
+if tests/strace-audit.py "$BIN" "$B/t/r" "$B/t/audit-bad.tr" >/dev/null ||
+   tests/strace-audit.py "$BIN" "$B/t/r" "$B/t/audit-bad2.tr" >/dev/null; then
+	bad "strace audit: a read of /etc/passwd or through a dir fd on /etc was not flagged"
+else
+	ok "strace audit: flags a read outside the root, by path and through a dir fd"
+fi
 hostile() {	# name expected-stderr-regex mutation-command...
 	local name=$1 want=$2; shift 2
-	local d=${HDIR:-$B/t}/hostile-$name
+	local d=${HDIR:-$B/t}/hostile-$name audit=""
 	rm -rf "$d"; cp -a tests/fixtures/seed-2021 "$d"
 	(cd "$d" && eval "$@")
 	# a hang is a FAIL (exit 124), not a stuck suite
-	timeout 10 ${AS:-} "$BIN" --sysroot "$d" -i tests/pci.ids >/dev/null 2>"$d.err" </dev/null; rc=$?
+	timeout 10 strace -f -y -qq -e "$AUDIT_TRACE" -o "$d.strace" \
+		${AS:-} "$BIN" --sysroot "$d" -i tests/pci.ids >/dev/null 2>"$d.err" </dev/null; rc=$?
 	lines=$(wc -l <"$d.err")
+	[ $rc = 124 ] || audit=$(tests/strace-audit.py "$BIN" "$d" "$d.strace" tests/pci.ids) || {
+		bad "hostile $name: $audit"; return; }
 	if [ $rc -eq 2 ] && [ "$lines" -eq 1 ] && grep -Eq "$want" "$d.err"; then
-		ok "hostile $name: $(cat "$d.err")"
+		ok "hostile $name: $(cat "$d.err"); ${audit%%,*}, none outside the root"
 	else
 		bad "hostile $name: exit $rc$([ $rc = 124 ] && echo ' (hung: killed after 10 s)'), $lines lines: $(head -3 "$d.err")"
 	fi
