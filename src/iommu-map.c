@@ -74,6 +74,8 @@ static const char doc[] =
 	"Commands:\n"
 	"  report             the picture per BAR (the default)\n"
 	"  explain ADDR       every reading of a number: as an HVA, a GPA, an HPA\n"
+	"                     (an IOVA of a trace; with --mtree, what the tree says:\n"
+	"                     gdb's (@ 0x...) is a MemoryRegion pointer)\n"
 	"  capture -o DIR     snapshot the files read into a fixture for --sysroot;\n"
 	"                     DIR must not exist or be empty (--force: or hold a\n"
 	"                     previous capture, which is replaced, never merged)\n"
@@ -393,6 +395,22 @@ static int write_svg(const struct im_model *m, const char *path)
 	return 0;
 }
 
+/* explain with a memory tree: what it says of the address, too */
+static int explain_mtree(struct im_model *m, const struct args *a, struct im_err *err)
+{
+	struct im_mtree t;
+	const char *name;
+	int r = im_mtree_load(a->mtree, &t, &name, err);
+
+	if (r)
+		return die_err(err, r);
+	r = im_mtree_match(m, &t, name);
+	if (!r)
+		r = im_explain_mtree(stdout, m, &t, name, a->addr, a->json);
+	im_mtree_free(&t);
+	return r;
+}
+
 /* The command, on the loaded model; ret: the exit code so far. */
 static int dispatch(struct im_model *m, const struct args *a, struct im_outdir *out,
 		    struct im_err *err, int ret)
@@ -414,7 +432,9 @@ static int dispatch(struct im_model *m, const struct args *a, struct im_outdir *
 			r = a->json ? im_report_json(stdout, m) : im_report_text(stdout, m);
 		break;
 	case CMD_EXPLAIN:
-		r = im_explain(stdout, m, a->addr, a->json);
+		r = a->mtree ? explain_mtree(m, a, err) : im_explain(stdout, m, a->addr, a->json);
+		if (r > 0)
+			return r;
 		break;
 	case CMD_WATCH:
 		r = run_watch(m, a, err);

@@ -356,6 +356,10 @@ void im_xml_escape(FILE *f, const char *s);
 
 /* explain.c */
 int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json);
+struct im_mtree;
+/* explain, and what a memory tree (--mtree, file tfile) says of addr */
+int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t,
+		     const char *tfile, uint64_t addr, bool json);
 
 /* capture.c */
 int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err);

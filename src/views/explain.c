@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "iommu-map.h"
+#include "sources/mtree.h"
 #include "watch/elfsym.h"
 
 struct reading {
@@ -18,6 +19,8 @@ struct reading {
 
 struct ctx {
 	const struct im_model *m;
+	const struct im_mtree *t;	/* a memory tree given with --mtree, or NULL */
+	const char *tfile;		/* its name, for file:line */
 	uint64_t addr;
 	struct jw *w;		/* --json: readings go out as they are found */
 	struct reading r[8];
@@ -351,6 +354,91 @@ static void explain_iova(struct ctx *c)
 	}
 }
 
+/* one mtree reading's JSON fields: where it is, and the region */
+static void mtree_json(struct ctx *c, const char *kind, const struct im_mtree_line *l,
+		       const char *text)
+{
+	jw_kstr(c->w, "kind", kind);
+	jw_kstr(c->w, "file", c->tfile);
+	jw_kint(c->w, "line", (int)l->line);
+	jw_kstr(c->w, "region", l->name);
+	jw_kstr(c->w, "address_space", l->space);
+	jw_khex(c->w, "start", l->start);
+	jw_khex(c->w, "end", l->size_artefact ? l->real_end : l->end);
+	meaning(c, text);
+}
+
+/* text, and when the tree is another VM's, that it says nothing of the target */
+static char *other_vm(struct ctx *c, char *text)
+{
+	char *t;
+
+	if (!text || !c->t->other_vm)
+		return text;
+	t = im_asprintf("%s; but nothing in this tree agrees with the target: it is another VM's (or an earlier run's)", text);
+	free(text);
+	return t;
+}
+
+/* ", QEMU's name for BAR n of 0000:0a:00.0 (its mmap: no trap)" */
+static void bar_words(const struct im_mtree_line *l, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (l->bar < 0 || !l->qemu_dev[0])
+		return;
+	snprintf(buf, len, ", QEMU's name for BAR %d of the vfio device %s%s", l->bar, l->qemu_dev,
+		 l->bar_part == IM_BP_MMAP ? " (a part QEMU mmaps from the device fd)" :
+		 l->bar_part == IM_BP_REGION ? " (its region: where no mmap covers it, an access traps to QEMU)" : "");
+}
+
+/*
+ * With a memory tree: the "(@ 0x...)" gdb's `qemu mtree` prints (the seed
+ * thread's mistake: it is a MemoryRegion struct's address, not the BAR's
+ * HVA), and the innermost region of the guest's memory that holds addr.
+ */
+static void explain_mtree(struct ctx *c)
+{
+	const struct im_mtree_line *in = NULL;
+	char bw[256], *text;
+	size_t i;
+
+	for (i = 0; c->t && i < c->t->nlines; i++) {
+		const struct im_mtree_line *l = &c->t->lines[i];
+		uint64_t end = l->size_artefact ? l->real_end : l->end;
+
+		if (l->have_ptr && l->ptr == c->addr) {
+			bar_words(l, bw, sizeof(bw));
+			text = im_asprintf("a MemoryRegion pointer: the \"(@ 0x%" PRIx64 ")\" gdb's `qemu mtree` prints on %s:%u is where the MemoryRegion struct of \"%s\"%s lives in QEMU's own memory (its heap, or a device's state), not an address of the region: not its HVA, GPA or HPA. The region is 0x%" PRIx64 "-0x%" PRIx64 " in %s%s",
+					   l->ptr, c->tfile, l->line, l->name ? l->name : "?", bw,
+					   l->start, end, l->space ? l->space : "its address space",
+					   l->kind == IM_MTL_ALIAS ? " (this line names an alias)" : "");
+			text = other_vm(c, text);
+			if (add(c, "mtree", text))
+				mtree_json(c, "pointer", l, text);
+		}
+		if (l->kind == IM_MTL_RANGE && l->as_id == 0 && !l->end_big &&
+		    l->start <= c->addr && c->addr <= end && (!in || l->depth >= in->depth))
+			in = l;
+	}
+	if (!in)
+		return;
+	bar_words(in, bw, sizeof(bw));
+	/* a flat range starts @offset into its region; only -f says KVM, and only where KVM maps */
+	text = im_asprintf("a GPA inside \"%s\"%s (%s:%u: 0x%" PRIx64 "-0x%" PRIx64 "%s%s%s%s), at offset 0x%" PRIx64 " in it%s%s%s",
+			   in->name ? in->name : "?", bw, c->tfile, in->line, in->start,
+			   in->size_artefact ? in->real_end : in->end, in->type[0] ? ", " : "",
+			   in->type, in->klass[0] ? ", gdb says " : "", in->klass,
+			   (in->have_offset ? in->offset : 0) + (c->addr - in->start),
+			   in->alias && in->alias_target ? "; an alias of " : "",
+			   in->alias && in->alias_target ? in->alias_target : "",
+			   c->t->shape != IM_MT_HMP_FLAT || !c->t->any_kvm ? "" : in->kvm ?
+			   "; KVM maps it (a memslot): the guest reaches it without a trap" :
+			   "; KVM does not map it (no \" KVM\" on the line): each access traps to QEMU");
+	text = other_vm(c, text);
+	if (add(c, "mtree", text))
+		mtree_json(c, "range", in, text);
+}
+
 static void explain_hpa(struct ctx *c)
 {
 	const struct im_model *m = c->m;
@@ -403,7 +491,13 @@ static void explain_hpa(struct ctx *c)
 
 int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 {
-	struct ctx c = { .m = m, .addr = addr };
+	return im_explain_mtree(f, m, NULL, NULL, addr, json);
+}
+
+int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t,
+		     const char *tfile, uint64_t addr, bool json)
+{
+	struct ctx c = { .m = m, .t = t, .tfile = tfile, .addr = addr };
 	struct jw w;
 	int i, r = 0;
 
@@ -418,6 +512,7 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 	explain_gpa(&c);
 	explain_iova(&c);
 	explain_hpa(&c);
+	explain_mtree(&c);
 	if (json) {
 		jw_arr_end(&w);
 		jw_obj_end(&w);
@@ -428,9 +523,10 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 	fprintf(f, "0x%" PRIx64 "\n", addr);
 	for (i = 0; i < c.n; i++) {
 		/* the reading names files and devices of the input: escaped */
-		fprintf(f, "  as %s: ", !strcmp(c.r[i].space, "hva") ? "an HVA" :
-			!strcmp(c.r[i].space, "gpa") ? "a GPA" :
-			!strcmp(c.r[i].space, "iova") ? "an IOVA" : "an HPA");
+		fprintf(f, "  %s: ", !strcmp(c.r[i].space, "hva") ? "as an HVA" :
+			!strcmp(c.r[i].space, "gpa") ? "as a GPA" :
+			!strcmp(c.r[i].space, "iova") ? "as an IOVA" :
+			!strcmp(c.r[i].space, "mtree") ? "in the memory tree" : "as an HPA");
 		im_term_fputs(f, c.r[i].text);
 		fputc('\n', f);
 		free(c.r[i].text);
@@ -446,7 +542,7 @@ int im_explain(FILE *f, const struct im_model *m, uint64_t addr, bool json)
 		bool sp[3] = { false, false, false };
 
 		for (i = 0; i < c.n; i++)
-			if (strcmp(c.r[i].space, "iova"))
+			if (strcmp(c.r[i].space, "iova") && strcmp(c.r[i].space, "mtree"))
 				sp[!strcmp(c.r[i].space, "hva") ? 0 :
 				   !strcmp(c.r[i].space, "gpa") ? 1 : 2] = true;
 		if (!sp[0] || !sp[1] || !sp[2])
