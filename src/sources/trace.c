@@ -35,8 +35,12 @@
 #include "findings.h"
 #include "sources/trace.h"
 
+/* a slot's place in t->slots, plus one (0: none), by as_id (0, 1) and id (16 bits) */
+#define SLOT_IDS	0x10000
+
 struct tstate {
 	struct im_trace *t;
+	uint32_t *slot_pos;		/* 2 * SLOT_IDS, made on the first slot event */
 	size_t cap_slots, cap_regions, cap_mmaps, cap_dma, cap_fails;
 	const char *file;
 	unsigned int line;
@@ -174,27 +178,37 @@ static int bad(struct tstate *st, const char *what)
 static int set_slot(struct tstate *st, const struct im_trace_slot *ns)
 {
 	struct im_trace *t = st->t;
+	uint32_t *pos;
 	size_t i;
 	int r;
 
-	for (i = 0; i < t->nslots; i++)
-		if (t->slots[i].as_id == ns->as_id && t->slots[i].slot == ns->slot)
-			break;
-	if (!ns->size) {
-		if (i < t->nslots) {
-			memmove(&t->slots[i], &t->slots[i + 1],
-				(t->nslots - i - 1) * sizeof(*t->slots));
-			t->nslots--;
+	if (!st->slot_pos) {
+		st->slot_pos = im_calloc(2 * SLOT_IDS, sizeof(*st->slot_pos));
+		if (!st->slot_pos)
+			return -ENOMEM;
+	}
+	pos = &st->slot_pos[(size_t)ns->as_id * SLOT_IDS + (size_t)ns->slot];
+	if (!ns->size) {	/* deleted: the last slot takes its place */
+		if (*pos) {
+			const struct im_trace_slot *last = &t->slots[--t->nslots];
+
+			i = *pos - 1;
+			if (i != t->nslots) {
+				t->slots[i] = *last;
+				st->slot_pos[(size_t)last->as_id * SLOT_IDS + (size_t)last->slot] =
+					(uint32_t)i + 1;
+			}
+			*pos = 0;
 		}
 		return 0;
 	}
-	if (i == t->nslots) {
+	if (!*pos) {
 		r = im_grow(&t->slots, &st->cap_slots, t->nslots + 1, sizeof(*t->slots));
 		if (r)
 			return r;
-		t->nslots++;
+		*pos = (uint32_t)++t->nslots;
 	}
-	t->slots[i] = *ns;
+	t->slots[*pos - 1] = *ns;
 	return 0;
 }
 
@@ -724,6 +738,7 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 			continue;
 		}
 		if (r) {
+			free(st.slot_pos);
 			im_trace_free(out);
 			return r;
 		}
@@ -731,6 +746,8 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 		p = nl ? nl + 1 : end;
 	}
 	out->nlines = st.line;
+	free(st.slot_pos);
+	st.slot_pos = NULL;
 	return finish_trace(&st);
 }
 

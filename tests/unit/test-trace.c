@@ -132,6 +132,35 @@ static void test_90(void)
 	free(buf);
 }
 
+/* deletes in any order, a slot id reused, both address spaces: one entry per live slot */
+static void test_slot_table(void)
+{
+	static const char log[] =
+		"kvm_set_user_memory AddrSpace#0 Slot#0 flags=0x0 gpa=0x0 size=0x1000 ua=0x7f0000000000 ret=0\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#1 flags=0x0 gpa=0x1000 size=0x1000 ua=0x7f0000001000 ret=0\n"
+		"kvm_set_user_memory AddrSpace#1 Slot#1 flags=0x0 gpa=0x1000 size=0x1000 ua=0x7f0000001000 ret=0\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#65535 flags=0x0 gpa=0x2000 size=0x1000 ua=0x7f0000002000 ret=0\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#0 flags=0x0 gpa=0x0 size=0x0 ua=0x7f0000000000 ret=0\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#0 flags=0x0 gpa=0x0 size=0x0 ua=0x7f0000000000 ret=0\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#1 flags=0x0 gpa=0x5000 size=0x2000 ua=0x7f0000005000 ret=0\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#65535 flags=0x0 gpa=0x2000 size=0x0 ua=0x7f0000002000 ret=0\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#0 flags=0x0 gpa=0x9000 size=0x1000 ua=0x7f0000009000 ret=0\n";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	const struct im_trace_slot *s;
+	int r = im_trace_parse(log, sizeof(log) - 1, "slots.log", &t, &err);
+
+	T_OK(r == 0, "slot table: parses");
+	T_EQ_U64(t.nslots, 3, "slot table: 3 live slots after 3 deletes (one of a slot already gone)");
+	s = find_slot(&t, 0, 0);
+	T_OK(s && s->gpa == 0x9000 && s->line == 9, "slot table: slot 0 deleted, then added again");
+	s = find_slot(&t, 0, 1);
+	T_OK(s && s->gpa == 0x5000 && s->size == 0x2000, "slot table: slot 1 replaced in place");
+	T_OK(find_slot(&t, 1, 1) != NULL, "slot table: the same id in as_id 1 is its own slot");
+	T_OK(find_slot(&t, 0, 65535) == NULL, "slot table: the last id, deleted");
+	im_trace_free(&t);
+}
+
 static void test_errors(void)
 {
 	struct im_trace t;
@@ -509,6 +538,7 @@ int main(void)
 	test_lab_kvm();
 	test_lab_tcg();
 	test_90();
+	test_slot_table();
 	test_prefixes();
 	test_skipped();
 	test_qemu_10_11();
