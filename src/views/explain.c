@@ -439,6 +439,37 @@ static void explain_mtree(struct ctx *c)
 		mtree_json(c, "range", in, text);
 }
 
+/* "; the target has not mmapped this part": and whether, and why, a guest access there traps */
+static void hpa_unmapped(const struct im_bar *bar, uint64_t off, char *tail, size_t len)
+{
+	const struct im_trap *t = bar->traps_known ? im_bar_trap_at(bar, off) : NULL;
+
+	if (t)
+		snprintf(tail, len, "; the target has not mmapped this part of the BAR: a guest access traps to QEMU (%s), which reaches the device through the vfio fd; the trapped part is BAR offsets 0x%" PRIx64 "-0x%" PRIx64,
+			 im_trap_why_words(t->why), t->off, t->off + t->size - 1);
+	else
+		snprintf(tail, len, "; the target has not mmapped this part of the BAR, so a guest access there would trap to QEMU (why is %s)",
+			 bar->traps_why ? bar->traps_why : "not known");
+}
+
+/* an unmapped HPA's trap, as trap_json writes a placed one's */
+static void hpa_trap_json(struct ctx *c, const struct im_bar *bar, uint64_t off)
+{
+	const struct im_trap *t = bar->traps_known ? im_bar_trap_at(bar, off) : NULL;
+
+	jw_key(c->w, "trap");
+	if (t) {
+		jw_obj_begin(c->w);
+		jw_kstr(c->w, "why", im_trap_why_name(t->why));
+		jw_khex(c->w, "bar_offset", t->off);
+		jw_khex(c->w, "size", t->size);
+		jw_obj_end(c->w);
+	} else {
+		jw_null(c->w);
+	}
+	jw_kstr(c->w, "trap_unknown", t ? NULL : bar->traps_why ? bar->traps_why : "not known");
+}
+
 static void explain_hpa(struct ctx *c)
 {
 	const struct im_model *m = c->m;
@@ -451,7 +482,7 @@ static void explain_hpa(struct ctx *c)
 			uint64_t off = c->addr - bar->hpa, hva = 0, gpa = 0;
 			struct im_place p;
 			bool h, sl = false;
-			char *text, tail[128] = "";
+			char *text, tail[400] = "";
 
 			if (bar->kind == IM_BAR_NONE || bar->kind == IM_BAR_IO ||
 			    c->addr < bar->hpa || off >= bar->size)
@@ -473,7 +504,7 @@ static void explain_hpa(struct ctx *c)
 			else if (h)
 				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 ", in no memslot", hva);
 			else if (m->devices[i].held)
-				snprintf(tail, sizeof(tail), "; the target has not mmapped this part of the BAR");
+				hpa_unmapped(bar, off, tail, sizeof(tail));
 			text = im_asprintf("host-physical: %s BAR %d offset 0x%" PRIx64 " (%s)%s",
 					   m->devices[i].bdf, b, off,
 					   m->devices[i].driver ? m->devices[i].driver : "no driver",
@@ -485,6 +516,8 @@ static void explain_hpa(struct ctx *c)
 			jw_khex(c->w, "bar_offset", off);
 			jw_khex_or_null(c->w, "hva", h, hva);
 			jw_khex_or_null(c->w, "gpa", sl, gpa);
+			if (!h && m->devices[i].held)
+				hpa_trap_json(c, bar, off);
 			meaning(c, text);
 		}
 }
