@@ -152,9 +152,16 @@ struct pbar {
 	uint64_t gpa, size;
 };
 
+/* a vfio-pci device QEMU ties to a host one, whether or not any BAR of it is assigned */
+struct ptie {
+	char host[16], guest_bdf[16], qdev_id[64];
+};
+
 struct plan {
 	struct pbar *v;
 	size_t n, cap;
+	struct ptie *ties;
+	size_t nties, cap_ties;
 	unsigned int devices, vfio_devices;
 	unsigned int fd_devices;	/* vfio-pci without host= or sysfsdev= */
 	char fd_names[160];		/* their ids, ", "-separated */
@@ -204,6 +211,50 @@ static void plan_fd_device(struct plan *pl, const struct im_qtree_vfio *hit,
 	if (k + 3 < sizeof(pl->fd_names))
 		snprintf(pl->fd_names + k, sizeof(pl->fd_names) - k, "%s%s",
 			 k ? ", " : "", hit->qdev_id[0] ? hit->qdev_id : gbdf);
+}
+
+static int plan_tie(struct plan *pl, const struct im_qtree_vfio *hit, const char *gbdf,
+		    const char *id)
+{
+	struct ptie *t;
+	int r = im_grow(&pl->ties, &pl->cap_ties, pl->nties + 1, sizeof(*pl->ties));
+
+	if (r)
+		return r;
+	t = &pl->ties[pl->nties++];
+	memcpy(t->host, hit->host_bdf, sizeof(t->host));
+	snprintf(t->guest_bdf, sizeof(t->guest_bdf), "%s", gbdf);
+	snprintf(t->qdev_id, sizeof(t->qdev_id), "%s", *id ? id : hit->qdev_id);
+	return 0;
+}
+
+static void plan_free(struct plan *pl)
+{
+	free(pl->v);
+	free(pl->ties);
+	memset(pl, 0, sizeof(*pl));
+}
+
+/*
+ * Each tied host device's guest BDF and id, also when QEMU assigned none of
+ * its BARs (then no guest BAR names it, and the unassigned-BAR finding
+ * would name only the guest BDF).
+ */
+static int fill_ties(struct im_model *m, const struct plan *pl)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nties; i++) {
+		const struct ptie *t = &pl->ties[i];
+		int di = im_find_device(m, t->host);
+		struct im_device *d = di >= 0 ? &m->devices[di] : NULL;
+
+		if (d && !d->guest_bdf && !(d->guest_bdf = strdup(t->guest_bdf)))
+			return -ENOMEM;
+		if (d && !d->qdev_id && t->qdev_id[0] && !(d->qdev_id = strdup(t->qdev_id)))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* the memory BARs of a vfio-pci device, from its query-pci "regions" */
@@ -276,6 +327,10 @@ static int plan_devices(json_object *devs, const struct im_qtree_vfio *q, size_t
 		snprintf(gbdf, sizeof(gbdf), "0000:%02x:%02x.%x", (unsigned int)bus,
 			 (unsigned int)slot, (unsigned int)fn);
 		hit = qtree_match(q, nq, bus, slot, fn, id);
+		if (hit && hit->host_bdf[0])
+			r = plan_tie(pl, hit, gbdf, id);
+		if (r)
+			return r;
 		if (hit && !hit->host_bdf[0])
 			plan_fd_device(pl, hit, gbdf);
 		else if (hit && json_object_object_get_ex(d, "regions", &regs) &&
@@ -340,10 +395,8 @@ static int plan_bars(const struct im_qmp_raw *raw, const char *pci_file,
 out:
 	json_object_put(root);
 	free(q);
-	if (r) {
-		free(pl->v);
-		memset(pl, 0, sizeof(*pl));
-	}
+	if (r)
+		plan_free(pl);
 	return r;
 }
 
@@ -434,6 +487,8 @@ static int fill_model(struct im_model *m, const struct im_qmp_raw *raw,
 				  "has no KVM marks (TCG?)", unk);
 	}
 	if (!r)
+		r = fill_ties(m, pl);
+	if (!r)
 		r = im_mmio_parse(m, raw);
 out:
 	if (have_mt)
@@ -454,7 +509,7 @@ int im_qmp_parse_answers(struct im_model *m, const struct im_qmp_raw *raw,
 	r = plan_bars(raw, where, where, &pl, err);
 	if (!r)
 		r = fill_model(m, raw, &pl, where);
-	free(pl.v);
+	plan_free(&pl);
 	return r;
 }
 
@@ -516,7 +571,7 @@ int im_qmp_load(struct im_model *m, const char *socket, struct im_err *err)
 	}
 out:
 	close(fd);
-	free(pl.v);
+	plan_free(&pl);
 	im_qmp_raw_free(&raw);
 	return r;
 }
@@ -584,7 +639,7 @@ int im_qmp_load_captured(struct im_model *m, struct im_err *err)
 	r = fill_model(m, &raw, &pl, path ? path : "capture");
 	free(path);
 out:
-	free(pl.v);
+	plan_free(&pl);
 	im_qmp_raw_free(&raw);
 	return r;
 }
