@@ -4,6 +4,9 @@
 #include <string.h>
 #include "iommu-map.h"
 #include "lib/paste.h"
+#include "sources/maps-paste.h"
+#include "sources/mtree.h"
+#include "sources/trace.h"
 #include "t.h"
 
 /* the data of line s, as a string */
@@ -115,6 +118,61 @@ static void test_qp_detect(void)
 	T_OK(im_paste_is_qp(big, strlen(big)), "detect: a quote prefix added after encoding is not counted in 76");
 }
 
+/* every reader names the file's lines, not the decoded ones */
+static void test_qp_readers(void)
+{
+	static const char maps[] =
+		"a line that a reader does not understand, long enough to be soft-broken=\n"
+		" here\n"
+		"7f2ad4108000-7f2ad410c000 rw-s 00000000 00:0f 3091      anon_inode:[vfio-=\n"
+		"device]\n"
+		"7f2ad4110000-7f2ad4114000 rw-s 40000000000 00:0f 3091   anon_inode:[vfio-=\n"
+		"device]\n";
+	struct im_err err = { 0 };
+	struct im_maps_paste mp;
+	struct im_trace tr;
+	struct im_mtree mt;
+
+	T_OK(!im_maps_paste_parse(maps, sizeof(maps) - 1, "maps.txt", &mp, &err) && mp.qp &&
+	     mp.qp_soft == 3 && mp.nmaps == 2 && mp.maps[0].line == 3 && mp.maps[1].line == 5 &&
+	     mp.maps[1].vfio && mp.unknown == 1 && mp.first_unknown == 1,
+	     "maps-paste: QP decoded, mappings named by their file lines");
+	im_maps_paste_free(&mp);
+
+	T_OK(!im_trace_parse(qp08, sizeof(qp08) - 1, "08.txt", &tr, &err) && tr.qp && tr.qp_soft == 1 &&
+	     tr.ndma == 1 && tr.dma[0].iova == 0xf8000000 && tr.dma[0].end == 0xf8005fff &&
+	     tr.dma[0].hva == 0x7f691e800000 && tr.dma[0].line == 3,
+	     "trace: 08's event read whole (0xf8005fff, not 0xf8005ff), at its first file line");
+	im_trace_free(&tr);
+	{
+		static const char bad[] =
+			"kvm_set_user_memory Slot#0 flags=3D0x0 gpa=3D0x0 size=3D0x1000 ua=3D0x10=\n"
+			"00 ret=3D0\n"
+			"kvm_set_user_memory Slot#1 flags=3D0x0 gpa=3Dzz size=3D0x1000 ua=3D0x1000=\n"
+			" ret=3D0\n";
+
+		T_OK(!im_trace_parse(bad, sizeof(bad) - 1, "bad.txt", &tr, &err) && tr.qp &&
+		     tr.nslots == 1 && tr.slots[0].hva == 0x1000 && tr.malformed == 1 &&
+		     tr.first_malformed == 3, "trace: a malformed event named by its file line (3, not 2)");
+		im_trace_free(&tr);
+	}
+	{
+		static const char mtree[] =
+			"not understood, and long enough for a soft break at seventy-six bytes.=\n"
+			"..\n"
+			"memory-region: system\n"
+			"  0000000000000000-ffffffffffffffff (prio 0, i/o): system\n"
+			"    00000000fc078000-00000000fc078fff (prio 1, ram): 0000:0a:00.0 BAR 0 m=\n"
+			"maps[0]\n";
+
+		T_OK(!im_mtree_parse(mtree, sizeof(mtree) - 1, "mtree.txt", &mt, &err) && mt.qp &&
+		     mt.qp_soft == 2 && mt.nlines == 4 && mt.lines[1].line == 3 && mt.lines[3].line == 5 &&
+		     strstr(mt.lines[3].text, "BAR 0 mmaps[0]") && mt.unknown == 1 && mt.first_unknown == 1,
+		     "mtree: QP decoded, lines named by their file lines");
+		im_mtree_free(&mt);
+	}
+}
+
 int main(void)
 {
 	const char *ev = "kvm_set_user_memory AddrSpace#0 Slot#0 flags=0x0 gpa=0x0 size=0x80000000 ua=0x7f0000000000 guest_memfd=-1 guest_memfd_offset=0x0 ret=0";
@@ -160,5 +218,6 @@ int main(void)
 	}
 	test_qp_decode();
 	test_qp_detect();
+	test_qp_readers();
 	T_DONE();
 }
