@@ -25,7 +25,7 @@ B       ?= build
 # sources/ fill the model, views/ print it, watch/ is the live tracer, lib/
 # the shared plumbing.  One include rule: every header by its path under src/
 # ("sources/qmp.h"), with -Isrc only.
-LIB_SRCS := src/version.c $(addprefix src/lib/,util.c parse.c paste.c sysroot.c escape.c jsonw.c outdir.c) \
+LIB_SRCS := src/version.c $(addprefix src/lib/,util.c parse.c paste.c paste-qp.c sysroot.c escape.c jsonw.c outdir.c) \
 	    src/model.c src/correlate.c src/traps.c src/pipeline.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qmp-client.c qmp.c qmp-windows.c mtree.c gdbexport.c kmod.c iommu-width.c cpuinfo.c physbits.c) \
 	    $(addprefix src/views/,json.c report.c svg.c explain.c capture.c capture-qmp.c mtree-view.c mmio-view.c) \

@@ -23,4 +23,37 @@ const char *im_paste_strip(const char *s, const char *e);
 int im_paste_read(const char *file, size_t max, const char **name, char **buf, size_t *len,
 		  struct im_err *err);
 
+/*
+ * A pasted text as the readers read it (paste-qp.c): the text itself, or,
+ * when it is raw quoted-printable, decoded, with the line map from its
+ * (logical) lines back to the lines of the file.
+ */
+struct im_paste_text {
+	const char *buf;		/* what to read: the input, or own */
+	size_t len;
+	char *own;			/* the decoded text, or NULL */
+	unsigned int *first;		/* first[i]: the file line where logical line
+					 * i + 1 starts; NULL: the same numbers */
+	size_t nfirst;
+	unsigned int soft;		/* soft line breaks joined */
+	bool qp;			/* quoted-printable was decoded */
+};
+
+/* Does [buf, buf + len) have quoted-printable's shape (paste-qp.c)? */
+bool im_paste_is_qp(const char *buf, size_t len);
+/* Decode [buf, buf + len) as quoted-printable, whatever its shape, into *t
+ * (an '=' that starts no escape is kept).  0 or -ENOMEM. */
+int im_paste_qp_decode(const char *buf, size_t len, struct im_paste_text *t);
+/* *t: the text of [buf, buf + len) to read, decoded when it is QP (t->qp);
+ * [buf, buf + len) must outlive *t.  0 or -ENOMEM; free with
+ * im_paste_text_free(). */
+int im_paste_text(const char *buf, size_t len, struct im_paste_text *t);
+/* the file line of logical line (1-based) of t; t NULL: line itself */
+unsigned int im_paste_line(const struct im_paste_text *t, unsigned int line);
+void im_paste_text_free(struct im_paste_text *t);
+/* what a reader's detail says of a text it read: when qp, "; quoted-printable
+ * decoded (N soft line breaks joined; lines are named as in the file)",
+ * else "" (in buf, n bytes; returns buf) */
+const char *im_paste_qp_note(bool qp, unsigned int soft, char *buf, size_t n);
+
 #endif

@@ -256,8 +256,9 @@ static const char *wrapped_path(const char *p, const char *end, const char **ws)
 	return le;
 }
 
-/* m's path, when it has none, from a wrapped next line at *p (then consumed) */
-static int join_path(struct im_map *m, const char **p, const char *end, unsigned int *line,
+/* m's path, when it has none, from a wrapped next line at *p (then consumed;
+ * *lno, the logical line, counts it) */
+static int join_path(struct im_map *m, const char **p, const char *end, unsigned int *lno,
 		     unsigned int *joined)
 {
 	const char *ws, *we = *p < end ? wrapped_path(*p, end, &ws) : NULL, *nl;
@@ -271,27 +272,30 @@ static int join_path(struct im_map *m, const char **p, const char *end, unsigned
 	im_map_classify(m);
 	nl = memchr(*p, '\n', (size_t)(end - *p));
 	*p = nl ? nl + 1 : end;
-	(*line)++;
+	(*lno)++;
 	(*joined)++;
 	return 0;
 }
 
-int im_maps_paste_parse(const char *buf, size_t len, const char *file,
-			struct im_maps_paste *out, struct im_err *err)
+/*
+ * The lines of text, read into out: line is the file's line of the logical
+ * line lno (a QP soft break joins lines, lib/paste.h).
+ */
+static int parse_text(const struct im_paste_text *text, const char *file,
+		      struct im_maps_paste *out, struct im_err *err)
 {
-	const char *p = buf, *end = buf + len;
+	const char *p = text->buf, *end = text->buf + text->len;
 	int col[NCOL], ncols = 0, r = 0;
 	bool pmap = false;
 	size_t cap = 0, i;
-	unsigned int line = 0;
+	unsigned int line = 0, lno = 0;
 
-	memset(out, 0, sizeof(*out));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end, *s;
 		struct im_map m;
 
-		line++;
+		line = im_paste_line(text, ++lno);
 		if (le > p && le[-1] == '\r')
 			le--;
 		s = im_paste_strip(p, le);
@@ -318,7 +322,7 @@ int im_maps_paste_parse(const char *buf, size_t len, const char *file,
 			if (!out->short_offset++)
 				out->first_short = line;
 		}
-		r = pmap ? 0 : join_path(&m, &p, end, &line, &out->joined);
+		r = pmap ? 0 : join_path(&m, &p, end, &lno, &out->joined);
 		if (!r)
 			r = im_grow(&out->maps, &cap, out->nmaps + 1, sizeof(*out->maps));
 		if (r) {
@@ -328,7 +332,7 @@ int im_maps_paste_parse(const char *buf, size_t len, const char *file,
 		out->maps[out->nmaps++] = m;
 		r = 0;
 	}
-	out->nlines = line;
+	out->nlines = lno;
 	if (!r && !out->nmaps) {
 		if (out->unknown)
 			im_err_set(err, file, 0, "no /proc/PID/maps line or pmap -X row found; %u lines not understood (first: %s:%u)",
@@ -350,6 +354,27 @@ int im_maps_paste_parse(const char *buf, size_t len, const char *file,
 		im_err_set(err, file, line, "out of memory");
 	if (r)
 		im_maps_paste_free(out);
+	return r;
+}
+
+int im_maps_paste_parse(const char *buf, size_t len, const char *file,
+			struct im_maps_paste *out, struct im_err *err)
+{
+	struct im_paste_text text;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = im_paste_text(buf, len, &text);
+	if (r) {
+		im_err_set(err, file, 0, "out of memory");
+		return r;
+	}
+	r = parse_text(&text, file, out, err);
+	if (!r) {
+		out->qp = text.qp;
+		out->qp_soft = text.soft;
+	}
+	im_paste_text_free(&text);
 	return r;
 }
 
@@ -402,6 +427,9 @@ int im_maps_paste_load(struct im_model *m, const char *file, struct im_err *err)
 		snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped),
 			 "; %u offset%s not as maps prints one (under 8 digits, or not page-aligned; first: line %u): zeros lost on the way (a mail archive strips runs of them)? not read",
 			 mp.short_offset, mp.short_offset == 1 ? "" : "s", mp.first_short);
+	if (mp.qp)
+		im_paste_qp_note(mp.qp, mp.qp_soft, skipped + strlen(skipped),
+				 sizeof(skipped) - strlen(skipped));
 	if (m->paste) {
 		/* no target: the paste is the maps */
 		r = im_add_source(m, "maps-paste", IM_SRC_OK, "%s: %zu mappings%s, %zu of them vfio BAR mmaps%s",

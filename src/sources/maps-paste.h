@@ -11,7 +11,9 @@ struct im_maps_paste {
 	struct im_map *maps;		/* sorted by start; line: of the paste */
 	size_t nmaps;
 	bool pmap;			/* a pmap -X header was read */
-	unsigned int nlines;
+	unsigned int nlines;		/* (logical) lines read */
+	bool qp;			/* the paste was quoted-printable, decoded */
+	unsigned int qp_soft;		/* ... and its soft line breaks joined */
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
 	unsigned int joined;		/* paths wrapped onto the next line, joined */

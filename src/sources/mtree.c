@@ -863,7 +863,8 @@ static const char *unquote(const char *s, const char *e)
 /* the memory-tree text being read, a line at a time */
 struct cursor {
 	const char *p, *end;
-	unsigned int lineno;
+	unsigned int lineno;		/* the logical line (lib/paste.h) */
+	const struct im_paste_text *text;	/* its line map to the file's */
 };
 
 /*
@@ -929,7 +930,8 @@ static int read_line(struct pstate *st, struct cursor *c, char **text)
 	int r;
 
 	if (memchr(c->p, 0, (size_t)(e - c->p))) {
-		im_err_set(st->err, st->file, c->lineno, "NUL byte in memory-tree text");
+		im_err_set(st->err, st->file, im_paste_line(c->text, c->lineno),
+			   "NUL byte in memory-tree text");
 		return -EINVAL;
 	}
 	s = unquote(c->p, e);
@@ -1007,20 +1009,19 @@ static int check_int128(struct im_mtree *t)
 	return 0;
 }
 
-int im_mtree_parse(const char *buf, size_t len, const char *file,
-		   struct im_mtree *out, struct im_err *err)
+static int parse_text(const struct im_paste_text *pt, const char *file,
+		      struct im_mtree *out, struct im_err *err)
 {
 	struct pstate st = { .t = out, .file = file, .err = err, .as_id = 0 };
-	struct cursor c = { .p = buf, .end = buf + len };
+	struct cursor c = { .p = pt->buf, .end = pt->buf + pt->len, .text = pt };
 	size_t nranges = 0;
 	int r = 0;
 
-	memset(out, 0, sizeof(*out));
 	st.space = NULL;
 	while (c.p < c.end) {
 		struct im_mtree_line *l;
 		char *text = NULL;
-		unsigned int first = ++c.lineno;
+		unsigned int first = im_paste_line(pt, ++c.lineno);
 
 		r = read_line(&st, &c, &text);
 		if (r)
@@ -1057,6 +1058,27 @@ int im_mtree_parse(const char *buf, size_t len, const char *file,
 	return 0;
 fail:
 	im_mtree_free(out);
+	return r;
+}
+
+int im_mtree_parse(const char *buf, size_t len, const char *file,
+		   struct im_mtree *out, struct im_err *err)
+{
+	struct im_paste_text text;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = im_paste_text(buf, len, &text);
+	if (r) {
+		im_err_set(err, file, 0, "out of memory");
+		return r;
+	}
+	r = parse_text(&text, file, out, err);
+	if (!r) {
+		out->qp = text.qp;
+		out->qp_soft = text.soft;
+	}
+	im_paste_text_free(&text);
 	return r;
 }
 

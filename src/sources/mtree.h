@@ -87,6 +87,8 @@ struct im_mtree {
 	bool other_vm;			/* im_mtree_match: nothing agrees with the target */
 	bool dispatch;			/* -d: "Dispatch" blocks (skipped) */
 	unsigned int joined;		/* lines a mail client wrapped, joined */
+	bool qp;			/* the text was quoted-printable, decoded */
+	unsigned int qp_soft;		/* ... and its soft line breaks joined */
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
 	char **spaces;			/* owned strings the lines' space point into */

@@ -43,9 +43,17 @@ struct tstate {
 	uint32_t *slot_pos;		/* 2 * SLOT_IDS, made on the first slot event */
 	size_t cap_slots, cap_regions, cap_mmaps, cap_dma, cap_fails;
 	const char *file;
-	unsigned int line;
+	const struct im_paste_text *text;	/* what is read, and its line map */
+	unsigned int lno;			/* the logical line being read */
+	unsigned int line;			/* ... and its line in the file */
 	struct im_err *err;
 };
+
+/* on to the next logical line (lib/paste.h: a QP soft break joins lines) */
+static void next_line(struct tstate *st)
+{
+	st->line = im_paste_line(st->text, ++st->lno);
+}
 
 static bool is_digit(char c)
 {
@@ -672,25 +680,24 @@ static bool join_wrapped_event(struct tstate *st, const char *s, const char *e,
 	if (!join_data(buf, &n, sizeof(buf), ns, ne) || parse_event(st, buf, buf + n, a) || !*a)
 		return false;
 	*a = s;		/* not into buf, which is gone on return */
-	st->line++;
+	next_line(st);
 	return true;
 }
 
-int im_trace_parse(const char *buf, size_t len, const char *file,
-		   struct im_trace *out, struct im_err *err)
+static int parse_text(const struct im_paste_text *text, const char *file,
+		      struct im_trace *out, struct im_err *err)
 {
-	struct tstate st = { .t = out, .file = file, .err = err };
-	const char *p = buf, *end = buf + len;
+	struct tstate st = { .t = out, .file = file, .text = text, .err = err };
+	const char *p = text->buf, *end = text->buf + text->len;
 	int r = 0;
 
-	memset(out, 0, sizeof(*out));
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *e = nl ? nl : end;
 		const char *s, *a;
 		bool truncated = !nl;
 
-		st.line++;
+		next_line(&st);
 		if (e > p && e[-1] == '\r')
 			e--;
 		s = im_paste_strip(p, e);
@@ -712,7 +719,7 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 				a = s;
 				for (; more > 0 && nl; more--) {
 					nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
-					st.line++;
+					next_line(&st);
 				}
 				e = nl ? nl : end;
 			} else if (im_tfail_echo(s, e)) {
@@ -745,10 +752,31 @@ int im_trace_parse(const char *buf, size_t len, const char *file,
 		count_line(out, st.line, p, s, e, a != NULL);
 		p = nl ? nl + 1 : end;
 	}
-	out->nlines = st.line;
+	out->nlines = st.lno;
 	free(st.slot_pos);
 	st.slot_pos = NULL;
 	return finish_trace(&st);
+}
+
+int im_trace_parse(const char *buf, size_t len, const char *file,
+		   struct im_trace *out, struct im_err *err)
+{
+	struct im_paste_text text;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = im_paste_text(buf, len, &text);
+	if (r) {
+		im_err_set(err, file, 0, "out of memory");
+		return r;
+	}
+	r = parse_text(&text, file, out, err);
+	if (!r) {
+		out->qp = text.qp;
+		out->qp_soft = text.soft;
+	}
+	im_paste_text_free(&text);
+	return r;
 }
 
 /*
@@ -819,7 +847,7 @@ static long region_of(const struct im_model *m, const struct im_trace *t, int de
 static char *trace_detail(const struct im_model *m, const struct im_trace *t,
 			  const char *file, unsigned int nbars)
 {
-	char other[64] = "", unknown[640] = "", lost[96] = "", bad[640] = "";
+	char other[64] = "", unknown[640] = "", lost[96] = "", bad[640] = "", qp[128];
 	char *names = other_names(m, t), *s;
 
 	if (t->malformed)
@@ -838,12 +866,13 @@ static char *trace_detail(const struct im_model *m, const struct im_trace *t,
 			 t->unknown, t->unknown == 1 ? "" : "s", file, t->first_unknown, lost);
 	if (!names)
 		return NULL;
-	s = im_asprintf("%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed%s%s%s%s",
+	s = im_asprintf("%s: %u events; %zu final memslots (%s); %zu vfio regions, %zu mmaps, %zu DMA ranges; %u BARs placed%s%s%s%s%s",
 			file, t->nevents, t->nslots,
 			t->fmt == IM_TRACE_FMT_AS ? "QEMU >= 9.0 format" :
 			t->fmt == IM_TRACE_FMT_SLOT ? "QEMU <= 8.2 format" :
 			"no kvm_set_user_memory lines",
-			t->nregions, t->nmmaps, t->ndma, nbars, names, other, unknown, bad);
+			t->nregions, t->nmmaps, t->ndma, nbars, names, other, unknown, bad,
+			im_paste_qp_note(t->qp, t->qp_soft, qp, sizeof(qp)));
 	free(names);
 	return s;
 }

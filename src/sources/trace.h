@@ -87,7 +87,9 @@ struct im_trace {
 	size_t nmmaps;
 	struct im_trace_dma *dma;	/* final state: a later add replaces overlaps */
 	size_t ndma;
-	unsigned int nlines, nevents;	/* lines read, events understood */
+	unsigned int nlines, nevents;	/* (logical) lines read, events understood */
+	bool qp;			/* the log was quoted-printable, decoded */
+	unsigned int qp_soft;		/* ... and its soft line breaks joined */
 	unsigned int other_events;	/* lines of trace events not read here */
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "findings.h"
 #include "iommu-map.h"
+#include "lib/paste.h"
 #include "sources/mtree.h"
 
 /* "maps line N (path)" and what the mapping is, for an HVA */
@@ -565,6 +566,10 @@ static void line_json(struct jw *w, const struct im_model *m, const struct im_mt
 /* what the text view says after the lines: how the text was read */
 static void text_trailer(FILE *out, const struct im_mtree *t, const char *file)
 {
+	char qp[128];
+
+	if (t->qp)	/* "; quoted-printable decoded (...)" */
+		fprintf(out, "# %s\n", im_paste_qp_note(t->qp, t->qp_soft, qp, sizeof(qp)) + 2);
 	if (t->shape == IM_MT_HMP_FLAT && t->flat_no_header)
 		fprintf(out, "# read as info mtree -f without its FlatView header: the ranges are taken as the memory address space's (as_id 0)\n");
 	if (t->dispatch)
@@ -602,6 +607,7 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		jw_kbool(&w, "owners", t->owners);
 		jw_kbool(&w, "dispatch", t->dispatch);
 		jw_kint(&w, "joined_lines", (int)t->joined);
+		jw_kbool(&w, "quoted_printable", t->qp);
 		jw_kbool(&w, "int128_artefact", t->int128_bug);
 		jw_key(&w, "mtree");
 		jw_arr_begin(&w);
