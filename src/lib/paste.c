@@ -143,6 +143,16 @@ static const char *host_tag(const char *s, const char *e)
 	return p + 2;
 }
 
+const char *im_paste_unquote(const char *s, const char *e)
+{
+	while (s < e && *s == '>') {
+		s++;
+		if (s < e && *s == ' ')
+			s++;
+	}
+	return s;
+}
+
 const char *im_paste_strip(const char *s, const char *e)
 {
 	for (;;) {

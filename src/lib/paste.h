@@ -14,6 +14,11 @@ struct im_err;
  * line [s, e): where its data starts.  Never past e.
  */
 const char *im_paste_strip(const char *s, const char *e);
+/*
+ * Only the mail quote markers ("> ", ">>", "> > ") at the start of [s, e):
+ * for text whose indentation means something (info mtree's tree).
+ */
+const char *im_paste_unquote(const char *s, const char *e);
 
 /*
  * Read a file the user named (a paste, a log) as given, not under the

@@ -848,18 +848,6 @@ static bool ignorable(const char *s)
 }
 
 /* strip an e-mail quote prefix ("> > ") */
-static const char *unquote(const char *s, const char *e)
-{
-	const char *p = s;
-
-	while (p < e && *p == '>') {
-		p++;
-		if (p < e && *p == ' ')
-			p++;
-	}
-	return p;
-}
-
 /* the memory-tree text being read, a line at a time */
 struct cursor {
 	const char *p, *end;
@@ -898,7 +886,7 @@ static int join_wrapped(struct cursor *c, char **text, const char *s, const char
 	while (joins < (hmp ? 1 : 2) && range_start(q, e) &&
 	       (hmp || !**text || (*text)[strlen(*text) - 1] != ')') && c->p < c->end) {
 		const char *nl2 = memchr(c->p, '\n', (size_t)(c->end - c->p));
-		const char *e2 = nl2 ? nl2 : c->end, *s2 = unquote(c->p, e2), *q2;
+		const char *e2 = nl2 ? nl2 : c->end, *s2 = im_paste_unquote(c->p, e2), *q2;
 		char *jt;
 
 		if (e2 > s2 && e2[-1] == '\r')
@@ -934,7 +922,7 @@ static int read_line(struct pstate *st, struct cursor *c, char **text)
 			   "NUL byte in memory-tree text");
 		return -EINVAL;
 	}
-	s = unquote(c->p, e);
+	s = im_paste_unquote(c->p, e);
 	if (e > s && e[-1] == '\r')
 		e--;
 	*text = dupn(s, (size_t)(e - s));

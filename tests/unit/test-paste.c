@@ -215,6 +215,11 @@ int main(void)
 		T_OK(data(s) == s + strlen(s), "an ISO time with nothing after: the end");
 		s = "> > ";
 		T_OK(data(s) == s + 4, "quote markers only: the end");
+		/* unquote keeps the indentation that makes info mtree a tree */
+		s = "> >>   0000000000000000-ffffffffffffffff (prio 0, container): pci";
+		T_OK(im_paste_unquote(s, s + strlen(s)) == s + 5, "unquote: the markers, not the indent");
+		s = ">";
+		T_OK(im_paste_unquote(s, s + 1) == s + 1, "unquote: a marker alone, never past the end");
 	}
 	test_qp_decode();
 	test_qp_detect();
