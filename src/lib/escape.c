@@ -57,10 +57,24 @@ static size_t hex(char *out, const unsigned char *s, size_t k)
 }
 
 /*
- * The character at s[0..n): returns how many bytes of s it is; *olen is the
- * length of its escape in out (at most 8), or 0 when it goes as it is.
+ * A bidirectional formatting character: U+061C, U+200E-U+200F, U+202A-U+202E,
+ * U+2066-U+2069.  Printed raw, one reorders what the terminal shows after it
+ * ("Trojan Source", CVE-2021-42574), so a path can read as another.
  */
-static size_t unit(const unsigned char *s, size_t n, char out[8], size_t *olen)
+static bool bidi(const unsigned char *s, int k)
+{
+	if (k == 2)
+		return s[0] == 0xd8 && s[1] == 0x9c;
+	return k == 3 && s[0] == 0xe2 &&
+	       ((s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f || (s[2] >= 0xaa && s[2] <= 0xae))) ||
+		(s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9));
+}
+
+/*
+ * The character at s[0..n): returns how many bytes of s it is; *olen is the
+ * length of its escape in out (at most 12), or 0 when it goes as it is.
+ */
+static size_t unit(const unsigned char *s, size_t n, char out[12], size_t *olen)
 {
 	unsigned char c = s[0];
 	int k;
@@ -80,6 +94,8 @@ static size_t unit(const unsigned char *s, size_t n, char out[8], size_t *olen)
 	}
 	if (c == 0xc2 && s[1] < 0xa0)	/* U+0080-U+009F: C1 controls */
 		*olen = hex(out, s, 2);
+	else if (bidi(s, k))
+		*olen = hex(out, s, (size_t)k);
 	return (size_t)k;
 }
 
@@ -87,7 +103,7 @@ bool im_term_clean(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, olen;
-	char out[8];
+	char out[12];
 
 	while (i < n) {
 		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
@@ -105,7 +121,7 @@ size_t im_term_escape(char *dst, size_t cap, const char *s, size_t n, size_t *us
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, len = 0, k, olen;
-	char out[8];
+	char out[12];
 
 	while (i < n) {
 		k = unit(p + i, n - i, out, &olen);
@@ -141,7 +157,7 @@ int im_term_fputn(FILE *f, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0, run, k = 0, olen = 0;
-	char out[8];
+	char out[12];
 
 	while (i < n) {
 		/* the longest run that goes out as it is */

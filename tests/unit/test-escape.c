@@ -47,6 +47,10 @@ static void test_bytes(void)
 	T_EQ_STR(ESC("\xc2\x9b" "31m"), "\\xc2\\x9b31m", "C1 CSI (U+009B) escaped byte by byte");
 	T_EQ_STR(ESC("\xc2\x85"), "\\xc2\\x85", "C1 NEL (U+0085)");
 	T_EQ_STR(ESC("\xc2\xa0"), "\xc2\xa0", "U+00A0 is not C1: unchanged");
+	T_EQ_STR(ESC("a\xe2\x80\xae" "b"), "a\\xe2\\x80\\xaeb", "bidi RLO (U+202E) escaped byte by byte");
+	T_EQ_STR(ESC("\xe2\x81\xa6x\xe2\x81\xa9"), "\\xe2\\x81\\xa6x\\xe2\\x81\\xa9", "bidi isolates LRI, PDI (U+2066, U+2069)");
+	T_EQ_STR(ESC("\xe2\x80\x8f\xd8\x9c"), "\\xe2\\x80\\x8f\\xd8\\x9c", "RLM (U+200F) and ALM (U+061C)");
+	T_EQ_STR(ESC("\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5"), "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5", "U+2029, U+202F, U+2065 are not bidi controls: unchanged");
 	T_EQ_STR(ESC("\xff\xfe"), "\\xff\\xfe", "bytes that are never UTF-8");
 	T_EQ_STR(ESC("\xc3("), "\\xc3(", "a lead byte without its continuation");
 	T_EQ_STR(ESC("\xe2\x82"), "\\xe2\\x82", "a sequence cut at the end");
