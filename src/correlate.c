@@ -442,7 +442,8 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 				   mp->offset & IM_REGION_MASK, n);
 		if (mp->dev >= 0) {
 			m->devices[mp->dev].held = true;
-		} else if (!m->paste && !source_unavailable(m, "pci")) {	/* no BARs read: unknown */
+		} else if (!n && !m->paste && !source_unavailable(m, "pci")) {
+			/* no BARs read: unknown; n BARs fit it: it matches, which is unknown */
 			IM_FINDING(m, IM_F_OFFSET_MATCHES_NO_BAR, mp->path,
 				   mp->start, mp->end - 1, mp->line, mp->offset,
 				   m->offset_mode == IM_OFF_HPA ? "an HPA" :
