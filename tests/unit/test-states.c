@@ -18,13 +18,16 @@
  * unknown state cannot exist) or a place on the TODO list (todo[], printed,
  * not failed): a new finding without a row fails this test.
  */
+#include <stdarg.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "checks/mmio.h"
 #include "checks/pagetables.h"
 #include "findings.h"
 #include "iommu-map.h"
 #include "sources/gdbexport.h"
+#include "sources/kmod.h"
 #include "sources/maps-paste.h"
 #include "sources/mtree.h"
 #include "sources/qmp.h"
@@ -37,6 +40,33 @@ enum st { YES, NO, UNK, NSTATES };
 static const char *const st_name[NSTATES] = { "yes", "no", "unknown" };
 
 /* ------------------------------------------------------------ model makers */
+
+/* a sysroot of this test's own (the pci source and a QMP capture read files) */
+static char top[] = "/tmp/im-states-root.XXXXXX";
+
+static int put(const char *rel, const char *text)
+{
+	char p[512];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", top, rel);
+	f = fopen(p, "w");
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	return fclose(f) ? -errno : 0;
+}
+
+static int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd) ? -EIO : 0;
+}
 
 static void fresh(struct im_model *m, const char *kernel)
 {
@@ -423,6 +453,33 @@ static int b_w_guest(struct im_model *m, enum st s)
 	return widths(m, s, W_GUEST);
 }
 
+/* 0000:00:04.0 with a 12K BAR 0 (yes), a 16K one (no), or no resource file (unknown) */
+static int b_size_odd(struct im_model *m, enum st s)
+{
+	const char *dir = "sys/devices/pci0000:00/0000:00:04.0";
+	struct im_err e;
+	int r;
+
+	fresh(m, "6.1.0");
+	r = sh("rm -rf %s/sys && mkdir -p %s/%s %s/sys/bus/pci/devices && "
+	       "ln -s ../../../devices/pci0000:00/0000:00:04.0 %s/sys/bus/pci/devices/0000:00:04.0",
+	       top, top, dir, top, top);
+	if (!r)
+		r = put("sys/devices/pci0000:00/0000:00:04.0/vendor", "0x1af4\n");
+	if (!r)
+		r = put("sys/devices/pci0000:00/0000:00:04.0/device", "0x1110\n");
+	if (!r && s != UNK)
+		r = put("sys/devices/pci0000:00/0000:00:04.0/resource",
+			s == YES ? "0x00000000fe800000 0x00000000fe802fff 0x0000000000040200\n" :
+				   "0x00000000fe800000 0x00000000fe803fff 0x0000000000040200\n");
+	if (!r)
+		r = im_root_init(top);
+	if (!r)
+		r = im_pci_load(m, &e);
+	im_root_init("/");
+	return r;
+}
+
 /* ------------------------------------------------------ KMOD: page tables */
 
 /* a 2G BAR mmap: 4K leaves on 6.1 (yes), 1G leaves on 6.12 (no), not walked (unknown) */
@@ -445,6 +502,178 @@ static int b_small_leaves(struct im_model *m, enum st s)
 	if (s == NO)
 		mm->hpa_present = mm->hpa_leaves[IM_LEAF_1G] = 2;
 	return im_leaves_check(m);
+}
+
+/* --------------------------------- KMOD: the module's walks, through a fake */
+
+/* what the fake module answers */
+struct fake {
+	uint64_t walk_pfn;		/* the walk's one run: the PFN at its first page */
+	uint32_t walk_flags;
+	int iommu_err;			/* IOMMU_MAP_IOMMU fails with it */
+	uint32_t domain;		/* else the domain it names, */
+	uint64_t ram_phys, bar_phys;	/* and where it maps RAM's GPA 0 and the BAR's GPA */
+};
+
+#define PFNMAP (IOMMU_MAP_WALK_PRESENT | IOMMU_MAP_WALK_VM_IO | IOMMU_MAP_WALK_VM_PFNMAP)
+#define RAM_PFN 0x12345ULL		/* the target's pagemap puts RAM's page there */
+
+static struct fake fk;
+
+static int fake_ioctl(void *ctx, unsigned long req, void *arg)
+{
+	const struct fake *f = ctx;
+	uint32_t i;
+
+	if (req == IOMMU_MAP_WALK) {
+		struct iommu_map_walk *a = arg;
+		struct iommu_map_walk_entry *e = (void *)(uintptr_t)a->entries_uptr;
+
+		e[0] = (struct iommu_map_walk_entry){ .hva = a->hva, .length = a->length,
+			.pfn = f->walk_pfn, .flags = f->walk_flags,
+			.page_shift = f->walk_flags & IOMMU_MAP_WALK_PRESENT ? 12 : 0 };
+		a->num_entries = 1;
+		a->done = a->length;
+		return 0;
+	}
+	if (req == IOMMU_MAP_IOMMU) {
+		struct iommu_map_iommu *a = arg;
+		struct iommu_map_iova *v = (void *)(uintptr_t)a->iovas_uptr;
+
+		if (f->iommu_err)
+			return f->iommu_err;
+		a->domain_type = f->domain;
+		for (i = 0; i < a->num_iovas; i++) {
+			v[i].phys = v[i].iova < 0x100000 ? f->ram_phys : f->bar_phys;
+			v[i].flags = v[i].phys ? IOMMU_MAP_IOVA_MAPPED : 0;
+		}
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+/* the seed's BAR mmap walked: a run of (flags, pfn) (yes) or the BAR's own (no);
+ * unknown: no module (or no VM fd), so no walk */
+static int walk(struct im_model *m, enum st s, uint32_t flags, uint64_t pfn)
+{
+	struct im_kmod_check c[1];
+	size_t n;
+	int r;
+
+	seed(m, "6.1.0");
+	seed_slot(m);
+	r = im_correlate(m);
+	fk = (struct fake){ .walk_pfn = s == YES ? pfn : 0xe2c20, .walk_flags = s == YES ? flags : PFNMAP };
+	return r ? r : im_kmod_walk_findings(m, s == UNK ? NULL : fake_ioctl, &fk, 3, c, &n);
+}
+
+static int b_hpa_mismatch(struct im_model *m, enum st s)
+{
+	return walk(m, s, PFNMAP, 0xe2c30);
+}
+
+static int b_not_pfnmap(struct im_model *m, enum st s)
+{
+	return walk(m, s, IOMMU_MAP_WALK_NOT_PFNMAP, 0);
+}
+
+/*
+ * The IOMMU check of the held seed device: its BAR at GPA 0xfc078000
+ * (memslot 5), and 4K of RAM at GPA 0 (memslot 1, with flags) whose page the
+ * target's pagemap puts at RAM_PFN; the fake answers as fk says.  pagemap
+ * false: it is unreadable (no RAM sampled); slots false: memslots unread.
+ */
+static int iommu(struct im_model *m, bool pagemap, bool slots, uint32_t flags)
+{
+	struct im_memslot ram = { 0, 1, 0, 0x1000, 0x10000000, flags };
+	uint64_t ent = 1ULL << 63 | RAM_PFN;
+	char path[512];
+	FILE *f;
+	int r;
+
+	seed(m, "6.1.0");
+	if (slots) {
+		seed_slot(m);
+		im_add_memslot(m, &ram);
+	} else {
+		slots_unread(m);
+	}
+	r = im_correlate(m);
+	if (!r)
+		r = sh("rm -rf %s/proc && mkdir -p %s/proc/1", top, top);
+	snprintf(path, sizeof(path), "%s/proc/1/pagemap", top);
+	if (!r && pagemap) {
+		f = fopen(path, "w");
+		if (!f || fseek(f, (long)(ram.hva >> 12) * 8, SEEK_SET) ||
+		    fwrite(&ent, sizeof(ent), 1, f) != 1)
+			r = -EIO;
+		if (f && fclose(f))
+			r = -EIO;
+	}
+	if (!r)
+		r = im_root_init(top);
+	if (!r)
+		r = im_kmod_iommu_findings(m, fake_ioctl, &fk);
+	im_root_init("/");
+	return r;
+}
+
+/* the IOMMU agrees with the CPU side, but where a state says otherwise */
+static void agree(void)
+{
+	fk = (struct fake){ .domain = IOMMU_MAP_DOMAIN_UNMANAGED, .ram_phys = RAM_PFN << 12,
+			    .bar_phys = 0xe2c20000 };
+}
+
+static int b_ram_unmapped(struct im_model *m, enum st s)
+{
+	agree();
+	if (s == YES)
+		fk.ram_phys = 0;
+	return iommu(m, s != UNK, true, 0);
+}
+
+static int b_cpu_mismatch(struct im_model *m, enum st s)
+{
+	agree();
+	if (s == YES)
+		fk.ram_phys = 0x54321000;
+	return iommu(m, s != UNK, true, 0);
+}
+
+static int b_rom_stale(struct im_model *m, enum st s)
+{
+	agree();
+	if (s == YES)
+		fk.ram_phys = 0x54321000;
+	return iommu(m, s != UNK, true, 1u << 1);	/* KVM_MEM_READONLY */
+}
+
+static int b_p2p_unmapped(struct im_model *m, enum st s)
+{
+	agree();
+	if (s == YES)
+		fk.bar_phys = 0;
+	return iommu(m, true, s != UNK, 0);
+}
+
+static int b_p2p_mismatch(struct im_model *m, enum st s)
+{
+	agree();
+	if (s == YES)
+		fk.bar_phys = 0xe2d00000;
+	return iommu(m, true, s != UNK, 0);
+}
+
+/* the device's domain is the kernel's DMA API's (yes), vfio's (no); unknown: the query failed */
+static int b_domain(struct im_model *m, enum st s)
+{
+	agree();
+	if (s == YES)
+		fk.domain = IOMMU_MAP_DOMAIN_DMA;
+	if (s == UNK)
+		fk.iommu_err = -ENODEV;
+	return iommu(m, true, true, 0);
 }
 
 /* ------------------------------------------------- QEMU: QEMU-side sources */
@@ -505,6 +734,45 @@ static int b_qmp_gpa(struct im_model *m, enum st s)
 	qbar(m, "0000:0a:00.0", 0, s == NO ? 0xfc078000 : 0xfd000000, 0, "qmp");
 	r = im_correlate(m);
 	return r ? r : im_qmp_crosscheck(m);
+}
+
+/*
+ * A QMP capture of the lab's VM (tests/data/qemu/lab-6.1-kvm.*): info mtree
+ * -f has BAR 3's mmap (around the MSI-X table) without a KVM mark (yes), the
+ * same with a mark (no), or was not captured (unknown).
+ */
+static int b_qmp_no_slot(struct im_model *m, enum st s)
+{
+	static const char *const files[][2] = {
+		{ "lab-6.1-kvm.query-pci.json", "iommu-map/qmp/query-pci.json" },
+		{ "lab-6.1-kvm.hmp-info-qtree.txt", "iommu-map/hmp/info-qtree.txt" },
+		{ "lab-6.1-kvm.hmp-info-mtree-f.txt", "iommu-map/hmp/info-mtree-f.txt" },
+	};
+	struct im_err e;
+	size_t i;
+	int r;
+
+	fresh(m, "6.1.0");
+	r = sh("rm -rf %s/iommu-map && mkdir -p %s/iommu-map/qmp %s/iommu-map/hmp", top, top, top);
+	for (i = 0; !r && i < (s == UNK ? 2 : 3); i++) {
+		char *t = t_slurp("tests/data/qemu", files[i][0], NULL, false), *at;
+
+		/* the mark QEMU prints on a range a memslot maps exactly, for its offset */
+		while (s == NO && (at = strstr(t, " @0000000000000050"))) {
+			char *n = im_asprintf("%.*s KVM%s", (int)(at - t), t, at + 18);
+
+			free(t);
+			t = n;
+		}
+		r = put(files[i][1], t);
+		free(t);
+	}
+	if (!r)
+		r = im_root_init(top);
+	if (!r)
+		r = im_qmp_load_captured(m, &e);
+	im_root_init("/");
+	return r;
 }
 
 #define OK_SLOT(ua) "kvm_set_user_memory AddrSpace#0 Slot#3 flags=0x0 gpa=0x100000000 size=0x1000 " \
@@ -843,7 +1111,49 @@ static const struct row rows[] = {
 	  .yes = "the 2G mapping at HVA 0x7febc0000000 is mapped with small leaves (4K x 524288, 2M x 0)",
 	  .unk_code = "bar-leaves-unknown",
 	  .unk_words = "the leaf sizes and page-table cost of the 2G mapping" },
+	{ .code = "bar-size-odd",
+	  .build = b_size_odd,
+	  .subject = "0000:00:04.0 BAR0",
+	  .yes = "the BAR's size, 0x3000 bytes from its resource line, is not a power of two" },
+	{ .code = "bar-hpa-mismatch",
+	  .build = b_hpa_mismatch,
+	  .subject = "0000:0a:00.0 BAR 0",
+	  .yes = "QEMU's page table maps HVA 0x7f0b5c5f4000 to HPA 0xe2c30000, not this BAR's 0xe2c20000" },
+	{ .code = "bar-mmap-not-pfnmap",
+	  .build = b_not_pfnmap,
+	  .subject = "0000:0a:00.0 BAR 0",
+	  .yes = "part of HVA 0x7f0b5c5f4000+0x1000 is not a VM_IO/VM_PFNMAP mapping" },
+	{ .code = "iommu-ram-unmapped",
+	  .build = b_ram_unmapped,
+	  .subject = "0000:0a:00.0",
+	  .yes = "1 sampled guest RAM page(s) are not mapped in the device's IOMMU domain, first GPA 0x0" },
+	{ .code = "iommu-cpu-mismatch",
+	  .build = b_cpu_mismatch,
+	  .subject = "0000:0a:00.0",
+	  .yes = "the IOMMU maps GPA 0x0 to HPA 0x54321000 but the CPU side (HVA 0x10000000) is at HPA 0x12345000" },
+	{ .code = "iommu-rom-stale",
+	  .build = b_rom_stale,
+	  .subject = "0000:0a:00.0",
+	  .yes = "1 sampled page(s) of a read-only memslot (ROM) differ: the IOMMU maps GPA 0x0 to HPA 0x54321000" },
+	{ .code = "p2p-bar-unmapped",
+	  .build = b_p2p_unmapped,
+	  .subject = "0000:0a:00.0 BAR 0",
+	  .yes = "GPA 0xfc078000 of this BAR (and 0 more BAR page(s)) is not mapped for DMA from 0000:0a:00.0" },
+	{ .code = "p2p-bar-mismatch",
+	  .build = b_p2p_mismatch,
+	  .subject = "0000:0a:00.0 BAR 0",
+	  .yes = "the IOMMU of 0000:0a:00.0 maps GPA 0xfc078000 to HPA 0xe2d00000, not to this BAR's 0xe2c20000" },
+	{ .code = "iommu-domain-not-vfio",
+	  .build = b_domain,
+	  .subject = "0000:0a:00.0",
+	  .yes = "the device's IOMMU domain is ",
+	  .unk_code = "iommu-query-failed",
+	  .unk_words = "IOMMU_MAP_IOMMU failed: " },
 	/* QEMU */
+	{ .code = "qmp-no-kvm-slot",
+	  .build = b_qmp_no_slot,
+	  .subject = "0000:00:03.0 BAR 3",
+	  .yes = "info mtree -f: guest range 0xfeb40050-0xfeb43fff (0000:00:03.0 BAR 3 mmaps[0]) has no KVM memslot of its exact extent" },
 	{ .code = "gdb-export-other-pid",
 	  .build = b_gdb_pid,
 	  .subject = "test.json",
@@ -924,6 +1234,8 @@ static const struct {
 } exempt[] = {
 	{ "source-unavailable", "it is the unknown state itself: it says a source was not read (or in part)" },
 	{ "bar-leaves-unknown", "it is the unknown state of bar-small-leaves, tested in that row" },
+	{ "iommu-query-failed", "it is the unknown state of the IOMMU check (the module could not look "
+				"the device's domain up), tested in the iommu-domain-not-vfio row" },
 	/* notes on an --mtree text that read nothing but that text */
 	{ "int128-size", "the printed end and size are both in the mtree line: the text is the only source" },
 	{ "io-label", "mtree.py prints (I/O) for every non-alias region: the line is the only source" },
@@ -939,12 +1251,7 @@ static const struct {
 
 /* Codes without three-state rows yet: printed, not failed (issue 13). */
 static const char *const todo[] = {
-	"bar-size-odd",		/* pci.c, at load time: needs a sysfs tree */
-	"qmp-no-kvm-slot",	/* qmp.c, on a captured QMP directory */
-	/* made by the live module's walks only (kmod.c), not reachable in memory */
-	"bar-hpa-mismatch", "bar-mmap-not-pfnmap", "iommu-ram-unmapped", "iommu-cpu-mismatch",
-	"iommu-rom-stale", "p2p-bar-unmapped", "p2p-bar-mismatch", "iommu-query-failed",
-	"iommu-domain-not-vfio",
+	NULL,	/* none left */
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -1030,7 +1337,7 @@ static bool listed(const char *code, bool *is_todo)
 		if (!strcmp(exempt[i].code, code))
 			return true;
 	for (i = 0; i < N(todo); i++)
-		if (!strcmp(todo[i], code))
+		if (todo[i] && !strcmp(todo[i], code))
 			return *is_todo = true;
 	return false;
 }
@@ -1061,7 +1368,7 @@ static void every_code(void)
 		snprintf(name, sizeof(name), "exempt %s: a code of findings.def, with why", exempt[i].code);
 		T_OK(im_finding_lookup(exempt[i].code) && exempt[i].why[0], name);
 	}
-	for (i = 0; i < N(todo); i++) {
+	for (i = 0; i < N(todo) && todo[i]; i++) {
 		snprintf(name, sizeof(name), "TODO %s: a code of findings.def", todo[i]);
 		T_OK(im_finding_lookup(todo[i]), name);
 	}
@@ -1090,10 +1397,15 @@ int main(void)
 	size_t i;
 
 	im_root_init("/");
+	if (!mkdtemp(top)) {
+		T_OK(false, "mkdtemp");
+		T_DONE();
+	}
 	im_model_init(&m);
 	for (i = 0; i < N(rows); i++)
 		run_row(&m, &rows[i]);
 	twins_extra(&m);
+	sh("rm -rf %s", top);
 	im_model_free(&m);
 	every_code();
 	T_DONE();
