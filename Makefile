@@ -41,7 +41,7 @@ UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-past
 	     tests/unit/test-watch-poll.c tests/unit/test-uprobes.c tests/unit/test-jsonw.c \
 	     tests/unit/test-sysroot.c tests/unit/test-place.c tests/unit/test-pipeline.c tests/unit/test-outdir.c \
 	     tests/unit/test-widths.c tests/unit/test-pagetables.c tests/unit/test-mmio.c tests/unit/test-pci.c
-UNIT_SRCS += tests/unit/test-findings.c tests/unit/test-svg.c tests/unit/test-escape.c
+UNIT_SRCS += tests/unit/test-findings.c tests/unit/test-svg.c tests/unit/test-escape.c tests/unit/test-states.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \

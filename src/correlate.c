@@ -436,13 +436,15 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 		if (!mp->vfio)
 			continue;
 		n = identify_map(m, ci, fdinfo, mp);
+		mp->ambiguous = n > 1;
 		if (n)
 			IM_FINDING(m, IM_F_MMAP_DEVICE_AMBIGUOUS, mp->path,
 				   mp->start, (int)(mp->offset >> IM_REGION_SHIFT),
 				   mp->offset & IM_REGION_MASK, n);
 		if (mp->dev >= 0) {
 			m->devices[mp->dev].held = true;
-		} else if (!m->paste && !source_unavailable(m, "pci")) {	/* no BARs read: unknown */
+		} else if (!n && !m->paste && !source_unavailable(m, "pci")) {
+			/* no BARs read: unknown; n BARs fit it: it matches, which is unknown */
 			IM_FINDING(m, IM_F_OFFSET_MATCHES_NO_BAR, mp->path,
 				   mp->start, mp->end - 1, mp->line, mp->offset,
 				   m->offset_mode == IM_OFF_HPA ? "an HPA" :
@@ -789,8 +791,36 @@ static int slot_holes(struct im_model *m, const struct im_device *d, const struc
 	return r;
 }
 
+/*
+ * The BAR indexes (a bit each) of the vfio mappings that fit BARs of more
+ * than one device (mmap-device-ambiguous): a BAR of that index with no mmap
+ * tied to it may be one of them.
+ */
+static unsigned int ambiguous_bars(const struct im_model *m)
+{
+	unsigned int mask = 0;
+	size_t i;
+
+	for (i = 0; i < m->nmaps; i++)
+		if (m->maps[i].vfio && m->maps[i].ambiguous &&
+		    (m->maps[i].offset >> IM_REGION_SHIFT) < IM_NBARS)
+			mask |= 1u << (m->maps[i].offset >> IM_REGION_SHIFT);
+	return mask;
+}
+
+/* a memory BAR with no mmap tied to it, which an untied mapping may be: unknown */
+static void mmaps_unknown(struct im_bar *b)
+{
+	free(b->traps);
+	b->traps = NULL;
+	b->ntraps = 0;
+	b->traps_known = false;
+	b->traps_why = "a vfio mapping of the target fits this BAR and another device's alike "
+		       "(mmap-device-ambiguous): whether this BAR is mmapped is unknown";
+}
+
 /* the trapped stretches of each BAR of a held device, and their findings */
-static int device_traps(struct im_model *m, size_t di)
+static int device_traps(struct im_model *m, size_t di, unsigned int ambiguous)
 {
 	struct im_device *d = &m->devices[di];
 	char subj[48];
@@ -805,6 +835,9 @@ static int device_traps(struct im_model *m, size_t di)
 			continue;
 		}
 		r = im_bar_traps(d, b);
+		if (!r && b->traps_known && b->kind != IM_BAR_IO && !b->nmmaps &&
+		    (ambiguous & (1u << bi)))
+			mmaps_unknown(b);
 		if (r || !b->traps_known)
 			continue;
 		subject(subj, sizeof(subj), d, bi);
@@ -1072,6 +1105,7 @@ static int device_findings(struct im_model *m, size_t i)
 
 int im_correlate_join(struct im_model *m)
 {
+	unsigned int amb;
 	size_t i, nmirror = 0;
 	int r;
 
@@ -1087,8 +1121,9 @@ int im_correlate_join(struct im_model *m)
 		r = IM_FINDING(m, IM_F_SMM_MIRROR, "memslots", nmirror, nmirror == 1 ? "" : "s");
 	if (!r)
 		r = guest_bars(m);
+	amb = ambiguous_bars(m);
 	for (i = 0; i < m->ndevices && !r; i++)
-		r = device_traps(m, i);
+		r = device_traps(m, i, amb);
 	for (i = 0; i < m->nsources && !r; i++)
 		if (m->sources[i].status != IM_SRC_OK)
 			r = m->sources[i].status == IM_SRC_PARTIAL ?

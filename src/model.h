@@ -176,6 +176,7 @@ struct im_map {
 	int bar;			/* BAR index, or -1 */
 	uint64_t bar_offset;
 	enum im_ident ident;
+	bool ambiguous;			/* fits BARs of several devices: dev -1, which unknown */
 };
 
 struct im_fd {

@@ -9,6 +9,14 @@
 #include "iommu-map.h"
 #include "sources/qmp.h"
 
+/* the host's PCI devices were all read (pci source ok, or none in the model: a test's) */
+static bool pci_all_read(const struct im_model *m)
+{
+	const struct im_source *src = im_find_source(m, "pci");
+
+	return !src || src->status == IM_SRC_OK;
+}
+
 int im_qmp_crosscheck(struct im_model *m)
 {
 	size_t i, j;
@@ -26,7 +34,8 @@ int im_qmp_crosscheck(struct im_model *m)
 		snprintf(subj, sizeof(subj), "%s BAR %d", q->host_bdf, q->bar);
 		d = im_find_device(m, q->host_bdf);
 		if (d < 0) {
-			if (!m->ndevices)
+			/* no host device read, or not all: whether it is there is unknown */
+			if (!m->ndevices || !pci_all_read(m))
 				continue;
 			r = IM_FINDING(m, IM_F_QMP_HOST_DEVICE_UNKNOWN, subj, q->host_bdf);
 			if (r)

@@ -403,12 +403,53 @@ int im_kmod_load_memslots(struct im_model *m, struct im_err *err)
 			     n, IOMMU_MAP_DEVICE, m->pid, tfd, gen);
 }
 
+int im_kmod_walk_findings(struct im_model *m, im_kmod_ioctl_fn fn, void *ctx, int vm_fd,
+			  struct im_kmod_check *c, size_t *n)
+{
+	size_t i, k;
+	int b, r = 0;
+
+	*n = 0;
+	for (i = 0; i < m->ndevices; i++) {
+		struct im_device *d = &m->devices[i];
+
+		for (b = 0; b < IM_NBARS; b++) {
+			struct im_bar *bar = &d->bars[b];
+
+			for (k = 0; k < bar->nmmaps; k++) {
+				struct im_bar_mmap *mm = &bar->mmaps[k];
+				struct im_kmod_check *ck = &c[(*n)++];
+				char subj[48];
+
+				ck->dev = i;
+				ck->bar = b;
+				ck->mmap = k;
+				if (!fn || !bar->hpa)
+					continue;	/* IM_HPA_UNCHECKED */
+				im_kmod_walk_range(fn, ctx, vm_fd, mm->hva, mm->size,
+						   bar->hpa + mm->bar_offset, &ck->r);
+				snprintf(subj, sizeof(subj), "%s BAR %d", d->bdf, b);
+				if (ck->r.check == IM_HPA_MISMATCH)
+					r = IM_FINDING(m, IM_F_BAR_HPA_MISMATCH, subj,
+						       ck->r.bad_hva, ck->r.bad_pfn << 12,
+						       ck->r.want_pfn << 12);
+				else if (ck->r.check == IM_HPA_NOT_PFNMAP)
+					r = IM_FINDING(m, IM_F_BAR_MMAP_NOT_PFNMAP, subj,
+						       mm->hva, mm->size);
+				if (r)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
 int im_kmod_verify(struct im_model *m, struct im_kmod_check **out,
 		   size_t *nout, struct im_err *err)
 {
 	struct im_kmod_check *c = NULL;
-	size_t i, k, n = 0, total = 0;
-	int kfd = -1, vmfd = -1, b, r = 0;
+	size_t i, n = 0, total = 0;
+	int kfd = -1, vmfd = -1, b, r;
 
 	*out = NULL;
 	*nout = 0;
@@ -424,38 +465,9 @@ int im_kmod_verify(struct im_model *m, struct im_kmod_check **out,
 		kfd = kmod_open();
 		vmfd = kmod_vm_fd(m, NULL);
 	}
-	for (i = 0; i < m->ndevices; i++) {
-		struct im_device *d = &m->devices[i];
-
-		for (b = 0; b < IM_NBARS; b++) {
-			struct im_bar *bar = &d->bars[b];
-
-			for (k = 0; k < bar->nmmaps; k++) {
-				struct im_bar_mmap *mm = &bar->mmaps[k];
-				struct im_kmod_check *ck = &c[n++];
-				char subj[48];
-
-				ck->dev = i;
-				ck->bar = b;
-				ck->mmap = k;
-				if (kfd < 0 || vmfd < 0 || !bar->hpa)
-					continue;	/* IM_HPA_UNCHECKED */
-				im_kmod_walk_range(kmod_ioctl, &kfd, vmfd, mm->hva,
-						   mm->size, bar->hpa + mm->bar_offset,
-						   &ck->r);
-				snprintf(subj, sizeof(subj), "%s BAR %d", d->bdf, b);
-				if (ck->r.check == IM_HPA_MISMATCH)
-					r = IM_FINDING(m, IM_F_BAR_HPA_MISMATCH, subj,
-						       ck->r.bad_hva, ck->r.bad_pfn << 12,
-						       ck->r.want_pfn << 12);
-				else if (ck->r.check == IM_HPA_NOT_PFNMAP)
-					r = IM_FINDING(m, IM_F_BAR_MMAP_NOT_PFNMAP, subj,
-						       mm->hva, mm->size);
-				if (r)
-					goto out;
-			}
-		}
-	}
+	r = im_kmod_walk_findings(m, kfd >= 0 && vmfd >= 0 ? kmod_ioctl : NULL, &kfd, vmfd, c, &n);
+	if (r)
+		goto out;
 	if (kfd >= 0 && vmfd >= 0)
 		im_add_source(m, "kvm-walk", IM_SRC_OK,
 			      "%zu BAR mmaps walked in pid %d's page tables", n, m->pid);
@@ -690,8 +702,9 @@ static int iommu_findings(struct im_model *m, const struct im_device *d,
 }
 
 /* how the IOMMU of device b maps the n sampled GPAs: into v, and *a */
-static int query_iommu(int *kfd, const struct im_bdf *b, const struct iommu_sample *s,
-		       struct iommu_map_iova *v, size_t n, struct iommu_map_iommu *a)
+static int query_iommu(im_kmod_ioctl_fn fn, void *ctx, const struct im_bdf *b,
+		       const struct iommu_sample *s, struct iommu_map_iova *v, size_t n,
+		       struct iommu_map_iommu *a)
 {
 	size_t j;
 
@@ -706,22 +719,17 @@ static int query_iommu(int *kfd, const struct im_bdf *b, const struct iommu_samp
 	}
 	a->num_iovas = (uint32_t)n;
 	a->iovas_uptr = (uintptr_t)v;
-	return kmod_ioctl(kfd, IOMMU_MAP_IOMMU, a);
+	return fn(ctx, IOMMU_MAP_IOMMU, a);
 }
 
-int im_kmod_check_iommu(struct im_model *m, struct im_err *err)
+int im_kmod_iommu_findings(struct im_model *m, im_kmod_ioctl_fn fn, void *ctx)
 {
 	struct iommu_sample *s = NULL;
 	struct iommu_map_iova *v = NULL;
 	size_t i, n = 0, cap = 0, nram = 0;
 	unsigned int devs = 0, ok = 0, bad = 0, unmapped = 0;
-	int kfd = -1, r;
+	int r;
 
-	if (!im_kmod_available()) {
-		im_add_source(m, "iommu", IM_SRC_UNAVAILABLE, "%s not present; %s",
-			      IOMMU_MAP_DEVICE, KMOD_HINT);
-		return 0;
-	}
 	r = ram_samples(m, &s, &n, &cap);
 	if (r && r != -ENOENT && r != -EACCES && r != -EPERM)
 		goto out;
@@ -729,11 +737,6 @@ int im_kmod_check_iommu(struct im_model *m, struct im_err *err)
 	r = bar_samples(m, &s, &n, &cap);
 	if (r)
 		goto out;
-	kfd = kmod_open();
-	if (kfd < 0) {
-		r = kfd;
-		goto out;
-	}
 	if (n) {
 		v = im_calloc(n, sizeof(*v));
 		if (!v) {
@@ -748,7 +751,7 @@ int im_kmod_check_iommu(struct im_model *m, struct im_err *err)
 
 		if (!is_vfio_device(d) || im_bdf_parse(d->bdf, strlen(d->bdf), &b))
 			continue;
-		r = query_iommu(&kfd, &b, s, v, n, &a);
+		r = query_iommu(fn, ctx, &b, s, v, n, &a);
 		if (r) {
 			IM_FINDING(m, IM_F_IOMMU_QUERY_FAILED, d->bdf, strerror(-r));
 			r = 0;
@@ -769,10 +772,24 @@ int im_kmod_check_iommu(struct im_model *m, struct im_err *err)
 		      devs, nram, n - nram, ok, bad, unmapped);
 	r = 0;
 out:
-	if (kfd >= 0)
-		close(kfd);
 	free(s);
 	free(v);
+	return r;
+}
+
+int im_kmod_check_iommu(struct im_model *m, struct im_err *err)
+{
+	int kfd, r;
+
+	if (!im_kmod_available()) {
+		im_add_source(m, "iommu", IM_SRC_UNAVAILABLE, "%s not present; %s",
+			      IOMMU_MAP_DEVICE, KMOD_HINT);
+		return 0;
+	}
+	kfd = kmod_open();
+	r = kfd < 0 ? kfd : im_kmod_iommu_findings(m, kmod_ioctl, &kfd);
+	if (kfd >= 0)
+		close(kfd);
 	if (r) {
 		im_add_source(m, "iommu", IM_SRC_UNAVAILABLE, "%s", strerror(-r));
 		im_err_set(err, "iommu", 0, "%s", strerror(-r));

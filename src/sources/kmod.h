@@ -97,6 +97,25 @@ int im_kmod_check_iommu(struct im_model *m, struct im_err *err);
  */
 int im_kmod_check_memslots(const struct iommu_map_memslot *u, size_t n, char *why, size_t len);
 
+/*
+ * The walk of each BAR mmap of the model through @fn, and its findings
+ * (bar-hpa-mismatch, bar-mmap-not-pfnmap): @c, parallel to the mmaps, gets
+ * one result each, *@n of them (room for every mmap).  @fn NULL (no module
+ * or no VM fd) or a BAR's HPA unknown: that mmap is left unchecked, and
+ * nothing is said of it.  im_kmod_verify() runs it on the module.
+ */
+int im_kmod_walk_findings(struct im_model *m, im_kmod_ioctl_fn fn, void *ctx, int vm_fd,
+			  struct im_kmod_check *c, size_t *n);
+
+/*
+ * The IOMMU check through @fn: sampled guest RAM pages (from the target's
+ * pagemap under the sysroot; unreadable: none) and the first page of each
+ * guest stretch of each BAR, looked up in the IOMMU domain of each held
+ * vfio-pci device, with their findings and the "iommu" source.
+ * im_kmod_check_iommu() runs it on the module.  0 or -errno.
+ */
+int im_kmod_iommu_findings(struct im_model *m, im_kmod_ioctl_fn fn, void *ctx);
+
 /* the next array capacity when the module says it needs @need */
 size_t im_kmod_grow_cap(size_t cap, size_t need);
 
