@@ -424,6 +424,36 @@ static int identify_map(const struct im_model *m, const struct cand_index *ci,
 	return n > 1 ? n : 0;
 }
 
+/*
+ * A mapping several devices' BARs fit: the one device a QEMU-side source
+ * (QMP's gpa2hva, a gdb export) puts a BAR of that index at an HVA inside
+ * the mapping, and whose BAR fits it; else -1.
+ */
+static int qemu_names_map(const struct im_model *m, const struct im_map *mp)
+{
+	uint64_t idx = mp->offset >> IM_REGION_SHIFT, off = mp->offset & IM_REGION_MASK;
+	int dev = -1;
+	size_t q;
+
+	for (q = 0; q < m->nqbars; q++) {
+		const struct im_qemu_bar *qb = &m->qbars[q];
+		int di;
+
+		if (!qb->have_hva || qb->hva < mp->start || qb->hva >= mp->end ||
+		    qb->bar < 0 || (uint64_t)qb->bar != idx)
+			continue;
+		di = im_find_device(m, qb->host_bdf);
+		if (di < 0 || (m->devices[di].bars[idx].kind != IM_BAR_MEM32 &&
+				 m->devices[di].bars[idx].kind != IM_BAR_MEM64) ||
+		    page_up(m->devices[di].bars[idx].size) < off + (mp->end - mp->start))
+			continue;
+		if (dev >= 0 && dev != di)
+			return -1;	/* two devices: no answer */
+		dev = di;
+	}
+	return dev;
+}
+
 static void identify_maps(struct im_model *m, const struct cand_index *ci)
 {
 	bool fdinfo = any_fdinfo(m);
@@ -436,6 +466,11 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 		if (!mp->vfio)
 			continue;
 		n = identify_map(m, ci, fdinfo, mp);
+		if (n > 1 && (mp->dev = qemu_names_map(m, mp)) >= 0) {
+			mp->bar = (int)(mp->offset >> IM_REGION_SHIFT);
+			mp->ident = IM_ID_QEMU;
+			n = 0;
+		}
 		mp->ambiguous = n > 1;
 		if (n)
 			IM_FINDING(m, IM_F_MMAP_DEVICE_AMBIGUOUS, mp->path,

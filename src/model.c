@@ -340,6 +340,7 @@ const char *im_ident_name(enum im_ident id)
 	case IM_ID_HPA: return "hpa";
 	case IM_ID_GUESS: return "guess";
 	case IM_ID_GROUP: return "group";
+	case IM_ID_QEMU: return "qemu";
 	case IM_ID_NONE: break;
 	}
 	return NULL;

@@ -36,6 +36,7 @@ enum im_ident {
 	IM_ID_HPA,	/* maps offset is an HPA inside the BAR */
 	IM_ID_GUESS,	/* (index, size) match only */
 	IM_ID_GROUP,	/* (index, size) match among the IOMMU groups the target holds open */
+	IM_ID_QEMU,	/* several fit; QEMU (gpa2hva, a gdb export) puts one's BAR in it */
 };
 
 enum im_severity { IM_SEV_INFO = 0, IM_SEV_WARNING, IM_SEV_ERROR };

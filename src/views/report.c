@@ -25,6 +25,7 @@ static const char *ident_word(enum im_ident id)
 	case IM_ID_HPA: return "offset is the HPA";
 	case IM_ID_GUESS: return "device guessed by BAR index and size";
 	case IM_ID_GROUP: return "device guessed by BAR index and size among the IOMMU groups QEMU holds";
+	case IM_ID_QEMU: return "device named by QEMU: its BAR's HVA (QMP gpa2hva, a gdb export) is in this mapping";
 	default: return "device unknown";
 	}
 }

@@ -1389,6 +1389,24 @@ static void twins_extra(struct im_model *m)
 	im_place_gpa(m, -1, 0xfe000010, &p);
 	T_OK(p.f_trap.state == IM_UNKNOWN && p.f_trap.why,
 	     "twins: so is whether a GPA in its guest BAR traps");
+	/* QMP's gpa2hva of one twin's guest BAR lands in the mapping: that twin's */
+	fresh(m, "6.12.0");
+	bar(m, dev(m, "0000:01:00.0"), 0, IM_BAR_MEM32, 0xfc000000, 0x20000);
+	bar(m, dev(m, "0000:02:00.0"), 0, IM_BAR_MEM32, 0xfd000000, 0x20000);
+	maps(m, "7f0000000000-7f0000020000 rw-s 00000000 00:0e 44 anon_inode:[vfio-device]\n");
+	qbar(m, "0000:02:00.0", 0, 0xfe000000, 0x7f0000000000, "qmp");
+	T_OK(!im_correlate(m) && !find(m, "mmap-device-ambiguous", NULL) &&
+	     m->maps[0].dev == 1 && m->maps[0].ident == IM_ID_QEMU && !m->maps[0].ambiguous,
+	     "twins: QMP's gpa2hva inside the mapping names its device (ident qemu)");
+	/* ... and when QEMU puts both twins' BARs in it, nothing is decided */
+	fresh(m, "6.12.0");
+	bar(m, dev(m, "0000:01:00.0"), 0, IM_BAR_MEM32, 0xfc000000, 0x20000);
+	bar(m, dev(m, "0000:02:00.0"), 0, IM_BAR_MEM32, 0xfd000000, 0x20000);
+	maps(m, "7f0000000000-7f0000020000 rw-s 00000000 00:0e 44 anon_inode:[vfio-device]\n");
+	qbar(m, "0000:01:00.0", 0, 0xfe000000, 0x7f0000000000, "qmp");
+	qbar(m, "0000:02:00.0", 0, 0xfe100000, 0x7f0000010000, "qmp");
+	T_OK(!im_correlate(m) && find(m, "mmap-device-ambiguous", NULL) && m->maps[0].dev < 0,
+	     "twins: QEMU placing both in the mapping leaves it ambiguous");
 }
 
 int main(void)
