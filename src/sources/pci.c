@@ -143,7 +143,7 @@ static int fill_bar(const struct sysdev *sd, struct im_bar *b, unsigned int line
 	if (b->size & (b->size - 1)) {
 		char subj[40];
 
-		snprintf(subj, sizeof(subj), "%s BAR%d", sd->bdf, b->index);
+		snprintf(subj, sizeof(subj), "%s BAR %d", sd->bdf, b->index);
 		return IM_FINDING_AT(sd->m, IM_F_BAR_SIZE_ODD, subj, line, b->size);
 	}
 	return 0;
