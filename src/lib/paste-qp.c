@@ -271,3 +271,23 @@ const char *im_paste_qp_note(bool qp, unsigned int soft, char *buf, size_t n)
 		 soft, soft == 1 ? "" : "s");
 	return buf;
 }
+
+int im_paste_parse(const char *buf, size_t len, const char *file,
+		   int (*parse)(const struct im_paste_text *, const char *, void *, struct im_err *),
+		   void *out, bool *qp, unsigned int *soft, struct im_err *err)
+{
+	struct im_paste_text text;
+	int r = im_paste_text(buf, len, &text);
+
+	if (r) {
+		im_err_set(err, file, 0, "out of memory");
+		return r;
+	}
+	r = parse(&text, file, out, err);
+	if (!r) {
+		*qp = text.qp;
+		*soft = text.soft;
+	}
+	im_paste_text_free(&text);
+	return r;
+}

@@ -56,6 +56,14 @@ int im_paste_text(const char *buf, size_t len, struct im_paste_text *t);
 /* the file line of logical line (1-based) of t; t NULL: line itself */
 unsigned int im_paste_line(const struct im_paste_text *t, unsigned int line);
 void im_paste_text_free(struct im_paste_text *t);
+/*
+ * A reader's parse of [buf, buf + len) named file: the text (decoded when
+ * QP) given to parse(text, file, out, err), and *qp, *soft set from it when
+ * parse returns 0.  The one frame of the trace, mtree and maps readers.
+ */
+int im_paste_parse(const char *buf, size_t len, const char *file,
+		   int (*parse)(const struct im_paste_text *, const char *, void *, struct im_err *),
+		   void *out, bool *qp, unsigned int *soft, struct im_err *err);
 /* what a reader's detail says of a text it read: when qp, "; quoted-printable
  * decoded (N soft line breaks joined; lines are named as in the file)",
  * else "" (in buf, n bytes; returns buf) */

@@ -357,25 +357,18 @@ static int parse_text(const struct im_paste_text *text, const char *file,
 	return r;
 }
 
+/* parse_text through the frame every paste reader shares */
+static int parse_any(const struct im_paste_text *text, const char *file, void *out,
+		     struct im_err *err)
+{
+	return parse_text(text, file, out, err);
+}
+
 int im_maps_paste_parse(const char *buf, size_t len, const char *file,
 			struct im_maps_paste *out, struct im_err *err)
 {
-	struct im_paste_text text;
-	int r;
-
 	memset(out, 0, sizeof(*out));
-	r = im_paste_text(buf, len, &text);
-	if (r) {
-		im_err_set(err, file, 0, "out of memory");
-		return r;
-	}
-	r = parse_text(&text, file, out, err);
-	if (!r) {
-		out->qp = text.qp;
-		out->qp_soft = text.soft;
-	}
-	im_paste_text_free(&text);
-	return r;
+	return im_paste_parse(buf, len, file, parse_any, out, &out->qp, &out->qp_soft, err);
 }
 
 /* pasted mappings that are the target's own (same start and end): a match */
