@@ -30,18 +30,19 @@
 
 typedef unsigned __int128 u128;
 
+/* a hex digit's value, or 16: one load a byte in the scans below, which
+ * every line passes through several times */
+static const unsigned char hex_value[256] = {
+	['0'] = 0 + 1, ['1'] = 1 + 1, ['2'] = 2 + 1, ['3'] = 3 + 1, ['4'] = 4 + 1,
+	['5'] = 5 + 1, ['6'] = 6 + 1, ['7'] = 7 + 1, ['8'] = 8 + 1, ['9'] = 9 + 1,
+	['a'] = 10 + 1, ['b'] = 11 + 1, ['c'] = 12 + 1, ['d'] = 13 + 1, ['e'] = 14 + 1,
+	['f'] = 15 + 1, ['A'] = 10 + 1, ['B'] = 11 + 1, ['C'] = 12 + 1, ['D'] = 13 + 1,
+	['E'] = 14 + 1, ['F'] = 15 + 1,
+};	/* value + 1, so that 0 is "not a hex digit" */
+
 static bool is_hex(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static unsigned int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (unsigned int)(c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (unsigned int)(c - 'a' + 10);
-	return (unsigned int)(c - 'A' + 10);
+	return hex_value[(unsigned char)c] != 0;
 }
 
 /* 1..32 hex digits at s (optional 0x); returns chars used or 0 */
@@ -50,13 +51,14 @@ static size_t scan_hex128(const char *s, const char *e, u128 *out)
 	const char *p = s;
 	size_t n = 0;
 	u128 v = 0;
+	unsigned int d;
 
 	if (e - p > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && is_hex(p[2]))
 		p += 2;
-	while (p < e && is_hex(*p)) {
+	while (p < e && (d = hex_value[(unsigned char)*p]) != 0) {
 		if (++n > 32)
 			return 0;
-		v = (v << 4) | hexv(*p);
+		v = (v << 4) | (d - 1);
 		p++;
 	}
 	if (!n)
@@ -879,11 +881,14 @@ static int join_wrapped(struct cursor *c, char **text, const char *s, const char
 {
 	const char *q = s;
 	int joins = 0;
-	bool hmp = strstr(*text, "(prio") != NULL;
+	bool hmp;
 
 	while (q < e && *q == ' ')
 		q++;
-	while (joins < (hmp ? 1 : 2) && range_start(q, e) &&
+	if (!range_start(q, e))	/* most lines: no need to look further */
+		return 0;
+	hmp = strstr(*text, "(prio") != NULL;
+	while (joins < (hmp ? 1 : 2) &&
 	       (hmp || !**text || (*text)[strlen(*text) - 1] != ')') && c->p < c->end) {
 		const char *nl2 = memchr(c->p, '\n', (size_t)(c->end - c->p));
 		const char *e2 = nl2 ? nl2 : c->end, *s2 = im_paste_unquote(c->p, e2), *q2;
@@ -952,8 +957,7 @@ static int add_line(struct pstate *st, struct im_mtree_line **l)
 			return r;
 		t->lines = nls;
 	}
-	*l = &t->lines[t->nlines++];
-	memset(*l, 0, sizeof(**l));
+	*l = &t->lines[t->nlines++];	/* im_grow zeroed it */
 	return 0;
 }
 
@@ -997,6 +1001,19 @@ static int check_int128(struct im_mtree *t)
 	return 0;
 }
 
+/* the lines in [buf, buf + len), at least 1 */
+static size_t count_lines(const char *buf, size_t len)
+{
+	const char *p = buf, *e = buf + len, *nl;
+	size_t n = 1;
+
+	while (p < e && (nl = memchr(p, '\n', (size_t)(e - p)))) {
+		n++;
+		p = nl + 1;
+	}
+	return n;
+}
+
 static int parse_text(const struct im_paste_text *pt, const char *file,
 		      struct im_mtree *out, struct im_err *err)
 {
@@ -1006,6 +1023,10 @@ static int parse_text(const struct im_paste_text *pt, const char *file,
 	int r = 0;
 
 	st.space = NULL;
+	/* one line array for the whole text, not a realloc at each doubling */
+	r = im_grow(&out->lines, &st.cap, count_lines(pt->buf, pt->len), sizeof(*out->lines));
+	if (r)
+		return r;
 	while (c.p < c.end) {
 		struct im_mtree_line *l;
 		char *text = NULL;

@@ -5,6 +5,12 @@
  * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE tests/fuzz/fuzz-mtree.c src/sources/mtree.c src/lib/util.c src/model.c src/findings.c -ljson-c */
 /* seeds: tests/data/qemu/seed-mtree.txt tests/data/qemu/seed-mtree-mail.txt tests/data/qemu/lab-6.1-kvm.hmp-info-mtree.txt tests/data/qemu/lab-6.1-kvm.hmp-info-mtree-f.txt tests/data/qemu/mtree-10.0-vfio-fd.hmp-info-mtree-f.txt tests/data/qemu/mtree-11.1-id.hmp-info-mtree.txt */
 // seeds: tests/pastes/0[1239]-*/paste.txt tests/pastes/26-*/paste.txt
+/* options: -max_len=4096 */
+/* (the parse and both views cost about 30 ns a byte at -O2 and ten times
+ * that under ASan and coverage: at libFuzzer's default max_len, the largest
+ * seed's 14 KB, the target ran 800-1,200 runs/s.  4 KiB holds every kind of
+ * line, header and wrapped continuation the seeds have; the seeds' coverage
+ * at 4 KiB is the same (2,132 edges against 2,121 untruncated).) */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +55,9 @@ static void setup(void)
 	im_add_memslot(&m, &s);
 	m.memslots_known = true;
 	devnull = fopen("/dev/null", "w");
+	/* a JSON view is ten times its input: one write(2) per 64 KiB, not 4 */
+	if (!devnull || setvbuf(devnull, NULL, _IOFBF, 1 << 16))
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

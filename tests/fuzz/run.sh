@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # tests/fuzz/run.sh [SECONDS | --runs N [SECONDS]]: build each tests/fuzz/fuzz-*.c with
 # clang's libFuzzer and ASan/UBSan, and run it for SECONDS (default 60) or
-# for N executions (make fuzz-long: 10,000,000, or an hour, whichever comes
-# first) on a corpus of its own seeds:
+# for N executions, or SECONDS first if given (make fuzz-long: 10,000,000,
+# with no time limit unless FUZZ_LONG_MAX is set) on a corpus of its own seeds:
 # the files its "/* seeds: ... */" line names (or "// seeds: ...", for a
 # glob holding "*/") and those in tests/fuzz/seeds/NAME/
 # (fuzz-NAME.c).  A target with no seed is an error.  FUZZ_TARGETS picks
