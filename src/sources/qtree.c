@@ -479,8 +479,14 @@ static void describe(char *buf, size_t n, const char *file, const struct im_qtre
 static int join_host(struct im_model *m, const struct im_qtree *q, const struct tally *t,
 		     const char *file, const char *what)
 {
+	const struct im_source *pci = im_find_source(m, "pci");
 	int r;
 
+	/* devices read in part: a host BDF not found may still be this host's */
+	if (t->bdf && !t->on_host && (!pci || pci->status != IM_SRC_OK))
+		return im_add_source(m, "qtree", IM_SRC_PARTIAL, "%s; whether its %zu host devices are this host's is unknown: %s",
+				     what, t->bdf, pci ? "the host's PCI devices were read in part" :
+				     "the host's PCI devices were not read");
 	if (t->bdf && !t->on_host) {
 		r = im_add_source(m, "qtree", IM_SRC_PARTIAL, "%s; none of its %zu host devices is a PCI device of this host: the paste is another machine's, kept apart",
 				  what, t->bdf);
