@@ -32,8 +32,8 @@ _iommu_map()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= root= w i
 	local common='--pid --sysroot --slot --json --pci-ids --gdb-export --qmp
-		--qemu-trace --mtree --maps --help --usage --version'
-	local witharg='-p|--pid|--sysroot|-s|--slot|-i|--pci-ids|--svg|--gdb-export|--qmp|--qemu-trace|--mtree|--maps|-o|--output|--interval|--method'
+		--qemu-trace --mtree --maps --qtree --help --usage --version'
+	local witharg='-p|--pid|--sysroot|-s|--slot|-i|--pci-ids|--svg|--gdb-export|--qmp|--qemu-trace|--mtree|--maps|--qtree|-o|--output|--interval|--method'
 
 	COMPREPLY=()
 	((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}
@@ -67,7 +67,7 @@ _iommu_map()
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return ;;
-	-i | --pci-ids | --svg | --gdb-export | --qmp | --qemu-trace | --mtree | --maps)
+	-i | --pci-ids | --svg | --gdb-export | --qmp | --qemu-trace | --mtree | --maps | --qtree)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return ;;

@@ -47,6 +47,7 @@ enum {
 	OPT_QEMU_TRACE,
 	OPT_MTREE,
 	OPT_MAPS,
+	OPT_QTREE,
 	OPT_POLL,
 	OPT_INTERVAL,
 	OPT_METHOD,
@@ -58,7 +59,7 @@ struct args {
 	int cmd;
 	int pid;
 	const char *sysroot, *slot, *ids, *out, *svg;
-	const char *gdb_export, *qmp, *qemu_trace, *mtree, *maps;
+	const char *gdb_export, *qmp, *qemu_trace, *mtree, *maps, *qtree;
 	bool json, poll, force;
 	unsigned int interval_ms;
 	int method;			/* enum im_watch_method */
@@ -165,6 +166,9 @@ static struct argp_option options[] = {
 	  "counted", 3 },
 	{ "maps", OPT_MAPS, "FILE", 0, "a pasted /proc/PID/maps or `pmap -X` (- for stdin); with "
 	  "a target, checked to be its own", 3 },
+	{ "qtree", OPT_QTREE, "FILE", 0, "guest BARs from a pasted `info qtree` (- for stdin): each "
+	  "vfio-pci device's host BDF, guest address and `bar N:` lines; with a host, checked to "
+	  "name a device the target holds", 3 },
 	{ NULL, 0, NULL, 0, "Capture:", 4 },
 	{ "output", 'o', "DIR", 0, "capture: the fixture directory to create (absent or empty); "
 	  "nothing is written outside it or through a link in it", 4 },
@@ -202,6 +206,7 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 	case OPT_QEMU_TRACE: a->qemu_trace = arg; break;
 	case OPT_MTREE: a->mtree = arg; break;
 	case OPT_MAPS: a->maps = arg; break;
+	case OPT_QTREE: a->qtree = arg; break;
 	case OPT_POLL: a->poll = true; break;
 	case OPT_METHOD:
 		if (!strcmp(arg, "auto"))
@@ -490,7 +495,7 @@ static int prepare(struct args *a, char *slot, bool *paste)
 	}
 	/* paste mode: pastes and no target: nothing of this host is read */
 	*paste = a->pid < 0 && !a->sysroot && !a->qmp &&
-		 (a->maps || a->mtree || a->qemu_trace || a->gdb_export);
+		 (a->maps || a->mtree || a->qemu_trace || a->gdb_export || a->qtree);
 	if (*paste && (a->cmd == CMD_CAPTURE || a->cmd == CMD_WATCH)) {
 		warnmsg("%s needs a live target (--pid); a paste has none", a->cmd == CMD_WATCH ? "watch" : "capture");
 		return EXIT_USAGE;
@@ -517,7 +522,7 @@ static int load_model(struct im_model *m, const struct args *a, const char *slot
 	r = im_pipeline_run(m, &(struct im_load_opts){
 				    .pid = a->pid, .ids = a->ids, .gdb_export = a->gdb_export,
 				    .qemu_trace = a->qemu_trace, .qmp = a->qmp,
-				    .maps = a->maps, .paste = paste,
+				    .maps = a->maps, .qtree = a->qtree, .paste = paste,
 				    .kmod_checks = a->cmd != CMD_WATCH }, err);
 	/* a target that exited while the sources were read: that, not what failed after */
 	if (r != -ENOMEM && r != -ESRCH) {

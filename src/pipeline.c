@@ -15,6 +15,7 @@
 #include "sources/kmod.h"
 #include "sources/maps-paste.h"
 #include "sources/qmp.h"
+#include "sources/qtree.h"
 #include "sources/widths.h"
 #include "checks/mmio.h"
 #include "checks/pagetables.h"
@@ -194,6 +195,17 @@ static int run_correlate_maps(struct im_load *l)
 	return im_correlate_maps(l->m);
 }
 
+/* --qtree: after correlate-maps, which says which host devices the target holds */
+static bool want_qtree(const struct im_load *l)
+{
+	return l->o->qtree;
+}
+
+static int run_qtree(struct im_load *l)
+{
+	return im_qtree_load(l->m, l->o->qtree, l->err);
+}
+
 /* the trace's DMA ranges, placed on BARs by what correlate tied each HVA to */
 static bool want_trace_dma(const struct im_load *l)
 {
@@ -279,6 +291,7 @@ static const struct im_stage stages[] = {
 	{ "qmp", SRC, IM_FILL_QBARS, false, want_qmp, run_qmp },
 	{ "memslots", IM_FILL_MAPS, IM_FILL_MEMSLOTS, false, want_memslots, run_memslots },
 	{ "correlate-maps", SRC, IM_FILL_IDENT, true, NULL, run_correlate_maps },
+	{ "qtree", SRC | IM_FILL_IDENT, IM_FILL_QBARS, false, want_qtree, run_qtree },
 	{ "qemu-trace-dma", IM_FILL_IDENT, IM_FILL_QBARS, true, want_trace_dma, run_trace_dma },
 	{ "pci-caps", IM_FILL_IDENT | IM_FILL_QBARS, IM_FILL_CAPS, false, want_host, run_pci_caps },
 	{ "correlate-join", SRC | IM_FILL_IDENT | IM_FILL_QBARS | IM_FILL_MEMSLOTS | IM_FILL_CAPS,

@@ -99,6 +99,9 @@ done
 out=$("$BIN" --maps - <tests/pastes/04-maps-grep-vfio-three-regions/paste.txt 2>&1)
 case "$out" in *"region 4 (BAR 4)"*"<stdin>: 3 mappings, 3 of them vfio BAR mmaps"*) ok "paste: --maps - reads stdin";;
 *) bad "paste: --maps - reads stdin: $out";; esac
+out=$("$BIN" --qtree - <tests/pastes/24-info-qtree-vfio-pci/paste.txt 2>&1)
+case "$out" in *"0000:00:14.0 BAR 0: guest address 0x91000000-0x9100ffff"*"<stdin>: 1 device, 1 vfio-pci"*) ok "paste: --qtree - reads stdin";;
+*) bad "paste: --qtree - reads stdin: $out";; esac
 # a paste from another process, with a target: said, and kept apart
 out=$("$BIN" --sysroot tests/fixtures/seed-2021 --maps tests/pastes/04-maps-grep-vfio-three-regions/paste.txt 2>&1)
 case "$out" in *"none of its 3 mappings is one of the target's"*"[paste-other-process]"*) ok "paste: another process's maps are said to be so";;

@@ -27,6 +27,7 @@
 #include "iommu-map.h"
 #include "lib/paste.h"
 #include "sources/mtree.h"
+#include "sources/qtree.h"
 
 typedef unsigned __int128 u128;
 
@@ -1049,6 +1050,12 @@ static int parse_text(const struct im_paste_text *pt, const char *file,
 			nranges++;
 		else if (l->kind == IM_MTL_TEXT && !ignorable(text) && !out->unknown++)
 			out->first_unknown = first;
+	}
+	if (!nranges && im_qtree_looks(pt->buf, pt->len)) {
+		im_err_set(err, file, 0, "no memory-tree lines: this is info qtree output (dev: ..., bar N: ...), which --qtree reads; %u lines not understood (first: %s:%u)",
+			   out->unknown, file, out->first_unknown);
+		r = -EINVAL;
+		goto fail;
 	}
 	if (!nranges) {
 		if (out->unknown)

@@ -15,114 +15,7 @@
 #include "iommu-map.h"
 #include "sources/mtree.h"
 #include "sources/qmp.h"
-
-/* value of `key = "..."` on a trimmed qtree line */
-static bool qtree_str(const char *p, const char *e, const char *key, const char **v, size_t *n)
-{
-	size_t k = strlen(key);
-	const char *q;
-
-	if ((size_t)(e - p) < k + 4 || memcmp(p, key, k) || memcmp(p + k, " = \"", 4))
-		return false;
-	p += k + 4;
-	q = memchr(p, '"', (size_t)(e - p));
-	if (!q)
-		return false;
-	*v = p;
-	*n = (size_t)(q - p);
-	return true;
-}
-
-/* a property line [s, e) of the vfio-pci device cur */
-static void qtree_prop(struct im_qtree_vfio *cur, const char *s, const char *e)
-{
-	const char *val;
-	size_t vn;
-
-	if (qtree_str(s, e, "host", &val, &vn)) {
-		/* an unset host= prints as "ffff:ff:ff.f" (get_pci_host_devaddr) */
-		if (!(vn == 12 && !strncasecmp(val, "ffff:ff:ff.f", 12)) &&
-		    im_bdf_norm(val, vn, cur->host_bdf))
-			cur->host_bdf[0] = 0;
-	} else if (qtree_str(s, e, "sysfsdev", &val, &vn) && !cur->host_bdf[0]) {
-		const char *b = val + vn;
-
-		while (b > val && b[-1] != '/')
-			b--;
-		if (im_bdf_norm(b, (size_t)(val + vn - b), cur->host_bdf))
-			cur->host_bdf[0] = 0;
-	} else if ((size_t)(e - s) > 6 && !memcmp(s, "class ", 6)) {
-		const char *a = strstr(s, ", addr "), *ae;
-		struct im_bdf g;
-
-		if (a && a < e) {
-			/* "addr %02x:%02x.%x" (bus:slot.fn), then ", pci id" */
-			a += 7;
-			ae = memchr(a, ',', (size_t)(e - a));
-			if (!im_bdf_parse(a, (size_t)((ae ? ae : e) - a), &g)) {
-				cur->slot = g.bus << 8 | g.dev;
-				cur->func = g.fn;
-			}
-		}
-	}
-}
-
-int im_qtree_parse_vfio(const char *text, const char *file,
-			struct im_qtree_vfio **out, size_t *n, struct im_err *err)
-{
-	struct im_qtree_vfio *v = NULL, *cur = NULL;
-	size_t nv = 0, cap = 0;
-	const char *p = text;
-	unsigned int line = 0;
-	int cur_indent = -1;
-
-	*out = NULL;
-	*n = 0;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		const char *e = nl ? nl : p + strlen(p), *s = p;
-		int indent;
-
-		line++;
-		if (e > p && e[-1] == '\r')
-			e--;
-		while (s < e && *s == ' ')
-			s++;
-		indent = (int)(s - p);
-		if (cur && s < e && indent <= cur_indent)
-			cur = NULL;
-		if ((size_t)(e - s) >= 13 && !memcmp(s, "dev: vfio-pci", 13)) {
-			const char *id = s + 13;
-			int r = im_grow(&v, &cap, nv + 1, sizeof(*v));
-
-			if (r) {
-				free(v);
-				return r;
-			}
-			cur = &v[nv++];
-			memset(cur, 0, sizeof(*cur));
-			cur->slot = cur->func = -1;
-			cur->line = line;
-			cur_indent = indent;
-			if ((size_t)(e - id) > 6 && !memcmp(id, ", id \"", 6)) {
-				const char *q = memchr(id + 6, '"', (size_t)(e - (id + 6)));
-
-				if (q && (size_t)(q - (id + 6)) < sizeof(cur->qdev_id))
-					memcpy(cur->qdev_id, id + 6, (size_t)(q - (id + 6)));
-			}
-		} else if (cur) {
-			qtree_prop(cur, s, e);
-		}
-		p = nl ? nl + 1 : e;
-		if (!nl)
-			break;
-	}
-	(void)file;
-	(void)err;
-	*out = v;
-	*n = nv;
-	return 0;
-}
+#include "sources/qtree.h"
 
 int im_qmp_parse_gpa2hva(const char *text, uint64_t *hva)
 {
@@ -190,7 +83,7 @@ static const struct im_qtree_vfio *qtree_match(const struct im_qtree_vfio *q, si
 	size_t j;
 
 	for (j = 0; j < nq; j++)
-		if (q[j].slot == (int)(bus << 8 | slot) && q[j].func == (int)fn &&
+		if (q[j].bus == (int)bus && q[j].slot == (int)slot && q[j].func == (int)fn &&
 		    (!*id || !q[j].qdev_id[0] || !strcmp(q[j].qdev_id, id)))
 			hit = &q[j];
 	if (!hit && *id)
@@ -349,19 +242,22 @@ static int plan_devices(json_object *devs, const struct im_qtree_vfio *q, size_t
 static int plan_bars(const struct im_qmp_raw *raw, const char *pci_file,
 		     const char *qtree_file, struct plan *pl, struct im_err *err)
 {
-	struct im_qtree_vfio *q;
+	struct im_qtree qt;
+	const struct im_qtree_vfio *q;
 	json_object *root, *buses;
 	enum json_tokener_error je;
 	size_t nq, i, nb;
 	int r;
 
 	memset(pl, 0, sizeof(*pl));
-	r = im_qtree_parse_vfio(raw->info_qtree, qtree_file, &q, &nq, err);
+	r = im_qtree_parse(raw->info_qtree, strlen(raw->info_qtree), qtree_file, &qt, err);
 	if (r)
 		return r;
+	q = qt.v;
+	nq = qt.n;
 	root = json_tokener_parse_verbose(raw->query_pci, &je);
 	if (!root) {
-		free(q);
+		im_qtree_free(&qt);
 		im_err_set(err, pci_file, 0, "query-pci: not JSON: %s",
 			   json_tokener_error_desc(je));
 		return -EINVAL;
@@ -394,7 +290,7 @@ static int plan_bars(const struct im_qmp_raw *raw, const char *pci_file,
 	}
 out:
 	json_object_put(root);
-	free(q);
+	im_qtree_free(&qt);
 	if (r)
 		plan_free(pl);
 	return r;

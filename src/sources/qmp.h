@@ -21,15 +21,6 @@
 
 #define IM_QMP_TIMEOUT_MS 5000
 
-/* one vfio-pci device of `info qtree` */
-struct im_qtree_vfio {
-	char qdev_id[64];		/* "" when the device has no id */
-	char host_bdf[16];		/* from host=, else the basename of sysfsdev=; ""
-					 * for a device given to QEMU as an fd (neither) */
-	int slot, func;			/* guest "addr SS.F", -1: not seen */
-	unsigned int line;
-};
-
 /* qmp-client.c: the client */
 int im_qmp_connect(const char *path, int timeout_ms, struct im_err *err);	/* fd */
 /* sends {"execute": cmd, "arguments": args}; *ret owns the "return" value */
@@ -43,9 +34,7 @@ int im_qmp_value_text(json_object *v, enum jw_layout layout, const char *wrap, c
 /* o's integer member key as a uint64 (json-c keeps values above INT64_MAX unsigned) */
 bool im_qmp_json_u64(json_object *o, const char *key, uint64_t *v);
 
-/* qmp.c: parsers */
-int im_qtree_parse_vfio(const char *text, const char *file,
-			struct im_qtree_vfio **out, size_t *n, struct im_err *err);
+/* qmp.c: parsers (info qtree: sources/qtree.h) */
 /* "Host virtual address for 0x.. (name) is 0x..": 0, or -ENOENT for an error answer */
 int im_qmp_parse_gpa2hva(const char *text, uint64_t *hva);
 

@@ -275,6 +275,39 @@ static void explain_gpa_trap(struct ctx *c, const struct im_place *p)
 	}
 }
 
+/* paste mode: inside a guest BAR a pasted QEMU-side source names (qtree, trace, gdb export) */
+static void explain_gpa_pasted(struct ctx *c)
+{
+	const struct im_model *m = c->m;
+	size_t i;
+
+	for (i = 0; m->paste && i < m->nqbars; i++) {
+		const struct im_qemu_bar *q = &m->qbars[i];
+		char *text;
+
+		if (!q->size || c->addr < q->gpa || c->addr - q->gpa >= q->size)
+			continue;
+		text = im_asprintf("guest-physical: inside the guest BAR of host %s BAR %d (GPA 0x%" PRIx64 "-0x%" PRIx64 "%s%s%s%s), at offset 0x%" PRIx64 ", from %s; its HVA and HPA are unknown without the host (give --pid or --sysroot)",
+				   q->host_bdf, q->bar, q->gpa, q->gpa + q->size - 1,
+				   q->guest_bdf ? ", guest " : "", q->guest_bdf ? q->guest_bdf : "",
+				   q->qdev_id ? " " : "", q->qdev_id ? q->qdev_id : "",
+				   c->addr - q->gpa, q->source);
+		if (!add(c, "gpa", text))
+			continue;
+		jw_knull(c->w, "memslot");
+		jw_kstr(c->w, "source", q->source);
+		jw_key(c->w, "guest_bar");
+		jw_obj_begin(c->w);
+		jw_kstr(c->w, "host_bdf", q->host_bdf);
+		jw_kint(c->w, "bar", q->bar);
+		jw_khex(c->w, "gpa", q->gpa);
+		jw_khex(c->w, "size", q->size);
+		jw_khex(c->w, "offset", c->addr - q->gpa);
+		jw_obj_end(c->w);
+		meaning(c, text);
+	}
+}
+
 static void explain_gpa(struct ctx *c)
 {
 	const struct im_model *m = c->m;
@@ -285,6 +318,8 @@ static void explain_gpa(struct ctx *c)
 
 	im_place_gpa(m, -1, c->addr, &p);
 	if (p.f_slot.state != IM_KNOWN) {
+		if (m->paste)
+			explain_gpa_pasted(c);
 		if (p.f_hva.state != IM_KNOWN && p.f_dev.state == IM_KNOWN)
 			explain_gpa_trap(c, &p);
 		else

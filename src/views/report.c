@@ -249,6 +249,22 @@ static void text_paste_map(FILE *f, const struct im_model *m, const struct im_ma
 			IM_TERM(p.f_slot.why ? p.f_slot.why : "no memslots"));
 }
 
+/* a guest BAR a pasted QEMU-side source names: its GPA range, guest address and id */
+static void text_paste_qbar(FILE *f, const struct im_qemu_bar *q, bool first)
+{
+	char hs[32];
+
+	fprintf(f, "%s  %s BAR %d: guest address 0x%" PRIx64, first ? "\nguest BARs the pastes name:\n" : "",
+		IM_TERM(q->host_bdf), q->bar, q->gpa);
+	if (q->size)
+		fprintf(f, "-0x%" PRIx64 " (%s)", q->gpa + q->size - 1, im_human_size(q->size, hs));
+	if (q->guest_bdf || q->qdev_id)
+		fprintf(f, ", guest %s%s%s%s", IM_TERM(q->guest_bdf ? q->guest_bdf : "?"),
+			q->qdev_id ? " (" : "", IM_TERM(q->qdev_id ? q->qdev_id : ""),
+			q->qdev_id ? ")" : "");
+	fprintf(f, " (from %s)\n", IM_TERM(q->source));
+}
+
 static void text_paste(FILE *f, const struct im_model *m)
 {
 	size_t i, n = 0;
@@ -272,9 +288,7 @@ static void text_paste(FILE *f, const struct im_model *m)
 		}
 	}
 	for (i = 0; i < m->nqbars; i++)
-		fprintf(f, "%s  %s BAR %d: guest address 0x%" PRIx64 " (from %s)\n",
-			i ? "" : "\nguest BARs the pastes name:\n", IM_TERM(m->qbars[i].host_bdf),
-			m->qbars[i].bar, m->qbars[i].gpa, IM_TERM(m->qbars[i].source));
+		text_paste_qbar(f, &m->qbars[i], !i);
 }
 
 /* the vfio DMA maps a trace showed: IOVA -> HVA, and what the HVA is */
@@ -387,6 +401,29 @@ static void json_paste_maps(struct jw *w, const struct im_model *m)
 		jw_khex_or_null(w, "gpa", p.f_slot.state == IM_KNOWN, p.gpa);
 		jw_kstr(w, "gpa_unknown", p.f_slot.state == IM_KNOWN ? NULL :
 			p.f_slot.why ? p.f_slot.why : "no memslots");
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* paste mode: the guest BARs the pasted QEMU-side sources name (HPA, HVA: no host) */
+static void json_paste_qbars(struct jw *w, const struct im_model *m)
+{
+	size_t i;
+
+	jw_key(w, "pasted_guest_bars");
+	jw_arr_begin(w);
+	for (i = 0; i < m->nqbars; i++) {
+		const struct im_qemu_bar *q = &m->qbars[i];
+
+		jw_obj_begin(w);
+		jw_kstr(w, "host_bdf", q->host_bdf);
+		jw_kint(w, "bar", q->bar);
+		jw_khex(w, "gpa", q->gpa);
+		jw_khex_or_null(w, "size", q->size, q->size);
+		jw_kstr(w, "guest_bdf", q->guest_bdf);
+		jw_kstr(w, "qdev_id", q->qdev_id);
+		jw_kstr(w, "source", q->source);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -616,8 +653,10 @@ int im_report_json(FILE *f, const struct im_model *m)
 	jw_obj_end(&w);
 	json_limits(&w, m);
 	im_mmio_json(&w, m);
-	if (m->paste)
+	if (m->paste) {
 		json_paste_maps(&w, m);
+		json_paste_qbars(&w, m);
+	}
 
 	jw_key(&w, "sources");
 	jw_arr_begin(&w);

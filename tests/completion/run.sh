@@ -101,7 +101,7 @@ expect "-s in a --sysroot" "0000:0a:00.0 0000:0b:00.1" "comp iommu-map --sysroot
 # files and directories
 expect "--sysroot: directories" "$t/files/dir1 $t/files/dir2" "comp iommu-map --sysroot $t/files/"
 expect "-o: directories" "$t/files/dir1 $t/files/dir2" "comp iommu-map capture -o $t/files/"
-for o in --maps --mtree --qemu-trace --gdb-export --qmp --svg -i; do
+for o in --maps --qtree --mtree --qemu-trace --gdb-export --qmp --svg -i; do
 	expect "$o: files" "$t/files/dir1 $t/files/dir2 $t/files/file1" "comp iommu-map $o $t/files/"
 done
 expect "--method" "auto ptrace uprobe" 'comp iommu-map watch --method ""'

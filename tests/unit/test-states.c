@@ -31,6 +31,7 @@
 #include "sources/maps-paste.h"
 #include "sources/mtree.h"
 #include "sources/qmp.h"
+#include "sources/qtree.h"
 #include "sources/trace.h"
 #include "sources/widths.h"
 #include "t.h"
@@ -832,6 +833,31 @@ static int b_paste_other(struct im_model *m, enum st s)
 	return r;
 }
 
+/* a pasted info qtree of a device not on this host (yes) or of the one the
+ * target holds (no); unknown: the host's PCI devices read in part */
+static int b_qtree_other(struct im_model *m, enum st s)
+{
+	const char *txt = s == NO ?
+		"dev: vfio-pci, id \"hostdev0\"\n  host = \"0000:0a:00.0\"\n  bar 0: mem at 0xfc078000 [0xfc078fff]\n" :
+		"dev: vfio-pci, id \"hostdev0\"\n  host = \"0000:05:00.0\"\n  bar 0: mem at 0xfd000000 [0xfd000fff]\n";
+	char path[] = "/tmp/im-states-qtree.XXXXXX";
+	struct im_err e;
+	int fd = mkstemp(path), r;
+
+	if (fd < 0 || write(fd, txt, strlen(txt)) != (ssize_t)strlen(txt) || close(fd))
+		return -EIO;
+	seed(m, "6.1.0");
+	if (s == UNK)
+		im_add_source(m, "pci", IM_SRC_PARTIAL, "sys/bus/pci/devices/0000:05:00.0/resource: Permission denied");
+	else
+		im_add_source(m, "pci", IM_SRC_OK, "1 device");
+	r = im_correlate_maps(m);
+	if (!r)
+		r = im_qtree_load(m, path, &e);
+	unlink(path);
+	return r;
+}
+
 /* an mtree of another device at another GPA (yes), or of the target's (no);
  * unknown: the target's memslots unread and no device of it known */
 static int b_mtree_other(struct im_model *m, enum st s)
@@ -1186,6 +1212,10 @@ static const struct row rows[] = {
 	  .build = b_mtree_other,
 	  .subject = "t.txt:1",
 	  .yes = "nothing in this memory tree agrees with the target (pid 1)" },
+	{ .code = "qtree-other-vm",
+	  .build = b_qtree_other,
+	  .subject = "/tmp/im-states-qtree.*",
+	  .yes = "none of the 1 host devices the pasted info qtree passes through (0000:05:00.0, ...) is a PCI device of this host" },
 	{ .code = "trace-other-process",
 	  .build = b_trace_other,
 	  .subject = "t.log",

@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of sources/qtree.c: `info qtree` as QEMU prints it (the lab's
+ * QEMU 7.2 answer) and as people paste it (tests/pastes/24), every shape of
+ * the bar line, nesting by indentation, and the errors inside lines it reads.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "iommu-map.h"
+#include "sources/qtree.h"
+#include "t.h"
+
+static int parse(const char *txt, struct im_qtree *q, struct im_err *err)
+{
+	memset(err, 0, sizeof(*err));
+	return im_qtree_parse(txt, strlen(txt), "q.txt", q, err);
+}
+
+/* the lab's real answer: three vfio-pci devices among 37, every line understood */
+static void test_lab(void)
+{
+	struct im_err err = { 0 };
+	char *txt = t_slurp("tests/data/qemu", "lab-6.1-kvm.hmp-info-qtree.txt", NULL, false);
+	struct im_qtree q;
+	char g[16];
+	int r = im_qtree_parse(txt, strlen(txt), "lab", &q, &err);
+
+	T_OK(r == 0 && q.n == 3 && q.devices == 37 && q.unknown == 0,
+	     "lab: 3 vfio-pci of 37 devices, no line not understood");
+	T_OK(r == 0 && !strcmp(q.v[0].qdev_id, "hostdev2") && !strcmp(q.v[0].host_bdf, "0000:00:05.0") &&
+	     q.v[0].bus == 0 && q.v[0].slot == 4 && q.v[0].func == 0,
+	     "lab: hostdev2 = host 0000:00:05.0 at guest 00:04.0");
+	T_OK(r == 0 && im_qtree_guest_bdf(&q.v[2], g) && !strcmp(g, "0000:00:02.0") &&
+	     q.v[2].have_ids && q.v[2].vendor_id == 0x8086 && q.v[2].device_id == 0x10d3,
+	     "lab: hostdev0's guest BDF and pci id");
+	T_OK(r == 0 && q.v[2].bars[0].assigned && q.v[2].bars[0].addr == 0xfeb00000 &&
+	     q.v[2].bars[0].size == 0x20000 && q.v[2].bars[2].io && q.v[2].bars[2].size == 0x20 &&
+	     q.v[2].bars[3].size == 0x4000 && !q.v[2].bars[4].present,
+	     "lab: hostdev0's mem BARs 0, 1, 3 and its I/O BAR 2");
+	T_OK(r == 0 && q.v[0].bars[0].size == 0x100 && q.v[0].bars[2].addr == 0xfe400000,
+	     "lab: a 256-byte BAR and a 4 MiB one");
+	im_qtree_free(&q);
+	free(txt);
+}
+
+/* tests/pastes/24's shape, quoted in a mail, with the prompt before it */
+static void test_paste(void)
+{
+	struct im_err err;
+	struct im_qtree q;
+	int r = parse("> (qemu) info qtree\n"
+		      ">               dev: vfio-pci, id \"hostdev4\"\n"
+		      ">                 host = \"0000:00:14.0\"\n"
+		      ">                 sysfsdev = \"/sys/bus/pci/devices/0000:00:14.0\"\n"
+		      ">                 x-no-mmap = true\n"
+		      ">                 x-msix-relocation = \"bar2\"\n"
+		      ">                 addr = 01.0\n"
+		      ">                 class USB controller, addr 0c:01.0, pci id 8086:8cb1 (sub 1849:8cb1)\n"
+		      ">                 bar 0: mem at 0x91000000 [0x9100ffff]\n"
+		      ">                 bar 2: mem at 0xffffffffffffffff [0xfffe]\n"
+		      ">                 bar 6: mem at 0xffffffffffffffff [0x3fffe]\n"
+		      ">               dev: e1000, id \"net0\"\n"
+		      ">                 bar 0: mem at 0x92000000 [0x9201ffff]\n", &q, &err);
+
+	T_OK(r == 0 && q.n == 1 && q.devices == 2, "paste: one vfio-pci of two devices");
+	T_OK(r == 0 && q.unknown == 1 && q.first_unknown == 1, "paste: the prompt is not understood, and named");
+	T_OK(r == 0 && !strcmp(q.v[0].host_bdf, "0000:00:14.0") && q.v[0].bus == 0x0c &&
+	     q.v[0].slot == 1 && q.v[0].func == 0, "paste: host BDF and guest 0c:01.0 through the quote marker");
+	T_OK(r == 0 && q.v[0].no_mmap == IM_TRI_YES && !strcmp(q.v[0].msix_relocation, "bar2"),
+	     "paste: x-no-mmap and x-msix-relocation kept");
+	T_OK(r == 0 && q.v[0].bars[0].assigned && q.v[0].bars[0].addr == 0x91000000 &&
+	     q.v[0].bars[0].size == 0x10000, "paste: bar 0, 64 KiB at 0x91000000");
+	T_OK(r == 0 && q.v[0].bars[2].present && !q.v[0].bars[2].assigned &&
+	     q.v[0].bars[2].size == 0x10000, "paste: an unassigned BAR (PCI_BAR_UNMAPPED) and its size");
+	T_OK(r == 0 && q.v[0].bars[6].present && q.v[0].bars[6].size == 0x40000, "paste: the ROM, bar 6");
+	T_OK(r == 0 && !q.v[0].bars[1].present, "paste: the next device's bar 0 is not the vfio device's");
+	im_qtree_free(&q);
+}
+
+/* host devices: mdev, a device given as an fd, sysfsdev over host= */
+static void test_hosts(void)
+{
+	struct im_err err;
+	struct im_qtree q;
+	int r = parse("  dev: vfio-pci, id \"mdev0\"\n"
+		      "    host = \"ffff:ff:ff.f\"\n"
+		      "    sysfsdev = \"/sys/bus/mdev/devices/83b8f4f2-509f-382f-3c1e-e6bfe0fa1001\"\n"
+		      "  dev: vfio-pci, id \"fd\"\n"
+		      "    host = \"ffff:ff:ff.f\"\n"
+		      "    sysfsdev = <null>\n"
+		      "  dev: vfio-pci-nohotplug, id \"\"\n"
+		      "    host = \"0000:00:02.0\"\n"
+		      "    sysfsdev = \"/sys/bus/pci/devices/0000:03:00.1\"\n", &q, &err);
+
+	T_OK(r == 0 && q.n == 3, "hosts: three vfio devices, nohotplug among them");
+	T_OK(r == 0 && !q.v[0].host_bdf[0] && !strcmp(q.v[0].mdev, "83b8f4f2-509f-382f-3c1e-e6bfe0fa1001"),
+	     "hosts: an mdev's UUID, no host BDF");
+	T_OK(r == 0 && !q.v[1].host_bdf[0] && !q.v[1].mdev[0] && !strcmp(q.v[1].qdev_id, "fd"),
+	     "hosts: a device given as an fd has neither");
+	T_OK(r == 0 && !strcmp(q.v[2].host_bdf, "0000:03:00.1") && q.v[2].bus < 0,
+	     "hosts: sysfsdev wins over host=, as in QEMU; no class line");
+	im_qtree_free(&q);
+}
+
+/* bad input inside a line it reads: file:line */
+static void test_errors(void)
+{
+	static const struct { const char *txt; unsigned int line; const char *name; } bad[] = {
+		{ "dev: vfio-pci, id \"a\"\n  bar 0: mem at 0x9100zz00 [0x9100ffff]\n", 2, "bar: not hex" },
+		{ "dev: vfio-pci, id \"a\"\n  bar 7: mem at 0x1000 [0x1fff]\n", 2, "bar: index 7" },
+		{ "dev: vfio-pci, id \"a\"\n  bar 0: mem at 0x2000 [0x1fff]\n", 2, "bar: end below start" },
+		{ "dev: vfio-pci, id \"a\"\n  bar 0: rom at 0x1000 [0x1fff]\n", 2, "bar: neither mem nor i/o" },
+		{ "dev: vfio-pci, id \"a\"\n  bar 0: mem at 0x1000 [0x1fff]\n  bar 0: mem at 0x1000 [0x1fff]\n",
+		  3, "bar: twice" },
+		{ "dev: vfio-pci, id \"a\"\n  bar 0: mem at 0x1000 [0x1fff] x\n", 2, "bar: trailing text" },
+		{ "dev: vfio-pci, id \"a\"\n  class USB controller, addr 0c:41.0, pci id 8086:8cb1\n", 2,
+		  "class: slot 0x41" },
+		{ "dev: vfio-pci, id \"a\"\n  class USB controller, addr 0c:01.0, pci 8086:8cb1\n", 2,
+		  "class: no pci id" },
+		{ "dev: vfio-pci, id \"a\"\n  host = \"0000:zz:00.0\"\n", 2, "host: not a BDF" },
+		{ "dev: vfio-pci, id \"a\"\n  x-no-mmap = maybe\n", 2, "x-no-mmap: not a bool" },
+	};
+	struct im_err err;
+	struct im_qtree q;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int r = parse(bad[i].txt, &q, &err);
+
+		T_OK(r == -EINVAL && err.line == bad[i].line && !strcmp(err.file, "q.txt"), bad[i].name);
+	}
+	/* the same lines outside a vfio-pci device are not read further */
+	T_OK(parse("dev: e1000, id \"a\"\n  bar 0: mem at 0x2000 [0x1fff]\n", &q, &err) == 0 &&
+	     q.n == 0 && q.devices == 1 && q.unknown == 0, "other devices' lines are not checked");
+	im_qtree_free(&q);
+	/* a mail cut the class line after its address */
+	T_OK(parse("dev: vfio-pci, id \"a\"\n  class USB controller, addr 0c:01.0,\n", &q, &err) == 0 &&
+	     q.n == 1 && q.v[0].slot == 1 && !q.v[0].have_ids, "class: cut after addr, no ids");
+	im_qtree_free(&q);
+}
+
+static void test_looks(void)
+{
+	static const char qt[] = "      dev: vfio-pci, id \"hostdev4\"\n";
+	static const char mt[] = "00000000fc078000-00000000fc07c095 0000:0a:00.0 base BAR 0 (I/O)\n";
+
+	T_OK(im_qtree_looks(qt, strlen(qt)), "looks: a dev: line is info qtree");
+	T_OK(!im_qtree_looks(mt, strlen(mt)), "looks: an mtree line is not");
+}
+
+int main(void)
+{
+	test_lab();
+	test_paste();
+	test_hosts();
+	test_errors();
+	test_looks();
+	T_DONE();
+}
