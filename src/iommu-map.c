@@ -400,6 +400,20 @@ static int write_svg(const struct im_model *m, const char *path)
 	return 0;
 }
 
+/* --mtree with the report: the tree, each line with what its numbers are */
+static int annotate_mtree(struct im_model *m, const struct args *a, struct im_err *err)
+{
+	struct im_mtree t;
+	const char *name;
+	int r = im_mtree_load(a->mtree, &t, &name, err);
+
+	if (r)
+		return r;
+	r = im_mtree_annotate(stdout, m, &t, name, a->json);
+	im_mtree_free(&t);
+	return r;
+}
+
 /* explain with a memory tree: what it says of the address, too */
 static int explain_mtree(struct im_model *m, const struct args *a, struct im_err *err)
 {
@@ -425,7 +439,7 @@ static int dispatch(struct im_model *m, const struct args *a, struct im_outdir *
 	switch (a->cmd) {
 	case CMD_REPORT:
 		if (a->mtree) {
-			r = im_mtree_annotate(stdout, m, a->mtree, a->json, err);
+			r = annotate_mtree(m, a, err);
 			if (r)
 				return die_err(err, r);
 			break;

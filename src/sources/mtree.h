@@ -139,11 +139,11 @@ int im_mtree_notes(struct im_model *m, const struct im_mtree *t, const char *fil
 /* t's lines, each with its notes: the findings from m->findings[from] */
 int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		  const char *file, size_t from, bool json);
-/* parse, notes, then view */
+/* a tree read from file (im_mtree_load, im_mtree_parse): match, notes, then view */
+int im_mtree_annotate(FILE *out, struct im_model *m, struct im_mtree *t, const char *file,
+		      bool json);
+/* parse, then im_mtree_annotate */
 int im_mtree_annotate_buf(FILE *out, struct im_model *m, const char *buf,
 			  size_t len, const char *file, bool json, struct im_err *err);
-/* load, notes, then view */
-int im_mtree_annotate(FILE *out, struct im_model *m, const char *file,
-		      bool json, struct im_err *err);
 
 #endif

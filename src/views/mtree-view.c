@@ -651,39 +651,28 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 	return r ? r : ferror(out) ? -EIO : 0;
 }
 
+int im_mtree_annotate(FILE *out, struct im_model *m, struct im_mtree *t, const char *file,
+		      bool json)
+{
+	size_t from = m->nfindings;
+	int r = im_mtree_match(m, t, file);
+
+	if (!r)
+		r = im_mtree_notes(m, t, file);
+	if (!r)
+		r = im_mtree_view(out, m, t, file, from, json);
+	return r;
+}
+
 int im_mtree_annotate_buf(FILE *out, struct im_model *m, const char *buf,
 			  size_t len, const char *file, bool json, struct im_err *err)
 {
 	struct im_mtree t;
-	size_t from = m->nfindings;
 	int r = im_mtree_parse(buf, len, file, &t, err);
 
 	if (r)
 		return r;
-	r = im_mtree_match(m, &t, file);
-	if (!r)
-		r = im_mtree_notes(m, &t, file);
-	if (!r)
-		r = im_mtree_view(out, m, &t, file, from, json);
-	im_mtree_free(&t);
-	return r;
-}
-
-int im_mtree_annotate(FILE *out, struct im_model *m, const char *file,
-		      bool json, struct im_err *err)
-{
-	struct im_mtree t;
-	size_t from = m->nfindings;
-	const char *name;
-	int r = im_mtree_load(file, &t, &name, err);
-
-	if (r)
-		return r;
-	r = im_mtree_match(m, &t, name);
-	if (!r)
-		r = im_mtree_notes(m, &t, name);
-	if (!r)
-		r = im_mtree_view(out, m, &t, name, from, json);
+	r = im_mtree_annotate(out, m, &t, file, json);
 	im_mtree_free(&t);
 	return r;
 }

@@ -479,6 +479,22 @@ static void version_placeholder(char **out, size_t *olen)
 	free(needle);
 }
 
+
+/* main's --mtree FILE: load the tree, then annotate it */
+static int annotate_file(FILE *f, struct im_model *m, const char *path, bool json,
+			 struct im_err *err)
+{
+	struct im_mtree t;
+	const char *name;
+	int r = im_mtree_load(path, &t, &name, err);
+
+	if (r)
+		return r;
+	r = im_mtree_annotate(f, m, &t, name, json);
+	im_mtree_free(&t);
+	return r;
+}
+
 static void golden(struct im_model *m, const char *in, bool json, const char *want)
 {
 	struct im_err err = { 0 };
@@ -489,7 +505,7 @@ static void golden(struct im_model *m, const char *in, bool json, const char *wa
 	int r;
 
 	snprintf(path, sizeof(path), "%s/%s", DATADIR, in);
-	r = im_mtree_annotate(f, m, path, json, &err);
+	r = annotate_file(f, m, path, json, &err);
 	fclose(f);
 	version_placeholder(&out, &olen);
 	snprintf(name, sizeof(name), "golden %s %s: runs", in, json ? "json" : "text");
@@ -522,7 +538,7 @@ static void test_seed_golden(void)
 		bool lines = true;
 
 		f = open_memstream(&out, &olen);
-		im_mtree_annotate(f, &m, DATADIR "/seed-mtree.txt", false, &err);
+		annotate_file(f, &m, DATADIR "/seed-mtree.txt", false, &err);
 		fclose(f);
 		for (k = from; k < m.nfindings; k++) {
 			const struct im_finding *fi = &m.findings[k];
