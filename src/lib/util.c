@@ -14,6 +14,8 @@
  * of len bytes at p, when it holds two or more: on a virtual machine a page
  * fault can cost 15 us, and a 10 MB array takes 2,500 of them (the maps and
  * their text on a large host).  A hint only: nothing changes when THP is off.
+ * Only for a block whose size is final: the madvise splits the mapping, and
+ * glibc's realloc then cannot mremap it, so it copies.
  */
 void im_hint_huge(void *p, size_t len)
 {
@@ -55,7 +57,6 @@ int im_grow(void *arrayp, size_t *cap, size_t need, size_t elem)
 	n = realloc(*p, ncap * elem);
 	if (!n)
 		return -ENOMEM;
-	im_hint_huge(n, ncap * elem);
 	memset((char *)n + *cap * elem, 0, (ncap - *cap) * elem);
 	*p = n;
 	*cap = ncap;
