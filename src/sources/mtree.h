@@ -76,6 +76,12 @@ struct im_mtree_line {
 	int as_id;			/* KVM address space for memslot lookup, -1: not a GPA */
 };
 
+/* a range line's last address: the corrected one when gdb's Int128 bug made it wrong */
+static inline uint64_t im_mtree_line_end(const struct im_mtree_line *l)
+{
+	return l->size_artefact ? l->real_end : l->end;
+}
+
 struct im_mtree {
 	enum im_mtree_shape shape;
 	struct im_mtree_line *lines;

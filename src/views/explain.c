@@ -92,19 +92,26 @@ static char *bar_places(const struct im_model *m)
 }
 
 /* --json: "trap" (why and where, or null) and "trap_unknown" of a placed address */
-static void trap_json(struct ctx *c, const struct im_place *p)
+/* "trap" (t, or null) and "trap_unknown" (why, or null) */
+static void trap_fields(struct ctx *c, const struct im_trap *t, const char *unknown)
 {
 	jw_key(c->w, "trap");
-	if (p->f_trap.state == IM_KNOWN) {
+	if (t) {
 		jw_obj_begin(c->w);
-		jw_kstr(c->w, "why", im_trap_why_name(p->trap->why));
-		jw_khex(c->w, "bar_offset", p->trap->off);
-		jw_khex(c->w, "size", p->trap->size);
+		jw_kstr(c->w, "why", im_trap_why_name(t->why));
+		jw_khex(c->w, "bar_offset", t->off);
+		jw_khex(c->w, "size", t->size);
 		jw_obj_end(c->w);
 	} else {
 		jw_null(c->w);
 	}
-	jw_kstr(c->w, "trap_unknown", p->f_trap.state == IM_UNKNOWN ? p->f_trap.why : NULL);
+	jw_kstr(c->w, "trap_unknown", unknown);
+}
+
+static void trap_json(struct ctx *c, const struct im_place *p)
+{
+	trap_fields(c, p->f_trap.state == IM_KNOWN ? p->trap : NULL,
+		    p->f_trap.state == IM_UNKNOWN ? p->f_trap.why : NULL);
 }
 
 /* the reading of an HVA in a BAR mmap; sw: its slot's words, NULL: none */
@@ -399,7 +406,7 @@ static void mtree_json(struct ctx *c, const char *kind, const struct im_mtree_li
 	jw_kstr(c->w, "region", l->name);
 	jw_kstr(c->w, "address_space", l->space);
 	jw_khex(c->w, "start", l->start);
-	jw_khex(c->w, "end", l->size_artefact ? l->real_end : l->end);
+	jw_khex(c->w, "end", im_mtree_line_end(l));
 	meaning(c, text);
 }
 
@@ -439,7 +446,7 @@ static void explain_mtree(struct ctx *c)
 
 	for (i = 0; c->t && i < c->t->nlines; i++) {
 		const struct im_mtree_line *l = &c->t->lines[i];
-		uint64_t end = l->size_artefact ? l->real_end : l->end;
+		uint64_t end = im_mtree_line_end(l);
 
 		if (l->have_ptr && l->ptr == c->addr) {
 			bar_words(l, bw, sizeof(bw));
@@ -461,7 +468,7 @@ static void explain_mtree(struct ctx *c)
 	/* a flat range starts @offset into its region; only -f says KVM, and only where KVM maps */
 	text = im_asprintf("a GPA inside \"%s\"%s (%s:%u: 0x%" PRIx64 "-0x%" PRIx64 "%s%s%s%s), at offset 0x%" PRIx64 " in it%s%s%s",
 			   in->name ? in->name : "?", bw, c->tfile, in->line, in->start,
-			   in->size_artefact ? in->real_end : in->end, in->type[0] ? ", " : "",
+			   im_mtree_line_end(in), in->type[0] ? ", " : "",
 			   in->type, in->klass[0] ? ", gdb says " : "", in->klass,
 			   (in->have_offset ? in->offset : 0) + (c->addr - in->start),
 			   in->alias && in->alias_target ? "; an alias of " : "",
@@ -474,35 +481,15 @@ static void explain_mtree(struct ctx *c)
 		mtree_json(c, "range", in, text);
 }
 
-/* "; the target has not mmapped this part": and whether, and why, a guest access there traps */
-static void hpa_unmapped(const struct im_bar *bar, uint64_t off, char *tail, size_t len)
+/* "; the target has not mmapped this part": and whether (t), and why, a guest access there traps */
+static void hpa_unmapped(const struct im_bar *bar, const struct im_trap *t, char *tail, size_t len)
 {
-	const struct im_trap *t = bar->traps_known ? im_bar_trap_at(bar, off) : NULL;
-
 	if (t)
 		snprintf(tail, len, "; the target has not mmapped this part of the BAR: a guest access traps to QEMU (%s), which reaches the device through the vfio fd; the trapped part is BAR offsets 0x%" PRIx64 "-0x%" PRIx64,
 			 im_trap_why_words(t->why), t->off, t->off + t->size - 1);
 	else
 		snprintf(tail, len, "; the target has not mmapped this part of the BAR, so a guest access there would trap to QEMU (why is %s)",
 			 bar->traps_why ? bar->traps_why : "not known");
-}
-
-/* an unmapped HPA's trap, as trap_json writes a placed one's */
-static void hpa_trap_json(struct ctx *c, const struct im_bar *bar, uint64_t off)
-{
-	const struct im_trap *t = bar->traps_known ? im_bar_trap_at(bar, off) : NULL;
-
-	jw_key(c->w, "trap");
-	if (t) {
-		jw_obj_begin(c->w);
-		jw_kstr(c->w, "why", im_trap_why_name(t->why));
-		jw_khex(c->w, "bar_offset", t->off);
-		jw_khex(c->w, "size", t->size);
-		jw_obj_end(c->w);
-	} else {
-		jw_null(c->w);
-	}
-	jw_kstr(c->w, "trap_unknown", t ? NULL : bar->traps_why ? bar->traps_why : "not known");
 }
 
 static void explain_hpa(struct ctx *c)
@@ -515,6 +502,7 @@ static void explain_hpa(struct ctx *c)
 		for (b = 0; b < IM_NBARS; b++) {
 			const struct im_bar *bar = &m->devices[i].bars[b];
 			uint64_t off = c->addr - bar->hpa, hva = 0, gpa = 0;
+			const struct im_trap *t;
 			struct im_place p;
 			bool h, sl = false;
 			char *text, tail[400] = "";
@@ -538,8 +526,9 @@ static void explain_hpa(struct ctx *c)
 					 hva);
 			else if (h)
 				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 ", in no memslot", hva);
-			else if (m->devices[i].held)
-				hpa_unmapped(bar, off, tail, sizeof(tail));
+			t = !h && bar->traps_known ? im_bar_trap_at(bar, off) : NULL;
+			if (!h && m->devices[i].held)
+				hpa_unmapped(bar, t, tail, sizeof(tail));
 			text = im_asprintf("host-physical: %s BAR %d offset 0x%" PRIx64 " (%s)%s",
 					   m->devices[i].bdf, b, off,
 					   m->devices[i].driver ? m->devices[i].driver : "no driver",
@@ -552,7 +541,7 @@ static void explain_hpa(struct ctx *c)
 			jw_khex_or_null(c->w, "hva", h, hva);
 			jw_khex_or_null(c->w, "gpa", sl, gpa);
 			if (!h && m->devices[i].held)
-				hpa_trap_json(c, bar, off);
+				trap_fields(c, t, t ? NULL : bar->traps_why ? bar->traps_why : "not known");
 			meaning(c, text);
 		}
 }

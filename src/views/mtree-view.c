@@ -103,7 +103,7 @@ static int hva_tie(const struct im_model *m, const struct im_mtree *t, const cha
 		return -1;
 	for (i = 0; i < t->nlines; i++) {
 		const struct im_mtree_line *l = &t->lines[i];
-		uint64_t end = l->size_artefact ? l->real_end : l->end, a;
+		uint64_t end = im_mtree_line_end(l), a;
 		const struct im_memslot *s;
 		struct im_place p;
 		long si;
@@ -337,7 +337,7 @@ static int annotate_line(struct im_model *m, const struct im_model *data,
 			 const struct im_mtree *t, const struct im_mtree_line *l, struct seen *seen,
 			 const struct tie *tie, bool first_name)
 {
-	uint64_t end = l->size_artefact ? l->real_end : l->end;
+	uint64_t end = im_mtree_line_end(l);
 	struct notes notes = { .m = m, .data = data, .l = l, .r = 0 }, *n = &notes;
 	char hs[32];
 
@@ -510,7 +510,7 @@ static void line_json(struct jw *w, const struct im_model *m, const struct im_mt
 	jw_kstr(w, "text", l->text);
 	jw_kstr(w, "kind", kind_name(l->kind));
 	if (l->kind == IM_MTL_RANGE || l->kind == IM_MTL_ALIAS) {
-		uint64_t end = l->size_artefact ? l->real_end : l->end;
+		uint64_t end = im_mtree_line_end(l);
 		bool range = l->kind == IM_MTL_RANGE;
 		bool have_end = range && !(l->end_big && !l->size_artefact);
 
