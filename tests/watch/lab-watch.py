@@ -397,7 +397,8 @@ check(q.cmd("query-status")["return"].get("status") == "running", "QMP query-sta
 # 5b. attach/detach cycles: each leaves L2 untraced, running and answering QMP
 # barmove's guest polls COM1 after a reset: every cycle there takes ~25 s in the lab
 # From 6.12 a cycle takes about 3 s in the lab (1 s on 6.1: closing the uprobe events waits
-# longer for RCU), so pc-kvm does 25 there to stay within the hook's 300 s.
+# longer for RCU), so pc-kvm does 25 there to stay well within the hook's
+# 480 s (tests/lab/l1.py HOOK_TIMEOUT).
 slow = tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2]) >= (6, 12)
 cycles = int(env.get("WATCH_CYCLES") or
              {"pc-kvm": 25 if slow else 100, "": 100, "barmove": 2}.get(scenario, 10))

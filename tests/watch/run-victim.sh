@@ -22,6 +22,21 @@ fails=0
 ok() { echo "ok $1"; }
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 state() { sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null; }
+# wait_state PID STATES: until PID's state is one of STATES (a list of
+# letters), up to 10 s (a busy CI machine is slow to schedule a stop)
+wait_state() {
+	i=0
+	while ! case "$2" in *"$(state "$1")"*) [ -n "$(state "$1")" ];; *) false;; esac; do
+		i=$((i + 1)); [ $i -gt 200 ] && return 1; sleep 0.05
+	done
+}
+# wait_tracer PID TRACER: until TRACER has attached to PID, up to 10 s
+wait_tracer() {
+	i=0
+	while ! grep -q "^TracerPid:[[:space:]]*$2\$" "/proc/$1/status" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 200 ] && return 1; sleep 0.05
+	done
+}
 wait_for() {	# wait_for FILE PATTERN: up to 10 s
 	i=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
@@ -89,6 +104,7 @@ timeout -k 10 60 "$bin/watch-run" $M $FAKE $vp >"$tmp/watch-int.out" 2>&1 & wp=$
 wait_for "$tmp/watch-int.out" '^watching'
 kill -USR1 $vp; kill -INT $wp; wait $wp; wrc=$?
 [ $wrc = 0 ] && ok "$m: sigint: watch-run exit 0" || fail "$m: sigint: watch-run exit $wrc"
+wait_state $vp SR
 grep -q TracerPid:.0 /proc/$vp/status && ok "$m: sigint: target not traced" || fail "$m: sigint: still traced"
 s=$(state $vp); case $s in S|R) ok "$m: sigint: target state $s";; *) fail "$m: sigint: target state $s";; esac
 touch "$go"; wait $vp
@@ -100,11 +116,11 @@ go=$tmp/go-stop; rm -f "$go"
 wait_for "$tmp/victim-stop.out" '^pid'
 timeout -k 10 60 "$bin/watch-run" $M $FAKE $vp >"$tmp/watch-stop.out" 2>"$tmp/watch-stop.err" & wp=$!
 wait_for "$tmp/watch-stop.out" '^watching'
-kill -STOP $vp; sleep 0.3
+kill -STOP $vp; wait_state $vp tT
 s=$(state $vp); [ "$s" = t ] || [ "$s" = T ] && ok "$m: stop: stopped while watched ($s)" || fail "$m: stop: state $s"
-kill -INT $wp; wait $wp
+kill -INT $wp; wait $wp; wait_state $vp T
 s=$(state $vp); [ "$s" = T ] && ok "$m: stop: still stopped after detach (T)" || fail "$m: stop: state $s after detach"
-kill -CONT $vp; sleep 0.2
+kill -CONT $vp; wait_state $vp SR
 s=$(state $vp); case $s in S|R) ok "$m: stop: runs after SIGCONT ($s)";; *) fail "$m: stop: state $s after CONT";; esac
 touch "$go"; wait $vp && ok "$m: stop: victim finished" || fail "$m: stop: victim failed"
 
@@ -112,7 +128,7 @@ touch "$go"; wait $vp && ok "$m: stop: victim finished" || fail "$m: stop: victi
 # uprobes work on, finding new threads by rescanning, and say why
 sleep 30 & sp=$!
 "$bin/watch-run" --method ptrace $sp >/dev/null 2>&1 & w1=$!
-sleep 0.5
+wait_tracer $sp $w1 || fail "traced: the first watch-run attached within 10 s"
 if [ $m = ptrace ]; then
 	"$bin/watch-run" $M $sp >"$tmp/traced.out" 2>&1; trc=$?
 	grep -q "already traced by PID $w1" "$tmp/traced.out" && [ $trc = 2 ] &&
