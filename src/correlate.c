@@ -564,7 +564,7 @@ static int build_hva_index(struct im_model *m)
 	for (i = 0; i < n; i++)
 		idx[i] = i;
 	sort_model = m;
-	qsort(idx, n, sizeof(*idx), cmp_hva);
+	im_qsort(idx, n, sizeof(*idx), cmp_hva);
 	for (i = 0; i < n; i++) {
 		const struct im_memslot *s = &m->memslots[idx[i]];
 		uint64_t e = s->hva + s->size;
@@ -1072,7 +1072,7 @@ static int build_hpa_index(struct im_model *m)
 				refs[(*n)++] = (struct im_bar_ref){ bar->hpa, bar->hpa + bar->size,
 								    (int)i, b };
 		}
-	qsort(refs, *n, sizeof(*refs), cmp_bar_ref);
+	im_qsort(refs, *n, sizeof(*refs), cmp_bar_ref);
 	return 0;
 }
 

@@ -32,6 +32,9 @@ char *im_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int im_err_set(struct im_err *e, const char *file, unsigned int line,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int im_hex_digit(char c);			/* 0-15, or -1: not a hex digit */
+void im_qsort(void *base, size_t n, size_t size,	/* qsort, unless already in order */
+	      int (*cmp)(const void *, const void *));
+extern const unsigned char im_hexval1[256];	/* by byte: its value + 1, 0: not hex */
 /* strict hex parse of [s, s+len): optional 0x, 1-16 digits; 0 or -EINVAL */
 int im_parse_hex(const char *s, size_t len, uint64_t *out);
 int im_parse_u64(const char *s, uint64_t *out);	/* 0x… hex or decimal */
@@ -337,7 +340,8 @@ extern const char im_version[];
 /* jw_init(w, f, JW_PRETTY), then { "schema": IM_SCHEMA, "version": im_version,
  * and the caller goes on */
 int im_json_begin(struct jw *w, FILE *f);
-/* what backs a placed address: "vfio BDF BAR n", a path, "[anon]", "unmapped" */
+/* what backs a placed address: "vfio BDF BAR n" (written into buf), a path,
+ * "[anon]", "unmapped" (returned as they are, buf untouched) */
 const char *im_map_backing(const struct im_model *m, const struct im_place *p,
 			   char *buf, size_t len);
 /* as_id, slot, gpa, size, hva: a memslot's fields inside an object */

@@ -191,7 +191,7 @@ static int cmp_slot(const void *a, const void *b)
 void im_sort_memslots(struct im_model *m)
 {
 	if (m->nmemslots)
-		qsort(m->memslots, m->nmemslots, sizeof(*m->memslots), cmp_slot);
+		im_qsort(m->memslots, m->nmemslots, sizeof(*m->memslots), cmp_slot);
 }
 
 int im_find_device(const struct im_model *m, const char *bdf)

@@ -105,7 +105,7 @@ int im_check_memslots(struct im_model *m)
 		return -ENOMEM;
 	for (i = 0; i < m->nmemslots; i++)
 		byid[i] = &m->memslots[i];
-	qsort(byid, m->nmemslots, sizeof(*byid), cmp_id);
+	im_qsort(byid, m->nmemslots, sizeof(*byid), cmp_id);
 	for (lo = 0; lo < m->nmemslots && !r; lo = i) {
 		for (i = lo + 1; i < m->nmemslots && byid[i]->as_id == byid[lo]->as_id; i++)
 			;

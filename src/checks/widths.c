@@ -36,32 +36,47 @@ static void fix_for(bool bar, unsigned int bits, char *b, size_t n)
 			 "or a host whose width covers it");
 }
 
+/* a guest range to check: a device's BAR, or a memslot */
 struct range {
-	const char *subject;
-	bool bar;
+	const struct im_device *dev;	/* a BAR of dev, or NULL: memslot slot */
+	int bar, slot;
 	uint64_t first, last;
 };
 
+/*
+ * The range against each known width.  Its subject and range are written
+ * only for a finding: a large host has 32k memslots and 24k BARs, nearly
+ * all within every width.
+ */
 static int check_range(struct im_model *m, const struct range *g)
 {
 	unsigned int need = im_bits_for(g->last);
-	char rng[96], fix[320];
+	bool iommu = m->iommu_width.bits && need > m->iommu_width.bits,
+	     cpu = m->cpu_width.bits && need > m->cpu_width.bits,
+	     guest = m->guest_width.bits && need > m->guest_width.bits;
+	char subj[64], rng[96], fix[320];
 	int r = 0;
 
+	if (!iommu && !cpu && !guest)
+		return 0;
+	if (g->dev)
+		snprintf(subj, sizeof(subj), "%s BAR %d", g->dev->bdf, g->bar);
+	else
+		snprintf(subj, sizeof(subj), "memslot %d", g->slot);
 	snprintf(rng, sizeof(rng), "%s 0x%" PRIx64 "-0x%" PRIx64,
-		 g->bar ? "the guest BAR at GPA" : "the memslot at GPA", g->first, g->last);
-	if (m->iommu_width.bits && need > m->iommu_width.bits) {
-		fix_for(g->bar, m->iommu_width.bits, fix, sizeof(fix));
-		r = IM_FINDING(m, IM_F_GPA_BEYOND_IOMMU, g->subject, rng, need,
+		 g->dev ? "the guest BAR at GPA" : "the memslot at GPA", g->first, g->last);
+	if (iommu) {
+		fix_for(g->dev != NULL, m->iommu_width.bits, fix, sizeof(fix));
+		r = IM_FINDING(m, IM_F_GPA_BEYOND_IOMMU, subj, rng, need,
 			       m->iommu_width.what, m->iommu_width.bits, fix);
 	}
-	if (!r && m->cpu_width.bits && need > m->cpu_width.bits) {
-		fix_for(g->bar, m->cpu_width.bits, fix, sizeof(fix));
-		r = IM_FINDING(m, IM_F_GPA_BEYOND_CPU, g->subject, rng, need,
+	if (!r && cpu) {
+		fix_for(g->dev != NULL, m->cpu_width.bits, fix, sizeof(fix));
+		r = IM_FINDING(m, IM_F_GPA_BEYOND_CPU, subj, rng, need,
 			       m->cpu_width.bits, m->cpu_width.what, fix);
 	}
-	if (!r && m->guest_width.bits && need > m->guest_width.bits)
-		r = IM_FINDING(m, IM_F_GPA_BEYOND_GUEST, g->subject, rng, need,
+	if (!r && guest)
+		r = IM_FINDING(m, IM_F_GPA_BEYOND_GUEST, subj, rng, need,
 			       m->guest_width.bits, m->guest_width.what);
 	return r;
 }
@@ -69,15 +84,13 @@ static int check_range(struct im_model *m, const struct range *g)
 /* the guest BARs of one device; *used marks their memslots */
 static int check_device(struct im_model *m, const struct im_device *d, bool *used)
 {
-	char subj[64];
 	int b, r = 0;
 	size_t i;
 
 	for (b = 0; b < IM_NBARS && !r; b++) {
 		const struct im_bar *bar = &d->bars[b];
-		struct range g = { subj, true, 0, 0 };
+		struct range g = { d, b, 0, 0, 0 };
 
-		snprintf(subj, sizeof(subj), "%s BAR %d", d->bdf, b);
 		for (i = 0; i < bar->nguest; i++) {
 			long s = im_find_memslot_gpa(m, bar->guest[i].as_id < 0 ? 0 : bar->guest[i].as_id,
 						     bar->guest[i].gpa);
@@ -102,7 +115,6 @@ static int check_device(struct im_model *m, const struct im_device *d, bool *use
 int im_widths_check(struct im_model *m)
 {
 	bool *used = calloc(m->nmemslots + 1, sizeof(*used));
-	char subj[64];
 	size_t i;
 	int r = 0;
 
@@ -112,11 +124,10 @@ int im_widths_check(struct im_model *m)
 		r = check_device(m, &m->devices[i], used);
 	for (i = 0; i < m->nmemslots && !r; i++) {
 		const struct im_memslot *s = &m->memslots[i];
-		struct range g = { subj, false, s->gpa, s->gpa + s->size - 1 };
+		struct range g = { NULL, -1, s->slot, s->gpa, s->gpa + s->size - 1 };
 
 		if (used[i] || !s->size || s->as_id)
 			continue;
-		snprintf(subj, sizeof(subj), "memslot %d", s->slot);
 		r = check_range(m, &g);
 	}
 	free(used);

@@ -69,16 +69,25 @@ bool im_fd_target_is_kvm_vm(const char *target)
 	return target && !strcmp(target, "anon_inode:kvm-vm");
 }
 
-/* field [*pp, delimiter) as hex */
+/*
+ * field [*pp, delimiter) as hex, as im_parse_hex reads it (an optional 0x,
+ * 1 to 16 digits), in one pass
+ */
 static int take_hex(const char **pp, const char *end, char delim, uint64_t *v)
 {
-	const char *p = *pp, *q = p;
+	const unsigned char *p = (const unsigned char *)*pp, *q, *lim;
+	uint64_t x = 0;
+	int d;
 
-	while (q < end && *q != delim)
-		q++;
-	if (q == end || im_parse_hex(p, (size_t)(q - p), v))
+	if (end - *pp >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	lim = (const unsigned char *)end - p > 17 ? p + 17 : (const unsigned char *)end;
+	for (q = p; q < lim && (d = im_hexval1[*q] - 1) >= 0; q++)
+		x = x << 4 | (uint64_t)d;
+	if (q == p || q - p > 16 || q == (const unsigned char *)end || *q != (unsigned char)delim)
 		return -EINVAL;
-	*pp = q + 1;
+	*v = x;
+	*pp = (const char *)q + 1;
 	return 0;
 }
 
@@ -94,8 +103,8 @@ int im_parse_maps_line(const char *p, const char *end, struct im_map *mp)
 		return -EINVAL;
 	memcpy(mp->perms, p, 4);
 	mp->perms[4] = '\0';
-	if (!strchr("r-", p[0]) || !strchr("w-", p[1]) || !strchr("x-", p[2]) ||
-	    !strchr("sp", p[3]))
+	if ((p[0] != 'r' && p[0] != '-') || (p[1] != 'w' && p[1] != '-') ||
+	    (p[2] != 'x' && p[2] != '-') || (p[3] != 's' && p[3] != 'p'))
 		return -EINVAL;
 	p += 5;
 	if (take_hex(&p, end, ' ', &mp->offset) || take_hex(&p, end, ':', &maj) ||

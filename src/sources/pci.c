@@ -452,7 +452,7 @@ int im_pci_load(struct im_model *m, struct im_err *err)
 		return r;
 	}
 	if (n)
-		qsort(devs, n, sizeof(*devs), cmp_dev);
+		im_qsort(devs, n, sizeof(*devs), cmp_dev);
 	m->devices = devs;
 	m->ndevices = n;
 	if (u.n)

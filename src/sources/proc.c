@@ -218,7 +218,7 @@ static int load_fds(struct im_model *m, int pid, int *perm, struct im_err *err)
 	}
 	closedir(d);
 	if (m->nfds)
-		qsort(m->fds, m->nfds, sizeof(*m->fds), cmp_fd);
+		im_qsort(m->fds, m->nfds, sizeof(*m->fds), cmp_fd);
 	return r ? r : set_kvm_vm(m, rel, kvm, *perm);
 }
 

@@ -368,17 +368,18 @@ static void explain_iova(struct ctx *c)
 	const struct im_dma_map *d;
 	struct im_place p;
 	char bk[4200], *text;
+	const char *what;
 
 	im_place_iova(m, c->addr, &p);
 	if (p.f_dma.state != IM_KNOWN)
 		return;
 	d = &m->dma[p.dma];
-	im_map_backing(m, &p, bk, sizeof(bk));
-	if (!strcmp(bk, "[anon]"))
-		snprintf(bk, sizeof(bk), "guest RAM (anonymous memory)");
+	what = im_map_backing(m, &p, bk, sizeof(bk));
+	if (!strcmp(what, "[anon]"))
+		what = "guest RAM (anonymous memory)";
 	text = im_asprintf("a DMA address (IOVA; the GPA without a vIOMMU): QEMU's vfio DMA map of IOVA 0x%" PRIx64 "-0x%" PRIx64 " (the trace's line %u) takes a passed-through device's DMA there to HVA 0x%" PRIx64 ", which is %s%s",
 			   d->iova, d->iova + d->size - 1, d->line, p.hva,
-			   p.f_map.state == IM_KNOWN ? bk :
+			   p.f_map.state == IM_KNOWN ? what :
 			   p.f_map.state == IM_ABSENT ? "in no mapping of the target" :
 			   "a mapping not known here (no maps)", p.f_dev.state == IM_KNOWN ?
 			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "");

@@ -12,23 +12,25 @@ int im_json_begin(struct jw *w, FILE *f)
 	return jw_kstr(w, "version", im_version);
 }
 
-/* What backs a placed address, in the words of the report: vfio BAR, file, [anon]. */
+/*
+ * What backs a placed address, in the words of the report: vfio BAR, file,
+ * [anon].  Only a BAR is written into buf; the rest are returned as they are
+ * (a memslot each, 32k of them on a large host: no copy through printf).
+ */
 const char *im_map_backing(const struct im_model *m, const struct im_place *p,
 			   char *buf, size_t len)
 {
 	const struct im_map *mp = p->f_map.state == IM_KNOWN ? p->mp : NULL;
 
 	if (!mp)
-		snprintf(buf, len, "unmapped");
-	else if (p->f_dev.state == IM_KNOWN)
+		return "unmapped";
+	if (p->f_dev.state == IM_KNOWN) {
 		snprintf(buf, len, "vfio %s BAR %d", m->devices[p->dev].bdf, p->bar);
-	else if (mp->vfio)
-		snprintf(buf, len, "vfio (unknown device)");
-	else if (!mp->path[0])
-		snprintf(buf, len, "[anon]");
-	else
-		snprintf(buf, len, "%s", mp->path);
-	return buf;
+		return buf;
+	}
+	if (mp->vfio)
+		return "vfio (unknown device)";
+	return mp->path[0] ? mp->path : "[anon]";
 }
 
 /* a memslot's own fields, in the order every view writes them */

@@ -74,7 +74,10 @@ void describe_hva(struct watch *w, uint64_t hva, char *buf, size_t len)
 			maps_refresh(w);
 		im_place_hva_in(w->m, w->maps, w->nmaps, hva, &p);
 	}
-	im_map_backing(w->m, &p, buf, len);
+	const char *b = im_map_backing(w->m, &p, buf, len);
+
+	if (b != buf)
+		snprintf(buf, len, "%s", b);
 	n = strlen(buf);
 	if (p.f_dev.state == IM_KNOWN && n < len)
 		snprintf(buf + n, len - n, " +0x%" PRIx64, p.bar_offset);
