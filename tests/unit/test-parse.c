@@ -88,6 +88,21 @@ int main(void)
 	T_OK(line("1000-2000 rw-s 0 00:00 1x", &mp) == -EINVAL, "maps line: garbage inode");
 	T_OK(line("2000-1000 rw-s 0 00:00 1", &mp) == -ERANGE && !mp.path, "maps line: end before start");
 	T_OK(line("2000-2000 rw-s 0 00:00 1", &mp) == -ERANGE, "maps line: empty range");
+	/* the hex fields, read in one pass: as im_parse_hex reads them */
+	T_OK(!line("ffffffffffff0000-ffffffffffffffff r--p 0 00:00 1", &mp) &&
+	     mp.end == UINT64_MAX, "maps line: 16 hex digits");
+	im_map_path_free(&mp);
+	T_OK(line("1ffffffffffff0000-1ffffffffffffffff r--p 0 00:00 1", &mp) == -EINVAL,
+	     "maps line: 17 hex digits refused");
+	T_OK(!line("0x1000-0X2000 r--p 0xA0 0a:0B 1", &mp) && mp.start == 0x1000 &&
+	     mp.end == 0x2000 && mp.offset == 0xa0 && mp.dev_minor == 0xb,
+	     "maps line: 0x prefixes and upper case, as im_parse_hex");
+	im_map_path_free(&mp);
+	T_OK(line("0x-2000 r--p 0 00:00 1", &mp) == -EINVAL, "maps line: bare 0x refused");
+	T_OK(line("-2000 r--p 0 00:00 1", &mp) == -EINVAL, "maps line: empty start refused");
+	T_OK(line("10g0-2000 r--p 0 00:00 1", &mp) == -EINVAL, "maps line: non-hex digit refused");
+	T_OK(line("1000-2000", &mp) == -EINVAL, "maps line: ends after its range");
+	T_OK(line("1000", &mp) == -EINVAL, "maps line: no delimiter");
 
 	/* vfio paths and fd targets */
 	T_OK(im_vfio_path_kind("anon_inode:[vfio-device]", &n) == IM_VFIO_ANON && n == -1, "vfio: anon device fd");
