@@ -207,15 +207,20 @@ int jw_arr_begin(struct jw *w) { return begin(w, false); }
 int jw_arr_end(struct jw *w) { return end(w, false); }
 
 /*
- * "key": in one put when the key needs no escape (our keys never do; a
- * report writes 280k of them), else through put_string
+ * "key": written straight into the buffer when the key needs no escape (our
+ * keys never do; a report writes 280k of them), else through put_string
  */
 static void put_key(struct jw *w, const char *key)
 {
-	char t[72];
 	size_t n = 0;
 	const char *k;
+	char *t;
 
+	if (sizeof(w->buf) - w->len < 72)
+		flush(w);
+	if (w->err)
+		return;
+	t = w->buf + w->len;
 	t[n++] = '"';
 	for (k = key; *k && n < 64; k++) {
 		unsigned char c = (unsigned char)*k;
@@ -224,16 +229,16 @@ static void put_key(struct jw *w, const char *key)
 			break;
 		t[n++] = (char)c;
 	}
-	if (*k) {
+	if (*k) {	/* not written: len was not moved */
 		put_string(w, key, strlen(key));
-		n = 0;
-	} else {
-		t[n++] = '"';
+		put(w, ": ", w->layout == JW_PRETTY ? 2 : 1);
+		return;
 	}
+	t[n++] = '"';
 	t[n++] = ':';
 	if (w->layout == JW_PRETTY)
 		t[n++] = ' ';
-	put(w, t, n);
+	w->len += n;
 }
 
 int jw_key(struct jw *w, const char *key)

@@ -300,9 +300,56 @@ static void test_roundtrip(void)
 	free(long_s);
 }
 
+/* keys the fast way (plain, under 64 bytes) and put_string's way (an escape,
+ * a byte >= 0x80, 64 bytes or more): the same layout either way */
+static void test_keys(void)
+{
+	static const char k64[] = "k123456789012345678901234567890123456789012345678901234567890123";
+	struct mem m;
+	char *out, want[512];
+	int r;
+
+	mem_open(&m, JW_PRETTY);
+	jw_obj_begin(&m.w);
+	jw_kint(&m.w, "q\"t", 1);
+	jw_kint(&m.w, "\xc3\xa9", 2);
+	jw_kint(&m.w, k64, 3);
+	jw_kint(&m.w, k64 + 1, 4);
+	jw_obj_end(&m.w);
+	out = mem_close(&m, &r);
+	snprintf(want, sizeof(want), "{\n  \"q\\\"t\": 1,\n  \"\xc3\xa9\": 2,\n  \"%s\": 3,\n  \"%s\": 4\n}\n",
+		 k64, k64 + 1);
+	T_OK(r == 0 && sizeof(k64) == 65, "keys: no error");
+	T_EQ_STR(out, want, "keys: escaped, UTF-8, 64 and 63 bytes, pretty");
+	free(out);
+
+	mem_open(&m, JW_COMPACT);
+	jw_obj_begin(&m.w);
+	jw_kint(&m.w, "q\"t", 1);
+	jw_kint(&m.w, k64, 3);
+	jw_kint(&m.w, "a", 5);
+	jw_obj_end(&m.w);
+	out = mem_close(&m, &r);
+	snprintf(want, sizeof(want), "{\"q\\\"t\":1,\"%s\":3,\"a\":5}\n", k64);
+	T_EQ_STR(out, want, "keys: escaped, 64 bytes, plain, compact");
+	free(out);
+
+	/* many keys: the fast way flushes when the buffer is nearly full */
+	mem_open(&m, JW_COMPACT);
+	jw_obj_begin(&m.w);
+	for (r = 0; r < 2000; r++)
+		jw_kint(&m.w, k64 + 1, r);
+	jw_obj_end(&m.w);
+	out = mem_close(&m, &r);
+	T_OK(r == 0 && m.len == 3 + 2000 * 66 + 6890 + 1999,
+	     "keys: 2000 written through several flushes");
+	free(out);
+}
+
 int main(void)
 {
 	test_layout();
+	test_keys();
 	test_escaping();
 	test_utf8();
 	test_numbers();
