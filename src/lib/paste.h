@@ -59,7 +59,7 @@ void im_paste_text_free(struct im_paste_text *t);
 /*
  * A reader's parse of [buf, buf + len) named file: the text (decoded when
  * QP) given to parse(text, file, out, err), and *qp, *soft set from it when
- * parse returns 0.  The one frame of the trace, mtree and maps readers.
+ * parse returns 0.  The one frame of the trace, mtree, maps and qtree readers.
  */
 int im_paste_parse(const char *buf, size_t len, const char *file,
 		   int (*parse)(const struct im_paste_text *, const char *, void *, struct im_err *),

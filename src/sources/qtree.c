@@ -325,44 +325,52 @@ static const char *strip(const char *p, const char *e, const char **te, int *ind
 	return s;
 }
 
-int im_qtree_parse(const char *buf, size_t len, const char *file, struct im_qtree *out,
-		   struct im_err *err)
+/* the text (decoded when it was quoted-printable); lines named as in the file */
+static int parse_text(const struct im_paste_text *text, const char *file, void *o,
+		      struct im_err *err)
 {
-	const char *p = buf, *end = memchr(buf, 0, len);
+	struct im_qtree *out = o;
+	const char *p = text->buf, *end = memchr(text->buf, 0, text->len);
 	size_t cap = 0;
 	long ci = -1;
 	int ci_indent = 0, r = 0;
-	unsigned int line = 0;
+	unsigned int line = 0, fl = 0;
 
-	memset(out, 0, sizeof(*out));
 	if (!end)
-		end = buf + len;
+		end = text->buf + text->len;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end, *s, *te;
 		int indent;
 
-		line++;
+		fl = im_paste_line(text, ++line);
 		s = strip(p, le, &te, &indent);
 		p = nl ? nl + 1 : end;
 		if (s == te)
 			continue;
 		if (ci >= 0 && indent <= ci_indent)
 			ci = -1;
-		r = one_line(out, &cap, &ci, s, te, line, file, err);
+		r = one_line(out, &cap, &ci, s, te, fl, file, err);
 		if (r < 0)
 			break;
 		if (ci >= 0 && starts(s, te, "dev: "))
 			ci_indent = indent;
 		if (!r && !out->unknown++)
-			out->first_unknown = line;
+			out->first_unknown = fl;
 		r = 0;
 	}
-	out->nlines = line;
+	out->nlines = fl;
 	if (r == -ENOMEM)
-		im_err_set(err, file, line, "out of memory");
+		im_err_set(err, file, fl, "out of memory");
 	if (r)
 		im_qtree_free(out);
 	return r;
+}
+
+int im_qtree_parse(const char *buf, size_t len, const char *file, struct im_qtree *out,
+		   struct im_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	return im_paste_parse(buf, len, file, parse_text, out, &out->qp, &out->qp_soft, err);
 }
 
 bool im_qtree_looks(const char *buf, size_t len)
@@ -471,8 +479,10 @@ static void describe(char *buf, size_t n, const char *file, const struct im_qtre
 		k += (size_t)snprintf(buf + k, n - k, "; %zu with x-no-mmap=true: every access to their BARs traps to QEMU",
 				      t->no_mmap);
 	if (q->unknown && k < n)
-		snprintf(buf + k, n - k, "; %u line%s not understood (first: %s:%u)", q->unknown,
-			 q->unknown == 1 ? "" : "s", file, q->first_unknown);
+		k += (size_t)snprintf(buf + k, n - k, "; %u line%s not understood (first: %s:%u)",
+				      q->unknown, q->unknown == 1 ? "" : "s", file, q->first_unknown);
+	if (k < n)
+		im_paste_qp_note(q->qp, q->qp_soft, buf + k, n - k);
 }
 
 /* with a host: the paste's devices against the host's and the target's */

@@ -46,10 +46,13 @@ struct im_qtree {
 	unsigned int nlines;
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
+	bool qp;			/* the text was quoted-printable, decoded */
+	unsigned int qp_soft;		/* its soft line breaks joined */
 };
 
 /*
- * Parse [buf, buf + len) (NULs end it early).  0, -EINVAL (bad input in a
+ * Parse [buf, buf + len) (NULs end it early; quoted-printable is decoded
+ * first, and lines keep the file's numbers).  0, -EINVAL (bad input in a
  * line it understands: err names file and line) or -ENOMEM.  A text with
  * no dev: line is not an error here (the loader says so).
  */

@@ -4,7 +4,7 @@
 #include "iommu-map.h"
 #include "sources/qtree.h"
 
-/* seeds: tests/pastes/24-info-qtree-vfio-pci/paste.txt tests/data/qemu/lab-6.1-kvm.hmp-info-qtree.txt tests/fixtures/synthetic-5.15-pve/iommu-map/hmp/info-qtree.txt */
+/* seeds: tests/pastes/24-info-qtree-vfio-pci/paste.txt tests/data/qemu/lab-6.1-kvm.hmp-info-qtree.txt tests/data/qemu/lab-6.1-kvm.hmp-info-qtree.qp.txt tests/fixtures/synthetic-5.15-pve/iommu-map/hmp/info-qtree.txt */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
