@@ -344,6 +344,8 @@ int im_json_begin(struct jw *w, FILE *f);
  * "[anon]", "unmapped" (returned as they are, buf untouched) */
 const char *im_map_backing(const struct im_model *m, const struct im_place *p,
 			   char *buf, size_t len);
+/* key: true, false, or null for unknown */
+void im_json_tri(struct jw *w, const char *key, enum im_tri v);
 /* as_id, slot, gpa, size, hva: a memslot's fields inside an object */
 void im_json_memslot_fields(struct jw *w, const struct im_memslot *s);
 

@@ -231,7 +231,9 @@ struct im_qemu_bar {
 	bool have_hva;
 	uint64_t hva;			/* gpa2hva of gpa, flat view, ... */
 	char *guest_bdf, *qdev_id;	/* or NULL */
-	const char *source;		/* "qmp", "gdb-export", "qemu-trace" */
+	const char *source;		/* "qmp", "gdb-export", "qemu-trace", "qtree" */
+	enum im_tri no_mmap;		/* QEMU's x-no-mmap (qtree says it): yes, the BAR
+					 * is not mmapped and every access traps */
 };
 
 /*

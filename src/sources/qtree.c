@@ -454,7 +454,7 @@ static int add_bars(struct im_model *m, const struct im_qtree *q)
 			struct im_qemu_bar qb = { .bar = b, .gpa = bar->addr, .size = bar->size,
 						  .guest_bdf = g ? gbdf : NULL,
 						  .qdev_id = v->qdev_id[0] ? (char *)v->qdev_id : NULL,
-						  .source = "qtree" };
+						  .source = "qtree", .no_mmap = v->no_mmap };
 
 			if (!bar->present || bar->io || !bar->assigned)
 				continue;

@@ -294,11 +294,12 @@ static void explain_gpa_pasted(struct ctx *c)
 
 		if (!q->size || c->addr < q->gpa || c->addr - q->gpa >= q->size)
 			continue;
-		text = im_asprintf("guest-physical: inside the guest BAR of host %s BAR %d (GPA 0x%" PRIx64 "-0x%" PRIx64 "%s%s%s%s), at offset 0x%" PRIx64 ", from %s; its HVA and HPA are unknown without the host (give --pid or --sysroot)",
+		text = im_asprintf("guest-physical: inside the guest BAR of host %s BAR %d (GPA 0x%" PRIx64 "-0x%" PRIx64 "%s%s%s%s), at offset 0x%" PRIx64 ", from %s%s; its HVA and HPA are unknown without the host (give --pid or --sysroot)",
 				   q->host_bdf, q->bar, q->gpa, q->gpa + q->size - 1,
 				   q->guest_bdf ? ", guest " : "", q->guest_bdf ? q->guest_bdf : "",
 				   q->qdev_id ? " " : "", q->qdev_id ? q->qdev_id : "",
-				   c->addr - q->gpa, q->source);
+				   c->addr - q->gpa, q->source, q->no_mmap == IM_TRI_YES ?
+				   "; QEMU runs the device with x-no-mmap=true: the BAR is not mmapped, so no memslot maps it and each access traps to QEMU" : "");
 		if (!add(c, "gpa", text))
 			continue;
 		jw_knull(c->w, "memslot");
@@ -310,6 +311,7 @@ static void explain_gpa_pasted(struct ctx *c)
 		jw_khex(c->w, "gpa", q->gpa);
 		jw_khex(c->w, "size", q->size);
 		jw_khex(c->w, "offset", c->addr - q->gpa);
+		im_json_tri(c->w, "no_mmap", q->no_mmap);
 		jw_obj_end(c->w);
 		meaning(c, text);
 	}

@@ -33,6 +33,15 @@ const char *im_map_backing(const struct im_model *m, const struct im_place *p,
 	return mp->path[0] ? mp->path : "[anon]";
 }
 
+/* key: true, false or null (unknown) */
+void im_json_tri(struct jw *w, const char *key, enum im_tri v)
+{
+	if (v == IM_TRI_UNKNOWN)
+		jw_knull(w, key);
+	else
+		jw_kbool(w, key, v == IM_TRI_YES);
+}
+
 /* a memslot's own fields, in the order every view writes them */
 void im_json_memslot_fields(struct jw *w, const struct im_memslot *s)
 {

@@ -262,7 +262,9 @@ static void text_paste_qbar(FILE *f, const struct im_qemu_bar *q, bool first)
 		fprintf(f, ", guest %s%s%s%s", IM_TERM(q->guest_bdf ? q->guest_bdf : "?"),
 			q->qdev_id ? " (" : "", IM_TERM(q->qdev_id ? q->qdev_id : ""),
 			q->qdev_id ? ")" : "");
-	fprintf(f, " (from %s)\n", IM_TERM(q->source));
+	fprintf(f, " (from %s)%s\n", IM_TERM(q->source), q->no_mmap == IM_TRI_YES ?
+		"; x-no-mmap=true: QEMU does not mmap it, so no memslot maps it and every guest "
+		"access traps to QEMU" : "");
 }
 
 static void text_paste(FILE *f, const struct im_model *m)
@@ -424,6 +426,7 @@ static void json_paste_qbars(struct jw *w, const struct im_model *m)
 		jw_kstr(w, "guest_bdf", q->guest_bdf);
 		jw_kstr(w, "qdev_id", q->qdev_id);
 		jw_kstr(w, "source", q->source);
+		im_json_tri(w, "no_mmap", q->no_mmap);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

@@ -5,8 +5,10 @@
  * the bar line, nesting by indentation, and the errors inside lines it reads.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "iommu-map.h"
 #include "sources/qtree.h"
 #include "t.h"
@@ -188,10 +190,75 @@ static void test_looks(void)
 	T_OK(!im_qtree_looks(mt, strlen(mt)), "looks: an mtree line is not");
 }
 
+/*
+ * x-no-mmap in a pasted qtree: the guest BAR says yes, no or (not in the
+ * paste) unknown, and the report and explain say that a yes traps
+ */
+static char *view(const struct im_model *m, bool explain, bool json)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&out, &n);
+
+	if (!f)
+		exit(1);
+	if (explain)
+		im_explain(f, m, 0x91000010, json);
+	else if (json)
+		im_report_json(f, m);
+	else
+		im_report_text(f, m);
+	fclose(f);
+	return out;
+}
+
+static void test_no_mmap(void)
+{
+	static const char *const prop[] = { "        x-no-mmap = true\n",
+					    "        x-no-mmap = false\n", "" };
+	static const enum im_tri want[] = { IM_TRI_YES, IM_TRI_NO, IM_TRI_UNKNOWN };
+	static const char *const json[] = { "\"no_mmap\": true", "\"no_mmap\": false",
+					    "\"no_mmap\": null" };
+
+	for (int i = 0; i < 3; i++) {
+		char path[] = "/tmp/im-qtree-nommap.XXXXXX", txt[512], name[80];
+		int fd = mkstemp(path), r;
+		struct im_model m;
+		struct im_err e = { 0 };
+		char *t, *x, *j;
+
+		snprintf(txt, sizeof(txt), "      dev: vfio-pci, id \"hostdev4\"\n"
+			 "        host = \"0000:00:14.0\"\n%s"
+			 "        class USB controller, addr 0c:01.0, pci id 8086:a36d (sub 8086:7270)\n"
+			 "        bar 0: mem at 0x91000000 [0x9100ffff]\n", prop[i]);
+		if (fd < 0 || write(fd, txt, strlen(txt)) != (ssize_t)strlen(txt) || close(fd))
+			exit(1);
+		im_model_init(&m);
+		m.paste = true;
+		r = im_qtree_load(&m, path, &e);
+		unlink(path);
+		snprintf(name, sizeof(name), "no-mmap %s: the guest BAR's x-no-mmap", json[i]);
+		T_OK(r == 0 && m.nqbars == 1 && m.qbars[0].no_mmap == want[i], name);
+		t = view(&m, false, false);
+		x = view(&m, true, false);
+		j = view(&m, false, true);
+		snprintf(name, sizeof(name), "no-mmap %s: report and explain say it traps, or not", json[i]);
+		T_OK(t && x && (strstr(t, "x-no-mmap=true: QEMU does not mmap it") != NULL) == (i == 0) &&
+		     (strstr(x, "with x-no-mmap=true: the BAR is not mmapped") != NULL) == (i == 0), name);
+		snprintf(name, sizeof(name), "no-mmap %s: in the JSON", json[i]);
+		T_OK(j && strstr(j, json[i]), name);
+		free(t);
+		free(x);
+		free(j);
+		im_model_free(&m);
+	}
+}
+
 int main(void)
 {
 	test_lab();
 	test_qp();
+	test_no_mmap();
 	test_paste();
 	test_hosts();
 	test_errors();
