@@ -268,19 +268,24 @@ int jw_str(struct jw *w, const char *s)
 
 int jw_hex(struct jw *w, uint64_t v)
 {
-	char t[20], *p = t + sizeof(t);
+	int n = v ? (64 - __builtin_clzll(v) + 3) / 4 : 1;	/* digits */
+	char *p;
 
 	if (before_value(w))
 		return w->err;
-	*--p = '"';
-	do {
-		*--p = hexdigit[v & 15];
-		v >>= 4;
-	} while (v);
-	*--p = 'x';
-	*--p = '0';
-	*--p = '"';
-	put(w, p, (size_t)(t + sizeof(t) - p));
+	if (sizeof(w->buf) - w->len < 20)
+		flush(w);
+	if (w->err)
+		return w->err;
+	/* "0x..." straight into the buffer (a report writes 200k of them) */
+	p = w->buf + w->len;
+	p[0] = '"';
+	p[1] = '0';
+	p[2] = 'x';
+	for (int i = n - 1; i >= 0; i--, v >>= 4)
+		p[3 + i] = hexdigit[v & 15];
+	p[3 + n] = '"';
+	w->len += (size_t)n + 4;
 	return after_value(w);
 }
 

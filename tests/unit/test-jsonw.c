@@ -334,6 +334,32 @@ static void test_keys(void)
 	T_EQ_STR(out, want, "keys: escaped, 64 bytes, plain, compact");
 	free(out);
 
+	/* hex at each digit count, written straight into the buffer, through flushes */
+	mem_open(&m, JW_COMPACT);
+	jw_arr_begin(&m.w);
+	for (r = 0; r < 2000; r++)
+		jw_hex(&m.w, r < 64 ? (uint64_t)1 << r : (uint64_t)1 << (r % 64) | 0xf);
+	jw_arr_end(&m.w);
+	out = mem_close(&m, &r);
+	{
+		bool good = r == 0 && out[0] == '[';
+		const char *q = out + 1;
+
+		for (int i = 0; good && i < 2000; i++) {
+			uint64_t v = i < 64 ? (uint64_t)1 << i : (uint64_t)1 << (i % 64) | 0xf, got;
+			char *e;
+
+			good = q[0] == '"' && q[1] == '0' && q[2] == 'x' && q[3] != '0';
+			got = strtoull(q + 3, &e, 16);
+			good = good && got == v && *e == '"' &&
+			       e - (q + 3) == (64 - __builtin_clzll(v) + 3) / 4 &&
+			       (e[1] == ',' || (i == 1999 && e[1] == ']'));
+			q = e + 2;
+		}
+		T_OK(good, "hex: 2000 values, each digit count, no leading zero, through flushes");
+	}
+	free(out);
+
 	/* many keys: the fast way flushes when the buffer is nearly full */
 	mem_open(&m, JW_COMPACT);
 	jw_obj_begin(&m.w);
