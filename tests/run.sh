@@ -187,6 +187,7 @@ hostile symlink-loop "/$M: symlink loop" "rm $M && ln -s maps.2 $M && ln -s maps
 hostile symlink-loop-in-sys "0000:0a:00.0/config: symlink loop" "rm -f $DEV/config && ln -s l2 $DEV/config && ln -s config $DEV/l2"
 hostile huge-osrelease "/proc/sys/kernel/osrelease: more than 64K bytes" "truncate -s 65537 proc/sys/kernel/osrelease"
 hostile huge-memslots "/iommu-map/memslots: more than 64M bytes" "truncate -s 65M iommu-map/memslots"
+hostile huge-maps "/$M: more than 256M bytes" "truncate -s 257M $M"
 hostile memslot-as-id "iommu-map/memslots:5: as_id 7: x86 KVM has address spaces 0 and 1 \(SMM\) only" \
 	"sed -i '5s/^0 5 /7 5 /' iommu-map/memslots"
 # the seed has 3 slots in as_id 0 on lines 3-5 and 2 in as_id 1: 32,766 more make line 32,773 the 32,769th
