@@ -86,9 +86,11 @@ def measure_scale(args, scale):
         for _rep in range(args.reps):   # the generator and the trace warmed the page cache
             for k, cmd in cmds.items():
                 runs[k].append(timeit(args.timer, cmd))
+        failed = {}
         for k in cmds:          # iommu-map: 1 is a partial result
             bad = [r[3] for r in runs[k] if r[3] > (1 if k in ("json", "text") else 0)]
             if bad:
+                failed[k] = bad[0]
                 print("bench: %s exited %d at scale %g" % (k, bad[0], scale))
         if nfail:
             print("bench: the floor could not open %d paths at scale %g" % (nfail, scale))
@@ -98,7 +100,8 @@ def measure_scale(args, scale):
             if os.path.exists(f):
                 os.unlink(f)
     return {"scale": scale, "desc": desc, "gen": gen, "bytes": nbytes, "nfiles": nfiles,
-            "ndirs": ndirs, "outside": outside, "json_bytes": json_bytes, "runs": runs}
+            "ndirs": ndirs, "outside": outside, "json_bytes": json_bytes, "runs": runs,
+            "failed": failed}
 
 
 def best(rs):
@@ -133,6 +136,10 @@ def report(res, args):
           "\n   by round], and of the median CPU times (user+sys)")
     for r in res:
         R = r["runs"]
+        if r["failed"]:         # a time to an error is no measure of the work
+            print("scale %-4g no ratios: %s failed (exit %s)" % (r["scale"], ", ".join(r["failed"]),
+                                                                 ", ".join(map(str, r["failed"].values()))))
+            continue
         for a, b, goal in (("json", "floor", 2.0), ("text", "floor", 2.0), ("json", "lspci", 1.0),
                            ("text", "lspci", 1.0)):
             pair = [x[0] / y[0] for x, y in zip(R[a], R[b])]
@@ -143,6 +150,7 @@ def report(res, args):
         for k in ("json", "text"):
             rss = max(x[2] for x in R[k]) * 1024
             print("scale %-4g %s peak RSS / input bytes %s" % (r["scale"], k, fmt_ratio(rss / r["bytes"], 2.0)))
+    res = [r for r in res if not r["failed"]]
     if len(res) >= 2:
         lo, hi = res[0], res[-1]
         print("\n== growth exponent, scale %g to %g (log-log slope of the best and median wall"
@@ -191,6 +199,9 @@ def live(args):
     for k in ("tool", "lspci"):
         print("%-6s best %.4f s, median %.4f s, cpu %.4f s, %.1f MiB peak" % (
             k, best(runs[k]), med(runs[k]), med(runs[k], 1), max(x[2] for x in runs[k]) / 1024))
+    if st > 1:
+        print("live   no ratio: the tool failed (exit %d)" % st)
+        return
     print("live   tool/lspci best %s; median %.2fx; cpu %.2fx" % (
         fmt_ratio(best(runs["tool"]) / best(runs["lspci"]), 0.5), med(runs["tool"]) / med(runs["lspci"]),
         med(runs["tool"], 1) / med(runs["lspci"], 1)))
