@@ -1060,6 +1060,11 @@ static int parse_text(const struct im_paste_text *pt, const char *file,
 		r = -EINVAL;
 		goto fail;
 	}
+	if (!nranges && im_info_pci_looks(pt->buf, pt->len)) {
+		im_err_set(err, file, 0, "no memory-tree lines: " IM_INFO_PCI_HINT);
+		r = -EINVAL;
+		goto fail;
+	}
 	if (!nranges) {
 		if (out->unknown)
 			im_err_set(err, file, 0,

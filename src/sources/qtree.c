@@ -389,6 +389,23 @@ bool im_qtree_looks(const char *buf, size_t len)
 	return false;
 }
 
+bool im_info_pci_looks(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end, *s, *te;
+		int indent;
+
+		s = strip(p, le, &te, &indent);
+		if (starts(s, te, "Bus ") && memmem(s, (size_t)(te - s), ", device ", 9) &&
+		    memmem(s, (size_t)(te - s), ", function ", 11))
+			return true;
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}
+
 bool im_qtree_guest_bdf(const struct im_qtree_vfio *v, char out[16])
 {
 	if (v->bus < 0)
@@ -524,6 +541,11 @@ int im_qtree_load(struct im_model *m, const char *file, struct im_err *err)
 	if (r)
 		return r;
 	r = im_qtree_parse(buf, len, file, &q, err);
+	if (!r && !q.devices && im_info_pci_looks(buf, len)) {
+		im_err_set(err, file, 0, "no info qtree line (\"dev: TYPE, id ...\") found: " IM_INFO_PCI_HINT);
+		im_qtree_free(&q);
+		r = -EINVAL;
+	}
 	free(buf);
 	if (r)
 		return r;

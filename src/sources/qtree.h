@@ -61,6 +61,13 @@ int im_qtree_parse(const char *buf, size_t len, const char *file, struct im_qtre
 void im_qtree_free(struct im_qtree *q);
 /* whether text looks like `info qtree` (a "dev: TYPE, id" line), for a hint */
 bool im_qtree_looks(const char *buf, size_t len);
+/*
+ * whether text looks like HMP `info pci` (a "Bus  0, device   3, function 0:"
+ * line), which names no host device, for a hint to paste info qtree instead
+ */
+bool im_info_pci_looks(const char *buf, size_t len);
+/* the hint: "this is info pci output, ..." */
+#define IM_INFO_PCI_HINT "this is info pci output, which names no host device: paste HMP info qtree instead, whose vfio-pci nodes name theirs (host = ...), and give it to --qtree"
 /* the guest BDF of v, "0000:BB:SS.F", into out; false: no class line */
 bool im_qtree_guest_bdf(const struct im_qtree_vfio *v, char out[16]);
 /*

@@ -216,6 +216,17 @@ static void test_not_understood(void)
 	r = im_mtree_parse("hello\n(gdb)\nworld\n", 18, "x.txt", &t, &err);
 	T_OK(r == -EINVAL && strstr(err.msg, "; 2 lines not understood (first: x.txt:1)"),
 	     "not understood: nothing read, the error counts them");
+
+	/* HMP info pci, given to --mtree: it names no host device, say so */
+	{
+		static const char ip[] = "  Bus  0, device   4, function 0:\n"
+					 "    Ethernet controller: PCI device 8086:10d3\n"
+					 "      BAR0: 32 bit memory at 0xfeb00000 [0xfeb1ffff].\n";
+
+		r = im_mtree_parse(ip, sizeof(ip) - 1, "pci.txt", &t, &err);
+		T_OK(r == -EINVAL && strstr(err.msg, "no memory-tree lines: this is info pci output") &&
+		     strstr(err.msg, "info qtree"), "info pci: --mtree says to paste info qtree");
+	}
 }
 
 /* vfio devices QEMU names other than by their host BDF (QEMU 10.0, 10.2+) */

@@ -191,6 +191,40 @@ static void test_looks(void)
 }
 
 /*
+ * HMP info pci (hmp_info_pci_device: "  Bus %2d, device %3d, function %d:"),
+ * which names no host device: --qtree and --mtree say to paste info qtree
+ */
+static void test_info_pci(void)
+{
+	static const char ip[] =
+		"(qemu) info pci\n"
+		"  Bus  0, device   4, function 0:\n"
+		"    Ethernet controller: PCI device 8086:10d3\n"
+		"      PCI subsystem 8086:0000\n"
+		"      IRQ 11, pin A\n"
+		"      BAR0: 32 bit memory at 0xfeb00000 [0xfeb1ffff].\n"
+		"      id \"hostdev0\"\n";
+	static const char qt[] = "      dev: vfio-pci, id \"hostdev4\"\n        host = \"0000:00:14.0\"\n";
+	char path[] = "/tmp/im-info-pci.XXXXXX";
+	struct im_model m;
+	struct im_err e = { 0 };
+	int fd = mkstemp(path), r;
+
+	T_OK(im_info_pci_looks(ip, strlen(ip)), "info pci: looks like it");
+	T_OK(!im_info_pci_looks(qt, strlen(qt)) && !im_info_pci_looks("Bus error\n", 10),
+	     "info pci: qtree and other text do not");
+	if (fd < 0 || write(fd, ip, strlen(ip)) != (ssize_t)strlen(ip) || close(fd))
+		exit(1);
+	im_model_init(&m);
+	m.paste = true;
+	r = im_qtree_load(&m, path, &e);
+	unlink(path);
+	T_OK(r == -EINVAL && strstr(e.msg, "this is info pci output, which names no host device") &&
+	     strstr(e.msg, "info qtree"), "info pci: --qtree says to paste info qtree");
+	im_model_free(&m);
+}
+
+/*
  * x-no-mmap in a pasted qtree: the guest BAR says yes, no or (not in the
  * paste) unknown, and the report and explain say that a yes traps
  */
@@ -259,6 +293,7 @@ int main(void)
 	test_lab();
 	test_qp();
 	test_no_mmap();
+	test_info_pci();
 	test_paste();
 	test_hosts();
 	test_errors();
