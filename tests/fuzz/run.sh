@@ -9,7 +9,9 @@
 # (fuzz-NAME.c).  A target with no seed is an error.  FUZZ_TARGETS picks
 # targets, FUZZ_JOBS (default 2) how many run at once.  A target's
 # "/* options: ... */" line adds libFuzzer options.  Prints one line per
-# target (runs, runs/s) and "fuzz: N passed, N failed"; exits non-zero on a
+# target (runs, runs/s; "stopped before N runs" when it ended early, as on
+# SIGUSR1 to the fuzzer, libFuzzer's graceful exit with its counts) and
+# "fuzz: N passed, N failed"; exits non-zero on a
 # crash, a leak or a target that does not build.  A crash leaves the input
 # in build-fuzz/crash-NAME-*: fix the parser, then keep the input as a seed
 # in tests/fuzz/seeds/NAME/ and add a unit test.
@@ -18,8 +20,10 @@ cd "$(dirname "$0")/../.."
 B=build-fuzz
 limit=(-max_total_time="${1:-60}")
 what="${1:-60} s"
+runs=
 if [ "${1:-}" = --runs ]; then	# --runs N [SECONDS]: N runs, or SECONDS first
 	limit=(-runs="${2:?--runs N [SECONDS]}")
+	runs=$2
 	what="to ${2} runs"
 	[ -n "${3:-}" ] && limit+=(-max_total_time="$3") && what+=" or ${3} s"
 fi
@@ -78,6 +82,10 @@ run() {
 	[ -z "$execs" ] && execs=$(echo "$out" | grep -Eo '^#[0-9]+' | tail -1 | tr -d '#')
 	rate=$(echo "$out" | sed -n 's/^stat::average_exec_per_sec: *//p' | tail -1)
 	if [ $rc -eq 0 ]; then
+		# stopped early (SIGUSR1: libFuzzer's graceful exit, or a time limit):
+		# say how far it got, not that it got there
+		[ -n "${runs:-}" ] && [ "${execs:-0}" -lt "$runs" ] 2>/dev/null &&
+			what="stopped before $runs runs"
 		printf 'ok %s: %s, %s runs in %d s, %s runs/s, no crash\n' "$name" "$what" "${execs:-?}" "$t" "${rate:-?}"
 		echo 0 >$B/status-$name
 	else
@@ -93,7 +101,7 @@ run() {
 	fi
 }
 export -f build run
-export B pkg what
+export B pkg what runs
 export limit_s="${limit[*]}"
 
 for src in "${targets[@]}"; do
