@@ -137,9 +137,12 @@ int im_hex_digit(char c)
 
 int im_parse_hex(const char *s, size_t len, uint64_t *out)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	const unsigned char *p = (const unsigned char *)s, *end;
 	uint64_t v = 0;
 
+	if (!len)
+		return -EINVAL;
+	end = p + len;
 	if (len >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
 		p += 2;
 	if (p == end || end - p > 16)

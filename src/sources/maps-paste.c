@@ -91,8 +91,11 @@ static bool pmap_header(const char *s, const char *e, int col[NCOL], int *ncols)
 	for (s = skip_blanks(s, e); s < e; s = skip_blanks(word_end(s, e), e), i++)
 		for (k = 0; k < NCOL; k++)
 			if ((size_t)(word_end(s, e) - s) == strlen(names[k]) &&
-			    !memcmp(s, names[k], strlen(names[k])))
+			    !memcmp(s, names[k], strlen(names[k]))) {
+				if (c[k] >= 0)	/* a name twice: no header pmap prints */
+					return false;
 				c[k] = i;
+			}
 	for (k = 0; k < COL_MAP; k++)
 		if (c[k] < 0)
 			return false;
@@ -126,9 +129,11 @@ static int pmap_row(const char *s, const char *e, const int col[NCOL], int ncols
 			break;
 		}
 	}
-	if (n < (col[COL_MAP] >= 0 ? col[COL_MAP] : ncols) || n <= col[COL_SIZE] ||
-	    n <= col[COL_INODE])
+	if (n < (col[COL_MAP] >= 0 ? col[COL_MAP] : ncols))
 		return -EINVAL;
+	for (int k = 0; k < COL_MAP; k++)	/* every column it reads is in the row */
+		if (n <= col[k])
+			return -EINVAL;
 	memset(mp, 0, sizeof(*mp));
 	if (hex_word(w[col[COL_ADDR]], we[col[COL_ADDR]], &mp->start) ||
 	    hex_word(w[col[COL_OFF]], we[col[COL_OFF]], &mp->offset) ||
@@ -335,8 +340,8 @@ static int parse_text(const struct im_paste_text *text, const char *file,
 	out->nlines = lno;
 	if (!r && !out->nmaps) {
 		if (out->unknown)
-			im_err_set(err, file, 0, "no /proc/PID/maps line or pmap -X row found; %u lines not understood (first: %s:%u)",
-				   out->unknown, file, out->first_unknown);
+			im_err_set(err, file, 0, "no /proc/PID/maps line or pmap -X row found; %u line%s not understood (first: %s:%u)",
+				   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
 		else
 			im_err_set(err, file, 0, "no /proc/PID/maps line or pmap -X row found");
 		r = -EINVAL;

@@ -1055,8 +1055,8 @@ static int parse_text(const struct im_paste_text *pt, const char *file,
 			out->first_unknown = first;
 	}
 	if (!nranges && im_qtree_looks(pt->buf, pt->len)) {
-		im_err_set(err, file, 0, "no memory-tree lines: this is info qtree output (dev: ..., bar N: ...), which --qtree reads; %u lines not understood (first: %s:%u)",
-			   out->unknown, file, out->first_unknown);
+		im_err_set(err, file, 0, "no memory-tree lines: this is info qtree output (dev: ..., bar N: ...), which --qtree reads; %u line%s not understood (first: %s:%u)",
+			   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
 		r = -EINVAL;
 		goto fail;
 	}
@@ -1068,8 +1068,8 @@ static int parse_text(const struct im_paste_text *pt, const char *file,
 	if (!nranges) {
 		if (out->unknown)
 			im_err_set(err, file, 0,
-				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output; %u lines not understood (first: %s:%u)",
-				   out->unknown, file, out->first_unknown);
+				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output; %u line%s not understood (first: %s:%u)",
+				   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
 		else
 			im_err_set(err, file, 0,
 				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output");

@@ -551,8 +551,8 @@ int im_qtree_load(struct im_model *m, const char *file, struct im_err *err)
 		return r;
 	if (!q.devices) {
 		if (q.unknown)
-			im_err_set(err, file, 0, "no info qtree line (\"dev: TYPE, id ...\") found; %u lines not understood (first: %s:%u)",
-				   q.unknown, file, q.first_unknown);
+			im_err_set(err, file, 0, "no info qtree line (\"dev: TYPE, id ...\") found; %u line%s not understood (first: %s:%u)",
+				   q.unknown, q.unknown == 1 ? "" : "s", file, q.first_unknown);
 		else
 			im_err_set(err, file, 0, "no info qtree line (\"dev: TYPE, id ...\") found");
 		im_qtree_free(&q);

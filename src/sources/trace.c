@@ -643,8 +643,8 @@ static int finish_trace(struct tstate *st)
 				   t->malformed_msg, t->malformed);
 		else if (t->unknown)
 			im_err_set(st->err, st->file, 0,
-				   "no kvm_set_user_memory or vfio_* trace events found; %u lines not understood (first: %s:%u)",
-				   t->unknown, st->file, t->first_unknown);
+				   "no kvm_set_user_memory or vfio_* trace events found; %u line%s not understood (first: %s:%u)",
+				   t->unknown, t->unknown == 1 ? "" : "s", st->file, t->first_unknown);
 		else
 			im_err_set(st->err, st->file, 0,
 				   "no kvm_set_user_memory or vfio_* trace events found");

@@ -61,6 +61,18 @@ int main(void)
 	     mp.maps[0].end == 0x7f0b5c5f5000, "pmap -X: with Mapping, a quoted vfio row");
 	im_maps_paste_free(&mp);
 
+	/* a row shorter than a column the header names (Address after Mapping:
+	 * fuzz-maps-paste found it reading a word the row never had) */
+	r = parse("Perm Offset Device Inode Size Mapping Address\n"
+		  "rw-p 00000000 00:00 0 4 [heap] 555585386000\n", &mp, &err);
+	T_OK(r == -EINVAL && strstr(err.msg, "; 1 line not understood (first: paste.txt:2)"),
+	     "pmap -X: Address after Mapping: the row is not understood, never read past");
+	/* a header that names a column twice is no pmap -X header */
+	r = parse("Address Perm Offset Device Inode Size Address Mapping\n"
+		  "555585386000 rw-p 00000000 00:00 0 4 555585386000 [heap]\n", &mp, &err);
+	T_OK(r == -EINVAL && strstr(err.msg, "; 2 lines not understood (first: paste.txt:1)"),
+	     "pmap -X: a column named twice is no header");
+
 	/* the seed's maps line, quoted, behind blanks */
 	r = parse(">   7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n", &mp, &err);
 	T_OK(r == 0 && mp.nmaps == 1 && !mp.maps[0].vfio && mp.maps[0].offset == 0xe2c20000,
