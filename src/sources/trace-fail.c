@@ -142,9 +142,15 @@ static int parse_dma_error(const char *s, const char *e, const char *k,
 	if (p >= e || *p != '=')
 		return -EINVAL;
 	p = blanks(p + 1, e);
-	for (r = p + (p < e && *p == '-'); r < e && *r >= '0' && *r <= '9'; r++)
-		;
-	if (r == p || r - p > 11 || sscanf(p, "%lld", &ret) != 1 || ret >= 0 || ret < -4095)
+	/* the return value, from [p, e) only: the line is no C string (sscanf
+	 * read past its end, fuzz-trace found) */
+	ret = 0;
+	for (r = p + (p < e && *p == '-'); r < e && *r >= '0' && *r <= '9' && r - p <= 11; r++)
+		ret = ret * 10 + (*r - '0');
+	if (p >= e || *p != '-' || r == p + 1 || r - p > 11 || (r < e && *r >= '0' && *r <= '9'))
+		return -EINVAL;
+	ret = -ret;
+	if (ret >= 0 || ret < -4095)
 		return -EINVAL;
 	memset(f, 0, sizeof(*f));
 	f->kind = IM_TFAIL_DMA;

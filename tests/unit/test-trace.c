@@ -30,6 +30,24 @@ static const struct im_trace_slot *find_slot(const struct im_trace *t, int as, i
 	return NULL;
 }
 
+/*
+ * A failed vfio_dma_map line is read from [s, e) only: fuzz-trace found
+ * sscanf reading past e (the line is no C string).  Here the text goes on
+ * past e with more digits, which must not count.
+ */
+static void test_dma_error_bounded(void)
+{
+	static const char txt[] = "vfio_dma_map(0x5561, 0xfe000000, 0x1000, 0x7f0000000000) = -2234";
+	const char *e = txt + sizeof(txt) - 1 - 2;	/* "... = -22" */
+	struct im_trace_fail f;
+
+	T_OK(im_tfail_parse(txt, e, &f) == 1 && f.err == 22 && f.addr == 0xfe000000 &&
+	     f.size == 0x1000 && f.hva == 0x7f0000000000, "dma error: -22, the digits past the line not read");
+	T_OK(im_tfail_parse(txt, txt + sizeof(txt) - 1, &f) == 1 && f.err == 2234,
+	     "dma error: the whole line, -2234");
+	T_OK(im_tfail_parse(txt, e - 3, &f) == -EINVAL, "dma error: '= ' and no number");
+}
+
 static void test_lab_kvm(void)
 {
 	struct im_trace t;
@@ -535,6 +553,7 @@ static void test_failures(void)
 int main(void)
 {
 	test_failures();
+	test_dma_error_bounded();
 	test_lab_kvm();
 	test_lab_tcg();
 	test_90();
