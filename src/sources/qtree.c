@@ -373,7 +373,8 @@ int im_qtree_parse(const char *buf, size_t len, const char *file, struct im_qtre
 	return im_paste_parse(buf, len, file, parse_text, out, &out->qp, &out->qp_soft, err);
 }
 
-bool im_qtree_looks(const char *buf, size_t len)
+/* whether some line of [buf, buf + len), past its paste prefixes, is one pred takes */
+static bool any_line(const char *buf, size_t len, bool (*pred)(const char *s, const char *te))
 {
 	const char *p = buf, *end = buf + len;
 
@@ -382,28 +383,33 @@ bool im_qtree_looks(const char *buf, size_t len)
 		int indent;
 
 		s = strip(p, le, &te, &indent);
-		if (starts(s, te, "dev: ") && memmem(s, (size_t)(te - s), ", id \"", 6))
+		if (pred(s, te))
 			return true;
 		p = nl ? nl + 1 : end;
 	}
 	return false;
 }
 
+static bool qdev_line(const char *s, const char *te)
+{
+	return starts(s, te, "dev: ") && memmem(s, (size_t)(te - s), ", id \"", 6);
+}
+
+/* hmp_info_pci_device's "  Bus %2d, device %3d, function %d:" */
+static bool pci_bus_line(const char *s, const char *te)
+{
+	return starts(s, te, "Bus ") && memmem(s, (size_t)(te - s), ", device ", 9) &&
+	       memmem(s, (size_t)(te - s), ", function ", 11);
+}
+
+bool im_qtree_looks(const char *buf, size_t len)
+{
+	return any_line(buf, len, qdev_line);
+}
+
 bool im_info_pci_looks(const char *buf, size_t len)
 {
-	const char *p = buf, *end = buf + len;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end, *s, *te;
-		int indent;
-
-		s = strip(p, le, &te, &indent);
-		if (starts(s, te, "Bus ") && memmem(s, (size_t)(te - s), ", device ", 9) &&
-		    memmem(s, (size_t)(te - s), ", function ", 11))
-			return true;
-		p = nl ? nl + 1 : end;
-	}
-	return false;
+	return any_line(buf, len, pci_bus_line);
 }
 
 bool im_qtree_guest_bdf(const struct im_qtree_vfio *v, char out[16])

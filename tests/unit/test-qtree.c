@@ -190,6 +190,21 @@ static void test_looks(void)
 	T_OK(!im_qtree_looks(mt, strlen(mt)), "looks: an mtree line is not");
 }
 
+/* txt as a pasted --qtree file, loaded into m (initialised, paste mode) */
+static int load_paste(struct im_model *m, const char *txt, struct im_err *e)
+{
+	char path[] = "/tmp/im-qtree-paste.XXXXXX";
+	int fd = mkstemp(path), r;
+
+	if (fd < 0 || write(fd, txt, strlen(txt)) != (ssize_t)strlen(txt) || close(fd))
+		exit(1);
+	im_model_init(m);
+	m->paste = true;
+	r = im_qtree_load(m, path, e);
+	unlink(path);
+	return r;
+}
+
 /*
  * HMP info pci (hmp_info_pci_device: "  Bus %2d, device %3d, function %d:"),
  * which names no host device: --qtree and --mtree say to paste info qtree
@@ -205,20 +220,14 @@ static void test_info_pci(void)
 		"      BAR0: 32 bit memory at 0xfeb00000 [0xfeb1ffff].\n"
 		"      id \"hostdev0\"\n";
 	static const char qt[] = "      dev: vfio-pci, id \"hostdev4\"\n        host = \"0000:00:14.0\"\n";
-	char path[] = "/tmp/im-info-pci.XXXXXX";
 	struct im_model m;
 	struct im_err e = { 0 };
-	int fd = mkstemp(path), r;
+	int r;
 
 	T_OK(im_info_pci_looks(ip, strlen(ip)), "info pci: looks like it");
 	T_OK(!im_info_pci_looks(qt, strlen(qt)) && !im_info_pci_looks("Bus error\n", 10),
 	     "info pci: qtree and other text do not");
-	if (fd < 0 || write(fd, ip, strlen(ip)) != (ssize_t)strlen(ip) || close(fd))
-		exit(1);
-	im_model_init(&m);
-	m.paste = true;
-	r = im_qtree_load(&m, path, &e);
-	unlink(path);
+	r = load_paste(&m, ip, &e);
 	T_OK(r == -EINVAL && strstr(e.msg, "this is info pci output, which names no host device") &&
 	     strstr(e.msg, "info qtree"), "info pci: --qtree says to paste info qtree");
 	im_model_free(&m);
@@ -255,8 +264,8 @@ static void test_no_mmap(void)
 					    "\"no_mmap\": null" };
 
 	for (int i = 0; i < 3; i++) {
-		char path[] = "/tmp/im-qtree-nommap.XXXXXX", txt[512], name[80];
-		int fd = mkstemp(path), r;
+		char txt[512], name[80];
+		int r;
 		struct im_model m;
 		struct im_err e = { 0 };
 		char *t, *x, *j;
@@ -265,12 +274,7 @@ static void test_no_mmap(void)
 			 "        host = \"0000:00:14.0\"\n%s"
 			 "        class USB controller, addr 0c:01.0, pci id 8086:a36d (sub 8086:7270)\n"
 			 "        bar 0: mem at 0x91000000 [0x9100ffff]\n", prop[i]);
-		if (fd < 0 || write(fd, txt, strlen(txt)) != (ssize_t)strlen(txt) || close(fd))
-			exit(1);
-		im_model_init(&m);
-		m.paste = true;
-		r = im_qtree_load(&m, path, &e);
-		unlink(path);
+		r = load_paste(&m, txt, &e);
 		snprintf(name, sizeof(name), "no-mmap %s: the guest BAR's x-no-mmap", json[i]);
 		T_OK(r == 0 && m.nqbars == 1 && m.qbars[0].no_mmap == want[i], name);
 		t = view(&m, false, false);
