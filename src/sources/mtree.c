@@ -588,7 +588,8 @@ static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *
 	if (starts(p, e, "AS \"") || starts(p, e, "AS \\\"")) {
 		/* AS \"memory\": the quotes escaped, as a string literal in another
 		 * project's source keeps it (tests/pastes/03) */
-		const char *a = p + (p[3] == '\\' ? 5 : 4);
+		bool esc = p[3] == '\\';
+		const char *a = p + (esc ? 5 : 4);
 		const char *q = memchr(a, '"', (size_t)(e - a));
 		const char *nm;
 		int id;
@@ -596,7 +597,7 @@ static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *
 		l->kind = IM_MTL_HEADER;
 		if (!q)
 			return 1;
-		nm = intern(st, a, (size_t)(q - a) - (p[3] == '\\' && q > a && q[-1] == '\\'));
+		nm = intern(st, a, (size_t)(q - a) - (esc && q > a && q[-1] == '\\'));
 		if (!nm)
 			return -ENOMEM;
 		id = space_as_id(nm);

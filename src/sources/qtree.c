@@ -547,23 +547,20 @@ int im_qtree_load(struct im_model *m, const char *file, struct im_err *err)
 	if (r)
 		return r;
 	r = im_qtree_parse(buf, len, file, &q, err);
-	if (!r && !q.devices && im_info_pci_looks(buf, len)) {
-		im_err_set(err, file, 0, "no info qtree line (\"dev: TYPE, id ...\") found: " IM_INFO_PCI_HINT);
+	if (!r && !q.devices) {
+		if (im_info_pci_looks(buf, len))
+			im_err_set(err, file, 0, "no info qtree line (\"dev: TYPE, id ...\") found: " IM_INFO_PCI_HINT);
+		else if (q.unknown)
+			im_err_set(err, file, 0, "no info qtree line (\"dev: TYPE, id ...\") found; %u line%s not understood (first: %s:%u)",
+				   q.unknown, q.unknown == 1 ? "" : "s", file, q.first_unknown);
+		else
+			im_err_set(err, file, 0, "no info qtree line (\"dev: TYPE, id ...\") found");
 		im_qtree_free(&q);
 		r = -EINVAL;
 	}
 	free(buf);
 	if (r)
 		return r;
-	if (!q.devices) {
-		if (q.unknown)
-			im_err_set(err, file, 0, "no info qtree line (\"dev: TYPE, id ...\") found; %u line%s not understood (first: %s:%u)",
-				   q.unknown, q.unknown == 1 ? "" : "s", file, q.first_unknown);
-		else
-			im_err_set(err, file, 0, "no info qtree line (\"dev: TYPE, id ...\") found");
-		im_qtree_free(&q);
-		return -EINVAL;
-	}
 	count(m, &q, &t);
 	describe(what, sizeof(what), file, &q, &t);
 	if (m->paste) {

@@ -529,7 +529,8 @@ static void explain_hpa(struct ctx *c)
 					 hva);
 			else if (h)
 				snprintf(tail, sizeof(tail), "; QEMU maps it at HVA 0x%" PRIx64 ", in no memslot", hva);
-			t = !h && bar->traps_known ? im_bar_trap_at(bar, off) : NULL;
+			/* unmapped in a held device: its trap, for the text and the JSON */
+			t = !h && m->devices[i].held && bar->traps_known ? im_bar_trap_at(bar, off) : NULL;
 			if (!h && m->devices[i].held)
 				hpa_unmapped(bar, t, tail, sizeof(tail));
 			text = im_asprintf("host-physical: %s BAR %d offset 0x%" PRIx64 " (%s)%s",
