@@ -26,7 +26,9 @@ state() { sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null; }
 # letters), up to 10 s (a busy CI machine is slow to schedule a stop)
 wait_state() {
 	i=0
-	while ! case "$2" in *"$(state "$1")"*) [ -n "$(state "$1")" ];; *) false;; esac; do
+	while :; do
+		s=$(state "$1")
+		case "$2" in *"$s"*) [ -n "$s" ] && return 0;; esac
 		i=$((i + 1)); [ $i -gt 200 ] && return 1; sleep 0.05
 	done
 }
@@ -43,14 +45,23 @@ wait_for() {	# wait_for FILE PATTERN: up to 10 s
 		i=$((i + 1)); [ $i -gt 200 ] && return 1; sleep 0.05
 	done
 }
-# nobody_sleep: a `sleep 30` owned by nobody in the background, pid in $sp,
-# returning once setpriv has exec'd it (its maps are sleep's)
-nobody_sleep() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 & sp=$!
+# wait_sleep: until $sp has exec'd sleep (its maps are sleep's, not the
+# shell's mid-fork: a watch attached before that saw no libc, or the exec)
+wait_sleep() {
 	i=0
 	while [ "$(readlink /proc/$sp/exe)" != "$(command -v sleep)" ] && [ $i -lt 100 ]; do
 		i=$((i + 1)); sleep 0.02
 	done
+}
+# root_sleep, nobody_sleep: a `sleep 30` owned by root or nobody in the
+# background, pid in $sp, once it runs sleep
+root_sleep() {
+	sleep 30 & sp=$!
+	wait_sleep
+}
+nobody_sleep() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 & sp=$!
+	wait_sleep
 }
 FAKE="--vm-match im-fake-kvm-vm --vfio-match im-fake-vfio"
 DEV="--dev 0000:00:03.0,2,fe000000,4000"
@@ -126,7 +137,7 @@ touch "$go"; wait $vp && ok "$m: stop: victim finished" || fail "$m: stop: victi
 
 # already traced by someone else: ptrace names the tracer and exits 2;
 # uprobes work on, finding new threads by rescanning, and say why
-sleep 30 & sp=$!
+root_sleep
 "$bin/watch-run" --method ptrace $sp >/dev/null 2>&1 & w1=$!
 wait_tracer $sp $w1 || fail "traced: the first watch-run attached within 10 s"
 if [ $m = ptrace ]; then
@@ -150,7 +161,7 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	if [ $m = uprobe ]; then
 		nobody_sleep
 	else
-		sleep 30 & sp=$!
+		root_sleep
 	fi
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/watch-run" $M $sp >"$tmp/perm.out" 2>&1; prc=$?
 	kill $sp; wait $sp 2>/dev/null
