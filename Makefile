@@ -1,14 +1,13 @@
 # iommu-map: build, test, install.  See README.md.
 PREFIX  ?= /usr/local
 DESTDIR ?=
-# The version: `git describe --tags --dirty --always` at the top of a git
-# checkout (not in a tree unpacked inside another repository), else the first
-# line of the VERSION file a release tarball or the packaging writes, else
-# "unknown".  The first word only, a tag's leading "v" off, only [A-Za-z0-9.+~_-].
-# `make VERSION=...` wins.
+# The version: what version.sh prints (`git describe --tags --dirty` at the
+# top of a git checkout, made by hand as 0.1-N-gHASH where the clone has no
+# tag; else the first line of the VERSION file a release tarball or the
+# packaging writes), else "unknown".  The first word only, a tag's leading
+# "v" off, only [A-Za-z0-9.+~_-].  `make VERSION=...` wins.
 ifneq ($(origin VERSION),command line)
-VERSION := $(or $(shell { { c=$$(git rev-parse --show-cdup 2>/dev/null) && [ -z "$$c" ] && \
-	git describe --tags --dirty --always 2>/dev/null; } || head -n 1 VERSION 2>/dev/null; } | \
+VERSION := $(or $(shell ./version.sh | \
 	sed -e 's/[[:space:]].*//' -e 's/^v\([0-9]\)/\1/' | tr -cd 'A-Za-z0-9.+~_-'),unknown)
 endif
 CC      ?= cc
@@ -45,7 +44,7 @@ UNIT_SRCS += tests/unit/test-findings.c tests/unit/test-svg.c tests/unit/test-es
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
-	check-asan fuzz fuzz-long bench clean install install-dkms uninstall kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks deb deb-here check-deb
+	check-asan fuzz fuzz-long bench clean install install-dkms uninstall kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks deb deb-here check-deb version
 
 # The stacks (tests/stacks/): check-gdb, check-kmod and check-lab run in a
 # Debian root of each, built by tests/stacks/root.sh; STACK=NAME picks one.
@@ -235,6 +234,9 @@ uninstall:
 # into build/deb/.  make check-deb installs them in another fresh root of
 # each stack and tries them (tests/deb/run.sh).  All as root.
 DEB_VERSION = $(shell echo '$(VERSION)' | sed -e 's/-\([0-9][0-9]*\)-g/+git\1.g/' -e 's/[-_]/./g' -e 's/^[^0-9]/0~&/')
+# make version: the version this tree builds, and the Debian version of it
+version:
+	@echo 'VERSION=$(VERSION)'; echo 'DEB_VERSION=$(DEB_VERSION)'
 deb:
 	@tests/deb/run.sh build '$(VERSION)' '$(DEB_VERSION)' $(RUN_STACKS)
 

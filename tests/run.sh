@@ -534,7 +534,7 @@ echo "$out"
 
 # --- bash completion, make install / uninstall, and live consistency on a churning
 # target (tests/live/churn.c): scripts of their own ---
-for s in tests/completion/run.sh tests/install/run.sh tests/live/run.sh; do
+for s in tests/completion/run.sh tests/install/run.sh tests/live/run.sh tests/version/run.sh; do
 	if [ $UPDATE = 1 ] && [ $s = tests/install/run.sh ]; then out=$($s --update 2>&1); else out=$($s "$BIN" "$B/churn" 2>&1); fi
 	echo "$out"
 	pass=$((pass + $(echo "$out" | grep -c '^ok '))); fail=$((fail + $(echo "$out" | grep -c '^FAIL ')))
