@@ -21,13 +21,15 @@ B       ?= build
 
 # the library part of the CLI: everything but main.  The layout (README.md,
 # "Layout"): the model, correlate and the pipeline at the centre of src/;
-# sources/ fill the model, views/ print it, watch/ is the live tracer, lib/
-# the shared plumbing.  One include rule: every header by its path under src/
+# sources/ fill the model, checks/ compare them after correlate, views/
+# print it, capture/ copies the inputs into a fixture, watch/ is the live
+# tracer, lib/ the shared plumbing.  One include rule: every header by its path under src/
 # ("sources/qmp.h"), with -Isrc only.
 LIB_SRCS := src/version.c $(addprefix src/lib/,util.c parse.c paste.c paste-qp.c sysroot.c escape.c jsonw.c outdir.c) \
 	    src/model.c src/correlate.c src/traps.c src/pipeline.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qtree.c qmp-client.c qmp.c qmp-windows.c mtree.c gdbexport.c kmod.c iommu-width.c cpuinfo.c physbits.c) \
-	    $(addprefix src/views/,json.c report.c svg.c explain.c capture.c capture-qmp.c mtree-view.c mmio-view.c) \
+	    $(addprefix src/views/,json.c report.c svg.c explain.c mtree-view.c mmio-view.c) \
+	    $(addprefix src/capture/,capture.c capture-qmp.c) \
 	    $(addprefix src/checks/,qmp.c widths.c pagetables.c mmio.c overlaps.c) \
 	    $(addprefix src/watch/,elfsym.c uprobes.c unwind.c watch.c event.c output.c method-ptrace.c method-uprobe.c poll.c)
 # the table of findings and the one way to add one (src/findings.def)

@@ -60,7 +60,7 @@ int im_qmp_ask_windows(int fd, char **out, struct im_err *err);
 /* fills m->mmio from raw: the windows known, or unknown with why; -ENOMEM */
 int im_mmio_parse(struct im_model *m, const struct im_qmp_raw *raw);
 
-/* views/capture-qmp.c: writes m->qmp to DIR/iommu-map/qmp/query-pci.json,
+/* capture/capture-qmp.c: writes m->qmp to DIR/iommu-map/qmp/query-pci.json,
  * DIR/iommu-map/hmp/info-qtree.txt, info-mtree-f.txt and
  * gpa2hva-0x<gpa>.txt (through outdir.c); -ENOENT when the model keeps no answers */
 struct im_outdir;

@@ -89,7 +89,15 @@ enum fd_kind fd_classify(struct watch *w, int fd, char *target,
 	return FD_OTHER;
 }
 
-/* The device behind a vfio fd: model, fdinfo, cdev sysfs link. */
+/*
+ * The device behind a vfio fd, by correlate's rules (link_fds: the sysfs
+ * path fdinfo names, else the N of a cdev fd), but read now: an fd opened
+ * since the model was loaded, to a device perhaps bound to vfio-pci since
+ * (a hot-plug, what watch is for), is in no source the model read.  So,
+ * the model's own fd first; then the fd's fdinfo now; then for a cdev fd
+ * the vfio-dev/vfioN link now, where the model's vfio_cdev would miss a
+ * device that was not yet vfio-pci's at load.
+ */
 static int fd_device(struct watch *w, int fd, const char *target,
 		     const char **ident)
 {

@@ -3,7 +3,7 @@
  * test-qmp.c - QMP answers from the lab 6.1 run replayed through a sysroot,
  * the cross-check, and the live client against a real QEMU (TCG, -S, no
  * network) when qemu-system-x86_64 is installed (tests/qemu/install.sh).
- * Links: src/sources/qmp.c src/sources/qmp-client.c src/views/capture-qmp.c
+ * Links: src/sources/qmp.c src/sources/qmp-client.c src/capture/capture-qmp.c
  * src/checks/qmp.c src/sources/mtree.c src/lib/sysroot.c src/lib/util.c src/model.c, json-c.
  */
 #include <errno.h>

@@ -4,6 +4,8 @@
  * the files iommu-map reads, so that `--sysroot DIR` replays the same
  * report.  Symlinks are written with the targets read; never followed.
  * Every write goes through outdir.c: inside DIR, never through a link.
+ * Not a view: it reads the inputs again (through the same safe opens as
+ * the sources) to copy them, where a view only prints the model.
  */
 #include <dirent.h>
 #include <errno.h>
