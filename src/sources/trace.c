@@ -20,7 +20,9 @@
  * Other lines are skipped but counted: lines of other trace events (an
  * event-like name, then a blank) and lines not understood, the first of
  * which is named; a line not understood that names one of the events
- * above means events were lost, and the source says it is partial.
+ * above means events were lost, and the source says it is partial (not a
+ * line that holds an event's name alone: every event above has arguments,
+ * so it is a list of names, unless the next line continues it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +84,24 @@ static bool names_event_read(const char *s, const char *e)
 				return true;
 		}
 	}
+	return false;
+}
+
+/*
+ * Is [s, e) one of the events read here, alone (trailing blanks aside)?
+ * Each of them has arguments, so this is no event line: a list of event
+ * names (a -trace events= file), or an event cut after its name, which is
+ * read only when the next line continues it (join_wrapped_event).
+ */
+static bool bare_event(const char *s, const char *e)
+{
+	size_t k;
+
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	for (k = 0; k < sizeof(events_read) / sizeof(events_read[0]); k++)
+		if ((size_t)(e - s) == strlen(events_read[k]) && !memcmp(s, events_read[k], (size_t)(e - s)))
+			return true;
 	return false;
 }
 
@@ -620,6 +640,8 @@ static void count_line(struct im_trace *t, unsigned int line, const char *p, con
 {
 	if (read) {
 		t->nevents++;
+	} else if (bare_event(s, e)) {
+		not_understood(t, line);	/* a name, no event: nothing lost */
 	} else if (names_event_read(p, e)) {
 		/* an event read here, cut off or behind an unknown prefix */
 		t->lost_events++;
@@ -659,10 +681,12 @@ static int finish_trace(struct tstate *st)
 }
 
 /*
- * An event line that did not parse, and the line after it: if that one is
- * no line of its own (not blank, no event, no failure), the two read as one
- * event ("... [0xf8000000 - 0xf8005fff \n[0x7f...]").  True when they do;
- * the event is then recorded at the first line.
+ * An event line that did not parse (or an event's name alone), and the line
+ * after it: if that one is no line of its own (not blank, no event, no
+ * failure), the two read as one event ("... [0xf8000000 - 0xf8005fff
+ * \n[0x7f...]", "vfio_region_mmap Region \n0000:84:00.0 BAR 0 mmaps[0]
+ * [0x0 - 0xffffff]").  True when they do; the event is then recorded at the
+ * first line.
  */
 static bool join_wrapped_event(struct tstate *st, const char *s, const char *e,
 			       const char *next, const char *end, const char **a)
@@ -702,7 +726,8 @@ static int parse_text(const struct im_paste_text *text, const char *file,
 			e--;
 		s = im_paste_strip(p, e);
 		r = parse_event(&st, s, e, &a);
-		if (r == -EINVAL && nl && join_wrapped_event(&st, s, e, nl + 1, end, &a)) {
+		if ((r == -EINVAL || (!r && !a && bare_event(s, e))) && nl &&
+		    join_wrapped_event(&st, s, e, nl + 1, end, &a)) {
 			/* a mail wrapped the event: its line and the next one read as one */
 			r = 0;
 			nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));

@@ -305,6 +305,47 @@ static void test_skipped(void)
 	     "skip: nothing read, the error counts the lines not understood");
 }
 
+/*
+ * Paste 07's shape: journald's time in a Russian locale, host and tag, and
+ * a vfio_region_mmap wrapped after "Region "; a list of event names (a
+ * -trace events= file) is no lost event; an event cut after its name is
+ * joined to its arguments on the next line.
+ */
+static void test_wrapped_mmap(void)
+{
+	static const char txt[] =
+		">> vfio_region_mmap\n"
+		">> vfio_listener_region_add_ram\n"
+		">>\n"
+		">> \xd1\x8f\xd0\xbd\xd0\xb2 13 18:17:24 VM qemu-system-x86_64[7131]: vfio_region_mmap Region \n"
+		">> 0000:84:00.0 BAR 0 mmaps[0] [0x0 - 0xffffff]\n"
+		">> \xd1\x8f\xd0\xbd\xd0\xb2 13 18:17:24 VM qemu-system-x86_64[7131]: vfio_region_mmap\n"
+		">> Region 0000:84:00.0 BAR 2 mmaps[0] [0x0 - 0xfff]\n"
+		"vfio_region_mmap Region \n"
+		"vfio_region_mmap Region 0000:84:00.0 BAR 4 mmaps[0] [0x0 - 0xffffff]\n"
+		"vfio_region_mmap\n"
+		"\n";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	int r = im_trace_parse(txt, sizeof(txt) - 1, "wrap.log", &t, &err);
+
+	T_OK(r == 0, "wrapped mmap: parses");
+	T_EQ_U64(t.nmmaps, 3, "wrapped mmap: two wraps joined, one whole line");
+	T_OK(t.nmmaps == 3 && !strcmp(t.mmaps[0].name, "0000:84:00.0 BAR 0 mmaps[0]") &&
+	     !strcmp(t.mmaps[0].dev, "0000:84:00.0") && t.mmaps[0].bar == 0 &&
+	     t.mmaps[0].index == 0 && t.mmaps[0].start == 0 && t.mmaps[0].end == 0xffffff &&
+	     t.mmaps[0].line == 4, "wrapped mmap: after \"Region \", at its first line");
+	T_OK(t.nmmaps == 3 && t.mmaps[1].bar == 2 && t.mmaps[1].end == 0xfff && t.mmaps[1].line == 6,
+	     "wrapped mmap: after the event's name");
+	T_OK(t.nmmaps == 3 && t.mmaps[2].bar == 4 && t.mmaps[2].line == 9,
+	     "wrapped mmap: a cut line before a whole event is not joined to it");
+	T_EQ_U64(t.malformed, 1, "wrapped mmap: the cut line is malformed");
+	T_EQ_U64(t.lost_events, 0, "wrapped mmap: names alone are no lost events");
+	T_EQ_U64(t.unknown, 4, "wrapped mmap: the three names alone and a bare quote marker are not understood");
+	T_EQ_U64(t.first_unknown, 1, "wrapped mmap: the first is line 1");
+	im_trace_free(&t);
+}
+
 /* the QEMU 10.0 and 11.1 logs made for the synthetic fixture (tests/data/qemu/README.md) */
 static void test_qemu_10_11(void)
 {
@@ -560,6 +601,7 @@ int main(void)
 	test_slot_table();
 	test_prefixes();
 	test_skipped();
+	test_wrapped_mmap();
 	test_qemu_10_11();
 	test_errors();
 	test_apply();
