@@ -89,6 +89,7 @@ void im_model_free(struct im_model *m)
 	}
 	free(m->qbars);
 	free(m->dma);
+	free(m->rmmaps);
 	free(m->comm);
 	free(m->cmdline);
 	free(m->kernel);

@@ -930,6 +930,38 @@ static int dma_maps(struct im_model *m, const struct im_trace *t)
 	return 0;
 }
 
+/* the trace's vfio_region_mmap events, in its order; their HVAs: im_trace_place */
+static int region_mmaps(struct im_model *m, const struct im_trace *t)
+{
+	size_t i;
+
+	if (!t->nmmaps)
+		return 0;
+	free(m->rmmaps);
+	m->rmmaps = im_calloc(t->nmmaps, sizeof(*m->rmmaps));
+	if (!m->rmmaps)
+		return -ENOMEM;
+	for (i = 0; i < t->nmmaps; i++) {
+		const struct im_trace_mmap *mm = &t->mmaps[i];
+		struct im_region_mmap *r = &m->rmmaps[i];
+
+		memcpy(r->name, mm->name, sizeof(r->name));
+		memcpy(r->dev, mm->dev, sizeof(r->dev));
+		r->bar = mm->bar;
+		r->index = mm->index;
+		r->off = mm->start;
+		r->size = mm->end - mm->start + 1;	/* 0: the whole 64-bit range */
+		r->mdev = -1;
+		r->line = mm->line;
+		r->hva_why = m->paste ?
+			"QEMU's vfio_region_mmap trace does not print it; the target's maps give it: --pid or --sysroot" :
+			"QEMU's vfio_region_mmap trace does not print it, and it was not placed in the target's maps";
+	}
+	m->nrmmaps = t->nmmaps;
+	m->rmmap_source = "qemu-trace";
+	return 0;
+}
+
 /*
  * With a target whose maps were read: whether none of the trace's memslot
  * and DMA-map HVAs is in one of its mappings (the trace is another
@@ -987,6 +1019,8 @@ int im_trace_apply(struct im_model *m, struct im_trace *t, const char *file)
 		m->memslot_source = "qemu-trace";
 	}
 	r = dma_maps(m, t);
+	if (!r)
+		r = region_mmaps(m, t);
 	return r ? r : trace_source(m, t, file, 0);
 }
 
@@ -1002,6 +1036,38 @@ static bool placed(const struct im_model *m, const char *host_bdf, int bar)
 	return false;
 }
 
+/*
+ * The HVA of each vfio_region_mmap, from the target's maps: the model's
+ * device QEMU's name denotes (never guessed), and the mmap of that BAR
+ * that holds all of the mmap's offsets.
+ */
+static void place_region_mmaps(struct im_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nrmmaps; i++) {
+		struct im_region_mmap *r = &m->rmmaps[i];
+		char how[400];
+
+		if (m->paste)
+			return;
+		if (!r->dev[0] || r->bar < 0 || r->bar >= IM_NBARS) {
+			r->hva_why = "the region is not named as a vfio BAR";
+			continue;
+		}
+		r->mdev = im_vfio_name_kind(r->dev, NULL) == IM_VN_BDF ? im_find_device(m, r->dev) :
+			  im_vfio_name_device(m, r->dev, how, sizeof(how));
+		if (r->mdev < 0) {
+			r->hva_why = "the device QEMU names is not one the host shows";
+			continue;
+		}
+		r->have_hva = r->size &&
+			      im_bar_off_hva(&m->devices[r->mdev].bars[r->bar], r->off, r->size, &r->hva);
+		r->hva_why = r->have_hva ? NULL :
+			     "no mmap of the target's maps holds these offsets of the BAR (the trace is another run's?)";
+	}
+}
+
 int im_trace_place(struct im_model *m, const struct im_trace *t, const char *file)
 {
 	unsigned int nbars = 0;
@@ -1011,6 +1077,7 @@ int im_trace_place(struct im_model *m, const struct im_trace *t, const char *fil
 	if (t->other_process)
 		return 0;
 
+	place_region_mmaps(m);
 	for (i = 0; i < t->ndma; i++) {
 		const struct im_trace_dma *d = &t->dma[i];
 		struct im_qemu_bar qb = { .source = "qemu-trace" };

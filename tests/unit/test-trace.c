@@ -477,6 +477,15 @@ static void test_apply(void)
 	q = find_qbar(&m, "0000:00:05.0", 2);
 	T_OK(q && q->gpa == 0xfe400000 && q->hva == 0x7fb29d200000, "apply: 05.0 BAR 2");
 	T_OK(m.nsources == 1 && !strcmp(m.sources[0].name, "qemu-trace"), "apply: source");
+	T_OK(m.rmmap_source && m.nrmmaps == 6, "apply: six region mmaps in the model");
+	T_OK(m.nrmmaps == 6 && !strcmp(m.rmmaps[0].name, "0000:00:03.0 BAR 0 mmaps[0]") &&
+	     m.rmmaps[0].mdev == 0 && m.rmmaps[0].bar == 0 && m.rmmaps[0].off == 0 &&
+	     m.rmmaps[0].size == 0x20000 && m.rmmaps[0].have_hva &&
+	     m.rmmaps[0].hva == 0x7fb29d882000 && !m.rmmaps[0].hva_why && m.rmmaps[0].line == 19,
+	     "apply: 03.0 BAR 0's mmap, its HVA from the target's maps");
+	T_OK(m.nrmmaps == 6 && m.rmmaps[5].mdev == 2 && m.rmmaps[5].bar == 2 &&
+	     m.rmmaps[5].have_hva && m.rmmaps[5].hva == 0x7fb29d200000,
+	     "apply: 05.0 BAR 2's mmap");
 	printf("# %s\n", m.sources[0].detail);
 	im_trace_free(&t);
 	im_model_free(&m);
@@ -522,10 +531,55 @@ static void test_names_apply(void)
 	q = find_qbar(&m, "0000:00:04.0", 0);
 	T_OK(q && q->gpa == 0xfea00000 && q->size == 0,
 	     "names: an id nothing ties gives no size to a device");
+	T_OK(m.nrmmaps == 1 && m.rmmaps[0].mdev == 0 && m.rmmaps[0].have_hva &&
+	     m.rmmaps[0].hva == 0x7fb29d882000,
+	     "names: VFIO_FD13's mmap is 0000:00:03.0's, by fd 13: its HVA");
 	T_OK(m.nsources && strstr(m.sources[0].detail,
 				  "QEMU names 2 devices other than by host BDF: VFIO_FD13 (host 0000:00:03.0, by fd 13 of the target, /dev/vfio/devices/vfio0), hostdev1 (known only by this name here)"),
 	     "names: the detail names both");
 	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
+	im_trace_free(&t);
+	im_model_free(&m);
+}
+
+/*
+ * The HVA of a vfio_region_mmap, in its three states: known (above), not
+ * known in paste mode (QEMU's format has none), and not known where the
+ * device QEMU names is not the host's or no mmap of the maps holds it.
+ */
+static void test_rmmap_states(void)
+{
+	static const char txt[] =
+		"vfio_region_mmap Region 0000:84:00.0 BAR 0 mmaps[0] [0x0 - 0xffffff]\n"
+		"vfio_region_mmap Region 0000:00:03.0 BAR 0 mmaps[1] [0x30000 - 0x3ffff]\n"
+		"vfio_region_mmap Region pc.ram [0x0 - 0xfff]\n";
+	struct im_model m;
+	struct im_trace t;
+	struct im_err err = { 0 };
+
+	im_model_init(&m);
+	m.paste = true;
+	T_OK(!im_trace_parse(txt, sizeof(txt) - 1, "p.log", &t, &err) &&
+	     !im_trace_apply(&m, &t, "p.log") && !im_trace_place(&m, &t, "p.log") &&
+	     m.nrmmaps == 3, "rmmap: paste mode, three");
+	T_OK(m.nrmmaps == 3 && !m.rmmaps[0].have_hva && m.rmmaps[0].mdev == -1 &&
+	     strstr(m.rmmaps[0].hva_why, "does not print it"), "rmmap: paste mode, HVA unknown and why");
+	T_OK(m.nrmmaps == 3 && m.rmmaps[2].bar == -1 && !m.rmmaps[2].dev[0] &&
+	     m.rmmaps[2].size == 0x1000, "rmmap: a region that is no vfio BAR's name is kept");
+	im_trace_free(&t);
+	im_model_free(&m);
+
+	lab_model(&m);
+	T_OK(!im_trace_parse(txt, sizeof(txt) - 1, "h.log", &t, &err) &&
+	     !im_trace_apply(&m, &t, "h.log") && !im_correlate_maps(&m) &&
+	     !im_trace_place(&m, &t, "h.log"), "rmmap: with a host");
+	T_OK(m.nrmmaps == 3 && !m.rmmaps[0].have_hva && m.rmmaps[0].mdev == -1 &&
+	     strstr(m.rmmaps[0].hva_why, "not one the host shows"), "rmmap: a device the host does not show");
+	T_OK(m.nrmmaps == 3 && !m.rmmaps[1].have_hva && m.rmmaps[1].mdev == 0 &&
+	     strstr(m.rmmaps[1].hva_why, "no mmap of the target's maps"),
+	     "rmmap: offsets past the BAR's mmap: HVA unknown, said why");
+	T_OK(m.nrmmaps == 3 && !m.rmmaps[2].have_hva && strstr(m.rmmaps[2].hva_why, "not named as a vfio BAR"),
+	     "rmmap: not a BAR's name: HVA unknown");
 	im_trace_free(&t);
 	im_model_free(&m);
 }
@@ -606,5 +660,6 @@ int main(void)
 	test_errors();
 	test_apply();
 	test_names_apply();
+	test_rmmap_states();
 	T_DONE();
 }
