@@ -346,6 +346,16 @@ struct im_scan_skips {
 	size_t changing;		/* maps torn IM_PROC_TRIES times */
 };
 
+/*
+ * Ranges of HVAs (memslots, the host side of DMA maps) sorted by start, for
+ * a lookup by HVA that overlaps allow (correlate.c).
+ */
+struct im_hva_index {
+	size_t *idx;			/* into the array, sorted by hva */
+	uint64_t *maxend;		/* running maximum of hva + size */
+	size_t n;			/* the array's length when it was built */
+};
+
 struct im_model {
 	/* target */
 	bool paste;			/* no target and no host: only what pastes say */
@@ -396,12 +406,9 @@ struct im_model {
 		struct im_bar_ref *v;
 		size_t n;
 	} by_hpa;
-	/* memslots by HVA, for im_place_hva (correlate.c builds it) */
-	struct {
-		size_t *idx;		/* into memslots, sorted by hva */
-		uint64_t *maxend;	/* running maximum of hva + size */
-		size_t n;		/* nmemslots when it was built */
-	} by_hva;
+	/* memslots, the DMA maps' host side and the region mmaps placed in
+	 * the maps, by HVA, for im_place_hva (correlate.c builds them) */
+	struct im_hva_index by_hva, dma_by_hva, rmmap_by_hva;
 
 	struct im_source *sources;
 	size_t nsources;
