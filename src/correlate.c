@@ -539,8 +539,9 @@ static int device_fd(const struct im_model *m, int dev)
 
 /*
  * Ranges of HVAs by start, with a running maximum of ends for overlap
- * scans: the memslots (by_hva) and the host side of the DMA maps
- * (dma_by_hva).  A range_fn gives element i's [*start, *start + *size).
+ * scans: the memslots (by_hva), the host side of the DMA maps (dma_by_hva)
+ * and the region mmaps placed in the maps (rmmap_by_hva).  A range_fn gives
+ * element i's [*start, *start + *size).
  */
 typedef void range_fn(const struct im_model *m, size_t i, uint64_t *start, uint64_t *size);
 
