@@ -537,23 +537,51 @@ static int device_fd(const struct im_model *m, int dev)
 	return n == 1 ? fd : -1;
 }
 
-/* the model's memslots by HVA, with a running maximum of ends for overlap scans */
+/*
+ * Ranges of HVAs by start, with a running maximum of ends for overlap
+ * scans: the memslots (by_hva), the host side of the DMA maps (dma_by_hva)
+ * and the region mmaps placed in the maps (rmmap_by_hva).  A range_fn gives
+ * element i's [*start, *start + *size).
+ */
+typedef void range_fn(const struct im_model *m, size_t i, uint64_t *start, uint64_t *size);
+
+static void slot_range(const struct im_model *m, size_t i, uint64_t *start, uint64_t *size)
+{
+	*start = m->memslots[i].hva;
+	*size = m->memslots[i].size;
+}
+
+static void dma_range(const struct im_model *m, size_t i, uint64_t *start, uint64_t *size)
+{
+	*start = m->dma[i].hva;
+	*size = m->dma[i].size;
+}
+
+/* a region mmap with no HVA is an empty range: no lookup finds it */
+static void rmmap_range(const struct im_model *m, size_t i, uint64_t *start, uint64_t *size)
+{
+	*start = m->rmmaps[i].have_hva ? m->rmmaps[i].hva : 0;
+	*size = m->rmmaps[i].have_hva ? m->rmmaps[i].size : 0;
+}
+
 static const struct im_model *sort_model;
+static range_fn *sort_range;
 
 static int cmp_hva(const void *a, const void *b)
 {
-	const struct im_memslot *x = &sort_model->memslots[*(const size_t *)a];
-	const struct im_memslot *y = &sort_model->memslots[*(const size_t *)b];
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	uint64_t x, y, n;
 
-	if (x->hva != y->hva)
-		return x->hva < y->hva ? -1 : 1;
-	return x->as_id - y->as_id;
+	sort_range(sort_model, i, &x, &n);
+	sort_range(sort_model, j, &y, &n);
+	if (x != y)
+		return x < y ? -1 : 1;
+	return (i > j) - (i < j);	/* memslots: as_id 0 first, as they are sorted */
 }
 
-static int build_hva_index(struct im_model *m)
+static int build_hva_index(struct im_model *m, struct im_hva_index *ix, size_t n, range_fn *get)
 {
-	size_t i, n = m->nmemslots;
-	size_t *idx = im_calloc(n, sizeof(*idx));
+	size_t i, *idx = im_calloc(n, sizeof(*idx));
 	uint64_t *maxend = im_calloc(n, sizeof(*maxend));
 
 	if (!idx || !maxend) {
@@ -564,19 +592,46 @@ static int build_hva_index(struct im_model *m)
 	for (i = 0; i < n; i++)
 		idx[i] = i;
 	sort_model = m;
+	sort_range = get;
 	im_qsort(idx, n, sizeof(*idx), cmp_hva);
 	for (i = 0; i < n; i++) {
-		const struct im_memslot *s = &m->memslots[idx[i]];
-		uint64_t e = s->hva + s->size;
+		uint64_t a, sz, e;
 
+		get(m, idx[i], &a, &sz);
+		e = a + sz;
 		maxend[i] = i && maxend[i - 1] > e ? maxend[i - 1] : e;
 	}
-	free(m->by_hva.idx);
-	free(m->by_hva.maxend);
-	m->by_hva.idx = idx;
-	m->by_hva.maxend = maxend;
-	m->by_hva.n = n;
+	free(ix->idx);
+	free(ix->maxend);
+	ix->idx = idx;
+	ix->maxend = maxend;
+	ix->n = n;
 	return 0;
+}
+
+/* the range of ix holding hva with the lowest index; -1: none */
+static long hva_index_find(const struct im_model *m, const struct im_hva_index *ix,
+			   range_fn *get, uint64_t hva)
+{
+	size_t a = 0, z = ix->n;
+	long k, best = -1;
+	uint64_t s, n;
+
+	while (a < z) {		/* past the last range starting at or before hva */
+		size_t mid = a + (z - a) / 2;
+
+		get(m, ix->idx[mid], &s, &n);
+		if (s <= hva)
+			a = mid + 1;
+		else
+			z = mid;
+	}
+	for (k = (long)a - 1; k >= 0 && ix->maxend[k] > hva; k--) {
+		get(m, ix->idx[k], &s, &n);
+		if (hva - s < n && (best < 0 || (long)ix->idx[k] < best))
+			best = (long)ix->idx[k];
+	}
+	return best;
 }
 
 /* is slot s an SMM (as_id 1) copy of an as_id 0 slot? */
@@ -1084,6 +1139,8 @@ int im_correlate_maps(struct im_model *m)
 
 	r = build_hpa_index(m);
 	if (!r)
+		r = build_hva_index(m, &m->dma_by_hva, m->ndma, dma_range);
+	if (!r)
 		r = im_check_bar_overlap(m);
 	if (r)
 		return r;
@@ -1147,7 +1204,9 @@ int im_correlate_join(struct im_model *m)
 	im_sort_memslots(m);
 	r = im_check_memslots(m);
 	if (!r)
-		r = build_hva_index(m);
+		r = build_hva_index(m, &m->by_hva, m->nmemslots, slot_range);
+	if (!r)	/* their HVAs were placed after correlate-maps (im_trace_place) */
+		r = build_hva_index(m, &m->rmmap_by_hva, m->nrmmaps, rmmap_range);
 	for (i = 0; i < m->nmemslots && !r; i++)
 		nmirror += smm_mirror(m, &m->memslots[i]);
 	for (i = 0; i < m->ndevices && !r; i++)
@@ -1212,25 +1271,7 @@ static bool slots_searchable(const struct im_model *m, bool by_hva, struct im_fa
 /* the slot holding hva: as_id 0 before 1, lowest GPA first; -1: none */
 static long slot_of_hva(const struct im_model *m, uint64_t hva)
 {
-	const size_t *idx = m->by_hva.idx;
-	size_t a = 0, z = m->by_hva.n;
-	long k, best = -1;
-
-	while (a < z) {		/* past the last slot starting at or before hva */
-		size_t mid = a + (z - a) / 2;
-
-		if (m->memslots[idx[mid]].hva <= hva)
-			a = mid + 1;
-		else
-			z = mid;
-	}
-	for (k = (long)a - 1; k >= 0 && m->by_hva.maxend[k] > hva; k--) {
-		const struct im_memslot *s = &m->memslots[idx[k]];
-
-		if (hva - s->hva < s->size && (best < 0 || (long)idx[k] < best))
-			best = (long)idx[k];
-	}
-	return best;
+	return hva_index_find(m, &m->by_hva, slot_range, hva);
 }
 
 static void use_slot(const struct im_model *m, long si, struct im_place *p)
@@ -1372,8 +1413,29 @@ static void place_gpa_bar(const struct im_model *m, uint64_t gpa, struct im_plac
 static void place_init(struct im_place *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->map = p->slot = p->dma = -1;
+	p->map = p->slot = p->dma = p->dma_hva = p->rmmap = -1;
 	p->dev = p->bar = p->as_id = -1;
+}
+
+/*
+ * The host side of the trace's DMA maps, and its vfio_region_mmaps: which
+ * holds p->hva (dma_hva, iova, f_dma_hva; rmmap).
+ */
+static void place_dma_hva(const struct im_model *m, struct im_place *p)
+{
+	if (!m->dma_source)
+		fact(&p->f_dma_hva, IM_UNKNOWN,
+		     "the vfio DMA maps are not known (a QEMU trace with vfio_listener_region_add_ram gives them)");
+	else if (m->dma_by_hva.n != m->ndma)
+		fact(&p->f_dma_hva, IM_UNKNOWN, "the DMA maps not indexed: correlate has not run");
+	else if ((p->dma_hva = hva_index_find(m, &m->dma_by_hva, dma_range, p->hva)) < 0)
+		fact(&p->f_dma_hva, IM_ABSENT, "in no vfio DMA map of the trace");
+	else {
+		p->iova = m->dma[p->dma_hva].iova + (p->hva - m->dma[p->dma_hva].hva);
+		fact(&p->f_dma_hva, IM_KNOWN, NULL);
+	}
+	if (m->rmmap_by_hva.n == m->nrmmaps)
+		p->rmmap = hva_index_find(m, &m->rmmap_by_hva, rmmap_range, p->hva);
 }
 
 static void place_hva(const struct im_model *m, const struct im_map *maps,
@@ -1385,6 +1447,7 @@ static void place_hva(const struct im_model *m, const struct im_map *maps,
 	place_init(p);
 	p->hva = hva;
 	fact(&p->f_hva, IM_KNOWN, NULL);
+	place_dma_hva(m, p);
 	place_map(m, maps, nmaps, maps_why, p);
 	place_guest_bar(m, p);
 	place_trap(m, p);

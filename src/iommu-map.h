@@ -304,6 +304,16 @@ struct im_place {
 	long slot;			/* index into memslots */
 	long dma;			/* index into dma (im_place_iova), or -1 */
 	struct im_fact f_dma;
+	/*
+	 * By HVA: the DMA map whose host side holds it (the lowest IOVA
+	 * first; f_dma_hva known: dma_hva, and iova, the device DMA address
+	 * that reaches it), and the trace's vfio_region_mmap whose HVA range
+	 * holds it (rmmap, or -1)
+	 */
+	long dma_hva;
+	struct im_fact f_dma_hva;
+	uint64_t iova;
+	long rmmap;
 	int as_id;			/* the slot's: 1 is SMM */
 	bool smm;			/* the address is placed only through as_id 1 */
 	const char *gpa_source;		/* "kvm-memslot", "qemu-trace", "qmp", ... */

@@ -68,6 +68,10 @@ void im_model_free(struct im_model *m)
 	free(m->by_hpa.v);
 	free(m->by_hva.idx);
 	free(m->by_hva.maxend);
+	free(m->dma_by_hva.idx);
+	free(m->dma_by_hva.maxend);
+	free(m->rmmap_by_hva.idx);
+	free(m->rmmap_by_hva.maxend);
 	for (i = 0; i < m->nsources; i++) {
 		free(m->sources[i].name);
 		free(m->sources[i].detail);
@@ -89,6 +93,7 @@ void im_model_free(struct im_model *m)
 	}
 	free(m->qbars);
 	free(m->dma);
+	free(m->rmmaps);
 	free(m->comm);
 	free(m->cmdline);
 	free(m->kernel);

@@ -247,6 +247,26 @@ struct im_dma_map {
 };
 
 /*
+ * A mmap QEMU made of part of a vfio region, from a trace's vfio_region_mmap
+ * ("Region 0000:84:00.0 BAR 0 mmaps[0] [0x0 - 0xffffff]"): region offsets
+ * [off, off + size) of BAR bar of the device QEMU names dev, mmapped from
+ * the device fd.  QEMU's format gives no HVA: hva comes from the target's
+ * maps (the BAR's mmap holding those offsets), else hva_why says why not.
+ */
+struct im_region_mmap {
+	char name[128];			/* QEMU's: "0000:84:00.0 BAR 0 mmaps[0]" */
+	char dev[64];			/* QEMU's name of the device; "" if the
+					 * region is no vfio BAR's name */
+	int bar, index;			/* -1: not in the name */
+	uint64_t off, size;
+	int mdev;			/* the model's device, or -1: not known */
+	bool have_hva;
+	uint64_t hva;			/* of off */
+	const char *hva_why;		/* static text: why the HVA is not known */
+	unsigned int line;		/* in the trace */
+};
+
+/*
  * QEMU's answers over QMP, as text, kept as asked (a live --qmp run) so
  * that capture can store them and the cross-check knows they were asked.
  */
@@ -326,6 +346,16 @@ struct im_scan_skips {
 	size_t changing;		/* maps torn IM_PROC_TRIES times */
 };
 
+/*
+ * Ranges of HVAs (memslots, the host side of DMA maps) sorted by start, for
+ * a lookup by HVA that overlaps allow (correlate.c).
+ */
+struct im_hva_index {
+	size_t *idx;			/* into the array, sorted by hva */
+	uint64_t *maxend;		/* running maximum of hva + size */
+	size_t n;			/* the array's length when it was built */
+};
+
 struct im_model {
 	/* target */
 	bool paste;			/* no target and no host: only what pastes say */
@@ -366,6 +396,9 @@ struct im_model {
 	struct im_dma_map *dma;		/* sorted by iova, not overlapping */
 	size_t ndma;
 	const char *dma_source;		/* the file they came from; NULL: none read */
+	struct im_region_mmap *rmmaps;	/* in the trace's order */
+	size_t nrmmaps;
+	const char *rmmap_source;	/* "qemu-trace"; NULL: no trace read */
 	struct im_qmp_raw qmp;		/* the answers of a live --qmp run */
 	struct im_mmio mmio;		/* the MMIO windows and the guest's BARs */
 	/* memory BARs sorted by HPA (correlate.c builds it) */
@@ -373,12 +406,9 @@ struct im_model {
 		struct im_bar_ref *v;
 		size_t n;
 	} by_hpa;
-	/* memslots by HVA, for im_place_hva (correlate.c builds it) */
-	struct {
-		size_t *idx;		/* into memslots, sorted by hva */
-		uint64_t *maxend;	/* running maximum of hva + size */
-		size_t n;		/* nmemslots when it was built */
-	} by_hva;
+	/* memslots, the DMA maps' host side and the region mmaps placed in
+	 * the maps, by HVA, for im_place_hva (correlate.c builds them) */
+	struct im_hva_index by_hva, dma_by_hva, rmmap_by_hva;
 
 	struct im_source *sources;
 	size_t nsources;

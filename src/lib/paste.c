@@ -10,6 +10,9 @@
  *   "2026-12-03T14:10:34.804898Z "	QEMU's ISO time, -msg timestamp=on (11.1);
  *					journalctl -o short-iso ("+0000" offset)
  *   "Dec  3 14:10:34 "			a syslog time
+ *   "янв 13 18:17:24 HOST TAG[PID]: "	a syslog or journalctl time in the
+ *					locale's month (%b: UTF-8 letters only, an
+ *					optional '.'), and only with a host and tag
  *   "HOST TAG[PID]: "			syslog's and journald's host and tag, after
  *					a syslog or ISO time only
  * Nothing else is skipped: a line whose data starts with one of these
@@ -94,23 +97,45 @@ static const char *iso_prefix(const char *s, const char *e)
 	return p < e && *p == ' ' ? p + 1 : NULL;
 }
 
-/* syslog's "Mmm dd hh:mm:ss " (the day padded with a blank): past it, or NULL. */
-static const char *syslog_time(const char *s, const char *e)
+/*
+ * A month in the locale's %b that is not English: 4 to 16 bytes of UTF-8
+ * letters (every byte >= 0x80: "янв", "Δεκ"), then an optional '.'; past
+ * it, or NULL.  ASCII words are never taken ("Foo" is no month).
+ */
+static const char *local_month(const char *s, const char *e)
+{
+	const char *p = s;
+
+	while (p < e && (unsigned char)*p >= 0x80 && p - s < 16)
+		p++;
+	if (p - s < 4 || (p < e && (unsigned char)*p >= 0x80))
+		return NULL;
+	return p < e && *p == '.' ? p + 1 : p;
+}
+
+/*
+ * syslog's "Mmm dd hh:mm:ss " (the day padded with a blank): past it, or
+ * NULL.  *local: the month was the locale's, not English.
+ */
+static const char *syslog_time(const char *s, const char *e, bool *local)
 {
 	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 	const char *p = s;
 	size_t k;
 
-	if (e - p < 16)
-		return NULL;
-	for (k = 0; k < 12; k++)
+	for (k = 0; k < 12 && e - p >= 3; k++)
 		if (!memcmp(p, months + 3 * k, 3))
 			break;
-	if (k == 12 || p[3] != ' ' || !(is_digit(p[4]) || p[4] == ' ') || !is_digit(p[5]) ||
-	    p[6] != ' ' || !digits(p + 7, e, 2) || p[9] != ':' || !digits(p + 10, e, 2) ||
-	    p[12] != ':' || !digits(p + 13, e, 2))
+	*local = k >= 12 || e - p < 3;
+	if (!*local)
+		p += 3;
+	else if (!(p = local_month(s, e)))
 		return NULL;
-	p += 15;
+	if (e - p < 13 || p[0] != ' ' || !(is_digit(p[1]) || p[1] == ' ') || !is_digit(p[2]) ||
+	    p[3] != ' ' || !digits(p + 4, e, 2) || p[6] != ':' || !digits(p + 7, e, 2) ||
+	    p[9] != ':' || !digits(p + 10, e, 2))
+		return NULL;
+	p += 12;
 	if (p < e && *p == '.')		/* rsyslog's high-precision time */
 		for (p++; p < e && is_digit(*p); p++)
 			;
@@ -157,6 +182,7 @@ const char *im_paste_strip(const char *s, const char *e)
 {
 	for (;;) {
 		const char *p = s, *q;
+		bool local = false;
 
 		while (p < e && (*p == ' ' || *p == '\t'))
 			p++;
@@ -170,10 +196,12 @@ const char *im_paste_strip(const char *s, const char *e)
 		}
 		q = iso_prefix(p, e);
 		if (!q)
-			q = syslog_time(p, e);
+			q = syslog_time(p, e, &local);
 		if (q) {
 			const char *h = host_tag(q, e);
 
+			if (!h && local)	/* a locale's month only with a host and tag */
+				return p;
 			s = h ? h : q;
 			continue;
 		}

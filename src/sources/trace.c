@@ -20,7 +20,9 @@
  * Other lines are skipped but counted: lines of other trace events (an
  * event-like name, then a blank) and lines not understood, the first of
  * which is named; a line not understood that names one of the events
- * above means events were lost, and the source says it is partial.
+ * above means events were lost, and the source says it is partial (not a
+ * line that holds an event's name alone: every event above has arguments,
+ * so it is a list of names, unless the next line continues it).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,6 +84,24 @@ static bool names_event_read(const char *s, const char *e)
 				return true;
 		}
 	}
+	return false;
+}
+
+/*
+ * Is [s, e) one of the events read here, alone (trailing blanks aside)?
+ * Each of them has arguments, so this is no event line: a list of event
+ * names (a -trace events= file), or an event cut after its name, which is
+ * read only when the next line continues it (join_wrapped_event).
+ */
+static bool bare_event(const char *s, const char *e)
+{
+	size_t k;
+
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	for (k = 0; k < sizeof(events_read) / sizeof(events_read[0]); k++)
+		if ((size_t)(e - s) == strlen(events_read[k]) && !memcmp(s, events_read[k], (size_t)(e - s)))
+			return true;
 	return false;
 }
 
@@ -620,6 +640,8 @@ static void count_line(struct im_trace *t, unsigned int line, const char *p, con
 {
 	if (read) {
 		t->nevents++;
+	} else if (bare_event(s, e)) {
+		not_understood(t, line);	/* a name, no event: nothing lost */
 	} else if (names_event_read(p, e)) {
 		/* an event read here, cut off or behind an unknown prefix */
 		t->lost_events++;
@@ -659,10 +681,12 @@ static int finish_trace(struct tstate *st)
 }
 
 /*
- * An event line that did not parse, and the line after it: if that one is
- * no line of its own (not blank, no event, no failure), the two read as one
- * event ("... [0xf8000000 - 0xf8005fff \n[0x7f...]").  True when they do;
- * the event is then recorded at the first line.
+ * An event line that did not parse (or an event's name alone), and the line
+ * after it: if that one is no line of its own (not blank, no event, no
+ * failure), the two read as one event ("... [0xf8000000 - 0xf8005fff
+ * \n[0x7f...]", "vfio_region_mmap Region \n0000:84:00.0 BAR 0 mmaps[0]
+ * [0x0 - 0xffffff]").  True when they do; the event is then recorded at the
+ * first line.
  */
 static bool join_wrapped_event(struct tstate *st, const char *s, const char *e,
 			       const char *next, const char *end, const char **a)
@@ -702,7 +726,8 @@ static int parse_text(const struct im_paste_text *text, const char *file,
 			e--;
 		s = im_paste_strip(p, e);
 		r = parse_event(&st, s, e, &a);
-		if (r == -EINVAL && nl && join_wrapped_event(&st, s, e, nl + 1, end, &a)) {
+		if ((r == -EINVAL || (!r && !a && bare_event(s, e))) && nl &&
+		    join_wrapped_event(&st, s, e, nl + 1, end, &a)) {
 			/* a mail wrapped the event: its line and the next one read as one */
 			r = 0;
 			nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
@@ -905,6 +930,38 @@ static int dma_maps(struct im_model *m, const struct im_trace *t)
 	return 0;
 }
 
+/* the trace's vfio_region_mmap events, in its order; their HVAs: im_trace_place */
+static int region_mmaps(struct im_model *m, const struct im_trace *t)
+{
+	size_t i;
+
+	if (!t->nmmaps)
+		return 0;
+	free(m->rmmaps);
+	m->rmmaps = im_calloc(t->nmmaps, sizeof(*m->rmmaps));
+	if (!m->rmmaps)
+		return -ENOMEM;
+	for (i = 0; i < t->nmmaps; i++) {
+		const struct im_trace_mmap *mm = &t->mmaps[i];
+		struct im_region_mmap *r = &m->rmmaps[i];
+
+		memcpy(r->name, mm->name, sizeof(r->name));
+		memcpy(r->dev, mm->dev, sizeof(r->dev));
+		r->bar = mm->bar;
+		r->index = mm->index;
+		r->off = mm->start;
+		r->size = mm->end - mm->start + 1;	/* 0: the whole 64-bit range */
+		r->mdev = -1;
+		r->line = mm->line;
+		r->hva_why = m->paste ?
+			"QEMU's vfio_region_mmap trace does not print it; the target's maps give it: --pid or --sysroot" :
+			"QEMU's vfio_region_mmap trace does not print it, and it was not placed in the target's maps";
+	}
+	m->nrmmaps = t->nmmaps;
+	m->rmmap_source = "qemu-trace";
+	return 0;
+}
+
 /*
  * With a target whose maps were read: whether none of the trace's memslot
  * and DMA-map HVAs is in one of its mappings (the trace is another
@@ -962,6 +1019,8 @@ int im_trace_apply(struct im_model *m, struct im_trace *t, const char *file)
 		m->memslot_source = "qemu-trace";
 	}
 	r = dma_maps(m, t);
+	if (!r)
+		r = region_mmaps(m, t);
 	return r ? r : trace_source(m, t, file, 0);
 }
 
@@ -977,6 +1036,38 @@ static bool placed(const struct im_model *m, const char *host_bdf, int bar)
 	return false;
 }
 
+/*
+ * The HVA of each vfio_region_mmap, from the target's maps: the model's
+ * device QEMU's name denotes (never guessed), and the mmap of that BAR
+ * that holds all of the mmap's offsets.
+ */
+static void place_region_mmaps(struct im_model *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nrmmaps; i++) {
+		struct im_region_mmap *r = &m->rmmaps[i];
+		char how[400];
+
+		if (m->paste)
+			return;
+		if (!r->dev[0] || r->bar < 0 || r->bar >= IM_NBARS) {
+			r->hva_why = "the region is not named as a vfio BAR";
+			continue;
+		}
+		r->mdev = im_vfio_name_kind(r->dev, NULL) == IM_VN_BDF ? im_find_device(m, r->dev) :
+			  im_vfio_name_device(m, r->dev, how, sizeof(how));
+		if (r->mdev < 0) {
+			r->hva_why = "the device QEMU names is not one the host shows";
+			continue;
+		}
+		r->have_hva = r->size &&
+			      im_bar_off_hva(&m->devices[r->mdev].bars[r->bar], r->off, r->size, &r->hva);
+		r->hva_why = r->have_hva ? NULL :
+			     "no mmap of the target's maps holds these offsets of the BAR (the trace is another run's?)";
+	}
+}
+
 int im_trace_place(struct im_model *m, const struct im_trace *t, const char *file)
 {
 	unsigned int nbars = 0;
@@ -986,6 +1077,7 @@ int im_trace_place(struct im_model *m, const struct im_trace *t, const char *fil
 	if (t->other_process)
 		return 0;
 
+	place_region_mmaps(m);
 	for (i = 0; i < t->ndma; i++) {
 		const struct im_trace_dma *d = &t->dma[i];
 		struct im_qemu_bar qb = { .source = "qemu-trace" };

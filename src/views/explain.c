@@ -118,7 +118,9 @@ static void trap_json(struct ctx *c, const struct im_place *p)
 static bool hva_vfio_bar(struct ctx *c, const struct im_place *p, const char *sw, char **text)
 {
 	const struct im_device *d = &c->m->devices[p->dev];
+	const struct im_region_mmap *rm = p->rmmap >= 0 ? &c->m->rmmaps[p->rmmap] : NULL;
 	char g[256] = "no memslot maps it, so the guest cannot reach it through KVM";
+	char tr[320] = "";
 	bool j;
 
 	if (sw)
@@ -131,8 +133,11 @@ static bool hva_vfio_bar(struct ctx *c, const struct im_place *p, const char *sw
 	else if (p->f_slot.state == IM_UNKNOWN)	/* memslots not read: neither yes nor no */
 		snprintf(g, sizeof(g), "whether a memslot maps it, and so whether the guest reaches it through KVM, is unknown (%s)",
 			 p->f_slot.why ? p->f_slot.why : "memslots not read");
-	*text = im_asprintf("QEMU's mmap of %s BAR %d, offset 0x%" PRIx64 " into the BAR: device memory at HPA 0x%" PRIx64 "; %s. Never read it through /proc/PID/mem.",
-			    d->bdf, p->bar, p->bar_offset, p->hpa, g);
+	if (rm)
+		snprintf(tr, sizeof(tr), " (the trace's vfio_region_mmap of line %u: \"%s\", BAR offsets 0x%" PRIx64 "-0x%" PRIx64 ")",
+			 rm->line, rm->name, rm->off, rm->off + rm->size - 1);
+	*text = im_asprintf("QEMU's mmap of %s BAR %d%s, offset 0x%" PRIx64 " into the BAR: device memory at HPA 0x%" PRIx64 "; %s. Never read it through /proc/PID/mem.",
+			    d->bdf, p->bar, tr, p->bar_offset, p->hpa, g);
 	j = add(c, "hva", *text);
 	if (j) {
 		jw_kstr(c->w, "device", d->bdf);
@@ -140,6 +145,15 @@ static bool hva_vfio_bar(struct ctx *c, const struct im_place *p, const char *sw
 		jw_khex(c->w, "bar_offset", p->bar_offset);
 		jw_khex(c->w, "hpa", p->hpa);
 		trap_json(c, p);
+		if (rm) {
+			jw_key(c->w, "region_mmap");
+			jw_obj_begin(c->w);
+			jw_kstr(c->w, "name", rm->name);
+			jw_khex(c->w, "offset", rm->off);
+			jw_khex(c->w, "size", rm->size);
+			jw_kint(c->w, "line", (int)rm->line);
+			jw_obj_end(c->w);
+		}
 	}
 	return j;
 }
@@ -165,18 +179,58 @@ static void hva_json(struct ctx *c, const struct im_place *p, const char *kind,
 	meaning(c, text);
 }
 
-static void explain_hva(struct ctx *c)
+/*
+ * An HVA on the host side of a DMA map of the trace: the device DMA
+ * address that reaches it, and what the maps say is there, or that they
+ * are not known.
+ */
+static void explain_hva_dma(struct ctx *c, const struct im_place *p)
+{
+	const struct im_model *m = c->m;
+	const struct im_dma_map *d;
+	char bk[4200], *text;
+	const char *what;
+
+	if (p->f_dma_hva.state != IM_KNOWN)
+		return;
+	d = &m->dma[p->dma_hva];
+	what = im_map_backing(m, p, bk, sizeof(bk));
+	if (!strcmp(what, "[anon]"))
+		what = "guest RAM (anonymous memory)";
+	text = im_asprintf("on the host side of QEMU's vfio DMA map of IOVA 0x%" PRIx64 "-0x%" PRIx64 " -> HVA 0x%" PRIx64 " (the trace's line %u), offset 0x%" PRIx64 ": a passed-through device's DMA to IOVA 0x%" PRIx64 " (the GPA without a vIOMMU) reaches it; %s%s%s",
+			   d->iova, d->iova + d->size - 1, d->hva, d->line, c->addr - d->hva, p->iova,
+			   p->f_map.state == IM_KNOWN ? "it is " : p->f_map.state == IM_ABSENT ?
+			   "no mapping of the target holds it" : m->paste ?
+			   "what is mapped there (guest RAM, or a BAR's mmap: peer-to-peer) and its HPA are unknown without the host's maps (give --maps, --pid or --sysroot)" :
+			   "what is mapped there is unknown: the target's maps were not read",
+			   p->f_map.state == IM_KNOWN ? what : "", p->f_dev.state == IM_KNOWN ?
+			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "");
+	if (add(c, "hva-dma", text)) {
+		jw_key(c->w, "dma_map");
+		jw_obj_begin(c->w);
+		jw_khex(c->w, "iova", d->iova);
+		jw_khex(c->w, "size", d->size);
+		jw_khex(c->w, "hva", d->hva);
+		jw_kint(c->w, "line", (int)d->line);
+		jw_obj_end(c->w);
+		jw_khex(c->w, "iova", p->iova);
+		jw_kstr(c->w, "backing", p->f_map.state == IM_KNOWN ? bk : NULL);
+		meaning(c, text);
+	}
+}
+
+/* the mapping that holds the HVA p places, and what it is */
+static void explain_hva_map(struct ctx *c, const struct im_place *pp)
 {
 	const struct im_model *m = c->m;
 	const struct im_map *mp;
-	struct im_place p;
+	struct im_place p = *pp;
 	uint64_t off, gpa;
 	char *text = NULL, sw[64];
 	const char *kind;
 	char sym[512] = "";
 	bool j, sl;
 
-	im_place_hva(m, c->addr, &p);
 	if (p.f_map.state != IM_KNOWN)
 		return;
 	mp = &m->maps[p.map];
@@ -233,6 +287,15 @@ static void explain_hva(struct ctx *c)
 	}
 	if (j)
 		hva_json(c, &p, kind, sym, text);
+}
+
+static void explain_hva(struct ctx *c)
+{
+	struct im_place p;
+
+	im_place_hva(c->m, c->addr, &p);
+	explain_hva_map(c, &p);
+	explain_hva_dma(c, &p);
 }
 
 /* Without memslots: the guest piece QEMU itself told of (TCG). */
@@ -584,7 +647,7 @@ int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t
 	fprintf(f, "0x%" PRIx64 "\n", addr);
 	for (i = 0; i < c.n; i++) {
 		/* the reading names files and devices of the input: escaped */
-		fprintf(f, "  %s: ", !strcmp(c.r[i].space, "hva") ? "as an HVA" :
+		fprintf(f, "  %s: ", !strncmp(c.r[i].space, "hva", 3) ? "as an HVA" :
 			!strcmp(c.r[i].space, "gpa") ? "as a GPA" :
 			!strcmp(c.r[i].space, "iova") ? "as an IOVA" :
 			!strcmp(c.r[i].space, "mtree") ? "in the memory tree" : "as an HPA");
@@ -593,23 +656,27 @@ int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t
 		free(c.r[i].text);
 	}
 	if (!c.n && m->paste)
-		fprintf(f, "  no reading from the pastes: %s; %s; as an HPA unknown (no host: give --pid or --sysroot)\n",
+		fprintf(f, "  no reading from the pastes: %s%s; %s; as an HPA unknown (no host: give --pid or --sysroot)\n",
 			m->nmaps ? "in no pasted mapping" : "as an HVA unknown (no maps pasted: --maps)",
+			m->dma_source ? ", and in no vfio DMA map of the trace" : "",
 			m->memslots_known ? "not a GPA of any pasted memslot" : "as a GPA unknown (no memslots pasted)");
 	else if (!c.n)
 		fprintf(f, "  no reading: not in any mapping of pid %d, not a GPA of any memslot, not in any host BAR\n",
 			m->pid);
 	else {
-		bool sp[3] = { false, false, false };
+		bool sp[3] = { false, false, false }, dma = false;
 
 		for (i = 0; i < c.n; i++)
-			if (strcmp(c.r[i].space, "iova") && strcmp(c.r[i].space, "mtree"))
+			if (!strcmp(c.r[i].space, "hva-dma"))
+				dma = true;
+			else if (strcmp(c.r[i].space, "iova") && strcmp(c.r[i].space, "mtree"))
 				sp[!strcmp(c.r[i].space, "hva") ? 0 :
 				   !strcmp(c.r[i].space, "gpa") ? 1 : 2] = true;
 		if (!sp[0] || !sp[1] || !sp[2])
 			fprintf(f, "  not %s%s%s%s%s\n",
 				!sp[0] ? (!m->paste ? "in any mapping of the target" :
-					  m->nmaps ? "in any pasted mapping" :
+					  m->nmaps ? "in any pasted mapping" : dma ?
+					  "checked against a mapping: no maps pasted" :
 					  "checked as an HVA: no maps pasted") : "",
 				!sp[0] && (!sp[1] || !sp[2]) ? "; not " : "",
 				!sp[1] ? (m->memslots_known ? "a GPA of any memslot" :

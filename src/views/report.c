@@ -314,6 +314,31 @@ static void text_dma(FILE *f, const struct im_model *m)
 	}
 }
 
+/* the vfio region mmaps a trace showed: region offsets, and their HVA when known */
+static void text_rmmaps(FILE *f, const struct im_model *m)
+{
+	char hs[32];
+	size_t i;
+
+	if (!m->rmmap_source)
+		return;
+	fprintf(f, "\nvfio region mmaps (offsets QEMU mmapped from the device fd, from the %s): %zu\n",
+		IM_TERM(m->rmmap_source), m->nrmmaps);
+	for (i = 0; i < m->nrmmaps; i++) {
+		const struct im_region_mmap *r = &m->rmmaps[i];
+
+		fprintf(f, "  %s: %s 0x%" PRIx64 "-0x%" PRIx64 " (%s)", IM_TERM(r->name),
+			r->bar >= 0 ? "BAR offsets" : "region offsets", r->off, r->off + r->size - 1,
+			im_human_size(r->size, hs));
+		if (r->have_hva)
+			fprintf(f, " -> HVA 0x%" PRIx64 "-0x%" PRIx64 " (host %s BAR %d, the target's maps)",
+				r->hva, r->hva + r->size - 1, IM_TERM(m->devices[r->mdev].bdf), r->bar);
+		else
+			fprintf(f, "; HVA unknown (%s)", IM_TERM(r->hva_why ? r->hva_why : "not known"));
+		fprintf(f, "  [line %u]\n", r->line);
+	}
+}
+
 int im_report_text(FILE *f, const struct im_model *m)
 {
 	size_t i, nshown = 0;
@@ -358,6 +383,7 @@ int im_report_text(FILE *f, const struct im_model *m)
 	else
 		fprintf(f, "%zu from %s\n", m->nmemslots, IM_TERM(m->memslot_source));
 	text_dma(f, m);
+	text_rmmaps(f, m);
 	fprintf(f, "\nsources:\n");
 	for (i = 0; i < m->nsources; i++)
 		fprintf(f, "  %-12s %-12s %s\n", IM_TERM(m->sources[i].name),
@@ -636,6 +662,36 @@ static void json_dma(struct jw *w, const struct im_model *m)
 	jw_arr_end(w);
 }
 
+/* "region_mmaps": the vfio region mmaps a trace showed, null when none was read */
+static void json_rmmaps(struct jw *w, const struct im_model *m)
+{
+	size_t i;
+
+	jw_key(w, "region_mmaps");
+	if (!m->rmmap_source) {
+		jw_null(w);
+		return;
+	}
+	jw_arr_begin(w);
+	for (i = 0; i < m->nrmmaps; i++) {
+		const struct im_region_mmap *r = &m->rmmaps[i];
+
+		jw_obj_begin(w);
+		jw_kstr(w, "name", r->name);
+		jw_kstr(w, "device", r->dev[0] ? r->dev : NULL);
+		jw_kstr(w, "host_bdf", r->mdev >= 0 ? m->devices[r->mdev].bdf : NULL);
+		jw_kint_or_null(w, "bar", r->bar >= 0, r->bar);
+		jw_kint_or_null(w, "mmap_index", r->index >= 0, r->index);
+		jw_khex(w, "offset", r->off);
+		jw_khex(w, "size", r->size);
+		jw_khex_or_null(w, "hva", r->have_hva, r->hva);
+		jw_kstr(w, "hva_unknown", r->have_hva ? NULL : r->hva_why);
+		jw_kint(w, "line", (int)r->line);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 int im_report_json(FILE *f, const struct im_model *m)
 {
 	struct jw w;
@@ -681,6 +737,7 @@ int im_report_json(FILE *f, const struct im_model *m)
 
 	json_memslots(&w, m);
 	json_dma(&w, m);
+	json_rmmaps(&w, m);
 
 	jw_key(&w, "findings");
 	jw_arr_begin(&w);

@@ -2,7 +2,9 @@
 /* fuzz-trace.c - im_trace_parse() on arbitrary text, then what the pipeline
  * does with a trace: its memslots and DMA maps into a model (one vfio
  * device with a 16 MiB BAR mapped by QEMU), the findings of its failed
- * lines, correlate, and the placement of its DMA ranges on BARs.
+ * lines, correlate (in the pipeline's two halves), the placement of its DMA
+ * ranges on BARs and of its region mmaps in the maps, and im_place_hva on
+ * each DMA range's host side.
  * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc tests/fuzz/fuzz-trace.c build-fuzz/libiommu-map.a -lpci -ljson-c */
 /* seeds: tests/data/qemu/lab-6.1-kvm-trace.log tests/data/qemu/lab-6.1-tcg-trace.log tests/data/qemu/trace-9.0-as.log tests/data/qemu/trace-10.0-pid.log tests/data/qemu/trace-11.1-iso.log */
 // seeds: tests/pastes/0[5-8]-*/paste.txt tests/pastes/1[0-9]-*/paste.txt tests/pastes/2[023]-*/paste.txt
@@ -48,8 +50,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	im_model_init(&m);
 	if (!setup(&m) && !im_trace_apply(&m, &t, "fuzz") &&
-	    !im_tfail_findings(&m, &t, "fuzz") && !im_correlate(&m))
-		im_trace_place(&m, &t, "fuzz");
+	    !im_tfail_findings(&m, &t, "fuzz") && !im_correlate_maps(&m) &&
+	    !im_trace_place(&m, &t, "fuzz") && !im_correlate_join(&m)) {
+		struct im_place p;
+		size_t i;
+
+		/* each DMA range's host side, by HVA (and the region mmaps there) */
+		for (i = 0; i < m.ndma; i++)
+			im_place_hva(&m, m.dma[i].hva + m.dma[i].size / 2, &p);
+	}
 	im_model_free(&m);
 	im_trace_free(&t);
 	return 0;

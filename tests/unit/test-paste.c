@@ -205,6 +205,15 @@ int main(void)
 	same("2026-12-03 14:10:34.804+0000: 1234: info : x", "2026-12-03 14:10:34.804+0000: 1234: info : x",
 	     "libvirt's log time is not skipped (its lines are libvirt's, not QEMU's)");
 	same("Foo  3 14:10:34 h t: x", "Foo  3 14:10:34 h t: x", "not a month: no syslog time");
+	same("\xd1\x8f\xd0\xbd\xd0\xb2 13 18:17:24 VM qemu-system-x86_64[7131]: vfio_region_mmap Region ",
+	     "vfio_region_mmap Region ", "journalctl in a Russian locale (paste 07): time, host and tag");
+	same("\xce\x94\xce\xb5\xce\xba.  3 18:17:24 h t: x", "x", "a locale's month with a '.'");
+	same("\xd1\x8f\xd0\xbd\xd0\xb2 13 18:17:24 x", "\xd1\x8f\xd0\xbd\xd0\xb2 13 18:17:24 x",
+	     "a locale's month without a host and tag is not skipped");
+	same("\xd1\x8f 13 18:17:24 h t: x", "\xd1\x8f 13 18:17:24 h t: x",
+	     "one letter (two bytes) is no month");
+	same("\xd1\x8f" "a 13 18:17:24 h t: x", "\xd1\x8f" "a 13 18:17:24 h t: x",
+	     "a month of letters and ASCII is not a locale's");
 	same("7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653   anon_inode:[vfio-device]",
 	     "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653   anon_inode:[vfio-device]",
 	     "a maps line is data");

@@ -226,8 +226,76 @@ static void test_gpa(void)
 	im_model_free(&m);
 }
 
+/*
+ * By HVA, the host side of a trace's DMA maps (paste 07's two ranges of one
+ * mmap, around its MSI-X page, and an alias of the first at a higher IOVA):
+ * known, known absent, and unknown (no trace; not indexed).
+ */
+static void test_dma_hva(void)
+{
+	struct im_model m;
+	struct im_place p;
+
+	im_model_init(&m);
+	m.paste = true;
+	m.dma = calloc(3, sizeof(*m.dma));
+	m.dma[0] = (struct im_dma_map){ .iova = 0xf8000000, .size = 0x6000, .hva = 0x7f691e800000, .line = 79 };
+	m.dma[1] = (struct im_dma_map){ .iova = 0xf8007000, .size = 0xff9000, .hva = 0x7f691e807000, .line = 82 };
+	m.dma[2] = (struct im_dma_map){ .iova = 0x100000000, .size = 0x1000, .hva = 0x7f691e800000, .line = 90 };
+	m.ndma = 3;
+	im_place_hva(&m, 0x7f691e800010, &p);
+	T_OK(p.f_dma_hva.state == IM_UNKNOWN && strstr(p.f_dma_hva.why, "not known") && p.dma_hva == -1,
+	     "dma hva: no trace read: unknown, and why");
+	m.dma_source = "qemu-trace";
+	im_place_hva(&m, 0x7f691e800010, &p);
+	T_OK(p.f_dma_hva.state == IM_UNKNOWN && strstr(p.f_dma_hva.why, "not indexed"),
+	     "dma hva: before correlate: unknown, not indexed");
+	T_OK(!im_correlate_maps(&m), "dma hva: correlate indexes the DMA maps");
+	im_place_hva(&m, 0x7f691e800010, &p);
+	T_OK(p.f_dma_hva.state == IM_KNOWN && p.dma_hva == 0 && p.iova == 0xf8000010,
+	     "dma hva: inside the first range, the lowest IOVA of its two aliases");
+	T_OK(p.f_map.state == IM_UNKNOWN && p.f_hpa.state == IM_UNKNOWN,
+	     "dma hva: paste mode: the mapping and HPA stay unknown");
+	im_place_hva(&m, 0x7f691f7fffff, &p);
+	T_OK(p.f_dma_hva.state == IM_KNOWN && p.dma_hva == 1 && p.iova == 0xf8ffffff,
+	     "dma hva: the last byte of the second range");
+	im_place_hva(&m, 0x7f691e806000, &p);
+	T_OK(p.f_dma_hva.state == IM_ABSENT && p.dma_hva == -1,
+	     "dma hva: the MSI-X page between them: in no DMA map");
+	im_place_hva(&m, 0x7f691f800000, &p);
+	T_OK(p.f_dma_hva.state == IM_ABSENT, "dma hva: just past the second range");
+	im_model_free(&m);
+}
+
+/* a trace's vfio_region_mmap whose HVA came from the maps: found by HVA after join */
+static void test_rmmap_hva(void)
+{
+	struct im_model m;
+	struct im_place p;
+
+	model(&m, false);
+	m.rmmaps = calloc(2, sizeof(*m.rmmaps));
+	m.rmmaps[0] = (struct im_region_mmap){ .name = "0000:01:00.0 BAR 0 mmaps[0]", .bar = 0,
+					       .off = 0, .size = 0x10000, .mdev = 0, .have_hva = true,
+					       .hva = 0x7f0000000000, .line = 3 };
+	m.rmmaps[1] = (struct im_region_mmap){ .name = "0000:01:00.0 BAR 2 mmaps[0]", .bar = 2,
+					       .off = 0, .size = 0x4000, .mdev = -1, .line = 4 };
+	m.nrmmaps = 2;
+	m.rmmap_source = "qemu-trace";
+	im_place_hva(&m, 0x7f0000000010, &p);
+	T_OK(p.rmmap == -1, "rmmap hva: not indexed before join: none");
+	T_OK(!im_correlate_join(&m), "rmmap hva: join");
+	im_place_hva(&m, 0x7f0000000010, &p);
+	T_OK(p.rmmap == 0, "rmmap hva: inside BAR 0's mmap: the trace's line 3");
+	im_place_hva(&m, 0x7f0000010010, &p);
+	T_OK(p.rmmap == -1, "rmmap hva: an mmap with no HVA is never found");
+	im_model_free(&m);
+}
+
 int main(void)
 {
+	test_dma_hva();
+	test_rmmap_hva();
 	test_hva();
 	test_unknown();
 	test_gpa();

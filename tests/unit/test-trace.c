@@ -305,6 +305,47 @@ static void test_skipped(void)
 	     "skip: nothing read, the error counts the lines not understood");
 }
 
+/*
+ * Paste 07's shape: journald's time in a Russian locale, host and tag, and
+ * a vfio_region_mmap wrapped after "Region "; a list of event names (a
+ * -trace events= file) is no lost event; an event cut after its name is
+ * joined to its arguments on the next line.
+ */
+static void test_wrapped_mmap(void)
+{
+	static const char txt[] =
+		">> vfio_region_mmap\n"
+		">> vfio_listener_region_add_ram\n"
+		">>\n"
+		">> \xd1\x8f\xd0\xbd\xd0\xb2 13 18:17:24 VM qemu-system-x86_64[7131]: vfio_region_mmap Region \n"
+		">> 0000:84:00.0 BAR 0 mmaps[0] [0x0 - 0xffffff]\n"
+		">> \xd1\x8f\xd0\xbd\xd0\xb2 13 18:17:24 VM qemu-system-x86_64[7131]: vfio_region_mmap\n"
+		">> Region 0000:84:00.0 BAR 2 mmaps[0] [0x0 - 0xfff]\n"
+		"vfio_region_mmap Region \n"
+		"vfio_region_mmap Region 0000:84:00.0 BAR 4 mmaps[0] [0x0 - 0xffffff]\n"
+		"vfio_region_mmap\n"
+		"\n";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	int r = im_trace_parse(txt, sizeof(txt) - 1, "wrap.log", &t, &err);
+
+	T_OK(r == 0, "wrapped mmap: parses");
+	T_EQ_U64(t.nmmaps, 3, "wrapped mmap: two wraps joined, one whole line");
+	T_OK(t.nmmaps == 3 && !strcmp(t.mmaps[0].name, "0000:84:00.0 BAR 0 mmaps[0]") &&
+	     !strcmp(t.mmaps[0].dev, "0000:84:00.0") && t.mmaps[0].bar == 0 &&
+	     t.mmaps[0].index == 0 && t.mmaps[0].start == 0 && t.mmaps[0].end == 0xffffff &&
+	     t.mmaps[0].line == 4, "wrapped mmap: after \"Region \", at its first line");
+	T_OK(t.nmmaps == 3 && t.mmaps[1].bar == 2 && t.mmaps[1].end == 0xfff && t.mmaps[1].line == 6,
+	     "wrapped mmap: after the event's name");
+	T_OK(t.nmmaps == 3 && t.mmaps[2].bar == 4 && t.mmaps[2].line == 9,
+	     "wrapped mmap: a cut line before a whole event is not joined to it");
+	T_EQ_U64(t.malformed, 1, "wrapped mmap: the cut line is malformed");
+	T_EQ_U64(t.lost_events, 0, "wrapped mmap: names alone are no lost events");
+	T_EQ_U64(t.unknown, 4, "wrapped mmap: the three names alone and a bare quote marker are not understood");
+	T_EQ_U64(t.first_unknown, 1, "wrapped mmap: the first is line 1");
+	im_trace_free(&t);
+}
+
 /* the QEMU 10.0 and 11.1 logs made for the synthetic fixture (tests/data/qemu/README.md) */
 static void test_qemu_10_11(void)
 {
@@ -436,6 +477,15 @@ static void test_apply(void)
 	q = find_qbar(&m, "0000:00:05.0", 2);
 	T_OK(q && q->gpa == 0xfe400000 && q->hva == 0x7fb29d200000, "apply: 05.0 BAR 2");
 	T_OK(m.nsources == 1 && !strcmp(m.sources[0].name, "qemu-trace"), "apply: source");
+	T_OK(m.rmmap_source && m.nrmmaps == 6, "apply: six region mmaps in the model");
+	T_OK(m.nrmmaps == 6 && !strcmp(m.rmmaps[0].name, "0000:00:03.0 BAR 0 mmaps[0]") &&
+	     m.rmmaps[0].mdev == 0 && m.rmmaps[0].bar == 0 && m.rmmaps[0].off == 0 &&
+	     m.rmmaps[0].size == 0x20000 && m.rmmaps[0].have_hva &&
+	     m.rmmaps[0].hva == 0x7fb29d882000 && !m.rmmaps[0].hva_why && m.rmmaps[0].line == 19,
+	     "apply: 03.0 BAR 0's mmap, its HVA from the target's maps");
+	T_OK(m.nrmmaps == 6 && m.rmmaps[5].mdev == 2 && m.rmmaps[5].bar == 2 &&
+	     m.rmmaps[5].have_hva && m.rmmaps[5].hva == 0x7fb29d200000,
+	     "apply: 05.0 BAR 2's mmap");
 	printf("# %s\n", m.sources[0].detail);
 	im_trace_free(&t);
 	im_model_free(&m);
@@ -481,10 +531,55 @@ static void test_names_apply(void)
 	q = find_qbar(&m, "0000:00:04.0", 0);
 	T_OK(q && q->gpa == 0xfea00000 && q->size == 0,
 	     "names: an id nothing ties gives no size to a device");
+	T_OK(m.nrmmaps == 1 && m.rmmaps[0].mdev == 0 && m.rmmaps[0].have_hva &&
+	     m.rmmaps[0].hva == 0x7fb29d882000,
+	     "names: VFIO_FD13's mmap is 0000:00:03.0's, by fd 13: its HVA");
 	T_OK(m.nsources && strstr(m.sources[0].detail,
 				  "QEMU names 2 devices other than by host BDF: VFIO_FD13 (host 0000:00:03.0, by fd 13 of the target, /dev/vfio/devices/vfio0), hostdev1 (known only by this name here)"),
 	     "names: the detail names both");
 	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
+	im_trace_free(&t);
+	im_model_free(&m);
+}
+
+/*
+ * The HVA of a vfio_region_mmap, in its three states: known (above), not
+ * known in paste mode (QEMU's format has none), and not known where the
+ * device QEMU names is not the host's or no mmap of the maps holds it.
+ */
+static void test_rmmap_states(void)
+{
+	static const char txt[] =
+		"vfio_region_mmap Region 0000:84:00.0 BAR 0 mmaps[0] [0x0 - 0xffffff]\n"
+		"vfio_region_mmap Region 0000:00:03.0 BAR 0 mmaps[1] [0x30000 - 0x3ffff]\n"
+		"vfio_region_mmap Region pc.ram [0x0 - 0xfff]\n";
+	struct im_model m;
+	struct im_trace t;
+	struct im_err err = { 0 };
+
+	im_model_init(&m);
+	m.paste = true;
+	T_OK(!im_trace_parse(txt, sizeof(txt) - 1, "p.log", &t, &err) &&
+	     !im_trace_apply(&m, &t, "p.log") && !im_trace_place(&m, &t, "p.log") &&
+	     m.nrmmaps == 3, "rmmap: paste mode, three");
+	T_OK(m.nrmmaps == 3 && !m.rmmaps[0].have_hva && m.rmmaps[0].mdev == -1 &&
+	     strstr(m.rmmaps[0].hva_why, "does not print it"), "rmmap: paste mode, HVA unknown and why");
+	T_OK(m.nrmmaps == 3 && m.rmmaps[2].bar == -1 && !m.rmmaps[2].dev[0] &&
+	     m.rmmaps[2].size == 0x1000, "rmmap: a region that is no vfio BAR's name is kept");
+	im_trace_free(&t);
+	im_model_free(&m);
+
+	lab_model(&m);
+	T_OK(!im_trace_parse(txt, sizeof(txt) - 1, "h.log", &t, &err) &&
+	     !im_trace_apply(&m, &t, "h.log") && !im_correlate_maps(&m) &&
+	     !im_trace_place(&m, &t, "h.log"), "rmmap: with a host");
+	T_OK(m.nrmmaps == 3 && !m.rmmaps[0].have_hva && m.rmmaps[0].mdev == -1 &&
+	     strstr(m.rmmaps[0].hva_why, "not one the host shows"), "rmmap: a device the host does not show");
+	T_OK(m.nrmmaps == 3 && !m.rmmaps[1].have_hva && m.rmmaps[1].mdev == 0 &&
+	     strstr(m.rmmaps[1].hva_why, "no mmap of the target's maps"),
+	     "rmmap: offsets past the BAR's mmap: HVA unknown, said why");
+	T_OK(m.nrmmaps == 3 && !m.rmmaps[2].have_hva && strstr(m.rmmaps[2].hva_why, "not named as a vfio BAR"),
+	     "rmmap: not a BAR's name: HVA unknown");
 	im_trace_free(&t);
 	im_model_free(&m);
 }
@@ -560,9 +655,11 @@ int main(void)
 	test_slot_table();
 	test_prefixes();
 	test_skipped();
+	test_wrapped_mmap();
 	test_qemu_10_11();
 	test_errors();
 	test_apply();
 	test_names_apply();
+	test_rmmap_states();
 	T_DONE();
 }
