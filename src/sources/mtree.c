@@ -706,6 +706,24 @@ static int parse_gdb_range(struct pstate *st, struct im_mtree_line *l, const cha
 	return 0;
 }
 
+/*
+ * Is [s, e) a line of /proc/PID/maps ("start-end perms offset dev inode
+ * [path]", lib/parse.c)?  It starts as a gdb range does, but it is no
+ * memory-tree line: its addresses are HVAs, never GPAs.  1, 0 or -ENOMEM.
+ */
+static int maps_line(const char *s, const char *e)
+{
+	struct im_map mp;
+	int r;
+
+	memset(&mp, 0, sizeof(mp));
+	r = im_parse_maps_line(s, e, &mp);
+	if (r == -ENOMEM)
+		return r;
+	im_map_path_free(&mp);
+	return !r;
+}
+
 /* a range line that turned out not to be one: plain text */
 static void make_plain(struct im_mtree_line *l)
 {
@@ -719,13 +737,14 @@ static void make_plain(struct im_mtree_line *l)
 static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s, const char *e)
 {
 	struct im_mtree *t = st->t;
-	const char *p = s;
+	const char *p = s, *body;
 	size_t k;
 	u128 a, b;
 	int r;
 
 	while (p < e && *p == ' ')
 		p++;
+	body = p;
 	l->depth = (int)((p - s) / 2);
 	l->bar = l->mmap_index = -1;
 	l->as_id = -1;
@@ -758,6 +777,14 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 	p += k + 1;
 	if ((a >> 64) != 0)
 		return 0;
+	r = maps_line(body, e);
+	if (r < 0)
+		return r;
+	if (r) {	/* counted as not understood, and as a maps line */
+		if (!t->maps_lines++)
+			t->first_maps = l->line;
+		return 0;
+	}
 	l->kind = IM_MTL_RANGE;
 	l->start = (uint64_t)a;
 	l->end = (uint64_t)b;
@@ -885,13 +912,16 @@ static bool hmp_continuation(const char *q, const char *e)
 static int join_wrapped(struct cursor *c, char **text, const char *s, const char *e)
 {
 	const char *q = s;
-	int joins = 0;
+	int joins = 0, r;
 	bool hmp;
 
 	while (q < e && *q == ' ')
 		q++;
 	if (!range_start(q, e))	/* most lines: no need to look further */
 		return 0;
+	r = maps_line(q, e);	/* a maps line's wrapped path is no gdb continuation */
+	if (r)
+		return r < 0 ? r : 0;
 	hmp = strstr(*text, "(prio") != NULL;
 	while (joins < (hmp ? 1 : 2) &&
 	       (hmp || !**text || (*text)[strlen(*text) - 1] != ')') && c->p < c->end) {
@@ -1058,6 +1088,12 @@ static int parse_text(const struct im_paste_text *pt, const char *file,
 	if (!nranges && im_qtree_looks(pt->buf, pt->len)) {
 		im_err_set(err, file, 0, "no memory-tree lines: this is info qtree output (dev: ..., bar N: ...), which --qtree reads; %u line%s not understood (first: %s:%u)",
 			   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
+		r = -EINVAL;
+		goto fail;
+	}
+	if (!nranges && out->maps_lines) {
+		im_err_set(err, file, 0, "no memory-tree lines: this is /proc/PID/maps text (%u line%s \"start-end perms offset dev inode path\", first: %s:%u), whose addresses are HVAs, not GPAs: give it to --maps",
+			   out->maps_lines, out->maps_lines == 1 ? "" : "s", file, out->first_maps);
 		r = -EINVAL;
 		goto fail;
 	}

@@ -97,6 +97,8 @@ struct im_mtree {
 	unsigned int qp_soft;		/* ... and its soft line breaks joined */
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
+	unsigned int maps_lines;	/* of them, /proc/PID/maps lines (--maps reads them) */
+	unsigned int first_maps;	/* the first of those, 1-based; 0: none */
 	char **spaces;			/* owned strings the lines' space point into */
 	size_t nspaces;
 };

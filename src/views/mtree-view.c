@@ -580,6 +580,10 @@ static void text_trailer(FILE *out, const struct im_mtree *t, const char *file)
 	if (t->unknown)
 		fprintf(out, "# %u line%s not understood (first: %s:%u)\n", t->unknown,
 			t->unknown == 1 ? "" : "s", IM_TERM(file), t->first_unknown);
+	if (t->maps_lines)
+		fprintf(out, "# %u of them %s /proc/PID/maps line%s (first: %s:%u), whose addresses are HVAs, not GPAs: --maps reads %s\n",
+			t->maps_lines, t->maps_lines == 1 ? "is a" : "are", t->maps_lines == 1 ? "" : "s",
+			IM_TERM(file), t->first_maps, t->maps_lines == 1 ? "it" : "them");
 }
 
 /*
@@ -641,6 +645,7 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		jw_obj_begin(&w);
 		jw_kint(&w, "lines", (int)t->unknown);
 		jw_kstr(&w, "first", first);
+		jw_kint(&w, "maps_lines", (int)t->maps_lines);
 		jw_obj_end(&w);
 		jw_obj_end(&w);
 		free(first);

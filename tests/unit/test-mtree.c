@@ -208,7 +208,7 @@ static void test_not_understood(void)
 	f = open_memstream(&out, &olen);
 	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "nu.txt", true, &err);
 	fclose(f);
-	T_OK(r == 0 && strstr(out, "\"not_understood\": {\n    \"lines\": 2,\n    \"first\": \"nu.txt:5\"\n  }"),
+	T_OK(r == 0 && strstr(out, "\"not_understood\": {\n    \"lines\": 2,\n    \"first\": \"nu.txt:5\",\n    \"maps_lines\": 0\n  }"),
 	     "not understood: said in JSON");
 	free(out);
 	im_model_free(&m);
@@ -666,8 +666,45 @@ static void test_shapes(void)
 	im_mtree_free(&t);
 }
 
+/* /proc maps text given to --mtree: refused, never read as GPA ranges (issue 13) */
+static void test_maps_lines(void)
+{
+	static const char maps[] =
+		"cat /proc/65467/maps | grep vfio\n"
+		"7f2ad4108000-7f2ad410c000 rw-s 00000000 00:0f 3091                       anon_inode:[vfio-device]\n"
+		"7f2ad4110000-7f2ad4114000 rw-s 40000000000 00:0f 3091                    anon_inode:[vfio-device]\n";
+	static const char mixed[] =
+		"7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n"
+		"  anon_inode:[vfio-device]\n"
+		"(gdb) qemu mtree\n"
+		"    00000000fc078000-00000000fc078fff 0000:0a:00.0 BAR 0 mmaps[0]\n"
+		"(I/O) (@ 0x56540d8c7c30)\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	int r = im_mtree_parse(maps, sizeof(maps) - 1, "m.txt", &t, &err);
+
+	T_OK(r == -EINVAL && strstr(err.msg, "this is /proc/PID/maps text (2 lines") &&
+	     strstr(err.msg, "first: m.txt:2") && strstr(err.msg, "give it to --maps"),
+	     "maps: --mtree refuses it, names its first line and asks for --maps");
+	r = im_mtree_parse(mixed, sizeof(mixed) - 1, "x.txt", &t, &err);
+	T_OK(r == 0, "maps and gdb mtree: parses");
+	if (r)
+		return;
+	T_OK(t.lines[0].kind == IM_MTL_TEXT && !t.lines[0].name,
+	     "maps and gdb mtree: the maps line is no range");
+	T_OK(!strcmp(t.lines[0].text, "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653"),
+	     "maps and gdb mtree: its wrapped path is not joined as a gdb continuation");
+	T_EQ_U64(t.maps_lines, 1, "maps and gdb mtree: one maps line counted");
+	T_EQ_U64(t.first_maps, 1, "maps and gdb mtree: named by its line");
+	T_EQ_U64(t.unknown, 2, "maps and gdb mtree: it and its path are not understood");
+	T_OK(t.lines[3].kind == IM_MTL_RANGE && t.lines[3].bar_part == IM_BP_MMAP,
+	     "maps and gdb mtree: the gdb line is read");
+	im_mtree_free(&t);
+}
+
 int main(void)
 {
+	test_maps_lines();
 	test_seed_parse();
 	test_shapes();
 	test_hmp();
