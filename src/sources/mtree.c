@@ -303,6 +303,35 @@ static void name_bar(struct im_mtree_line *l)
 	l->mmap_index = r.mmap_index;
 }
 
+/* an HMP type of memory a region's accesses reach without QEMU: RAM, a RAM
+ * device (a vfio BAR's mmap), ROM or a ROM device */
+bool im_mtree_type_ram(const char *type)
+{
+	return !strcmp(type, "ram") || !strcmp(type, "ramd") || !strcmp(type, "rom") ||
+	       !strcmp(type, "romd");
+}
+
+/*
+ * What QEMU printed as the region's type beats what its name says: vfio
+ * names a BAR's mmap "<dev> BAR n mmaps[k]", a RAM device region (ramd), and
+ * the BAR's slow path "<dev> BAR n", an i/o region.  A ramd line named
+ * "<dev> BAR n" lost its " mmaps[k]" (a mail wrap, a cut paste): it is the
+ * mmap, which one not known; an i/o line named "mmaps[k]" is the slow path.
+ */
+static void type_over_name(struct im_mtree_line *l)
+{
+	if (!l->type[0])
+		return;
+	if (l->bar_part == IM_BP_REGION && im_mtree_type_ram(l->type)) {
+		l->bar_part = IM_BP_MMAP;
+		l->type_wins = true;
+	} else if (l->bar_part == IM_BP_MMAP && !strcmp(l->type, "i/o")) {
+		l->bar_part = IM_BP_REGION;
+		l->mmap_index = -1;
+		l->type_wins = true;
+	}
+}
+
 struct pstate {
 	struct im_mtree *t;
 	size_t cap;
@@ -801,6 +830,7 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 	if (r)
 		return r;
 	name_bar(l);
+	type_over_name(l);
 	l->space = st->space;
 	l->as_id = st->as_id;
 	if (l->kvm)

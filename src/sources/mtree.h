@@ -69,8 +69,12 @@ struct im_mtree_line {
 	char qemu_dev[64];		/* the device as QEMU names it; "": no BAR name */
 	enum im_vfio_name dev_kind;
 	char host_bdf[16];		/* qemu_dev when it is a BDF, else "" */
-	int bar, mmap_index;		/* -1: none */
-	enum im_bar_part bar_part;
+	int bar, mmap_index;		/* -1: none (or, type_wins, not known) */
+	enum im_bar_part bar_part;	/* what the region is: by its HMP type, where that
+					 * and the name disagree (type_wins) */
+	bool type_wins;			/* the name says another BAR part than the type:
+					 * "(ramd): .. BAR n" (" mmaps[k]" cut by a wrap) is
+					 * the mmap, "(i/o): .. BAR n mmaps[k]" the region */
 	/* context */
 	const char *space;		/* "memory", "io", "smram", ... or NULL */
 	int as_id;			/* KVM address space for memslot lookup, -1: not a GPA */
@@ -125,6 +129,9 @@ bool im_vfio_region_name_parse(const char *name, struct im_vfio_region *out);
  * why none, as a phrase; "" when there is nothing to say.  Never a guess.
  */
 int im_vfio_name_device(const struct im_model *m, const char *name, char *how, size_t len);
+
+/* mtree.c: is an HMP region type (ram, ramd, rom, romd) RAM-backed: no trap to QEMU on read */
+bool im_mtree_type_ram(const char *type);
 
 /* mtree.c: the parser */
 int im_mtree_parse(const char *buf, size_t len, const char *file,

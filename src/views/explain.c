@@ -432,7 +432,11 @@ static void bar_words(const struct im_mtree_line *l, char *buf, size_t len)
 	if (l->bar < 0 || !l->qemu_dev[0])
 		return;
 	snprintf(buf, len, ", QEMU's name for BAR %d of the vfio device %s%s", l->bar, l->qemu_dev,
+		 l->bar_part == IM_BP_MMAP && l->type_wins ?
+		 " (a part QEMU mmaps from the device fd, by its RAM type: the name lacks its mmaps[k], likely cut)" :
 		 l->bar_part == IM_BP_MMAP ? " (a part QEMU mmaps from the device fd)" :
+		 l->bar_part == IM_BP_REGION && l->type_wins ?
+		 " (its region, by its i/o type, whatever the name says: an access traps to QEMU)" :
 		 l->bar_part == IM_BP_REGION ? " (its region: where no mmap covers it, an access traps to QEMU)" : "");
 }
 

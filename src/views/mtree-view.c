@@ -44,6 +44,9 @@ static bool bar_mmap_hva(const struct im_model *m, const struct im_mtree_line *l
 	    (size_t)d >= m->ndevices)
 		return false;
 	b = &m->devices[d].bars[l->bar];
+	/* a name cut before its mmaps[k]: only a BAR of one mmap says which */
+	if (l->type_wins && l->bar_part == IM_BP_MMAP && b->nmmaps != 1)
+		return false;
 	/* mmaps[k]: the k-th mmap by offset in the BAR; a container: mmaps[0] */
 	for (i = 0; i < b->nmmaps; i++) {
 		int rank = 0;
@@ -63,14 +66,15 @@ static bool bar_mmap_hva(const struct im_model *m, const struct im_mtree_line *l
 	return true;
 }
 
+/* RAM-backed: by the HMP type where the line has one (it beats the name), else
+ * gdb's (RAM) or a BAR mmap's name */
 static bool ram_backed(const struct im_mtree_line *l)
 {
-	if (l->bar_part == IM_BP_MMAP || (l->name && strstr(l->name, " mmaps[")))
-		return true;
+	if (l->type[0])
+		return im_mtree_type_ram(l->type);
 	if (l->klass[0] && !strcmp(l->klass, "RAM"))
 		return true;
-	return !strcmp(l->type, "ram") || !strcmp(l->type, "ramd") || !strcmp(l->type, "rom") ||
-	       !strcmp(l->type, "romd") || !strcmp(l->type, "nv-ram");
+	return l->bar_part == IM_BP_MMAP || (l->name && strstr(l->name, " mmaps["));
 }
 
 /* What ties the vfio device a line names to a host device of the model. */
@@ -283,10 +287,16 @@ static void device_notes(struct notes *n, struct seen *seen, const struct tie *t
 		NOTE(IM_F_BAR_CONTAINER, l->bar);
 		break;
 	case IM_BP_REGION:
-		NOTE(IM_F_BAR_REGION, l->bar);
+		if (l->type_wins)
+			NOTE(IM_F_BAR_REGION_TYPE, l->bar, l->type);
+		else
+			NOTE(IM_F_BAR_REGION, l->bar);
 		break;
 	case IM_BP_MMAP:
-		NOTE(IM_F_BAR_MMAP, l->bar);
+		if (l->type_wins)
+			NOTE(IM_F_BAR_MMAP_NAME_CUT, l->type, l->bar);
+		else
+			NOTE(IM_F_BAR_MMAP, l->bar);
 		break;
 	default:
 		break;

@@ -702,8 +702,57 @@ static void test_maps_lines(void)
 	im_mtree_free(&t);
 }
 
+/* the HMP type beats the name: a ramd region whose " mmaps[0]" a wrap cut is no slow path */
+static void test_type_beats_name(void)
+{
+	static const char txt[] =
+		"FlatView #0\n"
+		" AS \"memory\", root: system\n"
+		" Root memory region: system\n"
+		"  00000000febc0000-00000000febc0fff (prio 0, ramd): 0000:00:1a.0 BAR 0\n"
+		"  00000000febc1000-00000000febc1fff (prio 0, i/o): 0000:00:1a.0 BAR 0 mmaps[1]\n"
+		"  00000000febc2000-00000000febc2fff (prio 0, i/o): 0000:00:1a.0 BAR 0\n"
+		"  00000000febc3000-00000000febc3fff (prio 0, ramd): 0000:00:1a.0 BAR 0 mmaps[2]\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+	int r = im_mtree_parse(txt, sizeof(txt) - 1, "tn.txt", &t, &err);
+
+	T_OK(r == 0, "type beats name: parses");
+	if (r)
+		return;
+	T_OK(t.lines[3].bar_part == IM_BP_MMAP && t.lines[3].type_wins && t.lines[3].mmap_index < 0,
+	     "type beats name: a ramd \"BAR 0\" is the mmap, its index unknown");
+	T_OK(t.lines[4].bar_part == IM_BP_REGION && t.lines[4].type_wins && t.lines[4].mmap_index < 0,
+	     "type beats name: an i/o \"mmaps[1]\" is the slow path");
+	T_OK(t.lines[5].bar_part == IM_BP_REGION && !t.lines[5].type_wins,
+	     "type beats name: an i/o \"BAR 0\" agrees");
+	T_OK(t.lines[6].bar_part == IM_BP_MMAP && !t.lines[6].type_wins && t.lines[6].mmap_index == 2,
+	     "type beats name: a ramd \"mmaps[2]\" agrees");
+	im_mtree_free(&t);
+
+	im_model_init(&m);
+	f = open_memstream(&out, &olen);
+	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "tn.txt", false, &err);
+	fclose(f);
+	T_OK(r == 0 && strstr(out, "BAR 0\n    # 0000:00:1a.0 is the HOST BDF") &&
+	     strstr(out, "# RAM-backed region (type ramd), so QEMU's mmap of BAR 0") &&
+	     strstr(out, "likely cut by a wrap), so which mmap of the BAR this is is unknown"),
+	     "type beats name: the cut ramd line is the mmap, said so");
+	T_OK(r == 0 && strstr(out, "# the slow path of BAR 0, by its type (i/o), which beats its name"),
+	     "type beats name: the i/o mmaps[1] line traps");
+	T_OK(r == 0 && !strstr(out, "BAR 0\n    # 0000:00:1a.0 is the HOST BDF (QEMU names vfio regions after the host device), not the guest's BDF\n    # the slow path"),
+	     "type beats name: the ramd line is never called the slow path");
+	free(out);
+	im_model_free(&m);
+}
+
 int main(void)
 {
+	test_type_beats_name();
 	test_maps_lines();
 	test_seed_parse();
 	test_shapes();

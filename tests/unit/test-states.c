@@ -1272,8 +1272,10 @@ static const struct {
 	{ "host-bdf", "QEMU names vfio regions after the host BDF: the line is the only source (the guest BDF, "
 		      "when a model knows it, only adds to the sentence)" },
 	{ "bar-container", "the region's name in the line says what it is: the text is the only source" },
-	{ "bar-region", "the region's name in the line says what it is: the text is the only source" },
-	{ "bar-mmap", "the region's name in the line says what it is: the text is the only source" },
+	{ "bar-region", "the region's HMP type, else its name, in the line says what it is (the type "
+			 "wins where they disagree): the text is the only source" },
+	{ "bar-mmap", "the region's HMP type, else its name, in the line says what it is (the type "
+			 "wins where they disagree): the text is the only source" },
 	{ "kvm-slot", "QEMU's own KVM marker in info mtree -f: the text is the only source" },
 	{ "no-kvm-slot", "made only when the text carries KVM markers (any_kvm) and this line has none: "
 			 "the text is the only source, and it was read" },
