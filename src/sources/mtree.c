@@ -343,6 +343,7 @@ struct pstate {
 	bool tree_header;	/* an "address-space:" line: the tree view */
 	bool in_dispatch;	/* in -d's "Dispatch" block */
 	bool gdb_root_seen;	/* a gdb "system" or "io" root was seen */
+	unsigned int view;	/* FlatView blocks seen */
 };
 
 static const char *intern(struct pstate *st, const char *s, size_t n)
@@ -608,6 +609,7 @@ static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *
 	if (starts(p, e, "FlatView #")) {
 		l->kind = IM_MTL_HEADER;
 		st->in_dispatch = false;
+		st->view++;
 		t->shape = IM_MT_HMP_FLAT;
 		st->flat_first_as = true;
 		st->space = NULL;
@@ -831,6 +833,7 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 		return r;
 	name_bar(l);
 	type_over_name(l);
+	l->view = st->view;
 	l->space = st->space;
 	l->as_id = st->as_id;
 	if (l->kvm)
@@ -1066,6 +1069,58 @@ static int check_int128(struct im_mtree *t)
 	return 0;
 }
 
+/* each flat range: does its FlatView mark any range " KVM" (view_kvm)? */
+static int mark_views(struct im_mtree *t)
+{
+	unsigned int nviews = 0;
+	bool *marked;
+	size_t i;
+
+	for (i = 0; i < t->nlines; i++)
+		if (t->lines[i].view > nviews)
+			nviews = t->lines[i].view;
+	marked = calloc((size_t)nviews + 1, sizeof(*marked));
+	if (!marked)
+		return -ENOMEM;
+	for (i = 0; i < t->nlines; i++)
+		if (t->lines[i].kind == IM_MTL_RANGE && t->lines[i].kvm)
+			marked[t->lines[i].view] = true;
+	for (i = 0; i < t->nlines; i++)
+		t->lines[i].view_kvm = t->shape == IM_MT_HMP_FLAT &&
+				       t->lines[i].kind == IM_MTL_RANGE && marked[t->lines[i].view];
+	free(marked);
+	return 0;
+}
+
+void im_mtree_no_slot_why(const struct im_mtree *t, const struct im_mtree_line *l, char *buf,
+			  size_t len)
+{
+	uint64_t end = im_mtree_line_end(l), first = l->start & ~(uint64_t)0xfff, last = end | 0xfff;
+	bool aligned = !(l->start & 0xfff) && (end & 0xfff) == 0xfff;
+	const struct im_mtree_line *io = NULL;
+	char shared[200] = "";
+	size_t i;
+
+	for (i = 0; i < t->nlines && !io; i++) {
+		const struct im_mtree_line *o = &t->lines[i];
+
+		if (o != l && o->kind == IM_MTL_RANGE && o->view == l->view && o->type[0] &&
+		    !o->end_big && !im_mtree_type_ram(o->type) && o->start <= last &&
+		    im_mtree_line_end(o) >= first)
+			io = o;
+	}
+	if (io)
+		snprintf(shared, sizeof(shared), "it shares a 4 KiB page with %s (line %u, %s)",
+			 io->name ? io->name : "?", io->line, io->type);
+	if (!aligned)
+		snprintf(buf, len, "it does not start and end on 4 KiB page boundaries%s%s",
+			 io ? ", and " : "", io ? shared + 3 : "");
+	else if (io)
+		snprintf(buf, len, "%s", shared);
+	else
+		snprintf(buf, len, "it is 4 KiB-aligned and shares no page with an i/o range of this FlatView: the text does not say why");
+}
+
 /* the lines in [buf, buf + len), at least 1 */
 static size_t count_lines(const char *buf, size_t len)
 {
@@ -1144,6 +1199,8 @@ static int parse_text(const struct im_paste_text *pt, const char *file,
 		goto fail;
 	}
 	r = check_int128(out);
+	if (!r)
+		r = mark_views(out);
 	if (r)
 		goto fail;
 	return 0;

@@ -64,6 +64,11 @@ struct im_mtree_line {
 	bool have_offset;
 	uint64_t offset;		/* flat: " @offset_in_region" */
 	bool kvm;			/* flat: " KVM" (QEMU <= 4.1: " kvm") suffix */
+	unsigned int view;		/* flat: its FlatView block, 1-based (0: before any) */
+	bool view_kvm;			/* flat: some range of that FlatView carries the mark:
+					 * QEMU checked its address space's slots, so a range
+					 * without it has no slot of its exact extent; without
+					 * any, whether a slot maps it is unknown */
 	bool disabled;
 	/* from the name: "<device> [base ]BAR n[ mmaps[k]]" */
 	char qemu_dev[64];		/* the device as QEMU names it; "": no BAR name */
@@ -132,6 +137,15 @@ int im_vfio_name_device(const struct im_model *m, const char *name, char *how, s
 
 /* mtree.c: is an HMP region type (ram, ramd, rom, romd) RAM-backed: no trap to QEMU on read */
 bool im_mtree_type_ram(const char *type);
+
+/*
+ * mtree.c: why QEMU did not mark flat range l " KVM" where it marked other
+ * ranges of l's FlatView (no slot of its exact extent), as far as the text
+ * shows: not 4 KiB-aligned, a 4 KiB page shared with an i/o range (named), or
+ * that the text does not say; into buf
+ */
+void im_mtree_no_slot_why(const struct im_mtree *t, const struct im_mtree_line *l, char *buf,
+			  size_t len);
 
 /* mtree.c: the parser */
 int im_mtree_parse(const char *buf, size_t len, const char *file,

@@ -440,6 +440,28 @@ static void bar_words(const struct im_mtree_line *l, char *buf, size_t len)
 		 l->bar_part == IM_BP_REGION ? " (its region: where no mmap covers it, an access traps to QEMU)" : "");
 }
 
+/* "; KVM maps it ...": what -f's accelerator mark says of flat range l, per FlatView */
+static void kvm_words(const struct im_mtree *t, const struct im_mtree_line *l, char *buf,
+		      size_t len)
+{
+	char why[320];
+
+	buf[0] = '\0';
+	if (t->shape != IM_MT_HMP_FLAT)
+		return;
+	if (!strcmp(l->type, "i/o")) {
+		snprintf(buf, len, "; an i/o region, so each access traps to QEMU (KVM maps only RAM-backed regions into the guest)");
+	} else if (l->kvm) {
+		snprintf(buf, len, "; KVM maps it (a memslot): the guest reaches it without a trap");
+	} else if (l->view_kvm) {
+		im_mtree_no_slot_why(t, l, why, sizeof(why));
+		snprintf(buf, len, "; no KVM memslot matches the range exactly: QEMU marks other ranges of this FlatView \" KVM\", not this one (%s); an access outside a page-aligned slot traps to QEMU",
+			 why);
+	} else {
+		snprintf(buf, len, "; whether KVM maps it is unknown: no range of its FlatView carries QEMU's KVM mark");
+	}
+}
+
 /*
  * With a memory tree: the "(@ 0x...)" gdb's `qemu mtree` prints (the seed
  * thread's mistake: it is a MemoryRegion struct's address, not the BAR's
@@ -448,7 +470,7 @@ static void bar_words(const struct im_mtree_line *l, char *buf, size_t len)
 static void explain_mtree(struct ctx *c)
 {
 	const struct im_mtree_line *in = NULL;
-	char bw[256], *text;
+	char bw[256], kw[512], *text;
 	size_t i;
 
 	for (i = 0; c->t && i < c->t->nlines; i++) {
@@ -471,6 +493,7 @@ static void explain_mtree(struct ctx *c)
 	}
 	if (!in)
 		return;
+	kvm_words(c->t, in, kw, sizeof(kw));
 	bar_words(in, bw, sizeof(bw));
 	/* a flat range starts @offset into its region; only -f says KVM, and only where KVM maps */
 	text = im_asprintf("a GPA inside \"%s\"%s (%s:%u: 0x%" PRIx64 "-0x%" PRIx64 "%s%s%s%s), at offset 0x%" PRIx64 " in it%s%s%s",
@@ -480,9 +503,7 @@ static void explain_mtree(struct ctx *c)
 			   (in->have_offset ? in->offset : 0) + (c->addr - in->start),
 			   in->alias && in->alias_target ? "; an alias of " : "",
 			   in->alias && in->alias_target ? in->alias_target : "",
-			   c->t->shape != IM_MT_HMP_FLAT || !c->t->any_kvm ? "" : in->kvm ?
-			   "; KVM maps it (a memslot): the guest reaches it without a trap" :
-			   "; KVM does not map it (no \" KVM\" on the line): each access traps to QEMU");
+			   kw);
 	text = other_vm(c, text);
 	if (add(c, "mtree", text))
 		mtree_json(c, "range", in, text);

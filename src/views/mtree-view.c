@@ -342,6 +342,30 @@ static void hva_note(struct notes *n, const struct tie *tie, uint64_t end)
 		NOTE(IM_F_HVA_UNKNOWN);
 }
 
+/*
+ * The accelerator mark of a flat range, per FlatView: QEMU prints it for the
+ * address spaces KVM tracks, on each range one of its slots maps exactly.
+ * Marked: yes.  Others of its FlatView marked: no, and why as far as the
+ * text shows.  None of its FlatView marked: unknown (an address space KVM
+ * does not track, or marks that QEMU or the paste did not give).
+ */
+static void kvm_note(struct notes *n, const struct im_mtree *t)
+{
+	const struct im_mtree_line *l = n->l;
+	char why[320];
+
+	if (l->kvm) {
+		NOTE(IM_F_KVM_SLOT);
+	} else if (l->view_kvm) {
+		im_mtree_no_slot_why(t, l, why, sizeof(why));
+		NOTE(IM_F_NO_KVM_SLOT, why);
+	} else {
+		NOTE(IM_F_KVM_SLOT_UNKNOWN, l->space ? l->space : "its address space",
+		     t->any_kvm ? ", though ranges of other FlatViews do: QEMU marks only the address spaces KVM tracks, so no mark here says nothing" :
+		     " in this text (a QEMU under TCG, one that prints no mark, or marks lost from the paste)");
+	}
+}
+
 /* the notes on one line: findings of the model, about that line */
 static int annotate_line(struct im_model *m, const struct im_model *data,
 			 const struct im_mtree *t, const struct im_mtree_line *l, struct seen *seen,
@@ -373,12 +397,8 @@ static int annotate_line(struct im_model *m, const struct im_model *data,
 		NOTE(IM_F_IO_LABEL);
 	}
 	device_notes(n, seen, tie, first_name);
-	if (t->shape == IM_MT_HMP_FLAT && t->any_kvm && ram_backed(l)) {
-		if (l->kvm)
-			NOTE(IM_F_KVM_SLOT);
-		else
-			NOTE(IM_F_NO_KVM_SLOT);
-	}
+	if (t->shape == IM_MT_HMP_FLAT && ram_backed(l))
+		kvm_note(n, t);
 	hva_note(n, tie, end);
 	return n->r;
 }

@@ -750,8 +750,50 @@ static void test_type_beats_name(void)
 	im_model_free(&m);
 }
 
+/* -f's KVM mark is judged per FlatView, and a "no" says why only as far as the text shows */
+static void test_kvm_per_view(void)
+{
+	static const char txt[] =
+		"FlatView #0\n"
+		" AS \"memory\", root: system\n"
+		" Root memory region: system\n"
+		"  0000000000000000-00000000000bffff (prio 0, ram): pc.ram KVM\n"
+		"  00000000feb40000-00000000feb4004f (prio 0, i/o): msix-table\n"
+		"  00000000feb40050-00000000feb43fff (prio 0, ramd): 0000:00:03.0 BAR 3 mmaps[0] @0000000000000050\n"
+		"  00000000feb44fff-00000000feb44fff (prio 0, i/o): odd\n"
+		"  00000000feb45000-00000000feb45fff (prio 0, ramd): 0000:00:03.0 BAR 4 mmaps[0]\n"
+		"  0000000100000000-000000013fffffff (prio 0, ram): pc.ram @00000000c0000000\n"
+		"FlatView #1\n"
+		" AS \"KVM-SMRAM\", root: mem-container-smram\n"
+		" Root memory region: mem-container-smram\n"
+		"  0000000000100000-00000000bfffffff (prio 0, ram): pc.ram @0000000000100000\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	char why[320];
+	int r = im_mtree_parse(txt, sizeof(txt) - 1, "kv.txt", &t, &err);
+
+	T_OK(r == 0, "kvm per view: parses");
+	if (r)
+		return;
+	T_OK(t.lines[3].view == 1 && t.lines[3].view_kvm && t.lines[8].view_kvm,
+	     "kvm per view: FlatView #0 is marked");
+	T_OK(t.lines[12].view == 2 && !t.lines[12].view_kvm,
+	     "kvm per view: the KVM-SMRAM FlatView, with no mark, is not");
+	im_mtree_no_slot_why(&t, &t.lines[5], why, sizeof(why));
+	T_OK(!strcmp(why, "it does not start and end on 4 KiB page boundaries, and shares a 4 KiB page with msix-table (line 5, i/o)"),
+	     "kvm per view: not aligned, and a page shared with the MSI-X table");
+	im_mtree_no_slot_why(&t, &t.lines[7], why, sizeof(why));
+	T_OK(strstr(why, "4 KiB-aligned and shares no page"),
+	     "kvm per view: an aligned range shares no page: an i/o range in the page before is not in it");
+	im_mtree_no_slot_why(&t, &t.lines[8], why, sizeof(why));
+	T_OK(strstr(why, "4 KiB-aligned and shares no page") && strstr(why, "the text does not say why"),
+	     "kvm per view: aligned and alone: no reason made up");
+	im_mtree_free(&t);
+}
+
 int main(void)
 {
+	test_kvm_per_view();
 	test_type_beats_name();
 	test_maps_lines();
 	test_seed_parse();
