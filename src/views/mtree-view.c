@@ -643,6 +643,8 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		jw_kint(&w, "joined_lines", (int)t->joined);
 		jw_kbool(&w, "quoted_printable", t->qp);
 		jw_kbool(&w, "int128_artefact", t->int128_bug);
+		/* what the notes could read besides the text: as the report says it */
+		im_json_sources(&w, m);
 		jw_key(&w, "mtree");
 		jw_arr_begin(&w);
 	}
