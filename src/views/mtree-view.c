@@ -248,6 +248,8 @@ static void pointer_note(struct notes *n)
 			NOTE(IM_F_MR_POINTER_HEAP, l->ptr, mp->line, mp->start, mp->end);
 		else
 			NOTE(IM_F_MR_POINTER_MAP, l->ptr, mp->line, where);
+	} else if (m->nmaps && m->paste) {
+		NOTE(IM_F_MR_POINTER_NOT_PASTED, l->ptr);
 	} else if (m->nmaps) {
 		NOTE(IM_F_MR_POINTER_NO_MAP, l->ptr);
 	} else {

@@ -791,8 +791,35 @@ static void test_kvm_per_view(void)
 	im_mtree_free(&t);
 }
 
+/* paste mode: a pointer in none of the pasted mappings (an excerpt, as a rule) is not
+ * said to be in no mapping of a target */
+static void test_pointer_pasted_maps(void)
+{
+	static const char txt[] =
+		"00000000fc078000-00000000fc078fff 0000:0a:00.0 BAR 0 mmaps[0] (I/O) (@ 0x66540d8c7c30)\n";
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+	int r;
+
+	seed_model(&m);
+	m.paste = true;
+	m.pid = -1;
+	f = open_memstream(&out, &olen);
+	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "pp.txt", false, &err);
+	fclose(f);
+	T_OK(r == 0 && strstr(out, "(it is in none of the pasted mappings, which may be only some of QEMU's: which mapping holds it is unknown)") &&
+	     !strstr(out, "no mapping of this target"),
+	     "pasted maps: a pointer outside them is not 'in no mapping of the target'");
+	free(out);
+	im_model_free(&m);
+}
+
 int main(void)
 {
+	test_pointer_pasted_maps();
 	test_kvm_per_view();
 	test_type_beats_name();
 	test_maps_lines();
