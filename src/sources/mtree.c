@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "iommu-map.h"
 #include "lib/paste.h"
+#include "sources/maps-paste.h"
 #include "sources/mtree.h"
 #include "sources/qtree.h"
 
@@ -1134,6 +1135,66 @@ static size_t count_lines(const char *buf, size_t len)
 	return n;
 }
 
+/*
+ * Text with maps lines that the shared maps parser did not take at once (a
+ * pmap -X, sizes before the lines, HTML blanks): --maps's own reader finds
+ * mappings in it.  1, 0 or -ENOMEM.
+ */
+static int maps_paste_looks(const struct im_paste_text *pt, const char *file, unsigned int *n,
+			    unsigned int *first)
+{
+	struct im_maps_paste mp;
+	struct im_err e = { 0 };
+	size_t i;
+	int r = im_maps_paste_parse(pt->buf, pt->len, file, &mp, &e);
+
+	if (r == -ENOMEM)
+		return r;
+	if (r)
+		return 0;
+	*n = (unsigned int)mp.nmaps;
+	*first = 0;
+	for (i = 0; i < mp.nmaps; i++)
+		if (!*first || mp.maps[i].line < *first)
+			*first = mp.maps[i].line;
+	im_maps_paste_free(&mp);
+	return *n > 0;
+}
+
+/* the error for text without a single memory range: what it is instead, if we can tell */
+static int no_ranges(const struct im_paste_text *pt, const char *file, struct im_mtree *out,
+		     struct im_err *err)
+{
+	unsigned int n = out->maps_lines, first = out->first_maps;
+	int r;
+
+	if (im_qtree_looks(pt->buf, pt->len)) {
+		im_err_set(err, file, 0, "no memory-tree lines: this is info qtree output (dev: ..., bar N: ...), which --qtree reads; %u line%s not understood (first: %s:%u)",
+			   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
+		return -EINVAL;
+	}
+	r = n ? 1 : maps_paste_looks(pt, file, &n, &first);
+	if (r < 0)
+		return r;
+	if (r) {
+		im_err_set(err, file, 0, "no memory-tree lines: this is /proc/PID/maps text or pmap -X (%u mapping%s, first: %s:%u), whose addresses are HVAs, not GPAs: give it to --maps",
+			   n, n == 1 ? "" : "s", file, first);
+		return -EINVAL;
+	}
+	if (im_info_pci_looks(pt->buf, pt->len)) {
+		im_err_set(err, file, 0, "no memory-tree lines: " IM_INFO_PCI_HINT);
+		return -EINVAL;
+	}
+	if (out->unknown)
+		im_err_set(err, file, 0,
+			   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output; %u line%s not understood (first: %s:%u)",
+			   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
+	else
+		im_err_set(err, file, 0,
+			   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output");
+	return -EINVAL;
+}
+
 static int parse_text(const struct im_paste_text *pt, const char *file,
 		      struct im_mtree *out, struct im_err *err)
 {
@@ -1170,32 +1231,8 @@ static int parse_text(const struct im_paste_text *pt, const char *file,
 		else if (l->kind == IM_MTL_TEXT && !ignorable(text) && !out->unknown++)
 			out->first_unknown = first;
 	}
-	if (!nranges && im_qtree_looks(pt->buf, pt->len)) {
-		im_err_set(err, file, 0, "no memory-tree lines: this is info qtree output (dev: ..., bar N: ...), which --qtree reads; %u line%s not understood (first: %s:%u)",
-			   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
-		r = -EINVAL;
-		goto fail;
-	}
-	if (!nranges && out->maps_lines) {
-		im_err_set(err, file, 0, "no memory-tree lines: this is /proc/PID/maps text (%u line%s \"start-end perms offset dev inode path\", first: %s:%u), whose addresses are HVAs, not GPAs: give it to --maps",
-			   out->maps_lines, out->maps_lines == 1 ? "" : "s", file, out->first_maps);
-		r = -EINVAL;
-		goto fail;
-	}
-	if (!nranges && im_info_pci_looks(pt->buf, pt->len)) {
-		im_err_set(err, file, 0, "no memory-tree lines: " IM_INFO_PCI_HINT);
-		r = -EINVAL;
-		goto fail;
-	}
 	if (!nranges) {
-		if (out->unknown)
-			im_err_set(err, file, 0,
-				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output; %u line%s not understood (first: %s:%u)",
-				   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
-		else
-			im_err_set(err, file, 0,
-				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output");
-		r = -EINVAL;
+		r = no_ranges(pt, file, out, err);
 		goto fail;
 	}
 	r = check_int128(out);

@@ -673,6 +673,10 @@ static void test_maps_lines(void)
 		"cat /proc/65467/maps | grep vfio\n"
 		"7f2ad4108000-7f2ad410c000 rw-s 00000000 00:0f 3091                       anon_inode:[vfio-device]\n"
 		"7f2ad4110000-7f2ad4114000 rw-s 40000000000 00:0f 3091                    anon_inode:[vfio-device]\n";
+	static const char pmap[] =
+		"1234:   /usr/bin/qemu-system-x86_64\n"
+		"         Address Perm   Offset Device  Inode  Size  Rss Pss Referenced Anonymous Mapping\n"
+		"    7f2ad4108000 rw-s 00000000  00:0f   3091    16    0   0          0         0 anon_inode:[vfio-device]\n";
 	static const char mixed[] =
 		"7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n"
 		"  anon_inode:[vfio-device]\n"
@@ -683,9 +687,13 @@ static void test_maps_lines(void)
 	struct im_err err = { 0 };
 	int r = im_mtree_parse(maps, sizeof(maps) - 1, "m.txt", &t, &err);
 
-	T_OK(r == -EINVAL && strstr(err.msg, "this is /proc/PID/maps text (2 lines") &&
+	T_OK(r == -EINVAL && strstr(err.msg, "this is /proc/PID/maps text or pmap -X (2 mappings") &&
 	     strstr(err.msg, "first: m.txt:2") && strstr(err.msg, "give it to --maps"),
 	     "maps: --mtree refuses it, names its first line and asks for --maps");
+	r = im_mtree_parse(pmap, sizeof(pmap) - 1, "p.txt", &t, &err);
+	T_OK(r == -EINVAL && strstr(err.msg, "pmap -X (1 mapping, first: p.txt:3)") &&
+	     strstr(err.msg, "give it to --maps"),
+	     "pmap -X: --mtree refuses it too (--maps's reader finds its mappings)");
 	r = im_mtree_parse(mixed, sizeof(mixed) - 1, "x.txt", &t, &err);
 	T_OK(r == 0, "maps and gdb mtree: parses");
 	if (r)
