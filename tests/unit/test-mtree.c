@@ -825,8 +825,70 @@ static void test_pointer_pasted_maps(void)
 	im_model_free(&m);
 }
 
+/* explain, and a FlatView-less text, say the KVM mark's three states */
+static char *explain_at(const struct im_mtree *t, uint64_t addr)
+{
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f = open_memstream(&out, &olen);
+
+	im_model_init(&m);
+	m.paste = true;
+	m.pid = -1;
+	im_explain_mtree(f, &m, t, "ex.txt", addr, false);
+	fclose(f);
+	im_model_free(&m);
+	return out;
+}
+
+static void test_kvm_explain(void)
+{
+	static const char txt[] =
+		"FlatView #0\n"
+		" AS \"memory\", root: system\n"
+		" Root memory region: system\n"
+		"  0000000000000000-00000000000bffff (prio 0, ram): pc.ram\n"
+		"  00000000fec00000-00000000fec00fff (prio 0, i/o): kvm-ioapic\n"
+		"FlatView #1\n"
+		" AS \"KVM-SMRAM\", root: mem-container-smram\n"
+		" Root memory region: mem-container-smram\n"
+		"  0000000000000000-00000000000bffff (prio 0, ram): pc.ram KVM\n";
+	static const char nomarks[] =
+		"  0000000000000000-00000000000bffff (prio 0, ram): pc.ram @0000000000000000\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+
+	T_OK(!im_mtree_parse(txt, sizeof(txt) - 1, "ex.txt", &t, &err), "kvm explain: parses");
+	out = explain_at(&t, 0x1000);
+	T_OK(out && strstr(out, "; whether KVM maps it is unknown: no range of its FlatView carries QEMU's KVM mark") &&
+	     !strstr(out, "does not map"), "kvm explain: a range of a markless FlatView: unknown");
+	free(out);
+	out = explain_at(&t, 0xfec00010);
+	T_OK(out && strstr(out, "; an i/o region, so each access traps to QEMU"),
+	     "kvm explain: an i/o region traps by its type");
+	free(out);
+	im_mtree_free(&t);
+
+	im_model_init(&m);
+	out = NULL;
+	f = open_memstream(&out, &olen);
+	T_OK(!im_mtree_annotate_buf(f, &m, nomarks, sizeof(nomarks) - 1, "nm.txt", false, &err),
+	     "kvm, no mark in the text: annotates");
+	fclose(f);
+	T_OK(out && strstr(out, "# whether a KVM memslot maps this range is unknown: no range of its FlatView (memory) carries QEMU's KVM mark in this text"),
+	     "kvm, no mark in the text: unknown, never no");
+	free(out);
+	im_model_free(&m);
+}
+
 int main(void)
 {
+	test_kvm_explain();
 	test_pointer_pasted_maps();
 	test_kvm_per_view();
 	test_type_beats_name();
