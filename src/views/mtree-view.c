@@ -571,9 +571,10 @@ static void line_json(struct jw *w, const struct im_model *m, const struct im_mt
 			jw_null(w);
 		}
 		jw_khex_or_null(w, "offset_in_region", l->have_offset, l->offset);
+		/* -f's mark, per FlatView: marked, not where others of its view are, else unknown */
 		jw_key(w, "kvm");
-		if (l->kind == IM_MTL_RANGE && l->type[0] && l->kvm)
-			jw_bool(w, true);
+		if (l->kind == IM_MTL_RANGE && l->type[0] && (l->kvm || l->view_kvm))
+			jw_bool(w, l->kvm);
 		else
 			jw_null(w);
 		jw_kstr(w, "host_bdf", l->host_bdf[0] ? l->host_bdf : NULL);
