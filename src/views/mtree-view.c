@@ -334,9 +334,12 @@ static void hva_note(struct notes *n, const struct tie *tie, uint64_t end)
 	if (bar_mmap_hva(m, l, tie->by_hva ? -1 : tie->dev, &hva)) {
 		char *where = describe_hva(m, hva);
 
+		/* si < 0: no memslot read covers it, or none was read */
 		NOTE(IM_F_HVA_MMAP,
-		     l->bar_part == IM_BP_MMAP ? "" : "not RAM itself; its RAM subregion: ",
-		     hva, where ? "; " : "", where ? where : "");
+		     l->bar_part == IM_BP_MMAP ? "" : "not RAM itself; its RAM subregion: ", hva,
+		     m->memslots_known ? "no memslot read covers this GPA" :
+		     "memslots not read: whether one covers this GPA is unknown",
+		     where ? "; " : "", where ? where : "");
 		free(where);
 		return;
 	}

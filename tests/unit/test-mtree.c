@@ -886,8 +886,33 @@ static void test_kvm_explain(void)
 	im_model_free(&m);
 }
 
+/* a BAR mmap's HVA with memslots unread: not "no memslot covers this GPA" */
+static void test_hva_mmap_slots_unknown(void)
+{
+	static const char txt[] =
+		"00000000fc078000-00000000fc078fff 0000:0a:00.0 BAR 0 mmaps[0] (I/O) (@ 0x56540d8c7c30)\n";
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+	int r;
+
+	seed_model(&m);
+	m.nmemslots = 0;
+	m.memslots_known = false;
+	f = open_memstream(&out, &olen);
+	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "hm.txt", false, &err);
+	fclose(f);
+	T_OK(r == 0 && strstr(out, "# HVA 0x7f0b5c5f4000 (from the BAR's mmap in /proc/PID/maps; memslots not read: whether one covers this GPA is unknown)") &&
+	     !strstr(out, "no memslot"), "hva by mmap, memslots unread: unknown, not 'no memslot'");
+	free(out);
+	im_model_free(&m);
+}
+
 int main(void)
 {
+	test_hva_mmap_slots_unknown();
 	test_kvm_explain();
 	test_pointer_pasted_maps();
 	test_kvm_per_view();
