@@ -358,6 +358,9 @@ const char *im_map_backing(const struct im_model *m, const struct im_place *p,
 			   char *buf, size_t len);
 /* key: true, false, or null for unknown */
 void im_json_tri(struct jw *w, const char *key, enum im_tri v);
+/* "sources": [{name, status, detail}...]: what each source read, as every
+ * document that states findings carries it (the report, --mtree's) */
+void im_json_sources(struct jw *w, const struct im_model *m);
 /* as_id, slot, gpa, size, hva: a memslot's fields inside an object */
 void im_json_memslot_fields(struct jw *w, const struct im_memslot *s);
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "iommu-map.h"
 #include "lib/paste.h"
+#include "sources/maps-paste.h"
 #include "sources/mtree.h"
 #include "sources/qtree.h"
 
@@ -303,6 +304,35 @@ static void name_bar(struct im_mtree_line *l)
 	l->mmap_index = r.mmap_index;
 }
 
+/* an HMP type of memory a region's accesses reach without QEMU: RAM, a RAM
+ * device (a vfio BAR's mmap), ROM or a ROM device */
+bool im_mtree_type_ram(const char *type)
+{
+	return !strcmp(type, "ram") || !strcmp(type, "ramd") || !strcmp(type, "rom") ||
+	       !strcmp(type, "romd");
+}
+
+/*
+ * What QEMU printed as the region's type beats what its name says: vfio
+ * names a BAR's mmap "<dev> BAR n mmaps[k]", a RAM device region (ramd), and
+ * the BAR's slow path "<dev> BAR n", an i/o region.  A ramd line named
+ * "<dev> BAR n" lost its " mmaps[k]" (a mail wrap, a cut paste): it is the
+ * mmap, which one not known; an i/o line named "mmaps[k]" is the slow path.
+ */
+static void type_over_name(struct im_mtree_line *l)
+{
+	if (!l->type[0])
+		return;
+	if (l->bar_part == IM_BP_REGION && im_mtree_type_ram(l->type)) {
+		l->bar_part = IM_BP_MMAP;
+		l->type_wins = true;
+	} else if (l->bar_part == IM_BP_MMAP && !strcmp(l->type, "i/o")) {
+		l->bar_part = IM_BP_REGION;
+		l->mmap_index = -1;
+		l->type_wins = true;
+	}
+}
+
 struct pstate {
 	struct im_mtree *t;
 	size_t cap;
@@ -314,6 +344,7 @@ struct pstate {
 	bool tree_header;	/* an "address-space:" line: the tree view */
 	bool in_dispatch;	/* in -d's "Dispatch" block */
 	bool gdb_root_seen;	/* a gdb "system" or "io" root was seen */
+	unsigned int view;	/* FlatView blocks seen */
 };
 
 static const char *intern(struct pstate *st, const char *s, size_t n)
@@ -579,6 +610,7 @@ static int parse_header(struct pstate *st, struct im_mtree_line *l, const char *
 	if (starts(p, e, "FlatView #")) {
 		l->kind = IM_MTL_HEADER;
 		st->in_dispatch = false;
+		st->view++;
 		t->shape = IM_MT_HMP_FLAT;
 		st->flat_first_as = true;
 		st->space = NULL;
@@ -706,6 +738,24 @@ static int parse_gdb_range(struct pstate *st, struct im_mtree_line *l, const cha
 	return 0;
 }
 
+/*
+ * Is [s, e) a line of /proc/PID/maps ("start-end perms offset dev inode
+ * [path]", lib/parse.c)?  It starts as a gdb range does, but it is no
+ * memory-tree line: its addresses are HVAs, never GPAs.  1, 0 or -ENOMEM.
+ */
+static int maps_line(const char *s, const char *e)
+{
+	struct im_map mp;
+	int r;
+
+	memset(&mp, 0, sizeof(mp));
+	r = im_parse_maps_line(s, e, &mp);
+	if (r == -ENOMEM)
+		return r;
+	im_map_path_free(&mp);
+	return !r;
+}
+
 /* a range line that turned out not to be one: plain text */
 static void make_plain(struct im_mtree_line *l)
 {
@@ -719,13 +769,14 @@ static void make_plain(struct im_mtree_line *l)
 static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s, const char *e)
 {
 	struct im_mtree *t = st->t;
-	const char *p = s;
+	const char *p = s, *body;
 	size_t k;
 	u128 a, b;
 	int r;
 
 	while (p < e && *p == ' ')
 		p++;
+	body = p;
 	l->depth = (int)((p - s) / 2);
 	l->bar = l->mmap_index = -1;
 	l->as_id = -1;
@@ -758,6 +809,14 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 	p += k + 1;
 	if ((a >> 64) != 0)
 		return 0;
+	r = maps_line(body, e);
+	if (r < 0)
+		return r;
+	if (r) {	/* counted as not understood, and as a maps line */
+		if (!t->maps_lines++)
+			t->first_maps = l->line;
+		return 0;
+	}
 	l->kind = IM_MTL_RANGE;
 	l->start = (uint64_t)a;
 	l->end = (uint64_t)b;
@@ -774,6 +833,8 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 	if (r)
 		return r;
 	name_bar(l);
+	type_over_name(l);
+	l->view = st->view;
 	l->space = st->space;
 	l->as_id = st->as_id;
 	if (l->kvm)
@@ -885,13 +946,16 @@ static bool hmp_continuation(const char *q, const char *e)
 static int join_wrapped(struct cursor *c, char **text, const char *s, const char *e)
 {
 	const char *q = s;
-	int joins = 0;
+	int joins = 0, r;
 	bool hmp;
 
 	while (q < e && *q == ' ')
 		q++;
 	if (!range_start(q, e))	/* most lines: no need to look further */
 		return 0;
+	r = maps_line(q, e);	/* a maps line's wrapped path is no gdb continuation */
+	if (r)
+		return r < 0 ? r : 0;
 	hmp = strstr(*text, "(prio") != NULL;
 	while (joins < (hmp ? 1 : 2) &&
 	       (hmp || !**text || (*text)[strlen(*text) - 1] != ')') && c->p < c->end) {
@@ -1006,6 +1070,58 @@ static int check_int128(struct im_mtree *t)
 	return 0;
 }
 
+/* each flat range: does its FlatView mark any range " KVM" (view_kvm)? */
+static int mark_views(struct im_mtree *t)
+{
+	unsigned int nviews = 0;
+	bool *marked;
+	size_t i;
+
+	for (i = 0; i < t->nlines; i++)
+		if (t->lines[i].view > nviews)
+			nviews = t->lines[i].view;
+	marked = calloc((size_t)nviews + 1, sizeof(*marked));
+	if (!marked)
+		return -ENOMEM;
+	for (i = 0; i < t->nlines; i++)
+		if (t->lines[i].kind == IM_MTL_RANGE && t->lines[i].kvm)
+			marked[t->lines[i].view] = true;
+	for (i = 0; i < t->nlines; i++)
+		t->lines[i].view_kvm = t->shape == IM_MT_HMP_FLAT &&
+				       t->lines[i].kind == IM_MTL_RANGE && marked[t->lines[i].view];
+	free(marked);
+	return 0;
+}
+
+void im_mtree_no_slot_why(const struct im_mtree *t, const struct im_mtree_line *l, char *buf,
+			  size_t len)
+{
+	uint64_t end = im_mtree_line_end(l), first = l->start & ~(uint64_t)0xfff, last = end | 0xfff;
+	bool aligned = !(l->start & 0xfff) && (end & 0xfff) == 0xfff;
+	const struct im_mtree_line *io = NULL;
+	char shared[200] = "";
+	size_t i;
+
+	for (i = 0; i < t->nlines && !io; i++) {
+		const struct im_mtree_line *o = &t->lines[i];
+
+		if (o != l && o->kind == IM_MTL_RANGE && o->view == l->view && o->type[0] &&
+		    !o->end_big && !im_mtree_type_ram(o->type) && o->start <= last &&
+		    im_mtree_line_end(o) >= first)
+			io = o;
+	}
+	if (io)
+		snprintf(shared, sizeof(shared), "it shares a 4 KiB page with %s (line %u, %s)",
+			 io->name ? io->name : "?", io->line, io->type);
+	if (!aligned)
+		snprintf(buf, len, "it does not start and end on 4 KiB page boundaries%s%s",
+			 io ? ", and " : "", io ? shared + 3 : "");
+	else if (io)
+		snprintf(buf, len, "%s", shared);
+	else
+		snprintf(buf, len, "it is 4 KiB-aligned and shares no page with an i/o range of this FlatView: the text does not say why");
+}
+
 /* the lines in [buf, buf + len), at least 1 */
 static size_t count_lines(const char *buf, size_t len)
 {
@@ -1017,6 +1133,66 @@ static size_t count_lines(const char *buf, size_t len)
 		p = nl + 1;
 	}
 	return n;
+}
+
+/*
+ * Text with maps lines that the shared maps parser did not take at once (a
+ * pmap -X, sizes before the lines, HTML blanks): --maps's own reader finds
+ * mappings in it.  1, 0 or -ENOMEM.
+ */
+static int maps_paste_looks(const struct im_paste_text *pt, const char *file, unsigned int *n,
+			    unsigned int *first)
+{
+	struct im_maps_paste mp;
+	struct im_err e = { 0 };
+	size_t i;
+	int r = im_maps_paste_parse(pt->buf, pt->len, file, &mp, &e);
+
+	if (r == -ENOMEM)
+		return r;
+	if (r)
+		return 0;
+	*n = (unsigned int)mp.nmaps;
+	*first = 0;
+	for (i = 0; i < mp.nmaps; i++)
+		if (!*first || mp.maps[i].line < *first)
+			*first = mp.maps[i].line;
+	im_maps_paste_free(&mp);
+	return *n > 0;
+}
+
+/* the error for text without a single memory range: what it is instead, if we can tell */
+static int no_ranges(const struct im_paste_text *pt, const char *file, struct im_mtree *out,
+		     struct im_err *err)
+{
+	unsigned int n = out->maps_lines, first = out->first_maps;
+	int r;
+
+	if (im_qtree_looks(pt->buf, pt->len)) {
+		im_err_set(err, file, 0, "no memory-tree lines: this is info qtree output (dev: ..., bar N: ...), which --qtree reads; %u line%s not understood (first: %s:%u)",
+			   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
+		return -EINVAL;
+	}
+	r = n ? 1 : maps_paste_looks(pt, file, &n, &first);
+	if (r < 0)
+		return r;
+	if (r) {
+		im_err_set(err, file, 0, "no memory-tree lines: this is /proc/PID/maps text or pmap -X (%u mapping%s, first: %s:%u), whose addresses are HVAs, not GPAs: give it to --maps",
+			   n, n == 1 ? "" : "s", file, first);
+		return -EINVAL;
+	}
+	if (im_info_pci_looks(pt->buf, pt->len)) {
+		im_err_set(err, file, 0, "no memory-tree lines: " IM_INFO_PCI_HINT);
+		return -EINVAL;
+	}
+	if (out->unknown)
+		im_err_set(err, file, 0,
+			   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output; %u line%s not understood (first: %s:%u)",
+			   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
+	else
+		im_err_set(err, file, 0,
+			   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output");
+	return -EINVAL;
 }
 
 static int parse_text(const struct im_paste_text *pt, const char *file,
@@ -1055,29 +1231,13 @@ static int parse_text(const struct im_paste_text *pt, const char *file,
 		else if (l->kind == IM_MTL_TEXT && !ignorable(text) && !out->unknown++)
 			out->first_unknown = first;
 	}
-	if (!nranges && im_qtree_looks(pt->buf, pt->len)) {
-		im_err_set(err, file, 0, "no memory-tree lines: this is info qtree output (dev: ..., bar N: ...), which --qtree reads; %u line%s not understood (first: %s:%u)",
-			   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
-		r = -EINVAL;
-		goto fail;
-	}
-	if (!nranges && im_info_pci_looks(pt->buf, pt->len)) {
-		im_err_set(err, file, 0, "no memory-tree lines: " IM_INFO_PCI_HINT);
-		r = -EINVAL;
-		goto fail;
-	}
 	if (!nranges) {
-		if (out->unknown)
-			im_err_set(err, file, 0,
-				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output; %u line%s not understood (first: %s:%u)",
-				   out->unknown, out->unknown == 1 ? "" : "s", file, out->first_unknown);
-		else
-			im_err_set(err, file, 0,
-				   "no memory-tree lines (\"start-end name\") found: expected qemu mtree, info mtree or info mtree -f output");
-		r = -EINVAL;
+		r = no_ranges(pt, file, out, err);
 		goto fail;
 	}
 	r = check_int128(out);
+	if (!r)
+		r = mark_views(out);
 	if (r)
 		goto fail;
 	return 0;

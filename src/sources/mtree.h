@@ -64,13 +64,22 @@ struct im_mtree_line {
 	bool have_offset;
 	uint64_t offset;		/* flat: " @offset_in_region" */
 	bool kvm;			/* flat: " KVM" (QEMU <= 4.1: " kvm") suffix */
+	unsigned int view;		/* flat: its FlatView block, 1-based (0: before any) */
+	bool view_kvm;			/* flat: some range of that FlatView carries the mark:
+					 * QEMU checked its address space's slots, so a range
+					 * without it has no slot of its exact extent; without
+					 * any, whether a slot maps it is unknown */
 	bool disabled;
 	/* from the name: "<device> [base ]BAR n[ mmaps[k]]" */
 	char qemu_dev[64];		/* the device as QEMU names it; "": no BAR name */
 	enum im_vfio_name dev_kind;
 	char host_bdf[16];		/* qemu_dev when it is a BDF, else "" */
-	int bar, mmap_index;		/* -1: none */
-	enum im_bar_part bar_part;
+	int bar, mmap_index;		/* -1: none (or, type_wins, not known) */
+	enum im_bar_part bar_part;	/* what the region is: by its HMP type, where that
+					 * and the name disagree (type_wins) */
+	bool type_wins;			/* the name says another BAR part than the type:
+					 * "(ramd): .. BAR n" (" mmaps[k]" cut by a wrap) is
+					 * the mmap, "(i/o): .. BAR n mmaps[k]" the region */
 	/* context */
 	const char *space;		/* "memory", "io", "smram", ... or NULL */
 	int as_id;			/* KVM address space for memslot lookup, -1: not a GPA */
@@ -97,6 +106,8 @@ struct im_mtree {
 	unsigned int qp_soft;		/* ... and its soft line breaks joined */
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
+	unsigned int maps_lines;	/* of them, /proc/PID/maps lines (--maps reads them) */
+	unsigned int first_maps;	/* the first of those, 1-based; 0: none */
 	char **spaces;			/* owned strings the lines' space point into */
 	size_t nspaces;
 };
@@ -123,6 +134,18 @@ bool im_vfio_region_name_parse(const char *name, struct im_vfio_region *out);
  * why none, as a phrase; "" when there is nothing to say.  Never a guess.
  */
 int im_vfio_name_device(const struct im_model *m, const char *name, char *how, size_t len);
+
+/* mtree.c: is an HMP region type (ram, ramd, rom, romd) RAM-backed: no trap to QEMU on read */
+bool im_mtree_type_ram(const char *type);
+
+/*
+ * mtree.c: why QEMU did not mark flat range l " KVM" where it marked other
+ * ranges of l's FlatView (no slot of its exact extent), as far as the text
+ * shows: not 4 KiB-aligned, a 4 KiB page shared with an i/o range (named), or
+ * that the text does not say; into buf
+ */
+void im_mtree_no_slot_why(const struct im_mtree *t, const struct im_mtree_line *l, char *buf,
+			  size_t len);
 
 /* mtree.c: the parser */
 int im_mtree_parse(const char *buf, size_t len, const char *file,

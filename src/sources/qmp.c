@@ -356,7 +356,7 @@ static int fill_model(struct im_model *m, const struct im_qmp_raw *raw,
 			char subj[48];
 
 			if (l->kind != IM_MTL_RANGE || l->as_id != 0 || l->bar_part != IM_BP_MMAP ||
-			    l->bar != pb->bar || strcmp(l->host_bdf, pb->host) || l->kvm)
+			    l->bar != pb->bar || strcmp(l->host_bdf, pb->host) || l->kvm || !l->view_kvm)
 				continue;
 			/* one FlatView per address space: report the memory one only */
 			if (!l->space || strcmp(l->space, "memory"))

@@ -495,8 +495,34 @@ static void bar_words(const struct im_mtree_line *l, char *buf, size_t len)
 	if (l->bar < 0 || !l->qemu_dev[0])
 		return;
 	snprintf(buf, len, ", QEMU's name for BAR %d of the vfio device %s%s", l->bar, l->qemu_dev,
+		 l->bar_part == IM_BP_MMAP && l->type_wins ?
+		 " (a part QEMU mmaps from the device fd, by its RAM type: the name lacks its mmaps[k], likely cut)" :
 		 l->bar_part == IM_BP_MMAP ? " (a part QEMU mmaps from the device fd)" :
+		 l->bar_part == IM_BP_REGION && l->type_wins ?
+		 " (its region, by its i/o type, whatever the name says: an access traps to QEMU)" :
 		 l->bar_part == IM_BP_REGION ? " (its region: where no mmap covers it, an access traps to QEMU)" : "");
+}
+
+/* "; KVM maps it ...": what -f's accelerator mark says of flat range l, per FlatView */
+static void kvm_words(const struct im_mtree *t, const struct im_mtree_line *l, char *buf,
+		      size_t len)
+{
+	char why[320];
+
+	buf[0] = '\0';
+	if (t->shape != IM_MT_HMP_FLAT)
+		return;
+	if (!strcmp(l->type, "i/o")) {
+		snprintf(buf, len, "; an i/o region, so each access traps to QEMU (KVM maps only RAM-backed regions into the guest)");
+	} else if (l->kvm) {
+		snprintf(buf, len, "; KVM maps it (a memslot): the guest reaches it without a trap");
+	} else if (l->view_kvm) {
+		im_mtree_no_slot_why(t, l, why, sizeof(why));
+		snprintf(buf, len, "; no KVM memslot matches the range exactly: QEMU marks other ranges of this FlatView \" KVM\", not this one (%s); an access outside a page-aligned slot traps to QEMU",
+			 why);
+	} else {
+		snprintf(buf, len, "; whether KVM maps it is unknown: no range of its FlatView carries QEMU's KVM mark");
+	}
 }
 
 /*
@@ -507,7 +533,7 @@ static void bar_words(const struct im_mtree_line *l, char *buf, size_t len)
 static void explain_mtree(struct ctx *c)
 {
 	const struct im_mtree_line *in = NULL;
-	char bw[256], *text;
+	char bw[256], kw[512], *text;
 	size_t i;
 
 	for (i = 0; c->t && i < c->t->nlines; i++) {
@@ -530,6 +556,7 @@ static void explain_mtree(struct ctx *c)
 	}
 	if (!in)
 		return;
+	kvm_words(c->t, in, kw, sizeof(kw));
 	bar_words(in, bw, sizeof(bw));
 	/* a flat range starts @offset into its region; only -f says KVM, and only where KVM maps */
 	text = im_asprintf("a GPA inside \"%s\"%s (%s:%u: 0x%" PRIx64 "-0x%" PRIx64 "%s%s%s%s), at offset 0x%" PRIx64 " in it%s%s%s",
@@ -539,9 +566,7 @@ static void explain_mtree(struct ctx *c)
 			   (in->have_offset ? in->offset : 0) + (c->addr - in->start),
 			   in->alias && in->alias_target ? "; an alias of " : "",
 			   in->alias && in->alias_target ? in->alias_target : "",
-			   c->t->shape != IM_MT_HMP_FLAT || !c->t->any_kvm ? "" : in->kvm ?
-			   "; KVM maps it (a memslot): the guest reaches it without a trap" :
-			   "; KVM does not map it (no \" KVM\" on the line): each access traps to QEMU");
+			   kw);
 	text = other_vm(c, text);
 	if (add(c, "mtree", text))
 		mtree_json(c, "range", in, text);

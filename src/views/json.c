@@ -42,6 +42,22 @@ void im_json_tri(struct jw *w, const char *key, enum im_tri v)
 		jw_kbool(w, key, v == IM_TRI_YES);
 }
 
+void im_json_sources(struct jw *w, const struct im_model *m)
+{
+	size_t i;
+
+	jw_key(w, "sources");
+	jw_arr_begin(w);
+	for (i = 0; i < m->nsources; i++) {
+		jw_obj_begin(w);
+		jw_kstr(w, "name", m->sources[i].name);
+		jw_kstr(w, "status", im_src_status_name(m->sources[i].status));
+		jw_kstr(w, "detail", m->sources[i].detail);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 /* a memslot's own fields, in the order every view writes them */
 void im_json_memslot_fields(struct jw *w, const struct im_memslot *s)
 {

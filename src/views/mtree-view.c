@@ -44,6 +44,9 @@ static bool bar_mmap_hva(const struct im_model *m, const struct im_mtree_line *l
 	    (size_t)d >= m->ndevices)
 		return false;
 	b = &m->devices[d].bars[l->bar];
+	/* a name cut before its mmaps[k]: only a BAR of one mmap says which */
+	if (l->type_wins && l->bar_part == IM_BP_MMAP && b->nmmaps != 1)
+		return false;
 	/* mmaps[k]: the k-th mmap by offset in the BAR; a container: mmaps[0] */
 	for (i = 0; i < b->nmmaps; i++) {
 		int rank = 0;
@@ -63,14 +66,15 @@ static bool bar_mmap_hva(const struct im_model *m, const struct im_mtree_line *l
 	return true;
 }
 
+/* RAM-backed: by the HMP type where the line has one (it beats the name), else
+ * gdb's (RAM) or a BAR mmap's name */
 static bool ram_backed(const struct im_mtree_line *l)
 {
-	if (l->bar_part == IM_BP_MMAP || (l->name && strstr(l->name, " mmaps[")))
-		return true;
+	if (l->type[0])
+		return im_mtree_type_ram(l->type);
 	if (l->klass[0] && !strcmp(l->klass, "RAM"))
 		return true;
-	return !strcmp(l->type, "ram") || !strcmp(l->type, "ramd") || !strcmp(l->type, "rom") ||
-	       !strcmp(l->type, "romd") || !strcmp(l->type, "nv-ram");
+	return l->bar_part == IM_BP_MMAP || (l->name && strstr(l->name, " mmaps["));
 }
 
 /* What ties the vfio device a line names to a host device of the model. */
@@ -244,6 +248,8 @@ static void pointer_note(struct notes *n)
 			NOTE(IM_F_MR_POINTER_HEAP, l->ptr, mp->line, mp->start, mp->end);
 		else
 			NOTE(IM_F_MR_POINTER_MAP, l->ptr, mp->line, where);
+	} else if (m->nmaps && m->paste) {
+		NOTE(IM_F_MR_POINTER_NOT_PASTED, l->ptr);
 	} else if (m->nmaps) {
 		NOTE(IM_F_MR_POINTER_NO_MAP, l->ptr);
 	} else {
@@ -283,10 +289,16 @@ static void device_notes(struct notes *n, struct seen *seen, const struct tie *t
 		NOTE(IM_F_BAR_CONTAINER, l->bar);
 		break;
 	case IM_BP_REGION:
-		NOTE(IM_F_BAR_REGION, l->bar);
+		if (l->type_wins)
+			NOTE(IM_F_BAR_REGION_TYPE, l->bar, l->type);
+		else
+			NOTE(IM_F_BAR_REGION, l->bar);
 		break;
 	case IM_BP_MMAP:
-		NOTE(IM_F_BAR_MMAP, l->bar);
+		if (l->type_wins)
+			NOTE(IM_F_BAR_MMAP_NAME_CUT, l->type, l->bar);
+		else
+			NOTE(IM_F_BAR_MMAP, l->bar);
 		break;
 	default:
 		break;
@@ -322,14 +334,41 @@ static void hva_note(struct notes *n, const struct tie *tie, uint64_t end)
 	if (bar_mmap_hva(m, l, tie->by_hva ? -1 : tie->dev, &hva)) {
 		char *where = describe_hva(m, hva);
 
+		/* si < 0: no memslot read covers it, or none was read */
 		NOTE(IM_F_HVA_MMAP,
-		     l->bar_part == IM_BP_MMAP ? "" : "not RAM itself; its RAM subregion: ",
-		     hva, where ? "; " : "", where ? where : "");
+		     l->bar_part == IM_BP_MMAP ? "" : "not RAM itself; its RAM subregion: ", hva,
+		     m->memslots_known ? "no memslot read covers this GPA" :
+		     "memslots not read: whether one covers this GPA is unknown",
+		     where ? "; " : "", where ? where : "");
 		free(where);
 		return;
 	}
 	if (ram_backed(l) && !m->memslots_known && !m->nmaps)
 		NOTE(IM_F_HVA_UNKNOWN);
+}
+
+/*
+ * The accelerator mark of a flat range, per FlatView: QEMU prints it for the
+ * address spaces KVM tracks, on each range one of its slots maps exactly.
+ * Marked: yes.  Others of its FlatView marked: no, and why as far as the
+ * text shows.  None of its FlatView marked: unknown (an address space KVM
+ * does not track, or marks that QEMU or the paste did not give).
+ */
+static void kvm_note(struct notes *n, const struct im_mtree *t)
+{
+	const struct im_mtree_line *l = n->l;
+	char why[320];
+
+	if (l->kvm) {
+		NOTE(IM_F_KVM_SLOT);
+	} else if (l->view_kvm) {
+		im_mtree_no_slot_why(t, l, why, sizeof(why));
+		NOTE(IM_F_NO_KVM_SLOT, why);
+	} else {
+		NOTE(IM_F_KVM_SLOT_UNKNOWN, l->space ? l->space : "its address space",
+		     t->any_kvm ? ", though ranges of other FlatViews do: QEMU marks only the address spaces KVM tracks, so no mark here says nothing" :
+		     " in this text (a QEMU under TCG, one that prints no mark, or marks lost from the paste)");
+	}
 }
 
 /* the notes on one line: findings of the model, about that line */
@@ -363,12 +402,8 @@ static int annotate_line(struct im_model *m, const struct im_model *data,
 		NOTE(IM_F_IO_LABEL);
 	}
 	device_notes(n, seen, tie, first_name);
-	if (t->shape == IM_MT_HMP_FLAT && t->any_kvm && ram_backed(l)) {
-		if (l->kvm)
-			NOTE(IM_F_KVM_SLOT);
-		else
-			NOTE(IM_F_NO_KVM_SLOT);
-	}
+	if (t->shape == IM_MT_HMP_FLAT && ram_backed(l))
+		kvm_note(n, t);
 	hva_note(n, tie, end);
 	return n->r;
 }
@@ -539,9 +574,10 @@ static void line_json(struct jw *w, const struct im_model *m, const struct im_mt
 			jw_null(w);
 		}
 		jw_khex_or_null(w, "offset_in_region", l->have_offset, l->offset);
+		/* -f's mark, per FlatView: marked, not where others of its view are, else unknown */
 		jw_key(w, "kvm");
-		if (l->kind == IM_MTL_RANGE && l->type[0] && l->kvm)
-			jw_bool(w, true);
+		if (l->kind == IM_MTL_RANGE && l->type[0] && (l->kvm || l->view_kvm))
+			jw_bool(w, l->kvm);
 		else
 			jw_null(w);
 		jw_kstr(w, "host_bdf", l->host_bdf[0] ? l->host_bdf : NULL);
@@ -580,6 +616,10 @@ static void text_trailer(FILE *out, const struct im_mtree *t, const char *file)
 	if (t->unknown)
 		fprintf(out, "# %u line%s not understood (first: %s:%u)\n", t->unknown,
 			t->unknown == 1 ? "" : "s", IM_TERM(file), t->first_unknown);
+	if (t->maps_lines)
+		fprintf(out, "# %u of them %s /proc/PID/maps line%s (first: %s:%u), whose addresses are HVAs, not GPAs: --maps reads %s\n",
+			t->maps_lines, t->maps_lines == 1 ? "is a" : "are", t->maps_lines == 1 ? "" : "s",
+			IM_TERM(file), t->first_maps, t->maps_lines == 1 ? "it" : "them");
 }
 
 /*
@@ -609,6 +649,8 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		jw_kint(&w, "joined_lines", (int)t->joined);
 		jw_kbool(&w, "quoted_printable", t->qp);
 		jw_kbool(&w, "int128_artefact", t->int128_bug);
+		/* what the notes could read besides the text: as the report says it */
+		im_json_sources(&w, m);
 		jw_key(&w, "mtree");
 		jw_arr_begin(&w);
 	}
@@ -641,6 +683,7 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		jw_obj_begin(&w);
 		jw_kint(&w, "lines", (int)t->unknown);
 		jw_kstr(&w, "first", first);
+		jw_kint(&w, "maps_lines", (int)t->maps_lines);
 		jw_obj_end(&w);
 		jw_obj_end(&w);
 		free(first);

@@ -717,16 +717,7 @@ int im_report_json(FILE *f, const struct im_model *m)
 		json_paste_qbars(&w, m);
 	}
 
-	jw_key(&w, "sources");
-	jw_arr_begin(&w);
-	for (i = 0; i < m->nsources; i++) {
-		jw_obj_begin(&w);
-		jw_kstr(&w, "name", m->sources[i].name);
-		jw_kstr(&w, "status", im_src_status_name(m->sources[i].status));
-		jw_kstr(&w, "detail", m->sources[i].detail);
-		jw_obj_end(&w);
-	}
-	jw_arr_end(&w);
+	im_json_sources(&w, m);
 
 	jw_key(&w, "devices");
 	jw_arr_begin(&w);

@@ -208,7 +208,7 @@ static void test_not_understood(void)
 	f = open_memstream(&out, &olen);
 	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "nu.txt", true, &err);
 	fclose(f);
-	T_OK(r == 0 && strstr(out, "\"not_understood\": {\n    \"lines\": 2,\n    \"first\": \"nu.txt:5\"\n  }"),
+	T_OK(r == 0 && strstr(out, "\"not_understood\": {\n    \"lines\": 2,\n    \"first\": \"nu.txt:5\",\n    \"maps_lines\": 0\n  }"),
 	     "not understood: said in JSON");
 	free(out);
 	im_model_free(&m);
@@ -666,8 +666,258 @@ static void test_shapes(void)
 	im_mtree_free(&t);
 }
 
+/* /proc maps text given to --mtree: refused, never read as GPA ranges (issue 13) */
+static void test_maps_lines(void)
+{
+	static const char maps[] =
+		"cat /proc/65467/maps | grep vfio\n"
+		"7f2ad4108000-7f2ad410c000 rw-s 00000000 00:0f 3091                       anon_inode:[vfio-device]\n"
+		"7f2ad4110000-7f2ad4114000 rw-s 40000000000 00:0f 3091                    anon_inode:[vfio-device]\n";
+	static const char pmap[] =
+		"1234:   /usr/bin/qemu-system-x86_64\n"
+		"         Address Perm   Offset Device  Inode  Size  Rss Pss Referenced Anonymous Mapping\n"
+		"    7f2ad4108000 rw-s 00000000  00:0f   3091    16    0   0          0         0 anon_inode:[vfio-device]\n";
+	static const char mixed[] =
+		"7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n"
+		"  anon_inode:[vfio-device]\n"
+		"(gdb) qemu mtree\n"
+		"    00000000fc078000-00000000fc078fff 0000:0a:00.0 BAR 0 mmaps[0]\n"
+		"(I/O) (@ 0x56540d8c7c30)\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	int r = im_mtree_parse(maps, sizeof(maps) - 1, "m.txt", &t, &err);
+
+	T_OK(r == -EINVAL && strstr(err.msg, "this is /proc/PID/maps text or pmap -X (2 mappings") &&
+	     strstr(err.msg, "first: m.txt:2") && strstr(err.msg, "give it to --maps"),
+	     "maps: --mtree refuses it, names its first line and asks for --maps");
+	r = im_mtree_parse(pmap, sizeof(pmap) - 1, "p.txt", &t, &err);
+	T_OK(r == -EINVAL && strstr(err.msg, "pmap -X (1 mapping, first: p.txt:3)") &&
+	     strstr(err.msg, "give it to --maps"),
+	     "pmap -X: --mtree refuses it too (--maps's reader finds its mappings)");
+	r = im_mtree_parse(mixed, sizeof(mixed) - 1, "x.txt", &t, &err);
+	T_OK(r == 0, "maps and gdb mtree: parses");
+	if (r)
+		return;
+	T_OK(t.lines[0].kind == IM_MTL_TEXT && !t.lines[0].name,
+	     "maps and gdb mtree: the maps line is no range");
+	T_OK(!strcmp(t.lines[0].text, "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653"),
+	     "maps and gdb mtree: its wrapped path is not joined as a gdb continuation");
+	T_EQ_U64(t.maps_lines, 1, "maps and gdb mtree: one maps line counted");
+	T_EQ_U64(t.first_maps, 1, "maps and gdb mtree: named by its line");
+	T_EQ_U64(t.unknown, 2, "maps and gdb mtree: it and its path are not understood");
+	T_OK(t.lines[3].kind == IM_MTL_RANGE && t.lines[3].bar_part == IM_BP_MMAP,
+	     "maps and gdb mtree: the gdb line is read");
+	im_mtree_free(&t);
+}
+
+/* the HMP type beats the name: a ramd region whose " mmaps[0]" a wrap cut is no slow path */
+static void test_type_beats_name(void)
+{
+	static const char txt[] =
+		"FlatView #0\n"
+		" AS \"memory\", root: system\n"
+		" Root memory region: system\n"
+		"  00000000febc0000-00000000febc0fff (prio 0, ramd): 0000:00:1a.0 BAR 0\n"
+		"  00000000febc1000-00000000febc1fff (prio 0, i/o): 0000:00:1a.0 BAR 0 mmaps[1]\n"
+		"  00000000febc2000-00000000febc2fff (prio 0, i/o): 0000:00:1a.0 BAR 0\n"
+		"  00000000febc3000-00000000febc3fff (prio 0, ramd): 0000:00:1a.0 BAR 0 mmaps[2]\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+	int r = im_mtree_parse(txt, sizeof(txt) - 1, "tn.txt", &t, &err);
+
+	T_OK(r == 0, "type beats name: parses");
+	if (r)
+		return;
+	T_OK(t.lines[3].bar_part == IM_BP_MMAP && t.lines[3].type_wins && t.lines[3].mmap_index < 0,
+	     "type beats name: a ramd \"BAR 0\" is the mmap, its index unknown");
+	T_OK(t.lines[4].bar_part == IM_BP_REGION && t.lines[4].type_wins && t.lines[4].mmap_index < 0,
+	     "type beats name: an i/o \"mmaps[1]\" is the slow path");
+	T_OK(t.lines[5].bar_part == IM_BP_REGION && !t.lines[5].type_wins,
+	     "type beats name: an i/o \"BAR 0\" agrees");
+	T_OK(t.lines[6].bar_part == IM_BP_MMAP && !t.lines[6].type_wins && t.lines[6].mmap_index == 2,
+	     "type beats name: a ramd \"mmaps[2]\" agrees");
+	im_mtree_free(&t);
+
+	im_model_init(&m);
+	f = open_memstream(&out, &olen);
+	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "tn.txt", false, &err);
+	fclose(f);
+	T_OK(r == 0 && strstr(out, "BAR 0\n    # 0000:00:1a.0 is the HOST BDF") &&
+	     strstr(out, "# RAM-backed region (type ramd), so QEMU's mmap of BAR 0") &&
+	     strstr(out, "likely cut by a wrap), so which mmap of the BAR this is is unknown"),
+	     "type beats name: the cut ramd line is the mmap, said so");
+	T_OK(r == 0 && strstr(out, "# the slow path of BAR 0, by its type (i/o), which beats its name"),
+	     "type beats name: the i/o mmaps[1] line traps");
+	T_OK(r == 0 && !strstr(out, "BAR 0\n    # 0000:00:1a.0 is the HOST BDF (QEMU names vfio regions after the host device), not the guest's BDF\n    # the slow path"),
+	     "type beats name: the ramd line is never called the slow path");
+	free(out);
+	im_model_free(&m);
+}
+
+/* -f's KVM mark is judged per FlatView, and a "no" says why only as far as the text shows */
+static void test_kvm_per_view(void)
+{
+	static const char txt[] =
+		"FlatView #0\n"
+		" AS \"memory\", root: system\n"
+		" Root memory region: system\n"
+		"  0000000000000000-00000000000bffff (prio 0, ram): pc.ram KVM\n"
+		"  00000000feb40000-00000000feb4004f (prio 0, i/o): msix-table\n"
+		"  00000000feb40050-00000000feb43fff (prio 0, ramd): 0000:00:03.0 BAR 3 mmaps[0] @0000000000000050\n"
+		"  00000000feb44fff-00000000feb44fff (prio 0, i/o): odd\n"
+		"  00000000feb45000-00000000feb45fff (prio 0, ramd): 0000:00:03.0 BAR 4 mmaps[0]\n"
+		"  0000000100000000-000000013fffffff (prio 0, ram): pc.ram @00000000c0000000\n"
+		"FlatView #1\n"
+		" AS \"KVM-SMRAM\", root: mem-container-smram\n"
+		" Root memory region: mem-container-smram\n"
+		"  0000000000100000-00000000bfffffff (prio 0, ram): pc.ram @0000000000100000\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	char why[320];
+	int r = im_mtree_parse(txt, sizeof(txt) - 1, "kv.txt", &t, &err);
+
+	T_OK(r == 0, "kvm per view: parses");
+	if (r)
+		return;
+	T_OK(t.lines[3].view == 1 && t.lines[3].view_kvm && t.lines[8].view_kvm,
+	     "kvm per view: FlatView #0 is marked");
+	T_OK(t.lines[12].view == 2 && !t.lines[12].view_kvm,
+	     "kvm per view: the KVM-SMRAM FlatView, with no mark, is not");
+	im_mtree_no_slot_why(&t, &t.lines[5], why, sizeof(why));
+	T_OK(!strcmp(why, "it does not start and end on 4 KiB page boundaries, and shares a 4 KiB page with msix-table (line 5, i/o)"),
+	     "kvm per view: not aligned, and a page shared with the MSI-X table");
+	im_mtree_no_slot_why(&t, &t.lines[7], why, sizeof(why));
+	T_OK(strstr(why, "4 KiB-aligned and shares no page"),
+	     "kvm per view: an aligned range shares no page: an i/o range in the page before is not in it");
+	im_mtree_no_slot_why(&t, &t.lines[8], why, sizeof(why));
+	T_OK(strstr(why, "4 KiB-aligned and shares no page") && strstr(why, "the text does not say why"),
+	     "kvm per view: aligned and alone: no reason made up");
+	im_mtree_free(&t);
+}
+
+/* paste mode: a pointer in none of the pasted mappings (an excerpt, as a rule) is not
+ * said to be in no mapping of a target */
+static void test_pointer_pasted_maps(void)
+{
+	static const char txt[] =
+		"00000000fc078000-00000000fc078fff 0000:0a:00.0 BAR 0 mmaps[0] (I/O) (@ 0x66540d8c7c30)\n";
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+	int r;
+
+	seed_model(&m);
+	m.paste = true;
+	m.pid = -1;
+	f = open_memstream(&out, &olen);
+	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "pp.txt", false, &err);
+	fclose(f);
+	T_OK(r == 0 && strstr(out, "(it is in none of the pasted mappings, which may be only some of QEMU's: which mapping holds it is unknown)") &&
+	     !strstr(out, "no mapping of this target"),
+	     "pasted maps: a pointer outside them is not 'in no mapping of the target'");
+	free(out);
+	im_model_free(&m);
+}
+
+/* explain, and a FlatView-less text, say the KVM mark's three states */
+static char *explain_at(const struct im_mtree *t, uint64_t addr)
+{
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f = open_memstream(&out, &olen);
+
+	im_model_init(&m);
+	m.paste = true;
+	m.pid = -1;
+	im_explain_mtree(f, &m, t, "ex.txt", addr, false);
+	fclose(f);
+	im_model_free(&m);
+	return out;
+}
+
+static void test_kvm_explain(void)
+{
+	static const char txt[] =
+		"FlatView #0\n"
+		" AS \"memory\", root: system\n"
+		" Root memory region: system\n"
+		"  0000000000000000-00000000000bffff (prio 0, ram): pc.ram\n"
+		"  00000000fec00000-00000000fec00fff (prio 0, i/o): kvm-ioapic\n"
+		"FlatView #1\n"
+		" AS \"KVM-SMRAM\", root: mem-container-smram\n"
+		" Root memory region: mem-container-smram\n"
+		"  0000000000000000-00000000000bffff (prio 0, ram): pc.ram KVM\n";
+	static const char nomarks[] =
+		"  0000000000000000-00000000000bffff (prio 0, ram): pc.ram @0000000000000000\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+
+	T_OK(!im_mtree_parse(txt, sizeof(txt) - 1, "ex.txt", &t, &err), "kvm explain: parses");
+	out = explain_at(&t, 0x1000);
+	T_OK(out && strstr(out, "; whether KVM maps it is unknown: no range of its FlatView carries QEMU's KVM mark") &&
+	     !strstr(out, "does not map"), "kvm explain: a range of a markless FlatView: unknown");
+	free(out);
+	out = explain_at(&t, 0xfec00010);
+	T_OK(out && strstr(out, "; an i/o region, so each access traps to QEMU"),
+	     "kvm explain: an i/o region traps by its type");
+	free(out);
+	im_mtree_free(&t);
+
+	im_model_init(&m);
+	out = NULL;
+	f = open_memstream(&out, &olen);
+	T_OK(!im_mtree_annotate_buf(f, &m, nomarks, sizeof(nomarks) - 1, "nm.txt", false, &err),
+	     "kvm, no mark in the text: annotates");
+	fclose(f);
+	T_OK(out && strstr(out, "# whether a KVM memslot maps this range is unknown: no range of its FlatView (memory) carries QEMU's KVM mark in this text"),
+	     "kvm, no mark in the text: unknown, never no");
+	free(out);
+	im_model_free(&m);
+}
+
+/* a BAR mmap's HVA with memslots unread: not "no memslot covers this GPA" */
+static void test_hva_mmap_slots_unknown(void)
+{
+	static const char txt[] =
+		"00000000fc078000-00000000fc078fff 0000:0a:00.0 BAR 0 mmaps[0] (I/O) (@ 0x56540d8c7c30)\n";
+	struct im_err err = { 0 };
+	struct im_model m;
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+	int r;
+
+	seed_model(&m);
+	m.nmemslots = 0;
+	m.memslots_known = false;
+	f = open_memstream(&out, &olen);
+	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "hm.txt", false, &err);
+	fclose(f);
+	T_OK(r == 0 && strstr(out, "# HVA 0x7f0b5c5f4000 (from the BAR's mmap in /proc/PID/maps; memslots not read: whether one covers this GPA is unknown)") &&
+	     !strstr(out, "no memslot"), "hva by mmap, memslots unread: unknown, not 'no memslot'");
+	free(out);
+	im_model_free(&m);
+}
+
 int main(void)
 {
+	test_hva_mmap_slots_unknown();
+	test_kvm_explain();
+	test_pointer_pasted_maps();
+	test_kvm_per_view();
+	test_type_beats_name();
+	test_maps_lines();
 	test_seed_parse();
 	test_shapes();
 	test_hmp();

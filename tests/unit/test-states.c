@@ -1021,6 +1021,47 @@ static int b_qemu_name(struct im_model *m, enum st s)
 			"  00000000febf0000-00000000febf0fff (prio 0, ramd): VFIO_FD12 BAR 0 mmaps[0]\n");
 }
 
+/*
+ * The KVM mark of -f, per FlatView.  kvm-slot: the line is marked (yes), not,
+ * where its FlatView marks another range (no: no-kvm-slot), its FlatView marks
+ * none, though the FlatView before does (unknown: kvm-slot-unknown).
+ * no-kvm-slot: the same lines, the line not page-aligned; marked is its "no".
+ * The other marked ranges are i/o ones, which get no note of their own (the
+ * check looks for a code on any line); what counts is that they are marked.
+ */
+static int kvm_model(struct im_model *m, enum st s, bool aligned)
+{
+	char txt[1024];
+
+	fresh(m, NULL);
+	m->pid = -1;
+	slots_unread(m);
+	snprintf(txt, sizeof(txt),
+		 "FlatView #0\n"
+		 " AS \"%s\", root: system\n"
+		 " Root memory region: system\n"
+		 "  00000000%s-00000000000bffff (prio 0, ram): pc.ram%s\n"
+		 "  00000000000c0000-00000000000c3fff (prio 0, i/o): pc.rom%s\n"
+		 "FlatView #1\n"
+		 " AS \"%s\", root: mem-container-smram\n"
+		 " Root memory region: mem-container-smram\n"
+		 "  0000000000000000-00000000000bffff (prio 0, i/o): pc.ram KVM\n",
+		 s == UNK ? "KVM-SMRAM" : "memory", aligned ? "00000000" : "00000010",
+		 s == YES ? " KVM" : "", s == UNK ? "" : " KVM",
+		 s == UNK ? "memory" : "KVM-SMRAM");
+	return annotate(m, txt);
+}
+
+static int b_kvm_slot(struct im_model *m, enum st s)
+{
+	return kvm_model(m, s, true);
+}
+
+static int b_no_kvm_slot(struct im_model *m, enum st s)
+{
+	return kvm_model(m, s == YES ? NO : s == NO ? YES : UNK, false);
+}
+
 /* ------------------------------------------------------------------ table */
 
 /*
@@ -1245,6 +1286,22 @@ static const struct row rows[] = {
 	  .yes = "HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff for GPA 0xfc078000-0xfc078fff (KVM memslot as 0 slot 5",
 	  .unk_code = "hva",
 	  .unk_words = "HVA not known here" },
+	{ .code = "kvm-slot",
+	  .build = b_kvm_slot,
+	  .subject = "t.txt:4",
+	  .yes = "KVM marks this range: a memslot maps exactly it",
+	  .no_code = "no-kvm-slot",
+	  .no_words = "QEMU marks other ranges of this FlatView \" KVM\", not this one (it is 4 KiB-aligned and shares no page with an i/o range of this FlatView: the text does not say why)",
+	  .unk_code = "kvm-slot-unknown",
+	  .unk_words = "whether a KVM memslot maps this range is unknown: no range of its FlatView (KVM-SMRAM) carries QEMU's KVM mark, though ranges of other FlatViews do" },
+	{ .code = "no-kvm-slot",
+	  .build = b_no_kvm_slot,
+	  .subject = "t.txt:4",
+	  .yes = "not this one (it does not start and end on 4 KiB page boundaries)",
+	  .no_code = "kvm-slot",
+	  .no_words = "KVM marks this range",
+	  .unk_code = "kvm-slot-unknown",
+	  .unk_words = "is unknown: no range of its FlatView (KVM-SMRAM) carries QEMU's KVM mark" },
 	{ .code = "qemu-name",
 	  .build = b_qemu_name,
 	  .subject = "t.txt:2",
@@ -1272,11 +1329,12 @@ static const struct {
 	{ "host-bdf", "QEMU names vfio regions after the host BDF: the line is the only source (the guest BDF, "
 		      "when a model knows it, only adds to the sentence)" },
 	{ "bar-container", "the region's name in the line says what it is: the text is the only source" },
-	{ "bar-region", "the region's name in the line says what it is: the text is the only source" },
-	{ "bar-mmap", "the region's name in the line says what it is: the text is the only source" },
-	{ "kvm-slot", "QEMU's own KVM marker in info mtree -f: the text is the only source" },
-	{ "no-kvm-slot", "made only when the text carries KVM markers (any_kvm) and this line has none: "
-			 "the text is the only source, and it was read" },
+	{ "bar-region", "the region's HMP type, else its name, in the line says what it is (the type "
+			 "wins where they disagree): the text is the only source" },
+	{ "bar-mmap", "the region's HMP type, else its name, in the line says what it is (the type "
+			 "wins where they disagree): the text is the only source" },
+	{ "kvm-slot-unknown", "it is the unknown state of kvm-slot and no-kvm-slot (a FlatView without "
+			      "any KVM mark), tested in those rows" },
 };
 
 /* Codes without three-state rows yet: printed, not failed (issue 13). */
