@@ -247,18 +247,11 @@ static bool offset_short(const char *s, const char *e)
  */
 static const char *wrapped_path(const char *p, const char *end, const char **ws)
 {
-	const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end, *s;
+	const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
 
 	if (le > p && le[-1] == '\r')
 		le--;
-	s = im_paste_strip(p, le);
-	while (le > s && (le[-1] == ' ' || le[-1] == '\t'))
-		le--;
-	if (s == le || word_end(s, le) != le ||
-	    !(*s == '/' || *s == '[' || (le - s > 11 && !memcmp(s, "anon_inode:", 11))))
-		return NULL;
-	*ws = s;
-	return le;
+	return im_paste_path_word(p, le, ws);
 }
 
 /* m's path, when it has none, from a wrapped next line at *p (then consumed;
