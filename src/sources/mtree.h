@@ -26,6 +26,9 @@ enum im_mtree_kind {
 	IM_MTL_HEADER,		/* address-space:, FlatView #, AS "..", Root memory region: */
 	IM_MTL_RANGE,		/* one region or flat range */
 	IM_MTL_ALIAS,		/* gdb's second line of an alias: "alias: T@off (@ p)" */
+	IM_MTL_MAPS,		/* a /proc/PID/maps line pasted beside the tree: the
+				 * maps reader's (--maps), not this one's; start
+				 * and end as maps prints them (end exclusive) */
 };
 
 enum im_bar_part { IM_BP_NONE = 0, IM_BP_BASE, IM_BP_REGION, IM_BP_MMAP };
@@ -96,6 +99,7 @@ struct im_mtree {
 	bool qp;			/* the text was quoted-printable, decoded */
 	unsigned int qp_soft;		/* ... and its soft line breaks joined */
 	unsigned int unknown;		/* non-blank lines not understood */
+	unsigned int maps_lines;	/* IM_MTL_MAPS lines, left to the maps reader */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
 	char **spaces;			/* owned strings the lines' space point into */
 	size_t nspaces;

@@ -666,6 +666,57 @@ static void test_shapes(void)
 	im_mtree_free(&t);
 }
 
+/* the seed mail's shape: a maps line (its path wrapped) and gdb lines between rules */
+static const char seed_mail[] =
+	"#####\n"
+	"7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n"
+	"  anon_inode:[vfio-device]\n"
+	"#####\n"
+	"(gdb) qemu mtree\n"
+	"    00000000fc078000-00000000fc07c095 0000:0a:00.0 base BAR 0 (I/O) (@\n"
+	"0x56540d8c8da0)\n"
+	"      00000000fc078000-00000000fc07c095 0000:0a:00.0 BAR 0 (I/O) (@\n"
+	"0x56540d8c76b0)\n"
+	"        00000000fc078000-00000000fc07c095 0000:0a:00.0 BAR 0 mmaps[0]\n"
+	"(I/O) (@ 0x56540d8c7c30)\n"
+	"#\n";
+
+/* a maps line beside the tree: the maps reader's, never a range, never joined to a rule */
+static void test_maps_lines(void)
+{
+	static const char maps_only[] = "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n"
+					"############\n";
+	static const char ruled[] = "    00000000fc078000-00000000fc078fff x (I/O) (@\n"
+				    "==========\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	int r = im_mtree_parse(seed_mail, sizeof(seed_mail) - 1, "mail.txt", &t, &err);
+
+	T_OK(r == 0, "maps line: the mail parses");
+	T_OK(t.nlines >= 6 && t.lines[1].kind == IM_MTL_MAPS && t.lines[1].line == 2 &&
+	     !strcmp(t.lines[1].text, "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653 anon_inode:[vfio-device]"),
+	     "maps line: kind maps, its wrapped path joined, the rule after it not");
+	T_OK(t.lines[1].start == 0x7f0b5c5f4000 && t.lines[1].end == 0x7f0b5c5f5000,
+	     "maps line: start and end as maps prints them");
+	T_OK(t.lines[2].kind == IM_MTL_TEXT && t.lines[2].line == 4, "maps line: the rule is a line of its own");
+	T_EQ_U64(t.maps_lines, 1, "maps line: counted as the maps reader's");
+	T_EQ_U64(t.unknown, 3, "maps line: not counted as not understood (the three rules are)");
+	T_EQ_U64(t.joined, 4, "maps line: its path and three gdb wraps joined");
+	T_OK(t.lines[t.nlines - 1].kind == IM_MTL_TEXT && !strcmp(t.lines[t.nlines - 1].text, "#") &&
+	     t.lines[t.nlines - 2].kind == IM_MTL_RANGE && !strchr(t.lines[t.nlines - 2].text, '#'),
+	     "rule: a lone '#' is not joined to a gdb line");
+	im_mtree_free(&t);
+
+	r = im_mtree_parse(maps_only, sizeof(maps_only) - 1, "m.txt", &t, &err);
+	T_OK(r == -EINVAL && strstr(err.msg, "1 /proc/PID/maps line (first: m.txt:1): --maps FILE reads those"),
+	     "maps line: a text of maps lines only is no tree, and the error names --maps");
+	r = im_mtree_parse(ruled, sizeof(ruled) - 1, "r.txt", &t, &err);
+	T_OK(r == 0 && t.lines[0].kind == IM_MTL_RANGE && !strchr(t.lines[0].text, '=') &&
+	     t.joined == 0, "rule: '=====' is no continuation of a gdb line");
+	if (!r)
+		im_mtree_free(&t);
+}
+
 int main(void)
 {
 	test_seed_parse();
@@ -673,6 +724,7 @@ int main(void)
 	test_hmp();
 	test_gdb_more();
 	test_not_understood();
+	test_maps_lines();
 	test_names();
 	test_name_ties();
 	test_qemu_10_11();
