@@ -369,7 +369,7 @@ static void explain_iova(struct ctx *c)
 	const struct im_model *m = c->m;
 	const struct im_dma_map *d;
 	struct im_place p;
-	char bk[4200], *text;
+	char bk[4200], unk[300], *text;
 	const char *what;
 
 	im_place_iova(m, c->addr, &p);
@@ -379,11 +379,13 @@ static void explain_iova(struct ctx *c)
 	what = im_map_backing(m, &p, bk, sizeof(bk));
 	if (!strcmp(what, "[anon]"))
 		what = "guest RAM (anonymous memory)";
+	snprintf(unk, sizeof(unk), "in a mapping not known here (%s)",
+		 p.f_map.why ? p.f_map.why : "no maps");
 	text = im_asprintf("a DMA address (IOVA; the GPA without a vIOMMU): QEMU's vfio DMA map of IOVA 0x%" PRIx64 "-0x%" PRIx64 " (the trace's line %u) takes a passed-through device's DMA there to HVA 0x%" PRIx64 ", which is %s%s",
 			   d->iova, d->iova + d->size - 1, d->line, p.hva,
 			   p.f_map.state == IM_KNOWN ? what :
-			   p.f_map.state == IM_ABSENT ? "in no mapping of the target" :
-			   "a mapping not known here (no maps)", p.f_dev.state == IM_KNOWN ?
+			   p.f_map.state == IM_ABSENT ? "in no mapping of the target" : unk,
+			   p.f_dev.state == IM_KNOWN ?
 			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "");
 	if (add(c, "iova", text)) {
 		jw_key(c->w, "dma_map");
@@ -594,7 +596,8 @@ int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t
 	}
 	if (!c.n && m->paste)
 		fprintf(f, "  no reading from the pastes: %s; %s; as an HPA unknown (no host: give --pid or --sysroot)\n",
-			m->nmaps ? "in no pasted mapping" : "as an HVA unknown (no maps pasted: --maps)",
+			m->nmaps ? "in none of the pasted mappings (a paste is not the whole maps: as an HVA unknown)" :
+			"as an HVA unknown (no maps pasted: --maps)",
 			m->memslots_known ? "not a GPA of any pasted memslot" : "as a GPA unknown (no memslots pasted)");
 	else if (!c.n)
 		fprintf(f, "  no reading: not in any mapping of pid %d, not a GPA of any memslot, not in any host BAR\n",
@@ -609,7 +612,7 @@ int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t
 		if (!sp[0] || !sp[1] || !sp[2])
 			fprintf(f, "  not %s%s%s%s%s\n",
 				!sp[0] ? (!m->paste ? "in any mapping of the target" :
-					  m->nmaps ? "in any pasted mapping" :
+					  m->nmaps ? "in any pasted mapping (a paste is not the whole maps: as an HVA unknown)" :
 					  "checked as an HVA: no maps pasted") : "",
 				!sp[0] && (!sp[1] || !sp[2]) ? "; not " : "",
 				!sp[1] ? (m->memslots_known ? "a GPA of any memslot" :

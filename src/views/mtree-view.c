@@ -23,7 +23,9 @@ static char *describe_hva(const struct im_model *m, uint64_t hva)
 
 	im_place_hva(m, hva, &p);
 	if (p.f_map.state != IM_KNOWN)
-		return m->nmaps ? im_strdup("no mapping of the target contains it") : NULL;
+		return !m->nmaps ? NULL : m->paste ?
+		       im_strdup("in none of the pasted mappings (a paste is not the whole maps: which mapping holds it is unknown)") :
+		       im_strdup("no mapping of the target contains it");
 	mp = &m->maps[p.map];
 	if (p.f_dev.state == IM_KNOWN)
 		return im_asprintf("maps line %u %s: QEMU's mmap of host %s BAR %d from the vfio device fd, HPA 0x%" PRIx64,
@@ -244,6 +246,8 @@ static void pointer_note(struct notes *n)
 			NOTE(IM_F_MR_POINTER_HEAP, l->ptr, mp->line, mp->start, mp->end);
 		else
 			NOTE(IM_F_MR_POINTER_MAP, l->ptr, mp->line, where);
+	} else if (m->nmaps && m->paste) {	/* a paste is not the whole maps */
+		NOTE(IM_F_MR_POINTER_NOT_PASTED, l->ptr);
 	} else if (m->nmaps) {
 		NOTE(IM_F_MR_POINTER_NO_MAP, l->ptr);
 	} else {
