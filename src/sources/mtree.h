@@ -99,8 +99,10 @@ struct im_mtree {
 	bool qp;			/* the text was quoted-printable, decoded */
 	unsigned int qp_soft;		/* ... and its soft line breaks joined */
 	unsigned int unknown;		/* non-blank lines not understood */
-	unsigned int maps_lines;	/* IM_MTL_MAPS lines, left to the maps reader */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
+	unsigned int maps_lines;	/* IM_MTL_MAPS lines, left to the maps reader */
+	bool maps_read;			/* the same text was given to --maps (set by
+					 * the caller): its reader read those lines */
 	char **spaces;			/* owned strings the lines' space point into */
 	size_t nspaces;
 };

@@ -230,6 +230,33 @@ struct notes {
 #define NOTE(id, ...) \
 	(n->r = n->r ? n->r : IM_FINDING_AT(n->m, id, n->subj, n->l->line, ##__VA_ARGS__))
 
+/* a /proc/PID/maps line in the text: which reader read it, and pasted, what it is */
+static void maps_line_note(struct notes *n, const struct im_mtree *t)
+{
+	const struct im_model *m = n->data;
+	const struct im_mtree_line *l = n->l;
+	char hs[32], *what;
+	size_t i;
+
+	if (t->maps_read && !m->paste) {
+		NOTE(IM_F_MAPS_LINE_TARGET);
+		return;
+	}
+	for (i = 0; t->maps_read && i < m->nmaps; i++) {
+		const struct im_map *mp = &m->maps[i];
+
+		if (mp->line != l->line || mp->start != l->start)
+			continue;
+		what = mp->vfio ? im_asprintf("an mmap of a vfio device fd (%s): each of its numbers is read in the pasted vfio mappings part (JSON: pasted_mappings)", mp->path) :
+		       im_asprintf("a mapping of %s", mp->path && *mp->path ? mp->path : "anonymous memory");
+		NOTE(IM_F_MAPS_LINE, mp->start, mp->end - 1, im_human_size(mp->end - mp->start, hs),
+		     mp->perms, what ? what : "");
+		free(what);
+		return;
+	}
+	NOTE(IM_F_MAPS_LINE_SKIPPED);
+}
+
 /* what the line's "(@ 0x...)" MemoryRegion pointer is, by the maps */
 static void pointer_note(struct notes *n)
 {
@@ -351,6 +378,8 @@ static int annotate_line(struct im_model *m, const struct im_model *data,
 			NOTE(IM_F_MR_POINTER_ALIAS, l->ptr);
 		return n->r;
 	}
+	if (l->kind == IM_MTL_MAPS)
+		maps_line_note(n, t);
 	if (l->kind != IM_MTL_RANGE)
 		return n->r;
 	if (l->size_artefact) {
@@ -463,9 +492,9 @@ static const char *shape_name(enum im_mtree_shape s)
 
 static const char *kind_name(enum im_mtree_kind k)
 {
-	static const char *const n[] = { "text", "header", "range", "alias" };
+	static const char *const n[] = { "text", "header", "range", "alias", "maps" };
 
-	return k <= IM_MTL_ALIAS ? n[k] : "text";
+	return k <= IM_MTL_MAPS ? n[k] : "text";
 }
 
 static const char *part_name(enum im_bar_part p)
@@ -581,9 +610,20 @@ static void text_trailer(FILE *out, const struct im_mtree *t, const char *file)
 	if (t->joined)
 		fprintf(out, "# %u wrapped line%s joined to the line before\n", t->joined,
 			t->joined == 1 ? "" : "s");
+	if (t->maps_lines)
+		fprintf(out, "# %u /proc/PID/maps line%s, %s%s\n", t->maps_lines,
+			t->maps_lines == 1 ? "" : "s", t->maps_read ? "read by --maps" :
+			"not read here: --maps FILE reads ", t->maps_read ? "" :
+			t->maps_lines == 1 ? "it" : "them");
 	if (t->unknown)
 		fprintf(out, "# %u line%s not understood (first: %s:%u)\n", t->unknown,
 			t->unknown == 1 ? "" : "s", IM_TERM(file), t->first_unknown);
+}
+
+/* paste mode with --maps: the pasted mappings follow the tree, as in the report */
+static bool pasted_maps(const struct im_model *m)
+{
+	return m->paste && im_find_source(m, "maps-paste");
 }
 
 /*
@@ -646,11 +686,15 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		jw_kint(&w, "lines", (int)t->unknown);
 		jw_kstr(&w, "first", first);
 		jw_obj_end(&w);
+		if (pasted_maps(data))
+			im_report_paste_maps_json(&w, data);
 		jw_obj_end(&w);
 		free(first);
 		r = jw_finish(&w);
 	} else {
 		text_trailer(out, t, file);
+		if (pasted_maps(data))
+			im_report_paste_maps_text(out, data);
 	}
 	return r ? r : ferror(out) ? -EIO : 0;
 }

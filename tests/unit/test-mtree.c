@@ -10,6 +10,7 @@
 #include "t.h"
 #include "findings.h"
 #include "iommu-map.h"
+#include "sources/maps-paste.h"
 #include "sources/mtree.h"
 
 #ifndef DATADIR
@@ -717,6 +718,71 @@ static void test_maps_lines(void)
 		im_mtree_free(&t);
 }
 
+/* a paste-mode model whose maps are the maps paste of txt */
+static void pasted_model(struct im_model *m, const char *txt)
+{
+	struct im_maps_paste mp;
+	struct im_err err = { 0 };
+
+	im_model_init(m);
+	m->paste = true;
+	if (im_maps_paste_parse(txt, strlen(txt), "mail.txt", &mp, &err)) {
+		printf("FAIL maps paste: %s\n", err.msg);
+		return;
+	}
+	m->maps = mp.maps;
+	m->nmaps = mp.nmaps;
+	im_add_source(m, "maps-paste", IM_SRC_OK, "mail.txt: %zu mappings", mp.nmaps);
+}
+
+/* txt annotated on m, as given to --mtree and (maps_read) --maps too */
+static char *annotate_mail(struct im_model *m, const char *txt, bool maps_read, bool json)
+{
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+
+	if (im_mtree_parse(txt, strlen(txt), "mail.txt", &t, &err))
+		return strdup("");
+	t.maps_read = maps_read;
+	f = open_memstream(&out, &olen);
+	im_mtree_annotate(f, m, &t, "mail.txt", json);
+	fclose(f);
+	im_mtree_free(&t);
+	return out;
+}
+
+/* paste mode: the maps line read by --maps, and the pointers' notes */
+static void test_maps_pasted(void)
+{
+	struct im_model m;
+	char *out;
+
+	pasted_model(&m, seed_mail);
+	out = annotate_mail(&m, seed_mail, true, false);
+	T_OK(strstr(out, "  # a /proc/PID/maps line, read by --maps, not by the memory-tree reader: HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff (4K, rw-s), an mmap of a vfio device fd (anon_inode:[vfio-device])") != NULL,
+	     "pasted: the maps line is read by --maps");
+	T_OK(strstr(out, "(@ 0x56540d8c7c30) is the address of this MemoryRegion struct in QEMU's memory (on its heap, as a rule), not an HVA of the memory it describes; it is in none of the pasted mappings, but a paste is not the whole maps: which mapping of the process holds it is unknown") &&
+	     !strstr(out, "no mapping of this target"), "pasted: a pointer in no pasted mapping is unknown, not no");
+	T_OK(strstr(out, "\n# 1 /proc/PID/maps line, read by --maps\n") &&
+	     strstr(out, "\npasted vfio mappings:\n  HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff (0x1000 bytes, line 2) anon_inode:[vfio-device], maps offset 0xe2c20000\n"),
+	     "pasted: the pasted vfio mappings follow the tree");
+	free(out);
+	out = annotate_mail(&m, seed_mail, true, true);
+	T_OK(strstr(out, "\"kind\": \"maps\"") && strstr(out, "\"code\": \"maps-line\"") &&
+	     strstr(out, "\"pasted_mappings\": [") && strstr(out, "\"hpa_if_before_6_10\": \"0xe2c20000\""),
+	     "pasted: JSON: kind maps, its note, pasted_mappings");
+	free(out);
+	out = annotate_mail(&m, seed_mail, false, false);
+	T_OK(strstr(out, "# a /proc/PID/maps line: the memory-tree reader skips it; give the same file to --maps too") &&
+	     strstr(out, "\n# 1 /proc/PID/maps line, not read here: --maps FILE reads it\n"),
+	     "pasted: a maps line of another file than --maps's is said to be skipped");
+	free(out);
+	im_model_free(&m);
+}
+
 int main(void)
 {
 	test_seed_parse();
@@ -725,6 +791,7 @@ int main(void)
 	test_gdb_more();
 	test_not_understood();
 	test_maps_lines();
+	test_maps_pasted();
 	test_names();
 	test_name_ties();
 	test_qemu_10_11();

@@ -1277,6 +1277,8 @@ static const struct {
 	{ "kvm-slot", "QEMU's own KVM marker in info mtree -f: the text is the only source" },
 	{ "no-kvm-slot", "made only when the text carries KVM markers (any_kvm) and this line has none: "
 			 "the text is the only source, and it was read" },
+	{ "maps-line", "says which reader read a maps line of the text (--maps given the same file, a "
+		       "target, or neither): the text and the command line are its only sources" },
 };
 
 /* Codes without three-state rows yet: printed, not failed (issue 13). */
