@@ -151,6 +151,15 @@ int im_mtree_notes(struct im_model *m, const struct im_mtree *t, const char *fil
 /* t's lines, each with its notes: the findings from m->findings[from] */
 int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		  const char *file, size_t from, bool json);
+/*
+ * Paste mode: how many pasted vfio device mappings may be the mmap of l, a
+ * BAR's "mmaps[k]" range line (the size of its range, and an offset that
+ * one of the kernel's two readings fits), the first in *one.  One of them is
+ * a candidate, never a fact: the pastes do not say which kernel, or which
+ * device's BAR the mapping is.
+ */
+unsigned int im_mtree_pasted_mmaps(const struct im_model *m, const struct im_mtree *t,
+				   const struct im_mtree_line *l, const struct im_map **one);
 /* a tree read from file (im_mtree_load, im_mtree_parse): match, notes, then view */
 int im_mtree_annotate(FILE *out, struct im_model *m, struct im_mtree *t, const char *file,
 		      bool json);

@@ -438,6 +438,46 @@ static void bar_words(const struct im_mtree_line *l, char *buf, size_t len)
 		 l->bar_part == IM_BP_REGION ? " (its region: where no mmap covers it, an access traps to QEMU)" : "");
 }
 
+/* text, and for a GPA in a BAR's mmap the one pasted vfio mapping may be,
+ * the HVA it would then be (paste mode: a candidate, never a fact) */
+static char *pasted_hva(struct ctx *c, const struct im_mtree_line *l, char *text)
+{
+	const struct im_map *mp;
+	char *t;
+
+	if (!text || im_mtree_pasted_mmaps(c->m, c->t, l, &mp) != 1)
+		return text;
+	t = im_asprintf("%s; if the pasted maps line %u (HVA 0x%" PRIx64 "-0x%" PRIx64 ", the one pasted vfio mapping of this region's size) is this mmap, it is HVA 0x%" PRIx64 ": whether it is, the pastes do not say (the --mtree view's note on line %u says what would tell)",
+			text, mp->line, mp->start, mp->end - 1, mp->start + (c->addr - l->start), l->line);
+	free(text);
+	return t;
+}
+
+/*
+ * Paste mode: addr in the one pasted vfio mapping that may be the mmap of a
+ * BAR mmap region of the tree: that region, and the GPA addr would then be.
+ */
+static void explain_pasted_mmap(struct ctx *c)
+{
+	const struct im_map *mp;
+	char bw[256], *text;
+	size_t i;
+
+	for (i = 0; c->t && i < c->t->nlines; i++) {
+		const struct im_mtree_line *l = &c->t->lines[i];
+
+		if (im_mtree_pasted_mmaps(c->m, c->t, l, &mp) != 1 || c->addr < mp->start ||
+		    c->addr >= mp->end)
+			continue;
+		bar_words(l, bw, sizeof(bw));
+		text = im_asprintf("the pasted maps line %u holding it may be the mmap of \"%s\"%s (%s:%u: GPA 0x%" PRIx64 "-0x%" PRIx64 "), the one pasted vfio mapping of that region's size; if it is, this HVA is GPA 0x%" PRIx64 ". Whether it is, the pastes do not say (the --mtree view's note on line %u says what would tell)",
+				   mp->line, l->name ? l->name : "?", bw, c->tfile, l->line, l->start,
+				   im_mtree_line_end(l), l->start + (c->addr - mp->start), l->line);
+		if (add(c, "mtree", text))
+			mtree_json(c, "pasted-mmap", l, text);
+	}
+}
+
 /*
  * With a memory tree: the "(@ 0x...)" gdb's `qemu mtree` prints (the seed
  * thread's mistake: it is a MemoryRegion struct's address, not the BAR's
@@ -481,6 +521,7 @@ static void explain_mtree(struct ctx *c)
 			   c->t->shape != IM_MT_HMP_FLAT || !c->t->any_kvm ? "" : in->kvm ?
 			   "; KVM maps it (a memslot): the guest reaches it without a trap" :
 			   "; KVM does not map it (no \" KVM\" on the line): each access traps to QEMU");
+	text = pasted_hva(c, in, text);
 	text = other_vm(c, text);
 	if (add(c, "mtree", text))
 		mtree_json(c, "range", in, text);
@@ -576,6 +617,7 @@ int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t
 	explain_iova(&c);
 	explain_hpa(&c);
 	explain_mtree(&c);
+	explain_pasted_mmap(&c);
 	if (json) {
 		jw_arr_end(&w);
 		jw_obj_end(&w);

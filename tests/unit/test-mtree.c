@@ -754,7 +754,25 @@ static char *annotate_mail(struct im_model *m, const char *txt, bool maps_read, 
 	return out;
 }
 
-/* paste mode: the maps line read by --maps, and the pointers' notes */
+/* explain addr with the tree of txt on m */
+static char *explain_mail(const struct im_model *m, const char *txt, uint64_t addr)
+{
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+
+	if (im_mtree_parse(txt, strlen(txt), "mail.txt", &t, &err))
+		return strdup("");
+	f = open_memstream(&out, &olen);
+	im_explain_mtree(f, m, &t, "mail.txt", addr, false);
+	fclose(f);
+	im_mtree_free(&t);
+	return out;
+}
+
+/* paste mode: the maps line read by --maps, the pointers' and the mmap's HVA notes */
 static void test_maps_pasted(void)
 {
 	struct im_model m;
@@ -766,6 +784,8 @@ static void test_maps_pasted(void)
 	     "pasted: the maps line is read by --maps");
 	T_OK(strstr(out, "(@ 0x56540d8c7c30) is the address of this MemoryRegion struct in QEMU's memory (on its heap, as a rule), not an HVA of the memory it describes; it is in none of the pasted mappings, but a paste is not the whole maps: which mapping of the process holds it is unknown") &&
 	     !strstr(out, "no mapping of this target"), "pasted: a pointer in no pasted mapping is unknown, not no");
+	T_OK(strstr(out, "# HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff if the pasted maps line 2 is this mmap: it is the one pasted vfio device mapping of this region's size (4K); before Linux 6.10 its offset 0xe2c20000 is the HPA the mmap starts at, so 0000:0a:00.0 BAR 0 would be at HPA 0xe2c20000; on 6.10 and later it would be region 0 at offset 0xe2c20000, not this mmap's (BAR 0 at offset 0x0), so it is this mmap only on a kernel before 6.10. Unknown from the pastes: the host's kernel and BAR address") != NULL,
+	     "pasted: the mmap's HVA named as a candidate, with what is unknown");
 	T_OK(strstr(out, "\n# 1 /proc/PID/maps line, read by --maps\n") &&
 	     strstr(out, "\npasted vfio mappings:\n  HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff (0x1000 bytes, line 2) anon_inode:[vfio-device], maps offset 0xe2c20000\n"),
 	     "pasted: the pasted vfio mappings follow the tree");
@@ -780,6 +800,64 @@ static void test_maps_pasted(void)
 	     strstr(out, "\n# 1 /proc/PID/maps line, not read here: --maps FILE reads it\n"),
 	     "pasted: a maps line of another file than --maps's is said to be skipped");
 	free(out);
+	out = explain_mail(&m, seed_mail, 0xfc078010);
+	T_OK(strstr(out, "if the pasted maps line 2 (HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff, the one pasted vfio mapping of this region's size) is this mmap, it is HVA 0x7f0b5c5f4010: whether it is, the pastes do not say") != NULL,
+	     "explain: a GPA in the mmap: the HVA it would be, as a candidate");
+	free(out);
+	out = explain_mail(&m, seed_mail, 0x7f0b5c5f4010);
+	T_OK(strstr(out, "in the memory tree: the pasted maps line 2 holding it may be the mmap of \"0000:0a:00.0 BAR 0 mmaps[0]\"") &&
+	     strstr(out, "if it is, this HVA is GPA 0xfc078010. Whether it is, the pastes do not say"),
+	     "explain: an HVA in the pasted mapping: the GPA it would be, as a candidate");
+	free(out);
+	im_model_free(&m);
+}
+
+/* paste mode: several, none, and a 6.10+ offset that fits the mmap's place */
+static void test_maps_candidates(void)
+{
+	static const char tree[] =
+		"    00000000fc078000-00000000fc07bfff 0000:0a:00.0 BAR 0 (I/O) (@ 0x56540d8c76b0)\n"
+		"      00000000fc079000-00000000fc07afff 0000:0a:00.0 BAR 0 mmaps[0] (I/O) (@ 0x56540d8c7c30)\n";
+	struct im_model m;
+	char *out;
+
+	pasted_model(&m, "7f0000000000-7f0000002000 rw-s e2c21000 00:0e 1 anon_inode:[vfio-device]\n"
+		     "7f0000010000-7f0000012000 rw-s f0001000 00:0e 1 anon_inode:[vfio-device]\n"
+		     "7f0000020000-7f0000022000 rw-s f0000000 00:0e 1 anon_inode:[vfio-device]\n");
+	out = annotate_mail(&m, tree, false, false);
+	T_OK(strstr(out, "HVA unknown: 2 pasted vfio device mappings are of this region's size (8K), maps lines 1, 2; which one is this mmap is unknown (a memslot for GPA 0xfc079000 would tell") != NULL,
+	     "candidates: two of the size: unknown, both named; a third whose BAR would not be aligned is not");
+	free(out);
+	im_model_free(&m);
+
+	pasted_model(&m, "7f0000000000-7f0000001000 rw-s e2c21000 00:0e 1 anon_inode:[vfio-device]\n");
+	out = annotate_mail(&m, tree, false, false);
+	T_OK(strstr(out, "HVA unknown: none of the pasted vfio device mappings is of this region's size (8K)") &&
+	     strstr(out, "a paste is not the whole maps"), "candidates: none of the size: unknown, not no");
+	free(out);
+	im_model_free(&m);
+
+	pasted_model(&m, "7f0000000000-7f0000002000 rw-s 00001000 00:0e 1 anon_inode:[vfio-device]\n");
+	out = annotate_mail(&m, tree, false, false);
+	T_OK(strstr(out, "on 6.10 and later it is region 0 at offset 0x1000, this mmap's own place in BAR 0") &&
+	     strstr(out, "before Linux 6.10 it would put 0000:0a:00.0 BAR 0 at HPA 0x0, where no BAR of 16K can start") &&
+	     strstr(out, "Unknown from the pastes: whether another device's BAR is mmapped alike"),
+	     "candidates: a 6.10+ offset that is the mmap's place in its BAR, and no HPA");
+	free(out);
+	im_model_free(&m);
+
+	pasted_model(&m, "7f0000000000-7f0000002000 rw-s f0000000 00:0e 1 anon_inode:[vfio-device]\n");
+	out = annotate_mail(&m, tree, false, false);
+	T_OK(strstr(out, "HVA unknown: none of the pasted vfio device mappings") != NULL,
+	     "candidates: offset 0xf0000000 would put the 16K BAR at HPA 0xeffff000, not aligned: none");
+	free(out);
+	im_model_free(&m);
+
+	pasted_model(&m, "7f0000000000-7f0000002000 rw-s 00000000 00:0e 1 anon_inode:[vfio-device]\n");
+	out = annotate_mail(&m, tree, false, false);
+	T_OK(strstr(out, "none of the pasted vfio device mappings is of this region's size (8K) with an offset that fits it") != NULL,
+	     "candidates: offset 0 fits neither reading of an mmap at BAR offset 0x1000");
+	free(out);
 	im_model_free(&m);
 }
 
@@ -792,6 +870,7 @@ int main(void)
 	test_not_understood();
 	test_maps_lines();
 	test_maps_pasted();
+	test_maps_candidates();
 	test_names();
 	test_name_ties();
 	test_qemu_10_11();
