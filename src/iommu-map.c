@@ -554,6 +554,7 @@ static int load_model(struct im_model *m, const struct args *a, const char *slot
 				    .pid = a->pid, .ids = a->ids, .gdb_export = a->gdb_export,
 				    .qemu_trace = a->qemu_trace, .qmp = a->qmp,
 				    .maps = a->maps, .qtree = a->qtree, .paste = paste,
+				    .maps_beside_mtree = same_paste(a->maps, a->mtree),
 				    .kmod_checks = a->cmd != CMD_WATCH }, err);
 	/* a target that exited while the sources were read: that, not what failed after */
 	if (r != -ENOMEM && r != -ESRCH) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "iommu-map.h"
 #include "sources/maps-paste.h"
 #include "t.h"
@@ -13,11 +14,55 @@ static int parse(const char *txt, struct im_maps_paste *mp, struct im_err *err)
 	return im_maps_paste_parse(txt, strlen(txt), "paste.txt", mp, err);
 }
 
+/* --maps and --mtree on one paste: the lines the memory-tree reader reads
+ * are its, not "not understood" here (the seed mail's shape) */
+static void test_beside_mtree(void)
+{
+	static const char mail[] =
+		"Now, on the host:\n"
+		"7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n"
+		"  anon_inode:[vfio-device]\n"
+		"(gdb) qemu mtree\n"
+		"    00000000fc078000-00000000fc07c095 0000:0a:00.0 BAR 0 (I/O) (@\n"
+		"0x56540d8c76b0)\n"
+		"      00000000fc078000-00000000fc07c095 0000:0a:00.0 BAR 0 mmaps[0]\n"
+		"(I/O) (@ 0x56540d8c7c30)\n"
+		"the end\n";
+	char path[] = "/tmp/test-maps-paste-XXXXXX";
+	const struct im_source *src;
+	struct im_model m;
+	struct im_err err = { 0 };
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, mail, sizeof(mail) - 1) != (ssize_t)(sizeof(mail) - 1) || close(fd)) {
+		T_OK(false, "beside mtree: a paste file");
+		return;
+	}
+	im_model_init(&m);
+	m.paste = true;
+	T_OK(!im_maps_paste_load_beside(&m, path, true, &err) && m.nmaps == 1,
+	     "beside mtree: the maps line read");
+	src = im_find_source(&m, "maps-paste");
+	T_OK(src && strstr(src->detail, "; 3 lines not understood (first: ") &&
+	     strstr(src->detail, "; 4 lines read by --mtree"),
+	     "beside mtree: the two gdb lines and their wraps are --mtree's; the prose and prompt are not understood");
+	im_model_free(&m);
+	im_model_init(&m);
+	m.paste = true;
+	T_OK(!im_maps_paste_load(&m, path, &err) && (src = im_find_source(&m, "maps-paste")) &&
+	     strstr(src->detail, "; 7 lines not understood (first: ") && !strstr(src->detail, "--mtree"),
+	     "beside mtree: without --mtree, every line it does not read is counted");
+	im_model_free(&m);
+	unlink(path);
+}
+
 int main(void)
 {
 	struct im_maps_paste mp;
 	struct im_err err = { 0 };
 	int r;
+
+	test_beside_mtree();
 
 	/* tests/pastes/04: a shell prompt, then grep's lines */
 	r = parse("\xf0\x9f\xa7\x80  cat /proc/65467/maps | grep vfio\n"
