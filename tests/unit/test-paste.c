@@ -190,7 +190,8 @@ static void test_rules_paths(void)
 		snprintf(name, sizeof(name), "rule: \"%s\" %s", rules[i].s, rules[i].rule ? "is one" : "is none");
 		T_OK(im_paste_rule(rules[i].s, rules[i].s + strlen(rules[i].s)) == rules[i].rule, name);
 	}
-	we = im_paste_path_word("  anon_inode:[vfio-device]  ", "  anon_inode:[vfio-device]  " + 28, &ws);
+	ws = "  anon_inode:[vfio-device]  ";
+	we = im_paste_path_word(ws, ws + strlen(ws), &ws);
 	T_OK(we && (size_t)(we - ws) == 24 && !memcmp(ws, "anon_inode:[vfio-device]", 24),
 	     "path word: a wrapped anon_inode path, blanks around it");
 	ws = "> /usr/bin/qemu-system-x86_64";
