@@ -812,6 +812,31 @@ static void test_maps_pasted(void)
 	im_model_free(&m);
 }
 
+/* paste mode with a pasted memslot: the HVA is known, and the pasted maps line that holds it said */
+static void test_maps_slot(void)
+{
+	struct im_memslot s = { .as_id = 0, .slot = 5, .gpa = 0xfc078000, .size = 0x1000,
+				.hva = 0x7f0b5c5f4000 };
+	struct im_model m;
+	char *out;
+
+	pasted_model(&m, seed_mail);
+	im_add_memslot(&m, &s);
+	m.memslots_known = true;
+	m.memslot_source = "trace";
+	out = annotate_mail(&m, seed_mail, true, false);
+	T_OK(strstr(out, "          # HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff for GPA 0xfc078000-0xfc078fff (KVM memslot as 0 slot 5: GPA 0xfc078000 -> HVA 0x7f0b5c5f4000); maps line 2 anon_inode:[vfio-device]\n") &&
+	     !strstr(out, "if the pasted maps line"),
+	     "pasted memslot: the mmap's HVA known, in the pasted maps line 2; no candidate");
+	free(out);
+	m.memslots[0].hva = 0x7f0b5c600000;
+	out = annotate_mail(&m, seed_mail, true, false);
+	T_OK(strstr(out, "-> HVA 0x7f0b5c600000); in none of the pasted mappings (a paste is not the whole maps: which mapping holds it is unknown)\n") != NULL,
+	     "pasted memslot: an HVA in no pasted mapping is unknown there, not absent");
+	free(out);
+	im_model_free(&m);
+}
+
 /* paste mode: several, none, and a 6.10+ offset that fits the mmap's place */
 static void test_maps_candidates(void)
 {
@@ -871,6 +896,7 @@ int main(void)
 	test_maps_lines();
 	test_maps_pasted();
 	test_maps_candidates();
+	test_maps_slot();
 	test_names();
 	test_name_ties();
 	test_qemu_10_11();
