@@ -56,33 +56,13 @@ static void test_beside_mtree(void)
 	unlink(path);
 }
 
-int main(void)
+/* pmap -X: by its header's columns, with and without Mapping; rows and
+ * headers it cannot be */
+static void test_pmap(void)
 {
 	struct im_maps_paste mp;
 	struct im_err err = { 0 };
 	int r;
-
-	test_beside_mtree();
-
-	/* tests/pastes/04: a shell prompt, then grep's lines */
-	r = parse("\xf0\x9f\xa7\x80  cat /proc/65467/maps | grep vfio\n"
-		  "7f2ad4108000-7f2ad410c000 rw-s 00000000 00:0f 3091                       anon_inode:[vfio-device]\n"
-		  "7f2ad4110000-7f2ad4114000 rw-s 40000000000 00:0f 3091                    anon_inode:[vfio-device]\n"
-		  "7f2ad4118000-7f2ad4119000 rw-s 10000000000 00:0f 3091                    anon_inode:[vfio-device]\n",
-		  &mp, &err);
-	T_OK(r == 0 && mp.nmaps == 3, "grep: three mappings");
-	T_OK(mp.unknown == 1 && mp.first_unknown == 1, "grep: the prompt line is not understood, and named");
-	T_OK(mp.nmaps == 3 && mp.maps[1].offset == 0x40000000000 && mp.maps[1].vfio && mp.maps[1].line == 3,
-	     "grep: a vfio mapping, its offset and line");
-	im_maps_paste_free(&mp);
-
-	/* tests/pastes/25: a size column in front, &nbsp; as padding */
-	r = parse("256M 7f1430000000-7f1440000000 rw-s 10000000000 00:11 3101&nbsp;&nbsp;&nbsp;anon_inode:[vfio-device]\n"
-		  "64M 7f18b4021000-7f18b8000000 ---p 00000000 00:00 0 \n", &mp, &err);
-	T_OK(r == 0 && mp.nmaps == 2 && mp.unknown == 0, "blog: both lines read");
-	T_OK(mp.nmaps == 2 && mp.maps[0].vfio && mp.maps[0].end - mp.maps[0].start == 256 << 20,
-	     "blog: the vfio mapping, through &nbsp; and the size column");
-	im_maps_paste_free(&mp);
 
 	/* tests/pastes/27: pmap -X without a Mapping column */
 	r = parse("            Address Perm       Offset Device   Inode       Size       Rss       Pss Pss_Dirty\n"
@@ -117,6 +97,36 @@ int main(void)
 		  "555585386000 rw-p 00000000 00:00 0 4 555585386000 [heap]\n", &mp, &err);
 	T_OK(r == -EINVAL && strstr(err.msg, "; 2 lines not understood (first: paste.txt:1)"),
 	     "pmap -X: a column named twice is no header");
+}
+
+int main(void)
+{
+	struct im_maps_paste mp;
+	struct im_err err = { 0 };
+	int r;
+
+	test_beside_mtree();
+	test_pmap();
+
+	/* tests/pastes/04: a shell prompt, then grep's lines */
+	r = parse("\xf0\x9f\xa7\x80  cat /proc/65467/maps | grep vfio\n"
+		  "7f2ad4108000-7f2ad410c000 rw-s 00000000 00:0f 3091                       anon_inode:[vfio-device]\n"
+		  "7f2ad4110000-7f2ad4114000 rw-s 40000000000 00:0f 3091                    anon_inode:[vfio-device]\n"
+		  "7f2ad4118000-7f2ad4119000 rw-s 10000000000 00:0f 3091                    anon_inode:[vfio-device]\n",
+		  &mp, &err);
+	T_OK(r == 0 && mp.nmaps == 3, "grep: three mappings");
+	T_OK(mp.unknown == 1 && mp.first_unknown == 1, "grep: the prompt line is not understood, and named");
+	T_OK(mp.nmaps == 3 && mp.maps[1].offset == 0x40000000000 && mp.maps[1].vfio && mp.maps[1].line == 3,
+	     "grep: a vfio mapping, its offset and line");
+	im_maps_paste_free(&mp);
+
+	/* tests/pastes/25: a size column in front, &nbsp; as padding */
+	r = parse("256M 7f1430000000-7f1440000000 rw-s 10000000000 00:11 3101&nbsp;&nbsp;&nbsp;anon_inode:[vfio-device]\n"
+		  "64M 7f18b4021000-7f18b8000000 ---p 00000000 00:00 0 \n", &mp, &err);
+	T_OK(r == 0 && mp.nmaps == 2 && mp.unknown == 0, "blog: both lines read");
+	T_OK(mp.nmaps == 2 && mp.maps[0].vfio && mp.maps[0].end - mp.maps[0].start == 256 << 20,
+	     "blog: the vfio mapping, through &nbsp; and the size column");
+	im_maps_paste_free(&mp);
 
 	/* the seed's maps line, quoted, behind blanks */
 	r = parse(">   7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n", &mp, &err);
