@@ -1298,8 +1298,11 @@ static void place_map(const struct im_model *m, const struct im_map *maps,
 
 	p->map = maps_why ? -1 : im_maps_find(maps, nmaps, p->hva);
 	if (p->map < 0) {
-		st = maps_why ? IM_UNKNOWN : IM_ABSENT;
-		why = maps_why ? maps_why : "no mapping of the target holds it";
+		/* a paste is not the whole maps: in none of it is not "no" */
+		st = maps_why || m->paste ? IM_UNKNOWN : IM_ABSENT;
+		why = maps_why ? maps_why : m->paste ?
+		      "in none of the pasted mappings (a paste is not the whole maps: whether the process maps it is unknown)" :
+		      "no mapping of the target holds it";
 		fact(&p->f_map, st, why);
 		fact(&p->f_dev, st, why);
 		fact(&p->f_bar, st, why);

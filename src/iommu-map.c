@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "iommu-map.h"
 #include "pipeline.h"
 #include "watch/elfsym.h"
@@ -400,6 +401,20 @@ static int write_svg(const struct im_model *m, const char *path)
 	return 0;
 }
 
+/* --maps and --mtree name one paste (one path, one file, or both "-") */
+static bool same_paste(const char *maps, const char *mtree)
+{
+	struct stat a, b;
+
+	if (!maps || !mtree)
+		return false;
+	if (!strcmp(maps, mtree))
+		return true;
+	if (!strcmp(maps, "-") || !strcmp(mtree, "-") || stat(maps, &a) || stat(mtree, &b))
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* --mtree with the report: the tree, each line with what its numbers are */
 static int annotate_mtree(struct im_model *m, const struct args *a, struct im_err *err)
 {
@@ -409,6 +424,7 @@ static int annotate_mtree(struct im_model *m, const struct args *a, struct im_er
 
 	if (r)
 		return r;
+	t.maps_read = same_paste(a->maps, a->mtree);
 	r = im_mtree_annotate(stdout, m, &t, name, a->json);
 	im_mtree_free(&t);
 	return r;
@@ -423,6 +439,7 @@ static int explain_mtree(struct im_model *m, const struct args *a, struct im_err
 
 	if (r)
 		return die_err(err, r);
+	t.maps_read = same_paste(a->maps, a->mtree);
 	r = im_mtree_match(m, &t, name);
 	if (!r)
 		r = im_explain_mtree(stdout, m, &t, name, a->addr, a->json);
@@ -537,6 +554,7 @@ static int load_model(struct im_model *m, const struct args *a, const char *slot
 				    .pid = a->pid, .ids = a->ids, .gdb_export = a->gdb_export,
 				    .qemu_trace = a->qemu_trace, .qmp = a->qmp,
 				    .maps = a->maps, .qtree = a->qtree, .paste = paste,
+				    .maps_beside_mtree = same_paste(a->maps, a->mtree),
 				    .kmod_checks = a->cmd != CMD_WATCH }, err);
 	/* a target that exited while the sources were read: that, not what failed after */
 	if (r != -ENOMEM && r != -ESRCH) {

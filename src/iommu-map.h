@@ -367,6 +367,11 @@ void im_json_memslot_fields(struct jw *w, const struct im_memslot *s);
 /* report.c */
 int im_report_text(FILE *f, const struct im_model *m);
 int im_report_json(FILE *f, const struct im_model *m);
+/* paste mode: the pasted vfio mappings, each with what its numbers are: a
+ * "pasted vfio mappings:" part (nothing when there is none), or the JSON
+ * key "pasted_mappings" and its array (the --mtree view shows them too) */
+void im_report_paste_maps_text(FILE *f, const struct im_model *m);
+void im_report_paste_maps_json(struct jw *w, const struct im_model *m);
 /* the devices the report shows: -s's, else those the target holds */
 bool im_report_shown(const struct im_model *m, const struct im_device *d);
 

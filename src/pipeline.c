@@ -55,7 +55,7 @@ static bool want_maps_paste(const struct im_load *l)
 
 static int run_maps_paste(struct im_load *l)
 {
-	return im_maps_paste_load(l->m, l->o->maps, l->err);
+	return im_maps_paste_load_beside(l->m, l->o->maps, l->o->maps_beside_mtree, l->err);
 }
 
 /*

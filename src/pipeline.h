@@ -34,6 +34,7 @@ struct im_load_opts {
 	const char *ids;		/* pci.ids, or NULL: the system's */
 	const char *gdb_export, *qemu_trace, *qmp;	/* or NULL */
 	const char *maps;		/* --maps: a pasted /proc/PID/maps or pmap -X */
+	bool maps_beside_mtree;		/* ... given to --mtree too (one paste) */
 	const char *qtree;		/* --qtree: a pasted info qtree */
 	bool paste;			/* no target, no host: the pastes alone */
 	bool kmod_checks;		/* live, with the module: walk the BAR mmaps */

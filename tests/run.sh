@@ -102,6 +102,14 @@ case "$out" in *"region 4 (BAR 4)"*"<stdin>: 3 mappings, 3 of them vfio BAR mmap
 out=$("$BIN" --qtree - <tests/pastes/24-info-qtree-vfio-pci/paste.txt 2>&1)
 case "$out" in *"0000:00:14.0 BAR 0: guest address 0x91000000-0x9100ffff"*"<stdin>: 1 device, 1 vfio-pci"*) ok "paste: --qtree - reads stdin";;
 *) bad "paste: --qtree - reads stdin: $out";; esac
+# one paste for --maps and --mtree, both "-": standard input is read once, for both readers
+out=$("$BIN" --maps - --mtree - <tests/pastes/01-seed-gdb-mtree-maps-lfdr/paste.txt 2>&1)
+case "$out" in *"a /proc/PID/maps line, read by --maps"*"HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff if the pasted maps line 12 is this mmap"*"# 1 /proc/PID/maps line (first: <stdin>:12), read by --maps"*"pasted vfio mappings:"*) ok "paste: --maps - --mtree - read one stdin";;
+*) bad "paste: --maps - --mtree - read one stdin: $out";; esac
+# the seed mail with the seed fixture: the host makes the mmap's HVA known, the maps line is compared
+out=$("$BIN" --sysroot tests/fixtures/seed-2021 --maps tests/pastes/01-seed-gdb-mtree-maps-lfdr/paste.txt --mtree tests/pastes/01-seed-gdb-mtree-maps-lfdr/paste.txt 2>&1)
+case "$out" in *"with a target, a pasted maps is only compared"*"HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff for GPA 0xfc078000-0xfc078fff (KVM memslot as 0 slot 5"*) ok "paste: the seed mail with its fixture: the HVA known by its memslot";;
+*) bad "paste: the seed mail with its fixture: $out";; esac
 # a paste from another process, with a target: said, and kept apart
 out=$("$BIN" --sysroot tests/fixtures/seed-2021 --maps tests/pastes/04-maps-grep-vfio-three-regions/paste.txt 2>&1)
 case "$out" in *"none of its 3 mappings is one of the target's"*"[paste-other-process]"*) ok "paste: another process's maps are said to be so";;

@@ -20,6 +20,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -178,6 +179,34 @@ const char *im_paste_unquote(const char *s, const char *e)
 	return s;
 }
 
+bool im_paste_rule(const char *s, const char *e)
+{
+	const char *p;
+
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (s == e || !strchr("#=-*~_+", *s) || (*s != '#' && e - s < 3))
+		return false;
+	for (p = s; p < e; p++)
+		if (*p != *s)
+			return false;
+	return true;
+}
+
+const char *im_paste_path_word(const char *s, const char *e, const char **ws)
+{
+	s = im_paste_strip(s, e);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (s == e || memchr(s, ' ', (size_t)(e - s)) || memchr(s, '\t', (size_t)(e - s)) ||
+	    !(*s == '/' || *s == '[' || (e - s > 11 && !memcmp(s, "anon_inode:", 11))))
+		return NULL;
+	*ws = s;
+	return e;
+}
+
 const char *im_paste_strip(const char *s, const char *e)
 {
 	for (;;) {
@@ -214,6 +243,41 @@ const char *im_paste_strip(const char *s, const char *e)
  * given, not under the sysroot: "-" is standard input.  Regular files,
  * pipes (`<(xclip -o)`) and sockets only, at most max bytes.
  */
+/* standard input as the first reader of "-" read it: a second reader
+ * (--maps - --mtree -, one paste for both) gets the same text */
+static struct {
+	char *buf;
+	size_t len;
+	bool read;
+} stdin_text;
+
+/* a copy of what standard input gave the first reader */
+static int stdin_again(size_t max, char **buf, size_t *len)
+{
+	if (stdin_text.len > max)
+		return -EFBIG;
+	*buf = malloc(stdin_text.len + 1);
+	if (!*buf)
+		return -ENOMEM;
+	memcpy(*buf, stdin_text.buf, stdin_text.len);
+	(*buf)[stdin_text.len] = 0;
+	*len = stdin_text.len;
+	return 0;
+}
+
+/* keep what standard input gave, for a second reader */
+static int stdin_keep(const char *buf, size_t len)
+{
+	stdin_text.buf = malloc(len + 1);
+	if (!stdin_text.buf)
+		return -ENOMEM;
+	memcpy(stdin_text.buf, buf, len);
+	stdin_text.buf[len] = 0;
+	stdin_text.len = len;
+	stdin_text.read = true;
+	return 0;
+}
+
 int im_paste_read(const char *file, size_t max, const char **name, char **buf, size_t *len,
 		  struct im_err *err)
 {
@@ -222,6 +286,12 @@ int im_paste_read(const char *file, size_t max, const char **name, char **buf, s
 	int fd, r;
 
 	*name = in ? "<stdin>" : file;
+	if (in && stdin_text.read) {
+		r = stdin_again(max, buf, len);
+		if (r)
+			im_err_set(err, *name, 0, "cannot read: %s", strerror(-r));
+		return r;
+	}
 	fd = in ? 0 : open(file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		r = -errno;
@@ -238,6 +308,10 @@ int im_paste_read(const char *file, size_t max, const char **name, char **buf, s
 	r = im_read_fd(fd, max, buf, len);
 	if (!in)
 		close(fd);
+	else if (!r && (r = stdin_keep(*buf, *len))) {
+		free(*buf);
+		*buf = NULL;
+	}
 	if (r)
 		im_err_set(err, *name, 0, "cannot read: %s", strerror(-r));
 	return r;

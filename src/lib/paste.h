@@ -21,9 +21,24 @@ const char *im_paste_strip(const char *s, const char *e);
 const char *im_paste_unquote(const char *s, const char *e);
 
 /*
+ * A rule drawn round a paste ("#####...", "=====", "-----", ...): '#' once
+ * or more (a mail archive may keep one), or one of = - * ~ _ + three times
+ * or more; blanks around it.  No reader joins it to a data line.
+ */
+bool im_paste_rule(const char *s, const char *e);
+/*
+ * The path of a maps line that a mail wrapped onto the next line: [s, e),
+ * stripped (im_paste_strip), is one word that reads as a path (/..., [..],
+ * anon_inode:...).  Its end, *ws its start; or NULL.  The maps and mtree
+ * readers both join it.
+ */
+const char *im_paste_path_word(const char *s, const char *e, const char **ws);
+
+/*
  * Read a file the user named (a paste, a log) as given, not under the
  * sysroot; "-" is standard input (*name "<stdin>").  Regular files, pipes
  * and sockets only, at most max bytes.  0 or -errno, err naming the file.
+ * Standard input is read once: a second reader of "-" gets the same text.
  */
 int im_paste_read(const char *file, size_t max, const char **name, char **buf, size_t *len,
 		  struct im_err *err);

@@ -22,6 +22,7 @@
 #include "findings.h"
 #include "lib/paste.h"
 #include "sources/maps-paste.h"
+#include "sources/mtree.h"
 
 #define MAXLINE 4096
 
@@ -247,18 +248,11 @@ static bool offset_short(const char *s, const char *e)
  */
 static const char *wrapped_path(const char *p, const char *end, const char **ws)
 {
-	const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end, *s;
+	const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
 
 	if (le > p && le[-1] == '\r')
 		le--;
-	s = im_paste_strip(p, le);
-	while (le > s && (le[-1] == ' ' || le[-1] == '\t'))
-		le--;
-	if (s == le || word_end(s, le) != le ||
-	    !(*s == '/' || *s == '[' || (le - s > 11 && !memcmp(s, "anon_inode:", 11))))
-		return NULL;
-	*ws = s;
-	return le;
+	return im_paste_path_word(p, le, ws);
 }
 
 /* m's path, when it has none, from a wrapped next line at *p (then consumed;
@@ -315,6 +309,10 @@ static int parse_text(const struct im_paste_text *text, const char *file,
 		r = one_line(s, le, pmap, col, ncols, &m);
 		if (r < 0)
 			break;
+		if (!r && out->mtree && line < out->nmtree && out->mtree[line]) {
+			out->by_mtree++;
+			continue;
+		}
 		if (!r) {
 			if (!out->unknown++)
 				out->first_unknown = line;
@@ -376,6 +374,35 @@ int im_maps_paste_parse(const char *buf, size_t len, const char *file,
 	return im_paste_parse(buf, len, file, parse_any, out, &out->qp, &out->qp_soft, err);
 }
 
+/*
+ * The file lines the memory-tree reader reads in [buf, buf + len): its range,
+ * header and alias lines and the continuations it joins to them (up to the
+ * next line it keeps), as a map of *n lines; NULL when it reads no tree
+ * there (or out of memory: then every line is counted here, as before).
+ */
+static unsigned char *mtree_lines(const char *buf, size_t len, const char *file, unsigned int *n)
+{
+	struct im_mtree t;
+	struct im_err e;
+	unsigned char *map = NULL;
+	size_t i;
+
+	if (im_mtree_parse(buf, len, file, &t, &e))
+		return NULL;
+	*n = t.nlines ? t.lines[t.nlines - 1].line + 1 : 0;
+	map = *n ? calloc(*n, 1) : NULL;
+	for (i = 0; map && i < t.nlines; i++) {
+		const struct im_mtree_line *l = &t.lines[i];
+		unsigned int k, end = i + 1 < t.nlines ? t.lines[i + 1].line : l->line + 1;
+
+		if (l->kind == IM_MTL_RANGE || l->kind == IM_MTL_HEADER || l->kind == IM_MTL_ALIAS)
+			for (k = l->line; k < end && k < *n; k++)
+				map[k] = 1;
+	}
+	im_mtree_free(&t);
+	return map;
+}
+
 /* pasted mappings that are the target's own (same start and end): a match */
 static size_t matching(const struct im_model *m, const struct im_maps_paste *mp)
 {
@@ -402,21 +429,49 @@ static size_t count_vfio(const struct im_maps_paste *mp)
 
 int im_maps_paste_load(struct im_model *m, const char *file, struct im_err *err)
 {
-	struct im_maps_paste mp;
-	char skipped[512] = "";
-	size_t len = 0, same;
+	return im_maps_paste_load_beside(m, file, false, err);
+}
+
+/* the paste read into *mp; beside_mtree: the lines --mtree reads are its */
+static int read_paste(const char *file, bool beside_mtree, const char **name,
+		      struct im_maps_paste *mp, struct im_err *err)
+{
+	unsigned char *taken = NULL;
+	unsigned int ntaken = 0;
+	size_t len = 0;
 	char *buf = NULL;
-	int r = im_paste_read(file, (size_t)64 << 20, &file, &buf, &len, err);
+	int r = im_paste_read(file, (size_t)64 << 20, name, &buf, &len, err);
 
 	if (r)
 		return r;
-	r = im_maps_paste_parse(buf, len, file, &mp, err);
+	if (beside_mtree)
+		taken = mtree_lines(buf, len, *name, &ntaken);
+	memset(mp, 0, sizeof(*mp));
+	mp->mtree = taken;
+	mp->nmtree = ntaken;
+	r = im_paste_parse(buf, len, *name, parse_any, mp, &mp->qp, &mp->qp_soft, err);
 	free(buf);
+	free(taken);
+	mp->mtree = NULL;
+	return r;
+}
+
+int im_maps_paste_load_beside(struct im_model *m, const char *file, bool beside_mtree,
+			      struct im_err *err)
+{
+	struct im_maps_paste mp;
+	char skipped[600] = "";
+	size_t same;
+	int r = read_paste(file, beside_mtree, &file, &mp, err);
+
 	if (r)
 		return r;
 	if (mp.unknown)
 		snprintf(skipped, sizeof(skipped), "; %u line%s not understood (first: %s:%u)",
 			 mp.unknown, mp.unknown == 1 ? "" : "s", file, mp.first_unknown);
+	if (mp.by_mtree)
+		snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped),
+			 "; %u line%s read by --mtree", mp.by_mtree, mp.by_mtree == 1 ? "" : "s");
 	if (mp.joined)
 		snprintf(skipped + strlen(skipped), sizeof(skipped) - strlen(skipped),
 			 "; %u path%s wrapped onto the next line, joined", mp.joined,

@@ -17,6 +17,10 @@ struct im_maps_paste {
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
 	unsigned int joined;		/* paths wrapped onto the next line, joined */
+	const unsigned char *mtree;	/* mtree[line]: the memory-tree reader reads
+					 * that file line of the same paste; NULL: none */
+	unsigned int nmtree;		/* ... lines mtree covers */
+	unsigned int by_mtree;		/* lines not read here that it reads */
 	unsigned int short_offset;	/* offsets maps cannot have printed (offset_lost) */
 	unsigned int first_short;	/* the first of them, 1-based; 0: none */
 };
@@ -32,5 +36,13 @@ void im_maps_paste_free(struct im_maps_paste *mp);
  * said to match or to be another process's (kept apart, a finding).
  */
 int im_maps_paste_load(struct im_model *m, const char *file, struct im_err *err);
+/*
+ * The same, with beside_mtree when the paste is given to --mtree too (a mail
+ * that pastes both): a line the memory-tree reader reads (a range, header or
+ * alias line, or a continuation it joins) is not counted as not understood
+ * here, but as read by --mtree.
+ */
+int im_maps_paste_load_beside(struct im_model *m, const char *file, bool beside_mtree,
+			      struct im_err *err);
 
 #endif

@@ -9,9 +9,13 @@
  *   HMP `info mtree`:    "<indent>s-e (prio P, type): name" or "... : alias N @T s-e";
  *   HMP `info mtree -f`: "FlatView #n" blocks of "s-e (prio P, type): name[ @off][ KVM]".
  * In `info mtree`, a "memory-region: NAME" block is an alias target's tree at
- * its own addresses, not guest-physical ones.  Lines that are neither read,
- * blank nor a "(gdb)" or "(qemu)" prompt are counted as not understood and
- * said after the text (JSON: not_understood), the first by its line.
+ * its own addresses, not guest-physical ones.  A /proc/PID/maps line pasted
+ * beside the tree (the seed mail has one) is the maps reader's (--maps):
+ * kept as IM_MTL_MAPS, its path joined when a mail wrapped it as the maps
+ * reader joins it, and not counted.  Lines that are neither read, blank, a
+ * maps line nor a "(gdb)" or "(qemu)" prompt are counted as not understood
+ * and said after the text (JSON: not_understood), the first by its line.
+ * A rule drawn round a paste ("#####") is never joined to a line.
  * vfio BAR regions are "<device> base BAR n", "<device> BAR n" and
  * "<device> BAR n mmaps[k]", where <device> is QEMU's name of the device: the
  * host BDF, VFIO_FD<fd> for one given to QEMU as an fd (10.0; later QEMU
@@ -739,11 +743,12 @@ static int parse_gdb_range(struct pstate *st, struct im_mtree_line *l, const cha
 }
 
 /*
- * Is [s, e) a line of /proc/PID/maps ("start-end perms offset dev inode
- * [path]", lib/parse.c)?  It starts as a gdb range does, but it is no
- * memory-tree line: its addresses are HVAs, never GPAs.  1, 0 or -ENOMEM.
+ * A /proc/PID/maps line ("start-end perms offset dev:inode inode [path]")
+ * pasted beside the tree: 1 (and, given l, IM_MTL_MAPS with its range);
+ * not one, 0; -ENOMEM.  Its permissions field tells it from a gdb range
+ * ("start-end name"); its addresses are HVAs, never GPAs.
  */
-static int maps_line(const char *s, const char *e)
+static int maps_line(struct im_mtree_line *l, const char *s, const char *e)
 {
 	struct im_map mp;
 	int r;
@@ -752,8 +757,15 @@ static int maps_line(const char *s, const char *e)
 	r = im_parse_maps_line(s, e, &mp);
 	if (r == -ENOMEM)
 		return r;
+	if (r)
+		return 0;
 	im_map_path_free(&mp);
-	return !r;
+	if (l) {
+		l->kind = IM_MTL_MAPS;
+		l->start = mp.start;
+		l->end = mp.end;
+	}
+	return 1;
 }
 
 /* a range line that turned out not to be one: plain text */
@@ -769,14 +781,13 @@ static void make_plain(struct im_mtree_line *l)
 static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s, const char *e)
 {
 	struct im_mtree *t = st->t;
-	const char *p = s, *body;
+	const char *p = s;
 	size_t k;
 	u128 a, b;
 	int r;
 
 	while (p < e && *p == ' ')
 		p++;
-	body = p;
 	l->depth = (int)((p - s) / 2);
 	l->bar = l->mmap_index = -1;
 	l->as_id = -1;
@@ -799,6 +810,9 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 		l->space = st->space;
 		return parse_gdb_alias(l, p + 7, e);
 	}
+	r = maps_line(l, p, e);
+	if (r)
+		return r < 0 ? r : 0;
 	k = scan_hex128(p, e, &a);
 	if (!k || p + k >= e || p[k] != '-')
 		return 0;
@@ -809,14 +823,6 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 	p += k + 1;
 	if ((a >> 64) != 0)
 		return 0;
-	r = maps_line(body, e);
-	if (r < 0)
-		return r;
-	if (r) {	/* counted as not understood, and as a maps line */
-		if (!t->maps_lines++)
-			t->first_maps = l->line;
-		return 0;
-	}
 	l->kind = IM_MTL_RANGE;
 	l->start = (uint64_t)a;
 	l->end = (uint64_t)b;
@@ -939,6 +945,45 @@ static bool hmp_continuation(const char *q, const char *e)
 	       (e - q == 3 && (starts(q, e, "KVM") || starts(q, e, "kvm")));
 }
 
+/* a maps line [s, e) with no path: a mail may have wrapped it onto the next line */
+static bool maps_path_wanted(const char *s, const char *e)
+{
+	struct im_map mp;
+	bool none;
+
+	memset(&mp, 0, sizeof(mp));
+	if (im_parse_maps_line(s, e, &mp))
+		return false;
+	none = !mp.path || !*mp.path;
+	im_map_path_free(&mp);
+	return none;
+}
+
+/* the path of a maps line a mail wrapped onto the next line (the maps
+ * reader's rule, im_paste_path_word), joined onto *text; the number joined */
+static int join_maps_path(struct cursor *c, char **text)
+{
+	const char *nl = c->p < c->end ? memchr(c->p, '\n', (size_t)(c->end - c->p)) : NULL;
+	const char *e = nl ? nl : c->end, *ws, *we;
+	char *jt;
+
+	if (c->p >= c->end)
+		return 0;
+	if (e > c->p && e[-1] == '\r')
+		e--;
+	we = im_paste_path_word(c->p, e, &ws);
+	if (!we)
+		return 0;
+	jt = im_asprintf("%s %.*s", *text, (int)(we - ws), ws);
+	if (!jt)
+		return -ENOMEM;
+	free(*text);
+	*text = jt;
+	c->p = nl ? nl + 1 : c->end;
+	c->lineno++;
+	return 1;
+}
+
 /*
  * A line a mail client wrapped: join up to two continuations of gdb's line,
  * or one of an HMP line, [s, e) onto *text; returns the number joined
@@ -953,7 +998,9 @@ static int join_wrapped(struct cursor *c, char **text, const char *s, const char
 		q++;
 	if (!range_start(q, e))	/* most lines: no need to look further */
 		return 0;
-	r = maps_line(q, e);	/* a maps line's wrapped path is no gdb continuation */
+	if (maps_path_wanted(q, e))
+		return join_maps_path(c, text);
+	r = maps_line(NULL, q, e);	/* a maps line's wrapped path is no gdb continuation */
 	if (r)
 		return r < 0 ? r : 0;
 	hmp = strstr(*text, "(prio") != NULL;
@@ -969,7 +1016,7 @@ static int join_wrapped(struct cursor *c, char **text, const char *s, const char
 		while (q2 < e2 && *q2 == ' ')
 			q2++;
 		if (q2 == e2 || range_start(q2, e2) || memchr(q2, 0, (size_t)(e2 - q2)) ||
-		    (hmp && !hmp_continuation(q2, e2)))
+		    im_paste_rule(q2, e2) || (hmp && !hmp_continuation(q2, e2)))
 			break;
 		jt = im_asprintf("%s %.*s", *text, (int)(e2 - q2), q2);
 		if (!jt)
@@ -1228,6 +1275,8 @@ static int parse_text(const struct im_paste_text *pt, const char *file,
 			goto fail;
 		if (l->kind == IM_MTL_RANGE)
 			nranges++;
+		else if (l->kind == IM_MTL_MAPS && !out->maps_lines++)
+			out->first_maps = first;
 		else if (l->kind == IM_MTL_TEXT && !ignorable(text) && !out->unknown++)
 			out->first_unknown = first;
 	}

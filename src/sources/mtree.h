@@ -26,6 +26,9 @@ enum im_mtree_kind {
 	IM_MTL_HEADER,		/* address-space:, FlatView #, AS "..", Root memory region: */
 	IM_MTL_RANGE,		/* one region or flat range */
 	IM_MTL_ALIAS,		/* gdb's second line of an alias: "alias: T@off (@ p)" */
+	IM_MTL_MAPS,		/* a /proc/PID/maps line pasted beside the tree: the
+				 * maps reader's (--maps), not this one's; start
+				 * and end as maps prints them (end exclusive) */
 };
 
 enum im_bar_part { IM_BP_NONE = 0, IM_BP_BASE, IM_BP_REGION, IM_BP_MMAP };
@@ -106,8 +109,10 @@ struct im_mtree {
 	unsigned int qp_soft;		/* ... and its soft line breaks joined */
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
-	unsigned int maps_lines;	/* of them, /proc/PID/maps lines (--maps reads them) */
+	unsigned int maps_lines;	/* IM_MTL_MAPS lines, left to the maps reader */
 	unsigned int first_maps;	/* the first of those, 1-based; 0: none */
+	bool maps_read;			/* the same text was given to --maps (set by
+					 * the caller): its reader read those lines */
 	char **spaces;			/* owned strings the lines' space point into */
 	size_t nspaces;
 };
@@ -168,6 +173,15 @@ int im_mtree_notes(struct im_model *m, const struct im_mtree *t, const char *fil
 /* t's lines, each with its notes: the findings from m->findings[from] */
 int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		  const char *file, size_t from, bool json);
+/*
+ * Paste mode: how many pasted vfio device mappings may be the mmap of l, a
+ * BAR's "mmaps[k]" range line (the size of its range, and an offset that
+ * one of the kernel's two readings fits), the first in *one.  One of them is
+ * a candidate, never a fact: the pastes do not say which kernel, or which
+ * device's BAR the mapping is.
+ */
+unsigned int im_mtree_pasted_mmaps(const struct im_model *m, const struct im_mtree *t,
+				   const struct im_mtree_line *l, const struct im_map **one);
 /* a tree read from file (im_mtree_load, im_mtree_parse): match, notes, then view */
 int im_mtree_annotate(FILE *out, struct im_model *m, struct im_mtree *t, const char *file,
 		      bool json);

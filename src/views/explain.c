@@ -432,7 +432,7 @@ static void explain_iova(struct ctx *c)
 	const struct im_model *m = c->m;
 	const struct im_dma_map *d;
 	struct im_place p;
-	char bk[4200], *text;
+	char bk[4200], unk[300], *text;
 	const char *what;
 
 	im_place_iova(m, c->addr, &p);
@@ -442,11 +442,13 @@ static void explain_iova(struct ctx *c)
 	what = im_map_backing(m, &p, bk, sizeof(bk));
 	if (!strcmp(what, "[anon]"))
 		what = "guest RAM (anonymous memory)";
+	snprintf(unk, sizeof(unk), "in a mapping not known here (%s)",
+		 p.f_map.why ? p.f_map.why : "no maps");
 	text = im_asprintf("a DMA address (IOVA; the GPA without a vIOMMU): QEMU's vfio DMA map of IOVA 0x%" PRIx64 "-0x%" PRIx64 " (the trace's line %u) takes a passed-through device's DMA there to HVA 0x%" PRIx64 ", which is %s%s",
 			   d->iova, d->iova + d->size - 1, d->line, p.hva,
 			   p.f_map.state == IM_KNOWN ? what :
-			   p.f_map.state == IM_ABSENT ? "in no mapping of the target" :
-			   "a mapping not known here (no maps)", p.f_dev.state == IM_KNOWN ?
+			   p.f_map.state == IM_ABSENT ? "in no mapping of the target" : unk,
+			   p.f_dev.state == IM_KNOWN ?
 			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "");
 	if (add(c, "iova", text)) {
 		jw_key(c->w, "dma_map");
@@ -525,6 +527,46 @@ static void kvm_words(const struct im_mtree *t, const struct im_mtree_line *l, c
 	}
 }
 
+/* text, and for a GPA in a BAR's mmap the one pasted vfio mapping may be,
+ * the HVA it would then be (paste mode: a candidate, never a fact) */
+static char *pasted_hva(struct ctx *c, const struct im_mtree_line *l, char *text)
+{
+	const struct im_map *mp;
+	char *t;
+
+	if (!text || im_mtree_pasted_mmaps(c->m, c->t, l, &mp) != 1)
+		return text;
+	t = im_asprintf("%s; if the pasted maps line %u (HVA 0x%" PRIx64 "-0x%" PRIx64 ", the one pasted vfio mapping of this region's size) is this mmap, it is HVA 0x%" PRIx64 ": whether it is, the pastes do not say (the --mtree view's note on line %u says what would tell)",
+			text, mp->line, mp->start, mp->end - 1, mp->start + (c->addr - l->start), l->line);
+	free(text);
+	return t;
+}
+
+/*
+ * Paste mode: addr in the one pasted vfio mapping that may be the mmap of a
+ * BAR mmap region of the tree: that region, and the GPA addr would then be.
+ */
+static void explain_pasted_mmap(struct ctx *c)
+{
+	const struct im_map *mp;
+	char bw[256], *text;
+	size_t i;
+
+	for (i = 0; c->t && i < c->t->nlines; i++) {
+		const struct im_mtree_line *l = &c->t->lines[i];
+
+		if (im_mtree_pasted_mmaps(c->m, c->t, l, &mp) != 1 || c->addr < mp->start ||
+		    c->addr >= mp->end)
+			continue;
+		bar_words(l, bw, sizeof(bw));
+		text = im_asprintf("the pasted maps line %u holding it may be the mmap of \"%s\"%s (%s:%u: GPA 0x%" PRIx64 "-0x%" PRIx64 "), the one pasted vfio mapping of that region's size; if it is, this HVA is GPA 0x%" PRIx64 ". Whether it is, the pastes do not say (the --mtree view's note on line %u says what would tell)",
+				   mp->line, l->name ? l->name : "?", bw, c->tfile, l->line, l->start,
+				   im_mtree_line_end(l), l->start + (c->addr - mp->start), l->line);
+		if (add(c, "mtree", text))
+			mtree_json(c, "pasted-mmap", l, text);
+	}
+}
+
 /*
  * With a memory tree: the "(@ 0x...)" gdb's `qemu mtree` prints (the seed
  * thread's mistake: it is a MemoryRegion struct's address, not the BAR's
@@ -567,6 +609,7 @@ static void explain_mtree(struct ctx *c)
 			   in->alias && in->alias_target ? "; an alias of " : "",
 			   in->alias && in->alias_target ? in->alias_target : "",
 			   kw);
+	text = pasted_hva(c, in, text);
 	text = other_vm(c, text);
 	if (add(c, "mtree", text))
 		mtree_json(c, "range", in, text);
@@ -662,6 +705,7 @@ int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t
 	explain_iova(&c);
 	explain_hpa(&c);
 	explain_mtree(&c);
+	explain_pasted_mmap(&c);
 	if (json) {
 		jw_arr_end(&w);
 		jw_obj_end(&w);
@@ -682,7 +726,8 @@ int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t
 	}
 	if (!c.n && m->paste)
 		fprintf(f, "  no reading from the pastes: %s%s; %s; as an HPA unknown (no host: give --pid or --sysroot)\n",
-			m->nmaps ? "in no pasted mapping" : "as an HVA unknown (no maps pasted: --maps)",
+			m->nmaps ? "in none of the pasted mappings (a paste is not the whole maps: as an HVA unknown)" :
+			"as an HVA unknown (no maps pasted: --maps)",
 			m->dma_source ? ", and in no vfio DMA map of the trace" : "",
 			m->memslots_known ? "not a GPA of any pasted memslot" : "as a GPA unknown (no memslots pasted)");
 	else if (!c.n)
@@ -700,8 +745,8 @@ int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t
 		if (!sp[0] || !sp[1] || !sp[2])
 			fprintf(f, "  not %s%s%s%s%s\n",
 				!sp[0] ? (!m->paste ? "in any mapping of the target" :
-					  m->nmaps ? "in any pasted mapping" : dma ?
-					  "checked against a mapping: no maps pasted" :
+					  m->nmaps ? "in any pasted mapping (a paste is not the whole maps: as an HVA unknown)" :
+					  dma ? "checked against a mapping: no maps pasted" :
 					  "checked as an HVA: no maps pasted") : "",
 				!sp[0] && (!sp[1] || !sp[2]) ? "; not " : "",
 				!sp[1] ? (m->memslots_known ? "a GPA of any memslot" :

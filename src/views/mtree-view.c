@@ -23,7 +23,9 @@ static char *describe_hva(const struct im_model *m, uint64_t hva)
 
 	im_place_hva(m, hva, &p);
 	if (p.f_map.state != IM_KNOWN)
-		return m->nmaps ? im_strdup("no mapping of the target contains it") : NULL;
+		return !m->nmaps ? NULL : m->paste ?
+		       im_strdup("in none of the pasted mappings (a paste is not the whole maps: which mapping holds it is unknown)") :
+		       im_strdup("no mapping of the target contains it");
 	mp = &m->maps[p.map];
 	if (p.f_dev.state == IM_KNOWN)
 		return im_asprintf("maps line %u %s: QEMU's mmap of host %s BAR %d from the vfio device fd, HPA 0x%" PRIx64,
@@ -232,6 +234,33 @@ struct notes {
 #define NOTE(id, ...) \
 	(n->r = n->r ? n->r : IM_FINDING_AT(n->m, id, n->subj, n->l->line, ##__VA_ARGS__))
 
+/* a /proc/PID/maps line in the text: which reader read it, and pasted, what it is */
+static void maps_line_note(struct notes *n, const struct im_mtree *t)
+{
+	const struct im_model *m = n->data;
+	const struct im_mtree_line *l = n->l;
+	char hs[32], *what;
+	size_t i;
+
+	if (t->maps_read && !m->paste) {
+		NOTE(IM_F_MAPS_LINE_TARGET);
+		return;
+	}
+	for (i = 0; t->maps_read && i < m->nmaps; i++) {
+		const struct im_map *mp = &m->maps[i];
+
+		if (mp->line != l->line || mp->start != l->start)
+			continue;
+		what = mp->vfio ? im_asprintf("an mmap of a vfio device fd (%s): each of its numbers is read in the pasted vfio mappings part (JSON: pasted_mappings)", mp->path) :
+		       im_asprintf("a mapping of %s", mp->path && *mp->path ? mp->path : "anonymous memory");
+		NOTE(IM_F_MAPS_LINE, mp->start, mp->end - 1, im_human_size(mp->end - mp->start, hs),
+		     mp->perms, what ? what : "");
+		free(what);
+		return;
+	}
+	NOTE(IM_F_MAPS_LINE_SKIPPED);
+}
+
 /* what the line's "(@ 0x...)" MemoryRegion pointer is, by the maps */
 static void pointer_note(struct notes *n)
 {
@@ -248,7 +277,7 @@ static void pointer_note(struct notes *n)
 			NOTE(IM_F_MR_POINTER_HEAP, l->ptr, mp->line, mp->start, mp->end);
 		else
 			NOTE(IM_F_MR_POINTER_MAP, l->ptr, mp->line, where);
-	} else if (m->nmaps && m->paste) {
+	} else if (m->nmaps && m->paste) {	/* a paste is not the whole maps */
 		NOTE(IM_F_MR_POINTER_NOT_PASTED, l->ptr);
 	} else if (m->nmaps) {
 		NOTE(IM_F_MR_POINTER_NO_MAP, l->ptr);
@@ -305,8 +334,159 @@ static void device_notes(struct notes *n, struct seen *seen, const struct tie *t
 	}
 }
 
+/* where a BAR's mmap line starts in its BAR, and the BAR's size: from the
+ * tree's "BAR n" (or "base BAR n") line of its device that holds it */
+struct in_bar {
+	bool known;			/* false: no such line in the text */
+	uint64_t in, size;
+};
+
+static struct in_bar in_bar(const struct im_mtree *t, const struct im_mtree_line *l)
+{
+	struct in_bar ib = { .known = false };
+	size_t i;
+
+	for (i = 0; i < t->nlines; i++) {
+		const struct im_mtree_line *b = &t->lines[i];
+		uint64_t end = im_mtree_line_end(b);
+
+		if (b->kind == IM_MTL_RANGE && b->bar == l->bar && !strcmp(b->qemu_dev, l->qemu_dev) &&
+		    (b->bar_part == IM_BP_REGION || b->bar_part == IM_BP_BASE) &&
+		    b->start <= l->start && l->start <= end && (!b->end_big || b->size_artefact)) {
+			ib.known = true;
+			ib.in = l->start - b->start;
+			ib.size = end - b->start + 1;
+			return ib;
+		}
+	}
+	return ib;
+}
+
+/*
+ * The two readings of a pasted vfio mapping's offset for the mmap of line l:
+ * before Linux 6.10 the HPA of the mmap's first byte (the BAR's HPA, that
+ * minus the mmap's place in it, is never 0 and is aligned to the BAR's size,
+ * as every BAR is); 6.10 and later the region index (the BAR) << 40 | that place.
+ */
+static bool old_fits(const struct im_map *mp, struct in_bar ib)
+{
+	uint64_t hpa = mp->offset - ib.in;
+
+	if (!mp->offset || !ib.known)
+		return mp->offset != 0;
+	return mp->offset > ib.in && (ib.size & (ib.size - 1) || !(hpa & (ib.size - 1)));
+}
+
+static bool new_fits(const struct im_map *mp, const struct im_mtree_line *l, struct in_bar ib)
+{
+	return (mp->offset >> IM_REGION_SHIFT) == (uint64_t)l->bar &&
+	       (!ib.known || (mp->offset & IM_REGION_MASK) == ib.in);
+}
+
+/* what each reading of mp's offset says of it being l's mmap */
+static void readings(const struct im_map *mp, const struct im_mtree_line *l, struct in_bar ib,
+		     char *old, char *now, size_t len)
+{
+	unsigned int idx = (unsigned int)(mp->offset >> IM_REGION_SHIFT);
+	uint64_t off = mp->offset & IM_REGION_MASK, hpa = mp->offset - (ib.known ? ib.in : 0);
+	char hs[32];
+
+	if (!mp->offset)
+		snprintf(old, len, "before Linux 6.10 its offset 0x0 is no mmap of a BAR (0 is no BAR's host address), so it is this mmap only on 6.10 and later");
+	else if (old_fits(mp, ib))
+		snprintf(old, len, "before Linux 6.10 its offset 0x%" PRIx64 " is the HPA the mmap starts at, so %s BAR %d would be at HPA 0x%" PRIx64,
+			 mp->offset, l->qemu_dev, l->bar, hpa);
+	else
+		snprintf(old, len, "before Linux 6.10 it would put %s BAR %d at HPA 0x%" PRIx64 ", where no BAR of %s can start (a BAR is aligned to its size), so it is this mmap only on 6.10 and later",
+			 l->qemu_dev, l->bar, hpa, im_human_size(ib.size, hs));
+	if (!ib.known)
+		snprintf(now, len, "on 6.10 and later it is region %u at offset 0x%" PRIx64 " (where this mmap starts in the BAR is not in the text)",
+			 idx, off);
+	else if (new_fits(mp, l, ib))
+		snprintf(now, len, "on 6.10 and later it is region %u at offset 0x%" PRIx64 ", this mmap's own place in BAR %d",
+			 idx, off, l->bar);
+	else
+		snprintf(now, len, "on 6.10 and later it would be region %u at offset 0x%" PRIx64 ", not this mmap's (BAR %d at offset 0x%" PRIx64 "), so it is this mmap only on a kernel before 6.10",
+			 idx, off, l->bar, ib.in);
+}
+
+/* why the pasted vfio mapping mp may be the mmap of line l, and what the
+ * pastes leave unknown */
+static char *pasted_why(const struct im_map *mp, const struct im_mtree_line *l, struct in_bar ib)
+{
+	char old[300], now[300];
+	bool o = old_fits(mp, ib);
+
+	readings(mp, l, ib, old, now, sizeof(old));
+	return im_asprintf("; %s; %s. Unknown from the pastes: %s, or a memslot for GPA 0x%" PRIx64 " (a kvm_set_user_memory trace: --qemu-trace)",
+			   old, now, o ? "the host's kernel and BAR address (the host's lspci -v or sysfs resource: give --sysroot)" :
+			   "whether another device's BAR is mmapped alike (give --sysroot for the host)",
+			   l->start);
+}
+
+/* can the pasted mapping mp be the mmap of line l, of size bytes? */
+static bool may_be_mmap(const struct im_map *mp, const struct im_mtree_line *l, uint64_t size,
+			struct in_bar ib)
+{
+	return mp->vfio && !mp->offset_lost && mp->end - mp->start == size &&
+	       (old_fits(mp, ib) || new_fits(mp, l, ib));
+}
+
+unsigned int im_mtree_pasted_mmaps(const struct im_model *m, const struct im_mtree *t,
+				   const struct im_mtree_line *l, const struct im_map **one)
+{
+	uint64_t end = im_mtree_line_end(l);
+	struct in_bar ib;
+	unsigned int k = 0;
+	size_t i;
+
+	*one = NULL;
+	if (!m->paste || l->kind != IM_MTL_RANGE || l->bar_part != IM_BP_MMAP || end < l->start ||
+	    (l->end_big && !l->size_artefact))
+		return 0;
+	ib = in_bar(t, l);
+	for (i = 0; i < m->nmaps; i++)
+		if (may_be_mmap(&m->maps[i], l, end - l->start + 1, ib) && !k++)
+			*one = &m->maps[i];
+	return k;
+}
+
+/*
+ * Paste mode, a BAR's mmap line and pasted maps: the pasted vfio device
+ * mappings of its size and an offset that fits are what its HVA may be; one
+ * is named with what the pastes leave unknown, never as a fact.
+ */
+static void pasted_mmap_note(struct notes *n, const struct im_mtree *t, uint64_t end)
+{
+	const struct im_model *m = n->data;
+	const struct im_mtree_line *l = n->l;
+	uint64_t size = end - l->start + 1;
+	struct in_bar ib = in_bar(t, l);
+	const struct im_map *one;
+	unsigned int k = im_mtree_pasted_mmaps(m, t, l, &one);
+	char lines[80] = "", hs[32];
+	size_t i, used = 0;
+
+	im_human_size(size, hs);
+	if (k == 1) {
+		char *why = pasted_why(one, l, ib);
+
+		NOTE(IM_F_HVA_PASTED, "", one->start, one->end - 1, one->line, hs, why ? why : "");
+		free(why);
+	} else if (k > 1) {
+		for (i = 0; i < m->nmaps && used < sizeof(lines) - 16; i++)
+			if (may_be_mmap(&m->maps[i], l, size, ib))
+				used += (size_t)snprintf(lines + used, sizeof(lines) - used, "%s%u",
+							 used ? ", " : "", m->maps[i].line);
+		NOTE(IM_F_HVA_PASTED_MANY, "", k, hs, lines, l->start);
+	} else {
+		NOTE(IM_F_HVA_PASTED_NONE, "", hs, l->start);
+	}
+}
+
 /* the HVA behind the range [l->start, end]: by a memslot, or a BAR's mmap */
-static void hva_note(struct notes *n, const struct tie *tie, uint64_t end)
+static void hva_note(struct notes *n, const struct im_mtree *t, const struct tie *tie,
+		     uint64_t end)
 {
 	const struct im_model *m = n->data;
 	const struct im_mtree_line *l = n->l;
@@ -341,6 +521,11 @@ static void hva_note(struct notes *n, const struct tie *tie, uint64_t end)
 		     "memslots not read: whether one covers this GPA is unknown",
 		     where ? "; " : "", where ? where : "");
 		free(where);
+		return;
+	}
+	if (m->paste && m->nmaps && l->bar_part == IM_BP_MMAP && end >= l->start &&
+	    !(l->end_big && !l->size_artefact)) {	/* as im_mtree_pasted_mmaps() reads */
+		pasted_mmap_note(n, t, end);
 		return;
 	}
 	if (ram_backed(l) && !m->memslots_known && !m->nmaps)
@@ -386,6 +571,8 @@ static int annotate_line(struct im_model *m, const struct im_model *data,
 			NOTE(IM_F_MR_POINTER_ALIAS, l->ptr);
 		return n->r;
 	}
+	if (l->kind == IM_MTL_MAPS)
+		maps_line_note(n, t);
 	if (l->kind != IM_MTL_RANGE)
 		return n->r;
 	if (l->size_artefact) {
@@ -404,7 +591,7 @@ static int annotate_line(struct im_model *m, const struct im_model *data,
 	device_notes(n, seen, tie, first_name);
 	if (t->shape == IM_MT_HMP_FLAT && ram_backed(l))
 		kvm_note(n, t);
-	hva_note(n, tie, end);
+	hva_note(n, t, tie, end);
 	return n->r;
 }
 
@@ -494,9 +681,9 @@ static const char *shape_name(enum im_mtree_shape s)
 
 static const char *kind_name(enum im_mtree_kind k)
 {
-	static const char *const n[] = { "text", "header", "range", "alias" };
+	static const char *const n[] = { "text", "header", "range", "alias", "maps" };
 
-	return k <= IM_MTL_ALIAS ? n[k] : "text";
+	return k <= IM_MTL_MAPS ? n[k] : "text";
 }
 
 static const char *part_name(enum im_bar_part p)
@@ -613,13 +800,20 @@ static void text_trailer(FILE *out, const struct im_mtree *t, const char *file)
 	if (t->joined)
 		fprintf(out, "# %u wrapped line%s joined to the line before\n", t->joined,
 			t->joined == 1 ? "" : "s");
+	if (t->maps_lines)	/* HVAs, never GPAs */
+		fprintf(out, "# %u /proc/PID/maps line%s (first: %s:%u), %s%s\n", t->maps_lines,
+			t->maps_lines == 1 ? "" : "s", IM_TERM(file), t->first_maps,
+			t->maps_read ? "read by --maps" : "not read here: --maps FILE reads ",
+			t->maps_read ? "" : t->maps_lines == 1 ? "it" : "them");
 	if (t->unknown)
 		fprintf(out, "# %u line%s not understood (first: %s:%u)\n", t->unknown,
 			t->unknown == 1 ? "" : "s", IM_TERM(file), t->first_unknown);
-	if (t->maps_lines)
-		fprintf(out, "# %u of them %s /proc/PID/maps line%s (first: %s:%u), whose addresses are HVAs, not GPAs: --maps reads %s\n",
-			t->maps_lines, t->maps_lines == 1 ? "is a" : "are", t->maps_lines == 1 ? "" : "s",
-			IM_TERM(file), t->first_maps, t->maps_lines == 1 ? "it" : "them");
+}
+
+/* paste mode with --maps: the pasted mappings follow the tree, as in the report */
+static bool pasted_maps(const struct im_model *m)
+{
+	return m->paste && im_find_source(m, "maps-paste");
 }
 
 /*
@@ -647,6 +841,7 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		jw_kbool(&w, "owners", t->owners);
 		jw_kbool(&w, "dispatch", t->dispatch);
 		jw_kint(&w, "joined_lines", (int)t->joined);
+		jw_kint(&w, "maps_lines", (int)t->maps_lines);
 		jw_kbool(&w, "quoted_printable", t->qp);
 		jw_kbool(&w, "int128_artefact", t->int128_bug);
 		/* what the notes could read besides the text: as the report says it */
@@ -683,13 +878,16 @@ int im_mtree_view(FILE *out, const struct im_model *m, const struct im_mtree *t,
 		jw_obj_begin(&w);
 		jw_kint(&w, "lines", (int)t->unknown);
 		jw_kstr(&w, "first", first);
-		jw_kint(&w, "maps_lines", (int)t->maps_lines);
 		jw_obj_end(&w);
+		if (pasted_maps(data))
+			im_report_paste_maps_json(&w, data);
 		jw_obj_end(&w);
 		free(first);
 		r = jw_finish(&w);
 	} else {
 		text_trailer(out, t, file);
+		if (pasted_maps(data))
+			im_report_paste_maps_text(out, data);
 	}
 	return r ? r : ferror(out) ? -EIO : 0;
 }

@@ -267,18 +267,25 @@ static void text_paste_qbar(FILE *f, const struct im_qemu_bar *q, bool first)
 		"access traps to QEMU" : "");
 }
 
-static void text_paste(FILE *f, const struct im_model *m)
+void im_report_paste_maps_text(FILE *f, const struct im_model *m)
 {
 	size_t i, n = 0;
 
-	fprintf(f, "paste: no target and no host (give --pid or --sysroot for them): the HPA, the "
-		"host's devices and the kernel's maps offset format are unknown\n");
 	for (i = 0; i < m->nmaps; i++)
 		if (paste_shown(&m->maps[i])) {
 			if (!n++)
 				fprintf(f, "\npasted vfio mappings:\n");
 			text_paste_map(f, m, &m->maps[i]);
 		}
+}
+
+static void text_paste(FILE *f, const struct im_model *m)
+{
+	size_t i;
+
+	fprintf(f, "paste: no target and no host (give --pid or --sysroot for them): the HPA, the "
+		"host's devices and the kernel's maps offset format are unknown\n");
+	im_report_paste_maps_text(f, m);
 	if (m->nmemslots) {
 		fprintf(f, "\npasted memslots (GPA -> HVA):\n");
 		for (i = 0; i < m->nmemslots; i++) {
@@ -400,7 +407,7 @@ int im_report_text(FILE *f, const struct im_model *m)
 /* ---- json ---- */
 
 /* paste mode: each pasted vfio mapping, its two offset readings, its GPA */
-static void json_paste_maps(struct jw *w, const struct im_model *m)
+void im_report_paste_maps_json(struct jw *w, const struct im_model *m)
 {
 	size_t i;
 
@@ -713,7 +720,7 @@ int im_report_json(FILE *f, const struct im_model *m)
 	json_limits(&w, m);
 	im_mmio_json(&w, m);
 	if (m->paste) {
-		json_paste_maps(&w, m);
+		im_report_paste_maps_json(&w, m);
 		json_paste_qbars(&w, m);
 	}
 

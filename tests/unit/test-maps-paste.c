@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "iommu-map.h"
 #include "sources/maps-paste.h"
 #include "t.h"
@@ -13,31 +14,55 @@ static int parse(const char *txt, struct im_maps_paste *mp, struct im_err *err)
 	return im_maps_paste_parse(txt, strlen(txt), "paste.txt", mp, err);
 }
 
-int main(void)
+/* --maps and --mtree on one paste: the lines the memory-tree reader reads
+ * are its, not "not understood" here (the seed mail's shape) */
+static void test_beside_mtree(void)
+{
+	static const char mail[] =
+		"Now, on the host:\n"
+		"7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n"
+		"  anon_inode:[vfio-device]\n"
+		"(gdb) qemu mtree\n"
+		"    00000000fc078000-00000000fc07c095 0000:0a:00.0 BAR 0 (I/O) (@\n"
+		"0x56540d8c76b0)\n"
+		"      00000000fc078000-00000000fc07c095 0000:0a:00.0 BAR 0 mmaps[0]\n"
+		"(I/O) (@ 0x56540d8c7c30)\n"
+		"the end\n";
+	char path[] = "/tmp/test-maps-paste-XXXXXX";
+	const struct im_source *src;
+	struct im_model m;
+	struct im_err err = { 0 };
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, mail, sizeof(mail) - 1) != (ssize_t)(sizeof(mail) - 1) || close(fd)) {
+		T_OK(false, "beside mtree: a paste file");
+		return;
+	}
+	im_model_init(&m);
+	m.paste = true;
+	T_OK(!im_maps_paste_load_beside(&m, path, true, &err) && m.nmaps == 1,
+	     "beside mtree: the maps line read");
+	src = im_find_source(&m, "maps-paste");
+	T_OK(src && strstr(src->detail, "; 3 lines not understood (first: ") &&
+	     strstr(src->detail, "; 4 lines read by --mtree"),
+	     "beside mtree: the two gdb lines and their wraps are --mtree's; the prose and prompt are not understood");
+	im_model_free(&m);
+	im_model_init(&m);
+	m.paste = true;
+	T_OK(!im_maps_paste_load(&m, path, &err) && (src = im_find_source(&m, "maps-paste")) &&
+	     strstr(src->detail, "; 7 lines not understood (first: ") && !strstr(src->detail, "--mtree"),
+	     "beside mtree: without --mtree, every line it does not read is counted");
+	im_model_free(&m);
+	unlink(path);
+}
+
+/* pmap -X: by its header's columns, with and without Mapping; rows and
+ * headers it cannot be */
+static void test_pmap(void)
 {
 	struct im_maps_paste mp;
 	struct im_err err = { 0 };
 	int r;
-
-	/* tests/pastes/04: a shell prompt, then grep's lines */
-	r = parse("\xf0\x9f\xa7\x80  cat /proc/65467/maps | grep vfio\n"
-		  "7f2ad4108000-7f2ad410c000 rw-s 00000000 00:0f 3091                       anon_inode:[vfio-device]\n"
-		  "7f2ad4110000-7f2ad4114000 rw-s 40000000000 00:0f 3091                    anon_inode:[vfio-device]\n"
-		  "7f2ad4118000-7f2ad4119000 rw-s 10000000000 00:0f 3091                    anon_inode:[vfio-device]\n",
-		  &mp, &err);
-	T_OK(r == 0 && mp.nmaps == 3, "grep: three mappings");
-	T_OK(mp.unknown == 1 && mp.first_unknown == 1, "grep: the prompt line is not understood, and named");
-	T_OK(mp.nmaps == 3 && mp.maps[1].offset == 0x40000000000 && mp.maps[1].vfio && mp.maps[1].line == 3,
-	     "grep: a vfio mapping, its offset and line");
-	im_maps_paste_free(&mp);
-
-	/* tests/pastes/25: a size column in front, &nbsp; as padding */
-	r = parse("256M 7f1430000000-7f1440000000 rw-s 10000000000 00:11 3101&nbsp;&nbsp;&nbsp;anon_inode:[vfio-device]\n"
-		  "64M 7f18b4021000-7f18b8000000 ---p 00000000 00:00 0 \n", &mp, &err);
-	T_OK(r == 0 && mp.nmaps == 2 && mp.unknown == 0, "blog: both lines read");
-	T_OK(mp.nmaps == 2 && mp.maps[0].vfio && mp.maps[0].end - mp.maps[0].start == 256 << 20,
-	     "blog: the vfio mapping, through &nbsp; and the size column");
-	im_maps_paste_free(&mp);
 
 	/* tests/pastes/27: pmap -X without a Mapping column */
 	r = parse("            Address Perm       Offset Device   Inode       Size       Rss       Pss Pss_Dirty\n"
@@ -72,6 +97,36 @@ int main(void)
 		  "555585386000 rw-p 00000000 00:00 0 4 555585386000 [heap]\n", &mp, &err);
 	T_OK(r == -EINVAL && strstr(err.msg, "; 2 lines not understood (first: paste.txt:1)"),
 	     "pmap -X: a column named twice is no header");
+}
+
+int main(void)
+{
+	struct im_maps_paste mp;
+	struct im_err err = { 0 };
+	int r;
+
+	test_beside_mtree();
+	test_pmap();
+
+	/* tests/pastes/04: a shell prompt, then grep's lines */
+	r = parse("\xf0\x9f\xa7\x80  cat /proc/65467/maps | grep vfio\n"
+		  "7f2ad4108000-7f2ad410c000 rw-s 00000000 00:0f 3091                       anon_inode:[vfio-device]\n"
+		  "7f2ad4110000-7f2ad4114000 rw-s 40000000000 00:0f 3091                    anon_inode:[vfio-device]\n"
+		  "7f2ad4118000-7f2ad4119000 rw-s 10000000000 00:0f 3091                    anon_inode:[vfio-device]\n",
+		  &mp, &err);
+	T_OK(r == 0 && mp.nmaps == 3, "grep: three mappings");
+	T_OK(mp.unknown == 1 && mp.first_unknown == 1, "grep: the prompt line is not understood, and named");
+	T_OK(mp.nmaps == 3 && mp.maps[1].offset == 0x40000000000 && mp.maps[1].vfio && mp.maps[1].line == 3,
+	     "grep: a vfio mapping, its offset and line");
+	im_maps_paste_free(&mp);
+
+	/* tests/pastes/25: a size column in front, &nbsp; as padding */
+	r = parse("256M 7f1430000000-7f1440000000 rw-s 10000000000 00:11 3101&nbsp;&nbsp;&nbsp;anon_inode:[vfio-device]\n"
+		  "64M 7f18b4021000-7f18b8000000 ---p 00000000 00:00 0 \n", &mp, &err);
+	T_OK(r == 0 && mp.nmaps == 2 && mp.unknown == 0, "blog: both lines read");
+	T_OK(mp.nmaps == 2 && mp.maps[0].vfio && mp.maps[0].end - mp.maps[0].start == 256 << 20,
+	     "blog: the vfio mapping, through &nbsp; and the size column");
+	im_maps_paste_free(&mp);
 
 	/* the seed's maps line, quoted, behind blanks */
 	r = parse(">   7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n", &mp, &err);

@@ -10,6 +10,7 @@
 #include "t.h"
 #include "findings.h"
 #include "iommu-map.h"
+#include "sources/maps-paste.h"
 #include "sources/mtree.h"
 
 #ifndef DATADIR
@@ -208,7 +209,7 @@ static void test_not_understood(void)
 	f = open_memstream(&out, &olen);
 	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "nu.txt", true, &err);
 	fclose(f);
-	T_OK(r == 0 && strstr(out, "\"not_understood\": {\n    \"lines\": 2,\n    \"first\": \"nu.txt:5\",\n    \"maps_lines\": 0\n  }"),
+	T_OK(r == 0 && strstr(out, "\"not_understood\": {\n    \"lines\": 2,\n    \"first\": \"nu.txt:5\"\n  }"),
 	     "not understood: said in JSON");
 	free(out);
 	im_model_free(&m);
@@ -698,14 +699,14 @@ static void test_maps_lines(void)
 	T_OK(r == 0, "maps and gdb mtree: parses");
 	if (r)
 		return;
-	T_OK(t.lines[0].kind == IM_MTL_TEXT && !t.lines[0].name,
-	     "maps and gdb mtree: the maps line is no range");
-	T_OK(!strcmp(t.lines[0].text, "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653"),
-	     "maps and gdb mtree: its wrapped path is not joined as a gdb continuation");
+	T_OK(t.lines[0].kind == IM_MTL_MAPS && !t.lines[0].name,
+	     "maps and gdb mtree: the maps line is no range: the maps reader's");
+	T_OK(!strcmp(t.lines[0].text, "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653 anon_inode:[vfio-device]"),
+	     "maps and gdb mtree: its wrapped path is joined as --maps joins it");
 	T_EQ_U64(t.maps_lines, 1, "maps and gdb mtree: one maps line counted");
 	T_EQ_U64(t.first_maps, 1, "maps and gdb mtree: named by its line");
-	T_EQ_U64(t.unknown, 2, "maps and gdb mtree: it and its path are not understood");
-	T_OK(t.lines[3].kind == IM_MTL_RANGE && t.lines[3].bar_part == IM_BP_MMAP,
+	T_EQ_U64(t.unknown, 0, "maps and gdb mtree: the maps line is not 'not understood'");
+	T_OK(t.nlines >= 3 && t.lines[2].kind == IM_MTL_RANGE && t.lines[2].bar_part == IM_BP_MMAP,
 	     "maps and gdb mtree: the gdb line is read");
 	im_mtree_free(&t);
 }
@@ -818,7 +819,7 @@ static void test_pointer_pasted_maps(void)
 	f = open_memstream(&out, &olen);
 	r = im_mtree_annotate_buf(f, &m, txt, sizeof(txt) - 1, "pp.txt", false, &err);
 	fclose(f);
-	T_OK(r == 0 && strstr(out, "(it is in none of the pasted mappings, which may be only some of QEMU's: which mapping holds it is unknown)") &&
+	T_OK(r == 0 && strstr(out, "; it is in none of the pasted mappings, but a paste is not the whole maps: which mapping of the process holds it is unknown") &&
 	     !strstr(out, "no mapping of this target"),
 	     "pasted maps: a pointer outside them is not 'in no mapping of the target'");
 	free(out);
@@ -910,6 +911,227 @@ static void test_hva_mmap_slots_unknown(void)
 	im_model_free(&m);
 }
 
+/* the seed mail's shape: a maps line (its path wrapped) and gdb lines between rules */
+static const char seed_mail[] =
+	"#####\n"
+	"7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n"
+	"  anon_inode:[vfio-device]\n"
+	"#####\n"
+	"(gdb) qemu mtree\n"
+	"    00000000fc078000-00000000fc07c095 0000:0a:00.0 base BAR 0 (I/O) (@\n"
+	"0x56540d8c8da0)\n"
+	"      00000000fc078000-00000000fc07c095 0000:0a:00.0 BAR 0 (I/O) (@\n"
+	"0x56540d8c76b0)\n"
+	"        00000000fc078000-00000000fc07c095 0000:0a:00.0 BAR 0 mmaps[0]\n"
+	"(I/O) (@ 0x56540d8c7c30)\n"
+	"#\n";
+
+/* a maps line beside the tree: the maps reader's, never a range, never joined to a rule */
+static void test_maps_lines_mail(void)
+{
+	static const char maps_only[] = "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653\n"
+					"############\n";
+	static const char ruled[] = "    00000000fc078000-00000000fc078fff x (I/O) (@\n"
+				    "==========\n";
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	int r = im_mtree_parse(seed_mail, sizeof(seed_mail) - 1, "mail.txt", &t, &err);
+
+	T_OK(r == 0, "maps line: the mail parses");
+	T_OK(t.nlines >= 6 && t.lines[1].kind == IM_MTL_MAPS && t.lines[1].line == 2 &&
+	     !strcmp(t.lines[1].text, "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653 anon_inode:[vfio-device]"),
+	     "maps line: kind maps, its wrapped path joined, the rule after it not");
+	T_OK(t.lines[1].start == 0x7f0b5c5f4000 && t.lines[1].end == 0x7f0b5c5f5000,
+	     "maps line: start and end as maps prints them");
+	T_OK(t.lines[2].kind == IM_MTL_TEXT && t.lines[2].line == 4, "maps line: the rule is a line of its own");
+	T_EQ_U64(t.maps_lines, 1, "maps line: counted as the maps reader's");
+	T_EQ_U64(t.unknown, 3, "maps line: not counted as not understood (the three rules are)");
+	T_EQ_U64(t.joined, 4, "maps line: its path and three gdb wraps joined");
+	T_OK(t.lines[t.nlines - 1].kind == IM_MTL_TEXT && !strcmp(t.lines[t.nlines - 1].text, "#") &&
+	     t.lines[t.nlines - 2].kind == IM_MTL_RANGE && !strchr(t.lines[t.nlines - 2].text, '#'),
+	     "rule: a lone '#' is not joined to a gdb line");
+	im_mtree_free(&t);
+
+	r = im_mtree_parse(maps_only, sizeof(maps_only) - 1, "m.txt", &t, &err);
+	T_OK(r == -EINVAL && strstr(err.msg, "this is /proc/PID/maps text or pmap -X (1 mapping, first: m.txt:1)") &&
+	     strstr(err.msg, "give it to --maps"),
+	     "maps line: a text of maps lines only is no tree, and the error names --maps");
+	r = im_mtree_parse(ruled, sizeof(ruled) - 1, "r.txt", &t, &err);
+	T_OK(r == 0 && t.lines[0].kind == IM_MTL_RANGE && !strchr(t.lines[0].text, '=') &&
+	     t.joined == 0, "rule: '=====' is no continuation of a gdb line");
+	if (!r)
+		im_mtree_free(&t);
+}
+
+/* a paste-mode model whose maps are the maps paste of txt */
+static void pasted_model(struct im_model *m, const char *txt)
+{
+	struct im_maps_paste mp;
+	struct im_err err = { 0 };
+
+	im_model_init(m);
+	m->paste = true;
+	if (im_maps_paste_parse(txt, strlen(txt), "mail.txt", &mp, &err)) {
+		printf("FAIL maps paste: %s\n", err.msg);
+		return;
+	}
+	m->maps = mp.maps;
+	m->nmaps = mp.nmaps;
+	im_add_source(m, "maps-paste", IM_SRC_OK, "mail.txt: %zu mappings", mp.nmaps);
+}
+
+/* txt annotated on m, as given to --mtree and (maps_read) --maps too */
+static char *annotate_mail(struct im_model *m, const char *txt, bool maps_read, bool json)
+{
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+
+	if (im_mtree_parse(txt, strlen(txt), "mail.txt", &t, &err))
+		return strdup("");
+	t.maps_read = maps_read;
+	f = open_memstream(&out, &olen);
+	im_mtree_annotate(f, m, &t, "mail.txt", json);
+	fclose(f);
+	im_mtree_free(&t);
+	return out;
+}
+
+/* explain addr with the tree of txt on m */
+static char *explain_mail(const struct im_model *m, const char *txt, uint64_t addr)
+{
+	struct im_mtree t;
+	struct im_err err = { 0 };
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *f;
+
+	if (im_mtree_parse(txt, strlen(txt), "mail.txt", &t, &err))
+		return strdup("");
+	f = open_memstream(&out, &olen);
+	im_explain_mtree(f, m, &t, "mail.txt", addr, false);
+	fclose(f);
+	im_mtree_free(&t);
+	return out;
+}
+
+/* paste mode: the maps line read by --maps, the pointers' and the mmap's HVA notes */
+static void test_maps_pasted(void)
+{
+	struct im_model m;
+	char *out;
+
+	pasted_model(&m, seed_mail);
+	out = annotate_mail(&m, seed_mail, true, false);
+	T_OK(strstr(out, "  # a /proc/PID/maps line, read by --maps, not by the memory-tree reader: HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff (4K, rw-s), an mmap of a vfio device fd (anon_inode:[vfio-device])") != NULL,
+	     "pasted: the maps line is read by --maps");
+	T_OK(strstr(out, "(@ 0x56540d8c7c30) is the address of this MemoryRegion struct in QEMU, not an HVA of the memory it describes; it is in none of the pasted mappings, but a paste is not the whole maps: which mapping of the process holds it is unknown") &&
+	     !strstr(out, "no mapping of this target"), "pasted: a pointer in no pasted mapping is unknown, not no");
+	T_OK(strstr(out, "# HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff if the pasted maps line 2 is this mmap: it is the one pasted vfio device mapping of this region's size (4K); before Linux 6.10 its offset 0xe2c20000 is the HPA the mmap starts at, so 0000:0a:00.0 BAR 0 would be at HPA 0xe2c20000; on 6.10 and later it would be region 0 at offset 0xe2c20000, not this mmap's (BAR 0 at offset 0x0), so it is this mmap only on a kernel before 6.10. Unknown from the pastes: the host's kernel and BAR address") != NULL,
+	     "pasted: the mmap's HVA named as a candidate, with what is unknown");
+	T_OK(strstr(out, "\n# 1 /proc/PID/maps line (first: mail.txt:2), read by --maps\n") &&
+	     strstr(out, "\npasted vfio mappings:\n  HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff (0x1000 bytes, line 2) anon_inode:[vfio-device], maps offset 0xe2c20000\n"),
+	     "pasted: the pasted vfio mappings follow the tree");
+	free(out);
+	out = annotate_mail(&m, seed_mail, true, true);
+	T_OK(strstr(out, "\"kind\": \"maps\"") && strstr(out, "\"code\": \"maps-line\"") &&
+	     strstr(out, "\"pasted_mappings\": [") && strstr(out, "\"hpa_if_before_6_10\": \"0xe2c20000\""),
+	     "pasted: JSON: kind maps, its note, pasted_mappings");
+	free(out);
+	out = annotate_mail(&m, seed_mail, false, false);
+	T_OK(strstr(out, "# a /proc/PID/maps line: the memory-tree reader skips it; give the same file to --maps too") &&
+	     strstr(out, "\n# 1 /proc/PID/maps line (first: mail.txt:2), not read here: --maps FILE reads it\n"),
+	     "pasted: a maps line of another file than --maps's is said to be skipped");
+	free(out);
+	out = explain_mail(&m, seed_mail, 0xfc078010);
+	T_OK(strstr(out, "if the pasted maps line 2 (HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff, the one pasted vfio mapping of this region's size) is this mmap, it is HVA 0x7f0b5c5f4010: whether it is, the pastes do not say") != NULL,
+	     "explain: a GPA in the mmap: the HVA it would be, as a candidate");
+	free(out);
+	out = explain_mail(&m, seed_mail, 0x7f0b5c5f4010);
+	T_OK(strstr(out, "in the memory tree: the pasted maps line 2 holding it may be the mmap of \"0000:0a:00.0 BAR 0 mmaps[0]\"") &&
+	     strstr(out, "if it is, this HVA is GPA 0xfc078010. Whether it is, the pastes do not say"),
+	     "explain: an HVA in the pasted mapping: the GPA it would be, as a candidate");
+	free(out);
+	im_model_free(&m);
+}
+
+/* paste mode with a pasted memslot: the HVA is known, and the pasted maps line that holds it said */
+static void test_maps_slot(void)
+{
+	struct im_memslot s = { .as_id = 0, .slot = 5, .gpa = 0xfc078000, .size = 0x1000,
+				.hva = 0x7f0b5c5f4000 };
+	struct im_model m;
+	char *out;
+
+	pasted_model(&m, seed_mail);
+	im_add_memslot(&m, &s);
+	m.memslots_known = true;
+	m.memslot_source = "trace";
+	out = annotate_mail(&m, seed_mail, true, false);
+	T_OK(strstr(out, "          # HVA 0x7f0b5c5f4000-0x7f0b5c5f4fff for GPA 0xfc078000-0xfc078fff (KVM memslot as 0 slot 5: GPA 0xfc078000 -> HVA 0x7f0b5c5f4000); maps line 2 anon_inode:[vfio-device]\n") &&
+	     !strstr(out, "if the pasted maps line"),
+	     "pasted memslot: the mmap's HVA known, in the pasted maps line 2; no candidate");
+	free(out);
+	m.memslots[0].hva = 0x7f0b5c600000;
+	out = annotate_mail(&m, seed_mail, true, false);
+	T_OK(strstr(out, "-> HVA 0x7f0b5c600000); in none of the pasted mappings (a paste is not the whole maps: which mapping holds it is unknown)\n") != NULL,
+	     "pasted memslot: an HVA in no pasted mapping is unknown there, not absent");
+	free(out);
+	im_model_free(&m);
+}
+
+/* paste mode: several, none, and a 6.10+ offset that fits the mmap's place */
+static void test_maps_candidates(void)
+{
+	static const char tree[] =
+		"    00000000fc078000-00000000fc07bfff 0000:0a:00.0 BAR 0 (I/O) (@ 0x56540d8c76b0)\n"
+		"      00000000fc079000-00000000fc07afff 0000:0a:00.0 BAR 0 mmaps[0] (I/O) (@ 0x56540d8c7c30)\n";
+	struct im_model m;
+	char *out;
+
+	pasted_model(&m, "7f0000000000-7f0000002000 rw-s e2c21000 00:0e 1 anon_inode:[vfio-device]\n"
+		     "7f0000010000-7f0000012000 rw-s f0001000 00:0e 1 anon_inode:[vfio-device]\n"
+		     "7f0000020000-7f0000022000 rw-s f0000000 00:0e 1 anon_inode:[vfio-device]\n");
+	out = annotate_mail(&m, tree, false, false);
+	T_OK(strstr(out, "HVA unknown: 2 pasted vfio device mappings are of this region's size (8K), maps lines 1, 2; which one is this mmap is unknown (a memslot for GPA 0xfc079000 would tell") != NULL,
+	     "candidates: two of the size: unknown, both named; a third whose BAR would not be aligned is not");
+	free(out);
+	im_model_free(&m);
+
+	pasted_model(&m, "7f0000000000-7f0000001000 rw-s e2c21000 00:0e 1 anon_inode:[vfio-device]\n");
+	out = annotate_mail(&m, tree, false, false);
+	T_OK(strstr(out, "HVA unknown: none of the pasted vfio device mappings is of this region's size (8K)") &&
+	     strstr(out, "a paste is not the whole maps"), "candidates: none of the size: unknown, not no");
+	free(out);
+	im_model_free(&m);
+
+	pasted_model(&m, "7f0000000000-7f0000002000 rw-s 00001000 00:0e 1 anon_inode:[vfio-device]\n");
+	out = annotate_mail(&m, tree, false, false);
+	T_OK(strstr(out, "on 6.10 and later it is region 0 at offset 0x1000, this mmap's own place in BAR 0") &&
+	     strstr(out, "before Linux 6.10 it would put 0000:0a:00.0 BAR 0 at HPA 0x0, where no BAR of 16K can start") &&
+	     strstr(out, "Unknown from the pastes: whether another device's BAR is mmapped alike"),
+	     "candidates: a 6.10+ offset that is the mmap's place in its BAR, and no HPA");
+	free(out);
+	im_model_free(&m);
+
+	pasted_model(&m, "7f0000000000-7f0000002000 rw-s f0000000 00:0e 1 anon_inode:[vfio-device]\n");
+	out = annotate_mail(&m, tree, false, false);
+	T_OK(strstr(out, "HVA unknown: none of the pasted vfio device mappings") != NULL,
+	     "candidates: offset 0xf0000000 would put the 16K BAR at HPA 0xeffff000, not aligned: none");
+	free(out);
+	im_model_free(&m);
+
+	pasted_model(&m, "7f0000000000-7f0000002000 rw-s 00000000 00:0e 1 anon_inode:[vfio-device]\n");
+	out = annotate_mail(&m, tree, false, false);
+	T_OK(strstr(out, "none of the pasted vfio device mappings is of this region's size (8K) with an offset that fits it") != NULL,
+	     "candidates: offset 0 fits neither reading of an mmap at BAR offset 0x1000");
+	free(out);
+	im_model_free(&m);
+}
+
+
 int main(void)
 {
 	test_hva_mmap_slots_unknown();
@@ -923,6 +1145,10 @@ int main(void)
 	test_hmp();
 	test_gdb_more();
 	test_not_understood();
+	test_maps_lines_mail();
+	test_maps_pasted();
+	test_maps_candidates();
+	test_maps_slot();
 	test_names();
 	test_name_ties();
 	test_qemu_10_11();

@@ -2,6 +2,7 @@
 /* Unit tests of lib/paste.c and lib/paste-qp.c: what surrounds the data of
  * a pasted line, and a paste in raw quoted-printable. */
 #include <string.h>
+#include <unistd.h>
 #include "iommu-map.h"
 #include "lib/paste.h"
 #include "sources/maps-paste.h"
@@ -173,10 +174,69 @@ static void test_qp_readers(void)
 	}
 }
 
+/* rules drawn round a paste, and a maps line's path a mail wrapped */
+static void test_rules_paths(void)
+{
+	static const struct { const char *s; bool rule; } rules[] = {
+		{ "#####################", true }, { "#", true }, { "  ===  ", true },
+		{ "---", true }, { "--", false }, { "~~~~", true }, { "#-#", false },
+		{ "", false }, { "   ", false }, { "(gdb)", false }, { "0x56540d8c8da0)", false },
+	};
+	const char *ws, *we;
+	char name[80];
+	size_t i;
+
+	for (i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+		snprintf(name, sizeof(name), "rule: \"%s\" %s", rules[i].s, rules[i].rule ? "is one" : "is none");
+		T_OK(im_paste_rule(rules[i].s, rules[i].s + strlen(rules[i].s)) == rules[i].rule, name);
+	}
+	ws = "  anon_inode:[vfio-device]  ";
+	we = im_paste_path_word(ws, ws + strlen(ws), &ws);
+	T_OK(we && (size_t)(we - ws) == 24 && !memcmp(ws, "anon_inode:[vfio-device]", 24),
+	     "path word: a wrapped anon_inode path, blanks around it");
+	ws = "> /usr/bin/qemu-system-x86_64";
+	T_OK(im_paste_path_word(ws, ws + strlen(ws), &ws) != NULL && *ws == '/',
+	     "path word: a quoted file path");
+	ws = "anon_inode:[vfio-device] x";
+	T_OK(!im_paste_path_word(ws, ws + strlen(ws), &ws), "path word: two words are no path");
+	ws = "(I/O) (@ 0x56540d8c7c30)";
+	T_OK(!im_paste_path_word(ws, ws + strlen(ws), &ws), "path word: a gdb continuation is no path");
+}
+
+/* "-" given to two readers (--maps - --mtree -): both get the text */
+static void test_stdin_twice(void)
+{
+	static const char txt[] = "7f0b5c5f4000-7f0b5c5f5000 rw-s e2c20000 00:0e 13653 anon_inode:[vfio-device]\n";
+	struct im_err err = { 0 };
+	const char *name;
+	char *a = NULL, *b = NULL, *c = NULL;
+	size_t la = 0, lb = 0, lc = 0;
+	int p[2], saved = dup(0);
+
+	if (saved < 0 || pipe(p) || write(p[1], txt, sizeof(txt) - 1) != (ssize_t)(sizeof(txt) - 1) ||
+	    close(p[1]) || dup2(p[0], 0) < 0) {
+		T_OK(false, "stdin: a pipe for standard input");
+		return;
+	}
+	close(p[0]);
+	T_OK(!im_paste_read("-", 1 << 20, &name, &a, &la, &err) && la == sizeof(txt) - 1 &&
+	     !memcmp(a, txt, la) && !strcmp(name, "<stdin>"), "stdin: the first reader reads it");
+	T_OK(!im_paste_read("-", 1 << 20, &name, &b, &lb, &err) && lb == la && !memcmp(b, txt, lb),
+	     "stdin: a second reader gets the same text");
+	T_OK(im_paste_read("-", 8, &name, &c, &lc, &err) == -EFBIG && !c,
+	     "stdin: a later reader's bound holds");
+	free(a);
+	free(b);
+	dup2(saved, 0);
+	close(saved);
+}
+
 int main(void)
 {
 	const char *ev = "kvm_set_user_memory AddrSpace#0 Slot#0 flags=0x0 gpa=0x0 size=0x80000000 ua=0x7f0000000000 guest_memfd=-1 guest_memfd_offset=0x0 ret=0";
 
+	test_rules_paths();
+	test_stdin_twice();
 	same(ev, ev, "a bare line is its own data");
 	same("", "", "an empty line");
 	same("   \t", "", "blanks only: nothing");

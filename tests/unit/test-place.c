@@ -103,6 +103,12 @@ static void test_hva(void)
 	T_OK(p.f_dev.state == IM_ABSENT && p.f_bar.state == IM_ABSENT && p.f_hpa.state == IM_ABSENT,
 	     "hva: just past: no device, BAR or HPA");
 	T_OK(p.f_slot.state == IM_ABSENT && p.f_gpa.state == IM_ABSENT, "hva: just past: in no memslot");
+	m.paste = true;		/* the same maps, pasted: a paste is not the whole maps */
+	im_place_hva(&m, 0x7f0000014000, &p);
+	T_OK(p.f_map.state == IM_UNKNOWN && strstr(p.f_map.why, "a paste is not the whole maps") &&
+	     p.f_dev.state == IM_UNKNOWN && p.map == -1,
+	     "hva: in no pasted mapping: the mapping unknown, not absent");
+	m.paste = false;
 
 	im_place_hva(&m, 0x7f0000013fff, &p);
 	T_OK(p.f_bar.state == IM_KNOWN && p.bar == 2 && p.bar_offset == 0x3fff &&

@@ -1335,6 +1335,8 @@ static const struct {
 			 "wins where they disagree): the text is the only source" },
 	{ "kvm-slot-unknown", "it is the unknown state of kvm-slot and no-kvm-slot (a FlatView without "
 			      "any KVM mark), tested in those rows" },
+	{ "maps-line", "says which reader read a maps line of the text (--maps given the same file, a "
+		       "target, or neither): the text and the command line are its only sources" },
 };
 
 /* Codes without three-state rows yet: printed, not failed (issue 13). */
