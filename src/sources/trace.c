@@ -59,6 +59,9 @@ struct tstate {
 	const struct im_paste_text *text;	/* what is read, and its line map */
 	unsigned int lno;			/* the logical line being read */
 	unsigned int line;			/* ... and its line in the file */
+	bool fail_line;				/* this line said a mapping failed, or added
+						 * to such a line (fail_note) */
+	bool after_fail;			/* ... the line before this one did */
 	struct im_err *err;
 };
 
@@ -286,6 +289,7 @@ static int add_fail(struct tstate *st, const struct im_trace_fail *f)
 	struct im_trace *t = st->t;
 	int r;
 
+	st->fail_line = true;
 	if ((f->kind == IM_TFAIL_DMA || f->kind == IM_TFAIL_SLOT) && same_failure(t, f))
 		return 0;
 	r = im_grow(&t->fails, &st->cap_fails, t->nfails + 1, sizeof(*t->fails));
@@ -656,6 +660,21 @@ static int add_dma(struct tstate *st, struct im_trace_dma *dp)
 	return 0;
 }
 
+/* "key" in [s, e) with a value of 1..20 decimal digits (start=%ld: an
+ * offset in a dmabuf, which may pass 10 digits; not used) */
+static bool digits_field(const char *s, const char *e, const char *key)
+{
+	const char *v;
+	size_t n, i;
+
+	if (field(s, e, key, &v, &n) || !n || n > 20)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!is_digit(v[i]))
+			return false;
+	return true;
+}
+
 /* the "(%d)" that ends an iommufd event: the ioctl's return */
 static int paren_ret(const char *s, const char *e, long long *ret)
 {
@@ -676,7 +695,7 @@ static int parse_iommufd(struct tstate *st, const char *s, const char *e, bool f
 {
 	const char *what = file ? "iommufd_backend_map_file_dma" : "iommufd_backend_map_dma";
 	struct im_trace_dma d = { 0 };
-	long long ro, ret, fd = -1, start;
+	long long ro, ret, fd = -1;
 	uint64_t size;
 	const char *v;
 	size_t n;
@@ -685,7 +704,7 @@ static int parse_iommufd(struct tstate *st, const char *s, const char *e, bool f
 	    size - 1 > UINT64_MAX - d.iova || int_field(s, e, "readonly=", &ro) || ro < 0 ||
 	    ro > 1 || paren_ret(s, e, &ret))
 		return bad(st, what);
-	if (file ? int_field(s, e, "fd=", &fd) || int_field(s, e, "start=", &start) :
+	if (file ? int_field(s, e, "fd=", &fd) || !digits_field(s, e, "start=") :
 	    field(s, e, "addr=", &v, &n))
 		return bad(st, what);
 	if (!file && !(n == 5 && !memcmp(v, "(nil)", 5)) && im_parse_hex(v, n, &d.hva))
@@ -796,14 +815,15 @@ static void count_line(struct im_trace *t, unsigned int line, const char *p, con
 /*
  * A line that only echoes a failure, or QEMU's hint after a failed DMA map
  * of a BAR ("0000:03:00.3: PCI peer-to-peer transactions on BARs are not
- * supported."): what it adds goes to the failure just read, if it is one
- * it can be about: the errno of "IOMMU_IOAS_MAP failed: Invalid argument"
- * to an iommufd event's failure, the device to a failed DMA map.
+ * supported."): what it adds goes to the failure just read, when the line
+ * before this one said it (or added to it): the errno of "IOMMU_IOAS_MAP
+ * failed: Invalid argument" to an iommufd event's failure, the device to a
+ * failed DMA map.
  */
 static bool fail_note(struct tstate *st, const char *s, const char *e)
 {
 	struct im_trace *t = st->t;
-	struct im_trace_fail *last = t->nfails ? &t->fails[t->nfails - 1] : NULL;
+	struct im_trace_fail *last = t->nfails && st->after_fail ? &t->fails[t->nfails - 1] : NULL;
 	bool dma = last && (last->kind == IM_TFAIL_DMA || last->kind == IM_TFAIL_DMA_TRACE);
 	char dev[64];
 	const char *k;
@@ -811,10 +831,12 @@ static bool fail_note(struct tstate *st, const char *s, const char *e)
 	if (im_tfail_p2p(s, e, dev, sizeof(dev))) {
 		if (dma && !last->p2p_dev[0])
 			memcpy(last->p2p_dev, dev, sizeof(dev));
+		st->fail_line = dma;
 		return true;
 	}
 	if (!im_tfail_echo(s, e))
 		return false;
+	st->fail_line = dma;
 	k = memmem(s, (size_t)(e - s), "IOMMU_IOAS_MAP failed", 21);
 	if (k && dma && last->kind == IM_TFAIL_DMA_TRACE && !last->err)
 		last->err = im_tfail_errno(k, e);
@@ -917,6 +939,8 @@ static int parse_text(const struct im_paste_text *text, const char *file,
 		int joined;
 
 		next_line(&st);
+		st.after_fail = st.fail_line;
+		st.fail_line = false;
 		if (e > p && e[-1] == '\r')
 			e--;
 		s = im_paste_strip(p, e);

@@ -660,7 +660,8 @@ static void test_iommufd(void)
 		"iommufd_backend_map_dma  iommufd=15 ioas=2 iova=0x0 size=0xc0000 addr=0x7fb80f600000 readonly=0 (0)\n"
 		"iommufd_backend_map_dma  iommufd=15 ioas=2 iova=0xc0000 size=0x20000 addr=0x7fb80d400000 readonly=1 (0)\n"
 		"iommufd_backend_map_file_dma  iommufd=303 ioas=2 iova=0x30000000000 size=0xb90000 fd=306 start=0 readonly=0 (0)\n"
-		"iommufd_backend_map_dma  iommufd=15 ioas=2 iova=0x100000 size=0x1000 addr=0x7fb80f700000 readonly=2 (0)\n";
+		"iommufd_backend_map_dma  iommufd=15 ioas=2 iova=0x100000 size=0x1000 addr=0x7fb80f700000 readonly=2 (0)\n"
+		"iommufd_backend_map_file_dma  iommufd=303 ioas=2 iova=0x31000000000 size=0x1000 fd=307 start=274877906944 readonly=0 (0)\n";
 	static const char none[] =
 		"vfio_mdev  (83b8f4f2) is_mdev 1\n"
 		"iommufd_backend_connect fd=15 owned=1 users=1\n"
@@ -671,7 +672,7 @@ static void test_iommufd(void)
 	int r = im_trace_parse(txt, sizeof(txt) - 1, "iommufd.log", &t, &err);
 
 	T_OK(r == 0, "iommufd: parses");
-	T_EQ_U64(t.nevents, 3, "iommufd: two map_dma and a map_file_dma read");
+	T_EQ_U64(t.nevents, 4, "iommufd: two map_dma and two map_file_dma read (start= past 10 digits)");
 	T_EQ_U64(t.ndma, 2, "iommufd: two DMA ranges (map_file_dma has no HVA)");
 	T_OK(t.ndma == 2 && t.dma[0].iova == 0 && t.dma[0].end == 0xbffff &&
 	     t.dma[0].hva == 0x7fb80f600000 && t.dma[0].readonly == 0 && t.dma[0].line == 3,
@@ -812,7 +813,9 @@ static void test_p2p(void)
 		">qemu: warning: vfio_container_dma_map(0x56261b019040, 0x380810214000, 0x4000, 0x7fb876dc8000) = -14 (\xe9\x94\x99\xe8\xaf\xaf)<br>\n"
 		">0000:03:00.3: PCI peer-to-peer transactions on BARs are not supported.<br>\n"
 		">qemu: vfio: Error: Failed to enable MSI<br>\n"
-		"vfio_container_dma_map(0x5561, 0xfe000000, 0x1000, 0x7f0000000000) = -14 (Bad address)\n";
+		"vfio_container_dma_map(0x5561, 0xfe000000, 0x1000, 0x7f0000000000) = -14 (Bad address)\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#0 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 guest_memfd=-1 guest_memfd_offset=0x0 ret=0\n"
+		"0000:04:00.0: PCI peer-to-peer transactions on BARs are not supported.\n";
 	struct im_trace t;
 	struct im_err err = { 0 };
 	struct im_model m;
@@ -823,7 +826,7 @@ static void test_p2p(void)
 	T_OK(t.nfails == 2 && t.fails[0].warning && !strcmp(t.fails[0].p2p_dev, "0000:03:00.3") &&
 	     t.fails[0].err == EFAULT, "p2p: the failure is a BAR of 0000:03:00.3, a warning");
 	T_OK(t.nfails == 2 && !t.fails[1].warning && !t.fails[1].p2p_dev[0],
-	     "p2p: a failure with no such line is not one");
+	     "p2p: a failure whose next line is another event is not one (a later peer-to-peer line is not its)");
 	im_model_init(&m);
 	T_OK(!im_tfail_findings(&m, &t, "p2p.log") && m.nfindings == 2, "p2p: two findings");
 	T_OK(m.nfindings == 2 && m.findings[0].severity == IM_SEV_WARNING &&
