@@ -841,6 +841,24 @@ static void test_p2p(void)
 	     "p2p: the model's failed map names the device");
 	im_model_free(&m);
 	im_trace_free(&t);
+
+	/* QEMU's warning alone, its device line not pasted: still a BAR's, a warning */
+	{
+		static const char w[] = "qemu-system-x86_64: warning: vfio_container_dma_map(0x55cc, "
+					"0x380000000000, 0x1000000, 0x7f8762000000) = -22 (Invalid argument)\n";
+
+		r = im_trace_parse(w, sizeof(w) - 1, "warn.log", &t, &err);
+		im_model_init(&m);
+		T_OK(r == 0 && !im_tfail_findings(&m, &t, "warn.log") && m.nfindings == 1 &&
+		     m.findings[0].severity == IM_SEV_WARNING &&
+		     strstr(m.findings[0].message, "a vfio device's BAR") &&
+		     strstr(m.findings[0].message, "-22 (EINVAL)") &&
+		     strstr(m.findings[0].message, "46-bit IOVAs") && m.ndma_fails == 1 &&
+		     !m.dma_fails[0].bar_dev[0],
+		     "p2p: 'warning:' alone: a warning, a BAR whose device is not named, the width EINVAL needs");
+		im_model_free(&m);
+		im_trace_free(&t);
+	}
 }
 
 int main(void)
