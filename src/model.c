@@ -93,6 +93,7 @@ void im_model_free(struct im_model *m)
 	}
 	free(m->qbars);
 	free(m->dma);
+	free(m->dma_fails);
 	free(m->rmmaps);
 	free(m->comm);
 	free(m->cmdline);

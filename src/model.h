@@ -238,12 +238,25 @@ struct im_qemu_bar {
 
 /*
  * A vfio DMA map QEMU made for its passed-through devices, from a trace's
- * vfio_listener_region_add_ram: IOVA [iova, iova + size) reaches HVA hva.
- * Without a vIOMMU the IOVA is the GPA.
+ * vfio_listener_region_add_ram or iommufd_backend_map_dma: IOVA [iova,
+ * iova + size) reaches HVA hva.  Without a vIOMMU the IOVA is the GPA.
  */
 struct im_dma_map {
 	uint64_t iova, size, hva;
+	int readonly;			/* 1, 0; -1: the event does not say */
 	unsigned int line;		/* in the trace */
+};
+
+/*
+ * A DMA map a trace or pasted log says failed (trace-fail.c): IOVA [iova,
+ * iova + size) reaches nothing.  One per distinct failure, at its first line.
+ */
+struct im_dma_fail {
+	uint64_t iova, size, hva;
+	bool have_hva;			/* false: a dmabuf's map (no HVA) */
+	int err;			/* a positive errno; 0: not named */
+	unsigned int line;
+	char bar_dev[64];		/* QEMU named the device whose BAR it is; "" */
 };
 
 /*
@@ -396,6 +409,8 @@ struct im_model {
 	struct im_dma_map *dma;		/* sorted by iova, not overlapping */
 	size_t ndma;
 	const char *dma_source;		/* the file they came from; NULL: none read */
+	struct im_dma_fail *dma_fails;	/* failed DMA maps, in the trace's order */
+	size_t ndma_fails;
 	struct im_region_mmap *rmmaps;	/* in the trace's order */
 	size_t nrmmaps;
 	const char *rmmap_source;	/* "qemu-trace"; NULL: no trace read */

@@ -9,7 +9,17 @@
  *   Region pc.ram: vfio_dma_map(0x55ba53e7a9d0, 0x100000000, 0xff30000000,
  *	0x7ed243e00000) = -22 (Invalid argument)	(container, iova, size, vaddr)
  *   vfio_container_dma_map(...) = -22 (Invalid argument)	(QEMU 8.2+, iommufd)
- * and the trace event kvm_set_user_memory with ret < 0 (trace.c reads it).
+ *	a "warning: " before it (QEMU 10.0+: the section is a device's BAR, a
+ *	RAM device, whose failed map QEMU does not treat as fatal) and, on the
+ *	next line, the hint hw/vfio/listener.c's vfio_device_error_append()
+ *	adds then: "%s: PCI peer-to-peer transactions on BARs are not
+ *	supported.\n" (vbasedev->name: the device whose BAR it is)
+ * and the trace events kvm_set_user_memory with ret < 0 and
+ * iommufd_backend_map_dma / iommufd_backend_map_file_dma with "(ret)" not 0
+ * (trace.c reads them).  iommufd's ret is the ioctl's, -1: the errno is on
+ * the "IOMMU_IOAS_MAP failed: %m" line QEMU prints after it (trace.c gives
+ * it to the event's failure), and the vfio_container_dma_map line after
+ * that is the same failure (trace.c merges it).
  * Lines that only echo such a failure (VFIO_MAP_DMA failed: ..., VFIO_MAP_DMA:
  * -22, IOMMU_IOAS_MAP failed: ..., kvm_set_phys_mem: error registering slot:
  * ...) carry no range: they are understood and counted, nothing more.
@@ -83,6 +93,42 @@ static void trim(const char **s, const char **e)
 		(*e)--;
 }
 
+int im_tfail_errno(const char *s, const char *e)
+{
+	const char *p, *c;
+	int r;
+
+	trim(&s, &e);
+	if ((r = errno_named(s, e)))
+		return r;
+	/* after the last ": ", whole or up to a ',' ("Bad address, PCI BAR?") */
+	for (p = e; p > s + 1 && !(p[-2] == ':' && p[-1] == ' '); p--)
+		;
+	if (p <= s + 1)
+		return 0;
+	if ((r = errno_named(p, e)))
+		return r;
+	c = memchr(p, ',', (size_t)(e - p));
+	return c ? errno_named(p, c) : 0;
+}
+
+#define P2P_HINT ": PCI peer-to-peer transactions on BARs are not supported."
+
+bool im_tfail_p2p(const char *s, const char *e, char *dev, size_t n)
+{
+	const char *k = find(s, e, P2P_HINT), *d;
+
+	if (!k || k == s)
+		return false;
+	/* QEMU's name of the device: the word before the hint */
+	for (d = k; d > s && d[-1] != ' ' && d[-1] != '\t'; d--)
+		;
+	if (d == k)
+		return false;
+	snprintf(dev, n, "%.*s", (int)(k - d), d);
+	return true;
+}
+
 static int parse_slot_error(const char *s, const char *e, const char *k,
 			    struct im_trace_fail *f)
 {
@@ -107,6 +153,8 @@ static int parse_slot_error(const char *s, const char *e, const char *k,
 	}
 	memset(f, 0, sizeof(*f));
 	f->kind = IM_TFAIL_SLOT;
+	f->dmabuf_fd = -1;
+	f->slot_flags = -1;
 	f->as_id = (int)(slot >= 0 ? slot >> 16 : -1);
 	f->slot = (int)(slot >= 0 ? slot & 0xffff : -1);
 	if (key_hex(p, m, "start=", &f->addr) || key_hex(p, m + 2, "size=", &f->size))
@@ -160,6 +208,9 @@ static int parse_dma_error(const char *s, const char *e, const char *k,
 	f->hva = v[3];
 	f->have_hva = true;
 	f->err = (int)-ret;
+	f->dmabuf_fd = -1;
+	f->slot_flags = -1;
+	f->warning = find(s, k, "warning: ") != NULL;
 	/* "Region pc.ram: vfio_dma_map(...)": the section QEMU was mapping */
 	if ((p = find(s, k, "Region ")) && (r = find(p, k, ": ")) && r + 2 == k)
 		snprintf(f->what, sizeof(f->what), "%.*s", (int)(r - p - 7), p + 7);
@@ -225,8 +276,20 @@ static void explain_dma(const struct im_trace_fail *f, char *b, size_t n)
 		snprintf(b, n, "part of the IOVA range was already mapped");
 		break;
 	case EFAULT:
-		snprintf(b, n, "the HVA could not be pinned: it is not mapped in QEMU, or it is "
-			 "memory the kernel cannot pin for DMA");
+		if (f->p2p_dev[0] || f->warning)
+			snprintf(b, n, "the kernel could not pin the BAR's pages through QEMU's mmap of "
+				 "it: the iommufd backend maps no BAR that way (QEMU: \"IOMMUFD doesn't "
+				 "support mapping PCI BARs for now\"), and vfio's type1 container cannot "
+				 "when the BAR's pages cannot be faulted in (memory decode off, the device "
+				 "not in D0)");
+		else
+			snprintf(b, n, "the HVA could not be pinned: it is not mapped in QEMU, or it is "
+				 "memory the kernel cannot pin for DMA");
+		break;
+	case 0:
+		snprintf(b, n, "%s", f->msg[0] ? f->msg : f->kind == IM_TFAIL_DMA_TRACE ?
+			 "QEMU prints the errno on the line after the event (\"IOMMU_IOAS_MAP "
+			 "failed: ...\"), which is not in the log" : "the errno is not in the log");
 		break;
 	default:
 		snprintf(b, n, "%s", strerror(f->err));
@@ -247,7 +310,10 @@ static void explain_slot(const struct im_trace_fail *f, char *b, size_t n)
 		else
 			snprintf(b, n, "KVM refused the slot; on x86 (Linux 5.19+) it refuses one "
 				 "that ends above the host's physical address width, and this one "
-				 "needs %d bits; a bad flag or HVA gives EINVAL too", bits);
+				 "needs %d bits; a bad flag or HVA gives EINVAL too%s", bits,
+				 f->slot_flags > 0 && (f->slot_flags & 0x4) ?
+				 ", and so does a guest_memfd range another slot already binds "
+				 "(this slot's flags have KVM_MEM_GUEST_MEMFD, 0x4)" : "");
 		break;
 	case EEXIST:
 		snprintf(b, n, "the GPA range overlaps a slot that already exists in the same "
@@ -261,7 +327,7 @@ static void explain_slot(const struct im_trace_fail *f, char *b, size_t n)
 
 void im_tfail_explain(const struct im_trace_fail *f, char *b, size_t n)
 {
-	if (f->kind == IM_TFAIL_DMA)
+	if (f->kind == IM_TFAIL_DMA || f->kind == IM_TFAIL_DMA_TRACE)
 		explain_dma(f, b, n);
 	else
 		explain_slot(f, b, n);
@@ -289,6 +355,30 @@ static int cmp_fail(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
+static int dma_finding(struct im_model *m, const struct im_trace_fail *f, const char *file,
+		       const char *again, const char *err, const char *why)
+{
+	char subj[64], host[64], bar[160];
+
+	snprintf(subj, sizeof(subj), "iova 0x%" PRIx64, f->addr);
+	if (f->dmabuf_fd >= 0)
+		snprintf(host, sizeof(host), "dmabuf fd %d, no HVA", f->dmabuf_fd);
+	else
+		snprintf(host, sizeof(host), "HVA 0x%" PRIx64, f->hva);
+	if (!f->p2p_dev[0] && !f->warning)
+		return IM_FINDING(m, IM_F_DMA_MAP_FAILED, subj,
+				  file, f->line, f->addr, f->addr + f->size - 1, host,
+				  f->what[0] ? ", region " : "", f->what, again, err, why);
+	if (f->p2p_dev[0])
+		snprintf(bar, sizeof(bar), "a BAR of vfio device %s (QEMU: \"PCI peer-to-peer "
+			 "transactions on BARs are not supported\")", f->p2p_dev);
+	else
+		snprintf(bar, sizeof(bar), "a vfio device's BAR (QEMU warns, not errs, only for "
+			 "such a map; its next line, which names the device, is not in the paste)");
+	return IM_FINDING(m, IM_F_DMA_MAP_FAILED_BAR, subj, file, f->line, f->addr,
+			  f->addr + f->size - 1, host, bar, again, err, why);
+}
+
 static int one_finding(struct im_model *m, const struct im_trace_fail *f, size_t times,
 		       const char *file)
 {
@@ -302,26 +392,49 @@ static int one_finding(struct im_model *m, const struct im_trace_fail *f, size_t
 
 		snprintf(why + k, sizeof(why) - k, "; ");
 		k = strlen(why);
-		if (f->kind == IM_TFAIL_DMA)
+		if (f->kind == IM_TFAIL_DMA || f->kind == IM_TFAIL_DMA_TRACE)
 			im_width_clause(&m->iommu_width, "the host IOMMU", "maps", why + k, sizeof(why) - k);
 		else
 			im_width_clause(&m->cpu_width, "the host CPU", "addresses", why + k, sizeof(why) - k);
 	}
-	snprintf(err, sizeof(err), "%s%d (%s)", f->err ? "-" : "", f->err,
-		 f->err ? strerrorname_np(f->err) ? strerrorname_np(f->err) : "?" :
-		 f->msg[0] ? f->msg : "no errno");
-	if (f->kind == IM_TFAIL_DMA) {
-		snprintf(subj, sizeof(subj), "iova 0x%" PRIx64, f->addr);
-		return IM_FINDING(m, IM_F_DMA_MAP_FAILED, subj,
-				  file, f->line, f->addr, f->addr + f->size - 1, f->hva,
-				  f->what[0] ? ", region " : "", f->what, again, err, why);
-	}
+	if (f->err)
+		snprintf(err, sizeof(err), "-%d (%s)", f->err,
+			 strerrorname_np(f->err) ? strerrorname_np(f->err) : "?");
+	else if (f->kind == IM_TFAIL_DMA_TRACE)
+		snprintf(err, sizeof(err), "the ioctl returned -1, its errno not named");
+	else
+		snprintf(err, sizeof(err), "%s", f->msg[0] ? f->msg : "no errno named");
+	if (f->kind == IM_TFAIL_DMA || f->kind == IM_TFAIL_DMA_TRACE)
+		return dma_finding(m, f, file, again, err, why);
 	if (f->slot >= 0)
 		snprintf(slot, sizeof(slot), " %d (address space %d)", f->slot, f->as_id);
 	snprintf(subj, sizeof(subj), "gpa 0x%" PRIx64, f->addr);
 	return IM_FINDING(m, IM_F_MEMSLOT_FAILED, subj,
 			  file, f->line, slot, f->addr, f->addr + f->size - 1,
 			  f->kind == IM_TFAIL_SLOT_TRACE ? " (trace event)" : "", again, err, why);
+}
+
+/* a failed DMA map, for explain (model.h: struct im_dma_fail) */
+static int add_dma_fail(struct im_model *m, const struct im_trace_fail *f)
+{
+	struct im_dma_fail *v;
+
+	if (f->kind != IM_TFAIL_DMA && f->kind != IM_TFAIL_DMA_TRACE)
+		return 0;
+	v = realloc(m->dma_fails, (m->ndma_fails + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	m->dma_fails = v;
+	v = &v[m->ndma_fails++];
+	memset(v, 0, sizeof(*v));
+	v->iova = f->addr;
+	v->size = f->size;
+	v->hva = f->hva;
+	v->have_hva = f->have_hva;
+	v->err = f->err;
+	v->line = f->line;
+	memcpy(v->bar_dev, f->p2p_dev, sizeof(v->bar_dev));
+	return 0;
 }
 
 /*
@@ -352,8 +465,11 @@ int im_tfail_findings(struct im_model *m, const struct im_trace *t, const char *
 		times[v[i] - t->fails] = j - i;
 	}
 	for (i = 0; i < t->nfails && !r; i++)
-		if (times[i])
+		if (times[i]) {
 			r = one_finding(m, &t->fails[i], times[i], file);
+			if (!r)
+				r = add_dma_fail(m, &t->fails[i]);
+		}
 	free(v);
 	free(times);
 	return r;

@@ -11,6 +11,17 @@
  *   vfio_region_setup Device %s, region %d "%s", flags: 0x%lx, offset: 0x%lx, size: 0x%lx
  *   vfio_region_mmap Region %s [0x%lx - 0x%lx]
  *   vfio_listener_region_add_ram region_add [ram] 0x.. - 0x.. [%p]
+ * and the iommufd backend's DMA maps (QEMU's backends/trace-events, 8.2+;
+ * the format starts with a blank, so the log backend prints two):
+ *   iommufd_backend_map_dma " iommufd=%d ioas=%d iova=0x%"PRIx64" size=0x%"PRIx64
+ *	" addr=%p readonly=%d (%d)"		(addr: the HVA; (%d): the ioctl's return)
+ *   iommufd_backend_map_file_dma " iommufd=%d ioas=%d iova=0x%"PRIx64" size=0x%"PRIx64
+ *	" fd=%d start=%ld readonly=%d (%d)"	(10.x: a dmabuf fd, no HVA)
+ * A map_dma with (0) is a DMA range, IOVA -> HVA, as region_add_ram's; one
+ * with another value failed (trace-fail.c).  A map_file_dma with (0) has no
+ * HVA, so it is an event read but no range (its section's region_add_ram
+ * gives the range); iommufd_backend_unmap_dma is not read (the recipe has
+ * no region_del either).
  * What surrounds a line's data is skipped as lib/paste.c says: blanks,
  * mail quote markers, QEMU's "PID@SEC.USEC:" (7.2, 10.0) and ISO time
  * (11.1) prefixes, syslog's and journald's time, host and tag.
@@ -48,6 +59,9 @@ struct tstate {
 	const struct im_paste_text *text;	/* what is read, and its line map */
 	unsigned int lno;			/* the logical line being read */
 	unsigned int line;			/* ... and its line in the file */
+	bool fail_line;				/* this line said a mapping failed, or added
+						 * to such a line (fail_note) */
+	bool after_fail;			/* ... the line before this one did */
 	struct im_err *err;
 };
 
@@ -64,7 +78,8 @@ static bool is_digit(char c)
 
 static const char *const events_read[] = {
 	"kvm_set_user_memory", "vfio_region_setup", "vfio_region_mmap",
-	"vfio_listener_region_add_ram",
+	"vfio_listener_region_add_ram", "iommufd_backend_map_dma",
+	"iommufd_backend_map_file_dma",
 };
 
 /* Does [s, e) hold one of the events read here as a word of its own? */
@@ -240,11 +255,44 @@ static int set_slot(struct tstate *st, const struct im_trace_slot *ns)
 	return 0;
 }
 
+/*
+ * Is f, an error line, the failure the trace event just before it showed
+ * (QEMU's kvm_set_user_memory ret=-22 then its KVM_SET_USER_MEMORY_REGION
+ * error; iommufd_backend_map_dma (-1) then vfio_container_dma_map = -22)?
+ * Then it is that failure, at the event's line, with what the error line
+ * adds: the errno the iommufd event does not carry, QEMU's words for it.
+ */
+static bool same_failure(struct im_trace *t, const struct im_trace_fail *f)
+{
+	struct im_trace_fail *p = t->nfails ? &t->fails[t->nfails - 1] : NULL;
+
+	if (!p || p->addr != f->addr || p->size != f->size || (p->err && f->err && p->err != f->err))
+		return false;
+	if (p->kind == IM_TFAIL_DMA_TRACE && f->kind == IM_TFAIL_DMA) {
+		if (p->have_hva && p->hva != f->hva)
+			return false;
+		p->warning = f->warning;
+		memcpy(p->what, f->what, sizeof(p->what));
+	} else if (!(p->kind == IM_TFAIL_SLOT_TRACE && f->kind == IM_TFAIL_SLOT &&
+		     (f->slot < 0 || (f->slot == p->slot && f->as_id == p->as_id)))) {
+		return false;
+	}
+	if (!p->err)
+		p->err = f->err;
+	if (!p->msg[0])
+		memcpy(p->msg, f->msg, sizeof(p->msg));
+	return true;
+}
+
 static int add_fail(struct tstate *st, const struct im_trace_fail *f)
 {
 	struct im_trace *t = st->t;
-	int r = im_grow(&t->fails, &st->cap_fails, t->nfails + 1, sizeof(*t->fails));
+	int r;
 
+	st->fail_line = true;
+	if ((f->kind == IM_TFAIL_DMA || f->kind == IM_TFAIL_SLOT) && same_failure(t, f))
+		return 0;
+	r = im_grow(&t->fails, &st->cap_fails, t->nfails + 1, sizeof(*t->fails));
 	if (r)
 		return r;
 	t->fails[t->nfails] = *f;
@@ -291,6 +339,27 @@ static bool join_data(char *buf, size_t *n, size_t cap, const char *s, const cha
 }
 
 /*
+ * The line at next, when it is nothing but a strerror() ("Invalid
+ * argument"): a KVM error whose text a mail put on a line of its own.
+ * Then f gets it and true.
+ */
+static bool lone_errno(const char *next, const char *end, struct im_trace_fail *f)
+{
+	const char *ns, *ne;
+	int en;
+
+	line_data(next, end, &ns, &ne);
+	while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t'))
+		ne--;
+	if (ne - ns >= (ptrdiff_t)sizeof(f->msg) || !(en = im_tfail_errno(ns, ne)) ||
+	    strlen(strerror(en)) != (size_t)(ne - ns))
+		return false;
+	f->err = en;
+	snprintf(f->msg, sizeof(f->msg), "%.*s", (int)(ne - ns), ns);
+	return true;
+}
+
+/*
  * A failure line (trace-fail.c) at [s, e), joined to at most 3 more lines
  * while it is incomplete and they start no line of their own: a mail cuts
  * "vfio_dma_map(0x55a21b03a150,\n0x380000001000, ...) = -22".  Returns the
@@ -328,6 +397,8 @@ static int parse_fail(struct tstate *st, const char *s, const char *e,
 	*found = true;
 	if (r < 0)
 		return bad(st, "failure");
+	if (f.kind == IM_TFAIL_SLOT && !f.msg[0] && next && more < 3 && lone_errno(next, end, &f))
+		more++;		/* "...: \nInvalid argument": the strerror wrapped alone */
 	r = add_fail(st, &f);
 	return r ? r : more;
 }
@@ -374,6 +445,7 @@ static int parse_slot(struct tstate *st, const char *s, const char *e)
 		struct im_trace_fail f = {
 			.kind = IM_TFAIL_SLOT_TRACE, .as_id = ns.as_id, .slot = ns.slot,
 			.addr = ns.gpa, .size = ns.size, .have_hva = true, .hva = ns.hva,
+			.dmabuf_fd = -1, .slot_flags = (int64_t)flags,
 			.err = ret < 0 && ret > -4096 ? (int)-ret : 0,
 		};
 
@@ -529,14 +601,13 @@ static int parse_mmap(struct tstate *st, const char *s, const char *e)
 	return 0;
 }
 
+static int add_dma(struct tstate *st, struct im_trace_dma *dp);
+
 /* region_add [ram] 0x%lx - 0x%lx [%p] */
 static int parse_dma(struct tstate *st, const char *s, const char *e)
 {
-	struct im_trace *t = st->t;
 	struct im_trace_dma d = { 0 };
 	const char *p = s, *q;
-	size_t i;
-	int r;
 
 	if ((size_t)(e - s) < 17 || memcmp(s, "region_add [ram] ", 17))
 		return bad(st, "vfio_listener_region_add_ram");
@@ -559,8 +630,20 @@ static int parse_dma(struct tstate *st, const char *s, const char *e)
 		d.hva = 0;
 	else if (im_parse_hex(p, (size_t)((e - 1) - p), &d.hva))
 		return bad(st, "vfio_listener_region_add_ram");
+	d.readonly = -1;
+	return add_dma(st, &d);
+}
+
+/* a DMA range read at this line: no region_del in the recipe, so a later
+ * add replaces what it overlaps */
+static int add_dma(struct tstate *st, struct im_trace_dma *dp)
+{
+	struct im_trace *t = st->t;
+	struct im_trace_dma d = *dp;
+	size_t i;
+	int r;
+
 	d.line = st->line;
-	/* no region_del in the recipe: a later add replaces what it overlaps */
 	for (i = 0; i < t->ndma;) {
 		if (t->dma[i].iova <= d.end && d.iova <= t->dma[i].end) {
 			memmove(&t->dma[i], &t->dma[i + 1],
@@ -575,6 +658,71 @@ static int parse_dma(struct tstate *st, const char *s, const char *e)
 		return r;
 	t->dma[t->ndma++] = d;
 	return 0;
+}
+
+/* "key" in [s, e) with a value of 1..20 decimal digits (start=%ld: an
+ * offset in a dmabuf, which may pass 10 digits; not used) */
+static bool digits_field(const char *s, const char *e, const char *key)
+{
+	const char *v;
+	size_t n, i;
+
+	if (field(s, e, key, &v, &n) || !n || n > 20)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!is_digit(v[i]))
+			return false;
+	return true;
+}
+
+/* the "(%d)" that ends an iommufd event: the ioctl's return */
+static int paren_ret(const char *s, const char *e, long long *ret)
+{
+	const char *o;
+
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if (e - s < 3 || e[-1] != ')' || !(o = rfind(s, e, " (")))
+		return -EINVAL;
+	return parse_int(o + 2, (size_t)((e - 1) - (o + 2)), ret);
+}
+
+/*
+ * " iommufd=%d ioas=%d iova=0x.. size=0x.. addr=%p readonly=%d (%d)", or
+ * with file: "... fd=%d start=%ld readonly=%d (%d)" (see the top).
+ */
+static int parse_iommufd(struct tstate *st, const char *s, const char *e, bool file)
+{
+	const char *what = file ? "iommufd_backend_map_file_dma" : "iommufd_backend_map_dma";
+	struct im_trace_dma d = { 0 };
+	long long ro, ret, fd = -1;
+	uint64_t size;
+	const char *v;
+	size_t n;
+
+	if (hex_field(s, e, "iova=", &d.iova) || hex_field(s, e, "size=", &size) || !size ||
+	    size - 1 > UINT64_MAX - d.iova || int_field(s, e, "readonly=", &ro) || ro < 0 ||
+	    ro > 1 || paren_ret(s, e, &ret))
+		return bad(st, what);
+	if (file ? int_field(s, e, "fd=", &fd) || !digits_field(s, e, "start=") :
+	    field(s, e, "addr=", &v, &n))
+		return bad(st, what);
+	if (!file && !(n == 5 && !memcmp(v, "(nil)", 5)) && im_parse_hex(v, n, &d.hva))
+		return bad(st, what);
+	d.end = d.iova + (size - 1);
+	d.readonly = (int)ro;
+	if (ret) {
+		struct im_trace_fail f = {
+			.kind = IM_TFAIL_DMA_TRACE, .as_id = -1, .slot = -1, .addr = d.iova,
+			.size = size, .have_hva = !file, .hva = d.hva, .dmabuf_fd = (int)fd,
+			.slot_flags = -1,
+			/* the ioctl's -1; an -errno (not QEMU's code, but said plainly) too */
+			.err = ret < -1 && ret > -4096 ? (int)-ret : 0,
+		};
+
+		return add_fail(st, &f);
+	}
+	return file ? 0 : add_dma(st, &d);
 }
 
 static int cmp_tslot(const void *a, const void *b)
@@ -630,6 +778,10 @@ static int parse_event(struct tstate *st, const char *s, const char *e, const ch
 		return parse_mmap(st, *a, e);
 	if ((*a = event(s, e, "vfio_listener_region_add_ram")))
 		return parse_dma(st, *a, e);
+	if ((*a = event(s, e, "iommufd_backend_map_dma")))
+		return parse_iommufd(st, *a, e, false);
+	if ((*a = event(s, e, "iommufd_backend_map_file_dma")))
+		return parse_iommufd(st, *a, e, true);
 	return 0;
 }
 
@@ -648,21 +800,75 @@ static void count_line(struct im_trace *t, unsigned int line, const char *p, con
 		not_understood(t, line);
 	} else if (event_like(s, e)) {
 		t->other_events++;
+		if ((!strncmp(s, "vfio_", 5) || !strncmp(s, "iommufd_", 8)) && !t->other_vfio++) {
+			const char *b = memchr(s, ' ', (size_t)(e - s));
+
+			t->first_other_vfio = line;
+			copy_str(t->other_vfio_name, sizeof(t->other_vfio_name), s,
+				 (size_t)((b ? b : e) - s));
+		}
 	} else if (!blank(p, e)) {
 		not_understood(t, line);
 	}
+}
+
+/*
+ * A line that only echoes a failure, or QEMU's hint after a failed DMA map
+ * of a BAR ("0000:03:00.3: PCI peer-to-peer transactions on BARs are not
+ * supported."): what it adds goes to the failure just read, when the line
+ * before this one said it (or added to it): the errno of "IOMMU_IOAS_MAP
+ * failed: Invalid argument" to an iommufd event's failure, the device to a
+ * failed DMA map.
+ */
+static bool fail_note(struct tstate *st, const char *s, const char *e)
+{
+	struct im_trace *t = st->t;
+	struct im_trace_fail *last = t->nfails && st->after_fail ? &t->fails[t->nfails - 1] : NULL;
+	bool dma = last && (last->kind == IM_TFAIL_DMA || last->kind == IM_TFAIL_DMA_TRACE);
+	char dev[64];
+	const char *k;
+
+	if (im_tfail_p2p(s, e, dev, sizeof(dev))) {
+		if (dma && !last->p2p_dev[0])
+			memcpy(last->p2p_dev, dev, sizeof(dev));
+		st->fail_line = dma;
+		return true;
+	}
+	if (!im_tfail_echo(s, e))
+		return false;
+	st->fail_line = dma;
+	k = memmem(s, (size_t)(e - s), "IOMMU_IOAS_MAP failed", 21);
+	if (k && dma && last->kind == IM_TFAIL_DMA_TRACE && !last->err)
+		last->err = im_tfail_errno(k, e);
+	return true;
+}
+
+/* "; N lines not understood (first: FILE:LINE)", or "" */
+static const char *unknown_tail(const struct tstate *st, char *buf, size_t n)
+{
+	buf[0] = 0;
+	if (st->t->unknown)
+		snprintf(buf, n, "; %u line%s not understood (first: %s:%u)", st->t->unknown,
+			 st->t->unknown == 1 ? "" : "s", st->file, st->t->first_unknown);
+	return buf;
 }
 
 /* after the last line: an error if nothing was read, else sort what was */
 static int finish_trace(struct tstate *st)
 {
 	struct im_trace *t = st->t;
+	char tail[320];
 
 	if (!t->nevents && !t->nfails) {
 		if (t->malformed)
 			im_err_set(st->err, st->file, t->first_malformed,
 				   "%s; nothing else in the log could be read (%u malformed lines)",
 				   t->malformed_msg, t->malformed);
+		else if (t->other_vfio)
+			im_err_set(st->err, st->file, 0,
+				   "no event read here found; %u line%s of vfio_*/iommufd_* events carry no address read here (first: %s:%u, %s)%s",
+				   t->other_vfio, t->other_vfio == 1 ? "" : "s", st->file,
+				   t->first_other_vfio, t->other_vfio_name, unknown_tail(st, tail, sizeof(tail)));
 		else if (t->unknown)
 			im_err_set(st->err, st->file, 0,
 				   "no kvm_set_user_memory or vfio_* trace events found; %u line%s not understood (first: %s:%u)",
@@ -681,31 +887,41 @@ static int finish_trace(struct tstate *st)
 }
 
 /*
- * An event line that did not parse (or an event's name alone), and the line
- * after it: if that one is no line of its own (not blank, no event, no
- * failure), the two read as one event ("... [0xf8000000 - 0xf8005fff
- * \n[0x7f...]", "vfio_region_mmap Region \n0000:84:00.0 BAR 0 mmaps[0]
- * [0x0 - 0xffffff]").  True when they do; the event is then recorded at the
- * first line.
+ * An event line that did not parse (or an event's name alone), and the
+ * lines after it: while the event does not parse and the next line is no
+ * line of its own (not blank, no event, no failure), up to 3 of them read
+ * with it as one event ("... [0xf8000000 - 0xf8005fff \n[0x7f...]",
+ * "vfio_region_mmap Region \n0000:84:00.0 BAR 0 mmaps[0] [0x0 - 0xffffff]",
+ * a format=flowed mail's kvm_set_user_memory over three lines).  Returns
+ * how many lines it took beyond the first (0: none, the event is not
+ * read); the event is recorded at the first line.
  */
-static bool join_wrapped_event(struct tstate *st, const char *s, const char *e,
-			       const char *next, const char *end, const char **a)
+static int join_wrapped_event(struct tstate *st, const char *s, const char *e,
+			      const char *next, const char *end, const char **a)
 {
 	struct im_trace_fail f;
 	const char *ns, *ne;
 	char buf[2048];
 	size_t n = (size_t)(e - s);
+	int more;
 
-	line_data(next, end, &ns, &ne);
-	if (ns == ne || event_like(ns, ne) || names_event_read(ns, ne) ||
-	    im_tfail_parse(ns, ne, &f) || n >= sizeof(buf))
-		return false;
+	if (n >= sizeof(buf))
+		return 0;
 	memcpy(buf, s, n);
-	if (!join_data(buf, &n, sizeof(buf), ns, ne) || parse_event(st, buf, buf + n, a) || !*a)
-		return false;
+	for (more = 1; more <= 3 && next; more++) {
+		next = line_data(next, end, &ns, &ne);
+		if (ns == ne || event_like(ns, ne) || names_event_read(ns, ne) ||
+		    im_tfail_parse(ns, ne, &f) || !join_data(buf, &n, sizeof(buf), ns, ne))
+			return 0;
+		if (!parse_event(st, buf, buf + n, a) && *a)
+			break;
+	}
+	if (more > 3 || !*a)
+		return 0;
 	*a = s;		/* not into buf, which is gone on return */
-	next_line(st);
-	return true;
+	for (int k = 0; k < more; k++)
+		next_line(st);
+	return more;
 }
 
 static int parse_text(const struct im_paste_text *text, const char *file,
@@ -720,17 +936,21 @@ static int parse_text(const struct im_paste_text *text, const char *file,
 		const char *e = nl ? nl : end;
 		const char *s, *a;
 		bool truncated = !nl;
+		int joined;
 
 		next_line(&st);
+		st.after_fail = st.fail_line;
+		st.fail_line = false;
 		if (e > p && e[-1] == '\r')
 			e--;
 		s = im_paste_strip(p, e);
 		r = parse_event(&st, s, e, &a);
 		if ((r == -EINVAL || (!r && !a && bare_event(s, e))) && nl &&
-		    join_wrapped_event(&st, s, e, nl + 1, end, &a)) {
-			/* a mail wrapped the event: its line and the next one read as one */
+		    (joined = join_wrapped_event(&st, s, e, nl + 1, end, &a)) > 0) {
+			/* a mail wrapped the event: its lines read as one */
 			r = 0;
-			nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
+			while (joined-- > 0 && nl)
+				nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
 			e = nl ? nl : end;
 			truncated = !nl;
 		}
@@ -747,7 +967,7 @@ static int parse_text(const struct im_paste_text *text, const char *file,
 					next_line(&st);
 				}
 				e = nl ? nl : end;
-			} else if (im_tfail_echo(s, e)) {
+			} else if (fail_note(&st, s, e)) {
 				out->echoes++;
 				out->nevents++;
 				p = nl ? nl + 1 : end;
@@ -924,7 +1144,8 @@ static int dma_maps(struct im_model *m, const struct im_trace *t)
 	for (i = 0; i < t->ndma; i++)
 		m->dma[i] = (struct im_dma_map){ .iova = t->dma[i].iova,
 						 .size = t->dma[i].end - t->dma[i].iova + 1,
-						 .hva = t->dma[i].hva, .line = t->dma[i].line };
+						 .hva = t->dma[i].hva, .readonly = t->dma[i].readonly,
+						 .line = t->dma[i].line };
 	m->ndma = t->ndma;
 	m->dma_source = "qemu-trace";
 	return 0;

@@ -52,9 +52,11 @@ struct im_trace_mmap {
 	unsigned int line;
 };
 
-/* vfio_listener_region_add_ram: a RAM section DMA-mapped for the device. */
+/* vfio_listener_region_add_ram: a RAM section DMA-mapped for the device;
+ * iommufd_backend_map_dma (0): one DMA map of the iommufd backend. */
 struct im_trace_dma {
 	uint64_t iova, end, hva;	/* [iova, end] inclusive; hva of iova */
+	int readonly;			/* 1, 0; -1: not said (region_add_ram) */
 	unsigned int line;
 };
 
@@ -63,6 +65,7 @@ enum im_tfail_kind {
 	IM_TFAIL_SLOT,		/* QEMU's KVM_SET_USER_MEMORY_REGION failed error */
 	IM_TFAIL_SLOT_TRACE,	/* kvm_set_user_memory with ret < 0 */
 	IM_TFAIL_DMA,		/* vfio_dma_map(...) / vfio_container_dma_map(...) = -N */
+	IM_TFAIL_DMA_TRACE,	/* iommufd_backend_map_dma / _map_file_dma with (ret != 0) */
 };
 
 struct im_trace_fail {
@@ -74,6 +77,11 @@ struct im_trace_fail {
 	int err;			/* a positive errno; 0: not named */
 	char msg[64];			/* QEMU's words for it ("Invalid argument") */
 	char what[64];			/* vfio_dma_map's "Region NAME:", or "" */
+	int dmabuf_fd;			/* iommufd_backend_map_file_dma's fd (no HVA); -1 */
+	int64_t slot_flags;		/* kvm_set_user_memory's flags=; -1: not said */
+	bool warning;			/* QEMU said "warning:" (10.0+: a BAR's map) */
+	char p2p_dev[64];		/* "NAME: PCI peer-to-peer transactions on BARs
+					 * are not supported.": the device whose BAR it is */
 	unsigned int line;		/* where the failure starts */
 };
 
@@ -91,6 +99,9 @@ struct im_trace {
 	bool qp;			/* the log was quoted-printable, decoded */
 	unsigned int qp_soft;		/* ... and its soft line breaks joined */
 	unsigned int other_events;	/* lines of trace events not read here */
+	unsigned int other_vfio;	/* ... of them vfio_* or iommufd_* events */
+	unsigned int first_other_vfio;	/* the first of those, 1-based; 0: none */
+	char other_vfio_name[48];	/* ... and its event's name */
 	unsigned int unknown;		/* non-blank lines not understood */
 	unsigned int first_unknown;	/* the first of them, 1-based; 0: none */
 	unsigned int lost_events;	/* ... that name an event read here */
@@ -110,6 +121,12 @@ struct im_trace {
  * it starts one that goes on in the next line; -EINVAL: malformed */
 int im_tfail_parse(const char *s, const char *e, struct im_trace_fail *f);
 bool im_tfail_echo(const char *s, const char *e);	/* a line that echoes one */
+/* the errno whose strerror() ends [s, e) after ": ", or all of it ("Invalid
+ * argument", "...: Bad address, PCI BAR?"); 0: none named */
+int im_tfail_errno(const char *s, const char *e);
+/* "NAME: PCI peer-to-peer transactions on BARs are not supported.": true,
+ * with NAME (QEMU's name of the device) in dev */
+bool im_tfail_p2p(const char *s, const char *e, char *dev, size_t n);
 void im_tfail_explain(const struct im_trace_fail *f, char *buf, size_t n);
 int im_tfail_findings(struct im_model *m, const struct im_trace *t, const char *file);
 

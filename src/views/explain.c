@@ -427,6 +427,51 @@ static void explain_gpa(struct ctx *c)
 }
 
 /* as a device's DMA address: a vfio DMA map from a trace takes it to an HVA */
+/* the address in a DMA map the trace says failed: the device's DMA there
+ * reaches nothing (the IOMMU faults it) */
+static void explain_iova_failed(struct ctx *c)
+{
+	const struct im_model *m = c->m;
+	const struct im_dma_fail *d = NULL;
+	char host[48] = "no HVA: a dmabuf's", err[64], bar[160] = "", *text;
+	size_t i;
+
+	for (i = 0; i < m->ndma_fails && !d; i++)
+		if (c->addr - m->dma_fails[i].iova < m->dma_fails[i].size &&
+		    c->addr >= m->dma_fails[i].iova)
+			d = &m->dma_fails[i];
+	if (!d)
+		return;
+	if (d->have_hva)
+		snprintf(host, sizeof(host), "HVA 0x%" PRIx64, d->hva + (c->addr - d->iova));
+	if (d->err)
+		snprintf(err, sizeof(err), "-%d, %s", d->err,
+			 strerrorname_np(d->err) ? strerrorname_np(d->err) : "?");
+	else
+		snprintf(err, sizeof(err), "errno not named");
+	if (d->bar_dev[0])
+		snprintf(bar, sizeof(bar), "; QEMU says it is a BAR of vfio device %s, so "
+			 "peer-to-peer DMA to it fails", d->bar_dev);
+	text = im_asprintf("a DMA address (IOVA; the GPA without a vIOMMU) in a DMA map that failed: QEMU could not map IOVA 0x%" PRIx64 "-0x%" PRIx64 " (the trace's line %u, %s) to %s, so the IOMMU does not map a passed-through device's DMA there%s",
+			   d->iova, d->iova + d->size - 1, d->line, err, host, bar);
+	if (add(c, "iova", text)) {
+		jw_key(c->w, "dma_map_failed");
+		jw_obj_begin(c->w);
+		jw_khex(c->w, "iova", d->iova);
+		jw_khex(c->w, "size", d->size);
+		jw_khex_or_null(c->w, "hva", d->have_hva, d->hva);
+		jw_kint(c->w, "line", (int)d->line);
+		jw_key(c->w, "errno");
+		if (d->err)
+			jw_int(c->w, d->err);
+		else
+			jw_null(c->w);
+		jw_kstr(c->w, "bar_device", d->bar_dev[0] ? d->bar_dev : NULL);
+		jw_obj_end(c->w);
+		meaning(c, text);
+	}
+}
+
 static void explain_iova(struct ctx *c)
 {
 	const struct im_model *m = c->m;
@@ -436,8 +481,10 @@ static void explain_iova(struct ctx *c)
 	const char *what;
 
 	im_place_iova(m, c->addr, &p);
-	if (p.f_dma.state != IM_KNOWN)
+	if (p.f_dma.state != IM_KNOWN) {
+		explain_iova_failed(c);
 		return;
+	}
 	d = &m->dma[p.dma];
 	what = im_map_backing(m, &p, bk, sizeof(bk));
 	if (!strcmp(what, "[anon]"))

@@ -7,7 +7,7 @@
  * each DMA range's host side.
  * Build: clang -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc tests/fuzz/fuzz-trace.c build-fuzz/libiommu-map.a -lpci -ljson-c */
 /* seeds: tests/data/qemu/lab-6.1-kvm-trace.log tests/data/qemu/lab-6.1-tcg-trace.log tests/data/qemu/trace-9.0-as.log tests/data/qemu/trace-10.0-pid.log tests/data/qemu/trace-11.1-iso.log */
-// seeds: tests/pastes/0[5-8]-*/paste.txt tests/pastes/1[0-9]-*/paste.txt tests/pastes/2[023]-*/paste.txt
+// seeds: tests/pastes/0[5-8]-*/paste.txt tests/pastes/1[0-9]-*/paste.txt tests/pastes/2[0238]-*/paste.txt tests/pastes/29-*/paste.txt tests/pastes/30-*/paste.txt
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

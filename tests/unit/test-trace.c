@@ -645,8 +645,228 @@ static void test_failures(void)
 	im_trace_free(&t);
 }
 
+/*
+ * Paste 30's shape (QEMU 9.1, iommufd backend, two blanks after the name):
+ * iommufd_backend_map_dma (0) lines are DMA ranges with readonly=; other
+ * vfio_* and iommufd_* events are skipped; a map_file_dma (0) is read but
+ * gives no range (no HVA).  A log with only events that carry no address is
+ * refused, naming them, not saying no vfio_* event was found.
+ */
+static void test_iommufd(void)
+{
+	static const char txt[] =
+		"vfio_mdev  (83b8f4f2-509f-382f-3c1e-e6bfe0fa1001) is_mdev 1\n"
+		"iommufd_backend_alloc_ioas  iommufd=15 ioas=2\n"
+		"iommufd_backend_map_dma  iommufd=15 ioas=2 iova=0x0 size=0xc0000 addr=0x7fb80f600000 readonly=0 (0)\n"
+		"iommufd_backend_map_dma  iommufd=15 ioas=2 iova=0xc0000 size=0x20000 addr=0x7fb80d400000 readonly=1 (0)\n"
+		"iommufd_backend_map_file_dma  iommufd=303 ioas=2 iova=0x30000000000 size=0xb90000 fd=306 start=0 readonly=0 (0)\n"
+		"iommufd_backend_map_dma  iommufd=15 ioas=2 iova=0x100000 size=0x1000 addr=0x7fb80f700000 readonly=2 (0)\n"
+		"iommufd_backend_map_file_dma  iommufd=303 ioas=2 iova=0x31000000000 size=0x1000 fd=307 start=274877906944 readonly=0 (0)\n";
+	static const char none[] =
+		"vfio_mdev  (83b8f4f2) is_mdev 1\n"
+		"iommufd_backend_connect fd=15 owned=1 users=1\n"
+		"qemu-kvm: -device vfio-pci,iommufd=iommufd1:\n";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	int r = im_trace_parse(txt, sizeof(txt) - 1, "iommufd.log", &t, &err);
+
+	T_OK(r == 0, "iommufd: parses");
+	T_EQ_U64(t.nevents, 4, "iommufd: two map_dma and two map_file_dma read (start= past 10 digits)");
+	T_EQ_U64(t.ndma, 2, "iommufd: two DMA ranges (map_file_dma has no HVA)");
+	T_OK(t.ndma == 2 && t.dma[0].iova == 0 && t.dma[0].end == 0xbffff &&
+	     t.dma[0].hva == 0x7fb80f600000 && t.dma[0].readonly == 0 && t.dma[0].line == 3,
+	     "iommufd: IOVA 0x0-0xbffff -> HVA 0x7fb80f600000, read-write, line 3");
+	T_OK(t.ndma == 2 && t.dma[1].iova == 0xc0000 && t.dma[1].readonly == 1,
+	     "iommufd: the ROM range is read-only");
+	T_EQ_U64(t.malformed, 1, "iommufd: readonly=2 is malformed");
+	T_EQ_U64(t.other_events, 2, "iommufd: vfio_mdev and alloc_ioas skipped");
+	T_EQ_U64(t.other_vfio, 2, "iommufd: ... both vfio_*/iommufd_* events");
+	im_model_init(&m);
+	T_OK(!im_trace_apply(&m, &t, "iommufd.log") && m.ndma == 2 && m.dma[1].readonly == 1 &&
+	     m.dma_source, "iommufd: the model's DMA maps keep readonly");
+	im_model_free(&m);
+	im_trace_free(&t);
+
+	r = im_trace_parse(none, sizeof(none) - 1, "none.log", &t, &err);
+	T_OK(r == -EINVAL && strstr(err.msg, "2 lines of vfio_*/iommufd_* events carry no address") &&
+	     strstr(err.msg, "(first: none.log:1, vfio_mdev)") &&
+	     strstr(err.msg, "1 line not understood (first: none.log:3)") &&
+	     !strstr(err.msg, "no kvm_set_user_memory or vfio_*"),
+	     "iommufd: refused, naming the vfio_* events it had, not 'no vfio_* events'");
+	printf("# %s\n", err.msg);
+}
+
+/*
+ * Paste 18's shape: a failed iommufd map (-1), wrapped; QEMU's
+ * IOMMU_IOAS_MAP failed line names the errno, and the vfio_container_dma_map
+ * line after it is the same failure.  A map_file_dma that failed has no HVA.
+ */
+static void test_iommufd_failed(void)
+{
+	static const char txt[] =
+		">>>    iommufd_backend_map_dma  iommufd=10 ioas=2 iova=0x380000001000\n"
+		">>> size=0x3000 addr=0x7fce2c28b000 readonly=0 (-1)\n"
+		">>>    qemu-system-x86_64: IOMMU_IOAS_MAP failed: Invalid argument\n"
+		">>>    qemu-system-x86_64: vfio_container_dma_map(0x55a21b03a150,\n"
+		">>> 0x380000001000, 0x3000, 0x7fce2c28b000) = -22 (Invalid argument)\n"
+		"iommufd_backend_map_dma  iommufd=10 ioas=2 iova=0x390000000000 size=0x1000 addr=0x7f0000000000 readonly=0 (-1)\n"
+		"iommufd_backend_map_file_dma  iommufd=3 ioas=2 iova=0x3a0000000000 size=0x1000 fd=7 start=0 readonly=0 (-1)\n";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	int r = im_trace_parse(txt, sizeof(txt) - 1, "ioas.log", &t, &err);
+
+	T_OK(r == 0, "iommufd fail: parses");
+	T_EQ_U64(t.nfails, 3, "iommufd fail: the event and its two error lines are one failure; two more");
+	T_OK(t.nfails == 3 && t.fails[0].kind == IM_TFAIL_DMA_TRACE && t.fails[0].line == 1 &&
+	     t.fails[0].addr == 0x380000001000 && t.fails[0].size == 0x3000 &&
+	     t.fails[0].hva == 0x7fce2c28b000 && t.fails[0].err == EINVAL,
+	     "iommufd fail: at the event's line, the errno from QEMU's error line");
+	T_OK(t.nfails == 3 && t.fails[1].err == 0 && t.fails[2].dmabuf_fd == 7 && !t.fails[2].have_hva,
+	     "iommufd fail: -1 alone names no errno; map_file_dma's has a dmabuf fd, no HVA");
+	im_model_init(&m);
+	T_OK(!im_tfail_findings(&m, &t, "ioas.log") && m.nfindings == 3, "iommufd fail: three findings");
+	T_OK(m.nfindings == 3 && strstr(m.findings[0].message, "ioas.log:1:") &&
+	     strstr(m.findings[0].message, "-22 (EINVAL)") && !strstr(m.findings[0].message, "times"),
+	     "iommufd fail: one finding, -22, not 'twice in the log'");
+	T_OK(m.nfindings == 3 && strstr(m.findings[1].message, "the ioctl returned -1, its errno not named") &&
+	     !strstr(m.findings[1].message, " 0 ("), "iommufd fail: no errno, said so, never '0'");
+	T_OK(m.nfindings == 3 && strstr(m.findings[2].message, "(dmabuf fd 7, no HVA)"),
+	     "iommufd fail: a dmabuf map names its fd");
+	T_OK(m.ndma_fails == 3 && m.dma_fails[0].iova == 0x380000001000 && m.dma_fails[0].err == EINVAL &&
+	     m.dma_fails[0].line == 1, "iommufd fail: the failed maps are in the model, for explain");
+	im_model_free(&m);
+	im_trace_free(&t);
+}
+
+/*
+ * Paste 29's shape: format=flowed wraps kvm_set_user_memory over two and
+ * three lines (each soft break a trailing blank); the ret=-22 event and
+ * QEMU's KVM_SET_USER_MEMORY_REGION2 error are one failure, and the error's
+ * strerror, alone on its line, is its errno.
+ */
+static void test_wrap3(void)
+{
+	static const char txt[] =
+		"kvm_set_user_memory AddrSpace#0 Slot#0 flags=0x4 gpa=0x0 size=0x80000000 \n"
+		"ua=0x7f8faffff000 guest_memfd=15 guest_memfd_offset=0x0 ret=0\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#1 flags=0x4 gpa=0x100000000 \n"
+		"size=0x80000000 ua=0x7f902ffff000 guest_memfd=15 \n"
+		"guest_memfd_offset=0x80000000 ret=0\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#3 flags=0x4 gpa=0xfeda0000 \n"
+		"size=0x20000 ua=0x7f8fb009f000 guest_memfd=15 guest_memfd_offset=0xa0000 \n"
+		"ret=-22\n"
+		"qemu-system-x86_64: kvm_set_user_memory_region: \n"
+		"KVM_SET_USER_MEMORY_REGION2 failed, slot=3, start=0xfeda0000, \n"
+		"size=0x20000, flags=0x4, guest_memfd=15, guest_memfd_offset=0xa0000: \n"
+		"Invalid argument\n"
+		"kvm_set_phys_mem: error registering slot: Invalid argument\n";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	const struct im_trace_slot *s;
+	char why[400];
+	int r = im_trace_parse(txt, sizeof(txt) - 1, "flowed.log", &t, &err);
+
+	T_OK(r == 0, "wrap3: parses");
+	T_EQ_U64(t.malformed, 0, "wrap3: no malformed line");
+	T_EQ_U64(t.unknown, 0, "wrap3: every line understood");
+	T_EQ_U64(t.nslots, 2, "wrap3: slots 0 and 1");
+	s = find_slot(&t, 0, 1);
+	T_OK(s && s->gpa == 0x100000000 && s->size == 0x80000000 && s->hva == 0x7f902ffff000 &&
+	     s->line == 3, "wrap3: slot 1 from three lines, at its first");
+	T_EQ_U64(t.nfails, 1, "wrap3: the event and QEMU's error are one failure");
+	T_OK(t.nfails == 1 && t.fails[0].kind == IM_TFAIL_SLOT_TRACE && t.fails[0].line == 6 &&
+	     t.fails[0].slot == 3 && t.fails[0].err == EINVAL && !strcmp(t.fails[0].msg, "Invalid argument"),
+	     "wrap3: slot 3 at line 6, EINVAL, QEMU's words from the wrapped error");
+	im_tfail_explain(&t.fails[0], why, sizeof(why));
+	T_OK(strstr(why, "guest_memfd range another slot already binds") != NULL,
+	     "wrap3: EINVAL of a guest_memfd slot names the binding KVM refuses");
+	im_model_init(&m);
+	T_OK(!im_tfail_findings(&m, &t, "flowed.log") && m.nfindings == 1 &&
+	     strstr(m.findings[0].message, "-22 (EINVAL)") && !strstr(m.findings[0].message, "no errno"),
+	     "wrap3: one finding, with its errno");
+	im_model_free(&m);
+	im_trace_free(&t);
+
+	/* the strerror alone after the error, without the trace event */
+	{
+		const char *q = strstr(txt, "qemu-system-x86_64:");
+
+		r = im_trace_parse(q, strlen(q), "err.log", &t, &err);
+	}
+	T_OK(r == 0 && t.nfails == 1 && t.fails[0].kind == IM_TFAIL_SLOT && t.fails[0].line == 1 &&
+	     t.fails[0].err == EINVAL && t.unknown == 0,
+	     "wrap3: the error alone takes its wrapped strerror, over four lines");
+	im_trace_free(&t);
+}
+
+/*
+ * Paste 28's shape (QEMU 10.1, Markdown quote and <br>): a failed map QEMU
+ * warns of, then its peer-to-peer line naming the device whose BAR it is:
+ * a dma-map-failed warning that names the device.
+ */
+static void test_p2p(void)
+{
+	static const char txt[] =
+		">qemu: warning: vfio_container_dma_map(0x56261b019040, 0x380810214000, 0x4000, 0x7fb876dc8000) = -14 (\xe9\x94\x99\xe8\xaf\xaf)<br>\n"
+		">0000:03:00.3: PCI peer-to-peer transactions on BARs are not supported.<br>\n"
+		">qemu: vfio: Error: Failed to enable MSI<br>\n"
+		"vfio_container_dma_map(0x5561, 0xfe000000, 0x1000, 0x7f0000000000) = -14 (Bad address)\n"
+		"kvm_set_user_memory AddrSpace#0 Slot#0 flags=0x0 gpa=0x0 size=0x1000 ua=0x1000 guest_memfd=-1 guest_memfd_offset=0x0 ret=0\n"
+		"0000:04:00.0: PCI peer-to-peer transactions on BARs are not supported.\n";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	struct im_model m;
+	int r = im_trace_parse(txt, sizeof(txt) - 1, "p2p.log", &t, &err);
+
+	T_OK(r == 0, "p2p: parses");
+	T_EQ_U64(t.unknown, 1, "p2p: the peer-to-peer line is understood; the MSI error is not");
+	T_OK(t.nfails == 2 && t.fails[0].warning && !strcmp(t.fails[0].p2p_dev, "0000:03:00.3") &&
+	     t.fails[0].err == EFAULT, "p2p: the failure is a BAR of 0000:03:00.3, a warning");
+	T_OK(t.nfails == 2 && !t.fails[1].warning && !t.fails[1].p2p_dev[0],
+	     "p2p: a failure whose next line is another event is not one (a later peer-to-peer line is not its)");
+	im_model_init(&m);
+	T_OK(!im_tfail_findings(&m, &t, "p2p.log") && m.nfindings == 2, "p2p: two findings");
+	T_OK(m.nfindings == 2 && m.findings[0].severity == IM_SEV_WARNING &&
+	     !strcmp(m.findings[0].code, "dma-map-failed") &&
+	     strstr(m.findings[0].message, "a BAR of vfio device 0000:03:00.3") &&
+	     strstr(m.findings[0].message, "peer-to-peer") &&
+	     !strstr(m.findings[0].message, "not mapped in QEMU"),
+	     "p2p: a warning that names the BAR's device, not the generic EFAULT sentence");
+	T_OK(m.nfindings == 2 && m.findings[1].severity == IM_SEV_ERROR &&
+	     strstr(m.findings[1].message, "not mapped in QEMU"), "p2p: the other stays an error");
+	T_OK(m.ndma_fails == 2 && !strcmp(m.dma_fails[0].bar_dev, "0000:03:00.3"),
+	     "p2p: the model's failed map names the device");
+	im_model_free(&m);
+	im_trace_free(&t);
+
+	/* QEMU's warning alone, its device line not pasted: still a BAR's, a warning */
+	{
+		static const char w[] = "qemu-system-x86_64: warning: vfio_container_dma_map(0x55cc, "
+					"0x380000000000, 0x1000000, 0x7f8762000000) = -22 (Invalid argument)\n";
+
+		r = im_trace_parse(w, sizeof(w) - 1, "warn.log", &t, &err);
+		im_model_init(&m);
+		T_OK(r == 0 && !im_tfail_findings(&m, &t, "warn.log") && m.nfindings == 1 &&
+		     m.findings[0].severity == IM_SEV_WARNING &&
+		     strstr(m.findings[0].message, "a vfio device's BAR") &&
+		     strstr(m.findings[0].message, "-22 (EINVAL)") &&
+		     strstr(m.findings[0].message, "46-bit IOVAs") && m.ndma_fails == 1 &&
+		     !m.dma_fails[0].bar_dev[0],
+		     "p2p: 'warning:' alone: a warning, a BAR whose device is not named, the width EINVAL needs");
+		im_model_free(&m);
+		im_trace_free(&t);
+	}
+}
+
 int main(void)
 {
+	test_iommufd();
+	test_iommufd_failed();
+	test_wrap3();
+	test_p2p();
 	test_failures();
 	test_dma_error_bounded();
 	test_lab_kvm();
