@@ -755,6 +755,7 @@ int im_explain_mtree(FILE *f, const struct im_model *m, const struct im_mtree *t
 	explain_pasted_mmap(&c);
 	if (json) {
 		jw_arr_end(&w);
+		im_json_sources(&w, m);	/* what a "no" or "unknown" above rests on */
 		jw_obj_end(&w);
 		for (i = 0; i < c.n; i++)
 			free(c.r[i].text);
