@@ -179,6 +179,18 @@ static void hva_json(struct ctx *c, const struct im_place *p, const char *kind,
 	meaning(c, text);
 }
 
+/* JSON: "dma_map": the trace's DMA map d, as both its readings give it */
+static void dma_map_json(struct jw *w, const struct im_dma_map *d)
+{
+	jw_key(w, "dma_map");
+	jw_obj_begin(w);
+	jw_khex(w, "iova", d->iova);
+	jw_khex(w, "size", d->size);
+	jw_khex(w, "hva", d->hva);
+	jw_kint(w, "line", (int)d->line);
+	jw_obj_end(w);
+}
+
 /*
  * An HVA on the host side of a DMA map of the trace: the device DMA
  * address that reaches it, and what the maps say is there, or that they
@@ -206,13 +218,7 @@ static void explain_hva_dma(struct ctx *c, const struct im_place *p)
 			   p->f_map.state == IM_KNOWN ? what : "", p->f_dev.state == IM_KNOWN ?
 			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "");
 	if (add(c, "hva-dma", text)) {
-		jw_key(c->w, "dma_map");
-		jw_obj_begin(c->w);
-		jw_khex(c->w, "iova", d->iova);
-		jw_khex(c->w, "size", d->size);
-		jw_khex(c->w, "hva", d->hva);
-		jw_kint(c->w, "line", (int)d->line);
-		jw_obj_end(c->w);
+		dma_map_json(c->w, d);
 		jw_khex(c->w, "iova", p->iova);
 		jw_kstr(c->w, "backing", p->f_map.state == IM_KNOWN ? bk : NULL);
 		meaning(c, text);
@@ -498,13 +504,7 @@ static void explain_iova(struct ctx *c)
 			   p.f_dev.state == IM_KNOWN ?
 			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "");
 	if (add(c, "iova", text)) {
-		jw_key(c->w, "dma_map");
-		jw_obj_begin(c->w);
-		jw_khex(c->w, "iova", d->iova);
-		jw_khex(c->w, "size", d->size);
-		jw_khex(c->w, "hva", d->hva);
-		jw_kint(c->w, "line", (int)d->line);
-		jw_obj_end(c->w);
+		dma_map_json(c->w, d);
 		jw_khex(c->w, "hva", p.hva);
 		jw_kstr(c->w, "backing", p.f_map.state == IM_KNOWN ? bk : NULL);
 		meaning(c, text);
