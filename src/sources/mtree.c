@@ -914,14 +914,15 @@ void im_mtree_free(struct im_mtree *t)
 }
 
 /* blank, or the gdb or HMP prompt a pasted session carries */
+/* a line that holds no data: blank, a prompt, or a rule drawn round a paste */
 static bool ignorable(const char *s)
 {
 	while (*s == ' ' || *s == '\t')
 		s++;
-	return !*s || !strncmp(s, "(gdb)", 5) || !strncmp(s, "(qemu)", 6);
+	return !*s || !strncmp(s, "(gdb)", 5) || !strncmp(s, "(qemu)", 6) ||
+	       im_paste_rule(s, s + strlen(s));
 }
 
-/* strip an e-mail quote prefix ("> > ") */
 /* the memory-tree text being read, a line at a time */
 struct cursor {
 	const char *p, *end;
