@@ -20,8 +20,15 @@
  * A map_dma with (0) is a DMA range, IOVA -> HVA, as region_add_ram's; one
  * with another value failed (trace-fail.c).  A map_file_dma with (0) has no
  * HVA, so it is an event read but no range (its section's region_add_ram
- * gives the range); iommufd_backend_unmap_dma is not read (the recipe has
- * no region_del either).
+ * gives the range).  An unmap takes its range away again (a log of
+ * `-trace 'vfio_*'` has them, where BIOS or OVMF remaps ROM and PAM
+ * ranges at boot), so the DMA ranges said are those still mapped at the
+ * log's end:
+ *   vfio_listener_region_del region_del 0x.. - 0x..	(hw/vfio/trace-events)
+ *   iommufd_backend_unmap_dma " iommufd=%d ioas=%d iova=0x%"PRIx64" size=0x%"PRIx64
+ *	" (%d)"					(backends/trace-events; (0): unmapped)
+ * (vfio_listener_region_del_skip and iommufd_backend_unmap_dma_non_exist
+ * unmap nothing: other events.)
  * What surrounds a line's data is skipped as lib/paste.c says: blanks,
  * mail quote markers, QEMU's "PID@SEC.USEC:" (7.2, 10.0) and ISO time
  * (11.1) prefixes, syslog's and journald's time, host and tag.
@@ -79,7 +86,8 @@ static bool is_digit(char c)
 static const char *const events_read[] = {
 	"kvm_set_user_memory", "vfio_region_setup", "vfio_region_mmap",
 	"vfio_listener_region_add_ram", "iommufd_backend_map_dma",
-	"iommufd_backend_map_file_dma",
+	"iommufd_backend_map_file_dma", "vfio_listener_region_del",
+	"iommufd_backend_unmap_dma",
 };
 
 /* Does [s, e) hold one of the events read here as a word of its own? */
@@ -634,8 +642,8 @@ static int parse_dma(struct tstate *st, const char *s, const char *e)
 	return add_dma(st, &d);
 }
 
-/* a DMA range read at this line: no region_del in the recipe, so a later
- * add replaces what it overlaps */
+/* a DMA range read at this line: a later add replaces what it overlaps (an
+ * unmap before it, when the log has one, has already taken it away) */
 static int add_dma(struct tstate *st, struct im_trace_dma *dp)
 {
 	struct im_trace *t = st->t;
@@ -658,6 +666,64 @@ static int add_dma(struct tstate *st, struct im_trace_dma *dp)
 		return r;
 	t->dma[t->ndma++] = d;
 	return 0;
+}
+
+/*
+ * A DMA range unmapped at this line: what it covers of the ranges read is
+ * no longer mapped; a range it cuts keeps the rest (its HVA moved with its
+ * IOVA), so the ranges said are the log's last word on each IOVA.
+ */
+static int del_dma(struct tstate *st, uint64_t iova, uint64_t end)
+{
+	struct im_trace *t = st->t;
+	size_t i;
+
+	for (i = 0; i < t->ndma;) {
+		struct im_trace_dma *d = &t->dma[i], rest = *d;
+		int r;
+
+		if (d->end < iova || end < d->iova) {
+			i++;
+		} else if (d->iova < iova && d->end > end) {	/* cut in two */
+			rest.iova = end + 1;
+			rest.hva = d->hva ? d->hva + (end + 1 - d->iova) : 0;
+			d->end = iova - 1;
+			r = im_grow(&t->dma, &st->cap_dma, t->ndma + 1, sizeof(*t->dma));
+			if (r)
+				return r;
+			t->dma[t->ndma++] = rest;
+			i++;
+		} else if (d->iova < iova) {
+			d->end = iova - 1;
+			i++;
+		} else if (d->end > end) {
+			d->hva = d->hva ? d->hva + (end + 1 - d->iova) : 0;
+			d->iova = end + 1;
+			i++;
+		} else {
+			memmove(d, d + 1, (t->ndma - i - 1) * sizeof(*t->dma));
+			t->ndma--;
+		}
+	}
+	return 0;
+}
+
+/* region_del 0x%lx - 0x%lx */
+static int parse_del(struct tstate *st, const char *s, const char *e)
+{
+	uint64_t a, b;
+	const char *q;
+
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if ((size_t)(e - s) < 11 || memcmp(s, "region_del ", 11))
+		return bad(st, "vfio_listener_region_del");
+	s += 11;
+	q = memchr(s, ' ', (size_t)(e - s));
+	if (!q || im_parse_hex(s, (size_t)(q - s), &a) || e - q < 4 || memcmp(q, " - ", 3) ||
+	    im_parse_hex(q + 3, (size_t)(e - (q + 3)), &b) || b < a)
+		return bad(st, "vfio_listener_region_del");
+	return del_dma(st, a, b);
 }
 
 /* "key" in [s, e) with a value of 1..20 decimal digits (start=%ld: an
@@ -725,6 +791,19 @@ static int parse_iommufd(struct tstate *st, const char *s, const char *e, bool f
 	return file ? 0 : add_dma(st, &d);
 }
 
+/* " iommufd=%d ioas=%d iova=0x.. size=0x.. (%d)": (0) unmapped the range;
+ * a failed unmap takes nothing away */
+static int parse_iommufd_unmap(struct tstate *st, const char *s, const char *e)
+{
+	uint64_t iova, size;
+	long long ret;
+
+	if (hex_field(s, e, "iova=", &iova) || hex_field(s, e, "size=", &size) || !size ||
+	    size - 1 > UINT64_MAX - iova || paren_ret(s, e, &ret))
+		return bad(st, "iommufd_backend_unmap_dma");
+	return ret ? 0 : del_dma(st, iova, iova + (size - 1));
+}
+
 static int cmp_tslot(const void *a, const void *b)
 {
 	const struct im_trace_slot *x = a, *y = b;
@@ -782,6 +861,10 @@ static int parse_event(struct tstate *st, const char *s, const char *e, const ch
 		return parse_iommufd(st, *a, e, false);
 	if ((*a = event(s, e, "iommufd_backend_map_file_dma")))
 		return parse_iommufd(st, *a, e, true);
+	if ((*a = event(s, e, "vfio_listener_region_del")))
+		return parse_del(st, *a, e);
+	if ((*a = event(s, e, "iommufd_backend_unmap_dma")))
+		return parse_iommufd_unmap(st, *a, e);
 	return 0;
 }
 

@@ -271,8 +271,8 @@ static void test_skipped(void)
 	int r = im_trace_parse(txt, sizeof(txt) - 1, "skip.log", &t, &err);
 
 	T_OK(r == 0, "skip: parses");
-	T_EQ_U64(t.nevents, 2, "skip: two events");
-	T_EQ_U64(t.other_events, 3, "skip: other events (with and without a prefix)");
+	T_EQ_U64(t.nevents, 3, "skip: three events (region_del is one)");
+	T_EQ_U64(t.other_events, 2, "skip: other events (with and without a prefix)");
 	T_EQ_U64(t.unknown, 3, "skip: a guest error, an unknown prefix, a cut-off line");
 	T_EQ_U64(t.first_unknown, 2, "skip: the first is line 2");
 	T_EQ_U64(t.lost_events, 2, "skip: two of them name kvm_set_user_memory");
@@ -280,7 +280,7 @@ static void test_skipped(void)
 	r = im_trace_apply(&m, &t, "skip.log");
 	T_OK(r == 0 && m.nsources == 1 && m.sources[0].status == IM_SRC_PARTIAL,
 	     "skip: lost events make the source partial");
-	T_OK(m.nsources == 1 && strstr(m.sources[0].detail, "; 3 lines of other events skipped; 3 lines not understood (first: skip.log:2; 2 of them name an event read here: events are missing)"),
+	T_OK(m.nsources == 1 && strstr(m.sources[0].detail, "; 2 lines of other events skipped; 3 lines not understood (first: skip.log:2; 2 of them name an event read here: events are missing)"),
 	     "skip: the detail says what was skipped");
 	printf("# %s\n", m.nsources ? m.sources[0].detail : "");
 	im_model_free(&m);
@@ -365,7 +365,7 @@ static void test_qemu_10_11(void)
 
 #define N(what) (snprintf(name, sizeof(name), "%s: %s", files[k], what), name)
 		T_OK(r == 0 && t.fmt == IM_TRACE_FMT_AS, N("parses, AddrSpace# format"));
-		T_EQ_U64(t.nevents, 51, N("events"));
+		T_EQ_U64(t.nevents, 52, N("events (a region_del among them)"));
 		T_EQ_U64(t.nslots, 14, N("final slots: 7 in each address space"));
 		s = find_slot(&t, 0, 10);
 		T_OK(s && s->gpa == 0xc1000000 && s->size == 0x20000 && s->line == 53,
@@ -380,7 +380,7 @@ static void test_qemu_10_11(void)
 				mm = true;
 		T_OK(mm, N("its mmap, split by name"));
 		T_EQ_U64(t.ndma, 7, N("DMA ranges"));
-		T_EQ_U64(t.other_events, 3, N("other events"));
+		T_EQ_U64(t.other_events, 2, N("other events"));
 		T_OK(t.unknown == 1 && t.first_unknown == 49 && !t.lost_events,
 		     N("the guest error line is not understood"));
 #undef N
@@ -861,9 +861,54 @@ static void test_p2p(void)
 	}
 }
 
+/*
+ * Unmaps (a log of -trace 'vfio_*' has them): vfio_listener_region_del and
+ * a successful iommufd_backend_unmap_dma take their range away; a range
+ * they cut keeps its rest with its HVA moved along; the _skip and
+ * _non_exist events and a failed unmap take nothing away.
+ */
+static void test_dma_unmap(void)
+{
+	static const char txt[] =
+		"vfio_listener_region_add_ram region_add [ram] 0x0 - 0x9ffff [0x7f0000000000]\n"
+		"vfio_listener_region_add_ram region_add [ram] 0xc0000 - 0xdffff [0x7f1000000000]\n"
+		"vfio_listener_region_add_ram region_add [ram] 0x100000 - 0x7fffffff [0x7f2000100000]\n"
+		"vfio_listener_region_del region_del 0xc0000 - 0xdffff\n"
+		"vfio_listener_region_del region_del 0x200000 - 0x2fffff \n"
+		"vfio_listener_region_del_skip SKIPPING region_del 0x0 - 0x9ffff\n"
+		"iommufd_backend_map_dma  iommufd=3 ioas=2 iova=0x100000000 size=0x10000 addr=0x7f3000000000 readonly=0 (0)\n"
+		"iommufd_backend_map_dma  iommufd=3 ioas=2 iova=0x200000000 size=0x10000 addr=0x7f4000000000 readonly=0 (0)\n"
+		"iommufd_backend_unmap_dma  iommufd=3 ioas=2 iova=0x100000000 size=0x10000 (0)\n"
+		"iommufd_backend_unmap_dma  iommufd=3 ioas=2 iova=0x200000000 size=0x10000 (-1)\n"
+		"iommufd_backend_unmap_dma_non_exist  Unmap nonexistent mapping: iommufd=3 ioas=2 iova=0x0 size=0xa0000 (-2)\n"
+		"vfio_listener_region_del region_del 0x5 -\n";
+	struct im_trace t;
+	struct im_err err = { 0 };
+	int r = im_trace_parse(txt, sizeof(txt) - 1, "del.log", &t, &err);
+	const struct im_trace_dma *d = t.dma;
+
+	T_OK(r == 0, "unmap: parses");
+	if (r)
+		return;
+	T_EQ_U64(t.nevents, 9, "unmap: 3 adds, 2 region_del, 2 map_dma and 2 unmap_dma read");
+	T_EQ_U64(t.other_events, 2, "unmap: region_del_skip and unmap_dma_non_exist are other events");
+	T_EQ_U64(t.malformed, 1, "unmap: a region_del with no end is malformed");
+	T_EQ_U64(t.ndma, 4, "unmap: the ROM range and one iommufd map gone, RAM cut in two");
+	T_OK(t.ndma == 4 && d[0].iova == 0 && d[0].end == 0x9ffff && d[0].hva == 0x7f0000000000,
+	     "unmap: region_del_skip leaves 0x0-0x9ffff");
+	T_OK(t.ndma == 4 && d[1].iova == 0x100000 && d[1].end == 0x1fffff &&
+	     d[1].hva == 0x7f2000100000, "unmap: the RAM below the cut keeps its HVA");
+	T_OK(t.ndma == 4 && d[2].iova == 0x300000 && d[2].end == 0x7fffffff &&
+	     d[2].hva == 0x7f2000300000, "unmap: the RAM above the cut, its HVA moved with its IOVA");
+	T_OK(t.ndma == 4 && d[3].iova == 0x200000000 && d[3].hva == 0x7f4000000000,
+	     "unmap: a failed iommufd unmap (-1) takes nothing away");
+	im_trace_free(&t);
+}
+
 int main(void)
 {
 	test_iommufd();
+	test_dma_unmap();
 	test_iommufd_failed();
 	test_wrap3();
 	test_p2p();
