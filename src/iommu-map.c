@@ -62,6 +62,7 @@ struct args {
 	const char *sysroot, *slot, *ids, *out, *svg;
 	const char *gdb_export, *qmp, *qemu_trace, *mtree, *maps, *qtree;
 	bool json, poll, force;
+	bool one_paste;			/* --maps and --mtree name one paste (prepare) */
 	unsigned int interval_ms;
 	int method;			/* enum im_watch_method */
 	bool method_set;
@@ -401,20 +402,6 @@ static int write_svg(const struct im_model *m, const char *path)
 	return 0;
 }
 
-/* --maps and --mtree name one paste (one path, one file, or both "-") */
-static bool same_paste(const char *maps, const char *mtree)
-{
-	struct stat a, b;
-
-	if (!maps || !mtree)
-		return false;
-	if (!strcmp(maps, mtree))
-		return true;
-	if (!strcmp(maps, "-") || !strcmp(mtree, "-") || stat(maps, &a) || stat(mtree, &b))
-		return false;
-	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
 /* --mtree with the report: the tree, each line with what its numbers are */
 static int annotate_mtree(struct im_model *m, const struct args *a, struct im_err *err)
 {
@@ -424,7 +411,7 @@ static int annotate_mtree(struct im_model *m, const struct args *a, struct im_er
 
 	if (r)
 		return r;
-	t.maps_read = same_paste(a->maps, a->mtree);
+	t.maps_read = a->one_paste;
 	r = im_mtree_annotate(stdout, m, &t, name, a->json);
 	im_mtree_free(&t);
 	return r;
@@ -439,7 +426,7 @@ static int explain_mtree(struct im_model *m, const struct args *a, struct im_err
 
 	if (r)
 		return die_err(err, r);
-	t.maps_read = same_paste(a->maps, a->mtree);
+	t.maps_read = a->one_paste;
 	r = im_mtree_match(m, &t, name);
 	if (!r)
 		r = im_explain_mtree(stdout, m, &t, name, a->addr, a->json);
@@ -498,6 +485,20 @@ static int dispatch(struct im_model *m, const struct args *a, struct im_outdir *
 	return ret;
 }
 
+/* --maps and --mtree name one paste (one path, one file, or both "-") */
+static bool same_paste(const char *maps, const char *mtree)
+{
+	struct stat a, b;
+
+	if (!maps || !mtree)
+		return false;
+	if (!strcmp(maps, mtree))
+		return true;
+	if (!strcmp(maps, "-") || !strcmp(mtree, "-") || stat(maps, &a) || stat(mtree, &b))
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /*
  * The arguments checked against each other, the sysroot set and the target
  * chosen: EXIT_OK to go on, else the exit code.  slot: -s, normalised;
@@ -524,6 +525,7 @@ static int prepare(struct args *a, char *slot, bool *paste)
 		warnmsg("capture reads a live system; it does not copy a --sysroot");
 		return EXIT_USAGE;
 	}
+	a->one_paste = same_paste(a->maps, a->mtree);
 	/* paste mode: pastes and no target: nothing of this host is read */
 	*paste = a->pid < 0 && !a->sysroot && !a->qmp &&
 		 (a->maps || a->mtree || a->qemu_trace || a->gdb_export || a->qtree);
@@ -554,7 +556,7 @@ static int load_model(struct im_model *m, const struct args *a, const char *slot
 				    .pid = a->pid, .ids = a->ids, .gdb_export = a->gdb_export,
 				    .qemu_trace = a->qemu_trace, .qmp = a->qmp,
 				    .maps = a->maps, .qtree = a->qtree, .paste = paste,
-				    .maps_beside_mtree = same_paste(a->maps, a->mtree),
+				    .maps_beside_mtree = a->one_paste,
 				    .kmod_checks = a->cmd != CMD_WATCH }, err);
 	/* a target that exited while the sources were read: that, not what failed after */
 	if (r != -ENOMEM && r != -ESRCH) {
