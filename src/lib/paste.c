@@ -179,14 +179,20 @@ const char *im_paste_unquote(const char *s, const char *e)
 	return s;
 }
 
+const char *im_paste_trim_end(const char *s, const char *e)
+{
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	return e;
+}
+
 bool im_paste_rule(const char *s, const char *e)
 {
 	const char *p;
 
 	while (s < e && (*s == ' ' || *s == '\t'))
 		s++;
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
+	e = im_paste_trim_end(s, e);
 	if (s == e || !strchr("#=-*~_+", *s) || (*s != '#' && e - s < 3))
 		return false;
 	for (p = s; p < e; p++)
@@ -198,8 +204,7 @@ bool im_paste_rule(const char *s, const char *e)
 const char *im_paste_path_word(const char *s, const char *e, const char **ws)
 {
 	s = im_paste_strip(s, e);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
+	e = im_paste_trim_end(s, e);
 	if (s == e || memchr(s, ' ', (size_t)(e - s)) || memchr(s, '\t', (size_t)(e - s)) ||
 	    !(*s == '/' || *s == '[' || (e - s > 11 && !memcmp(s, "anon_inode:", 11))))
 		return NULL;
@@ -238,17 +243,11 @@ const char *im_paste_strip(const char *s, const char *e)
 	}
 }
 
-/*
- * A file the user names on the command line (a paste, a trace), read as
- * given, not under the sysroot: "-" is standard input.  Regular files,
- * pipes (`<(xclip -o)`) and sockets only, at most max bytes.
- */
 /* standard input as the first reader of "-" read it: a second reader
  * (--maps - --mtree -, one paste for both) gets the same text */
 static struct {
-	char *buf;
+	char *buf;		/* NULL: not read yet */
 	size_t len;
-	bool read;
 } stdin_text;
 
 /* a copy of what standard input gave the first reader */
@@ -274,10 +273,14 @@ static int stdin_keep(const char *buf, size_t len)
 	memcpy(stdin_text.buf, buf, len);
 	stdin_text.buf[len] = 0;
 	stdin_text.len = len;
-	stdin_text.read = true;
 	return 0;
 }
 
+/*
+ * A file the user names on the command line (a paste, a trace), read as
+ * given, not under the sysroot: "-" is standard input.  Regular files,
+ * pipes (`<(xclip -o)`) and sockets only, at most max bytes.
+ */
 int im_paste_read(const char *file, size_t max, const char **name, char **buf, size_t *len,
 		  struct im_err *err)
 {
@@ -286,7 +289,7 @@ int im_paste_read(const char *file, size_t max, const char **name, char **buf, s
 	int fd, r;
 
 	*name = in ? "<stdin>" : file;
-	if (in && stdin_text.read) {
+	if (in && stdin_text.buf) {
 		r = stdin_again(max, buf, len);
 		if (r)
 			im_err_set(err, *name, 0, "cannot read: %s", strerror(-r));

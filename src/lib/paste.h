@@ -20,6 +20,8 @@ const char *im_paste_strip(const char *s, const char *e);
  */
 const char *im_paste_unquote(const char *s, const char *e);
 
+/* the end of [s, e) with its trailing blanks (spaces, tabs) off */
+const char *im_paste_trim_end(const char *s, const char *e);
 /*
  * A rule drawn round a paste ("#####...", "=====", "-----", ...): '#' once
  * or more (a mail archive may keep one), or one of = - * ~ _ + three times

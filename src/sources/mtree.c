@@ -744,11 +744,12 @@ static int parse_gdb_range(struct pstate *st, struct im_mtree_line *l, const cha
 
 /*
  * A /proc/PID/maps line ("start-end perms offset dev:inode inode [path]")
- * pasted beside the tree: 1 (and, given l, IM_MTL_MAPS with its range);
- * not one, 0; -ENOMEM.  Its permissions field tells it from a gdb range
- * ("start-end name"); its addresses are HVAs, never GPAs.
+ * pasted beside the tree: 1 (and, given l, IM_MTL_MAPS with its range;
+ * given no_path, whether it has no path: a mail may have wrapped it onto
+ * the next line); not one, 0; -ENOMEM.  Its permissions field tells it
+ * from a gdb range ("start-end name"); its addresses are HVAs, never GPAs.
  */
-static int maps_line(struct im_mtree_line *l, const char *s, const char *e)
+static int maps_line(struct im_mtree_line *l, const char *s, const char *e, bool *no_path)
 {
 	struct im_map mp;
 	int r;
@@ -759,6 +760,8 @@ static int maps_line(struct im_mtree_line *l, const char *s, const char *e)
 		return r;
 	if (r)
 		return 0;
+	if (no_path)
+		*no_path = !mp.path || !*mp.path;
 	im_map_path_free(&mp);
 	if (l) {
 		l->kind = IM_MTL_MAPS;
@@ -810,7 +813,7 @@ static int parse_line(struct pstate *st, struct im_mtree_line *l, const char *s,
 		l->space = st->space;
 		return parse_gdb_alias(l, p + 7, e);
 	}
-	r = maps_line(l, p, e);
+	r = maps_line(l, p, e, NULL);
 	if (r)
 		return r < 0 ? r : 0;
 	k = scan_hex128(p, e, &a);
@@ -946,20 +949,6 @@ static bool hmp_continuation(const char *q, const char *e)
 	       (e - q == 3 && (starts(q, e, "KVM") || starts(q, e, "kvm")));
 }
 
-/* a maps line [s, e) with no path: a mail may have wrapped it onto the next line */
-static bool maps_path_wanted(const char *s, const char *e)
-{
-	struct im_map mp;
-	bool none;
-
-	memset(&mp, 0, sizeof(mp));
-	if (im_parse_maps_line(s, e, &mp))
-		return false;
-	none = !mp.path || !*mp.path;
-	im_map_path_free(&mp);
-	return none;
-}
-
 /* the path of a maps line a mail wrapped onto the next line (the maps
  * reader's rule, im_paste_path_word), joined onto *text; the number joined */
 static int join_maps_path(struct cursor *c, char **text)
@@ -993,17 +982,17 @@ static int join_wrapped(struct cursor *c, char **text, const char *s, const char
 {
 	const char *q = s;
 	int joins = 0, r;
-	bool hmp;
+	bool no_path = false, hmp;
 
 	while (q < e && *q == ' ')
 		q++;
 	if (!range_start(q, e))	/* most lines: no need to look further */
 		return 0;
-	if (maps_path_wanted(q, e))
-		return join_maps_path(c, text);
-	r = maps_line(NULL, q, e);	/* a maps line's wrapped path is no gdb continuation */
-	if (r)
-		return r < 0 ? r : 0;
+	r = maps_line(NULL, q, e, &no_path);
+	if (r < 0)
+		return r;
+	if (r)		/* its wrapped path is the maps reader's rule, no gdb continuation */
+		return no_path ? join_maps_path(c, text) : 0;
 	hmp = strstr(*text, "(prio") != NULL;
 	while (joins < (hmp ? 1 : 2) &&
 	       (hmp || !**text || (*text)[strlen(*text) - 1] != ')') && c->p < c->end) {

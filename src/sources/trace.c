@@ -120,8 +120,7 @@ static bool bare_event(const char *s, const char *e)
 {
 	size_t k;
 
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
+	e = im_paste_trim_end(s, e);
 	for (k = 0; k < sizeof(events_read) / sizeof(events_read[0]); k++)
 		if ((size_t)(e - s) == strlen(events_read[k]) && !memcmp(s, events_read[k], (size_t)(e - s)))
 			return true;
@@ -357,8 +356,7 @@ static bool lone_errno(const char *next, const char *end, struct im_trace_fail *
 	int en;
 
 	line_data(next, end, &ns, &ne);
-	while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t'))
-		ne--;
+	ne = im_paste_trim_end(ns, ne);
 	if (ne - ns >= (ptrdiff_t)sizeof(f->msg) || !(en = im_tfail_errno(ns, ne)) ||
 	    strlen(strerror(en)) != (size_t)(ne - ns))
 		return false;
@@ -714,8 +712,7 @@ static int parse_del(struct tstate *st, const char *s, const char *e)
 	uint64_t a, b;
 	const char *q;
 
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
+	e = im_paste_trim_end(s, e);
 	if ((size_t)(e - s) < 11 || memcmp(s, "region_del ", 11))
 		return bad(st, "vfio_listener_region_del");
 	s += 11;
@@ -746,8 +743,7 @@ static int paren_ret(const char *s, const char *e, long long *ret)
 {
 	const char *o;
 
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
+	e = im_paste_trim_end(s, e);
 	if (e - s < 3 || e[-1] != ')' || !(o = rfind(s, e, " (")))
 		return -EINVAL;
 	return parse_int(o + 2, (size_t)((e - 1) - (o + 2)), ret);
@@ -1349,12 +1345,10 @@ static void place_region_mmaps(struct im_model *m)
 {
 	size_t i;
 
-	for (i = 0; i < m->nrmmaps; i++) {
+	for (i = 0; !m->paste && i < m->nrmmaps; i++) {	/* paste: no maps to place in */
 		struct im_region_mmap *r = &m->rmmaps[i];
 		char how[400];
 
-		if (m->paste)
-			return;
 		if (!r->dev[0] || r->bar < 0 || r->bar >= IM_NBARS) {
 			r->hva_why = "the region is not named as a vfio BAR";
 			continue;
