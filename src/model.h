@@ -243,7 +243,7 @@ struct im_qemu_bar {
  */
 struct im_dma_map {
 	uint64_t iova, size, hva;
-	int readonly;			/* 1, 0; -1: the event does not say */
+	enum im_tri readonly;		/* unknown: the event does not say */
 	unsigned int line;		/* in the trace */
 };
 

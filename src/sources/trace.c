@@ -1223,7 +1223,9 @@ static int dma_maps(struct im_model *m, const struct im_trace *t)
 	for (i = 0; i < t->ndma; i++)
 		m->dma[i] = (struct im_dma_map){ .iova = t->dma[i].iova,
 						 .size = t->dma[i].end - t->dma[i].iova + 1,
-						 .hva = t->dma[i].hva, .readonly = t->dma[i].readonly,
+						 .hva = t->dma[i].hva,
+						 .readonly = t->dma[i].readonly < 0 ? IM_TRI_UNKNOWN :
+							     t->dma[i].readonly ? IM_TRI_YES : IM_TRI_NO,
 						 .line = t->dma[i].line };
 	m->ndma = t->ndma;
 	m->dma_source = "qemu-trace";

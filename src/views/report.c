@@ -316,7 +316,7 @@ static void text_dma(FILE *f, const struct im_model *m)
 		im_place_hva(m, d->hva, &p);
 		fprintf(f, "  IOVA 0x%" PRIx64 "-0x%" PRIx64 " -> HVA 0x%" PRIx64 "%s  %s  [line %u]\n",
 			d->iova, d->iova + d->size - 1, d->hva,
-			d->readonly == 1 ? " read-only" : d->readonly == 0 ? " read-write" : "",
+			d->readonly == IM_TRI_YES ? " read-only" : d->readonly == IM_TRI_NO ? " read-write" : "",
 			p.f_map.state == IM_KNOWN ? IM_TERM(im_map_backing(m, &p, bk, sizeof(bk))) :
 			p.f_map.state == IM_ABSENT ? "in no mapping" : "mapping unknown", d->line);
 	}
@@ -662,11 +662,7 @@ static void json_dma(struct jw *w, const struct im_model *m)
 		jw_khex(w, "iova", d->iova);
 		jw_khex(w, "size", d->size);
 		jw_khex(w, "hva", d->hva);
-		jw_key(w, "readonly");
-		if (d->readonly < 0)
-			jw_null(w);
-		else
-			jw_bool(w, d->readonly == 1);
+		im_json_tri(w, "readonly", d->readonly);
 		jw_kint(w, "line", (int)d->line);
 		jw_kstr(w, "backing", p.f_map.state == IM_KNOWN ?
 			im_map_backing(m, &p, bk, sizeof(bk)) : NULL);

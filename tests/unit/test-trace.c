@@ -683,7 +683,7 @@ static void test_iommufd(void)
 	T_EQ_U64(t.other_events, 2, "iommufd: vfio_mdev and alloc_ioas skipped");
 	T_EQ_U64(t.other_vfio, 2, "iommufd: ... both vfio_*/iommufd_* events");
 	im_model_init(&m);
-	T_OK(!im_trace_apply(&m, &t, "iommufd.log") && m.ndma == 2 && m.dma[1].readonly == 1 &&
+	T_OK(!im_trace_apply(&m, &t, "iommufd.log") && m.ndma == 2 && m.dma[1].readonly == IM_TRI_YES &&
 	     m.dma_source, "iommufd: the model's DMA maps keep readonly");
 	im_model_free(&m);
 	im_trace_free(&t);
