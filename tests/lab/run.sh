@@ -145,64 +145,105 @@ if [ -n "$KO" ] && [ -f "$KO" ]; then
 elif [ "$MEMSLOTS" = kmod ]; then
 	die "--memslots kmod: no module (build kmod/, or set KO)"
 fi
-SJSON=$(printf '"%s",' "${SCEN[@]}")
-cat > "$WORK/run.json" <<EOF
-{"scenarios": [${SJSON%,}], "iommu_map": $TOOL, "hooks": [$HJSON], "ko": $KOJSON, "load_ko": $LOADKO, "memslots": "$MEMSLOTS",
- "l2_timeout": 400}
-EOF
-
 # 4. Backing files of the two ivshmem devices (sparse).
 truncate -s 4M "$LAB_OUT/ivshmem-4m" && truncate -s 2G "$LAB_OUT/ivshmem-2g" ||
 	die "cannot create the ivshmem backing files"
 
-# 5. Boot L1 under TCG with the emulated IOMMU and devices.
-N=${#SCEN[@]}
-LIMIT=${LAB_TIMEOUT:-$((120 + 240 * N))}
-[ "$LIMIT" -gt 1500 ] && [ -z "${LAB_TIMEOUT:-}" ] && LIMIT=1500
-CONSOLE="$LAB_OUT/l1-console.log"
-step "booting L1 (kernel $KVER, scenarios: ${SCEN[*]}, limit ${LIMIT}s)"
-t=$(date +%s.%N)
-# shellcheck disable=SC2016
-timeout -s KILL "$LIMIT" qemu-system-x86_64 \
-	-machine q35,kernel-irqchip=split -accel tcg,thread=multi -cpu max -smp 2 -m 2G \
-	-nodefaults -no-user-config -display none -monitor none -no-reboot -nic none \
-	-device intel-iommu,intremap=on,caching-mode=on \
-	-device e1000e,addr=03.0 -device edu,addr=04.0 \
-	-object memory-backend-file,id=shm0,size=4M,mem-path="$LAB_OUT/ivshmem-4m",share=on \
-	-device ivshmem-plain,memdev=shm0,addr=05.0 \
-	-object memory-backend-file,id=shm1,size=2G,mem-path="$LAB_OUT/ivshmem-2g",share=on \
-	-device ivshmem-plain,memdev=shm1,addr=06.0 \
-	-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on \
-	-virtfs local,path="$WORK",mount_tag=lab,security_model=none \
-	-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" \
-	-append "console=ttyS0,115200 intel_iommu=on no_timer_check panic=-1 loglevel=4 quiet" \
-	-serial stdio < /dev/null 2>"$LAB_OUT/l0-qemu.stderr" |
-	tr -d '\r' | tee "$CONSOLE" |
-	if [ "$VERBOSE" = 1 ]; then cat; else
-		grep --line-buffered -E '^(LAB:|PASS|FAIL|INFO|SCENARIO|----|  )'
-	fi
-RC=${PIPESTATUS[0]}
-step "L1 finished in $(elapsed "$t")s (qemu exit $RC)"
+# 5. Boot L1 under TCG with the emulated IOMMU and devices, once for all
+# the scenarios.  L1 runs them in order; when it ends before they are done
+# (it has once ended mid-scenario with nothing on its console, under TCG),
+# the outer QEMU's -d cpu_reset log says whether it was a triple fault, and
+# L1 is booted again for the scenarios not done.
+# The one L1 died in is run again once, and only if it had no failed check
+# yet: a second death, a timeout or a failure before the death fails it.
+# After a timeout, or a boot that ran no check, L1 is not booted again.
+boot() {	# boot N SCENARIO...: one L1; sets RC, writes $WORK/out/results.txt
+	local n=$1 limit sj
+	shift
+	sj=$(printf '"%s",' "$@")
+	cat > "$WORK/run.json" <<EOF
+{"scenarios": [${sj%,}], "iommu_map": $TOOL, "hooks": [$HJSON], "ko": $KOJSON, "load_ko": $LOADKO, "memslots": "$MEMSLOTS",
+ "l2_timeout": 400}
+EOF
+	limit=${LAB_TIMEOUT:-$((120 + 240 * $#))}
+	[ "$limit" -gt 1500 ] && [ -z "${LAB_TIMEOUT:-}" ] && limit=1500
+	LIMIT=$limit
+	rm -f "$WORK/out/results.txt" "$LAB_OUT/l0-qemu.log"
+	[ "$n" = 1 ] || echo "==== L1 boot $n ====" >> "$CONSOLE"
+	step "booting L1 (kernel $KVER, scenarios: $*, limit ${limit}s)"
+	t=$(date +%s.%N)
+	# shellcheck disable=SC2016
+	timeout -s KILL "$limit" qemu-system-x86_64 \
+		-machine q35,kernel-irqchip=split -accel tcg,thread=multi -cpu max -smp 2 -m 2G \
+		-nodefaults -no-user-config -display none -monitor none -no-reboot -nic none \
+		-d cpu_reset -D "$LAB_OUT/l0-qemu.log" \
+		-device intel-iommu,intremap=on,caching-mode=on \
+		-device e1000e,addr=03.0 -device edu,addr=04.0 \
+		-object memory-backend-file,id=shm0,size=4M,mem-path="$LAB_OUT/ivshmem-4m",share=on \
+		-device ivshmem-plain,memdev=shm0,addr=05.0 \
+		-object memory-backend-file,id=shm1,size=2G,mem-path="$LAB_OUT/ivshmem-2g",share=on \
+		-device ivshmem-plain,memdev=shm1,addr=06.0 \
+		-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on \
+		-virtfs local,path="$WORK",mount_tag=lab,security_model=none \
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$INITRD" \
+		-append "console=ttyS0,115200 intel_iommu=on no_timer_check panic=-1 loglevel=4 quiet" \
+		-serial stdio < /dev/null 2>"$LAB_OUT/l0-qemu.stderr" |
+		stdbuf -oL tr -d '\r' | tee -a "$CONSOLE" |
+		if [ "$VERBOSE" = 1 ]; then cat; else
+			grep --line-buffered -E '^(LAB:|PASS|FAIL|INFO|SCENARIO|----|  )'
+		fi
+	RC=${PIPESTATUS[0]}
+	step "L1 finished in $(elapsed "$t")s (qemu exit $RC)"
+}
 
-# 6. Results.
+# 6. Results: every boot's lines go to $ALL; a scenario L1 died in counts
+# its checks only when it is not run again.
+CONSOLE="$LAB_OUT/l1-console.log"
 RES="$WORK/out/results.txt"
-P=0 F=0
-if [ -s "$RES" ]; then
-	P=$(grep -c '^PASS ' "$RES")
-	F=$(grep -c '^FAIL ' "$RES")
-fi
-for s in "${SCEN[@]}"; do
-	if ! grep -q "^SCENARIO $s:" "$RES" 2>/dev/null; then
-		why="qemu exit $RC"
-		[ "$RC" = 137 ] && why="killed by timeout after ${LIMIT}s"
-		echo "FAIL $s: scenario did not finish in L1 ($why)"
-		F=$((F + 1))
-		echo "---- last lines of $CONSOLE ----"
-		tail -n 40 "$CONSOLE" | sed "s/^/  /"; sed "s/^/  L0 qemu: /" "$LAB_OUT/l0-qemu.stderr"
-		echo "---- end ----"
-		break
+ALL="$WORK/out/results-all.txt"
+: > "$CONSOLE"
+: > "$ALL"
+TODO=("${SCEN[@]}")
+RETRIED="" LOST=0 n=0
+while [ ${#TODO[@]} -gt 0 ]; do
+	n=$((n + 1))
+	boot "$n" "${TODO[@]}"
+	[ -f "$RES" ] || : > "$RES"
+	rest=()
+	for s in "${TODO[@]}"; do
+		if [ ${#rest[@]} -gt 0 ] || ! grep -q "^SCENARIO $s:" "$RES"; then rest+=("$s"); fi
+	done
+	grep -v '^TOTAL ' "$RES" | grep -vE "^[A-Z]+ ${rest[0]:-//}:" >> "$ALL"
+	[ ${#rest[@]} -eq 0 ] && break
+	s=${rest[0]}
+	why="qemu exit $RC"
+	[ "$RC" = 137 ] && why="killed by timeout after ${LIMIT}s"
+	grep -q 'Triple fault' "$LAB_OUT/l0-qemu.log" 2>/dev/null && why="$why; the outer QEMU logged a triple fault of L1"
+	echo "---- last lines of $CONSOLE ----"
+	tail -n 40 "$CONSOLE" | sed "s/^/  /"; sed "s/^/  L0 qemu: /" "$LAB_OUT/l0-qemu.stderr"
+	echo "---- end ----"
+	if [ "$RC" != 137 ] && ! grep -q "^FAIL $s:" "$RES" && [ "$RETRIED" != "$s" ]; then
+		echo "LAB: L1 died in scenario $s ($why): it is run again in a new L1 (its first output: $WORK/out/$s.died)"
+		rm -rf "$WORK/out/$s.died" && mv "$WORK/out/$s" "$WORK/out/$s.died" 2>/dev/null
+		LOST=$((LOST + 1)) RETRIED=$s
+		TODO=("${rest[@]}")
+	else
+		[ "$RETRIED" = "$s" ] && why="$why; the second time L1 died in it"
+		echo "FAIL $s: scenario did not finish in L1 ($why)" | tee -a "$ALL"
+		grep -E "^[A-Z]+ $s:" "$RES" >> "$ALL"
+		TODO=("${rest[@]:1}")
+		# after a timeout, or an L1 that never ran a check, another boot
+		# would most likely end the same way
+		if [ ${#TODO[@]} -gt 0 ] && { [ "$RC" = 137 ] || [ ! -s "$RES" ]; }; then
+			echo "FAIL ${TODO[*]}: not run (L1 is not booted again after that)" | tee -a "$ALL"
+			break
+		fi
 	fi
 done
+P=$(grep -c '^PASS ' "$ALL")
+F=$(grep -c '^FAIL ' "$ALL")
+mv "$ALL" "$RES"
+[ "$LOST" = 0 ] || echo "LAB: L1 died in a scenario $LOST time(s) and the scenario was run again in a new L1 (see above)"
 
 # 7. Fixtures and golden output (only on request, and only from a clean run).
 if [ "$UPDATE" = 1 ]; then
