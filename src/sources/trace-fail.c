@@ -467,7 +467,9 @@ int im_tfail_findings(struct im_model *m, const struct im_trace *t, const char *
 	for (i = 0; i < t->nfails && !r; i++)
 		if (times[i]) {
 			r = one_finding(m, &t->fails[i], times[i], file);
-			if (!r)
+			/* explain answers of the target's addresses: not from another
+			 * process's log, whose failures are findings only */
+			if (!r && !t->other_process)
 				r = add_dma_fail(m, &t->fails[i]);
 		}
 	free(v);

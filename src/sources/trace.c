@@ -1266,8 +1266,8 @@ static int region_mmaps(struct im_model *m, const struct im_trace *t)
 
 /*
  * With a target whose maps were read: whether none of the trace's memslot
- * and DMA-map HVAs is in one of its mappings (the trace is another
- * process's).  *n: how many HVAs were looked up.
+ * and DMA-map HVAs (of maps made or failed) is in one of its mappings (the
+ * trace is another process's).  *n: how many HVAs were looked up.
  */
 static bool other_process(const struct im_model *m, const struct im_trace *t, size_t *n)
 {
@@ -1286,6 +1286,13 @@ static bool other_process(const struct im_model *m, const struct im_trace *t, si
 	for (i = 0; i < t->ndma; i++) {
 		++*n;
 		if (im_find_map(m, t->dma[i].hva) >= 0)
+			return false;
+	}
+	for (i = 0; i < t->nfails; i++) {	/* a failed DMA map's HVA is QEMU's too */
+		if (!t->fails[i].have_hva)
+			continue;
+		++*n;
+		if (im_find_map(m, t->fails[i].hva) >= 0)
 			return false;
 	}
 	return *n > 0;

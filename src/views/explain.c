@@ -188,7 +188,43 @@ static void dma_map_json(struct jw *w, const struct im_dma_map *d)
 	jw_khex(w, "size", d->size);
 	jw_khex(w, "hva", d->hva);
 	jw_kint(w, "line", (int)d->line);
+	im_json_tri(w, "readonly", d->readonly);
 	jw_obj_end(w);
+}
+
+/* the sentence a read-only DMA map adds; "" when it is not (or not known) */
+static const char *dma_readonly(const struct im_dma_map *d)
+{
+	return d->readonly == IM_TRI_YES ?
+		"; the map is read-only for the device (readonly=1): its DMA writes there fault" : "";
+}
+
+/* JSON: "dma_map_failed": the trace's DMA map d that failed */
+static void dma_fail_json(struct jw *w, const struct im_dma_fail *d)
+{
+	jw_key(w, "dma_map_failed");
+	jw_obj_begin(w);
+	jw_khex(w, "iova", d->iova);
+	jw_khex(w, "size", d->size);
+	jw_khex_or_null(w, "hva", d->have_hva, d->hva);
+	jw_kint(w, "line", (int)d->line);
+	jw_key(w, "errno");
+	if (d->err)
+		jw_int(w, d->err);
+	else
+		jw_null(w);
+	jw_kstr(w, "bar_device", d->bar_dev[0] ? d->bar_dev : NULL);
+	jw_obj_end(w);
+}
+
+/* "-14, EFAULT", or that no line named the errno */
+static void dma_fail_err(const struct im_dma_fail *d, char *out, size_t len)
+{
+	if (d->err)
+		snprintf(out, len, "-%d, %s", d->err,
+			 strerrorname_np(d->err) ? strerrorname_np(d->err) : "?");
+	else
+		snprintf(out, len, "errno not named");
 }
 
 /*
@@ -209,14 +245,15 @@ static void explain_hva_dma(struct ctx *c, const struct im_place *p)
 	what = im_map_backing(m, p, bk, sizeof(bk));
 	if (!strcmp(what, "[anon]"))
 		what = "guest RAM (anonymous memory)";
-	text = im_asprintf("on the host side of QEMU's vfio DMA map of IOVA 0x%" PRIx64 "-0x%" PRIx64 " -> HVA 0x%" PRIx64 " (the trace's line %u), offset 0x%" PRIx64 ": a passed-through device's DMA to IOVA 0x%" PRIx64 " (the GPA without a vIOMMU) reaches it; %s%s%s",
+	text = im_asprintf("on the host side of QEMU's vfio DMA map of IOVA 0x%" PRIx64 "-0x%" PRIx64 " -> HVA 0x%" PRIx64 " (the trace's line %u), offset 0x%" PRIx64 ": a passed-through device's DMA to IOVA 0x%" PRIx64 " (the GPA without a vIOMMU) reaches it; %s%s%s%s",
 			   d->iova, d->iova + d->size - 1, d->hva, d->line, c->addr - d->hva, p->iova,
 			   p->f_map.state == IM_KNOWN ? "it is " : p->f_map.state == IM_ABSENT ?
 			   "no mapping of the target holds it" : m->paste ?
 			   "what is mapped there (guest RAM, or a BAR's mmap: peer-to-peer) and its HPA are unknown without the host's maps (give --maps, --pid or --sysroot)" :
 			   "what is mapped there is unknown: the target's maps were not read",
 			   p->f_map.state == IM_KNOWN ? what : "", p->f_dev.state == IM_KNOWN ?
-			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "");
+			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "",
+			   dma_readonly(d));
 	if (add(c, "hva-dma", text)) {
 		dma_map_json(c->w, d);
 		jw_khex(c->w, "iova", p->iova);
@@ -295,6 +332,44 @@ static void explain_hva_map(struct ctx *c, const struct im_place *pp)
 		hva_json(c, &p, kind, sym, text);
 }
 
+/*
+ * An HVA on the host side of a DMA map the trace says failed: the device
+ * DMA address that was to reach it reaches nothing.
+ */
+static void explain_hva_dma_failed(struct ctx *c)
+{
+	const struct im_model *m = c->m;
+	const struct im_dma_fail *d;
+	char err[64], bar[160] = "", now[160] = ": the IOMMU faults it", *text;
+	struct im_place q;
+	uint64_t iova;
+	size_t i;
+
+	for (i = 0; i < m->ndma_fails; i++) {
+		d = &m->dma_fails[i];
+		if (!d->have_hva || c->addr < d->hva || c->addr - d->hva >= d->size)
+			continue;
+		iova = d->iova + (c->addr - d->hva);
+		dma_fail_err(d, err, sizeof(err));
+		if (d->bar_dev[0])
+			snprintf(bar, sizeof(bar), "; QEMU says it is a BAR of vfio device %s, so "
+				 "peer-to-peer DMA to it fails", d->bar_dev);
+		im_place_iova(m, iova, &q);	/* another map may hold that IOVA */
+		if (q.f_dma.state == IM_KNOWN)
+			snprintf(now, sizeof(now), "; the DMA map of the trace's line %u takes that IOVA to HVA 0x%" PRIx64,
+				 m->dma[q.dma].line, q.hva);
+		text = im_asprintf("on the host side of a DMA map that failed: QEMU could not map IOVA 0x%" PRIx64 "-0x%" PRIx64 " to HVA 0x%" PRIx64 " (the trace's line %u, %s), so a passed-through device's DMA to IOVA 0x%" PRIx64 " does not reach it%s%s",
+				   d->iova, d->iova + d->size - 1, d->hva, d->line, err, iova, now,
+				   bar);
+		if (add(c, "hva-dma", text)) {
+			dma_fail_json(c->w, d);
+			jw_khex(c->w, "iova", iova);
+			meaning(c, text);
+		}
+		return;
+	}
+}
+
 static void explain_hva(struct ctx *c)
 {
 	struct im_place p;
@@ -302,6 +377,8 @@ static void explain_hva(struct ctx *c)
 	im_place_hva(c->m, c->addr, &p);
 	explain_hva_map(c, &p);
 	explain_hva_dma(c, &p);
+	if (p.f_dma_hva.state != IM_KNOWN)
+		explain_hva_dma_failed(c);
 }
 
 /* Without memslots: the guest piece QEMU itself told of (TCG). */
@@ -450,30 +527,14 @@ static void explain_iova_failed(struct ctx *c)
 		return;
 	if (d->have_hva)
 		snprintf(host, sizeof(host), "HVA 0x%" PRIx64, d->hva + (c->addr - d->iova));
-	if (d->err)
-		snprintf(err, sizeof(err), "-%d, %s", d->err,
-			 strerrorname_np(d->err) ? strerrorname_np(d->err) : "?");
-	else
-		snprintf(err, sizeof(err), "errno not named");
+	dma_fail_err(d, err, sizeof(err));
 	if (d->bar_dev[0])
 		snprintf(bar, sizeof(bar), "; QEMU says it is a BAR of vfio device %s, so "
 			 "peer-to-peer DMA to it fails", d->bar_dev);
 	text = im_asprintf("a DMA address (IOVA; the GPA without a vIOMMU) in a DMA map that failed: QEMU could not map IOVA 0x%" PRIx64 "-0x%" PRIx64 " (the trace's line %u, %s) to %s, so the IOMMU does not map a passed-through device's DMA there%s",
 			   d->iova, d->iova + d->size - 1, d->line, err, host, bar);
 	if (add(c, "iova", text)) {
-		jw_key(c->w, "dma_map_failed");
-		jw_obj_begin(c->w);
-		jw_khex(c->w, "iova", d->iova);
-		jw_khex(c->w, "size", d->size);
-		jw_khex_or_null(c->w, "hva", d->have_hva, d->hva);
-		jw_kint(c->w, "line", (int)d->line);
-		jw_key(c->w, "errno");
-		if (d->err)
-			jw_int(c->w, d->err);
-		else
-			jw_null(c->w);
-		jw_kstr(c->w, "bar_device", d->bar_dev[0] ? d->bar_dev : NULL);
-		jw_obj_end(c->w);
+		dma_fail_json(c->w, d);
 		meaning(c, text);
 	}
 }
@@ -497,12 +558,13 @@ static void explain_iova(struct ctx *c)
 		what = "guest RAM (anonymous memory)";
 	snprintf(unk, sizeof(unk), "in a mapping not known here (%s)",
 		 p.f_map.why ? p.f_map.why : "no maps");
-	text = im_asprintf("a DMA address (IOVA; the GPA without a vIOMMU): QEMU's vfio DMA map of IOVA 0x%" PRIx64 "-0x%" PRIx64 " (the trace's line %u) takes a passed-through device's DMA there to HVA 0x%" PRIx64 ", which is %s%s",
+	text = im_asprintf("a DMA address (IOVA; the GPA without a vIOMMU): QEMU's vfio DMA map of IOVA 0x%" PRIx64 "-0x%" PRIx64 " (the trace's line %u) takes a passed-through device's DMA there to HVA 0x%" PRIx64 ", which is %s%s%s",
 			   d->iova, d->iova + d->size - 1, d->line, p.hva,
 			   p.f_map.state == IM_KNOWN ? what :
 			   p.f_map.state == IM_ABSENT ? "in no mapping of the target" : unk,
 			   p.f_dev.state == IM_KNOWN ?
-			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "");
+			   ": peer-to-peer, the IOMMU maps this BAR for device DMA" : "",
+			   dma_readonly(d));
 	if (add(c, "iova", text)) {
 		dma_map_json(c->w, d);
 		jw_khex(c->w, "hva", p.hva);
