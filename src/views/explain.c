@@ -217,14 +217,19 @@ static void dma_fail_json(struct jw *w, const struct im_dma_fail *d)
 	jw_obj_end(w);
 }
 
-/* "-14, EFAULT", or that no line named the errno */
-static void dma_fail_err(const struct im_dma_fail *d, char *out, size_t len)
+/* "-14, EFAULT", or that no line named the errno; and into bar, the
+ * sentence QEMU's peer-to-peer line adds, or "" */
+static void dma_fail_words(const struct im_dma_fail *d, char err[64], char bar[160])
 {
 	if (d->err)
-		snprintf(out, len, "-%d, %s", d->err,
+		snprintf(err, 64, "-%d, %s", d->err,
 			 strerrorname_np(d->err) ? strerrorname_np(d->err) : "?");
 	else
-		snprintf(out, len, "errno not named");
+		snprintf(err, 64, "errno not named");
+	bar[0] = '\0';
+	if (d->bar_dev[0])
+		snprintf(bar, 160, "; QEMU says it is a BAR of vfio device %s, so "
+			 "peer-to-peer DMA to it fails", d->bar_dev);
 }
 
 /*
@@ -340,7 +345,7 @@ static void explain_hva_dma_failed(struct ctx *c)
 {
 	const struct im_model *m = c->m;
 	const struct im_dma_fail *d;
-	char err[64], bar[160] = "", now[160] = ": the IOMMU faults it", *text;
+	char err[64], bar[160], now[160] = ": the IOMMU faults it", *text;
 	struct im_place q;
 	uint64_t iova;
 	size_t i;
@@ -350,10 +355,7 @@ static void explain_hva_dma_failed(struct ctx *c)
 		if (!d->have_hva || c->addr < d->hva || c->addr - d->hva >= d->size)
 			continue;
 		iova = d->iova + (c->addr - d->hva);
-		dma_fail_err(d, err, sizeof(err));
-		if (d->bar_dev[0])
-			snprintf(bar, sizeof(bar), "; QEMU says it is a BAR of vfio device %s, so "
-				 "peer-to-peer DMA to it fails", d->bar_dev);
+		dma_fail_words(d, err, bar);
 		im_place_iova(m, iova, &q);	/* another map may hold that IOVA */
 		if (q.f_dma.state == IM_KNOWN)
 			snprintf(now, sizeof(now), "; the DMA map of the trace's line %u takes that IOVA to HVA 0x%" PRIx64,
@@ -516,7 +518,7 @@ static void explain_iova_failed(struct ctx *c)
 {
 	const struct im_model *m = c->m;
 	const struct im_dma_fail *d = NULL;
-	char host[48] = "no HVA: a dmabuf's", err[64], bar[160] = "", *text;
+	char host[48] = "no HVA: a dmabuf's", err[64], bar[160], *text;
 	size_t i;
 
 	for (i = 0; i < m->ndma_fails && !d; i++)
@@ -527,10 +529,7 @@ static void explain_iova_failed(struct ctx *c)
 		return;
 	if (d->have_hva)
 		snprintf(host, sizeof(host), "HVA 0x%" PRIx64, d->hva + (c->addr - d->iova));
-	dma_fail_err(d, err, sizeof(err));
-	if (d->bar_dev[0])
-		snprintf(bar, sizeof(bar), "; QEMU says it is a BAR of vfio device %s, so "
-			 "peer-to-peer DMA to it fails", d->bar_dev);
+	dma_fail_words(d, err, bar);
 	text = im_asprintf("a DMA address (IOVA; the GPA without a vIOMMU) in a DMA map that failed: QEMU could not map IOVA 0x%" PRIx64 "-0x%" PRIx64 " (the trace's line %u, %s) to %s, so the IOMMU does not map a passed-through device's DMA there%s",
 			   d->iova, d->iova + d->size - 1, d->line, err, host, bar);
 	if (add(c, "iova", text)) {
