@@ -1288,7 +1288,7 @@ static bool other_process(const struct im_model *m, const struct im_trace *t, si
 		if (im_find_map(m, t->dma[i].hva) >= 0)
 			return false;
 	}
-	for (i = 0; i < t->nfails; i++) {	/* a failed DMA map's HVA is QEMU's too */
+	for (i = 0; i < t->nfails; i++) {	/* a failed map's HVA (DMA or memslot) is QEMU's too */
 		if (!t->fails[i].have_hva)
 			continue;
 		++*n;
