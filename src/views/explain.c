@@ -337,6 +337,22 @@ static void explain_hva_map(struct ctx *c, const struct im_place *pp)
 		hva_json(c, &p, kind, sym, text);
 }
 
+/* the first DMA map the trace says failed that holds addr, as an HVA (by_hva)
+ * or as an IOVA; NULL */
+static const struct im_dma_fail *failed_map(const struct im_model *m, uint64_t addr, bool by_hva)
+{
+	size_t i;
+
+	for (i = 0; i < m->ndma_fails; i++) {
+		const struct im_dma_fail *d = &m->dma_fails[i];
+		uint64_t base = by_hva ? d->hva : d->iova;
+
+		if ((!by_hva || d->have_hva) && addr >= base && addr - base < d->size)
+			return d;
+	}
+	return NULL;
+}
+
 /*
  * An HVA on the host side of a DMA map the trace says failed: the device
  * DMA address that was to reach it reaches nothing.
@@ -344,31 +360,25 @@ static void explain_hva_map(struct ctx *c, const struct im_place *pp)
 static void explain_hva_dma_failed(struct ctx *c)
 {
 	const struct im_model *m = c->m;
-	const struct im_dma_fail *d;
+	const struct im_dma_fail *d = failed_map(m, c->addr, true);
 	char err[64], bar[160], now[160] = ": the IOMMU faults it", *text;
 	struct im_place q;
 	uint64_t iova;
-	size_t i;
 
-	for (i = 0; i < m->ndma_fails; i++) {
-		d = &m->dma_fails[i];
-		if (!d->have_hva || c->addr < d->hva || c->addr - d->hva >= d->size)
-			continue;
-		iova = d->iova + (c->addr - d->hva);
-		dma_fail_words(d, err, bar);
-		im_place_iova(m, iova, &q);	/* another map may hold that IOVA */
-		if (q.f_dma.state == IM_KNOWN)
-			snprintf(now, sizeof(now), "; the DMA map of the trace's line %u takes that IOVA to HVA 0x%" PRIx64,
-				 m->dma[q.dma].line, q.hva);
-		text = im_asprintf("on the host side of a DMA map that failed: QEMU could not map IOVA 0x%" PRIx64 "-0x%" PRIx64 " to HVA 0x%" PRIx64 " (the trace's line %u, %s), so a passed-through device's DMA to IOVA 0x%" PRIx64 " does not reach it%s%s",
-				   d->iova, d->iova + d->size - 1, d->hva, d->line, err, iova, now,
-				   bar);
-		if (add(c, "hva-dma", text)) {
-			dma_fail_json(c->w, d);
-			jw_khex(c->w, "iova", iova);
-			meaning(c, text);
-		}
+	if (!d)
 		return;
+	iova = d->iova + (c->addr - d->hva);
+	dma_fail_words(d, err, bar);
+	im_place_iova(m, iova, &q);	/* another map may hold that IOVA */
+	if (q.f_dma.state == IM_KNOWN)
+		snprintf(now, sizeof(now), "; the DMA map of the trace's line %u takes that IOVA to HVA 0x%" PRIx64,
+			 m->dma[q.dma].line, q.hva);
+	text = im_asprintf("on the host side of a DMA map that failed: QEMU could not map IOVA 0x%" PRIx64 "-0x%" PRIx64 " to HVA 0x%" PRIx64 " (the trace's line %u, %s), so a passed-through device's DMA to IOVA 0x%" PRIx64 " does not reach it%s%s",
+			   d->iova, d->iova + d->size - 1, d->hva, d->line, err, iova, now, bar);
+	if (add(c, "hva-dma", text)) {
+		dma_fail_json(c->w, d);
+		jw_khex(c->w, "iova", iova);
+		meaning(c, text);
 	}
 }
 
@@ -511,20 +521,13 @@ static void explain_gpa(struct ctx *c)
 	meaning(c, text);
 }
 
-/* as a device's DMA address: a vfio DMA map from a trace takes it to an HVA */
 /* the address in a DMA map the trace says failed: the device's DMA there
  * reaches nothing (the IOMMU faults it) */
 static void explain_iova_failed(struct ctx *c)
 {
-	const struct im_model *m = c->m;
-	const struct im_dma_fail *d = NULL;
+	const struct im_dma_fail *d = failed_map(c->m, c->addr, false);
 	char host[48] = "no HVA: a dmabuf's", err[64], bar[160], *text;
-	size_t i;
 
-	for (i = 0; i < m->ndma_fails && !d; i++)
-		if (c->addr - m->dma_fails[i].iova < m->dma_fails[i].size &&
-		    c->addr >= m->dma_fails[i].iova)
-			d = &m->dma_fails[i];
 	if (!d)
 		return;
 	if (d->have_hva)
@@ -538,6 +541,7 @@ static void explain_iova_failed(struct ctx *c)
 	}
 }
 
+/* as a device's DMA address: a vfio DMA map from a trace takes it to an HVA */
 static void explain_iova(struct ctx *c)
 {
 	const struct im_model *m = c->m;
