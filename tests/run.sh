@@ -565,12 +565,12 @@ for m in man/*.8; do
 	fi
 	# a quote macro's scope is the rest of its line, so ".Pq Ql a , Ql b"
 	# nests the second in the first: "(‘a, ‘b’’)", which lint passes
-	n=$(mandoc -Tutf8 "$m" | sed "s/.\x08//g" | grep -c "‘[^’]*‘")
-	if [ "$n" = 0 ]; then
+	nested=$(mandoc -Tutf8 "$m" | sed "s/.\x08//g" | grep "‘[^’]*‘")
+	if [ -z "$nested" ]; then
 		ok "$m: no quote opened inside another (as '.Pq Ql a , Ql b' gives)"
 	else
-		bad "$m: $n rendered lines with a quote opened inside another:"
-		mandoc -Tutf8 "$m" | sed "s/.\x08//g" | grep "‘[^’]*‘" | head -3
+		bad "$m: $(echo "$nested" | wc -l) rendered lines with a quote opened inside another:"
+		echo "$nested" | head -3
 	fi
 done
 
