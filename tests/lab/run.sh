@@ -157,23 +157,22 @@ truncate -s 4M "$LAB_OUT/ivshmem-4m" && truncate -s 2G "$LAB_OUT/ivshmem-2g" ||
 # The one L1 died in is run again once, and only if it had no failed check
 # yet: a second death, a timeout or a failure before the death fails it.
 # After a timeout, or a boot that ran no check, L1 is not booted again.
-boot() {	# boot N SCENARIO...: one L1; sets RC, writes $WORK/out/results.txt
-	local n=$1 limit sj
+boot() {	# boot N SCENARIO...: one L1; sets LIMIT and RC, writes $WORK/out/results.txt
+	local n=$1 sj
 	shift
 	sj=$(printf '"%s",' "$@")
 	cat > "$WORK/run.json" <<EOF
 {"scenarios": [${sj%,}], "iommu_map": $TOOL, "hooks": [$HJSON], "ko": $KOJSON, "load_ko": $LOADKO, "memslots": "$MEMSLOTS",
  "l2_timeout": 400}
 EOF
-	limit=${LAB_TIMEOUT:-$((120 + 240 * $#))}
-	[ "$limit" -gt 1500 ] && [ -z "${LAB_TIMEOUT:-}" ] && limit=1500
-	LIMIT=$limit
+	LIMIT=${LAB_TIMEOUT:-$((120 + 240 * $#))}
+	[ "$LIMIT" -gt 1500 ] && [ -z "${LAB_TIMEOUT:-}" ] && LIMIT=1500
 	rm -f "$WORK/out/results.txt" "$LAB_OUT/l0-qemu.log"
 	[ "$n" = 1 ] || echo "==== L1 boot $n ====" >> "$CONSOLE"
-	step "booting L1 (kernel $KVER, scenarios: $*, limit ${limit}s)"
+	step "booting L1 (kernel $KVER, scenarios: $*, limit ${LIMIT}s)"
 	t=$(date +%s.%N)
 	# shellcheck disable=SC2016
-	timeout -s KILL "$limit" qemu-system-x86_64 \
+	timeout -s KILL "$LIMIT" qemu-system-x86_64 \
 		-machine q35,kernel-irqchip=split -accel tcg,thread=multi -cpu max -smp 2 -m 2G \
 		-nodefaults -no-user-config -display none -monitor none -no-reboot -nic none \
 		-d cpu_reset -D "$LAB_OUT/l0-qemu.log" \
