@@ -25,7 +25,7 @@ B       ?= build
 # print it, capture/ copies the inputs into a fixture, watch/ is the live
 # tracer, lib/ the shared plumbing.  One include rule: every header by its path under src/
 # ("sources/qmp.h"), with -Isrc only.
-LIB_SRCS := src/version.c $(addprefix src/lib/,util.c parse.c paste.c paste-qp.c sysroot.c escape.c jsonw.c outdir.c) \
+LIB_SRCS := src/version.c $(addprefix src/lib/,util.c parse.c paste.c paste-qp.c sysroot.c escape.c jsonw.c outdir.c pciids.c) \
 	    src/model.c src/correlate.c src/traps.c src/pipeline.c \
 	    $(addprefix src/sources/,proc.c pci.c memslots.c kchecks.c trace.c trace-fail.c maps-paste.c qtree.c qmp-client.c qmp.c qmp-windows.c mtree.c gdbexport.c kmod.c iommu-width.c cpuinfo.c physbits.c) \
 	    $(addprefix src/views/,json.c report.c svg.c explain.c mtree-view.c mmio-view.c) \
@@ -42,7 +42,7 @@ UNIT_SRCS := tests/unit/test-util.c tests/unit/test-parse.c tests/unit/test-past
 	     tests/unit/test-watch-poll.c tests/unit/test-uprobes.c tests/unit/test-jsonw.c \
 	     tests/unit/test-sysroot.c tests/unit/test-place.c tests/unit/test-pipeline.c tests/unit/test-outdir.c \
 	     tests/unit/test-widths.c tests/unit/test-pagetables.c tests/unit/test-mmio.c tests/unit/test-pci.c
-UNIT_SRCS += tests/unit/test-findings.c tests/unit/test-svg.c tests/unit/test-escape.c tests/unit/test-states.c
+UNIT_SRCS += tests/unit/test-findings.c tests/unit/test-svg.c tests/unit/test-escape.c tests/unit/test-states.c tests/unit/test-pciids.c
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \

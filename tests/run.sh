@@ -257,6 +257,29 @@ else
 	echo "skip hostile eacces-memslots, eacces-sys: need root, setpriv, and the binary and tests/pci.ids readable by nobody"
 fi
 
+# --- pci.ids: libpci gets an excerpt (pci.c's ids_excerpt); a compressed list is
+# left to libpci whole, and names alike; a FIFO as the list is never opened by
+# libpci (it would block): no names, the usual exit ---
+names() { python3 -c 'import json, sys
+print(" | ".join(str(d["name"]) for d in json.load(open(sys.argv[1]))["devices"]))' "$1"; }
+IDT=$B/t/pci-ids; rm -rf "$IDT"; mkdir -p "$IDT"
+"$BIN" --sysroot tests/fixtures/seed-2021 -i tests/pci.ids --json >"$IDT/plain.json" 2>/dev/null
+gzip -c tests/pci.ids >"$IDT/pci.ids.gz"
+"$BIN" --sysroot tests/fixtures/seed-2021 -i "$IDT/pci.ids.gz" --json >"$IDT/gz.json" 2>/dev/null
+if [ "$(names "$IDT/plain.json")" = "$(names "$IDT/gz.json")" ] && [ "$(names "$IDT/plain.json")" != None ]; then
+	ok "pci.ids: the names from a gzip'd list (libpci's own read) are the excerpt's: $(names "$IDT/plain.json")"
+else
+	bad "pci.ids: names from the excerpt '$(names "$IDT/plain.json")', from the gzip'd list '$(names "$IDT/gz.json")'"
+fi
+mkfifo "$IDT/fifo"
+timeout 10 "$BIN" --sysroot tests/fixtures/seed-2021 -i "$IDT/fifo" --json >"$IDT/fifo.json" 2>"$IDT/fifo.err" </dev/null; rc=$?
+if [ $rc -eq "$seed_rc" ] && [ "$(names "$IDT/fifo.json")" = None ]; then
+	ok "pci.ids: a FIFO as the list is not opened: no names, exit $rc"
+else
+	bad "pci.ids: a FIFO as the list: exit $rc (the seed's: $seed_rc), names '$(names "$IDT/fifo.json" 2>&1)': $(head -2 "$IDT/fifo.err")"
+fi
+rm -rf "$IDT"
+
 # --- hostile names: strings from the input that hold terminal escapes (ESC, CSI,
 # OSC, BEL, CR, LF, C1) or bytes that are not UTF-8 reach text and stderr escaped
 # as \xNN (like ls -b), never raw; --json keeps them as valid UTF-8 (U+FFFD for

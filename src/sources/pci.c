@@ -22,8 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include "findings.h"
 #include "iommu-map.h"
+#include "lib/pciids.h"
 
 #define DEVICES "sys/bus/pci/devices"
 #define CFG_HEAD 256		/* the header and the capability list */
@@ -528,24 +530,155 @@ static void __attribute__((format(printf, 1, 2))) pci_quiet(char *msg, ...)
 	(void)msg;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The devices to name, vendor << 16 | device, sorted, in *want (malloc'd;
+ * *n of them, none repeated)
+ */
+static int wanted_ids(const struct im_model *m, const bool *named, uint32_t **want, size_t *n)
+{
+	size_t i, k = 0;
+
+	*n = 0;
+	*want = malloc((m->ndevices ? m->ndevices : 1) * sizeof(**want));
+	if (!*want)
+		return -ENOMEM;
+	for (i = 0; i < m->ndevices; i++)
+		if (!m->devices[i].name && wanted(m, &m->devices[i], named))
+			(*want)[k++] = (uint32_t)m->devices[i].vendor_id << 16 | m->devices[i].device_id;
+	qsort(*want, k, sizeof(**want), cmp_u32);
+	for (i = 0; i < k; i++)
+		if (!*n || (*want)[*n - 1] != (*want)[i])
+			(*want)[(*n)++] = (*want)[i];
+	return 0;
+}
+
+/*
+ * The lines of the ID list at path that name the wanted devices
+ * (pciids.c), in a memory file: its /proc/self/fd path for libpci, and its
+ * fd in *fdp, to close after libpci is done.  NULL when it cannot be made
+ * (a compressed list, no /proc, a file larger than IM_BOUND_OTHER...):
+ * libpci then reads the whole list, as it would have.  Like libpci, a path
+ * in .gz that is not there is tried without it.  *refused: the list is
+ * not a regular file (a FIFO, a device), which libpci must not open either.  The list is read
+ * 16 KiB at a time, through the checked open (a regular file, non-blocking).
+ */
+static char *ids_excerpt(const char *path, const uint32_t *want, size_t nwant, int *fdp,
+			 bool *refused)
+{
+	static char in[16384], out[sizeof(in) + 1];
+	struct im_pciids f;
+	size_t have = 0, total = 0;
+	bool skip = false;	/* in a line too long for the buffer: dropped */
+	char *proc = NULL;
+	int fd, mfd = -1;
+
+	*fdp = -1;
+	*refused = false;
+	fd = im_open_file(path, O_RDONLY);
+	if (fd == -ENOENT && strlen(path) > 3 && !strcmp(path + strlen(path) - 3, ".gz")) {
+		char *plain = strndup(path, strlen(path) - 3);	/* libpci's fallback too */
+
+		fd = plain ? im_open_file(plain, O_RDONLY) : -ENOMEM;
+		free(plain);
+	}
+	if (fd < 0) {
+		*refused = im_root_not_regular(fd);	/* libpci would block on a FIFO */
+		return NULL;
+	}
+	mfd = memfd_create("pci.ids", MFD_CLOEXEC);
+	if (mfd < 0)
+		goto fail;
+	im_pciids_init(&f, want, nwant);
+	for (;;) {
+		ssize_t r = read(fd, in + have, sizeof(in) - have);
+		size_t used, n;
+		bool eof;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (total += (size_t)r) > IM_BOUND_OTHER)
+			goto fail;
+		if (!total && r == 0)
+			goto fail;
+		if (total == (size_t)r && r >= 2 && (unsigned char)in[0] == 0x1f &&
+		    (unsigned char)in[1] == 0x8b)
+			goto fail;	/* gzip: libpci reads it itself */
+		have += (size_t)r;
+		eof = r == 0;
+		if (skip) {	/* the rest of a too long line */
+			char *nl = memchr(in, '\n', have);
+
+			used = nl ? (size_t)(nl + 1 - in) : have;
+			skip = !nl && !eof;
+			memmove(in, in + used, have - used);
+			have -= used;
+			if (!eof)
+				continue;
+		}
+		n = im_pciids_filter(&f, in, have, eof, out, &used);
+		if (n && write(mfd, out, n) != (ssize_t)n)
+			goto fail;
+		memmove(in, in + used, have - used);
+		have -= used;
+		if (eof)
+			break;
+		if (have == sizeof(in)) {	/* no line end in 16 KiB: not a pci.ids line */
+			have = 0;
+			skip = true;
+			f.in = false;
+		}
+	}
+	close(fd);
+	proc = im_asprintf("/proc/self/fd/%d", mfd);
+	if (!proc || access(proc, R_OK)) {
+		free(proc);
+		close(mfd);
+		return NULL;
+	}
+	*fdp = mfd;
+	return proc;
+fail:
+	close(fd);
+	if (mfd >= 0)
+		close(mfd);
+	return NULL;
+}
+
 /*
  * Names from pci.ids (ids_file, else the system's; live without -i, the
  * hwdb too) for the devices shown: those the target holds, or the one
  * --slot picks.  No name stays NULL.  libpci reads nothing else: no bus
- * scan, no sysfs (its sysfs method's init opens nothing).
+ * scan, no sysfs (its sysfs method's init opens nothing); and of pci.ids,
+ * only the lines of the devices to name (ids_excerpt).
  */
 int im_pci_names(struct im_model *m, const char *ids_file)
 {
 	struct pci_access *volatile pacc = NULL;
 	bool *volatile named = NULL;
-	size_t i;
+	uint32_t *volatile want = NULL;
+	char *volatile excerpt = NULL;
+	volatile int efd = -1;
+	size_t i, nwant;
 
 	if (setjmp(pci_fail)) {
 		free(named);
+		free(want);
+		free(excerpt);
+		if (efd >= 0)
+			close(efd);
 		return 0;	/* pacc is leaked: libpci's state is unknown after its error */
 	}
-	if (qemu_named(m, (bool **)&named))
+	if (qemu_named(m, (bool **)&named) || wanted_ids(m, named, (uint32_t **)&want, &nwant)) {
+		free(named);
 		return -ENOMEM;
+	}
 	for (i = 0; i < m->ndevices; i++) {
 		struct im_device *dev = &m->devices[i];
 		char name[256];
@@ -553,12 +686,25 @@ int im_pci_names(struct im_model *m, const char *ids_file)
 		if (dev->name || !wanted(m, dev, named))
 			continue;
 		if (!pacc) {
+			bool refused;
+			int fd;
+
 			pacc = pci_alloc();
 			pacc->error = pci_error;
 			pacc->warning = pci_quiet;
 			pacc->debug = pci_quiet;
 			pacc->method = PCI_ACCESS_SYS_BUS_PCI;
-			if (ids_file)
+			excerpt = ids_excerpt(ids_file ? ids_file : pacc->id_file_name, want, nwant, &fd,
+					      &refused);
+			efd = fd;
+			if (refused) {	/* no names */
+				pci_cleanup(pacc);
+				pacc = NULL;
+				break;
+			}
+			if (excerpt)
+				pci_set_name_list_path(pacc, excerpt, 0);
+			else if (ids_file)
 				pci_set_name_list_path(pacc, (char *)ids_file, 0);
 			pci_init(pacc);
 		}
@@ -572,5 +718,9 @@ int im_pci_names(struct im_model *m, const char *ids_file)
 	if (pacc)
 		pci_cleanup(pacc);
 	free(named);
+	free(want);
+	free(excerpt);
+	if (efd >= 0)
+		close(efd);
 	return 0;
 }
