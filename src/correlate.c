@@ -1489,6 +1489,14 @@ void im_place_hva(const struct im_model *m, uint64_t hva, struct im_place *p)
 	place_hva(m, m->maps, m->nmaps, maps_why(m), hva, p);
 }
 
+void im_place_hva_map(const struct im_model *m, uint64_t hva, struct im_place *p)
+{
+	place_init(p);
+	p->hva = hva;
+	fact(&p->f_hva, IM_KNOWN, NULL);
+	place_map(m, m->maps, m->nmaps, maps_why(m), p);
+}
+
 void im_place_hva_in(const struct im_model *m, const struct im_map *maps,
 		     size_t nmaps, uint64_t hva, struct im_place *p)
 {

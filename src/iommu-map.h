@@ -328,6 +328,9 @@ struct im_place {
 	const struct im_trap *trap;
 };
 void im_place_hva(const struct im_model *m, uint64_t hva, struct im_place *p);
+/* only the mapping side of im_place_hva: hva, map, dev, bar, bar_offset,
+ * hpa and their facts (what im_map_backing reads); the other facts unset */
+void im_place_hva_map(const struct im_model *m, uint64_t hva, struct im_place *p);
 /* the same, in maps[] (sorted by start, read in full) instead of the model's */
 void im_place_hva_in(const struct im_model *m, const struct im_map *maps,
 		     size_t nmaps, uint64_t hva, struct im_place *p);

@@ -313,7 +313,7 @@ static void text_dma(FILE *f, const struct im_model *m)
 		const struct im_dma_map *d = &m->dma[i];
 		struct im_place p;
 
-		im_place_hva(m, d->hva, &p);
+		im_place_hva_map(m, d->hva, &p);	/* the backing only */
 		fprintf(f, "  IOVA 0x%" PRIx64 "-0x%" PRIx64 " -> HVA 0x%" PRIx64 "%s  %s  [line %u]\n",
 			d->iova, d->iova + d->size - 1, d->hva,
 			d->readonly == IM_TRI_YES ? " read-only" : d->readonly == IM_TRI_NO ? " read-write" : "",
@@ -630,7 +630,7 @@ static void json_memslots(struct jw *w, const struct im_model *m)
 		const struct im_memslot *s = &m->memslots[i];
 		struct im_place p;
 
-		im_place_hva(m, s->hva, &p);
+		im_place_hva_map(m, s->hva, &p);	/* the backing only */
 		jw_obj_begin(w);
 		im_json_memslot_fields(w, s);
 		jw_khex(w, "flags", s->flags);
@@ -657,7 +657,7 @@ static void json_dma(struct jw *w, const struct im_model *m)
 		const struct im_dma_map *d = &m->dma[i];
 		struct im_place p;
 
-		im_place_hva(m, d->hva, &p);
+		im_place_hva_map(m, d->hva, &p);	/* the backing only */
 		jw_obj_begin(w);
 		jw_khex(w, "iova", d->iova);
 		jw_khex(w, "size", d->size);
