@@ -62,6 +62,8 @@ struct cand_index {
 	size_t n[NCAND][IM_NBARS];
 	int *by_cdev;		/* cdev number -> device, or -1 */
 	int ncdev;
+	const size_t *vfio;	/* the maps that are vfio device mmaps, in order */
+	size_t nvfio;
 };
 
 static uint64_t page_up(uint64_t v)
@@ -300,11 +302,9 @@ static void offset_hits(const struct im_model *m, const struct cand_index *ci,
 	int dummy;
 
 	*nvfio = *hpa_hits = *region_hits = 0;
-	for (i = 0; i < m->nmaps; i++) {
-		const struct im_map *mp = &m->maps[i];
+	for (i = 0; i < ci->nvfio; i++) {
+		const struct im_map *mp = &m->maps[ci->vfio[i]];
 
-		if (!mp->vfio)
-			continue;
 		(*nvfio)++;
 		if (im_find_bar_hpa(m, mp->offset) >= 0)
 			(*hpa_hits)++;
@@ -459,12 +459,10 @@ static void identify_maps(struct im_model *m, const struct cand_index *ci)
 	bool fdinfo = any_fdinfo(m);
 	size_t i;
 
-	for (i = 0; i < m->nmaps; i++) {
-		struct im_map *mp = &m->maps[i];
+	for (i = 0; i < ci->nvfio; i++) {
+		struct im_map *mp = &m->maps[ci->vfio[i]];
 		int n;
 
-		if (!mp->vfio)
-			continue;
 		n = identify_map(m, ci, fdinfo, mp);
 		if (n > 1 && (mp->dev = qemu_names_map(m, mp)) >= 0) {
 			mp->bar = (int)(mp->offset >> IM_REGION_SHIFT);
@@ -1131,19 +1129,44 @@ static int build_hpa_index(struct im_model *m)
 	return 0;
 }
 
+/* the indices of the vfio device mmaps in m->maps, in order (*vfio malloc'd) */
+static int vfio_maps(const struct im_model *m, size_t **vfio, size_t *n)
+{
+	size_t i;
+
+	*n = 0;
+	*vfio = malloc((m->nmaps ? m->nmaps : 1) * sizeof(**vfio));
+	if (!*vfio)
+		return -ENOMEM;
+	for (i = 0; i < m->nmaps; i++)
+		if (m->maps[i].vfio)
+			(*vfio)[(*n)++] = i;
+	return 0;
+}
+
+/*
+ * The passes over the maps look at the vfio device mmaps only: an index of
+ * them is made once (a large host has 100k maps lines, 96 bytes each, and
+ * 1,500 vfio ones).
+ */
 int im_correlate_maps(struct im_model *m)
 {
 	struct cand_index ci;
-	size_t i;
+	size_t i, *vf, nvf;
 	int r;
 
+	r = vfio_maps(m, &vf, &nvf);
+	if (r)
+		return r;
 	r = build_hpa_index(m);
 	if (!r)
 		r = build_hva_index(m, &m->dma_by_hva, m->ndma, dma_range);
 	if (!r)
 		r = im_check_bar_overlap(m);
-	if (r)
+	if (r) {
+		free(vf);
 		return r;
+	}
 	/* fds name devices first; the candidate index needs those names */
 	r = build_cand_index(m, &ci);
 	if (!r) {
@@ -1153,23 +1176,27 @@ int im_correlate_maps(struct im_model *m)
 	}
 	if (r) {
 		free_cand_index(&ci);
+		free(vf);
 		return r;
 	}
+	ci.vfio = vf;
+	ci.nvfio = nvf;
 	r = decide_offset_mode(m, &ci);
 	if (!r)
 		identify_maps(m, &ci);
 	free_cand_index(&ci);
 
-	for (i = 0; i < m->nmaps && !r; i++) {
-		const struct im_map *mp = &m->maps[i];
+	for (i = 0; i < nvf && !r; i++) {
+		const struct im_map *mp = &m->maps[vf[i]];
 
-		if (mp->vfio && mp->dev >= 0 && mp->bar >= 0) {
-			r = add_bar_mmap(m, &m->devices[mp->dev].bars[mp->bar], i,
+		if (mp->dev >= 0 && mp->bar >= 0) {
+			r = add_bar_mmap(m, &m->devices[mp->dev].bars[mp->bar], vf[i],
 					 device_fd(m, mp->dev));
 			if (!r)
 				r = mmap_past_bar(m, mp);
 		}
 	}
+	free(vf);
 	return r;
 }
 
