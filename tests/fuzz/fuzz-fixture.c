@@ -249,15 +249,16 @@ static void make_file(int dir, const char *leaf, const char *body, size_t n)
 static void make_one(const char *s, const char *e, int *pid)
 {
 	const char *nl = memchr(s, '\n', (size_t)(e - s));
-	const char *body = nl ? nl + 1 : e;
+	const char *body = nl ? nl + 1 : e, *pe = nl ? nl : e;	/* the PATH ends at pe */
 	char path[4096];
 	char *leaf;
 	int dir;
 
-	if (e - s < 3 || s[1] != ' ' || (nl ? nl : e) - (s + 2) >= (long)sizeof(path))
+	/* a record that starts with a newline has no "T PATH" (pe before the PATH) */
+	if (e - s < 3 || s[1] != ' ' || pe < s + 2 || pe - (s + 2) >= (long)sizeof(path))
 		return;
-	snprintf(path, sizeof(path), "%.*s", (int)((nl ? nl : e) - (s + 2)), s + 2);
-	if (memchr(s + 2, 0, (size_t)((nl ? nl : e) - (s + 2))))
+	snprintf(path, sizeof(path), "%.*s", (int)(pe - (s + 2)), s + 2);
+	if (memchr(s + 2, 0, (size_t)(pe - (s + 2))))
 		return;
 	if (*pid < 0 && !strncmp(path, "proc/", 5) && path[5] >= '1' && path[5] <= '9')
 		*pid = atoi(path + 5);
