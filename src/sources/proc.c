@@ -10,75 +10,172 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "iommu-map.h"
 
 /* *torn (when not NULL): the error is a line out of order, which live is a race */
+/* maps[] as it is read, a line at a time (parse_maps, stream_maps) */
+struct maps_acc {
+	struct im_map *maps;
+	size_t n, cap;
+	unsigned int line;
+	const char *file;
+	bool *torn;
+	struct im_err *err;
+};
+
+static void acc_free(struct maps_acc *a)
+{
+	while (a->n)
+		im_map_path_free(&a->maps[--a->n]);
+	free(a->maps);
+	a->maps = NULL;
+}
+
+/* the next line, [p, le) without its '\n': 0, or -errno with err set */
+static int acc_line(struct maps_acc *a, const char *p, const char *le)
+{
+	struct im_map *mp;
+	int r;
+
+	a->line++;
+	if (le == p)	/* blank line */
+		return 0;
+	r = im_grow(&a->maps, &a->cap, a->n + 1, sizeof(*a->maps));
+	if (r)
+		return r;
+	mp = &a->maps[a->n];
+	memset(mp, 0, sizeof(*mp));
+	mp->line = a->line;
+	r = im_parse_maps_line(p, le, mp);
+	if (r == -ERANGE) {
+		im_err_set(a->err, a->file, a->line, "mapping ends before it starts");
+		im_map_path_free(mp);
+		return -EINVAL;
+	}
+	if (r) {
+		if (r == -EINVAL)
+			im_err_set(a->err, a->file, a->line,
+				   "not a maps line (want 'start-end perms offset dev inode [path]')");
+		im_map_path_free(mp);
+		return r;
+	}
+	if (a->n && mp->start < a->maps[a->n - 1].end) {
+		im_err_set(a->err, a->file, a->line,
+			   "mapping overlaps or is out of order with line %u",
+			   a->maps[a->n - 1].line);
+		im_map_path_free(mp);
+		if (a->torn)
+			*a->torn = true;
+		return -EINVAL;
+	}
+	a->n++;
+	return 0;
+}
+
 static int parse_maps(const char *buf, size_t len, const char *file,
 		      struct im_map **mapsp, size_t *nmapsp, bool *torn, struct im_err *err)
 {
+	struct maps_acc a = { .file = file, .torn = torn, .err = err };
 	const char *p = buf, *end = buf + len;
-	struct im_map *maps = NULL;
-	size_t n = 0, cap = 0;
-	unsigned int line = 0;
 	int r = 0;
 
 	/* one array of the right size: a doubled one would be zeroed, so resident, to its end */
-	for (cap = 1; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
-		cap++;
+	for (a.cap = 1; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		a.cap++;
 	p = buf;
-	maps = im_calloc(cap, sizeof(*maps));
-	if (!maps)
+	a.maps = im_calloc(a.cap, sizeof(*a.maps));
+	if (!a.maps)
 		return -ENOMEM;
-	while (p < end) {
+	while (p < end && !r) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
 
-		line++;
-		if (le == p) {	/* blank line */
-			p = le + 1;
-			continue;
-		}
-		r = im_grow(&maps, &cap, n + 1, sizeof(*maps));
-		if (r)
-			break;
-		memset(&maps[n], 0, sizeof(maps[n]));
-		maps[n].line = line;
-		r = im_parse_maps_line(p, le, &maps[n]);
-		if (r == -ERANGE) {
-			im_err_set(err, file, line, "mapping ends before it starts");
-			im_map_path_free(&maps[n]);
-			r = -EINVAL;
-			break;
-		}
-		if (r) {
-			if (r == -EINVAL)
-				im_err_set(err, file, line,
-					   "not a maps line (want 'start-end perms offset dev inode [path]')");
-			im_map_path_free(&maps[n]);
-			break;
-		}
-		if (n && maps[n].start < maps[n - 1].end) {
-			im_err_set(err, file, line,
-				   "mapping overlaps or is out of order with line %u",
-				   maps[n - 1].line);
-			im_map_path_free(&maps[n]);
-			if (torn)
-				*torn = true;
-			r = -EINVAL;
-			break;
-		}
-		n++;
+		r = acc_line(&a, p, le);
 		p = le + 1;
 	}
 	if (r) {
-		while (n)
-			im_map_path_free(&maps[--n]);
-		free(maps);
+		acc_free(&a);
 		return r;
 	}
-	*mapsp = maps;
-	*nmapsp = n;
+	*mapsp = a.maps;
+	*nmapsp = a.n;
+	return 0;
+}
+
+/*
+ * A fixture's maps, parsed as they are read, 64 KiB at a time, where a
+ * live one is read whole (its text is compared with a second read, and
+ * kept for capture): a large host's 7 MiB of maps text is never resident
+ * at once.  size: the file's (its st_size), which bounds the lines: each
+ * that is not blank is 17 bytes at least ("0-1 ---p 0 0:0 0\n"), so the
+ * array is allocated once and only its used part is ever touched.  As
+ * parse_maps for the rest; -EFBIG past IM_BOUND_MAPS bytes.
+ */
+static int stream_maps(int fd, size_t size, const char *file, struct im_map **mapsp,
+		       size_t *nmapsp, struct im_err *err)
+{
+	struct maps_acc a = { .file = file, .err = err };
+	size_t cap = 65536, have = 0, total = 0;
+	char *buf = malloc(cap);
+	int r = 0;
+
+	a.cap = size / 17 + 2;
+	a.maps = im_calloc(a.cap, sizeof(*a.maps));
+	if (!buf || !a.maps) {
+		free(buf);
+		free(a.maps);
+		return -ENOMEM;
+	}
+	for (;;) {
+		const char *p, *end, *nl;
+		ssize_t n;
+
+		if (have == cap) {	/* a line longer than the buffer: a bigger one */
+			char *b = realloc(buf, cap * 2);
+
+			if (!b) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = b;
+			cap *= 2;
+		}
+		n = read(fd, buf + have, cap - have);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if ((total += (size_t)n) > IM_BOUND_MAPS) {
+			r = -EFBIG;
+			break;
+		}
+		have += (size_t)n;
+		p = buf;	/* after the realloc, if there was one */
+		end = buf + have;
+		while (!r && p < end && (nl = memchr(p, '\n', (size_t)(end - p)))) {
+			r = acc_line(&a, p, nl);
+			p = nl + 1;
+		}
+		if (!r && n == 0 && p < end) {	/* the last line, without its '\n' */
+			r = acc_line(&a, p, end);
+			p = end;
+		}
+		memmove(buf, p, (size_t)(end - p));
+		have = (size_t)(end - p);
+		if (r || n == 0)
+			break;
+	}
+	free(buf);
+	if (r) {
+		acc_free(&a);
+		return r;
+	}
+	*mapsp = a.maps;
+	*nmapsp = a.n;
 	return 0;
 }
 
@@ -353,6 +450,17 @@ static int load_vmpte(struct im_model *m, int pid, struct im_err *err)
 	return m->vmpte_why ? 0 : -ENOMEM;
 }
 
+/* r, an error reading proc/PID/maps (rel), said in err: -ESRCH when it exited */
+static int maps_err(int pid, int running, const char *rel, int r, struct im_err *err)
+{
+	if (running == 1 && (r == -ENOENT || r == -ESRCH))
+		return exited(err, pid, '?', " while it was read");
+	im_root_err(err, rel, r);
+	if (r == -ENOENT)
+		strncat(err->msg, " (no such process)", sizeof(err->msg) - strlen(err->msg) - 1);
+	return r;
+}
+
 /* proc/PID/maps as read: 0, or -errno with err set (-ESRCH: it exited) */
 static int read_maps(int pid, int running, char **bufp, size_t *lenp, struct im_err *err)
 {
@@ -372,17 +480,45 @@ static int read_maps(int pid, int running, char **bufp, size_t *lenp, struct im_
 			return c;
 		}
 	}
-	if (running == 1 && (r == -ENOENT || r == -ESRCH))
-		return exited(err, pid, '?', " while it was read");
-	if (r) {
-		im_root_err(err, rel, r);
-		if (r == -ENOENT)
-			strncat(err->msg, " (no such process)", sizeof(err->msg) - strlen(err->msg) - 1);
-		return r;
-	}
+	if (r)
+		return maps_err(pid, running, rel, r, err);
 	*bufp = buf;
 	*lenp = len;
 	return 0;
+}
+
+/* a fixture's proc/PID/maps into m, parsed as it is read (stream_maps) */
+static int load_maps(struct im_model *m, int pid, int running, struct im_err *err)
+{
+	char rel[64], *file;
+	struct stat st;
+	int fd, r;
+
+	snprintf(rel, sizeof(rel), "proc/%d/maps", pid);
+	fd = im_root_open(rel, O_RDONLY);
+	if (fd < 0)
+		return maps_err(pid, running, rel, fd, err);
+	if (fstat(fd, &st)) {
+		r = -errno;
+		close(fd);
+		return maps_err(pid, running, rel, r, err);
+	}
+	if (st.st_size == 0 && running == 1) {
+		r = check_running(pid, err);	/* exited after stat? */
+		if (r) {
+			close(fd);
+			return r;
+		}
+	}
+	if ((uint64_t)st.st_size > IM_BOUND_MAPS) {
+		close(fd);
+		return maps_err(pid, running, rel, -EFBIG, err);
+	}
+	file = im_root_path(rel);
+	r = stream_maps(fd, (size_t)st.st_size, file ? file : rel, &m->maps, &m->nmaps, err);
+	free(file);
+	close(fd);
+	return r == -EFBIG ? maps_err(pid, running, rel, r, err) : r;
 }
 
 static void free_maps(struct im_model *m)
@@ -409,13 +545,19 @@ static int read_once(struct im_model *m, int pid, int running, bool live, bool *
 	int r;
 
 	free_maps(m);
+	if (!live) {
+		r = load_maps(m, pid, running, err);
+		if (r)
+			return r;
+		*perm = 0;
+		return load_fds(m, pid, perm, err);
+	}
 	r = read_maps(pid, running, &m->maps_text, &m->maps_len, err);
 	if (r)
 		return r;
 	snprintf(rel, sizeof(rel), "proc/%d/maps", pid);
 	file = im_root_path(rel);
-	r = parse_maps(m->maps_text, m->maps_len, file ? file : rel, &m->maps, &m->nmaps,
-		       live ? torn : NULL, err);
+	r = parse_maps(m->maps_text, m->maps_len, file ? file : rel, &m->maps, &m->nmaps, torn, err);
 	free(file);
 	if (r)
 		return r;

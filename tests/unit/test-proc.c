@@ -88,6 +88,26 @@ static void test_lifecycle(void)
 	     "fixture: read once; its maps text not kept (capture copies the file)");
 	T_OK(m.nsources && !strstr(m.sources[0].detail, "alike on try"), "fixture: no word of tries");
 	im_model_free(&m);
+	/* a fixture's maps are parsed as they are read, 64 KiB at a time (stream_maps) */
+	r = load_copy(&m, "python3 -c 'import sys; sys.stdout.write(\"\\n\".join("
+		      "\"%x-%x r--p 00000000 00:00 0 \" % (0x10000 + 0x1000 * k, 0x11000 + 0x1000 * k) "
+		      "for k in range(5000)) + \"\\n\\n%x-%x r--p 0 00:00 0 /%s\" % (0x9000000, 0x9001000, "
+		      "\"p\" * 70000))' >proc/2021/maps", &e);
+	T_OK(r == 0 && m.nmaps == 5001 && m.maps[4999].start == 0x10000 + 0x1000 * 4999 &&
+	     m.maps[5000].line == 5002 && strlen(m.maps[5000].path) == 70001 &&
+	     m.maps[5000].end == 0x9001000,
+	     "fixture maps, streamed: 5,000 lines over several reads, a blank line, and a last line of 70k "
+	     "bytes (longer than a read) with no newline");
+	im_model_free(&m);
+	r = load_copy(&m, "python3 -c 'import sys; sys.stdout.write(\"\".join("
+		      "\"%x-%x r--p 0 00:00 0\\n\" % (0x10000 + 0x1000 * k, 0x11000 + 0x1000 * k) "
+		      "for k in range(3000)) + \"not a line\\n\")' >proc/2021/maps", &e);
+	T_OK(r == -EINVAL && strstr(e.file, "proc/2021/maps") && e.line == 3001 &&
+	     strstr(e.msg, "not a maps line"), "fixture maps, streamed: a bad line past the first read is named by its number");
+	im_model_free(&m);
+	r = load_copy(&m, ": >proc/2021/maps", &e);
+	T_OK(r == 0 && m.nmaps == 0, "fixture maps, streamed: an empty file is no mappings");
+	im_model_free(&m);
 	r = load_copy(&m, "echo 'garbage' >proc/2021/stat", &e);
 	T_OK(r == -EINVAL && strstr(e.file, "proc/2021/stat") && e.line == 1, "stat: garbage names stat:1");
 	im_model_free(&m);
