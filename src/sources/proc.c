@@ -123,6 +123,10 @@ static int stream_maps(int fd, size_t size, const char *file, struct im_map **ma
 
 	a.cap = size / 17 + 2;
 	a.maps = im_calloc(a.cap, sizeof(*a.maps));
+	if (!a.maps) {	/* no room for the bound (1.5 GiB at 256 MiB): less, grown if need be */
+		a.cap = size / 64 + 16;
+		a.maps = im_calloc(a.cap, sizeof(*a.maps));
+	}
 	if (!buf || !a.maps) {
 		free(buf);
 		free(a.maps);
