@@ -10,6 +10,7 @@
  * device line under it whose pair is wanted.
  */
 /* Seeds: tests/fuzz/seeds/pciids/ (a header, then tests/pci.ids or parts of it). */
+#include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,21 +46,17 @@ static size_t excerpt(const uint32_t *want, size_t nwant, const char *list, size
 	}
 }
 
+/* "hhhh" and a blank at l: the ID, else -1 (the check's own reading, by ctype and strtol) */
 static long hex4(const char *l, size_t n)
 {
-	long v = 0;
-	size_t i;
+	char t[5] = { 0 };
 
-	if (n < 5 || (l[4] != ' ' && l[4] != '\t'))
+	if (n < 5 || !isxdigit((unsigned char)l[0]) || !isxdigit((unsigned char)l[1]) ||
+	    !isxdigit((unsigned char)l[2]) || !isxdigit((unsigned char)l[3]) ||
+	    (l[4] != ' ' && l[4] != '\t'))
 		return -1;
-	for (i = 0; i < 4; i++) {
-		int d = im_hex_digit(l[i]);
-
-		if (d < 0)
-			return -1;
-		v = v << 4 | d;
-	}
-	return v;
+	memcpy(t, l, 4);
+	return strtol(t, NULL, 16);
 }
 
 static bool has(const uint32_t *w, size_t n, uint32_t key)
