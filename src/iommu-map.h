@@ -366,6 +366,7 @@ void im_json_tri(struct jw *w, const char *key, enum im_tri v);
 void im_json_sources(struct jw *w, const struct im_model *m);
 /* as_id, slot, gpa, size, hva: a memslot's fields inside an object */
 void im_json_memslot_fields(struct jw *w, const struct im_memslot *s);
+void im_json_dma_fields(struct jw *w, const struct im_dma_map *d);	/* iova size hva readonly line */
 
 /* report.c */
 int im_report_text(FILE *f, const struct im_model *m);

@@ -184,11 +184,7 @@ static void dma_map_json(struct jw *w, const struct im_dma_map *d)
 {
 	jw_key(w, "dma_map");
 	jw_obj_begin(w);
-	jw_khex(w, "iova", d->iova);
-	jw_khex(w, "size", d->size);
-	jw_khex(w, "hva", d->hva);
-	jw_kint(w, "line", (int)d->line);
-	im_json_tri(w, "readonly", d->readonly);
+	im_json_dma_fields(w, d);
 	jw_obj_end(w);
 }
 

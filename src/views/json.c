@@ -59,6 +59,17 @@ void im_json_sources(struct jw *w, const struct im_model *m)
 }
 
 /* a memslot's own fields, in the order every view writes them */
+/* a vfio DMA map of a trace: iova, size, hva, readonly, line (the report's
+ * dma_maps[] and explain's dma_map alike) */
+void im_json_dma_fields(struct jw *w, const struct im_dma_map *d)
+{
+	jw_khex(w, "iova", d->iova);
+	jw_khex(w, "size", d->size);
+	jw_khex(w, "hva", d->hva);
+	im_json_tri(w, "readonly", d->readonly);
+	jw_kint(w, "line", (int)d->line);
+}
+
 void im_json_memslot_fields(struct jw *w, const struct im_memslot *s)
 {
 	jw_kint(w, "as_id", s->as_id);

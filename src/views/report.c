@@ -659,11 +659,7 @@ static void json_dma(struct jw *w, const struct im_model *m)
 
 		im_place_hva_map(m, d->hva, &p);	/* the backing only */
 		jw_obj_begin(w);
-		jw_khex(w, "iova", d->iova);
-		jw_khex(w, "size", d->size);
-		jw_khex(w, "hva", d->hva);
-		im_json_tri(w, "readonly", d->readonly);
-		jw_kint(w, "line", (int)d->line);
+		im_json_dma_fields(w, d);
 		jw_kstr(w, "backing", p.f_map.state == IM_KNOWN ?
 			im_map_backing(m, &p, bk, sizeof(bk)) : NULL);
 		jw_obj_end(w);
