@@ -766,8 +766,12 @@ def run_hooks(ck, hooks, env, odir):
         ck.check(rc == 0, "hook %s exit status %d" % (name, rc), "%.1fs" % (now() - t0))
 
 
-def compare_replay(ck, tool, live, cap, pid, name):
-    rep, _ = tool.json(["--sysroot", cap, "--pid", str(pid), "--json"], name, ck,
+def compare_replay(ck, tool, live, cap, pid, name, side=()):
+    """side: the side inputs the live report was given (--qemu-trace FILE):
+    a capture holds the target and the host, not them, so the replay gets
+    them again (without the kmod, the live report's region_mmaps come from
+    the trace)"""
+    rep, _ = tool.json(["--sysroot", cap, "--pid", str(pid), "--json"] + list(side), name, ck,
                        "replay of the capture")
     if rep is None:
         return
@@ -872,7 +876,7 @@ def run_scenario(name, cfg, results):
                 if st:
                     write(os.path.join(odir, "capture.status"), st + "\n")
                 if live is not None:
-                    compare_replay(ck, tool, live, cap, l2.pid, "replay")
+                    compare_replay(ck, tool, live, cap, l2.pid, "replay", tr)
                 # one file over 9p instead of hundreds (run.sh unpacks it)
                 sh(["tar", "-C", tmp, "-cf", os.path.join(odir, "capture.tar"), "capture"])
                 write(os.path.join(odir, "pid"), "%d\n" % l2.pid)
@@ -1043,6 +1047,7 @@ def main():
                 name, ck.passed, ck.failed, dt, ", ".join("%s %.1f" % t for t in times))
             print(line, flush=True)
             results.write(line + "\n")
+            results.flush()     # on the host at once: an L1 killed later keeps it
             total_p += ck.passed
             total_f += ck.failed
         dm = sh(["dmesg"]).stdout

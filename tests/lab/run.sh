@@ -234,7 +234,9 @@ while [ ${#TODO[@]} -gt 0 ]; do
 		# after a timeout, or an L1 that never ran a check, another boot
 		# would most likely end the same way
 		if [ ${#TODO[@]} -gt 0 ] && { [ "$RC" = 137 ] || [ ! -s "$RES" ]; }; then
-			echo "FAIL ${TODO[*]}: not run (L1 is not booted again after that)" | tee -a "$ALL"
+			for t in "${TODO[@]}"; do	# one FAIL each: the count says how many
+				echo "FAIL $t: not run (L1 is not booted again after $s's)" | tee -a "$ALL"
+			done
 			break
 		fi
 	fi
