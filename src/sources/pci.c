@@ -565,14 +565,16 @@ static int wanted_ids(const struct im_model *m, const bool *named, uint32_t **wa
  * fd in *fdp, to close after libpci is done.  NULL when it cannot be made
  * (a compressed list, no /proc, a file larger than IM_BOUND_OTHER...):
  * libpci then reads the whole list, as it would have.  Like libpci, a path
- * in .gz that is not there is tried without it.  *refused: the list is
- * not a regular file (a FIFO, a device), which libpci must not open either.  The list is read
- * 16 KiB at a time, through the checked open (a regular file, non-blocking).
+ * in .gz that is not there is tried without it.  *refused: the list is not
+ * a regular file (a FIFO, a device), which libpci must not open either.
+ * The list is read 16 KiB at a time, through the checked open (a regular
+ * file, non-blocking).
  */
+#define IDS_CHUNK 16384
 static char *ids_excerpt(const char *path, const uint32_t *want, size_t nwant, int *fdp,
 			 bool *refused)
 {
-	static char in[16384], out[sizeof(in) + 1];
+	char *in = NULL, *out = NULL;
 	struct im_pciids f;
 	size_t have = 0, total = 0;
 	bool skip = false;	/* in a line too long for the buffer: dropped */
@@ -592,12 +594,14 @@ static char *ids_excerpt(const char *path, const uint32_t *want, size_t nwant, i
 		*refused = im_root_not_regular(fd);	/* libpci would block on a FIFO */
 		return NULL;
 	}
-	mfd = memfd_create("pci.ids", MFD_CLOEXEC);
+	in = malloc(IDS_CHUNK);
+	out = malloc(IDS_CHUNK + 1);
+	mfd = in && out ? memfd_create("pci.ids", MFD_CLOEXEC) : -1;
 	if (mfd < 0)
 		goto fail;
 	im_pciids_init(&f, want, nwant);
 	for (;;) {
-		ssize_t r = read(fd, in + have, sizeof(in) - have);
+		ssize_t r = read(fd, in + have, IDS_CHUNK - have);
 		size_t used, n;
 		bool eof;
 
@@ -629,13 +633,15 @@ static char *ids_excerpt(const char *path, const uint32_t *want, size_t nwant, i
 		have -= used;
 		if (eof)
 			break;
-		if (have == sizeof(in)) {	/* no line end in 16 KiB: not a pci.ids line */
+		if (have == IDS_CHUNK) {	/* no line end in 16 KiB: not a pci.ids line */
 			have = 0;
 			skip = true;
 			f.in = false;
 		}
 	}
 	close(fd);
+	free(in);
+	free(out);
 	proc = im_asprintf("/proc/self/fd/%d", mfd);
 	if (!proc || access(proc, R_OK)) {
 		free(proc);
@@ -646,6 +652,8 @@ static char *ids_excerpt(const char *path, const uint32_t *want, size_t nwant, i
 	return proc;
 fail:
 	close(fd);
+	free(in);
+	free(out);
 	if (mfd >= 0)
 		close(mfd);
 	return NULL;
