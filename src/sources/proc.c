@@ -522,7 +522,8 @@ static int load_maps(struct im_model *m, int pid, int running, struct im_err *er
 	r = stream_maps(fd, (size_t)st.st_size, file ? file : rel, &m->maps, &m->nmaps, err);
 	free(file);
 	close(fd);
-	return r == -EFBIG ? maps_err(pid, running, rel, r, err) : r;
+	/* a parse error has said its line; a read error (EIO, past the bound) names the file */
+	return r && r != -EINVAL && r != -ENOMEM ? maps_err(pid, running, rel, r, err) : r;
 }
 
 static void free_maps(struct im_model *m)
