@@ -10,7 +10,8 @@
 #                         [--force-fixtures] [--kmod] [--memslots auto|trace|kmod]
 #                         [--hook FILE]... [--hook-file FILE]... [--no-hooks] [--list] [SCENARIO...]
 # Env:   LAB_OUT (scratch, default /tmp/iommu-map-lab), IOMMU_MAP (binary,
-#        default build/iommu-map), KO (kernel module for hooks), LAB_TIMEOUT.
+#        default build/iommu-map), KO (kernel module for hooks), LAB_TIMEOUT,
+#        LAB_WEDGE_STALL, LAB_WEDGE_SILENCE (the watchdog, wedge.py).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -23,7 +24,7 @@ SCEN=()
 
 die() { echo "lab: $*" >&2; exit 2; }
 usage() {
-	sed -n '9,13p' "$0" | sed 's/^# //'
+	sed -n '9,14p' "$0" | sed 's/^# //'
 	exit "${1:-64}"
 }
 
@@ -167,14 +168,20 @@ boot() {	# boot N SCENARIO...: one L1; sets LIMIT and RC, writes $WORK/out/resul
 EOF
 	LIMIT=${LAB_TIMEOUT:-$((120 + 240 * $#))}
 	[ "$LIMIT" -gt 1500 ] && [ -z "${LAB_TIMEOUT:-}" ] && LIMIT=1500
-	rm -f "$WORK/out/results.txt" "$LAB_OUT/l0-qemu.log"
+	rm -f "$WORK/out/results.txt" "$LAB_OUT/l0-qemu.log" "$LAB_OUT/l0-qemu.pid" "$LAB_OUT/l1-wedged"
 	[ "$n" = 1 ] || echo "==== L1 boot $n ====" >> "$CONSOLE"
 	step "booting L1 (kernel $KVER, scenarios: $*, limit ${LIMIT}s)"
 	t=$(date +%s.%N)
+	# the watchdog (wedge.py): an L1 that stalls for good is stopped early,
+	# its CPUs' registers kept, and taken for a death, not waited for
+	"$PY" "$HERE/wedge.py" --watch "$CONSOLE" "$(stat -c %s "$CONSOLE")" "$LAB_OUT/l0-qmp.sock" \
+		"$LAB_OUT/l0-qemu.pid" "$LAB_OUT/l1-wedged" "$LAB_OUT/l0-wedged-boot$n.txt" &
+	local wpid=$!
 	# shellcheck disable=SC2016
 	timeout -s KILL "$LIMIT" qemu-system-x86_64 \
 		-machine q35,kernel-irqchip=split -accel tcg,thread=multi -cpu max -smp 2 -m 2G \
-		-nodefaults -no-user-config -display none -monitor none -no-reboot -nic none \
+		-nodefaults -no-user-config -display none -no-reboot -nic none \
+		-qmp unix:"$LAB_OUT/l0-qmp.sock",server=on,wait=off -pidfile "$LAB_OUT/l0-qemu.pid" \
 		-d cpu_reset -D "$LAB_OUT/l0-qemu.log" \
 		-device intel-iommu,intremap=on,caching-mode=on \
 		-device e1000e,addr=03.0 -device edu,addr=04.0 \
@@ -192,6 +199,7 @@ EOF
 			grep --line-buffered -E '^(LAB:|PASS|FAIL|INFO|SCENARIO|----|  )'
 		fi
 	RC=${PIPESTATUS[0]}
+	kill "$wpid" 2>/dev/null; wait "$wpid" 2>/dev/null
 	step "L1 finished in $(elapsed "$t")s (qemu exit $RC)"
 }
 
@@ -216,12 +224,21 @@ while [ ${#TODO[@]} -gt 0 ]; do
 	[ ${#rest[@]} -eq 0 ] && break
 	s=${rest[0]}
 	why="qemu exit $RC"
-	[ "$RC" = 137 ] && why="killed by timeout after ${LIMIT}s"
+	TIMEDOUT=0
+	if [ -s "$LAB_OUT/l1-wedged" ]; then
+		# stopped by the watchdog: a death, not the time limit
+		why="L1 wedged, stopped by the watchdog: $(head -n 1 "$LAB_OUT/l1-wedged")"
+		why="$why; its CPUs' registers are in $LAB_OUT/l0-wedged-boot$n.txt"
+	elif [ "$RC" = 137 ]; then
+		why="killed by timeout after ${LIMIT}s" TIMEDOUT=1
+	fi
 	grep -q 'Triple fault' "$LAB_OUT/l0-qemu.log" 2>/dev/null && why="$why; the outer QEMU logged a triple fault of L1"
 	echo "---- last lines of $CONSOLE ----"
 	tail -n 40 "$CONSOLE" | sed "s/^/  /"; sed "s/^/  L0 qemu: /" "$LAB_OUT/l0-qemu.stderr"
+	[ -s "$LAB_OUT/l1-wedged" ] && grep -E '^(L1 wedged|====|VM status|\*? *CPU #|CPU#|RIP=|CR0=)' \
+		"$LAB_OUT/l0-wedged-boot$n.txt" 2>/dev/null | sed "s/^/  L0 monitor: /"
 	echo "---- end ----"
-	if [ "$RC" != 137 ] && ! grep -q "^FAIL $s:" "$RES" && [ "$RETRIED" != "$s" ]; then
+	if [ "$TIMEDOUT" = 0 ] && ! grep -q "^FAIL $s:" "$RES" && [ "$RETRIED" != "$s" ]; then
 		echo "LAB: L1 died in scenario $s ($why): it is run again in a new L1 (its first output: $WORK/out/$s.died)"
 		rm -rf "$WORK/out/$s.died" && mv "$WORK/out/$s" "$WORK/out/$s.died" 2>/dev/null
 		LOST=$((LOST + 1)) RETRIED=$s
@@ -233,7 +250,7 @@ while [ ${#TODO[@]} -gt 0 ]; do
 		TODO=("${rest[@]:1}")
 		# after a timeout, or an L1 that never ran a check, another boot
 		# would most likely end the same way
-		if [ ${#TODO[@]} -gt 0 ] && { [ "$RC" = 137 ] || [ ! -s "$RES" ]; }; then
+		if [ ${#TODO[@]} -gt 0 ] && { [ "$TIMEDOUT" = 1 ] || [ ! -s "$RES" ]; }; then
 			for t in "${TODO[@]}"; do	# one FAIL each: the count says how many
 				echo "FAIL $t: not run (L1 is not booted again after $s's)" | tee -a "$ALL"
 			done
