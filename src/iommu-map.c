@@ -79,7 +79,8 @@ static const char doc[] =
 	"  explain ADDR       every reading of a number: as an HVA, a GPA, an HPA\n"
 	"                     (an IOVA of a trace; with --mtree, what the tree says:\n"
 	"                     gdb's (@ 0x...) is a MemoryRegion pointer)\n"
-	"  capture -o DIR     snapshot the files read into a fixture for --sysroot;\n"
+	"  capture -o DIR     snapshot the files read into a fixture for --sysroot,\n"
+	"                     and the --qemu-trace given (iommu-map/qemu-trace);\n"
 	"                     DIR must not exist or be empty (--force: or hold a\n"
 	"                     previous capture, which is replaced, never merged)\n"
 	"  watch              follow memslot and vfio mmap changes live, with QEMU's stack\n"
@@ -557,7 +558,8 @@ static int load_model(struct im_model *m, const struct args *a, const char *slot
 				    .qemu_trace = a->qemu_trace, .qmp = a->qmp,
 				    .maps = a->maps, .qtree = a->qtree, .paste = paste,
 				    .maps_beside_mtree = a->one_paste,
-				    .kmod_checks = a->cmd != CMD_WATCH }, err);
+				    .kmod_checks = a->cmd != CMD_WATCH,
+				    .keep_trace = a->cmd == CMD_CAPTURE }, err);
 	/* a target that exited while the sources were read: that, not what failed after */
 	if (r != -ENOMEM && r != -ESRCH) {
 		int gone = im_proc_check_running(m, err);

@@ -59,6 +59,7 @@ void im_model_free(struct im_model *m)
 		im_map_path_free(&m->maps[i]);
 	free(m->maps);
 	free(m->maps_text);
+	free(m->trace_text);
 	for (i = 0; i < m->nfds; i++) {
 		free(m->fds[i].target);
 		free(m->fds[i].syspath);

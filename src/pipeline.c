@@ -14,6 +14,7 @@
 #include "sources/gdbexport.h"
 #include "sources/kmod.h"
 #include "sources/maps-paste.h"
+#include "sources/trace.h"
 #include "sources/qmp.h"
 #include "sources/qtree.h"
 #include "sources/widths.h"
@@ -104,15 +105,31 @@ static int run_gdb_export(struct im_load *l)
 	return im_gdbexport_load(l->m, l->o->gdb_export, l->err);
 }
 
+/* --qemu-trace, or the copy a capture kept (--qemu-trace wins) */
 static bool want_trace(const struct im_load *l)
 {
-	return l->o->qemu_trace;
+	return l->o->qemu_trace || (!l->o->paste && !im_root_is_live());
 }
 
 static int run_trace(struct im_load *l)
 {
-	int r = im_trace_load(l->m, l->o->qemu_trace, &l->trace, l->err);
+	char *buf;
+	size_t len;
+	int r;
 
+	if (l->o->qemu_trace) {
+		l->trace_name = l->o->qemu_trace;
+		r = im_trace_load(l->m, l->o->qemu_trace, l->o->keep_trace, &l->trace, l->err);
+	} else {
+		r = im_root_read(IM_KEPT_TRACE, &buf, &len);
+		if (r == -ENOENT)
+			return 0;
+		if (r)
+			return im_root_err(l->err, IM_KEPT_TRACE, r);
+		l->trace_name = IM_KEPT_TRACE;
+		r = im_trace_load_text(l->m, buf, len, IM_KEPT_TRACE, &l->trace, l->err);
+		free(buf);
+	}
 	l->have_trace = !r;
 	return r;
 }
@@ -214,7 +231,7 @@ static bool want_trace_dma(const struct im_load *l)
 
 static int run_trace_dma(struct im_load *l)
 {
-	return im_trace_place(l->m, &l->trace, l->o->qemu_trace);
+	return im_trace_place(l->m, &l->trace, l->trace_name);
 }
 
 static int run_correlate_join(struct im_load *l)

@@ -38,6 +38,7 @@ struct im_load_opts {
 	const char *qtree;		/* --qtree: a pasted info qtree */
 	bool paste;			/* no target, no host: the pastes alone */
 	bool kmod_checks;		/* live, with the module: walk the BAR mmaps */
+	bool keep_trace;		/* capture: keep the --qemu-trace text in the model */
 };
 
 /* One run of the pipeline. */
@@ -46,6 +47,7 @@ struct im_load {
 	const struct im_load_opts *o;
 	struct im_err *err;
 	struct im_trace trace;		/* kept from its load to its DMA placement */
+	const char *trace_name;		/* its file, or the fixture's kept copy */
 	bool have_trace;
 	unsigned int filled;		/* enum im_fill of the stages run */
 };

@@ -432,19 +432,26 @@ fi
 [ $rc -eq 0 ] && ok "two candidate processes: --pid picks one" || bad "two candidates --pid: exit $rc"
 
 # --- live capture vs replay, on processes of this machine ---
-live_vs_replay() {	# label pid
-	local label=$1 pid=$2 d=$B/t/capture-$1
+live_vs_replay() {	# label pid [trace]: a trace goes to the live runs and capture, not to the replay
+	local label=$1 pid=$2 tr=${3:-} d=$B/t/capture-$1 side=()
+	[ -n "$tr" ] && side=(--qemu-trace "$tr")
 	rm -rf "$d"
-	"$BIN" --pid "$pid" -i tests/pci.ids >"$d.live" 2>"$d.live.err"; lrc=$?
-	"$BIN" --pid "$pid" -i tests/pci.ids --json >"$d.live.json" 2>/dev/null
-	"$BIN" capture --pid "$pid" -i tests/pci.ids -o "$d" 2>"$d.cap.err"; crc=$?
+	"$BIN" --pid "$pid" -i tests/pci.ids "${side[@]}" >"$d.live" 2>"$d.live.err"; lrc=$?
+	"$BIN" --pid "$pid" -i tests/pci.ids "${side[@]}" --json >"$d.live.json" 2>/dev/null
+	"$BIN" capture --pid "$pid" -i tests/pci.ids "${side[@]}" -o "$d" 2>"$d.cap.err"; crc=$?
 	"$BIN" --sysroot "$d" --pid "$pid" -i tests/pci.ids >"$d.replay" 2>"$d.replay.err"; rrc=$?
 	"$BIN" --sysroot "$d" --pid "$pid" -i tests/pci.ids --json >"$d.replay.json" 2>/dev/null
 	sed -i "1s|, root $d\$|, root /|" "$d.replay"
 	sed -i "s|\"sysroot\": \"$d\"|\"sysroot\": \"/\"|" "$d.replay.json"
-	if [ $crc -le 1 ] && [ $lrc = $rrc ] && cmp -s "$d.live" "$d.replay" &&
+	# the replay names the capture's copy of the trace where the live run named the file
+	[ -n "$tr" ] && sed -i "s|iommu-map/qemu-trace|$tr|g" "$d.replay" "$d.replay.json"
+	if [ -n "$tr" ] && ! cmp -s "$tr" "$d/iommu-map/qemu-trace"; then
+		bad "capture $label: iommu-map/qemu-trace is not the trace as given"
+	elif [ -n "$tr" ] && ! grep -q "$tr" "$d.live.json"; then
+		bad "capture $label: the live report does not name the trace"
+	elif [ $crc -le 1 ] && [ $lrc = $rrc ] && cmp -s "$d.live" "$d.replay" &&
 	   cmp -s "$d.live.json" "$d.replay.json"; then
-		ok "capture $label: live and replayed reports are identical (exit $lrc)"
+		ok "capture $label: live and replayed reports are identical (exit $lrc)${tr:+; the capture kept the trace, which the replay read}"
 	else
 		bad "capture $label: capture exit $crc, live exit $lrc, replay exit $rrc"
 		diff -u "$d.live" "$d.replay" | head -20; cat "$d.cap.err"
@@ -458,6 +465,7 @@ live_vs_replay sleep $sleeper
 tail -f /dev/null 3<tests/pci.ids 4< <(sleep 60) & tailer=$!
 for _ in $(seq 500); do [ "$(cat /proc/$tailer/comm 2>/dev/null)" = tail ] && break; sleep 0.01; done
 live_vs_replay tail $tailer
+live_vs_replay tail-trace $tailer tests/data/qemu/trace-10.0-pid.log
 kill $tailer 2>/dev/null; wait $tailer 2>/dev/null
 if [ -n "${QEMU_PID:-}" ]; then live_vs_replay qemu "$QEMU_PID"; fi
 
@@ -487,6 +495,40 @@ mkdir "$c/empty"
 cap_case empty 0 "" '[ -d $c/empty/proc/$sleeper ]' -o "$c/empty"
 cap_case gone-target 2 "no such process" '[ ! -e $c/gone ]' -o "$c/gone" --pid 999999999
 kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
+
+# --- a fixture's kept trace (iommu-map/qemu-trace, which capture writes from
+# --qemu-trace) is read as --qemu-trace was; a given --qemu-trace wins; a kept
+# trace that is not a regular file is bad input naming it ---
+kt=$B/t/kept-trace; rm -rf "$kt" "$kt-"*; cp -a tests/fixtures/synthetic-6.18-q35 "$kt"
+for tr in tests/data/qemu/trace-dma-remap.log tests/data/qemu/trace-11.1-iso.log; do
+	cp "$tr" "$kt/iommu-map/qemu-trace"
+	for a in "" "explain 0x7f1100200010"; do
+		# shellcheck disable=SC2086
+		"$BIN" --sysroot "$kt" -i tests/pci.ids $a --json >"$kt-kept.json" 2>&1; r1=$?
+		# shellcheck disable=SC2086
+		"$BIN" --sysroot tests/fixtures/synthetic-6.18-q35 -i tests/pci.ids --qemu-trace "$tr" $a --json \
+			>"$kt-given.json" 2>&1; r2=$?
+		sed -i -e "s|iommu-map/qemu-trace|$tr|g" -e "s|\"sysroot\": \"$kt\"|\"sysroot\": \"tests/fixtures/synthetic-6.18-q35\"|" \
+			"$kt-kept.json"
+		if [ $r1 = $r2 ] && [ $r1 -le 1 ] && grep -q '"qemu-trace"' "$kt-given.json" &&
+		   cmp -s "$kt-kept.json" "$kt-given.json"; then
+			ok "kept trace $(basename "$tr")${a:+ ($a)}: --sysroot alone == --qemu-trace (exit $r1)"
+		else
+			bad "kept trace $(basename "$tr")${a:+ ($a)}: exit $r1 vs $r2"; diff "$kt-kept.json" "$kt-given.json" | head -10
+		fi
+	done
+done
+"$BIN" --sysroot "$kt" -i tests/pci.ids --qemu-trace tests/data/qemu/trace-10.0-pid.log --json >"$kt-kept.json" 2>&1
+"$BIN" --sysroot tests/fixtures/synthetic-6.18-q35 -i tests/pci.ids --qemu-trace tests/data/qemu/trace-10.0-pid.log \
+	--json >"$kt-given.json" 2>&1
+sed -i "s|\"sysroot\": \"$kt\"|\"sysroot\": \"tests/fixtures/synthetic-6.18-q35\"|" "$kt-kept.json"
+if cmp -s "$kt-kept.json" "$kt-given.json"; then ok "kept trace: a given --qemu-trace is read in its place"
+else bad "kept trace: a given --qemu-trace did not win"; diff "$kt-kept.json" "$kt-given.json" | head -10; fi
+rm "$kt/iommu-map/qemu-trace" && mkfifo "$kt/iommu-map/qemu-trace"
+timeout 10 "$BIN" --sysroot "$kt" -i tests/pci.ids >/dev/null 2>"$kt.err" </dev/null; rc=$?
+if [ $rc = 2 ] && [ "$(wc -l <"$kt.err")" = 1 ] && grep -q 'iommu-map/qemu-trace: not a regular file (fifo)' "$kt.err"; then
+	ok "kept trace as a FIFO: exit 2, $(cat "$kt.err")"
+else bad "kept trace as a FIFO: exit $rc: $(head -2 "$kt.err")"; fi
 
 # --- the picture (--svg): for every fixture and paste, the SVG is well-formed (xmllint),
 # renders (rsvg-convert) and its numbers are those of the JSON of the same run

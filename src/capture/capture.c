@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "iommu-map.h"
+#include "sources/trace.h"
 
 struct cap {
 	struct im_outdir *o;
@@ -270,6 +271,15 @@ int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err)
 			r = put(&c, "iommu-map/kernel-checks", buf, len);
 		free(buf);
 	}
+	/* the --qemu-trace text as it was read, which --sysroot reads in its place */
+	if (!r && m->trace_text && m->trace_len > IM_BOUND_OTHER) {
+		im_err_set(err, IM_KEPT_TRACE, 0, "the trace is %zu MiB, past the %zu MiB a fixture may "
+			   "hold: capture without --qemu-trace, and keep the trace beside it",
+			   m->trace_len >> 20, IM_BOUND_OTHER >> 20);
+		return -EFBIG;
+	}
+	if (!r && m->trace_text)
+		r = put(&c, IM_KEPT_TRACE, m->trace_text, m->trace_len);
 	src = im_find_source(m, "memslots");
 	if (!r && src && src->status != IM_SRC_OK && src->detail)
 		r = put(&c, "iommu-map/memslots.status", src->detail, strlen(src->detail));

@@ -1414,7 +1414,24 @@ int im_trace_place(struct im_model *m, const struct im_trace *t, const char *fil
 	return trace_source(m, t, file, nbars);
 }
 
-int im_trace_load(struct im_model *m, const char *file, struct im_trace *t,
+int im_trace_load_text(struct im_model *m, const char *buf, size_t len, const char *file,
+		       struct im_trace *t, struct im_err *err)
+{
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	r = im_trace_parse(buf, len, file, t, err);
+	if (r)
+		return r;
+	r = im_trace_apply(m, t, file);
+	if (!r)
+		r = im_tfail_findings(m, t, file);
+	if (r)
+		im_trace_free(t);
+	return r;
+}
+
+int im_trace_load(struct im_model *m, const char *file, bool keep, struct im_trace *t,
 		  struct im_err *err)
 {
 	size_t len = 0;
@@ -1425,14 +1442,13 @@ int im_trace_load(struct im_model *m, const char *file, struct im_trace *t,
 	r = im_paste_read(file, (size_t)2 << 30, &file, &buf, &len, err);
 	if (r)
 		return r;
-	r = im_trace_parse(buf, len, file, t, err);
+	r = im_trace_load_text(m, buf, len, file, t, err);
+	if (!r && keep) {
+		free(m->trace_text);
+		m->trace_text = buf;
+		m->trace_len = len;
+		buf = NULL;
+	}
 	free(buf);
-	if (r)
-		return r;
-	r = im_trace_apply(m, t, file);
-	if (!r)
-		r = im_tfail_findings(m, t, file);
-	if (r)
-		im_trace_free(t);
 	return r;
 }

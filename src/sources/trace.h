@@ -134,10 +134,16 @@ int im_tfail_findings(struct im_model *m, const struct im_trace *t, const char *
 int im_trace_parse(const char *buf, size_t len, const char *file,
 		   struct im_trace *out, struct im_err *err);
 void im_trace_free(struct im_trace *t);
+/* a fixture's copy of the trace its capture was given */
+#define IM_KEPT_TRACE "iommu-map/qemu-trace"
 /* parses file into *t (the caller frees it with im_trace_free) and applies it;
- * file is read as given (not sysroot) */
-int im_trace_load(struct im_model *m, const char *file, struct im_trace *t,
+ * file is read as given (not sysroot); keep: the text read goes to
+ * m->trace_text (for capture) */
+int im_trace_load(struct im_model *m, const char *file, bool keep, struct im_trace *t,
 		  struct im_err *err);
+/* the same for a text already read, named file in messages */
+int im_trace_load_text(struct im_model *m, const char *buf, size_t len, const char *file,
+		       struct im_trace *t, struct im_err *err);
 /* adds the final memslots (memslots_known, "qemu-trace") and the source */
 int im_trace_apply(struct im_model *m, struct im_trace *t, const char *file);
 /* adds the qemu bars the DMA ranges prove, and says how many in the source */

@@ -73,6 +73,7 @@ def hostile(recs):
         ("fdinfo-fifo", "proc/2021/fdinfo/20", "P", b""),
         ("device-outside", "sys/bus/pci/devices/0000:0a:00.0", "L",
          b"../../../../../outside"),
+        ("kept-trace-fifo", "iommu-map/qemu-trace", "P", b""),
     ]
     for suffix, path, kind, body in swaps:
         out = [(kind, p, body) if p == path else (k, p, b) for k, p, b in recs]
@@ -84,11 +85,17 @@ def hostile(recs):
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
-        os.remove(os.path.join(OUT, f))
+        if not f.startswith("crash-"):  # inputs that once crashed stay
+            os.remove(os.path.join(OUT, f))
     for name in FIXTURES:
         recs = records(os.path.join("tests/fixtures", name))
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(encode(recs))
+        if name == "synthetic-6.18-q35":  # the trace a capture keeps (--qemu-trace)
+            with open("tests/data/qemu/trace-dma-remap.log", "rb") as f:
+                kept = recs + [("F", "iommu-map/qemu-trace", f.read())]
+            with open(os.path.join(OUT, name + "-kept-trace"), "wb") as f:
+                f.write(encode(kept))
         if name == "seed-2021":
             for suffix, variant in hostile(recs):
                 with open(os.path.join(OUT, f"{name}-{suffix}"), "wb") as f:

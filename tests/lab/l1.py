@@ -767,14 +767,22 @@ def run_hooks(ck, hooks, env, odir):
 
 
 def compare_replay(ck, tool, live, cap, pid, name, side=()):
-    """side: the side inputs the live report was given (--qemu-trace FILE):
-    a capture holds the target and the host, not them, so the replay gets
-    them again (without the kmod, the live report's region_mmaps come from
-    the trace)"""
-    rep, _ = tool.json(["--sysroot", cap, "--pid", str(pid), "--json"] + list(side), name, ck,
+    """side: the side inputs the live report and the capture were given
+    (--qemu-trace FILE).  The capture keeps the trace (iommu-map/qemu-trace)
+    and the replay is given nothing: it must read that copy (without the
+    kmod, the live report's region_mmaps come from the trace)."""
+    side = list(side)
+    trace = side[side.index("--qemu-trace") + 1] if "--qemu-trace" in side else None
+    if trace:
+        kept = os.path.join(cap, "iommu-map", "qemu-trace")
+        ck.check(os.path.isfile(kept) and read(kept, "rb") == read(trace, "rb"),
+                 "capture --qemu-trace: iommu-map/qemu-trace is the trace as given")
+    rep, _ = tool.json(["--sysroot", cap, "--pid", str(pid), "--json"], name, ck,
                        "replay of the capture")
     if rep is None:
         return
+    if trace:	# the replay names the capture's copy where the live run named the file
+        rep = json.loads(json.dumps(rep).replace("iommu-map/qemu-trace", trace))
     a, sa = lc.normalize_report(live)
     b, sb = lc.normalize_report(rep)
     d = lc.first_diff(a, b)
