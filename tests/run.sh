@@ -622,7 +622,8 @@ else
 fi
 
 # --- the lab's watchdog (tests/lab/wedge.py), on saved L1 consoles: CI's wedged
-# L1 (RCU stalls for 14 minutes) is called wedged; a stall that clears is not ---
+# L1 (RCU stalls for 14 minutes) is called wedged, as is one that reported stalls
+# and then fell silent; a stall that clears is not ---
 wedge() {	# console env want
 	local got; got=$(env $2 $PY tests/lab/wedge.py --replay "tests/data/lab/$1")
 	case "$got" in "$3"*) ok "lab watchdog: $1 ${2:+($2) }-> $got" ;;
@@ -631,6 +632,7 @@ wedge() {	# console env want
 wedge wedged-console.txt "" "wedged at line 32 (kernel time 337.9 s): the kernel reported stalls for 277 s"
 wedge wedged-console.txt "LAB_WEDGE_STALL=600 LAB_WEDGE_SILENCE=400" "wedged at line 40 (kernel time 400.9 s): no progress line for 401 s"
 wedge stall-clears-console.txt "" "not wedged"
+wedge stall-then-quiet-console.txt "" "wedged at line 24 (kernel time 500.0 s): the kernel reported stalls (4 stall lines), then no progress line for 439 s"
 wedge stall-clears-console.txt LAB_WEDGE_SILENCE=200 "wedged at line 33 (kernel time 385.0 s): no progress line for 300 s"
 
 # --- the man page ---

@@ -9,13 +9,17 @@ timeouts, until the lab's limit killed L0 and every scenario left was lost.
 
 This reads L1's console as it grows and calls L1 wedged when either
   - the kernel keeps reporting stalls (RCU stalls, soft or hard lockups, hung
-    tasks) for STALL seconds with no progress line from l1.py in between: a
+    tasks) for STALL seconds with no progress line from l1.py in between, or
+    has reported one and no progress line has come for 1.5 STALL seconds: a
     stall that clears is let go; or
   - no progress line has come for SILENCE seconds, more than any step of
     l1.py may take (HOOK_TIMEOUT, 480 s).
-Then it writes the reason to WEDGED, asks L0's monitor (QMP) for the registers of
-every CPU of L1 (info cpus, info registers -a) into DUMP, and quits L0; the
-pid file is the fallback.  run.sh then treats it as a death of L1.
+Then it writes the reason to WEDGED, and into DUMP the state of L0's threads
+(each one's name, state, wait channel and CPU time, twice, 2 s apart: a vCPU
+thread asleep in the kernel is the outer QEMU stuck, one burning CPU is L1
+looping) and the registers of every CPU of L1 from L0's monitor (QMP: info
+cpus, info registers -a), and quits L0; the pid file is the fallback.
+run.sh then treats it as a death of L1.
 
   wedge.py --watch CONSOLE OFFSET MONITOR PIDFILE WEDGED DUMP
   wedge.py --replay CONSOLE       the decision alone, on a saved console, with
@@ -60,6 +64,12 @@ class Judge:
         return None
 
     def tick(self, t):
+        # stalls reported, then nothing at all: L1 may have stopped printing
+        # them too (in CI it did, 14 minutes on); 1.5 times the stall limit
+        if self.first is not None and t - self.first >= 1.5 * self.stall:
+            return ("the kernel reported stalls (%d stall lines), then no progress line for %.0f s"
+                    " since the first (the last progress: '%s')"
+                    % (self.nstall, t - self.first, self.last_line or "the boot"))
         if t - self.progress >= self.silence:
             return ("no progress line for %.0f s (the last: '%s')"
                     % (t - self.progress, self.last_line or "the boot"))
@@ -121,6 +131,29 @@ def qmp(path, cmds, out):
     s.close()
 
 
+def threads(pid, out):
+    """name, state, wchan and CPU time (utime+stime, ticks) of each thread of pid"""
+    base = "/proc/%d/task" % pid
+    try:
+        tids = sorted(os.listdir(base), key=int)
+    except OSError as e:
+        out.write("%s: %s\n" % (base, e))
+        return
+    for tid in tids:
+        d = os.path.join(base, tid)
+        try:
+            with open(d + "/stat") as f:
+                st = f.read()
+            with open(d + "/wchan") as f:
+                wchan = f.read().strip() or "-"
+        except OSError:
+            continue
+        comm = st[st.index("(") + 1:st.rindex(")")]
+        rest = st[st.rindex(")") + 2:].split()
+        out.write("  %-8s %-18s %s cpu %6d  wchan %s\n"
+                  % (tid, comm, rest[0], int(rest[11]) + int(rest[12]), wchan))
+
+
 def alive(pidfile):
     try:
         with open(pidfile) as f:
@@ -160,6 +193,11 @@ def watch(console, offset, monitor, pidfile, wedged, dump):
                 f.write(why + "\n")
             with open(dump, "w") as out:
                 out.write("L1 wedged: %s\n" % why)
+                for k in (1, 2):
+                    out.write("==== L0 QEMU's threads (pid %d), %s\n" % (pid, "now" if k == 1 else "2 s later"))
+                    threads(pid, out)
+                    if k == 1:
+                        time.sleep(2)
                 try:
                     qmp(monitor, ["info status", "info cpus", "info registers -a", "quit"], out)
                 except (OSError, ValueError) as e:
