@@ -766,7 +766,7 @@ def run_hooks(ck, hooks, env, odir):
         ck.check(rc == 0, "hook %s exit status %d" % (name, rc), "%.1fs" % (now() - t0))
 
 
-def compare_replay(ck, tool, live, cap, pid, name, side=()):
+def compare_replay(ck, tool, live, cap, pid, name, side=(), tag=""):
     """side: the side inputs the live report and the capture were given
     (--qemu-trace FILE).  The capture keeps the trace (iommu-map/qemu-trace)
     and the replay is given nothing: it must read that copy (without the
@@ -776,9 +776,9 @@ def compare_replay(ck, tool, live, cap, pid, name, side=()):
     if trace:
         kept = os.path.join(cap, "iommu-map", "qemu-trace")
         ck.check(os.path.isfile(kept) and read(kept, "rb") == read(trace, "rb"),
-                 "capture --qemu-trace: iommu-map/qemu-trace is the trace as given")
+                 tag + "the capture kept the trace: iommu-map/qemu-trace is the trace as given")
     rep, _ = tool.json(["--sysroot", cap, "--pid", str(pid), "--json"], name, ck,
-                       "replay of the capture")
+                       tag + "replay of the capture")
     if rep is None:
         return
     if trace:	# the replay names the capture's copy where the live run named the file
@@ -791,9 +791,9 @@ def compare_replay(ck, tool, live, cap, pid, name, side=()):
         fb = sorted("%s %s" % (f["code"], f["subject"]) for f in b.get("findings", []))
         d += "; live only: %s; replay only: %s" % (
             [x for x in fa if x not in fb], [x for x in fb if x not in fa])
-    ck.check(d is None, "capture replayed with --sysroot == live report", d or "")
+    ck.check(d is None, tag + "capture replayed with --sysroot == live report", d or "")
     if sa != sb:
-        ck.info("sources differ between live and replay: %s" % lc.first_diff(sa, sb))
+        ck.info(tag + "sources differ between live and replay: %s" % lc.first_diff(sa, sb))
 
 
 # ------------------------------------------------------------- scenario
@@ -859,6 +859,16 @@ def run_scenario(name, cfg, results):
                                         "report --json --qemu-trace")
                     if rep2 is not None:
                         check_report(ck, rep2, o, l2, sc, tag="--qemu-trace:")
+                        # a capture given the trace keeps it, and its replay, given
+                        # nothing, is that report
+                        cap2 = os.path.join(tmp, "capture-trace")
+                        r, dt = tool.run(["capture", "--pid", str(l2.pid), "-o", cap2,
+                                          "--qemu-trace", l2.trace], "capture-trace")
+                        if ck.check(r.returncode in (0, 1) and os.path.isdir(cap2),
+                                    "--qemu-trace: capture exit status %d" % r.returncode,
+                                    "%.2fs" % dt):
+                            compare_replay(ck, tool, rep2, cap2, l2.pid, "replay-trace",
+                                           ["--qemu-trace", l2.trace], tag="--qemu-trace: ")
                 explain_checks(ck, tool, o, l2, live, tr)
                 if tool.supports("--qmp", l2.pid):
                     o["qmp_ids"] = l2.ids
