@@ -180,7 +180,7 @@ EOF
 	# shellcheck disable=SC2016
 	timeout -s KILL "$LIMIT" qemu-system-x86_64 \
 		-machine q35,kernel-irqchip=split -accel tcg,thread=multi -cpu max -smp 2 -m 2G \
-		-nodefaults -no-user-config -display none -no-reboot -nic none \
+		-name l1,debug-threads=on -nodefaults -no-user-config -display none -no-reboot -nic none \
 		-qmp unix:"$LAB_OUT/l0-qmp.sock",server=on,wait=off -pidfile "$LAB_OUT/l0-qemu.pid" \
 		-d cpu_reset -D "$LAB_OUT/l0-qemu.log" \
 		-device intel-iommu,intremap=on,caching-mode=on \

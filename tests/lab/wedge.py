@@ -17,7 +17,7 @@ This reads L1's console as it grows and calls L1 wedged when either
 Then it writes the reason to WEDGED, and into DUMP the state of L0's threads
 (each one's name, state, wait channel and CPU time, twice, 2 s apart: a vCPU
 thread asleep in the kernel is the outer QEMU stuck, one burning CPU is L1
-looping) and the registers of every CPU of L1 from L0's monitor (QMP: info
+looping), their stacks (gdb, where the root has it) and the registers of every CPU of L1 from L0's monitor (QMP: info
 cpus, info registers -a), and quits L0; the pid file is the fallback.
 run.sh then treats it as a death of L1.
 
@@ -29,8 +29,10 @@ Env: LAB_WEDGE_STALL (default 240), LAB_WEDGE_SILENCE (default 720).
 import json
 import os
 import re
+import shutil
 import signal
 import socket
+import subprocess
 import sys
 import time
 
@@ -154,6 +156,24 @@ def threads(pid, out):
                   % (tid, comm, rest[0], int(rest[11]) + int(rest[12]), wchan))
 
 
+def backtraces(pid, out):
+    """every thread's stack in L0 QEMU, by gdb where the root has it (QEMU is
+    stopped for that moment; it is quit right after)"""
+    gdb = shutil.which("gdb")
+    if not gdb:
+        out.write("==== no gdb here: no backtraces of L0 QEMU's threads\n")
+        return
+    out.write("==== gdb: thread apply all bt 16 (pid %d)\n" % pid)
+    try:
+        r = subprocess.run([gdb, "-nx", "-batch", "-p", str(pid), "-ex", "set pagination off",
+                            "-ex", "thread apply all bt 16"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=90)
+        lines = r.stdout.decode(errors="replace").splitlines()
+        out.write("\n".join(l for l in lines[:600] if l.startswith(("Thread", "#")) or not l) + "\n")
+    except (OSError, subprocess.SubprocessError) as e:
+        out.write("gdb: %s\n" % e)
+
+
 def alive(pidfile):
     try:
         with open(pidfile) as f:
@@ -198,6 +218,7 @@ def watch(console, offset, monitor, pidfile, wedged, dump):
                     threads(pid, out)
                     if k == 1:
                         time.sleep(2)
+                backtraces(pid, out)
                 try:
                     qmp(monitor, ["info status", "info cpus", "info registers -a", "quit"], out)
                 except (OSError, ValueError) as e:
