@@ -385,10 +385,10 @@ struct im_model {
 	 * which read of a live target two maps reads were alike (0: one read) */
 	char *maps_text;
 	size_t maps_len;
+	unsigned int maps_tries;
 	/* the --qemu-trace text as read, kept for capture (keep_trace) */
 	char *trace_text;
 	size_t trace_len;
-	unsigned int maps_tries;
 	/* VmPTE of proc/PID/status: the target's page tables, in bytes */
 	bool vmpte_known;
 	uint64_t vmpte;
