@@ -105,10 +105,16 @@ static int run_gdb_export(struct im_load *l)
 	return im_gdbexport_load(l->m, l->o->gdb_export, l->err);
 }
 
+/* a --sysroot fixture, whose iommu-map/ holds what its capture kept */
+static bool in_fixture(const struct im_load *l)
+{
+	return !l->o->paste && !im_root_is_live();
+}
+
 /* --qemu-trace, or the copy a capture kept (--qemu-trace wins) */
 static bool want_trace(const struct im_load *l)
 {
-	return l->o->qemu_trace || (!l->o->paste && !im_root_is_live());
+	return l->o->qemu_trace || in_fixture(l);
 }
 
 static int run_trace(struct im_load *l)
@@ -137,7 +143,7 @@ static int run_trace(struct im_load *l)
 /* --qmp, or the answers a fixture kept */
 static bool want_qmp(const struct im_load *l)
 {
-	return l->o->qmp || (!l->o->paste && !im_root_is_live());
+	return l->o->qmp || in_fixture(l);
 }
 
 static int run_qmp(struct im_load *l)
@@ -286,7 +292,7 @@ static int run_kmod_checks(struct im_load *l)
 /* a fixture: the module's checks as they were captured */
 static bool want_kchecks(const struct im_load *l)
 {
-	return !l->o->paste && !im_root_is_live();
+	return in_fixture(l);
 }
 
 static int run_kchecks(struct im_load *l)

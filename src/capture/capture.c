@@ -271,11 +271,12 @@ int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err)
 			r = put(&c, "iommu-map/kernel-checks", buf, len);
 		free(buf);
 	}
-	/* the --qemu-trace text as it was read, which --sysroot reads in its place */
-	if (!r && m->trace_text && m->trace_len > IM_BOUND_OTHER) {
+	/* the --qemu-trace text as it was read, which --sysroot reads in its
+	 * place: no larger than that read takes */
+	if (!r && m->trace_text && m->trace_len > im_root_read_bound(IM_KEPT_TRACE)) {
 		im_err_set(err, IM_KEPT_TRACE, 0, "the trace is %zu MiB, past the %zu MiB a fixture may "
 			   "hold: capture without --qemu-trace, and keep the trace beside it",
-			   m->trace_len >> 20, IM_BOUND_OTHER >> 20);
+			   m->trace_len >> 20, im_root_read_bound(IM_KEPT_TRACE) >> 20);
 		return -EFBIG;
 	}
 	if (!r && m->trace_text)
