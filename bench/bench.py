@@ -21,6 +21,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OPEN_RE = re.compile(r'^\d+\s+(openat2?|open)\(.*\) = \d+<(.*)>$')
 DENTS_RE = re.compile(r'^\d+\s+getdents64\(\d+<(.*)>, ')
 LINK_RE = re.compile(r'^\d+\s+readlinkat\(\d+<(.*?)>, "([^"\\]*)", .*\) = \d+$')
+# strace -f splits a call that another thread's call interrupts into two lines
+UNFINISHED_RE = re.compile(r'^(\d+)\s+(.*) <unfinished \.\.\.>$')
+RESUMED_RE = re.compile(r'^(\d+)\s+<\.\.\. \w+ resumed>(.*)$')
 LOADER_RE = re.compile(r'(^/etc/ld\.so\.cache$|\.so(\.[0-9.]+)?$)')
 
 
@@ -37,10 +40,18 @@ def floor_list(tool, root, out):
     json_bytes = len(subprocess.run(["strace", "-f", "-y", "-qq", "-e", "trace=open,openat,openat2,getdents64,readlinkat",
                                      "-o", trace, tool, "--sysroot", root, "--json"],
                                     capture_output=True).stdout)
-    seen, entries = set(), []
+    seen, entries, pending = set(), [], {}
     with open(trace) as f:
         for line in f:
-            m = OPEN_RE.match(line.rstrip("\n"))
+            line = line.rstrip("\n")
+            m = UNFINISHED_RE.match(line)
+            if m:   # the pci source reads devices in threads: join each call's two halves
+                pending[m.group(1)] = m.group(1) + " " + m.group(2)
+                continue
+            m = RESUMED_RE.match(line)
+            if m:
+                line = pending.pop(m.group(1), "") + re.sub(r'^\)\s+= ', ') = ', m.group(2))
+            m = OPEN_RE.match(line)
             if m and "O_PATH" not in line and not LOADER_RE.search(m.group(2)):
                 path = m.group(2)
                 if os.path.isfile(path) and ("f", path) not in seen:

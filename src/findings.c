@@ -96,6 +96,22 @@ int im_finding_add(struct im_model *m, enum im_fid id, const char *subject,
 	return r;
 }
 
+int im_findings_move(struct im_model *to, struct im_model *from)
+{
+	int r;
+
+	if (!from->nfindings)
+		return 0;
+	r = im_grow(&to->findings, &to->cap.findings, to->nfindings + from->nfindings,
+		    sizeof(*to->findings));
+	if (r)
+		return r;
+	memcpy(to->findings + to->nfindings, from->findings, from->nfindings * sizeof(*from->findings));
+	to->nfindings += from->nfindings;
+	from->nfindings = 0;
+	return 0;
+}
+
 int im_finding_replay(struct im_model *m, enum im_fsection sect, enum im_severity sev,
 		      const char *code, const char *subject, const char *message)
 {

@@ -67,6 +67,12 @@ int im_finding_replay(struct im_model *m, enum im_fsection sect, enum im_severit
 		      const char *code, const char *subject, const char *message);
 
 /*
+ * Append from's findings to to's, in their order, and leave from with none
+ * (a loader's threads each gather theirs apart).  -ENOMEM: nothing moved.
+ */
+int im_findings_move(struct im_model *to, struct im_model *from);
+
+/*
  * The checked entry points of each row: IM_FINDING(m, IM_F_ID, subject,
  * args...), and IM_FINDING_AT(m, IM_F_ID, subject, line, args...) for a
  * note on a line of an annotated text.

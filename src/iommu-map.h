@@ -234,7 +234,16 @@ int im_proc_find_vmms(struct im_candidate **c, size_t *n, struct im_scan_skips *
 void im_candidates_free(struct im_candidate *c, size_t n);
 
 /* pci.c */
+/*
+ * Every device under sys/bus/pci/devices, sorted by BDF.  The device
+ * directories are read by several threads on a large host; the model, the
+ * findings and the first error are what one thread reading the entries in
+ * turn would give.
+ */
 int im_pci_load(struct im_model *m, struct im_err *err);
+/* how many threads im_pci_load uses: 0 (the default) by the CPUs it may run on,
+ * at least 256 devices a thread; n (tests) forces n, at most one a device; never more than 8 */
+void im_pci_set_threads(unsigned int n);
 /*
  * For the devices shown (held, named by a QEMU-side source, or --slot's),
  * after correlate has tied the maps: the MSI-X capability from config

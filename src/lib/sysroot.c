@@ -17,6 +17,7 @@
 #include <limits.h>
 #include <linux/openat2.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -70,7 +71,8 @@ char *im_root_path(const char *rel)
 	return im_asprintf("%s/%s", root.path, rel);
 }
 
-static bool have_openat2 = true;	/* cleared when the kernel says ENOSYS */
+/* cleared when the kernel says ENOSYS; atomic, as the pci source reads devices in threads */
+static atomic_bool have_openat2 = true;
 
 void im_root_use_openat2(bool on)
 {

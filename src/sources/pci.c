@@ -15,9 +15,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <pci/pci.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,15 +419,156 @@ static int load_one(struct im_model *m, const char *name, struct im_device **dev
 	return 0;
 }
 
+/*
+ * The device directories are read by up to IM_PCI_MAX_THREADS threads, each
+ * a run of the entries in directory order, at least IM_PCI_PER_THREAD
+ * devices apiece: on a host of thousands, the opens and reads are most of a
+ * run and the kernel does them in parallel.  Each thread keeps its devices,
+ * findings, error and unread devices apart; they are joined in entry order,
+ * so the model, the first error and the findings are those of one thread
+ * reading every entry in turn.
+ */
+#define IM_PCI_PER_THREAD 256
+#define IM_PCI_MAX_THREADS 8
+
+static unsigned int pci_threads;	/* 0: by the CPUs and the devices */
+
+void im_pci_set_threads(unsigned int n)
+{
+	pci_threads = n;
+}
+
+/* one thread's run of the entries */
+struct run {
+	struct im_model found;		/* its findings, moved to m in order */
+	char **names;
+	size_t nnames;
+	struct im_device *devs;
+	size_t n, cap;
+	struct unread u;
+	struct im_err err;
+	int r;
+};
+
+static void *load_run(void *arg)
+{
+	struct run *t = arg;
+	size_t i;
+
+	for (i = 0; !t->r && i < t->nnames; i++)
+		t->r = load_one(&t->found, t->names[i], &t->devs, &t->n, &t->cap, &t->u, &t->err);
+	return NULL;
+}
+
+static unsigned int threads_for(size_t n)
+{
+	unsigned int t = pci_threads;
+	cpu_set_t set;
+
+	if (!t) {
+		t = sched_getaffinity(0, sizeof(set), &set) ? 1 : (unsigned int)CPU_COUNT(&set);
+		if (t > n / IM_PCI_PER_THREAD)
+			t = (unsigned int)(n / IM_PCI_PER_THREAD);
+	}
+	if (t > IM_PCI_MAX_THREADS)
+		t = IM_PCI_MAX_THREADS;
+	if (t > n)
+		t = (unsigned int)n;
+	return t ? t : 1;
+}
+
+/* the entries of the devices directory, in its order; -errno */
+static int list_devices(int fd, char ***names, size_t *n)
+{
+	size_t cap = 0;
+	struct dirent *de;
+	DIR *d = fdopendir(fd);
+	int r = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while (!r && (errno = 0, de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		r = im_grow((void *)names, &cap, *n + 1, sizeof(**names));
+		if (!r && !((*names)[*n] = strdup(de->d_name)))
+			r = -ENOMEM;
+		if (!r)
+			(*n)++;
+	}
+	if (!r && errno)
+		r = -errno;
+	closedir(d);
+	return r;
+}
+
+/* join the runs in order into m: the first run's error, or every device */
+static int join_runs(struct im_model *m, struct run *t, unsigned int nt, struct im_err *err)
+{
+	struct im_device *devs;
+	struct unread u = { 0 };
+	size_t n = 0, i;
+	unsigned int k;
+	int r = 0;
+
+	for (k = 0; k < nt; k++) {
+		r = im_findings_move(m, &t[k].found);
+		if (r || t[k].r) {
+			r = r ? r : t[k].r;
+			*err = t[k].err;
+			break;
+		}
+		n += t[k].n;
+		if (t[k].u.n && !u.n)
+			memcpy(u.first, t[k].u.first, sizeof(u.first));
+		u.n += t[k].u.n;
+	}
+	devs = NULL;
+	if (!r && nt > 1 && n && !(devs = calloc(n, sizeof(*devs))))
+		r = -ENOMEM;
+	for (k = 0, n = 0; k < nt; k++) {
+		for (i = 0; i < t[k].n; i++)
+			if (r)
+				im_device_free(&t[k].devs[i]);
+			else if (nt > 1)
+				devs[n++] = t[k].devs[i];
+		if (r || nt > 1)
+			free(t[k].devs);
+		im_model_free(&t[k].found);
+	}
+	if (r)
+		return r;
+	if (nt == 1) {	/* one run: its array as it is */
+		devs = t[0].devs;
+		n = t[0].n;
+	}
+	if (n)
+		im_qsort(devs, n, sizeof(*devs), cmp_dev);
+	m->devices = devs;
+	m->ndevices = n;
+	if (u.n)
+		im_add_source(m, "pci", IM_SRC_PARTIAL, "%zu devices; %zu could not be read (%s%s)",
+			      n, u.n, u.first, u.n > 1 ? ", ..." : "");
+	else
+		im_add_source(m, "pci", IM_SRC_OK, "%zu devices", n);
+	return 0;
+}
+
 /* every entry of sys/bus/pci/devices, sorted by BDF into the model */
 int im_pci_load(struct im_model *m, struct im_err *err)
 {
-	struct im_device *devs = NULL;
-	struct unread u = { 0 };
-	size_t n = 0, cap = 0, i;
-	struct dirent *de;
-	DIR *d;
-	int fd, r = 0;
+	struct run t[IM_PCI_MAX_THREADS];
+	pthread_t tid[IM_PCI_MAX_THREADS];
+	bool started[IM_PCI_MAX_THREADS] = { false };
+	char **names;
+	size_t n, i, at = 0;
+	unsigned int nt, k;
+	int fd, r;
 
 	fd = im_root_open(DEVICES, O_RDONLY | O_DIRECTORY);
 	if (fd < 0) {
@@ -438,31 +582,32 @@ int im_pci_load(struct im_model *m, struct im_err *err)
 		free(path);
 		return 0;
 	}
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
+	r = list_devices(fd, &names, &n);
+	nt = threads_for(n);
+	for (k = 0; !r && k < nt; k++) {
+		size_t end = n * (k + 1) / nt;
+
+		memset(&t[k], 0, sizeof(t[k]));
+		im_model_init(&t[k].found);
+		t[k].names = names + at;
+		t[k].nnames = end - at;
+		at = end;
+		/* the first run here, the others each in a thread (or here, if none starts) */
+		started[k] = k && !pthread_create(&tid[k], NULL, load_run, &t[k]);
 	}
-	while (!r && (de = readdir(d)))
-		if (de->d_name[0] != '.')
-			r = load_one(m, de->d_name, &devs, &n, &cap, &u, err);
-	closedir(d);
-	if (r) {
-		for (i = 0; i < n; i++)
-			im_device_free(&devs[i]);
-		free(devs);
-		return r;
+	if (!r) {
+		for (k = 0; k < nt; k++)
+			if (!started[k])
+				load_run(&t[k]);
+		for (k = 0; k < nt; k++)
+			if (started[k])
+				pthread_join(tid[k], NULL);
+		r = join_runs(m, t, nt, err);
 	}
-	if (n)
-		im_qsort(devs, n, sizeof(*devs), cmp_dev);
-	m->devices = devs;
-	m->ndevices = n;
-	if (u.n)
-		im_add_source(m, "pci", IM_SRC_PARTIAL, "%zu devices; %zu could not be read (%s%s)",
-			      n, u.n, u.first, u.n > 1 ? ", ..." : "");
-	else
-		im_add_source(m, "pci", IM_SRC_OK, "%zu devices", n);
-	return 0;
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
 }
 
 /* a device the views will show: held by the target, picked by --slot, or a QEMU source's */

@@ -30,7 +30,7 @@ fi
 mkdir -p $B
 nice -n 19 make -s -j2 B=$B CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' \
 	$B/libiommu-map.a || exit 2
-pkg="$(pkg-config --cflags --libs libpci json-c)"
+pkg="$(pkg-config --cflags --libs libpci json-c) -pthread"
 targets=(${FUZZ_TARGETS:-tests/fuzz/fuzz-*.c})
 
 # build: 0 or 1 in $B/status-NAME

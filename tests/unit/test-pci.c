@@ -266,6 +266,78 @@ static void links(void)
 	im_model_free(&m);
 }
 
+/* what one load gave, as a line to compare: devices, sources, findings, error */
+static void summary(char *out, size_t n, unsigned int threads)
+{
+	struct im_model m;
+	struct im_err err;
+	size_t i, at = 0;
+	int r;
+
+	im_pci_set_threads(threads);
+	memset(&err, 0, sizeof(err));
+	im_model_init(&m);
+	im_root_init(top);
+	r = im_pci_load(&m, &err);
+	at += (size_t)snprintf(out + at, n - at, "r=%d err=%s:%u:%s;", r, err.file, err.line, err.msg);
+	for (i = 0; i < m.ndevices && at < n; i++)
+		at += (size_t)snprintf(out + at, n - at, " %s/%zx", m.devices[i].bdf,
+				       (size_t)m.devices[i].bars[0].size);
+	for (i = 0; i < m.nsources && at < n; i++)
+		at += (size_t)snprintf(out + at, n - at, "; %s %d %s", m.sources[i].name,
+				       (int)m.sources[i].status, m.sources[i].detail);
+	for (i = 0; i < m.nfindings && at < n; i++)
+		at += (size_t)snprintf(out + at, n - at, "; %s %s", m.findings[i].code,
+				       m.findings[i].subject);
+	im_model_free(&m);
+	im_pci_set_threads(0);
+}
+
+/*
+ * Read by several threads, the devices, findings, the partial source and the
+ * first error are those one thread gives, with errors and findings in more
+ * than one thread's run of the entries.
+ */
+static void threads(void)
+{
+	static const unsigned int counts[] = { 2, 3, 4, 8, 16 };
+	char one[8192], many[8192], bdf[16], name[96];
+	size_t k;
+	int i;
+
+	sh("rm -rf %s/sys", top);
+	for (i = 0; i < 12; i++) {
+		snprintf(bdf, sizeof(bdf), "0000:00:%02x.0", i + 1);
+		device(bdf, i % 4 == 2 ? "0x00000000fe800000 0x00000000fe802fff 0x0000000000040200\n" :
+			    "0x00000000fe800000 0x00000000fe800fff 0x0000000000040200\n", NULL, 0);
+	}
+	sh("rm -f %s/sys/devices/pci0000:00/0000:00:05.0/resource %s/sys/devices/pci0000:00/0000:00:0a.0/resource",
+	   top, top);
+	summary(one, sizeof(one), 1);
+	T_OK(strstr(one, "r=0") && strstr(one, "10 devices; 2 could not be read") &&
+	     strstr(one, "bar-size-odd 0000:00:03.0 BAR 0") && strstr(one, "0000:00:0c.0/1000"),
+	     "one thread: 10 devices, 2 unread, the 12K BARs' findings");
+	for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+		summary(many, sizeof(many), counts[k]);
+		snprintf(name, sizeof(name), "%u threads: the model one thread gives", counts[k]);
+		T_EQ_STR(many, one, name);
+	}
+	summary(many, sizeof(many), 0);
+	T_EQ_STR(many, one, "threads by the CPUs (12 devices: one)");
+
+	/* two devices that cannot be used, far apart: the first in entry order wins */
+	put("sys/devices/pci0000:00/0000:00:02.0/resource", "zz\n", 3);
+	put("sys/devices/pci0000:00/0000:00:0b.0/vendor", "0x11af4\n", 8);
+	summary(one, sizeof(one), 1);
+	T_OK(strstr(one, "r=-22") != NULL, "one thread: bad input");
+	for (k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+		summary(many, sizeof(many), counts[k]);
+		snprintf(name, sizeof(name), "%u threads: the same first error and findings", counts[k]);
+		T_EQ_STR(many, one, name);
+	}
+	sh("rm -rf %s/sys", top);
+}
+
 int main(void)
 {
 	if (!mkdtemp(top))
@@ -273,6 +345,7 @@ int main(void)
 	bars();
 	validation();
 	links();
+	threads();
 	im_root_init("/");
 	sh("rm -rf '%s'", top);
 	T_DONE();
