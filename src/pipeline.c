@@ -6,11 +6,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "iommu-map.h"
 #include "pipeline.h"
+#include "findings.h"
 #include "sources/gdbexport.h"
 #include "sources/kmod.h"
 #include "sources/maps-paste.h"
@@ -303,29 +305,34 @@ static int run_kchecks(struct im_load *l)
 #define SRC (IM_FILL_MAPS | IM_FILL_DEVICES)
 
 static const struct im_stage stages[] = {
-	{ "proc", 0, IM_FILL_MAPS, false, want_host, run_proc },
-	{ "pci", 0, IM_FILL_DEVICES, false, want_host, run_pci },
-	{ "maps-paste", 0, IM_FILL_MAPS, false, want_maps_paste, run_maps_paste },
-	{ "widths", IM_FILL_MAPS, IM_FILL_WIDTHS, false, NULL, run_widths },
+	{ "proc", 0, IM_FILL_MAPS, 0, want_host, run_proc },
+	{ "pci", 0, IM_FILL_DEVICES, IM_STAGE_EARLY, want_host, run_pci },
+	{ "maps-paste", 0, IM_FILL_MAPS, 0, want_maps_paste, run_maps_paste },
+	{ "widths", IM_FILL_MAPS, IM_FILL_WIDTHS, 0, NULL, run_widths },
 	/* QEMU-side sources: after proc and pci, before the memslot fallback */
-	{ "gdb-export", SRC, IM_FILL_QBARS | IM_FILL_MEMSLOTS, false, want_gdb_export,
+	{ "gdb-export", SRC, IM_FILL_QBARS | IM_FILL_MEMSLOTS, 0, want_gdb_export,
 	  run_gdb_export },
-	{ "qemu-trace", SRC | IM_FILL_WIDTHS, IM_FILL_MEMSLOTS, false, want_trace, run_trace },
-	{ "qmp", SRC, IM_FILL_QBARS, false, want_qmp, run_qmp },
-	{ "memslots", IM_FILL_MAPS, IM_FILL_MEMSLOTS, false, want_memslots, run_memslots },
-	{ "correlate-maps", SRC, IM_FILL_IDENT, true, NULL, run_correlate_maps },
-	{ "qtree", SRC | IM_FILL_IDENT, IM_FILL_QBARS, false, want_qtree, run_qtree },
-	{ "qemu-trace-dma", IM_FILL_IDENT, IM_FILL_QBARS, true, want_trace_dma, run_trace_dma },
-	{ "pci-caps", IM_FILL_IDENT | IM_FILL_QBARS, IM_FILL_CAPS, false, want_host, run_pci_caps },
+	{ "qemu-trace", SRC | IM_FILL_WIDTHS, IM_FILL_MEMSLOTS, 0, want_trace, run_trace },
+	{ "qmp", SRC, IM_FILL_QBARS, 0, want_qmp, run_qmp },
+	{ "memslots", IM_FILL_MAPS, IM_FILL_MEMSLOTS, 0, want_memslots, run_memslots },
+	{ "correlate-maps", SRC, IM_FILL_IDENT, IM_STAGE_CORRELATE, NULL, run_correlate_maps },
+	{ "qtree", SRC | IM_FILL_IDENT, IM_FILL_QBARS, 0, want_qtree, run_qtree },
+	{ "qemu-trace-dma", IM_FILL_IDENT, IM_FILL_QBARS, IM_STAGE_CORRELATE,
+	  want_trace_dma, run_trace_dma },
+	{ "pci-caps", IM_FILL_IDENT | IM_FILL_QBARS, IM_FILL_CAPS, 0, want_host, run_pci_caps },
 	{ "correlate-join", SRC | IM_FILL_IDENT | IM_FILL_QBARS | IM_FILL_MEMSLOTS | IM_FILL_CAPS,
-	  IM_FILL_JOINED, true, NULL, run_correlate_join },
-	{ "qmp-crosscheck", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_qmp_check, run_qmp_check },
-	{ "kmod-checks", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_kmod_checks, run_kmod_checks },
-	{ "kernel-checks", IM_FILL_JOINED, IM_FILL_CHECKS, true, want_kchecks, run_kchecks },
-	{ "width-checks", IM_FILL_JOINED | IM_FILL_WIDTHS, 0, true, NULL, run_width_checks },
-	{ "leaves-check", IM_FILL_CHECKS, 0, true, NULL, run_leaves_check },
-	{ "mmio-check", IM_FILL_JOINED, 0, true, NULL, run_mmio_check },
-	{ "pci-names", IM_FILL_JOINED, 0, false, want_host, run_pci_names },
+	  IM_FILL_JOINED, IM_STAGE_CORRELATE, NULL, run_correlate_join },
+	{ "qmp-crosscheck", IM_FILL_JOINED, IM_FILL_CHECKS, IM_STAGE_CORRELATE,
+	  want_qmp_check, run_qmp_check },
+	{ "kmod-checks", IM_FILL_JOINED, IM_FILL_CHECKS, IM_STAGE_CORRELATE,
+	  want_kmod_checks, run_kmod_checks },
+	{ "kernel-checks", IM_FILL_JOINED, IM_FILL_CHECKS, IM_STAGE_CORRELATE,
+	  want_kchecks, run_kchecks },
+	{ "width-checks", IM_FILL_JOINED | IM_FILL_WIDTHS, 0, IM_STAGE_CORRELATE,
+	  NULL, run_width_checks },
+	{ "leaves-check", IM_FILL_CHECKS, 0, IM_STAGE_CORRELATE, NULL, run_leaves_check },
+	{ "mmio-check", IM_FILL_JOINED, 0, IM_STAGE_CORRELATE, NULL, run_mmio_check },
+	{ "pci-names", IM_FILL_JOINED, 0, 0, want_host, run_pci_names },
 };
 
 const struct im_stage *im_pipeline_stages(size_t *n)
@@ -340,16 +347,90 @@ int im_pipeline_check(const struct im_stage *st, size_t n, size_t *bad)
 
 	for (i = 0; i < n; i++)
 		for (j = i; j < n; j++)
-			if (st[i].needs & st[j].fills) {
+			if ((st[i].needs & st[j].fills) || ((st[i].flags & IM_STAGE_EARLY) && st[i].needs)) {
 				*bad = i;
 				return -EINVAL;
 			}
 	return 0;
 }
 
+/* an early stage, while it runs: its own load, model and error */
+struct early {
+	struct im_load l;
+	struct im_model m;
+	struct im_err err;
+	const struct im_stage *st;
+	pthread_t tid;
+	int r;
+	bool started;
+};
+
+static void *run_early(void *arg)
+{
+	struct early *e = arg;
+
+	e->r = e->st->run(&e->l);
+	return NULL;
+}
+
+/* start stage st of l early; if no thread starts, it runs in its turn */
+static void start_early(struct early *e, struct im_load *l, const struct im_stage *st)
+{
+	memset(e, 0, sizeof(*e));
+	im_model_init(&e->m);
+	e->m.sysroot = l->m->sysroot;
+	e->m.pid = l->m->pid;
+	e->l = *l;
+	e->l.m = &e->m;
+	e->l.err = &e->err;
+	e->st = st;
+	e->started = !pthread_create(&e->tid, NULL, run_early, e);
+	if (!e->started)
+		im_model_free(&e->m);
+}
+
+/* what an early stage filled, moved into m: devices, then sources and findings in order */
+static int merge_early(struct im_model *m, struct im_model *from)
+{
+	size_t i;
+	int r = 0;
+
+	if (from->devices) {
+		m->devices = from->devices;
+		m->ndevices = from->ndevices;
+		from->devices = NULL;
+		from->ndevices = 0;
+	}
+	for (i = 0; !r && i < from->nsources; i++) {
+		const struct im_source *s = &from->sources[i];
+
+		r = im_add_source(m, s->name, s->status, "%s", s->detail ? s->detail : "");
+	}
+	return r ? r : im_findings_move(m, from);
+}
+
+/* stage st in its turn: run here, or the early one joined */
+static int run_stage(struct im_load *l, const struct im_stage *st, struct early *e)
+{
+	int r;
+
+	if (!e || !e->started)
+		return st->run(l);
+	pthread_join(e->tid, NULL);
+	e->started = false;
+	r = e->r;
+	if (r)
+		*l->err = e->err;
+	else
+		r = merge_early(l->m, &e->m);
+	im_model_free(&e->m);
+	return r;
+}
+
 int im_pipeline_run_stages(struct im_load *l, const struct im_stage *st, size_t n)
 {
-	size_t i, bad;
+	struct early early[2], *e;
+	size_t i, k, bad, ne = 0;
 	int r = im_pipeline_check(st, n, &bad);
 
 	if (r) {
@@ -357,18 +438,29 @@ int im_pipeline_run_stages(struct im_load *l, const struct im_stage *st, size_t 
 			   st[bad].name);
 		return r;
 	}
+	for (i = 0; i < n && ne < sizeof(early) / sizeof(early[0]); i++)
+		if ((st[i].flags & IM_STAGE_EARLY) && (!st[i].wanted || st[i].wanted(l)))
+			start_early(&early[ne++], l, &st[i]);
 	for (i = 0; i < n; i++) {
 		if (st[i].wanted && !st[i].wanted(l))
 			continue;
-		r = st[i].run(l);
+		for (e = NULL, k = 0; k < ne && !e; k++)
+			if (early[k].st == &st[i])
+				e = &early[k];
+		r = run_stage(l, &st[i], e);
 		if (r) {
-			if (st[i].correlate && !l->err->msg[0])
+			if ((st[i].flags & IM_STAGE_CORRELATE) && !l->err->msg[0])
 				im_err_set(l->err, "", 0, "correlate: %s", strerror(-r));
-			return r;
+			break;
 		}
 		l->filled |= st[i].fills;
 	}
-	return 0;
+	for (k = 0; k < ne; k++)	/* an error before an early stage's turn: it is dropped */
+		if (early[k].started) {
+			pthread_join(early[k].tid, NULL);
+			im_model_free(&early[k].m);
+		}
+	return r;
 }
 
 int im_pipeline_run(struct im_model *m, const struct im_load_opts *o, struct im_err *err)

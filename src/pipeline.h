@@ -52,17 +52,32 @@ struct im_load {
 	unsigned int filled;		/* enum im_fill of the stages run */
 };
 
+/* What a stage is, beside what it needs and fills. */
+enum im_stage_flag {
+	IM_STAGE_CORRELATE = 1u << 0,	/* an error without words is "correlate: ..." */
+	/*
+	 * May start with the pipeline, in a thread, while the stages before it
+	 * run.  It needs nothing, its wanted() asks only the options, and it
+	 * fills only devices, sources and findings, on a model of its own that
+	 * is joined into the model at its place in the table: the model, the
+	 * order of sources and findings, and the error that wins are those of
+	 * the table run in turn.
+	 */
+	IM_STAGE_EARLY = 1u << 1,
+};
+
 struct im_stage {
 	const char *name;
 	unsigned int needs, fills;	/* enum im_fill */
-	bool correlate;			/* an error without words is "correlate: ..." */
+	unsigned int flags;		/* IM_STAGE_* */
 	bool (*wanted)(const struct im_load *l);	/* NULL: always */
 	int (*run)(struct im_load *l);
 };
 
 /* pipeline.c */
 const struct im_stage *im_pipeline_stages(size_t *n);
-/* 0, or -EINVAL: stage i needs what a stage at or after i fills (*bad = i) */
+/* 0, or -EINVAL: stage i needs what a stage at or after i fills, or is early
+ * and needs anything (*bad = i) */
 int im_pipeline_check(const struct im_stage *st, size_t n, size_t *bad);
 /* runs a table (tests give their own); stops at the first error */
 int im_pipeline_run_stages(struct im_load *l, const struct im_stage *st, size_t n);
