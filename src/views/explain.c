@@ -238,12 +238,12 @@ static void explain_hva_dma(struct ctx *c, const struct im_place *p)
 	const struct im_model *m = c->m;
 	const struct im_dma_map *d;
 	char bk[4200], *text;
-	const char *what;
+	const char *what, *backing;
 
 	if (p->f_dma_hva.state != IM_KNOWN)
 		return;
 	d = &m->dma[p->dma_hva];
-	what = im_map_backing(m, p, bk, sizeof(bk));
+	what = backing = im_map_backing(m, p, bk, sizeof(bk));
 	if (!strcmp(what, "[anon]"))
 		what = "guest RAM (anonymous memory)";
 	text = im_asprintf("on the host side of QEMU's vfio DMA map of IOVA 0x%" PRIx64 "-0x%" PRIx64 " -> HVA 0x%" PRIx64 " (the trace's line %u), offset 0x%" PRIx64 ": a passed-through device's DMA to IOVA 0x%" PRIx64 " (the GPA without a vIOMMU) reaches it; %s%s%s%s",
@@ -258,7 +258,7 @@ static void explain_hva_dma(struct ctx *c, const struct im_place *p)
 	if (add(c, "hva-dma", text)) {
 		dma_map_json(c->w, d);
 		jw_khex(c->w, "iova", p->iova);
-		jw_kstr(c->w, "backing", p->f_map.state == IM_KNOWN ? bk : NULL);
+		jw_kstr(c->w, "backing", p->f_map.state == IM_KNOWN ? backing : NULL);
 		meaning(c, text);
 	}
 }
@@ -544,7 +544,7 @@ static void explain_iova(struct ctx *c)
 	const struct im_dma_map *d;
 	struct im_place p;
 	char bk[4200], unk[300], *text;
-	const char *what;
+	const char *what, *backing;
 
 	im_place_iova(m, c->addr, &p);
 	if (p.f_dma.state != IM_KNOWN) {
@@ -552,7 +552,7 @@ static void explain_iova(struct ctx *c)
 		return;
 	}
 	d = &m->dma[p.dma];
-	what = im_map_backing(m, &p, bk, sizeof(bk));
+	what = backing = im_map_backing(m, &p, bk, sizeof(bk));
 	if (!strcmp(what, "[anon]"))
 		what = "guest RAM (anonymous memory)";
 	snprintf(unk, sizeof(unk), "in a mapping not known here (%s)",
@@ -567,7 +567,7 @@ static void explain_iova(struct ctx *c)
 	if (add(c, "iova", text)) {
 		dma_map_json(c->w, d);
 		jw_khex(c->w, "hva", p.hva);
-		jw_kstr(c->w, "backing", p.f_map.state == IM_KNOWN ? bk : NULL);
+		jw_kstr(c->w, "backing", p.f_map.state == IM_KNOWN ? backing : NULL);
 		meaning(c, text);
 	}
 }
