@@ -369,23 +369,21 @@ struct unread {
 	char first[PATH_MAX + 64];
 };
 
-/* the device whose entry is name: appended to *devs, or counted in u */
-static int load_one(struct im_model *m, const char *name, struct im_device **devs,
-		    size_t *n, size_t *cap, struct unread *u, struct im_err *err)
+/*
+ * The device whose entry is name, into *dev; one that could not be read is
+ * counted in u.  A slot with no device is left zeroed (its bdf empty).
+ */
+static int load_one(struct im_model *m, const char *name, struct im_device *dev,
+		    struct unread *u, struct im_err *err)
 {
 	struct sysdev sd = { .m = m, .err = err };
 	char rel[300];
-	struct im_device *dev;
 	const char *what = "";
 	int r;
 
-	r = im_grow((void *)devs, cap, *n + 1, sizeof(**devs));
-	if (r)
-		return r;
-	dev = &(*devs)[*n];
-	memset(dev, 0, sizeof(*dev));
 	dev->vfio_cdev = -1;
 	if (im_bdf_norm(name, strlen(name), dev->bdf)) {
+		memset(dev, 0, sizeof(*dev));
 		sd.bdf = name;
 		return dev_bad(&sd, "", 0, "not a PCI address (DDDD:BB:DD.F)");
 	}
@@ -399,8 +397,11 @@ static int load_one(struct im_model *m, const char *name, struct im_device **dev
 		close(sd.fd);
 	}
 	if (r && fatal(r)) {
+		if (sd.fd < 0 && !err->msg[0])
+			r = dev_err(&sd, "", r);
 		im_device_free(dev);
-		return sd.fd < 0 && !err->msg[0] ? dev_err(&sd, "", r) : r;
+		memset(dev, 0, sizeof(*dev));
+		return r;
 	}
 	if (r) {	/* not readable: the device is left out, and said so */
 		if (!u->n++) {
@@ -413,9 +414,8 @@ static int load_one(struct im_model *m, const char *name, struct im_device **dev
 			free(path);
 		}
 		im_device_free(dev);
-		return 0;
+		memset(dev, 0, sizeof(*dev));
 	}
-	(*n)++;
 	return 0;
 }
 
@@ -438,13 +438,12 @@ void im_pci_set_threads(unsigned int n)
 	pci_threads = n;
 }
 
-/* one thread's run of the entries */
+/* one thread's run of the entries, and its slots of the devices array */
 struct run {
 	struct im_model found;		/* its findings, moved to m in order */
 	char **names;
 	size_t nnames;
 	struct im_device *devs;
-	size_t n, cap;
 	struct unread u;
 	struct im_err err;
 	int r;
@@ -456,7 +455,7 @@ static void *load_run(void *arg)
 	size_t i;
 
 	for (i = 0; !t->r && i < t->nnames; i++)
-		t->r = load_one(&t->found, t->names[i], &t->devs, &t->n, &t->cap, &t->u, &t->err);
+		t->r = load_one(&t->found, t->names[i], &t->devs[i], &t->u, &t->err);
 	return NULL;
 }
 
@@ -507,12 +506,15 @@ static int list_devices(int fd, char ***names, size_t *n)
 	return r;
 }
 
-/* join the runs in order into m: the first run's error, or every device */
-static int join_runs(struct im_model *m, struct run *t, unsigned int nt, struct im_err *err)
+/*
+ * Join the runs in order into m: the first run's error, or every device of
+ * devs[0..n) (each run's slots, in entry order), the empty slots dropped
+ */
+static int join_runs(struct im_model *m, struct run *t, unsigned int nt, struct im_device *devs,
+		     size_t n, struct im_err *err)
 {
-	struct im_device *devs;
 	struct unread u = { 0 };
-	size_t n = 0, i;
+	size_t kept = 0, i;
 	unsigned int k;
 	int r = 0;
 
@@ -523,39 +525,33 @@ static int join_runs(struct im_model *m, struct run *t, unsigned int nt, struct 
 			*err = t[k].err;
 			break;
 		}
-		n += t[k].n;
 		if (t[k].u.n && !u.n)
 			memcpy(u.first, t[k].u.first, sizeof(u.first));
 		u.n += t[k].u.n;
 	}
-	devs = NULL;
-	if (!r && nt > 1 && n && !(devs = calloc(n, sizeof(*devs))))
-		r = -ENOMEM;
-	for (k = 0, n = 0; k < nt; k++) {
-		for (i = 0; i < t[k].n; i++)
-			if (r)
-				im_device_free(&t[k].devs[i]);
-			else if (nt > 1)
-				devs[n++] = t[k].devs[i];
-		if (r || nt > 1)
-			free(t[k].devs);
+	for (k = 0; k < nt; k++)
 		im_model_free(&t[k].found);
+	for (i = 0; i < n; i++) {
+		if (!devs[i].bdf[0])
+			continue;
+		if (r)
+			im_device_free(&devs[i]);
+		else if (kept++ != i)
+			devs[kept - 1] = devs[i];
 	}
-	if (r)
+	if (r) {
+		free(devs);
 		return r;
-	if (nt == 1) {	/* one run: its array as it is */
-		devs = t[0].devs;
-		n = t[0].n;
 	}
-	if (n)
-		im_qsort(devs, n, sizeof(*devs), cmp_dev);
+	if (kept)
+		im_qsort(devs, kept, sizeof(*devs), cmp_dev);
 	m->devices = devs;
-	m->ndevices = n;
+	m->ndevices = kept;
 	if (u.n)
 		im_add_source(m, "pci", IM_SRC_PARTIAL, "%zu devices; %zu could not be read (%s%s)",
-			      n, u.n, u.first, u.n > 1 ? ", ..." : "");
+			      kept, u.n, u.first, u.n > 1 ? ", ..." : "");
 	else
-		im_add_source(m, "pci", IM_SRC_OK, "%zu devices", n);
+		im_add_source(m, "pci", IM_SRC_OK, "%zu devices", kept);
 	return 0;
 }
 
@@ -565,6 +561,7 @@ int im_pci_load(struct im_model *m, struct im_err *err)
 	struct run t[IM_PCI_MAX_THREADS];
 	pthread_t tid[IM_PCI_MAX_THREADS];
 	bool started[IM_PCI_MAX_THREADS] = { false };
+	struct im_device *devs = NULL;
 	char **names;
 	size_t n, i, at = 0;
 	unsigned int nt, k;
@@ -583,6 +580,9 @@ int im_pci_load(struct im_model *m, struct im_err *err)
 		return 0;
 	}
 	r = list_devices(fd, &names, &n);
+	/* one slot an entry, zeroed: no array grows or is copied while threads read */
+	if (!r && n && !(devs = calloc(n, sizeof(*devs))))
+		r = -ENOMEM;
 	nt = threads_for(n);
 	for (k = 0; !r && k < nt; k++) {
 		size_t end = n * (k + 1) / nt;
@@ -591,6 +591,7 @@ int im_pci_load(struct im_model *m, struct im_err *err)
 		im_model_init(&t[k].found);
 		t[k].names = names + at;
 		t[k].nnames = end - at;
+		t[k].devs = devs ? devs + at : NULL;
 		at = end;
 		/* the first run here, the others each in a thread (or here, if none starts) */
 		started[k] = k && !pthread_create(&tid[k], NULL, load_run, &t[k]);
@@ -602,7 +603,7 @@ int im_pci_load(struct im_model *m, struct im_err *err)
 		for (k = 0; k < nt; k++)
 			if (started[k])
 				pthread_join(tid[k], NULL);
-		r = join_runs(m, t, nt, err);
+		r = join_runs(m, t, nt, devs, n, err);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
