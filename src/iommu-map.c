@@ -80,7 +80,8 @@ static const char doc[] =
 	"                     (an IOVA of a trace; with --mtree, what the tree says:\n"
 	"                     gdb's (@ 0x...) is a MemoryRegion pointer)\n"
 	"  capture -o DIR     snapshot the files read into a fixture for --sysroot,\n"
-	"                     and the --qemu-trace given (iommu-map/qemu-trace);\n"
+	"                     and the --qemu-trace and --gdb-export given (kept in\n"
+	"                     iommu-map/);\n"
 	"                     DIR must not exist or be empty (--force: or hold a\n"
 	"                     previous capture, which is replaced, never merged)\n"
 	"  watch              follow memslot and vfio mmap changes live, with QEMU's stack\n"
@@ -559,7 +560,7 @@ static int load_model(struct im_model *m, const struct args *a, const char *slot
 				    .maps = a->maps, .qtree = a->qtree, .paste = paste,
 				    .maps_beside_mtree = a->one_paste,
 				    .kmod_checks = a->cmd != CMD_WATCH,
-				    .keep_trace = a->cmd == CMD_CAPTURE }, err);
+				    .keep_inputs = a->cmd == CMD_CAPTURE }, err);
 	/* a target that exited while the sources were read: that, not what failed after */
 	if (r != -ENOMEM && r != -ESRCH) {
 		int gone = im_proc_check_running(m, err);

@@ -60,6 +60,7 @@ void im_model_free(struct im_model *m)
 	free(m->maps);
 	free(m->maps_text);
 	free(m->trace_text);
+	free(m->gdb_export_text);
 	for (i = 0; i < m->nfds; i++) {
 		free(m->fds[i].target);
 		free(m->fds[i].syspath);

@@ -386,9 +386,12 @@ struct im_model {
 	char *maps_text;
 	size_t maps_len;
 	unsigned int maps_tries;
-	/* the --qemu-trace text as read, kept for capture (keep_trace) */
+	/* the --qemu-trace and --gdb-export texts as read, kept for capture
+	 * (keep_inputs) */
 	char *trace_text;
 	size_t trace_len;
+	char *gdb_export_text;
+	size_t gdb_export_len;
 	/* VmPTE of proc/PID/status: the target's page tables, in bytes */
 	bool vmpte_known;
 	uint64_t vmpte;

@@ -97,20 +97,42 @@ static int run_leaves_check(struct im_load *l)
 	return im_leaves_check(l->m);
 }
 
-static bool want_gdb_export(const struct im_load *l)
-{
-	return l->o->gdb_export;
-}
-
-static int run_gdb_export(struct im_load *l)
-{
-	return im_gdbexport_load(l->m, l->o->gdb_export, l->err);
-}
-
 /* a --sysroot fixture, whose iommu-map/ holds what its capture kept */
 static bool in_fixture(const struct im_load *l)
 {
 	return !l->o->paste && !im_root_is_live();
+}
+
+/* a file the fixture's capture kept: 0 with *buf, 1 when it kept none, or -errno (err set) */
+static int read_kept(struct im_load *l, const char *rel, char **buf, size_t *len)
+{
+	int r = im_root_read(rel, buf, len);
+
+	if (r == -ENOENT)
+		return 1;
+	return r ? im_root_err(l->err, rel, r) : 0;
+}
+
+/* --gdb-export, or the copy a capture kept (--gdb-export wins) */
+static bool want_gdb_export(const struct im_load *l)
+{
+	return l->o->gdb_export || in_fixture(l);
+}
+
+static int run_gdb_export(struct im_load *l)
+{
+	char *buf;
+	size_t len;
+	int r;
+
+	if (l->o->gdb_export)
+		return im_gdbexport_load(l->m, l->o->gdb_export, l->o->keep_inputs, l->err);
+	r = read_kept(l, IM_KEPT_GDB_EXPORT, &buf, &len);
+	if (r)
+		return r < 0 ? r : 0;
+	r = im_gdbexport_parse(l->m, buf, len, IM_KEPT_GDB_EXPORT, l->err);
+	free(buf);
+	return r;
 }
 
 /* --qemu-trace, or the copy a capture kept (--qemu-trace wins) */
@@ -127,13 +149,11 @@ static int run_trace(struct im_load *l)
 
 	if (l->o->qemu_trace) {
 		l->trace_name = l->o->qemu_trace;
-		r = im_trace_load(l->m, l->o->qemu_trace, l->o->keep_trace, &l->trace, l->err);
+		r = im_trace_load(l->m, l->o->qemu_trace, l->o->keep_inputs, &l->trace, l->err);
 	} else {
-		r = im_root_read(IM_KEPT_TRACE, &buf, &len);
-		if (r == -ENOENT)
-			return 0;
+		r = read_kept(l, IM_KEPT_TRACE, &buf, &len);
 		if (r)
-			return im_root_err(l->err, IM_KEPT_TRACE, r);
+			return r < 0 ? r : 0;
 		l->trace_name = IM_KEPT_TRACE;
 		r = im_trace_load_text(l->m, buf, len, IM_KEPT_TRACE, &l->trace, l->err);
 		free(buf);
@@ -199,8 +219,8 @@ static int run_memslots(struct im_load *l)
 		return im_add_source(m, "memslots", IM_SRC_OK,
 				     "the target holds no KVM VM fd (anon_inode:kvm-vm): it runs without KVM (TCG), so there are no memslots");
 	r = im_root_read("iommu-map/memslots.status", &status, NULL);
-	if (!r) {
-		r = memslots_unavailable(m, status);
+	if (!r) {	/* the capture's whole word, a kept gdb export's why already in it */
+		r = im_add_source(m, "memslots", IM_SRC_UNAVAILABLE, "%s", status);
 		free(status);
 		return r;
 	}

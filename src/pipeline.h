@@ -38,7 +38,7 @@ struct im_load_opts {
 	const char *qtree;		/* --qtree: a pasted info qtree */
 	bool paste;			/* no target, no host: the pastes alone */
 	bool kmod_checks;		/* live, with the module: walk the BAR mmaps */
-	bool keep_trace;		/* capture: keep the --qemu-trace text in the model */
+	bool keep_inputs;		/* capture: keep the --qemu-trace and --gdb-export texts */
 };
 
 /* One run of the pipeline. */

@@ -432,9 +432,9 @@ fi
 [ $rc -eq 0 ] && ok "two candidate processes: --pid picks one" || bad "two candidates --pid: exit $rc"
 
 # --- live capture vs replay, on processes of this machine ---
-live_vs_replay() {	# label pid [trace]: a trace goes to the live runs and capture, not to the replay
-	local label=$1 pid=$2 tr=${3:-} d=$B/t/capture-$1 side=()
-	[ -n "$tr" ] && side=(--qemu-trace "$tr")
+live_vs_replay() {	# label pid [OPTION FILE KEPT]: a side input goes to the live runs and capture, not to the replay
+	local label=$1 pid=$2 opt=${3:-} tr=${4:-} kept=${5:-} d=$B/t/capture-$1 side=()
+	[ -n "$tr" ] && side=("$opt" "$tr")
 	rm -rf "$d"
 	"$BIN" --pid "$pid" -i tests/pci.ids "${side[@]}" >"$d.live" 2>"$d.live.err"; lrc=$?
 	"$BIN" --pid "$pid" -i tests/pci.ids "${side[@]}" --json >"$d.live.json" 2>/dev/null
@@ -443,18 +443,18 @@ live_vs_replay() {	# label pid [trace]: a trace goes to the live runs and captur
 	"$BIN" --sysroot "$d" --pid "$pid" -i tests/pci.ids --json >"$d.replay.json" 2>/dev/null
 	sed -i "1s|, root $d\$|, root /|" "$d.replay"
 	sed -i "s|\"sysroot\": \"$d\"|\"sysroot\": \"/\"|" "$d.replay.json"
-	# the replay names the capture's copy of the trace where the live run named the file
-	[ -n "$tr" ] && sed -i "s|iommu-map/qemu-trace|$tr|g" "$d.replay" "$d.replay.json"
-	if [ -n "$tr" ] && ! cmp -s "$tr" "$d/iommu-map/qemu-trace"; then
-		bad "capture $label: iommu-map/qemu-trace is not the trace as given"
+	# the replay names the capture's copy where the live run named the file
+	[ -n "$tr" ] && sed -i "s|$kept|$tr|g" "$d.replay" "$d.replay.json"
+	if [ -n "$tr" ] && ! cmp -s "$tr" "$d/$kept"; then
+		bad "capture $label: $kept is not the $opt file as given"
 	elif [ -n "$tr" ] && ! grep -q "$tr" "$d.live.json"; then
-		bad "capture $label: the live report does not name the trace"
+		bad "capture $label: the live report does not name the $opt file"
 	elif [ $crc -le 1 ] && [ $lrc = $rrc ] && cmp -s "$d.live" "$d.replay" &&
 	   cmp -s "$d.live.json" "$d.replay.json"; then
-		ok "capture $label: live and replayed reports are identical (exit $lrc)${tr:+; the capture kept the trace, which the replay read}"
+		ok "capture $label: live and replayed reports are identical (exit $lrc)${tr:+; the capture kept the $opt file, which the replay read}"
 	else
 		bad "capture $label: capture exit $crc, live exit $lrc, replay exit $rrc"
-		diff -u "$d.live" "$d.replay" | head -20; cat "$d.cap.err"
+		diff -u "$d.live" "$d.replay" | head -20; diff "$d.live.json" "$d.replay.json" | head -10; cat "$d.cap.err"
 	fi
 }
 sleep 60 & sleeper=$!
@@ -465,7 +465,11 @@ live_vs_replay sleep $sleeper
 tail -f /dev/null 3<tests/pci.ids 4< <(sleep 60) & tailer=$!
 for _ in $(seq 500); do [ "$(cat /proc/$tailer/comm 2>/dev/null)" = tail ] && break; sleep 0.01; done
 live_vs_replay tail $tailer
-live_vs_replay tail-trace $tailer tests/data/qemu/trace-10.0-pid.log
+live_vs_replay tail-trace $tailer --qemu-trace tests/data/qemu/trace-10.0-pid.log iommu-map/qemu-trace
+# a gdb export (of another QEMU: its memslots and guest BARs, and a finding that says so)
+live_vs_replay tail-gdb $tailer --gdb-export tests/fixtures-gdb/vfio-synthetic.json iommu-map/gdb-export.json
+# one whose KVM slots gdb could not read: the replay's memslots say why once, as the live run's did
+live_vs_replay tail-gdb-unknown $tailer --gdb-export tests/fixtures/lab-gdb-q35/gdb-export-unknown.json iommu-map/gdb-export.json
 kill $tailer 2>/dev/null; wait $tailer 2>/dev/null
 if [ -n "${QEMU_PID:-}" ]; then live_vs_replay qemu "$QEMU_PID"; fi
 
@@ -529,6 +533,40 @@ timeout 10 "$BIN" --sysroot "$kt" -i tests/pci.ids >/dev/null 2>"$kt.err" </dev/
 if [ $rc = 2 ] && [ "$(wc -l <"$kt.err")" = 1 ] && grep -q 'iommu-map/qemu-trace: not a regular file (fifo)' "$kt.err"; then
 	ok "kept trace as a FIFO: exit 2, $(cat "$kt.err")"
 else bad "kept trace as a FIFO: exit $rc: $(head -2 "$kt.err")"; fi
+
+# --- a fixture's kept gdb export (iommu-map/gdb-export.json, which capture writes
+# from --gdb-export) is read as --gdb-export was; a given one wins; a FIFO there
+# is bad input naming it ---
+kg=$B/t/kept-gdb; rm -rf "$kg" "$kg-"*; cp -a tests/fixtures/lab-gdb-q35 "$kg"
+gx=tests/fixtures/lab-gdb-q35/gdb-export.json
+cp "$gx" "$kg/iommu-map/gdb-export.json"
+for a in "" "explain 0xfe800010"; do
+	# shellcheck disable=SC2086
+	"$BIN" --sysroot "$kg" --pid 121 -i tests/pci.ids $a --json >"$kg-kept.json" 2>&1; r1=$?
+	# shellcheck disable=SC2086
+	"$BIN" --sysroot tests/fixtures/lab-gdb-q35 --pid 121 -i tests/pci.ids --gdb-export "$gx" $a --json \
+		>"$kg-given.json" 2>&1; r2=$?
+	sed -i -e "s|iommu-map/gdb-export.json|$gx|g" -e "s|\"sysroot\": \"$kg\"|\"sysroot\": \"tests/fixtures/lab-gdb-q35\"|" \
+		"$kg-kept.json"
+	if [ $r1 = $r2 ] && [ $r1 -le 1 ] && grep -q '"gdb-export"' "$kg-given.json" &&
+	   cmp -s "$kg-kept.json" "$kg-given.json"; then
+		ok "kept gdb export${a:+ ($a)}: --sysroot alone == --gdb-export (exit $r1)"
+	else
+		bad "kept gdb export${a:+ ($a)}: exit $r1 vs $r2"; diff "$kg-kept.json" "$kg-given.json" | head -10
+	fi
+done
+"$BIN" --sysroot "$kg" --pid 121 -i tests/pci.ids --gdb-export tests/fixtures-gdb/vfio-synthetic.json --json \
+	>"$kg-kept.json" 2>&1
+"$BIN" --sysroot tests/fixtures/lab-gdb-q35 --pid 121 -i tests/pci.ids --gdb-export tests/fixtures-gdb/vfio-synthetic.json \
+	--json >"$kg-given.json" 2>&1
+sed -i "s|\"sysroot\": \"$kg\"|\"sysroot\": \"tests/fixtures/lab-gdb-q35\"|" "$kg-kept.json"
+if cmp -s "$kg-kept.json" "$kg-given.json"; then ok "kept gdb export: a given --gdb-export is read in its place"
+else bad "kept gdb export: a given --gdb-export did not win"; diff "$kg-kept.json" "$kg-given.json" | head -10; fi
+rm "$kg/iommu-map/gdb-export.json" && mkfifo "$kg/iommu-map/gdb-export.json"
+timeout 10 "$BIN" --sysroot "$kg" --pid 121 -i tests/pci.ids >/dev/null 2>"$kg.err" </dev/null; rc=$?
+if [ $rc = 2 ] && [ "$(wc -l <"$kg.err")" = 1 ] && grep -q 'iommu-map/gdb-export.json: not a regular file (fifo)' "$kg.err"; then
+	ok "kept gdb export as a FIFO: exit 2, $(cat "$kg.err")"
+else bad "kept gdb export as a FIFO: exit $rc: $(head -2 "$kg.err")"; fi
 
 # --- the picture (--svg): for every fixture and paste, the SVG is well-formed (xmllint),
 # renders (rsvg-convert) and its numbers are those of the JSON of the same run

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "iommu-map.h"
+#include "sources/gdbexport.h"
 #include "sources/trace.h"
 
 struct cap {
@@ -281,6 +282,10 @@ int im_capture(struct im_model *m, struct im_outdir *o, struct im_err *err)
 	}
 	if (!r && m->trace_text)
 		r = put(&c, IM_KEPT_TRACE, m->trace_text, m->trace_len);
+	/* the --gdb-export as read (no larger than its parser takes, the bound
+	 * of a fixture's own file) */
+	if (!r && m->gdb_export_text)
+		r = put(&c, IM_KEPT_GDB_EXPORT, m->gdb_export_text, m->gdb_export_len);
 	src = im_find_source(m, "memslots");
 	if (!r && src && src->status != IM_SRC_OK && src->detail)
 		r = put(&c, "iommu-map/memslots.status", src->detail, strlen(src->detail));

@@ -467,7 +467,7 @@ int im_gdbexport_parse(struct im_model *m, const char *buf, size_t len,
 	return r;
 }
 
-int im_gdbexport_load(struct im_model *m, const char *path, struct im_err *err)
+int im_gdbexport_load(struct im_model *m, const char *path, bool keep, struct im_err *err)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -518,6 +518,12 @@ int im_gdbexport_load(struct im_model *m, const char *path, struct im_err *err)
 	}
 	fclose(f);
 	r = im_gdbexport_parse(m, buf ? buf : "", len, path, err);
+	if (!r && keep) {
+		free(m->gdb_export_text);
+		m->gdb_export_text = buf;
+		m->gdb_export_len = len;
+		buf = NULL;
+	}
 	free(buf);
 	return r;
 }

@@ -24,8 +24,12 @@
 int im_gdbexport_parse(struct im_model *m, const char *buf, size_t len,
 		       const char *name, struct im_err *err);
 
-/* Read PATH (a user path, not under the sysroot) and parse it. */
-int im_gdbexport_load(struct im_model *m, const char *path,
+/* where capture keeps the --gdb-export it was given, which --sysroot reads */
+#define IM_KEPT_GDB_EXPORT "iommu-map/gdb-export.json"
+
+/* Read PATH (a user path, not under the sysroot) and parse it; keep: its
+ * text, as read, in m->gdb_export_text (for capture) */
+int im_gdbexport_load(struct im_model *m, const char *path, bool keep,
 		      struct im_err *err);
 
 #endif

@@ -74,6 +74,7 @@ def hostile(recs):
         ("device-outside", "sys/bus/pci/devices/0000:0a:00.0", "L",
          b"../../../../../outside"),
         ("kept-trace-fifo", "iommu-map/qemu-trace", "P", b""),
+        ("kept-gdb-export-fifo", "iommu-map/gdb-export.json", "P", b""),
     ]
     for suffix, path, kind, body in swaps:
         out = [(kind, p, body) if p == path else (k, p, b) for k, p, b in recs]
@@ -95,6 +96,11 @@ def main():
             with open("tests/data/qemu/trace-dma-remap.log", "rb") as f:
                 kept = recs + [("F", "iommu-map/qemu-trace", f.read())]
             with open(os.path.join(OUT, name + "-kept-trace"), "wb") as f:
+                f.write(encode(kept))
+            # and the gdb export a capture keeps (--gdb-export)
+            with open("tests/fixtures-gdb/vfio-synthetic.json", "rb") as f:
+                kept = recs + [("F", "iommu-map/gdb-export.json", f.read())]
+            with open(os.path.join(OUT, name + "-kept-gdb-export"), "wb") as f:
                 f.write(encode(kept))
         if name == "seed-2021":
             for suffix, variant in hostile(recs):

@@ -36,7 +36,7 @@ static void test_real_tcg(void)
 	int r;
 
 	im_model_init(&m);
-	r = im_gdbexport_load(&m, "tests/fixtures-gdb/tcg-qemu-7.2.json", &e);
+	r = im_gdbexport_load(&m, "tests/fixtures-gdb/tcg-qemu-7.2.json", false, &e);
 	T_OK(r == 0, "real tcg export loads");
 	if (r)
 		printf("# %s:%u: %s\n", e.file, e.line, e.msg);
@@ -57,7 +57,7 @@ static void test_synthetic_vfio(void)
 	int r;
 
 	im_model_init(&m);
-	r = im_gdbexport_load(&m, "tests/fixtures-gdb/vfio-synthetic.json", &e);
+	r = im_gdbexport_load(&m, "tests/fixtures-gdb/vfio-synthetic.json", false, &e);
 	T_OK(r == 0, "vfio export loads");
 	if (r)
 		printf("# %s:%u: %s\n", e.file, e.line, e.msg);
@@ -100,7 +100,7 @@ static void test_slots_unknown(void)
 	int r;
 
 	im_model_init(&m);
-	r = im_gdbexport_load(&m, "tests/fixtures-gdb/kvm-unknown.json", &e);
+	r = im_gdbexport_load(&m, "tests/fixtures-gdb/kvm-unknown.json", false, &e);
 	T_OK(r == 0, "unknown: export loads");
 	if (r)
 		printf("# %s:%u: %s\n", e.file, e.line, e.msg);
@@ -130,6 +130,30 @@ static void test_slots_unknown(void)
 	im_model_free(&m);
 }
 
+/* capture's copy: the text as read, only when asked for */
+static void test_keep(void)
+{
+	static const char path[] = "tests/fixtures-gdb/vfio-synthetic.json";
+	struct im_model m;
+	struct im_err e = { 0 };
+	char buf[1 << 16];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+	if (f)
+		fclose(f);
+	im_model_init(&m);
+	T_OK(im_gdbexport_load(&m, path, true, &e) == 0 && m.gdb_export_text &&
+	     m.gdb_export_len == n && n && !memcmp(m.gdb_export_text, buf, n),
+	     "keep: the text kept byte for byte");
+	im_model_free(&m);
+	im_model_init(&m);
+	T_OK(im_gdbexport_load(&m, path, false, &e) == 0 && !m.gdb_export_text,
+	     "keep: nothing kept unless asked");
+	im_model_free(&m);
+}
+
 static void test_pid_mismatch(void)
 {
 	struct im_model m;
@@ -137,7 +161,7 @@ static void test_pid_mismatch(void)
 
 	im_model_init(&m);
 	m.pid = 77;
-	T_OK(im_gdbexport_load(&m, "tests/fixtures-gdb/vfio-synthetic.json",
+	T_OK(im_gdbexport_load(&m, "tests/fixtures-gdb/vfio-synthetic.json", false,
 			       &e) == 0, "pid mismatch: loads");
 	T_OK(m.nfindings == 1 &&
 	     !strcmp(m.findings[0].code, "gdb-export-other-pid"),
@@ -271,7 +295,7 @@ static void test_hostile(void)
 	im_model_free(&m);
 
 	im_model_init(&m);
-	r = im_gdbexport_load(&m, "tests/fixtures-gdb/no-such-file.json", &e);
+	r = im_gdbexport_load(&m, "tests/fixtures-gdb/no-such-file.json", false, &e);
 	T_OK(r == -ENOENT, "missing file: -ENOENT");
 	im_model_free(&m);
 }
@@ -280,6 +304,7 @@ int main(void)
 {
 	test_real_tcg();
 	test_synthetic_vfio();
+	test_keep();
 	test_pid_mismatch();
 	test_slots_unknown();
 	test_hostile();
