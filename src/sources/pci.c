@@ -580,6 +580,8 @@ int im_pci_load(struct im_model *m, struct im_err *err)
 		return 0;
 	}
 	r = list_devices(fd, &names, &n);
+	if (r && r != -ENOMEM)	/* a directory that could not be listed to its end */
+		r = im_root_err(err, DEVICES, r);
 	/* one slot an entry, zeroed: no array grows or is copied while threads read */
 	if (!r && n && !(devs = calloc(n, sizeof(*devs))))
 		r = -ENOMEM;
