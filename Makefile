@@ -149,6 +149,10 @@ check-asan: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 $(MAKE) --no-print-directory B=build-asan CC=clang \
 		CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		LDFLAGS='-fsanitize=address,undefined' check
+	@$(MAKE) --no-print-directory B=build-tsan CC=clang CFLAGS='-O1 -g -fsanitize=thread' \
+		LDFLAGS='-fsanitize=thread' build-tsan/iommu-map build-tsan/test-pci build-tsan/test-pipeline
+	@$(MAKE) --no-print-directory all
+	@BIN=$(B)/iommu-map tests/tsan.sh build-tsan
 
 # the libFuzzer targets (tests/fuzz/run.sh): 60 s each, two at a time, in CI
 # (issue 14); fuzz-long: 10M runs each (README's table says how long each
@@ -249,4 +253,4 @@ check-deb:
 	@tests/deb/run.sh check '$(VERSION)' '$(DEB_VERSION)' $(RUN_STACKS)
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz
