@@ -28,8 +28,9 @@ python3 bench/mk-host.py 0.1875 "$h/host" >/dev/null
 "$T/iommu-map" --sysroot "$h/host" --json >"$h/tsan.json" 2>"$h/tsan.err"; rc=$?
 "${BIN:-build/iommu-map}" --sysroot "$h/host" --json >"$h/plain.json" 2>/dev/null
 n=$(grep -c '"bdf"' "$h/tsan.json")
-if [ $rc -le 1 ] && ! grep -q ThreadSanitizer "$h/tsan.err" &&
-   diff <(grep -v '"version"' "$h/tsan.json") <(grep -v '"version"' "$h/plain.json") >/dev/null; then
+grep -v '"version"' "$h/tsan.json" >"$h/tsan.cmp"
+grep -v '"version"' "$h/plain.json" >"$h/plain.cmp"
+if [ $rc -le 1 ] && ! grep -q ThreadSanitizer "$h/tsan.err" && cmp -s "$h/tsan.cmp" "$h/plain.cmp"; then
 	ok "tsan iommu-map --sysroot (768 devices, $n BDFs in the JSON): the unsanitized build's report, no race (exit $rc)"
 else
 	bad "tsan iommu-map --sysroot: exit $rc"; head -40 "$h/tsan.err"
