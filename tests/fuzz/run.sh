@@ -15,6 +15,11 @@
 # crash, a leak or a target that does not build.  A crash leaves the input
 # in build-fuzz/crash-NAME-*: fix the parser, then keep the input as a seed
 # in tests/fuzz/seeds/NAME/ and add a unit test.
+# --runs resumes: a run on code that is HEAD's (the trees of src/ and
+# include/ and the target's file) is recorded in build-fuzz/ledger-NAME, and
+# a later --runs on the same code runs only what is left of N, from the
+# corpus the earlier runs left; its line says the total.  A crash or a run
+# on changed code is recorded in no ledger.
 set -u
 cd "$(dirname "$0")/../.."
 B=build-fuzz
@@ -64,10 +69,40 @@ seed() {
 	touch "$corpus/.noseed"
 }
 
+# the code a target runs, as git names it: the trees of src/ and include/ and
+# the target's file at HEAD, or nothing when any of them differs from HEAD
+code_id() {
+	git diff --quiet HEAD -- src include "tests/fuzz/$1.c" 2>/dev/null || return 0
+	local p ids=()
+	for p in src include "tests/fuzz/$1.c"; do
+		ids+=("$(git rev-parse --short=12 "HEAD:$p" 2>/dev/null)") || return 0
+	done
+	(IFS=-; echo "${ids[*]}")
+}
+
+# runs recorded in $B/ledger-NAME for that code (fuzz-long): one line a run,
+# "CODE RUNS SECONDS DATE COMMIT"
+ledger_runs() {
+	[ -n "$2" ] && [ -f "$B/ledger-$1" ] || { echo 0; return; }
+	awk -v id="$2" '$1 == id { n += $2 } END { print n + 0 }' "$B/ledger-$1"
+}
+
 run() {
-	local name=$1 out rc execs rate t0 t tmp opts
+	local name=$1 out rc execs rate t0 t tmp opts id prior=0
 	[ "$(cat $B/status-$name)" = 0 ] || return 0
 	opts=$(sed -n 's|^/\* options: \(.*\) \*/$|\1|p' tests/fuzz/$name.c)
+	# fuzz-long resumes: the runs an earlier fuzz-long made on this same code
+	# (its corpus kept in $B) count toward N, and only the rest are run
+	if [ -n "${runs:-}" ]; then
+		id=$(code_id "$name")
+		prior=$(ledger_runs "$name" "$id")
+		if [ "$prior" -ge "$runs" ]; then
+			printf 'ok %s: %s runs on this code already (%s, %s), none run\n' "$name" "$prior" "$id" "$B/ledger-$name"
+			echo 0 >$B/status-$name
+			return 0
+		fi
+		limit=("-runs=$((runs - prior))" "${limit[@]:1}")
+	fi
 	t0=$(date +%s%N)
 	rm -f $B/crash-$name-*	# what this run finds, not an old run's
 	# the targets that build a sysroot per run: on tmpfs, 3 times faster
@@ -84,9 +119,15 @@ run() {
 	if [ $rc -eq 0 ]; then
 		# stopped early (SIGUSR1: libFuzzer's graceful exit, or a time limit):
 		# say how far it got, not that it got there
-		[ -n "${runs:-}" ] && [ "${execs:-0}" -lt "$runs" ] 2>/dev/null &&
+		[ -n "${runs:-}" ] && [ $((${execs:-0} + prior)) -lt "$runs" ] 2>/dev/null &&
 			what="stopped before $runs runs"
 		printf 'ok %s: %s, %s runs in %d s, %s runs/s, no crash\n' "$name" "$what" "${execs:-?}" "$t" "${rate:-?}"
+		if [ -n "${runs:-}" ] && [ -n "$id" ] && [ -n "${execs:-}" ]; then
+			echo "$id $execs $t $(date -u +%Y-%m-%dT%H:%M:%SZ) $(git rev-parse --short HEAD)" >>"$B/ledger-$name"
+			echo "  $name: $((execs + prior)) runs in all on this code ($id; $B/ledger-$name)"
+		elif [ -n "${runs:-}" ]; then
+			echo "  $name: src/, include/ or the target differ from HEAD: this run is not in the ledger"
+		fi
 		echo 0 >$B/status-$name
 	else
 		echo "FAIL $name: exit $rc"
@@ -100,7 +141,7 @@ run() {
 		echo 1 >$B/status-$name
 	fi
 }
-export -f build run
+export -f build run code_id ledger_runs
 export B pkg what runs
 export limit_s="${limit[*]}"
 
