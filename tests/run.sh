@@ -500,73 +500,53 @@ cap_case empty 0 "" '[ -d $c/empty/proc/$sleeper ]' -o "$c/empty"
 cap_case gone-target 2 "no such process" '[ ! -e $c/gone ]' -o "$c/gone" --pid 999999999
 kill $sleeper 2>/dev/null; wait $sleeper 2>/dev/null
 
-# --- a fixture's kept trace (iommu-map/qemu-trace, which capture writes from
-# --qemu-trace) is read as --qemu-trace was; a given --qemu-trace wins; a kept
-# trace that is not a regular file is bad input naming it ---
-kt=$B/t/kept-trace; rm -rf "$kt" "$kt-"*; cp -a tests/fixtures/synthetic-6.18-q35 "$kt"
-for tr in tests/data/qemu/trace-dma-remap.log tests/data/qemu/trace-11.1-iso.log; do
-	cp "$tr" "$kt/iommu-map/qemu-trace"
-	for a in "" "explain 0x7f1100200010"; do
-		# shellcheck disable=SC2086
-		"$BIN" --sysroot "$kt" -i tests/pci.ids $a --json >"$kt-kept.json" 2>&1; r1=$?
-		# shellcheck disable=SC2086
-		"$BIN" --sysroot tests/fixtures/synthetic-6.18-q35 -i tests/pci.ids --qemu-trace "$tr" $a --json \
-			>"$kt-given.json" 2>&1; r2=$?
-		sed -i -e "s|iommu-map/qemu-trace|$tr|g" -e "s|\"sysroot\": \"$kt\"|\"sysroot\": \"tests/fixtures/synthetic-6.18-q35\"|" \
-			"$kt-kept.json"
-		if [ $r1 = $r2 ] && [ $r1 -le 1 ] && grep -q '"qemu-trace"' "$kt-given.json" &&
-		   cmp -s "$kt-kept.json" "$kt-given.json"; then
-			ok "kept trace $(basename "$tr")${a:+ ($a)}: --sysroot alone == --qemu-trace (exit $r1)"
-		else
-			bad "kept trace $(basename "$tr")${a:+ ($a)}: exit $r1 vs $r2"; diff "$kt-kept.json" "$kt-given.json" | head -10
-		fi
+# --- what a capture kept of its side inputs: a fixture's iommu-map/qemu-trace and
+# iommu-map/gdb-export.json (capture writes them from --qemu-trace and --gdb-export)
+# are read as the option was; a given one wins; a kept copy that is not a
+# regular file is bad input naming it ---
+# kept_input LABEL FIXTURE OPTION KEPT SOURCE OTHER ADDR PID-ARGS FILE...: each FILE as KEPT
+# in a copy of FIXTURE gives, with --sysroot alone, what FIXTURE with OPTION FILE gives (the
+# report and explain ADDR, whose JSON names SOURCE); OPTION OTHER is read in place of the
+# kept copy; a FIFO as KEPT is exit 2 in one line naming it
+kept_input() {
+	local label=$1 fx=$2 opt=$3 kept=$4 src=$5 other=$6 addr=$7 pid=$8 k=$B/t/kept-$1 f a r1 r2 rc
+	shift 8
+	rm -rf "$k" "$k-"*; cp -a "$fx" "$k"
+	for f in "$@"; do
+		cp "$f" "$k/$kept"
+		for a in "" "explain $addr"; do
+			# shellcheck disable=SC2086
+			"$BIN" --sysroot "$k" $pid -i tests/pci.ids $a --json >"$k-kept.json" 2>&1; r1=$?
+			# shellcheck disable=SC2086
+			"$BIN" --sysroot "$fx" $pid -i tests/pci.ids "$opt" "$f" $a --json >"$k-given.json" 2>&1; r2=$?
+			sed -i -e "s|$kept|$f|g" -e "s|\"sysroot\": \"$k\"|\"sysroot\": \"$fx\"|" "$k-kept.json"
+			if [ $r1 = $r2 ] && [ $r1 -le 1 ] && grep -q "\"$src\"" "$k-given.json" &&
+			   cmp -s "$k-kept.json" "$k-given.json"; then
+				ok "kept $label $(basename "$f")${a:+ ($a)}: --sysroot alone == $opt (exit $r1)"
+			else
+				bad "kept $label $(basename "$f")${a:+ ($a)}: exit $r1 vs $r2"; diff "$k-kept.json" "$k-given.json" | head -10
+			fi
+		done
 	done
-done
-"$BIN" --sysroot "$kt" -i tests/pci.ids --qemu-trace tests/data/qemu/trace-10.0-pid.log --json >"$kt-kept.json" 2>&1
-"$BIN" --sysroot tests/fixtures/synthetic-6.18-q35 -i tests/pci.ids --qemu-trace tests/data/qemu/trace-10.0-pid.log \
-	--json >"$kt-given.json" 2>&1
-sed -i "s|\"sysroot\": \"$kt\"|\"sysroot\": \"tests/fixtures/synthetic-6.18-q35\"|" "$kt-kept.json"
-if cmp -s "$kt-kept.json" "$kt-given.json"; then ok "kept trace: a given --qemu-trace is read in its place"
-else bad "kept trace: a given --qemu-trace did not win"; diff "$kt-kept.json" "$kt-given.json" | head -10; fi
-rm "$kt/iommu-map/qemu-trace" && mkfifo "$kt/iommu-map/qemu-trace"
-timeout 10 "$BIN" --sysroot "$kt" -i tests/pci.ids >/dev/null 2>"$kt.err" </dev/null; rc=$?
-if [ $rc = 2 ] && [ "$(wc -l <"$kt.err")" = 1 ] && grep -q 'iommu-map/qemu-trace: not a regular file (fifo)' "$kt.err"; then
-	ok "kept trace as a FIFO: exit 2, $(cat "$kt.err")"
-else bad "kept trace as a FIFO: exit $rc: $(head -2 "$kt.err")"; fi
-
-# --- a fixture's kept gdb export (iommu-map/gdb-export.json, which capture writes
-# from --gdb-export) is read as --gdb-export was; a given one wins; a FIFO there
-# is bad input naming it ---
-kg=$B/t/kept-gdb; rm -rf "$kg" "$kg-"*; cp -a tests/fixtures/lab-gdb-q35 "$kg"
-gx=tests/fixtures/lab-gdb-q35/gdb-export.json
-cp "$gx" "$kg/iommu-map/gdb-export.json"
-for a in "" "explain 0xfe800010"; do
 	# shellcheck disable=SC2086
-	"$BIN" --sysroot "$kg" --pid 121 -i tests/pci.ids $a --json >"$kg-kept.json" 2>&1; r1=$?
+	"$BIN" --sysroot "$k" $pid -i tests/pci.ids "$opt" "$other" --json >"$k-kept.json" 2>&1
 	# shellcheck disable=SC2086
-	"$BIN" --sysroot tests/fixtures/lab-gdb-q35 --pid 121 -i tests/pci.ids --gdb-export "$gx" $a --json \
-		>"$kg-given.json" 2>&1; r2=$?
-	sed -i -e "s|iommu-map/gdb-export.json|$gx|g" -e "s|\"sysroot\": \"$kg\"|\"sysroot\": \"tests/fixtures/lab-gdb-q35\"|" \
-		"$kg-kept.json"
-	if [ $r1 = $r2 ] && [ $r1 -le 1 ] && grep -q '"gdb-export"' "$kg-given.json" &&
-	   cmp -s "$kg-kept.json" "$kg-given.json"; then
-		ok "kept gdb export${a:+ ($a)}: --sysroot alone == --gdb-export (exit $r1)"
-	else
-		bad "kept gdb export${a:+ ($a)}: exit $r1 vs $r2"; diff "$kg-kept.json" "$kg-given.json" | head -10
-	fi
-done
-"$BIN" --sysroot "$kg" --pid 121 -i tests/pci.ids --gdb-export tests/fixtures-gdb/vfio-synthetic.json --json \
-	>"$kg-kept.json" 2>&1
-"$BIN" --sysroot tests/fixtures/lab-gdb-q35 --pid 121 -i tests/pci.ids --gdb-export tests/fixtures-gdb/vfio-synthetic.json \
-	--json >"$kg-given.json" 2>&1
-sed -i "s|\"sysroot\": \"$kg\"|\"sysroot\": \"tests/fixtures/lab-gdb-q35\"|" "$kg-kept.json"
-if cmp -s "$kg-kept.json" "$kg-given.json"; then ok "kept gdb export: a given --gdb-export is read in its place"
-else bad "kept gdb export: a given --gdb-export did not win"; diff "$kg-kept.json" "$kg-given.json" | head -10; fi
-rm "$kg/iommu-map/gdb-export.json" && mkfifo "$kg/iommu-map/gdb-export.json"
-timeout 10 "$BIN" --sysroot "$kg" --pid 121 -i tests/pci.ids >/dev/null 2>"$kg.err" </dev/null; rc=$?
-if [ $rc = 2 ] && [ "$(wc -l <"$kg.err")" = 1 ] && grep -q 'iommu-map/gdb-export.json: not a regular file (fifo)' "$kg.err"; then
-	ok "kept gdb export as a FIFO: exit 2, $(cat "$kg.err")"
-else bad "kept gdb export as a FIFO: exit $rc: $(head -2 "$kg.err")"; fi
+	"$BIN" --sysroot "$fx" $pid -i tests/pci.ids "$opt" "$other" --json >"$k-given.json" 2>&1
+	sed -i "s|\"sysroot\": \"$k\"|\"sysroot\": \"$fx\"|" "$k-kept.json"
+	if cmp -s "$k-kept.json" "$k-given.json"; then ok "kept $label: a given $opt is read in its place"
+	else bad "kept $label: a given $opt did not win"; diff "$k-kept.json" "$k-given.json" | head -10; fi
+	rm "$k/$kept" && mkfifo "$k/$kept"
+	# shellcheck disable=SC2086
+	timeout 10 "$BIN" --sysroot "$k" $pid -i tests/pci.ids >/dev/null 2>"$k.err" </dev/null; rc=$?
+	if [ $rc = 2 ] && [ "$(wc -l <"$k.err")" = 1 ] && grep -q "$kept: not a regular file (fifo)" "$k.err"; then
+		ok "kept $label as a FIFO: exit 2, $(cat "$k.err")"
+	else bad "kept $label as a FIFO: exit $rc: $(head -2 "$k.err")"; fi
+}
+kept_input trace tests/fixtures/synthetic-6.18-q35 --qemu-trace iommu-map/qemu-trace qemu-trace \
+	tests/data/qemu/trace-10.0-pid.log 0x7f1100200010 "" \
+	tests/data/qemu/trace-dma-remap.log tests/data/qemu/trace-11.1-iso.log
+kept_input gdb-export tests/fixtures/lab-gdb-q35 --gdb-export iommu-map/gdb-export.json gdb-export \
+	tests/fixtures-gdb/vfio-synthetic.json 0xfe800010 "--pid 121" tests/fixtures/lab-gdb-q35/gdb-export.json
 
 # --- the picture (--svg): for every fixture and paste, the SVG is well-formed (xmllint),
 # renders (rsvg-convert) and its numbers are those of the JSON of the same run
