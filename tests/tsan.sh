@@ -4,9 +4,10 @@
 # builds DIR with clang -fsanitize=thread first).  The pci source reads the
 # device directories in threads, and the pipeline starts it in a thread of
 # its own: test-pci and test-pipeline drive both (1 to 16 threads, an early
-# stage that fails, one dropped), then iommu-map reads a synthetic host of
-# 768 devices (bench/mk-host.py: two or more threads on two CPUs) and must
-# give the report of a one-thread read of it, the unsanitized build's.
+# stage that fails, one dropped; there the thread counts are compared with
+# one thread), then iommu-map reads a synthetic host of 768 devices
+# (bench/mk-host.py: two or more threads on two CPUs) and must give the
+# unsanitized build's report of it.
 # Any data race TSan sees fails the run (exit 66).
 set -u
 cd "$(dirname "$0")/.."
