@@ -16,10 +16,11 @@
 # in build-fuzz/crash-NAME-*: fix the parser, then keep the input as a seed
 # in tests/fuzz/seeds/NAME/ and add a unit test.
 # --runs resumes: a run on code that is HEAD's (the trees of src/ and
-# include/ and the target's file) is recorded in build-fuzz/ledger-NAME, and
-# a later --runs on the same code runs only what is left of N, from the
-# corpus the earlier runs left; its line says the total.  A crash or a run
-# on changed code is recorded in no ledger.
+# include/ and the target's file) is recorded in tests/fuzz/ledger, a file
+# kept in git (commit its new lines), and a later --runs on the same code,
+# on any machine, runs only what is left of N, from the corpus an earlier
+# run left in build-fuzz/ if there is one; its line says the total.  A crash
+# or a run on changed code is recorded in no ledger.
 set -u
 cd "$(dirname "$0")/../.."
 B=build-fuzz
@@ -80,11 +81,12 @@ code_id() {
 	(IFS=-; echo "${ids[*]}")
 }
 
-# runs recorded in $B/ledger-NAME for that code (fuzz-long): one line a run,
-# "CODE RUNS SECONDS DATE COMMIT"
+# runs recorded in tests/fuzz/ledger for that target and code (fuzz-long):
+# one line a run, "NAME CODE RUNS SECONDS DATE COMMIT", "#" a comment
+LEDGER=tests/fuzz/ledger
 ledger_runs() {
-	[ -n "$2" ] && [ -f "$B/ledger-$1" ] || { echo 0; return; }
-	awk -v id="$2" '$1 == id { n += $2 } END { print n + 0 }' "$B/ledger-$1"
+	[ -n "$2" ] && [ -f "$LEDGER" ] || { echo 0; return; }
+	awk -v name="$1" -v id="$2" '$1 == name && $2 == id { n += $3 } END { print n + 0 }' "$LEDGER"
 }
 
 run() {
@@ -97,7 +99,7 @@ run() {
 		id=$(code_id "$name")
 		prior=$(ledger_runs "$name" "$id")
 		if [ "$prior" -ge "$runs" ]; then
-			printf 'ok %s: %s runs on this code already (%s, %s), none run\n' "$name" "$prior" "$id" "$B/ledger-$name"
+			printf 'ok %s: %s runs on this code already (%s, %s), none run\n' "$name" "$prior" "$id" "$LEDGER"
 			echo 0 >$B/status-$name
 			return 0
 		fi
@@ -123,8 +125,8 @@ run() {
 			what="stopped before $runs runs"
 		printf 'ok %s: %s, %s runs in %d s, %s runs/s, no crash\n' "$name" "$what" "${execs:-?}" "$t" "${rate:-?}"
 		if [ -n "${runs:-}" ] && [ -n "$id" ] && [ -n "${execs:-}" ]; then
-			echo "$id $execs $t $(date -u +%Y-%m-%dT%H:%M:%SZ) $(git rev-parse --short HEAD)" >>"$B/ledger-$name"
-			echo "  $name: $((execs + prior)) runs in all on this code ($id; $B/ledger-$name)"
+			echo "$name $id $execs $t $(date -u +%Y-%m-%dT%H:%M:%SZ) $(git rev-parse --short HEAD)" >>"$LEDGER"
+			echo "  $name: $((execs + prior)) runs in all on this code ($id; $LEDGER: commit the new line)"
 		elif [ -n "${runs:-}" ]; then
 			echo "  $name: src/, include/ or the target differ from HEAD: this run is not in the ledger"
 		fi
@@ -142,7 +144,7 @@ run() {
 	fi
 }
 export -f build run code_id ledger_runs
-export B pkg what runs
+export B pkg what runs LEDGER
 export limit_s="${limit[*]}"
 
 for src in "${targets[@]}"; do
