@@ -46,7 +46,7 @@ UNIT_SRCS += tests/unit/test-findings.c tests/unit/test-svg.c tests/unit/test-es
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 .PHONY: all deps demo check check-gdb check-watch check-kmod check-lab check-unit check-golden check-man check-hostile update-golden \
-	check-asan fuzz fuzz-long bench clean install install-dkms uninstall kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks deb deb-here check-deb version
+	check-asan fuzz fuzz-long fuzz-status bench clean install install-dkms uninstall kmod roots check-fresh check-gdb-here check-lab-here check-kmod-stacks deb deb-here check-deb version
 
 # The stacks (tests/stacks/): check-gdb, check-kmod and check-lab run in a
 # Debian root of each, built by tests/stacks/root.sh; STACK=NAME picks one.
@@ -156,7 +156,8 @@ check-asan: deps
 
 # the libFuzzer targets (tests/fuzz/run.sh): 60 s each, two at a time, in CI
 # (issue 14); fuzz-long: 10M runs each (README's table says how long each
-# takes), or FUZZ_LONG_MAX seconds first if given
+# takes), or FUZZ_LONG_MAX seconds first if given, resumed from the runs
+# tests/fuzz/ledger holds on the same code; fuzz-status: that ledger, summed
 FUZZ_SECS ?= 60
 FUZZ_LONG_MAX ?=
 fuzz: deps
@@ -166,6 +167,9 @@ fuzz: deps
 fuzz-long: deps
 	@tests/asan-deps.sh
 	@tests/fuzz/run.sh --runs 10000000 $(FUZZ_LONG_MAX)
+
+fuzz-status:
+	@tests/fuzz/run.sh --status
 
 # the whole process at scales 0.1, 1 and 3 against a floor and lspci, then
 # the in-process phases (bench/bench.py; SCALES=0.1,1,3,10 REPS=N to change)

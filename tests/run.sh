@@ -653,6 +653,32 @@ wedge stall-clears-console.txt "" "not wedged"
 wedge stall-then-quiet-console.txt "" "wedged at line 24 (kernel time 500.0 s): the kernel reported stalls (4 stall lines), then no progress line for 439 s"
 wedge stall-clears-console.txt LAB_WEDGE_SILENCE=200 "wedged at line 33 (kernel time 385.0 s): no progress line for 300 s"
 
+# --- the fuzz ledger (tests/fuzz/ledger, which make fuzz-long resumes from): each
+# line names a target that exists, and its CODE is the trees of src/, include/ and
+# the target at its COMMIT, so a run cannot be counted toward code it did not run ---
+lbad=0 lines=0 unchecked=0
+while read -r name code runs secs date commit rest; do
+	case "$name" in ''|'#'*) continue ;; esac
+	lines=$((lines + 1))
+	if [ ! -f "tests/fuzz/$name.c" ] || [ -n "$rest" ] || [ -z "$commit" ] ||
+	   ! [[ "$code" =~ ^[0-9a-f]{12}-[0-9a-f]{12}-[0-9a-f]{12}$ && "$runs$secs" =~ ^[0-9]+$ ]]; then
+		bad "tests/fuzz/ledger: a malformed line: $name $code $runs $secs $date $commit $rest"; lbad=1
+	elif ! git cat-file -e "$commit^{commit}" 2>/dev/null; then
+		unchecked=$((unchecked + 1))	# a shallow clone: the commit is not here
+	elif [ "$code" != "$(git rev-parse --short=12 "$commit:src")-$(git rev-parse --short=12 "$commit:include")-$(git rev-parse --short=12 "$commit:tests/fuzz/$name.c")" ]; then
+		bad "tests/fuzz/ledger: $name at $commit: its code $code is not that commit's"; lbad=1
+	fi
+done <tests/fuzz/ledger
+msg=; [ $unchecked -gt 0 ] && msg=" ($unchecked of them at commits not in this clone: not checked)"
+[ $lbad = 0 ] && ok "tests/fuzz/ledger: $lines lines, each a target's with the code of its commit$msg"
+st=$(tests/fuzz/run.sh --status); n=$(ls tests/fuzz/fuzz-*.c | wc -l)
+if [ "$(echo "$st" | grep -c '^fuzz-')" = "$n" ] &&
+   echo "$st" | grep -Eq '^fuzz-vtd-cap .* 10000000 +9cad341$'; then
+	ok "make fuzz-status: a line for each of the $n targets (vtd-cap: 10M at 9cad341, as its ledger line says)"
+else
+	bad "make fuzz-status: want a line for each of $n targets, and vtd-cap's 10M at 9cad341"; echo "$st" | head -5
+fi
+
 # --- the man page ---
 for m in man/*.8; do
 	if out=$(mandoc -Tlint -W warning "$m" 2>&1) && [ -z "$out" ]; then

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# tests/fuzz/run.sh [SECONDS | --runs N [SECONDS]]: build each tests/fuzz/fuzz-*.c with
+# tests/fuzz/run.sh [SECONDS | --runs N [SECONDS] | --status]: build each tests/fuzz/fuzz-*.c with
 # clang's libFuzzer and ASan/UBSan, and run it for SECONDS (default 60) or
 # for N executions, or SECONDS first if given (make fuzz-long: 10,000,000,
 # with no time limit unless FUZZ_LONG_MAX is set) on a corpus of its own seeds:
@@ -20,7 +20,8 @@
 # kept in git (commit its new lines), and a later --runs on the same code,
 # on any machine, runs only what is left of N, from the corpus an earlier
 # run left in build-fuzz/ if there is one; its line says the total.  A crash
-# or a run on changed code is recorded in no ledger.
+# or a run on changed code is recorded in no ledger.  --status prints, per
+# target, the ledger's runs on this code and the most on any one code.
 set -u
 cd "$(dirname "$0")/../.."
 B=build-fuzz
@@ -33,10 +34,6 @@ if [ "${1:-}" = --runs ]; then	# --runs N [SECONDS]: N runs, or SECONDS first
 	what="to ${2} runs"
 	[ -n "${3:-}" ] && limit+=(-max_total_time="$3") && what+=" or ${3} s"
 fi
-mkdir -p $B
-nice -n 19 make -s -j2 B=$B CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' \
-	$B/libiommu-map.a || exit 2
-pkg="$(pkg-config --cflags --libs libpci json-c) -pthread"
 targets=(${FUZZ_TARGETS:-tests/fuzz/fuzz-*.c})
 
 # build: 0 or 1 in $B/status-NAME
@@ -143,6 +140,26 @@ run() {
 		echo 1 >$B/status-$name
 	fi
 }
+# --status: per target, the runs the ledger holds on this code, and the most
+# on any one code (at which commit); builds and runs nothing
+if [ "${1:-}" = --status ]; then
+	printf '%-16s %-40s %10s %10s  %s\n' target "code (src-include-target)" "this code" "most" "(at)"
+	for src in "${targets[@]}"; do
+		name=$(basename "$src" .c)
+		id=$(code_id "$name")
+		read -r most at < <(awk -v name="$name" '$1 == name { n[$2] += $3; c[$2] = $6 }
+			END { for (k in n) if (n[k] > m) { m = n[k]; w = c[k] } print m + 0, (w ? w : "-") }' "$LEDGER")
+		printf '%-16s %-40s %10s %10s  %s\n' "$name" "${id:-(changed in the work tree)}" \
+			"$(ledger_runs "$name" "$id")" "$most" "$at"
+	done
+	exit 0
+fi
+
+mkdir -p $B
+nice -n 19 make -s -j2 B=$B CC=clang CFLAGS='-O1 -g -fsanitize=fuzzer-no-link,address,undefined' \
+	$B/libiommu-map.a || exit 2
+pkg="$(pkg-config --cflags --libs libpci json-c) -pthread"
+
 export -f build run code_id ledger_runs
 export B pkg what runs LEDGER
 export limit_s="${limit[*]}"
