@@ -26,6 +26,8 @@
 #  (c) 'iommu-map --pid PID --gdb-export EXPORT --json' gives the same BAR
 #      table (devices[].bars[]: hpa, size, mmaps, guest gpa/hva) as the live
 #      report, and the export's kvm_slots equal the live report's memslots;
+#  (d) 'iommu-map capture --gdb-export EXPORT' keeps the export byte for byte,
+#      and '--sysroot' of that capture, given no export, gives (c)'s report;
 #  and L2 still runs and answers QMP after gdb detached.
 #
 # Env (set by the lab harness): L2_PID, QMP, TRACE, ACCEL, SCENARIO,
@@ -138,6 +140,14 @@ if [ -n "${IOMMU_MAP:-}" ] && [ -x "$IOMMU_MAP" ]; then
 	echo "$?" > "$OUT/report-gdb.rc"
 	"$IOMMU_MAP" --pid "$L2_PID" --gdb-export "$OUT/export.json" \
 		> "$OUT/report-gdb.txt" 2>&1
+	# (d) a capture given the export keeps it, and its replay, given nothing
+	"$IOMMU_MAP" capture --pid "$L2_PID" --gdb-export "$OUT/export.json" -o "$TMP/capture-gdb" \
+		> "$OUT/capture-gdb.out" 2>&1
+	echo "$?" > "$OUT/capture-gdb.rc"
+	cp "$TMP/capture-gdb/iommu-map/gdb-export.json" "$OUT/capture-gdb-kept.json" 2>/dev/null
+	"$IOMMU_MAP" --sysroot "$TMP/capture-gdb" --pid "$L2_PID" --json \
+		> "$OUT/replay-gdb.json" 2> "$OUT/replay-gdb.err"
+	echo "$?" > "$OUT/replay-gdb.rc"
 fi
 
 "$PY" - "$OUT" "$L2_PID" "${TRACE:-}" "$ACCEL" "${QMP:-}" > "$TMP/py.out" 2>&1 <<'EOF'
@@ -472,6 +482,28 @@ else:
         "" if ex == slots(live) else "only export %s; only report %s" % (
             sorted(set(ex) - set(slots(live)))[:3], sorted(set(slots(live)) - set(ex))[:3]))
 res(slots(gx) == slots(live), "--gdb-export report memslots == live report memslots")
+
+# ---- (d) capture --gdb-export, replayed with nothing given == (c)'s report ----
+rc = open(os.path.join(out, "capture-gdb.rc")).read().strip()
+if res(rc in ("0", "1"), "capture --gdb-export exit 0/1", "got %s" % rc):
+    kept = os.path.join(out, "capture-gdb-kept.json")
+    res(os.path.isfile(kept) and open(kept, "rb").read() ==
+        open(os.path.join(out, "export.json"), "rb").read(),
+        "the capture kept the export: iommu-map/gdb-export.json is the export as given")
+    rp = load("replay-gdb.json")
+    if rp is not None:
+        # the replay names the capture's copy where the live run named the file
+        rp = json.loads(json.dumps(rp).replace("iommu-map/gdb-export.json",
+                                               os.path.join(out, "export.json")))
+        def norm(r):
+            r = json.loads(json.dumps(r))
+            (r.get("target") or {}).pop("sysroot", None)
+            r.pop("sources", None)
+            return r
+        a, b = norm(gx), norm(rp)
+        diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+        res(not diff, "capture --gdb-export replayed with --sysroot alone == the live "
+            "--gdb-export report", "differ in %s" % diff[:4] if diff else "")
 EOF
 grep -E '^(PASS|FAIL|INFO)' "$TMP/py.out"
 PASSN=$((PASSN + $(grep -c '^PASS' "$TMP/py.out")))
