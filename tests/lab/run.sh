@@ -166,7 +166,10 @@ boot() {	# boot N SCENARIO...: one L1; sets LIMIT and RC, writes $WORK/out/resul
 {"scenarios": [${sj%,}], "iommu_map": $TOOL, "hooks": [$HJSON], "ko": $KOJSON, "load_ko": $LOADKO, "memslots": "$MEMSLOTS",
  "l2_timeout": 400}
 EOF
-	LIMIT=${LAB_TIMEOUT:-$((120 + 240 * $#))}
+	# 360 s besides 240 s a scenario: pc-kvm alone (its watch cycles) takes
+	# 3.5-8 min, and 120 s + 240 s stopped it on a loaded machine; the whole
+	# set stays at 1500 s
+	LIMIT=${LAB_TIMEOUT:-$((360 + 240 * $#))}
 	[ "$LIMIT" -gt 1500 ] && [ -z "${LAB_TIMEOUT:-}" ] && LIMIT=1500
 	rm -f "$WORK/out/results.txt" "$LAB_OUT/l0-qemu.log" "$LAB_OUT/l0-qemu.pid" "$LAB_OUT/l1-wedged"
 	[ "$n" = 1 ] || echo "==== L1 boot $n ====" >> "$CONSOLE"
