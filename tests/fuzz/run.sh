@@ -148,7 +148,7 @@ if [ "${1:-}" = --status ]; then
 		name=$(basename "$src" .c)
 		id=$(code_id "$name")
 		read -r most at < <(awk -v name="$name" '$1 == name { n[$2] += $3; c[$2] = $6 }
-			END { for (k in n) if (n[k] > m) { m = n[k]; w = c[k] } print m + 0, (w ? w : "-") }' "$LEDGER")
+			END { for (k in n) if (n[k] > m) { m = n[k]; w = c[k] } print m + 0, (m ? w : "-") }' "$LEDGER")
 		printf '%-16s %-40s %10s %10s  %s\n' "$name" "${id:-(changed in the work tree)}" \
 			"$(ledger_runs "$name" "$id")" "$most" "$at"
 	done
