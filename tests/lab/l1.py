@@ -796,6 +796,16 @@ def compare_replay(ck, tool, live, cap, pid, name, side=(), tag=""):
         ck.info(tag + "sources differ between live and replay: %s" % lc.first_diff(sa, sb))
 
 
+def capture_replay(ck, tool, live, pid, tmp, name, side, tag):
+    """capture --pid PID given the side inputs the live report was given,
+    into TMP/capture-NAME; its replay, given none, must be that report."""
+    cap = os.path.join(tmp, "capture-" + name)
+    r, dt = tool.run(["capture", "--pid", str(pid), "-o", cap] + side, "capture-" + name)
+    if ck.check(r.returncode in (0, 1) and os.path.isdir(cap),
+                tag + "capture exit status %d" % r.returncode, "%.2fs" % dt):
+        compare_replay(ck, tool, live, cap, pid, "replay-" + name, side, tag=tag)
+
+
 # ------------------------------------------------------------- scenario
 
 def run_scenario(name, cfg, results):
@@ -861,14 +871,8 @@ def run_scenario(name, cfg, results):
                         check_report(ck, rep2, o, l2, sc, tag="--qemu-trace:")
                         # a capture given the trace keeps it, and its replay, given
                         # nothing, is that report
-                        cap2 = os.path.join(tmp, "capture-trace")
-                        r, dt = tool.run(["capture", "--pid", str(l2.pid), "-o", cap2,
-                                          "--qemu-trace", l2.trace], "capture-trace")
-                        if ck.check(r.returncode in (0, 1) and os.path.isdir(cap2),
-                                    "--qemu-trace: capture exit status %d" % r.returncode,
-                                    "%.2fs" % dt):
-                            compare_replay(ck, tool, rep2, cap2, l2.pid, "replay-trace",
-                                           ["--qemu-trace", l2.trace], tag="--qemu-trace: ")
+                        capture_replay(ck, tool, rep2, l2.pid, tmp, "trace",
+                                       ["--qemu-trace", l2.trace], "--qemu-trace: ")
                 explain_checks(ck, tool, o, l2, live, tr)
                 if tool.supports("--qmp", l2.pid):
                     o["qmp_ids"] = l2.ids
@@ -876,14 +880,8 @@ def run_scenario(name, cfg, results):
                     if rep3 is not None:
                         # a capture given --qmp keeps QEMU's answers (iommu-map/qmp/,
                         # hmp/), and its replay, given no socket, is that report
-                        cap3 = os.path.join(tmp, "capture-qmp")
-                        r, dt = tool.run(["capture", "--pid", str(l2.pid), "-o", cap3,
-                                          "--qmp", l2.qmp_path] + tr, "capture-qmp")
-                        if ck.check(r.returncode in (0, 1) and os.path.isdir(cap3),
-                                    "--qmp: capture exit status %d" % r.returncode,
-                                    "%.2fs" % dt):
-                            compare_replay(ck, tool, rep3, cap3, l2.pid, "replay-qmp", tr,
-                                           tag="--qmp: ")
+                        capture_replay(ck, tool, rep3, l2.pid, tmp, "qmp",
+                                       ["--qmp", l2.qmp_path] + tr, "--qmp: ")
                 else:
                     ck.info("this iommu-map takes no --qmp yet: guest BDF checks skipped")
             times.append(("explain", now() - t0))
