@@ -50,8 +50,12 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 
 # The stacks (tests/stacks/): check-gdb, check-kmod and check-lab run in a
 # Debian root of each, built by tests/stacks/root.sh; STACK=NAME picks one.
+# PAR=N runs N stacks side by side (each in its own roots): by default
+# check-fresh and check-deb run all three at once, check-gdb and check-lab
+# two (a lab's L1 keeps 1.1 of 2 cores busy), check-kmod-stacks one.
 STACKS  := bookworm trixie trixie-backports
 STACK   ?=
+PAR     ?=
 SCENARIO ?=
 LAB_ARGS ?=
 FIXTURE_TAG ?=
@@ -113,10 +117,10 @@ roots:
 
 # the README's commands on a fresh minbase root of each stack
 check-fresh:
-	@tests/stacks/check-fresh.sh $(RUN_STACKS)
+	@IM_PAR='$(PAR)' tests/stacks/check-fresh.sh $(RUN_STACKS)
 
 check-gdb:
-	@tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-gdb-here
+	@IM_PAR='$(or $(PAR),2)' tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-gdb-here
 
 check-gdb-here:
 	@tests/gdb/run.sh
@@ -130,7 +134,7 @@ check-watch:
 # The module is built first (its headers come from check-kmod's script) and
 # loaded inside L1 only, never on this machine.
 check-lab:
-	@tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-lab-here SCENARIO='$(SCENARIO)' \
+	@IM_PAR='$(or $(PAR),2)' tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-lab-here SCENARIO='$(SCENARIO)' \
 		LAB_ARGS='$(LAB_ARGS)' FIXTURE_TAG='$(FIXTURE_TAG)'
 
 # the lab on this machine's own stack (each.sh runs it inside a root)
@@ -191,7 +195,7 @@ check-kmod:
 
 # the module against each stack's headers, in its root
 check-kmod-stacks:
-	@tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-kmod
+	@IM_PAR='$(or $(PAR),1)' tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-kmod
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the CLI, both man pages, the
 # gdb package, the JSON Schema, the UAPI header, the module's DKMS tree and
@@ -248,13 +252,13 @@ DEB_VERSION = $(shell echo '$(VERSION)' | sed -e 's/-\([0-9][0-9]*\)-g/+git\1.g/
 version:
 	@echo 'VERSION=$(VERSION)'; echo 'DEB_VERSION=$(DEB_VERSION)'
 deb:
-	@tests/deb/run.sh build '$(VERSION)' '$(DEB_VERSION)' $(RUN_STACKS)
+	@IM_PAR='$(PAR)' tests/deb/run.sh build '$(VERSION)' '$(DEB_VERSION)' $(RUN_STACKS)
 
 deb-here:
 	@tests/deb/build.sh $(B)/deb '$(VERSION)' '$(DEB_VERSION)'
 
 check-deb:
-	@tests/deb/run.sh check '$(VERSION)' '$(DEB_VERSION)' $(RUN_STACKS)
+	@IM_PAR='$(PAR)' tests/deb/run.sh check '$(VERSION)' '$(DEB_VERSION)' $(RUN_STACKS)
 
 clean:
 	rm -rf build build-asan build-tsan build-fuzz

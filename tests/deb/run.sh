@@ -14,9 +14,10 @@
 #          seed fixture against its goldens, the files, DKMS builds for the
 #          headers).  Nothing loads the module.
 # Downloaded .debs are kept in ROOTS/apt-deb-STACK (files only: every
-# package is installed afresh).  One stack at a time; ends with
-# "N passed, N failed" (each stack's build is one check, plus the checks of
-# installed.sh).
+# package is installed afresh).  The stacks run at once, each in its own
+# roots, with "[STACK] " before each line (IM_PAR=1: one after the other;
+# tests/stacks/lib.sh, im_stacks_par).  Ends with "N passed, N failed" (each
+# stack's build is one check, plus the checks of installed.sh).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -85,13 +86,29 @@ check() {	# check STACK: install the packages in a new fresh root and try them
 	echo "info $s: installed and checked in $(( $(date +%s) - t0 )) s"
 }
 
-for s in "$@"; do
-	t0=$(date +%s)
-	f0=$F
+one_stack() {	# one_stack STACK: build (and check); ends with "tally: PASSED FAILED"
+	local s=$1
+	P=0 F=0
 	if build "$s" && [ "$mode" = check ]; then check "$s"; fi
-	summary+=("$s: $((F - f0)) failed, $(( $(date +%s) - t0 )) s")
+	echo "tally: $P $F"
+}
+
+logs=$repo/build/deb/stacks
+rm -rf "$logs"
+mkdir -p "$logs"
+t0=$(date +%s)
+im_stacks_par "$logs" one_stack "$@"
+for s in "$@"; do
+	read -r _ p f < <(grep '^tally: ' "$logs/$s.log" | tail -n 1)
+	if [ -z "${p:-}" ] || [ "$(cat "$logs/$s.rc" 2>/dev/null)" != 0 ]; then
+		summary+=("$s: the run ended with status $(cat "$logs/$s.rc" 2>/dev/null || echo '?') and no tally")
+		F=$((F + 1))
+		continue
+	fi
+	P=$((P + p)) F=$((F + f))
+	summary+=("$s: $p passed, $f failed")
 done
-echo "== per stack ($mode)"
+echo "== per stack ($mode, the stacks took $(( $(date +%s) - t0 )) s)"
 printf '  %s\n' "${summary[@]}"
 echo "deb: $P passed, $F failed"
 [ "$F" = 0 ]

@@ -11,7 +11,9 @@
 #      `make check-kmod` must pass, each installing what it needs;
 #   3. as the normal user again, `make demo` and `make check` must pass.
 # Downloaded .debs are kept between runs in ROOTS/apt-STACK (a cache of
-# files only: every package is installed afresh).  Each step is one check;
+# files only: every package is installed afresh).  The stacks run at once,
+# each in its own root, with "[STACK] " before each line (IM_PAR=1: one after
+# the other; tests/stacks/lib.sh, im_stacks_par).  Each step is one check;
 # ends with "N passed, N failed".
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,26 +47,24 @@ step() {	# step STACK USER WANT NAME CMD: run CMD, want exit 0 (pass) or !0 (sto
 	fi
 }
 
-out=${IM_FRESH_LOGS:-/tmp/iommu-map-fresh}
-rm -rf "$out"
-mkdir -p "$out"
-for s in "$@"; do
+fresh_stack() {	# fresh_stack STACK: the steps above in a new copy of its minbase root
+	local s=$1 t0 pristine r d u
 	t0=$(date +%s)
 	pristine=$(IM_ROOT_KIND=fresh "$here/root.sh" "$s" | tail -n 1)
-	if [ ! -d "$pristine" ]; then no "$s: the fresh root builds"; continue; fi
+	if [ ! -d "$pristine" ]; then no "$s: the fresh root builds"; return; fi
 	r=$ROOTS/fresh-$s
 	rm -rf "$r"
-	cp -a "$pristine" "$r" || { no "$s: copying $pristine"; continue; }
+	cp -a "$pristine" "$r" || { no "$s: copying $pristine"; return; }
 	# keep what apt downloads; install nothing from it by hand
 	mkdir -p "$ROOTS/apt-$s"
 	echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > "$r/etc/apt/apt.conf.d/90iommu-map-keep"
 	export IM_BIND="$ROOTS/apt-$s:/var/cache/apt/archives"
-	chroot "$r" useradd -m -s /bin/sh -U user >/dev/null 2>&1 || { no "$s: useradd"; continue; }
+	chroot "$r" useradd -m -s /bin/sh -U user >/dev/null 2>&1 || { no "$s: useradd"; return; }
 	for u in user root; do
 		d=$r/home/$u/iommu-map
 		[ $u = root ] && d=$r/root/iommu-map
 		im_copy_tree "$repo" "$d" && chroot "$r" chown -R "$u:$u" "${d#"$r"}" ||
-			{ no "$s: copying the tree for $u"; continue 2; }
+			{ no "$s: copying the tree for $u"; return; }
 	done
 	# the user's copy lives in /home/user, root's in /root (im_chroot cds to $HOME)
 	step "$s" user stop demo sh -c 'cd iommu-map && make demo'
@@ -77,6 +77,18 @@ for s in "$@"; do
 	step "$s" user pass check-after sh -c 'cd iommu-map && make check'
 	echo "info $s: fresh run took $(( $(date +%s) - t0 )) s"
 	rm -rf "$r"
+}
+
+out=${IM_FRESH_LOGS:-/tmp/iommu-map-fresh}
+rm -rf "$out"
+mkdir -p "$out/stacks"
+t0=$(date +%s)
+im_stacks_par "$out/stacks" fresh_stack "$@"
+for s in "$@"; do
+	P=$((P + $(grep -c '^ok ' "$out/stacks/$s.log")))
+	F=$((F + $(grep -c '^FAIL ' "$out/stacks/$s.log")))
+	[ "$(cat "$out/stacks/$s.rc" 2>/dev/null)" = 0 ] || { echo "FAIL $s: the run ended with status $(cat "$out/stacks/$s.rc" 2>/dev/null || echo '?')"; F=$((F + 1)); }
 done
+echo "info: the ${#} stacks took $(( $(date +%s) - t0 )) s"
 echo "check-fresh: $P passed, $F failed"
 [ "$F" = 0 ]

@@ -44,3 +44,25 @@ im_chroot() {
 			/bin/sh -c "cd /work/${IM_WORKDIR:-iommu-map} 2>/dev/null || cd \"\$HOME\"; exec \"\$@\"" sh "$@"
 	' sh "$root" "$user" "$spec" "$@"
 }
+
+# im_stacks_par DIR FUNC STACK...: FUNC STACK for every stack, each in its
+# own subshell, IM_PAR at a time (default: all at once; IM_PAR=1: one after
+# the other), in the order given.  FUNC's output goes whole to DIR/STACK.log
+# and, line by line as it comes, to stdout with "[STACK] " before it; its
+# exit status to DIR/STACK.rc.  Returns when all have ended.  Each stack has
+# its own roots, trees and apt cache, so runs side by side share nothing but
+# the CPUs.
+im_stacks_par() {
+	local dir=$1 fn=$2 s n=0
+	shift 2
+	for s in "$@"; do
+		if [ -n "${IM_PAR:-}" ] && [ "$n" -ge "$IM_PAR" ]; then
+			wait -n
+			n=$((n - 1))
+		fi
+		{ ( "$fn" "$s" ) 2>&1; echo $? > "$dir/$s.rc"; } |
+			tee "$dir/$s.log" | sed -u "s/^/[$s] /" &
+		n=$((n + 1))
+	done
+	wait
+}
