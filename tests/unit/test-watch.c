@@ -75,7 +75,7 @@ NOINLINE static void child(int vm, int vfio, int wait_traced)
 {
 	void *p;
 
-	for (int i = 0; wait_traced && !traced() && i < 1000; i++)
+	for (int i = 0; wait_traced && !traced() && i < 6000; i++)
 		usleep(10000);
 	if (!wait_traced)
 		for (;;)
