@@ -161,7 +161,7 @@ timeout 300 "$qemu" "${qemuargs[@]}" -S -nic none -display none -nodefaults \
 	-qmp unix:"$work/qmp.sock",server=on,wait=off \
 	-pidfile "$work/qemu.pid" -serial none -monitor none \
 	>"$work/qemu.log" 2>&1 &
-for _ in $(seq 100); do
+for _ in $(seq 600); do	# up to 60 s: check-gdb runs two stacks side by side
 	[[ -S $work/qmp.sock && -s $work/qemu.pid ]] && break
 	sleep 0.1
 done
@@ -176,7 +176,7 @@ qmp() { python3 "$here/qmp.py" "$work/qmp.sock" "$@"; }
 # Let SeaBIOS assign the BARs, then stop the guest for good.
 qmp cont >/dev/null
 mapped=
-for _ in $(seq 100); do
+for _ in $(seq 300); do
 	if qmp hmp 'info pci' | grep -q 'BAR2: 64 bit prefetchable memory at 0xfe000000'; then
 		mapped=1
 		break
