@@ -51,8 +51,9 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 # The stacks (tests/stacks/): check-gdb, check-kmod and check-lab run in a
 # Debian root of each, built by tests/stacks/root.sh; STACK=NAME picks one.
 # PAR=N runs N stacks side by side (each in its own roots): by default
-# check-fresh and check-deb run all three at once, check-gdb and check-lab
-# two (a lab's L1 keeps 1.1 of 2 cores busy), check-kmod-stacks one.
+# check-fresh and check-deb run all three at once, check-gdb two, check-lab
+# and check-kmod-stacks one (two labs side by side each ran 2.4 times slower:
+# an L1 under TCG shares its cores badly).
 STACKS  := bookworm trixie trixie-backports
 STACK   ?=
 PAR     ?=
@@ -134,7 +135,7 @@ check-watch:
 # The module is built first (its headers come from check-kmod's script) and
 # loaded inside L1 only, never on this machine.
 check-lab:
-	@IM_PAR='$(or $(PAR),2)' tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-lab-here SCENARIO='$(SCENARIO)' \
+	@IM_PAR='$(or $(PAR),1)' tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-lab-here SCENARIO='$(SCENARIO)' \
 		LAB_ARGS='$(LAB_ARGS)' FIXTURE_TAG='$(FIXTURE_TAG)'
 
 # the lab on this machine's own stack (each.sh runs it inside a root)
