@@ -54,7 +54,7 @@ scenario = env.get("SCENARIO", "")
 # QEMU's threads.  Run alone (no SCENARIO), everything runs.
 # WATCH_HOTPLUG=0|1, WATCH_CYCLES=N and WATCH_PTRACE=0|1 override.
 PLAN = {  # scenario: (hot-plug, cycles, ptrace)
-    "": (1, 25, 1), "pc-kvm": (1, 25, 1), "q35-kvm": (0, 0, 1), "pc-tcg": (0, 5, 0),
+    "": (1, 25, 1), "pc-kvm": (1, 10, 1), "q35-kvm": (0, 0, 1), "pc-tcg": (0, 5, 0),
 }
 plan = PLAN.get(scenario, (0, 0, 0))
 hotplug = env.get("WATCH_HOTPLUG", str(plan[0])) == "1"
