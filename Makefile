@@ -57,6 +57,10 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/%)
 STACKS  := bookworm trixie trixie-backports
 STACK   ?=
 PAR     ?=
+# the stacks whose lab runs the watch-guest benchmark (lab-bench.sh, in
+# pc-kvm): a figure, whose check is only that it was measured, so once per
+# make check-lab is enough; with STACK=NAME, that stack
+LAB_BENCH ?= $(if $(STACK),$(STACK),trixie-backports)
 SCENARIO ?=
 LAB_ARGS ?=
 FIXTURE_TAG ?=
@@ -136,7 +140,7 @@ check-watch:
 # loaded inside L1 only, never on this machine.
 check-lab:
 	@IM_PAR='$(or $(PAR),1)' tests/stacks/each.sh "$(RUN_STACKS)" make --no-print-directory check-lab-here SCENARIO='$(SCENARIO)' \
-		LAB_ARGS='$(LAB_ARGS)' FIXTURE_TAG='$(FIXTURE_TAG)'
+		LAB_ARGS='$(LAB_ARGS)' FIXTURE_TAG='$(FIXTURE_TAG)' LAB_BENCH='$(LAB_BENCH)'
 
 # the lab on this machine's own stack (each.sh runs it inside a root)
 check-lab-here: deps
@@ -145,7 +149,7 @@ check-lab-here: deps
 	@$(MAKE) --no-print-directory all
 	@tests/kmod/build.sh >/dev/null || { echo "check-lab: the kernel module does not build"; exit 1; }
 	@bash tests/gdb/setup.sh >/dev/null || { echo "check-lab: the QEMU types object for the gdb hook does not build"; exit 1; }
-	@FIXTURE_TAG='$(FIXTURE_TAG)' tests/lab/run.sh $(LAB_ARGS) $(SCENARIO)
+	@FIXTURE_TAG='$(FIXTURE_TAG)' tests/lab/run.sh $(if $(IM_STACK),$(if $(filter $(IM_STACK),$(LAB_BENCH)),,--no-bench)) $(LAB_ARGS) $(SCENARIO)
 
 check-asan: deps
 	@tests/asan-deps.sh

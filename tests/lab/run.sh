@@ -8,7 +8,8 @@
 #
 # Usage: tests/lab/run.sh [--keep] [--verbose] [--no-install] [--update-fixtures]
 #                         [--force-fixtures] [--kmod] [--memslots auto|trace|kmod]
-#                         [--hook FILE]... [--hook-file FILE]... [--no-hooks] [--list] [SCENARIO...]
+#                         [--hook FILE]... [--hook-file FILE]... [--no-hooks] [--no-bench]
+#                         [--list] [SCENARIO...]
 # Env:   LAB_OUT (scratch, default /tmp/iommu-map-lab), IOMMU_MAP (binary,
 #        default build/iommu-map), KO (kernel module for hooks), LAB_TIMEOUT,
 #        LAB_WEDGE_STALL, LAB_WEDGE_SILENCE (the watchdog, wedge.py).
@@ -17,7 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 LAB_OUT=${LAB_OUT:-/tmp/iommu-map-lab}
 PY=/usr/bin/python3
-KEEP=0 VERBOSE=0 INSTALL=1 UPDATE=0 FORCE=0 MEMSLOTS=auto HOOKS_DEFAULT=1 LOADKO=false
+KEEP=0 VERBOSE=0 INSTALL=1 UPDATE=0 FORCE=0 MEMSLOTS=auto HOOKS_DEFAULT=1 LOADKO=false BENCH=1
 HOOKS=()
 HFILES=()
 SCEN=()
@@ -38,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--hook) [ $# -ge 2 ] || usage; HOOKS+=("$(realpath "$2")"); shift ;;
 	--hook-file) [ $# -ge 2 ] || usage; HFILES+=("$(realpath "$2")"); shift ;;
 	--no-hooks) HOOKS_DEFAULT=0 ;;
+	--no-bench) BENCH=0 ;;
 	--kmod) LOADKO=true ;;
 	--memslots) [ $# -ge 2 ] || usage; MEMSLOTS=$2; shift
 		case "$MEMSLOTS" in auto|trace) ;; kmod) LOADKO=true ;; *) usage ;; esac ;;
@@ -122,9 +124,12 @@ fi
 if [ "$HOOKS_DEFAULT" = 1 ] && [ "$NUSER_HOOKS" = 0 ] && [ -f "$REPO/tests/watch/lab-watch.sh" ]; then
 	HOOKS+=("$REPO/tests/watch/lab-watch.sh")
 	HFILES+=("$REPO/tests/watch/lab-watch.py")
-	# what watch costs a guest, per method (in pc-kvm only: lab-bench.sh)
-	HOOKS+=("$REPO/tests/watch/lab-bench.sh")
-	HFILES+=("$REPO/bench/watch-guest.py")
+	# what watch costs a guest, per method (in pc-kvm only: lab-bench.sh;
+	# --no-bench leaves it out)
+	if [ "$BENCH" = 1 ]; then
+		HOOKS+=("$REPO/tests/watch/lab-bench.sh")
+		HFILES+=("$REPO/bench/watch-guest.py")
+	fi
 fi
 for f in "${HFILES[@]}"; do
 	cp -r "$f" "$WORK/hooks/" || die "cannot ship $f"
