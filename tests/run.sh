@@ -360,6 +360,14 @@ else
 fi
 
 # --- the target's life: a zombie, and one that exits while it is read: exit 2, "the target exited"
+# wait_until CMD...: run CMD every 10 ms until it succeeds, for up to 30 s
+# (a busy machine: check-fresh runs three stacks' suites at once); 1 if it never did
+wait_until() {
+	for _ in $(seq 3000); do "$@" && return 0; sleep 0.01; done
+	return 1
+}
+comm_is() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }	# comm_is PID NAME
+
 target_gone() {	# name pid [args...]
 	local name=$1 pid=$2; shift 2
 	timeout 10 "$BIN" --pid "$pid" -i tests/pci.ids "$@" >"$B/t/gone-$name.out" 2>"$B/t/gone-$name.err" </dev/null; rc=$?
@@ -378,7 +386,7 @@ if pid == 0:
 print(pid, flush=True)
 time.sleep(30)')
 read -r zombie <&9
-for _ in $(seq 3000); do grep -q '^State:.Z' /proc/$zombie/status 2>/dev/null && break; sleep 0.01; done
+wait_until grep -q '^State:.Z' /proc/$zombie/status 2>/dev/null
 target_gone zombie "$zombie"
 exec 9<&-
 # a target that exits when we talk to it: a QMP socket whose server exits on connect,
@@ -387,7 +395,7 @@ sock=$B/t/exit-on-connect.sock; rm -f "$sock"
 python3 -c 'import os, socket, sys
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)
 c = s.accept(); os._exit(0)' "$sock" & exiter=$!	# c: closed by the exit, not before
-for _ in $(seq 3000); do [ -S "$sock" ] && break; sleep 0.01; done
+wait_until [ -S "$sock" ]
 target_gone exit-mid-run "$exiter" --qmp "$sock"
 wait $exiter 2>/dev/null
 # and without fds to read: the KVM state is unknown, never "TCG"
@@ -459,11 +467,11 @@ live_vs_replay() {	# label pid [OPTION FILE KEPT]: a side input goes to the live
 }
 sleep 60 & sleeper=$!
 # the child is the test shell until it has exec'd sleep: wait for that
-for _ in $(seq 3000); do [ "$(cat /proc/$sleeper/comm 2>/dev/null)" = sleep ] && break; sleep 0.01; done
+wait_until comm_is $sleeper sleep
 live_vs_replay sleep $sleeper
 # a second process with more fds: tail holding a file and a pipe open
 tail -f /dev/null 3<tests/pci.ids 4< <(sleep 60) & tailer=$!
-for _ in $(seq 3000); do [ "$(cat /proc/$tailer/comm 2>/dev/null)" = tail ] && break; sleep 0.01; done
+wait_until comm_is $tailer tail
 live_vs_replay tail $tailer
 live_vs_replay tail-trace $tailer --qemu-trace tests/data/qemu/trace-10.0-pid.log iommu-map/qemu-trace
 # a gdb export (of another QEMU: its memslots and guest BARs, and a finding that says so)
